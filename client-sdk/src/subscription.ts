@@ -1,0 +1,149 @@
+import type { Entry, Feed, FeedEvent, SubscribeAck, WireError } from "@liveline/protocol";
+import { FeedState } from "./feed-state.js";
+import { TypedEmitter } from "./typed-emitter.js";
+
+export interface SubscribedContext {
+  /** The seq the subscription now stands at. */
+  seq: number;
+  /** The state was replaced by a snapshot (first subscribe, or the log no longer reached back). */
+  reset: boolean;
+  /** A resubscribe got exactly the missed events: nothing was lost while away. */
+  recovered: boolean;
+}
+
+export interface SubscriptionEvents {
+  [event: string]: unknown[];
+  /** The current entries, newest first, after every change. */
+  entries: [entries: Entry[]];
+  /** Each applied event, once, in seq order. */
+  event: [event: FeedEvent];
+  /** Feed metadata changed (title, status …). */
+  feed: [feed: Feed];
+  subscribed: [ctx: SubscribedContext];
+  error: [error: WireError];
+}
+
+/** What a subscription needs from its client (kept narrow so it is easy to test). */
+export interface SubscriptionHost {
+  requestSubscribe(sub: Subscription): void;
+  requestUnsubscribe(sub: Subscription): void;
+}
+
+/**
+ * One feed followed by the app. The SDK keeps it subscribed across reconnects, resuming from
+ * the last applied seq, and fills gaps before anything later is shown.
+ */
+export class Subscription extends TypedEmitter<SubscriptionEvents> {
+  private readonly state = new FeedState();
+  private gapTimer: ReturnType<typeof setTimeout> | undefined;
+  private active = true;
+
+  constructor(
+    readonly feedId: string,
+    private readonly host: SubscriptionHost,
+    private readonly gapTimeoutMs: number,
+  ) {
+    super();
+  }
+
+  /** Current entries, newest first; `pinned` is flagged on each entry. */
+  get entries(): Entry[] {
+    return this.state.list();
+  }
+
+  get pinned(): Entry[] {
+    return this.state.list().filter((e) => e.pinned);
+  }
+
+  get feed(): Feed | undefined {
+    return this.state.feed;
+  }
+
+  /** Last applied seq, or undefined before the first answer. */
+  get seq(): number | undefined {
+    return this.state.seq;
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  entry(entryId: string): Entry | undefined {
+    return this.state.get(entryId);
+  }
+
+  /** Stop following the feed. */
+  unsubscribe(): void {
+    if (!this.active) return;
+    this.active = false;
+    this.clearGapTimer();
+    this.host.requestUnsubscribe(this);
+  }
+
+  /** @internal the payload to (re)subscribe with. */
+  subscribePayload(): { feedId: string; since?: number } {
+    return this.state.seq === undefined ? { feedId: this.feedId } : { feedId: this.feedId, since: this.state.seq };
+  }
+
+  /** @internal an answer to `subscribe`. */
+  handleAck(ack: SubscribeAck, resumed: boolean): void {
+    if (!ack.ok) {
+      this.emit("error", ack.error);
+      return;
+    }
+    const before = this.state.feed;
+    let applied: FeedEvent[];
+    let reset = false;
+    if ("reset" in ack) {
+      applied = this.state.reset(ack.feed, ack.seq, ack.entries);
+      reset = true;
+    } else {
+      if (this.state.seq === undefined) this.state.reset(ack.feed, ack.seq - ack.events.length, []);
+      applied = [];
+      for (const e of ack.events) applied.push(...this.state.offer(e).applied);
+    }
+    this.clearGapTimer();
+    this.emit("subscribed", { seq: this.state.seq ?? ack.seq, reset, recovered: resumed && !reset });
+    this.publish(applied, reset || before === undefined);
+    if (this.state.waiting > 0) this.scheduleGapFill();
+  }
+
+  /** @internal a live `feed:event`. */
+  handleEvent(event: FeedEvent): void {
+    if (!this.active) return;
+    const { applied, gap } = this.state.offer(event);
+    this.publish(applied, false);
+    if (gap) this.scheduleGapFill();
+    else if (applied.length > 0) this.clearGapTimer();
+  }
+
+  /** @internal */
+  dispose(): void {
+    this.clearGapTimer();
+  }
+
+  private publish(applied: FeedEvent[], snapshotChanged: boolean): void {
+    for (const e of applied) {
+      this.emit("event", e);
+      if (e.type === "feed.updated") this.emit("feed", e.feed);
+    }
+    if (applied.length > 0 || snapshotChanged) this.emit("entries", this.state.list());
+  }
+
+  /**
+   * A later seq arrived before an earlier one. Usually the earlier one is just behind it;
+   * if it has not come within `gapTimeoutMs`, ask for the missing range.
+   */
+  private scheduleGapFill(): void {
+    if (this.gapTimer !== undefined) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined;
+      if (this.active && this.state.waiting > 0) this.host.requestSubscribe(this);
+    }, this.gapTimeoutMs);
+  }
+
+  private clearGapTimer(): void {
+    if (this.gapTimer !== undefined) clearTimeout(this.gapTimer);
+    this.gapTimer = undefined;
+  }
+}

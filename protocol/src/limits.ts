@@ -1,0 +1,19 @@
+/** Size limits that are part of the public contract (documented in the README). */
+export const LIMITS = {
+  /** Largest accepted HTTP request body, in bytes. */
+  maxBodyBytes: 64 * 1024,
+  /** Longest entry body (HTML or text), in characters, after sanitizing. */
+  maxEntryBodyChars: 20_000,
+  maxHeadlineChars: 300,
+  maxAuthorNameChars: 120,
+  maxFeedTitleChars: 200,
+  maxFeedDescriptionChars: 2_000,
+  maxIdempotencyKeyChars: 200,
+  /** Most entries a single page of `GET /entries` returns. */
+  maxPageSize: 100,
+  defaultPageSize: 20,
+  /** Entries included in a subscribe snapshot or a `reset` answer. */
+  snapshotSize: 50,
+  /** Most events one catch-up answer carries; a longer gap answers `reset`. */
+  maxCatchUpEvents: 1_000,
+} as const;

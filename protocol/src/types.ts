@@ -1,0 +1,31 @@
+import type { ErrorCode } from "./errors.js";
+import type { Entry, Feed, FeedEvent, SubscribeRequest, UnsubscribeRequest } from "./schemas.js";
+
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+}
+
+/** Ack of `subscribe`: missed events when `since` is still in the log, a snapshot otherwise. */
+export type SubscribeAck =
+  | { ok: true; feed: Feed; seq: number; events: FeedEvent[] }
+  | { ok: true; feed: Feed; seq: number; entries: Entry[]; reset: true }
+  | { ok: false; error: WireError };
+
+export type UnsubscribeAck = { ok: true } | { ok: false; error: WireError };
+
+/** Events a client may emit; payloads are `unknown` on the server until parsed. */
+export interface ClientToServerEvents {
+  subscribe: (payload: SubscribeRequest, ack: (answer: SubscribeAck) => void) => void;
+  unsubscribe: (payload: UnsubscribeRequest, ack: (answer: UnsubscribeAck) => void) => void;
+}
+
+export interface ServerToClientEvents {
+  "feed:event": (event: FeedEvent) => void;
+}
+
+export type InterServerEvents = Record<string, never>;
+
+export interface SocketData {
+  feeds: Set<string>;
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+
+const Role = z.enum(["all", "server", "worker"]);
+const Int = (def: number, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .default(def);
+
+const ConfigSchema = z.object({
+  PORT: Int(3000, 0, 65_535),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/.+/, "must be a redis:// or rediss:// URL")
+    .optional(),
+  EDITOR_TOKENS: z
+    .string()
+    .transform((s) => s.split(",").map((t) => t.trim()).filter((t) => t.length > 0))
+    .pipe(z.array(z.string().min(16, "each editor token must be at least 16 characters")).min(1))
+    .optional(),
+  ROLE: Role.default("all"),
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/)
+    .default("liveline:"),
+  EVENT_LOG_LENGTH: Int(1000, 10, 1_000_000),
+  WORKER_CONCURRENCY: Int(8, 1, 256),
+  HEAD_CHECK_MS: Int(5000, 100, 600_000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  PUBLIC_URL: z.url().optional(),
+});
+
+export type Role = z.infer<typeof Role>;
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly redisUrl: string | undefined;
+  readonly editorTokens: readonly string[];
+  /** True when no tokens were configured and one was generated for this run. */
+  readonly generatedToken: boolean;
+  readonly role: Role;
+  readonly env: "development" | "production" | "test";
+  readonly keyPrefix: string;
+  readonly eventLogLength: number;
+  readonly workerConcurrency: number;
+  readonly headCheckMs: number;
+  readonly logLevel: string;
+  readonly dataDir: string;
+  readonly publicUrl: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Read the configuration from the environment. Every bad value is reported at once; the
+ * result is frozen. Without EDITOR_TOKENS, development generates a token (printed at start)
+ * and production refuses to start.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): Config {
+  const input = Object.fromEntries(
+    Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === "" ? undefined : env[k]]),
+  );
+  const parsed = ConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  const c = parsed.data;
+  if (c.EDITOR_TOKENS === undefined && c.NODE_ENV === "production" && c.ROLE !== "worker") {
+    throw new ConfigError(["EDITOR_TOKENS: required in production (comma-separated bearer tokens)"]);
+  }
+  const tokens = c.EDITOR_TOKENS ?? [`dev-${randomBytes(18).toString("base64url")}`];
+  return Object.freeze({
+    port: c.PORT,
+    host: c.HOST,
+    redisUrl: c.REDIS_URL,
+    editorTokens: Object.freeze(tokens),
+    generatedToken: c.EDITOR_TOKENS === undefined,
+    role: c.ROLE,
+    env: c.NODE_ENV,
+    keyPrefix: c.KEY_PREFIX,
+    eventLogLength: c.EVENT_LOG_LENGTH,
+    workerConcurrency: c.WORKER_CONCURRENCY,
+    headCheckMs: c.HEAD_CHECK_MS,
+    logLevel: c.LOG_LEVEL,
+    dataDir: c.DATA_DIR,
+    publicUrl: c.PUBLIC_URL,
+  });
+}

@@ -1,0 +1,95 @@
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { statusOf, type ErrorCode, type ErrorBody } from "@liveline/protocol";
+import type { z } from "zod";
+import type { Logger } from "@liveline/worker";
+
+/** The one error class of the service: a stable `code` that maps to an HTTP status. */
+export class LivelineError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "LivelineError";
+    this.status = statusOf(code);
+  }
+
+  toBody(): ErrorBody {
+    return this.details === undefined
+      ? { error: { code: this.code, message: this.message } }
+      : { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+export function validationError(error: z.ZodError, where: string): LivelineError {
+  return new LivelineError(
+    "validation_failed",
+    `invalid ${where}`,
+    error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
+  );
+}
+
+/** Parse `value` with `schema`, or throw a 400 `validation_failed` naming every problem. */
+export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationError(r.error, where);
+  return r.data;
+}
+
+/** Errors raised by body-parser carry a `type`; map them to our codes. */
+function fromBodyParser(err: unknown): LivelineError | undefined {
+  if (typeof err !== "object" || err === null || !("type" in err)) return undefined;
+  switch (err.type) {
+    case "entity.parse.failed":
+      return new LivelineError("invalid_json", "the request body is not valid JSON");
+    case "entity.too.large":
+      return new LivelineError("payload_too_large", "the request body is too large");
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new LivelineError("unsupported_media_type", "unsupported body encoding");
+    default:
+      return new LivelineError("validation_failed", "the request body could not be read");
+  }
+}
+
+/** Redis/BullMQ being unreachable shows up as connection errors: answer 503, not 500. */
+function isUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as NodeJS.ErrnoException).code;
+  return (
+    code === "ECONNREFUSED" ||
+    code === "ECONNRESET" ||
+    code === "ETIMEDOUT" ||
+    err.name === "MaxRetriesPerRequestError" ||
+    err.message.includes("Connection is closed") ||
+    err.message.includes("Stream isn't writeable")
+  );
+}
+
+export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    let e = err instanceof LivelineError ? err : fromBodyParser(err);
+    if (e === undefined) {
+      if (isUnavailable(err)) {
+        e = new LivelineError("unavailable", "the service is temporarily unavailable, retry later");
+        logger.warn({ err: (err as Error).message, path: req.path }, "backend unavailable");
+      } else {
+        e = new LivelineError("internal", "internal error");
+        logger.error({ err, path: req.path }, "unhandled error");
+      }
+    }
+    if (e.code === "unavailable") res.setHeader("Retry-After", "1");
+    res.status(e.status).json(e.toBody());
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new LivelineError("route_not_found", `no route for ${req.method} ${req.path}`));
+};

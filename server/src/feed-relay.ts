@@ -1,0 +1,142 @@
+import { FeedEvent as FeedEventSchema, LIMITS, type FeedEvent } from "@liveline/protocol";
+import type { FeedStore, Logger, RedisClient } from "@liveline/worker";
+
+interface Watched {
+  feedId: string;
+  refs: number;
+  /** Highest seq this node has emitted (or knows its subscribers hold from their ack). */
+  lastSeq: number;
+  /** Serialises everything done for one feed, so emits leave in seq order. */
+  chain: Promise<void>;
+}
+
+export interface FeedRelayOptions {
+  /** A connection used only for SUBSCRIBE (ioredis puts it in subscriber mode). */
+  subscriber: RedisClient;
+  store: FeedStore;
+  logger: Logger;
+  /** Delivers one event to this node's sockets in the feed's room. */
+  emit: (feedId: string, event: FeedEvent) => void;
+  /** How often to compare each watched feed's head with what was emitted. @default 5000 */
+  headCheckMs?: number;
+}
+
+/**
+ * One per server node: listens on the pub/sub channel of every feed that has a reader on this
+ * node and hands each event to the node's sockets exactly once, in seq order. Pub/sub is
+ * at-most-once, so a message can be lost (a dropped subscriber connection, a Redis restart);
+ * the relay notices from the next seq, or from a periodic check of the feed's head, and
+ * fills the hole from the event log before going on. Readers then never need to ask.
+ */
+export class FeedRelay {
+  private readonly feeds = new Map<string, Watched>();
+  private readonly byChannel = new Map<string, Watched>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly options: FeedRelayOptions) {
+    options.subscriber.on("message", (channel: string, message: string) => this.onMessage(channel, message));
+    // ioredis re-subscribes after a reconnect by itself; what was published meanwhile is lost.
+    options.subscriber.on("ready", () => this.checkHeads());
+    this.timer = setInterval(() => this.checkHeads(), options.headCheckMs ?? 5000);
+    this.timer.unref();
+  }
+
+  /** Start relaying a feed (reference-counted per subscribed socket). */
+  async watch(feedId: string): Promise<void> {
+    const existing = this.feeds.get(feedId);
+    if (existing) {
+      existing.refs += 1;
+      await existing.chain;
+      return;
+    }
+    const w: Watched = { feedId, refs: 1, lastSeq: 0, chain: Promise.resolve() };
+    const channel = this.options.store.keys.feed(feedId).channel;
+    this.feeds.set(feedId, w);
+    this.byChannel.set(channel, w);
+    w.chain = (async () => {
+      await this.options.subscriber.subscribe(channel);
+      // Anything published before this read is in the store, and readers get it in their ack.
+      w.lastSeq = await this.options.store.currentSeq(feedId);
+    })();
+    try {
+      await w.chain;
+    } catch (err) {
+      this.drop(w, channel);
+      throw err;
+    }
+  }
+
+  unwatch(feedId: string): void {
+    const w = this.feeds.get(feedId);
+    if (!w) return;
+    w.refs -= 1;
+    if (w.refs > 0) return;
+    this.drop(w, this.options.store.keys.feed(feedId).channel);
+    this.options.subscriber.unsubscribe(this.options.store.keys.feed(feedId).channel).catch(() => undefined);
+  }
+
+  watchedFeeds(): number {
+    return this.feeds.size;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private drop(w: Watched, channel: string): void {
+    if (this.feeds.get(w.feedId) === w) this.feeds.delete(w.feedId);
+    if (this.byChannel.get(channel) === w) this.byChannel.delete(channel);
+  }
+
+  private onMessage(channel: string, message: string): void {
+    const w = this.byChannel.get(channel);
+    if (!w) return;
+    let event: FeedEvent;
+    try {
+      event = FeedEventSchema.parse(JSON.parse(message));
+    } catch (err) {
+      this.options.logger.error({ channel, err: (err as Error).message }, "dropped a malformed pub/sub message");
+      return;
+    }
+    this.enqueue(w, async () => {
+      if (event.seq <= w.lastSeq) return;
+      if (event.seq > w.lastSeq + 1) await this.repair(w);
+      if (event.seq === w.lastSeq + 1) this.deliver(w, event);
+    });
+  }
+
+  private checkHeads(): void {
+    for (const w of this.feeds.values()) {
+      this.enqueue(w, async () => {
+        const head = await this.options.store.currentSeq(w.feedId);
+        if (head > w.lastSeq) await this.repair(w);
+      });
+    }
+  }
+
+  /** Emit from the log everything after `lastSeq`. */
+  private async repair(w: Watched): Promise<void> {
+    const r = await this.options.store.eventsSince(w.feedId, w.lastSeq, LIMITS.maxCatchUpEvents);
+    if (r.kind === "reset") {
+      // Too far behind for the log: readers see the gap and fetch a snapshot themselves.
+      this.options.logger.warn({ feedId: w.feedId, from: w.lastSeq, to: r.seq }, "relay gap beyond the log");
+      w.lastSeq = r.seq;
+      return;
+    }
+    if (r.events.length > 0) {
+      this.options.logger.info({ feedId: w.feedId, from: w.lastSeq, count: r.events.length }, "relay filled a gap");
+    }
+    for (const e of r.events) if (e.seq === w.lastSeq + 1) this.deliver(w, e);
+  }
+
+  private deliver(w: Watched, event: FeedEvent): void {
+    w.lastSeq = event.seq;
+    this.options.emit(w.feedId, event);
+  }
+
+  private enqueue(w: Watched, task: () => Promise<void>): void {
+    w.chain = w.chain.then(task).catch((err: unknown) => {
+      this.options.logger.warn({ feedId: w.feedId, err: (err as Error).message }, "relay task failed");
+    });
+  }
+}

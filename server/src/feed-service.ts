@@ -1,0 +1,193 @@
+import { createHash, randomUUID } from "node:crypto";
+import {
+  LIMITS,
+  type Entry,
+  type EntryPage,
+  type EventsResponse,
+  type Feed,
+  type PublishEntryRequest,
+  type UpdateEntryRequest,
+  type UpdateFeedRequest,
+} from "@liveline/protocol";
+import type { Change, EntryPatch, FeedStore, PublishQueue } from "@liveline/worker";
+import { LivelineError } from "./errors.js";
+import { sanitizeEntryHtml } from "./sanitize.js";
+
+export interface Accepted {
+  entryId?: string;
+  status: "queued";
+}
+
+/**
+ * The feed service: what the HTTP routes and the socket gateway call. Writes are accepted
+ * into the store (ticket + pending change, atomically) and then scheduled on the queue; the
+ * 202 goes out only after both succeeded.
+ */
+export class FeedService {
+  constructor(
+    private readonly store: FeedStore,
+    private readonly queue: PublishQueue,
+  ) {}
+
+  async createFeed(input: { id: string; title: string; description?: string | undefined }): Promise<Feed> {
+    const created = await this.store.createFeed(input, new Date());
+    if (!created) throw new LivelineError("feed_exists", `feed '${input.id}' already exists`);
+    return this.getFeed(input.id);
+  }
+
+  async getFeed(feedId: string): Promise<Feed> {
+    const feed = await this.store.getFeed(feedId);
+    if (feed === undefined) throw new LivelineError("feed_not_found", `feed '${feedId}' does not exist`);
+    return feed;
+  }
+
+  listFeeds(): Promise<Feed[]> {
+    return this.store.listFeeds();
+  }
+
+  async publish(feedId: string, input: PublishEntryRequest, idempotencyKey?: string, requestId?: string): Promise<Accepted> {
+    const body = cleanBody(input.body);
+    const entry = {
+      id: input.id ?? randomUUID(),
+      ...(input.headline === undefined ? {} : { headline: input.headline }),
+      body,
+      ...(input.author === undefined ? {} : { author: input.author }),
+      pinned: input.pinned ?? false,
+      keyEvent: input.keyEvent ?? false,
+      breaking: input.breaking ?? false,
+    };
+    // The hash covers what the editor sent (not the generated id), so a retry with the same
+    // Idempotency-Key and the same body is recognised as the same publish.
+    const contentHash = hashOf({ ...input, body });
+    const change: Change = { v: 1, op: "publish", at: now(), entry, ...(requestId ? { requestId } : {}) };
+    const result = await this.store.accept(feedId, change, {
+      entryId: entry.id,
+      contentHash,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
+    switch (result.status) {
+      case "ok":
+        await this.queue.enqueue(feedId, result.ticket, requestId);
+        return { entryId: entry.id, status: "queued" };
+      case "duplicate_key": {
+        const [prevId = "", prevHash] = result.previous.split("|");
+        if (prevHash !== contentHash) {
+          throw new LivelineError("idempotency_key_reused", "this Idempotency-Key was used for a different entry");
+        }
+        // Schedule again in case the first attempt's enqueue never happened; same job id = no-op.
+        await this.queue.enqueue(feedId, result.ticket, requestId);
+        return { entryId: prevId, status: "queued" };
+      }
+      case "duplicate_id":
+        if (result.previous !== contentHash) {
+          throw new LivelineError("entry_exists", `entry '${entry.id}' already exists with different content`);
+        }
+        await this.queue.enqueue(feedId, result.ticket, requestId);
+        return { entryId: entry.id, status: "queued" };
+      default:
+        throw storeRejection(result.status, feedId, entry.id);
+    }
+  }
+
+  async updateEntry(feedId: string, entryId: string, input: UpdateEntryRequest, requestId?: string): Promise<Accepted> {
+    const patch: EntryPatch = { ...input };
+    if (input.body !== undefined) patch.body = cleanBody(input.body);
+    const change: Change = { v: 1, op: "update", at: now(), entryId, patch, ...(requestId ? { requestId } : {}) };
+    return this.acceptEntryChange(feedId, entryId, change, requestId);
+  }
+
+  async deleteEntry(feedId: string, entryId: string, requestId?: string): Promise<Accepted> {
+    const change: Change = { v: 1, op: "delete", at: now(), entryId, ...(requestId ? { requestId } : {}) };
+    return this.acceptEntryChange(feedId, entryId, change, requestId);
+  }
+
+  async updateFeed(feedId: string, input: UpdateFeedRequest, requestId?: string): Promise<Accepted> {
+    const change: Change = { v: 1, op: "feed.update", at: now(), patch: { ...input }, ...(requestId ? { requestId } : {}) };
+    const result = await this.store.accept(feedId, change);
+    if (result.status !== "ok") throw storeRejection(result.status, feedId);
+    await this.queue.enqueue(feedId, result.ticket, requestId);
+    return { status: "queued" };
+  }
+
+  async getEntry(feedId: string, entryId: string): Promise<Entry> {
+    const entry = await this.store.getEntry(feedId, entryId);
+    if (entry !== undefined) return entry;
+    await this.getFeed(feedId);
+    throw new LivelineError("entry_not_found", `entry '${entryId}' does not exist in feed '${feedId}'`);
+  }
+
+  async listEntries(feedId: string, limit: number, before?: number): Promise<EntryPage> {
+    await this.getFeed(feedId);
+    return this.store.listEntries(feedId, limit, before);
+  }
+
+  /** Catch-up: the events after `since`, or a snapshot with `reset: true`. */
+  async eventsSince(feedId: string, since: number): Promise<EventsResponse> {
+    await this.getFeed(feedId);
+    const r = await this.store.eventsSince(feedId, since, LIMITS.maxCatchUpEvents);
+    if (r.kind === "events") return { events: r.events, seq: r.seq };
+    const snap = await this.store.snapshot(feedId, LIMITS.snapshotSize);
+    return { reset: true, entries: snap.entries, seq: snap.seq };
+  }
+
+  snapshot(feedId: string): Promise<{ seq: number; entries: Entry[] }> {
+    return this.store.snapshot(feedId, LIMITS.snapshotSize);
+  }
+
+  private async acceptEntryChange(feedId: string, entryId: string, change: Change, requestId?: string): Promise<Accepted> {
+    const result = await this.store.accept(feedId, change, { entryId });
+    if (result.status !== "ok") throw storeRejection(result.status, feedId, entryId);
+    await this.queue.enqueue(feedId, result.ticket, requestId);
+    return { entryId, status: "queued" };
+  }
+}
+
+function storeRejection(status: string, feedId: string, entryId?: string): LivelineError {
+  switch (status) {
+    case "feed_not_found":
+      return new LivelineError("feed_not_found", `feed '${feedId}' does not exist`);
+    case "entry_not_found":
+      return new LivelineError("entry_not_found", `entry '${entryId ?? ""}' does not exist in feed '${feedId}'`);
+    case "feed_ended":
+      return new LivelineError("feed_ended", `feed '${feedId}' has ended; reopen it with status "live" to publish`);
+    default:
+      return new LivelineError("internal", `unexpected store answer: ${status}`);
+  }
+}
+
+function cleanBody(raw: string): string {
+  const body = sanitizeEntryHtml(raw);
+  if (body.length === 0) {
+    throw new LivelineError("validation_failed", "invalid request body", [
+      { path: "body", message: "is empty once unsafe HTML is removed" },
+    ]);
+  }
+  if (body.length > LIMITS.maxEntryBodyChars) {
+    throw new LivelineError("validation_failed", "invalid request body", [
+      { path: "body", message: `must be at most ${LIMITS.maxEntryBodyChars} characters` },
+    ]);
+  }
+  return body;
+}
+
+function hashOf(value: unknown): string {
+  return createHash("sha256").update(canonical(value)).digest("base64url").slice(0, 22);
+}
+
+/** JSON with sorted keys, so that {a,b} and {b,a} hash the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    return `{${Object.keys(obj)
+      .sort()
+      .filter((k) => obj[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,122 @@
+import type { Server as HttpServer } from "node:http";
+import { Server, type Socket } from "socket.io";
+import {
+  SubscribeRequest,
+  UnsubscribeRequest,
+  type ClientToServerEvents,
+  type InterServerEvents,
+  type ServerToClientEvents,
+  type SocketData,
+  type SubscribeAck,
+  type UnsubscribeAck,
+  type WireError,
+} from "@liveline/protocol";
+import type { FeedStore, Logger } from "@liveline/worker";
+import { LivelineError } from "./errors.js";
+import type { FeedService } from "./feed-service.js";
+import type { FeedRelay } from "./feed-relay.js";
+
+export type LivelineIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type LivelineSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export const roomOf = (feedId: string): string => `feed:${feedId}`;
+
+/** Most feeds one connection may follow at once. */
+export const MAX_SUBSCRIPTIONS_PER_SOCKET = 50;
+
+export interface GatewayOptions {
+  service: FeedService;
+  store: FeedStore;
+  relay: FeedRelay;
+  logger: Logger;
+}
+
+export function createIo(httpServer: HttpServer): LivelineIo {
+  return new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(httpServer, {
+    serveClient: false,
+    // Socket payloads are tiny ({ feedId, since }); anything large is hostile.
+    maxHttpBufferSize: 16 * 1024,
+    // Compressing each ~1 KB event per reader costs more CPU than it saves bandwidth.
+    perMessageDeflate: false,
+    cors: { origin: true, credentials: false },
+    pingInterval: 25_000,
+    pingTimeout: 20_000,
+  });
+}
+
+function toWire(err: unknown): WireError {
+  if (err instanceof LivelineError) return { code: err.code, message: err.message };
+  return { code: "unavailable", message: "could not subscribe right now, retry later" };
+}
+
+/** The reader-facing Socket.IO protocol: `subscribe`, `unsubscribe`, and `feed:event` pushes. */
+export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
+  const { service, store, logger } = options;
+
+  io.on("connection", (socket: LivelineSocket) => {
+    socket.data.feeds = new Set();
+
+    socket.on("subscribe", async (payload: unknown, ack: unknown) => {
+      if (typeof ack !== "function") return;
+      const reply = ack as (a: SubscribeAck) => void;
+      const parsed = SubscribeRequest.safeParse(payload);
+      if (!parsed.success) {
+        reply({ ok: false, error: { code: "validation_failed", message: parsed.error.issues[0]?.message ?? "invalid" } });
+        return;
+      }
+      const { feedId, since } = parsed.data;
+      const fresh = !socket.data.feeds.has(feedId);
+      if (fresh && socket.data.feeds.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
+        reply({ ok: false, error: { code: "rate_limited", message: `at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} feeds per connection` } });
+        return;
+      }
+      try {
+        const feed = await service.getFeed(feedId);
+        if (fresh) {
+          socket.data.feeds.add(feedId);
+          try {
+            await options.relay.watch(feedId);
+          } catch (err) {
+            socket.data.feeds.delete(feedId);
+            throw err;
+          }
+          // Join before reading: every event after the answer's seq then reaches the socket.
+          await socket.join(roomOf(feedId));
+        }
+        if (socket.disconnected) return;
+        if (since !== undefined) {
+          const r = await store.eventsSince(feedId, since, 1000);
+          if (r.kind === "events") {
+            reply({ ok: true, feed: { ...feed, seq: r.seq }, seq: r.seq, events: r.events });
+            return;
+          }
+        }
+        const snap = await service.snapshot(feedId);
+        reply({ ok: true, feed: { ...feed, seq: snap.seq }, seq: snap.seq, entries: snap.entries, reset: true });
+      } catch (err) {
+        if (!(err instanceof LivelineError)) logger.warn({ feedId, err: (err as Error).message }, "subscribe failed");
+        reply({ ok: false, error: toWire(err) });
+      }
+    });
+
+    socket.on("unsubscribe", async (payload: unknown, ack: unknown) => {
+      const reply = typeof ack === "function" ? (ack as (a: UnsubscribeAck) => void) : () => undefined;
+      const parsed = UnsubscribeRequest.safeParse(payload);
+      if (!parsed.success) {
+        reply({ ok: false, error: { code: "validation_failed", message: parsed.error.issues[0]?.message ?? "invalid" } });
+        return;
+      }
+      const { feedId } = parsed.data;
+      if (socket.data.feeds.delete(feedId)) {
+        await socket.leave(roomOf(feedId));
+        options.relay.unwatch(feedId);
+      }
+      reply({ ok: true });
+    });
+
+    socket.on("disconnect", () => {
+      for (const feedId of socket.data.feeds) options.relay.unwatch(feedId);
+      socket.data.feeds.clear();
+    });
+  });
+}

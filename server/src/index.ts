@@ -1,0 +1,9 @@
+export { loadConfig, ConfigError, type Config, type Role } from "./config.js";
+export { startLiveline, type LivelineHandle, type StartOptions } from "./liveline.js";
+export { createApp, type AppOptions } from "./app.js";
+export { FeedService } from "./feed-service.js";
+export { FeedRelay } from "./feed-relay.js";
+export { LivelineError } from "./errors.js";
+export { sanitizeEntryHtml } from "./sanitize.js";
+export { roomOf, MAX_SUBSCRIPTIONS_PER_SOCKET, type LivelineIo } from "./gateway.js";
+export { canConnect, freePort, findRedisServer, launchEmbeddedRedis } from "./redis-launcher.js";

@@ -1,0 +1,68 @@
+import { createLogger } from "@liveline/worker";
+import { ConfigError, loadConfig } from "./config.js";
+import { startLiveline } from "./liveline.js";
+import { canConnect, launchEmbeddedRedis, type EmbeddedRedis } from "./redis-launcher.js";
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`liveline: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.role, config.logLevel);
+
+  let embedded: EmbeddedRedis | undefined;
+  let redisUrl = config.redisUrl;
+  if (redisUrl === undefined) {
+    if (await canConnect("127.0.0.1", 6379)) {
+      redisUrl = "redis://127.0.0.1:6379";
+    } else {
+      try {
+        embedded = await launchEmbeddedRedis(config.dataDir);
+      } catch (err) {
+        process.stderr.write(`liveline: ${(err as Error).message}\n`);
+        process.exit(1);
+      }
+      redisUrl = embedded.url;
+      logger.info({ url: redisUrl, dataDir: config.dataDir }, "started an embedded redis-server");
+    }
+  }
+
+  const handle = await startLiveline(config, { redisUrl, logger });
+  logger.info({ role: config.role, url: handle.url, redis: redisUrl.replace(/\/\/[^@]*@/, "//***@") }, "liveline started");
+  if (handle.url !== undefined) {
+    const base = config.publicUrl ?? `http://localhost:${handle.port ?? config.port}`;
+    const lines = [
+      "",
+      `  Liveline is running at ${base}`,
+      `  Health:       ${base}/healthz`,
+    ];
+    if (config.generatedToken) lines.push(`  Editor token: ${config.editorTokens[0] ?? ""}   (generated; set EDITOR_TOKENS to choose your own)`);
+    process.stdout.write(`${lines.join("\n")}\n\n`);
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    void handle
+      .close()
+      .then(() => embedded?.stop())
+      .then(() => process.exit(0));
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`liveline: failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

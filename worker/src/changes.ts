@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { Author, EntryId, FeedStatus } from "@liveline/protocol";
+
+/**
+ * A change accepted by the API and waiting in the feed's pending hash until a worker applies
+ * it. Versioned so that a rolling deploy can apply changes written by the previous release.
+ * Bodies are already sanitized: the API does it before accepting.
+ */
+const NewEntry = z.object({
+  id: EntryId,
+  headline: z.string().optional(),
+  body: z.string(),
+  author: Author.optional(),
+  pinned: z.boolean(),
+  keyEvent: z.boolean(),
+  breaking: z.boolean(),
+});
+
+const EntryPatch = z.object({
+  headline: z.string().nullable().optional(),
+  body: z.string().optional(),
+  author: Author.nullable().optional(),
+  pinned: z.boolean().optional(),
+  keyEvent: z.boolean().optional(),
+  breaking: z.boolean().optional(),
+});
+
+const FeedPatch = z.object({
+  title: z.string().optional(),
+  description: z.string().optional(),
+  status: FeedStatus.optional(),
+});
+
+const base = { v: z.literal(1), at: z.iso.datetime(), requestId: z.string().optional() };
+
+export const Change = z.discriminatedUnion("op", [
+  z.object({ ...base, op: z.literal("publish"), entry: NewEntry }),
+  z.object({ ...base, op: z.literal("update"), entryId: EntryId, patch: EntryPatch }),
+  z.object({ ...base, op: z.literal("delete"), entryId: EntryId }),
+  z.object({ ...base, op: z.literal("feed.update"), patch: FeedPatch }),
+]);
+
+export type Change = z.infer<typeof Change>;
+export type NewEntry = z.infer<typeof NewEntry>;
+export type EntryPatch = z.infer<typeof EntryPatch>;
+export type FeedPatch = z.infer<typeof FeedPatch>;
+
+/** BullMQ job payload: "apply this feed's pending changes up to `ticket`". */
+export const ApplyJob = z.object({ v: z.literal(1), feedId: z.string(), ticket: z.number().int().positive() });
+export type ApplyJob = z.infer<typeof ApplyJob>;

@@ -1,0 +1,229 @@
+import type { Redis, Cluster } from "ioredis";
+import { Entry as EntrySchema, FeedEvent as FeedEventSchema, type Entry, type Feed, type FeedEvent } from "@liveline/protocol";
+import type { Change } from "./changes.js";
+import { LUA, type ScriptName } from "./lua-scripts.js";
+import { redisKeys, type RedisKeys } from "./redis-keys.js";
+
+export type RedisClient = Redis | Cluster;
+
+export type AcceptResult =
+  | { status: "ok"; ticket: number }
+  | { status: "duplicate_key" | "duplicate_id"; ticket: number; previous: string }
+  | { status: "feed_not_found" | "entry_not_found" | "feed_ended" };
+
+export interface ApplyResult {
+  seq: number;
+  emitted: number;
+  applied: number;
+}
+
+export type CatchUp = { kind: "events"; seq: number; events: FeedEvent[] } | { kind: "reset"; seq: number };
+
+export interface EntryPageResult {
+  entries: Entry[];
+  next?: string;
+}
+
+export interface FeedStoreOptions {
+  keyPrefix?: string;
+  /** How many events of each feed the log keeps for catch-up. @default 1000 */
+  eventLogLength?: number;
+  /** `SPUBLISH` on a Redis Cluster (sharded pub/sub), `PUBLISH` otherwise. @default "PUBLISH" */
+  publishCommand?: "PUBLISH" | "SPUBLISH";
+}
+
+type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
+
+/**
+ * The feed store: the one place that reads and writes feed state in Redis. Writes go through
+ * Lua scripts so that ticket, seq, state, log and publish move together atomically.
+ */
+export class FeedStore {
+  readonly keys: RedisKeys;
+  readonly eventLogLength: number;
+  private readonly publishCommand: string;
+
+  constructor(
+    private readonly redis: RedisClient,
+    options: FeedStoreOptions = {},
+  ) {
+    this.keys = redisKeys(options.keyPrefix);
+    this.eventLogLength = options.eventLogLength ?? 1000;
+    this.publishCommand = options.publishCommand ?? "PUBLISH";
+    for (const [name, def] of Object.entries(LUA)) {
+      if (!(name in redis)) redis.defineCommand(name, def);
+    }
+  }
+
+  private script(name: ScriptName): ScriptFn {
+    const fn: unknown = Reflect.get(this.redis, name);
+    if (typeof fn !== "function") throw new Error(`Lua script ${name} is not registered`);
+    return (...args) => Promise.resolve(fn.apply(this.redis, args) as unknown);
+  }
+
+  async createFeed(feed: { id: string; title: string; description?: string | undefined }, now: Date): Promise<boolean> {
+    const k = this.keys.feed(feed.id);
+    const created = await this.script("createFeed")(
+      k.meta,
+      this.keys.feedIndex(),
+      feed.id,
+      feed.title,
+      feed.description ?? "",
+      now.toISOString(),
+      now.getTime(),
+    );
+    return created === 1;
+  }
+
+  async getFeed(feedId: string): Promise<Feed | undefined> {
+    const h = await this.redis.hgetall(this.keys.feed(feedId).meta);
+    return parseFeed(h);
+  }
+
+  async listFeeds(limit = 100): Promise<Feed[]> {
+    const ids = await this.redis.zrevrange(this.keys.feedIndex(), 0, limit - 1);
+    const feeds = await Promise.all(ids.map((id) => this.getFeed(id)));
+    return feeds.filter((f): f is Feed => f !== undefined);
+  }
+
+  async accept(
+    feedId: string,
+    change: Change,
+    options: { entryId?: string; contentHash?: string; idempotencyKey?: string; idempotencyTtlSeconds?: number } = {},
+  ): Promise<AcceptResult> {
+    const k = this.keys.feed(feedId);
+    const raw = await this.script("accept")(
+      k.meta,
+      k.pending,
+      k.ids,
+      options.idempotencyKey === undefined ? k.meta : k.idempotency(options.idempotencyKey),
+      change.op,
+      JSON.stringify(change),
+      options.entryId ?? "",
+      options.contentHash ?? "",
+      options.idempotencyTtlSeconds ?? 86_400,
+    );
+    const [status, ticket, previous] = tuple(raw);
+    switch (status) {
+      case "ok":
+        return { status, ticket: Number(ticket) };
+      case "duplicate_key":
+      case "duplicate_id":
+        return { status, ticket: Number(ticket), previous: String(previous) };
+      case "feed_not_found":
+      case "entry_not_found":
+      case "feed_ended":
+        return { status };
+      default:
+        throw new Error(`accept script returned an unknown status: ${String(status)}`);
+    }
+  }
+
+  /** Apply pending changes up to `ticket` (at most `batch` per call; call again while behind). */
+  async apply(feedId: string, ticket: number, batch = 200): Promise<ApplyResult> {
+    const k = this.keys.feed(feedId);
+    const raw = await this.script("apply")(
+      k.meta,
+      k.entries,
+      k.order,
+      k.pinned,
+      k.log,
+      k.pending,
+      k.channel,
+      ticket,
+      this.eventLogLength,
+      batch,
+      this.publishCommand,
+    );
+    const [seq, emitted, applied] = tuple(raw).map(Number);
+    return { seq: seq ?? 0, emitted: emitted ?? 0, applied: applied ?? 0 };
+  }
+
+  /** Highest ticket accepted for the feed so far (0 when none or no such feed). */
+  async acceptedTicket(feedId: string): Promise<{ ticket: number; applied: number }> {
+    const [ticket, applied] = await this.redis.hmget(this.keys.feed(feedId).meta, "ticket", "applied");
+    return { ticket: Number(ticket ?? 0), applied: Number(applied ?? 0) };
+  }
+
+  async currentSeq(feedId: string): Promise<number> {
+    return Number((await this.redis.hget(this.keys.feed(feedId).meta, "seq")) ?? 0);
+  }
+
+  async getEntry(feedId: string, entryId: string): Promise<Entry | undefined> {
+    const raw = await this.redis.hget(this.keys.feed(feedId).entries, entryId);
+    return raw === null ? undefined : EntrySchema.parse(JSON.parse(raw));
+  }
+
+  /** Entries newest first; `before` is the cursor from a previous page's `next`. */
+  async listEntries(feedId: string, limit: number, before?: number): Promise<EntryPageResult> {
+    const k = this.keys.feed(feedId);
+    const max = before === undefined ? "+inf" : `(${before}`;
+    const flat = await this.redis.zrevrangebyscore(k.order, max, "-inf", "WITHSCORES", "LIMIT", 0, limit + 1);
+    const ids: string[] = [];
+    const scores: string[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      ids.push(String(flat[i]));
+      scores.push(String(flat[i + 1]));
+    }
+    const more = ids.length > limit;
+    const pageIds = ids.slice(0, limit);
+    if (pageIds.length === 0) return { entries: [] };
+    const raws = await this.redis.hmget(k.entries, ...pageIds);
+    const entries = raws.flatMap((r) => (r === null ? [] : [EntrySchema.parse(JSON.parse(r))]));
+    const last = scores[pageIds.length - 1];
+    return more && last !== undefined ? { entries, next: last } : { entries };
+  }
+
+  /** The latest `size` entries and every pinned one, newest first, with the seq they reflect. */
+  async snapshot(feedId: string, size: number): Promise<{ seq: number; entries: Entry[] }> {
+    const k = this.keys.feed(feedId);
+    const [seq, ...raws] = tuple(await this.script("snapshot")(k.meta, k.entries, k.order, k.pinned, size));
+    const entries = raws.flatMap((r) => (typeof r === "string" ? [EntrySchema.parse(JSON.parse(r))] : []));
+    entries.sort(newestFirst);
+    return { seq: Number(seq), entries };
+  }
+
+  /** Events after `since`, or `reset` when the kept log no longer reaches back that far. */
+  async eventsSince(feedId: string, since: number, most: number): Promise<CatchUp> {
+    const k = this.keys.feed(feedId);
+    const [seq, kind, ...raws] = tuple(await this.script("catchUp")(k.meta, k.log, since, most));
+    if (kind === "reset") return { kind: "reset", seq: Number(seq) };
+    const events = raws.map((r) => FeedEventSchema.parse(JSON.parse(String(r))));
+    return { kind: "events", seq: Number(seq), events };
+  }
+
+  /** Feeds that have accepted changes not applied yet (used to re-drive lost jobs). */
+  async feedsBehind(limit = 1000): Promise<{ feedId: string; ticket: number }[]> {
+    const ids = await this.redis.zrevrange(this.keys.feedIndex(), 0, limit - 1);
+    const out: { feedId: string; ticket: number }[] = [];
+    for (const feedId of ids) {
+      const { ticket, applied } = await this.acceptedTicket(feedId);
+      if (ticket > applied) out.push({ feedId, ticket });
+    }
+    return out;
+  }
+}
+
+function tuple(raw: unknown): unknown[] {
+  if (!Array.isArray(raw)) throw new Error("expected an array from a Lua script");
+  return raw as unknown[];
+}
+
+function newestFirst(a: Entry, b: Entry): number {
+  return b.publishedAt < a.publishedAt ? -1 : b.publishedAt > a.publishedAt ? 1 : 0;
+}
+
+function parseFeed(h: Record<string, string>): Feed | undefined {
+  const { id, title, status, createdAt, updatedAt } = h;
+  if (id === undefined || title === undefined || createdAt === undefined || updatedAt === undefined) return undefined;
+  const feed: Feed = {
+    id,
+    title,
+    status: status === "ended" ? "ended" : "live",
+    seq: Number(h.seq ?? 0),
+    createdAt,
+    updatedAt,
+  };
+  if (h.description) feed.description = h.description;
+  return feed;
+}

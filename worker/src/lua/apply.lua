@@ -1,0 +1,105 @@
+-- Apply a feed's pending changes in ticket order, up to ARGV[1]. Each change that alters
+-- state gets the next seq, is written to the entry state and the event log, and is
+-- published on the feed's channel -- all in this one atomic script, so a seq is never
+-- assigned twice, never skipped, and never stored without being published.
+-- A ticket already applied is skipped, which makes a retried job harmless.
+-- KEYS: meta, entries, order, pinned, log, pending, channel
+-- ARGV: up-to ticket, log length to keep, most changes to apply in this call, publish command
+-- Returns {seq, events emitted, last ticket applied}
+local meta, entries, order, pinned, log, pending, channel =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local upto, keep, batch, publishCmd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+
+if redis.call('EXISTS', meta) == 0 then return {0, 0, 0} end
+local applied = tonumber(redis.call('HGET', meta, 'applied') or '0')
+local seq = tonumber(redis.call('HGET', meta, 'seq') or '0')
+local feedId = redis.call('HGET', meta, 'id')
+local emitted = 0
+local limit = math.min(upto, applied + batch)
+
+local function emit(ev)
+  seq = seq + 1
+  ev.seq = seq
+  ev.feedId = feedId
+  local json = cjson.encode(ev)
+  redis.call('ZADD', log, seq, json)
+  redis.call(publishCmd, channel, json)
+  emitted = emitted + 1
+end
+
+local function feedObject(at)
+  local f = redis.call('HMGET', meta, 'title', 'description', 'status', 'createdAt')
+  local o = { id = feedId, title = f[1], status = f[3], seq = seq + 1, createdAt = f[4], updatedAt = at }
+  if f[2] and f[2] ~= '' then o.description = f[2] end
+  return o
+end
+
+local function same(a, b)
+  if type(a) == 'table' and type(b) == 'table' then return a.name == b.name end
+  return a == b
+end
+
+while applied < limit do
+  applied = applied + 1
+  local raw = redis.call('HGET', pending, applied)
+  if raw then
+    local c = cjson.decode(raw)
+    if c.op == 'publish' then
+      local e = c.entry
+      if redis.call('HEXISTS', entries, e.id) == 0 then
+        e.feedId = feedId
+        e.revision = 1
+        e.publishedAt = c.at
+        e.updatedAt = c.at
+        emit({ type = 'entry.published', at = c.at, entry = e })
+        redis.call('HSET', entries, e.id, cjson.encode(e))
+        redis.call('ZADD', order, seq, e.id)
+        if e.pinned then redis.call('SADD', pinned, e.id) end
+      end
+    elseif c.op == 'update' then
+      local cur = redis.call('HGET', entries, c.entryId)
+      if cur then
+        local e = cjson.decode(cur)
+        local changed = false
+        for _, k in ipairs({ 'headline', 'body', 'author', 'pinned', 'keyEvent', 'breaking' }) do
+          local v = c.patch[k]
+          if v == cjson.null then
+            if e[k] ~= nil then e[k] = nil; changed = true end
+          elseif v ~= nil and not same(e[k], v) then
+            e[k] = v; changed = true
+          end
+        end
+        if changed then
+          e.revision = e.revision + 1
+          e.updatedAt = c.at
+          emit({ type = 'entry.updated', at = c.at, entry = e })
+          redis.call('HSET', entries, e.id, cjson.encode(e))
+          if e.pinned then redis.call('SADD', pinned, e.id) else redis.call('SREM', pinned, e.id) end
+        end
+      end
+    elseif c.op == 'delete' then
+      if redis.call('HDEL', entries, c.entryId) == 1 then
+        redis.call('ZREM', order, c.entryId)
+        redis.call('SREM', pinned, c.entryId)
+        emit({ type = 'entry.deleted', at = c.at, entryId = c.entryId })
+      end
+    elseif c.op == 'feed.update' then
+      local f = redis.call('HMGET', meta, 'title', 'description', 'status')
+      local p = c.patch
+      if (p.title ~= nil and p.title ~= f[1]) or (p.description ~= nil and p.description ~= (f[2] or ''))
+        or (p.status ~= nil and p.status ~= f[3]) then
+        if p.title ~= nil then redis.call('HSET', meta, 'title', p.title) end
+        if p.description ~= nil then redis.call('HSET', meta, 'description', p.description) end
+        if p.status ~= nil then redis.call('HSET', meta, 'status', p.status) end
+        redis.call('HSET', meta, 'updatedAt', c.at)
+        emit({ type = 'feed.updated', at = c.at, feed = feedObject(c.at) })
+      end
+    end
+    redis.call('HDEL', pending, applied)
+  end
+end
+
+redis.call('HSET', meta, 'applied', applied, 'seq', seq)
+local size = redis.call('ZCARD', log)
+if size > keep then redis.call('ZREMRANGEBYRANK', log, 0, size - keep - 1) end
+return {seq, emitted, applied}

@@ -1,0 +1,13 @@
+-- The latest entries (plus every pinned one) and the seq they reflect, read atomically.
+-- KEYS: meta, entries, order, pinned   ARGV: how many of the latest entries
+local ids = redis.call('ZREVRANGE', KEYS[3], 0, tonumber(ARGV[1]) - 1)
+local seen = {}
+for _, id in ipairs(ids) do seen[id] = true end
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+  if not seen[id] then table.insert(ids, id) end
+end
+local seq = redis.call('HGET', KEYS[1], 'seq') or '0'
+if #ids == 0 then return {seq} end
+local out = redis.call('HMGET', KEYS[2], unpack(ids))
+table.insert(out, 1, seq)
+return out

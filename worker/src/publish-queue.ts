@@ -1,0 +1,46 @@
+import { Queue, type ConnectionOptions } from "bullmq";
+import type { ApplyJob } from "./changes.js";
+
+export const QUEUE_NAME = "publish";
+
+export interface PublishQueueOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+}
+
+/**
+ * Producer side of the publish queue. A job says "apply feed F's pending changes up to ticket
+ * T"; the change itself already sits in Redis, written atomically with its ticket. The job id
+ * is derived from (feed, ticket), so enqueuing the same ticket twice is a no-op in BullMQ.
+ */
+export class PublishQueue {
+  readonly queue: Queue<ApplyJob>;
+
+  constructor(options: PublishQueueOptions) {
+    this.queue = new Queue<ApplyJob>(QUEUE_NAME, {
+      connection: options.connection,
+      prefix: options.prefix,
+      defaultJobOptions: {
+        attempts: 12,
+        backoff: { type: "exponential", delay: 100 },
+        removeOnComplete: { age: 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    });
+  }
+
+  async enqueue(feedId: string, ticket: number, requestId?: string): Promise<void> {
+    // A '.' never appears in a feed id, so "<feed>.<ticket>" is unambiguous (BullMQ forbids ':').
+    await this.queue.add("apply", { v: 1, feedId, ticket }, { jobId: `${feedId}.${ticket}` });
+    void requestId;
+  }
+
+  async depth(): Promise<number> {
+    const counts = await this.queue.getJobCounts("waiting", "active", "delayed", "prioritized");
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,82 @@
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
+import { ApplyJob } from "./changes.js";
+import type { FeedStore } from "./feed-store.js";
+import type { Logger } from "./logger.js";
+import { QUEUE_NAME, type PublishQueue } from "./publish-queue.js";
+
+export interface PublishWorkerOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  store: FeedStore;
+  /** Re-enqueues jobs for feeds whose accepted changes were never scheduled. */
+  queue: PublishQueue;
+  logger: Logger;
+  /** Jobs run at once in this process; feeds stay in order whatever the value. @default 8 */
+  concurrency?: number;
+  /** How often to look for accepted-but-unscheduled changes, in ms (0 = never). @default 5000 */
+  sweepIntervalMs?: number;
+}
+
+/**
+ * Applies accepted changes. Ordering does not depend on BullMQ's job order: the store's apply
+ * script always takes a feed's pending changes in ticket order, so any number of concurrent
+ * jobs and worker processes yield the same, gap-free seq sequence.
+ */
+export class PublishWorker {
+  readonly worker: Worker<ApplyJob>;
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: PublishWorkerOptions) {
+    this.worker = new Worker<ApplyJob>(QUEUE_NAME, (job) => this.process(job), {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 8,
+      autorun: true,
+    });
+    this.worker.on("failed", (job, err) => {
+      options.logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, "apply job failed");
+    });
+    this.worker.on("error", (err) => options.logger.error({ err: err.message }, "worker error"));
+    const every = options.sweepIntervalMs ?? 5000;
+    if (every > 0) {
+      this.sweepTimer = setInterval(() => void this.sweep(), every);
+      this.sweepTimer.unref();
+    }
+  }
+
+  private async process(job: Job<ApplyJob>): Promise<{ seq: number; emitted: number }> {
+    const parsed = ApplyJob.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`malformed job data: ${parsed.error.message}`);
+    const { feedId, ticket } = parsed.data;
+    let emitted = 0;
+    let result = await this.options.store.apply(feedId, ticket);
+    emitted += result.emitted;
+    // A long backlog is applied in bounded batches so no single script blocks Redis for long.
+    while (result.applied < ticket) {
+      const before = result.applied;
+      result = await this.options.store.apply(feedId, ticket);
+      emitted += result.emitted;
+      if (result.applied <= before) break; // the feed is gone: nothing left to apply
+    }
+    this.options.logger.debug({ feedId, ticket, seq: result.seq, emitted, jobId: job.id }, "applied");
+    return { seq: result.seq, emitted };
+  }
+
+  /** Schedule feeds whose accepted changes have no job (an enqueue that failed after accept). */
+  async sweep(): Promise<number> {
+    try {
+      const behind = await this.options.store.feedsBehind();
+      for (const { feedId, ticket } of behind) await this.options.queue.enqueue(feedId, ticket);
+      return behind.length;
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message }, "sweep failed");
+      return 0;
+    }
+  }
+
+  /** Finish the jobs in hand, take no new ones. */
+  async close(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.worker.close();
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Every Redis key and pub/sub channel Liveline uses is built here, and only here.
+ *
+ * All keys of one feed share the hash tag `{<feedId>}` so that a feed's Lua scripts touch a
+ * single Redis Cluster slot, and the feed's channel lives in that slot too (sharded pub/sub).
+ * The prefix keeps tests and tenants apart.
+ */
+export interface RedisKeys {
+  readonly prefix: string;
+  /** Sorted set of all feed ids, scored by creation time. */
+  feedIndex(): string;
+  feed(feedId: string): FeedKeys;
+  /** BullMQ's own prefix; braces keep every queue key in one slot on a cluster. */
+  queuePrefix(): string;
+}
+
+export interface FeedKeys {
+  /** Hash: id, title, description, status, seq, createdAt, updatedAt, ticket, applied. */
+  readonly meta: string;
+  /** Hash: entry id → Entry JSON (current state). */
+  readonly entries: string;
+  /** Sorted set: entry id scored by the seq it was published at (newest first = highest). */
+  readonly order: string;
+  /** Set: ids of pinned entries. */
+  readonly pinned: string;
+  /** Sorted set: FeedEvent JSON scored by seq — the kept event log. */
+  readonly log: string;
+  /** Hash: accept ticket → Change JSON, accepted but not yet applied. */
+  readonly pending: string;
+  /** Hash: entry id → "<content hash>" or "deleted": every id ever accepted on this feed. */
+  readonly ids: string;
+  /** Idempotency-Key record of a publish. */
+  idempotency(key: string): string;
+  /** Pub/sub channel carrying this feed's events, in seq order. */
+  readonly channel: string;
+}
+
+export function redisKeys(prefix = "liveline:"): RedisKeys {
+  return {
+    prefix,
+    feedIndex: () => `${prefix}feeds`,
+    queuePrefix: () => `{${prefix}bull}`,
+    feed(feedId) {
+      const base = `${prefix}{${feedId}}`;
+      return {
+        meta: `${base}:meta`,
+        entries: `${base}:entries`,
+        order: `${base}:order`,
+        pinned: `${base}:pinned`,
+        log: `${base}:log`,
+        pending: `${base}:pending`,
+        ids: `${base}:ids`,
+        idempotency: (key) => `${base}:idem:${key}`,
+        channel: `${base}:events`,
+      };
+    },
+  };
+}
