@@ -1,5 +1,11 @@
 import { io, type Socket } from "socket.io-client";
-import type { ClientToServerEvents, FeedEvent, ServerToClientEvents, SubscribeAck, WireError } from "@liveline/protocol";
+import type {
+  ClientToServerEvents,
+  FeedEvent,
+  ServerToClientEvents,
+  SubscribeAck,
+  WireError,
+} from "@liveline/protocol";
 import { fullJitterDelay } from "./backoff.js";
 import { Subscription, type SubscriptionHost } from "./subscription.js";
 import { TypedEmitter } from "./typed-emitter.js";
@@ -139,7 +145,10 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
         if (err) {
           // No answer in time: try again later on this connection, or on the next one.
           this.emit("error", { code: "transport_error", message: "subscribe timed out" });
-          setTimeout(() => this.requestSubscribe(sub), fullJitterDelay(1, this.opts.minReconnectDelay, this.opts.maxReconnectDelay));
+          setTimeout(
+            () => this.requestSubscribe(sub),
+            fullJitterDelay(1, this.opts.minReconnectDelay, this.opts.maxReconnectDelay),
+          );
           return;
         }
         if (ack.ok) this.confirmed.add(sub.feedId);

@@ -1,4 +1,10 @@
-export { LivelineClient, type ClientOptions, type ClientEvents, type ConnectionState, type StateChange } from "./client.js";
+export {
+  LivelineClient,
+  type ClientOptions,
+  type ClientEvents,
+  type ConnectionState,
+  type StateChange,
+} from "./client.js";
 export { Subscription, type SubscriptionEvents, type SubscribedContext } from "./subscription.js";
 export { FeedState } from "./feed-state.js";
 export { fullJitterDelay } from "./backoff.js";

@@ -58,7 +58,10 @@ export const FEED_EVENT_TYPES = ["entry.published", "entry.updated", "entry.dele
 
 const Headline = z.string().trim().min(1).max(LIMITS.maxHeadlineChars);
 /** Raw body as sent; the server sanitizes it and checks the length again afterwards. */
-const RawBody = z.string().min(1).max(LIMITS.maxEntryBodyChars * 2);
+const RawBody = z
+  .string()
+  .min(1)
+  .max(LIMITS.maxEntryBodyChars * 2);
 
 export const CreateFeedRequest = z.strictObject({
   id: FeedId,
@@ -95,7 +98,11 @@ export const UpdateEntryRequest = z
   })
   .refine((v) => Object.keys(v).length > 0, { message: "at least one field must be given" });
 
-export const IdempotencyKey = z.string().min(1).max(LIMITS.maxIdempotencyKeyChars).regex(/^[\x21-\x7e]+$/);
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(LIMITS.maxIdempotencyKeyChars)
+  .regex(/^[\x21-\x7e]+$/);
 
 const SeqParam = z
   .string()

@@ -19,7 +19,12 @@ const ConfigSchema = z.object({
     .optional(),
   EDITOR_TOKENS: z
     .string()
-    .transform((s) => s.split(",").map((t) => t.trim()).filter((t) => t.length > 0))
+    .transform((s) =>
+      s
+        .split(",")
+        .map((t) => t.trim())
+        .filter((t) => t.length > 0),
+    )
     .pipe(z.array(z.string().min(16, "each editor token must be at least 16 characters")).min(1))
     .optional(),
   ROLE: Role.default("all"),
@@ -69,9 +74,7 @@ export class ConfigError extends Error {
  * and production refuses to start.
  */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): Config {
-  const input = Object.fromEntries(
-    Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === "" ? undefined : env[k]]),
-  );
+  const input = Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === "" ? undefined : env[k]]));
   const parsed = ConfigSchema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));

@@ -45,7 +45,12 @@ export class FeedService {
     return this.store.listFeeds();
   }
 
-  async publish(feedId: string, input: PublishEntryRequest, idempotencyKey?: string, requestId?: string): Promise<Accepted> {
+  async publish(
+    feedId: string,
+    input: PublishEntryRequest,
+    idempotencyKey?: string,
+    requestId?: string,
+  ): Promise<Accepted> {
     const body = cleanBody(input.body);
     const entry = {
       id: input.id ?? randomUUID(),
@@ -79,7 +84,7 @@ export class FeedService {
         return { entryId: prevId, status: "queued" };
       }
       case "duplicate_id":
-        if (result.previous !== contentHash) {
+        if (result.previous.replace(/^deleted:/, "") !== contentHash) {
           throw new LivelineError("entry_exists", `entry '${entry.id}' already exists with different content`);
         }
         await this.queue.enqueue(feedId, result.ticket, requestId);
@@ -102,7 +107,13 @@ export class FeedService {
   }
 
   async updateFeed(feedId: string, input: UpdateFeedRequest, requestId?: string): Promise<Accepted> {
-    const change: Change = { v: 1, op: "feed.update", at: now(), patch: { ...input }, ...(requestId ? { requestId } : {}) };
+    const change: Change = {
+      v: 1,
+      op: "feed.update",
+      at: now(),
+      patch: { ...input },
+      ...(requestId ? { requestId } : {}),
+    };
     const result = await this.store.accept(feedId, change);
     if (result.status !== "ok") throw storeRejection(result.status, feedId);
     await this.queue.enqueue(feedId, result.ticket, requestId);
@@ -134,7 +145,12 @@ export class FeedService {
     return this.store.snapshot(feedId, LIMITS.snapshotSize);
   }
 
-  private async acceptEntryChange(feedId: string, entryId: string, change: Change, requestId?: string): Promise<Accepted> {
+  private async acceptEntryChange(
+    feedId: string,
+    entryId: string,
+    change: Change,
+    requestId?: string,
+  ): Promise<Accepted> {
     const result = await this.store.accept(feedId, change, { entryId });
     if (result.status !== "ok") throw storeRejection(result.status, feedId, entryId);
     await this.queue.enqueue(feedId, result.ticket, requestId);

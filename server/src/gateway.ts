@@ -61,13 +61,19 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
       const reply = ack as (a: SubscribeAck) => void;
       const parsed = SubscribeRequest.safeParse(payload);
       if (!parsed.success) {
-        reply({ ok: false, error: { code: "validation_failed", message: parsed.error.issues[0]?.message ?? "invalid" } });
+        reply({
+          ok: false,
+          error: { code: "validation_failed", message: parsed.error.issues[0]?.message ?? "invalid" },
+        });
         return;
       }
       const { feedId, since } = parsed.data;
       const fresh = !socket.data.feeds.has(feedId);
       if (fresh && socket.data.feeds.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
-        reply({ ok: false, error: { code: "rate_limited", message: `at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} feeds per connection` } });
+        reply({
+          ok: false,
+          error: { code: "rate_limited", message: `at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} feeds per connection` },
+        });
         return;
       }
       try {
@@ -103,7 +109,10 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
       const reply = typeof ack === "function" ? (ack as (a: UnsubscribeAck) => void) : () => undefined;
       const parsed = UnsubscribeRequest.safeParse(payload);
       if (!parsed.success) {
-        reply({ ok: false, error: { code: "validation_failed", message: parsed.error.issues[0]?.message ?? "invalid" } });
+        reply({
+          ok: false,
+          error: { code: "validation_failed", message: parsed.error.issues[0]?.message ?? "invalid" },
+        });
         return;
       }
       const { feedId } = parsed.data;

@@ -34,15 +34,15 @@ async function main(): Promise<void> {
   }
 
   const handle = await startLiveline(config, { redisUrl, logger });
-  logger.info({ role: config.role, url: handle.url, redis: redisUrl.replace(/\/\/[^@]*@/, "//***@") }, "liveline started");
+  logger.info(
+    { role: config.role, url: handle.url, redis: redisUrl.replace(/\/\/[^@]*@/, "//***@") },
+    "liveline started",
+  );
   if (handle.url !== undefined) {
     const base = config.publicUrl ?? `http://localhost:${handle.port ?? config.port}`;
-    const lines = [
-      "",
-      `  Liveline is running at ${base}`,
-      `  Health:       ${base}/healthz`,
-    ];
-    if (config.generatedToken) lines.push(`  Editor token: ${config.editorTokens[0] ?? ""}   (generated; set EDITOR_TOKENS to choose your own)`);
+    const lines = ["", `  Liveline is running at ${base}`, `  Health:       ${base}/healthz`];
+    if (config.generatedToken)
+      lines.push(`  Editor token: ${config.editorTokens[0] ?? ""}   (generated; set EDITOR_TOKENS to choose your own)`);
     process.stdout.write(`${lines.join("\n")}\n\n`);
   }
 

@@ -57,7 +57,20 @@ export async function launchEmbeddedRedis(dataDir: string): Promise<EmbeddedRedi
   const port = await freePort();
   const child = spawn(
     bin,
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--save", "", "--protected-mode", "yes"],
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dir,
+      "--appendonly",
+      "yes",
+      "--save",
+      "",
+      "--protected-mode",
+      "yes",
+    ],
     { stdio: "ignore" },
   );
   const deadline = Date.now() + 10_000;

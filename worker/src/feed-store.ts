@@ -1,5 +1,11 @@
 import type { Redis, Cluster } from "ioredis";
-import { Entry as EntrySchema, FeedEvent as FeedEventSchema, type Entry, type Feed, type FeedEvent } from "@liveline/protocol";
+import {
+  Entry as EntrySchema,
+  FeedEvent as FeedEventSchema,
+  type Entry,
+  type Feed,
+  type FeedEvent,
+} from "@liveline/protocol";
 import type { Change } from "./changes.js";
 import { LUA, type ScriptName } from "./lua-scripts.js";
 import { redisKeys, type RedisKeys } from "./redis-keys.js";

@@ -27,7 +27,7 @@ export interface FeedKeys {
   readonly log: string;
   /** Hash: accept ticket → Change JSON, accepted but not yet applied. */
   readonly pending: string;
-  /** Hash: entry id → "<content hash>" or "deleted": every id ever accepted on this feed. */
+  /** Hash: entry id → "<content hash>", or "deleted:<content hash>" once retracted: every id ever accepted on this feed. */
   readonly ids: string;
   /** Idempotency-Key record of a publish. */
   idempotency(key: string): string;

@@ -19,7 +19,7 @@ if op == 'publish' then
   if redis.call('HGET', meta, 'status') == 'ended' then return {'feed_ended', 0, ''} end
 elseif op == 'update' or op == 'delete' then
   local prev = redis.call('HGET', ids, entryId)
-  if (not prev) or prev == 'deleted' then return {'entry_not_found', 0, ''} end
+  if (not prev) or string.sub(prev, 1, 8) == 'deleted:' then return {'entry_not_found', 0, ''} end
 end
 
 local ticket = redis.call('HINCRBY', meta, 'ticket', 1)
@@ -28,6 +28,7 @@ if op == 'publish' then
   redis.call('HSET', ids, entryId, hash)
   if idem ~= meta then redis.call('SET', idem, entryId .. '|' .. hash, 'EX', ttl) end
 elseif op == 'delete' then
-  redis.call('HSET', ids, entryId, 'deleted')
+  -- The tombstone keeps the content hash: a late retry of the original publish stays a no-op.
+  redis.call('HSET', ids, entryId, 'deleted:' .. redis.call('HGET', ids, entryId))
 end
 return {'ok', ticket, ''}

@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { canConnect, freePort } from "@liveline/server";
+import { sleep } from "./wait.js";
+
+export interface RedisProcess {
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  pid(): number | undefined;
+  /** SIGKILL the server (data since the last fsync may be lost, as in a crash). */
+  kill(): Promise<void>;
+  /** Start it again on the same port and data directory. */
+  restart(): Promise<void>;
+  /** Stop it and delete its data directory. */
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A private `redis-server` on a free loopback port, append-only file on. */
+export async function startRedis(options: { appendonly?: boolean } = {}): Promise<RedisProcess> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "liveline-redis-"));
+  let child: ChildProcess | undefined;
+
+  const launch = async () => {
+    child = spawn(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        dir,
+        "--save",
+        "",
+        "--appendonly",
+        options.appendonly === false ? "no" : "yes",
+        "--appendfsync",
+        "always",
+        "--loglevel",
+        "warning",
+      ],
+      { stdio: "ignore" },
+    );
+    const deadline = Date.now() + 10_000;
+    while (!(await canConnect("127.0.0.1", port, 200))) {
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`redis-server did not start on port ${port}`);
+      await sleep(20);
+    }
+  };
+  const waitExit = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return resolve();
+      c.once("exit", () => resolve());
+      c.kill(signal);
+    });
+
+  await launch();
+  const handle: RedisProcess = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    dir,
+    pid: () => child?.pid,
+    kill: () => waitExit("SIGKILL"),
+    restart: async () => {
+      await waitExit("SIGKILL");
+      await launch();
+    },
+    stop: async () => {
+      await waitExit("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    },
+    [Symbol.asyncDispose]: () => handle.stop(),
+  };
+  return handle;
+}
