@@ -1,0 +1,87 @@
+// The baseline: a bare Socket.IO 4.8 server in one process that broadcasts straight from its
+// HTTP POST handler to a room. No queue, no Redis, no validation library, no SDK: the floor
+// that Liveline's pipeline adds to. It speaks just enough of Liveline's API and protocol for
+// the same load generator (and the SDK sample) to drive it unchanged.
+import { createServer } from "node:http";
+import { Buffer } from "node:buffer";
+import { randomUUID } from "node:crypto";
+import { Server } from "socket.io";
+
+const port = Number(process.env.PORT ?? 0);
+const host = process.env.HOST ?? "127.0.0.1";
+const feeds = new Map(); // feedId → { feed, seq }
+
+function feedOf(id) {
+  let f = feeds.get(id);
+  if (!f) {
+    const now = new Date().toISOString();
+    f = { id, title: id, status: "live", seq: 0, createdAt: now, updatedAt: now };
+    feeds.set(id, f);
+  }
+  return f;
+}
+
+function reply(res, status, body) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+const http = createServer((req, res) => {
+  if (req.method === "GET" && req.url === "/healthz") return reply(res, 200, { ok: true });
+  if (req.method !== "POST") return reply(res, 404, { error: { code: "route_not_found", message: "no route" } });
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    let input;
+    try {
+      input = JSON.parse(Buffer.concat(chunks).toString());
+    } catch {
+      return reply(res, 400, { error: { code: "invalid_json", message: "bad JSON" } });
+    }
+    if (req.url === "/v1/feeds") return reply(res, 201, feedOf(String(input.id)));
+    const m = /^\/v1\/feeds\/([a-z0-9-]+)\/entries$/.exec(req.url ?? "");
+    if (!m) return reply(res, 404, { error: { code: "route_not_found", message: "no route" } });
+    const f = feedOf(m[1]);
+    const now = new Date().toISOString();
+    const entry = {
+      id: randomUUID(),
+      feedId: f.id,
+      revision: 1,
+      headline: input.headline,
+      body: input.body,
+      pinned: false,
+      keyEvent: false,
+      breaking: false,
+      publishedAt: now,
+      updatedAt: now,
+    };
+    f.seq += 1;
+    io.to(`feed:${f.id}`).emit("feed:event", { feedId: f.id, seq: f.seq, type: "entry.published", at: now, entry });
+    reply(res, 202, { entryId: entry.id, status: "queued" });
+  });
+});
+
+// The same engine options Liveline's gateway uses, so the comparison is like for like.
+const io = new Server(http, {
+  serveClient: false,
+  maxHttpBufferSize: 16 * 1024,
+  perMessageDeflate: false,
+  pingInterval: 25_000,
+  pingTimeout: 20_000,
+});
+
+io.on("connection", (socket) => {
+  socket.on("subscribe", (payload, ack) => {
+    if (typeof ack !== "function") return;
+    const f = feedOf(String(payload?.feedId));
+    void socket.join(`feed:${f.id}`);
+    ack({ ok: true, feed: f, seq: f.seq, entries: [], reset: true });
+  });
+});
+
+http.listen(port, host, () => {
+  const address = http.address();
+  process.stdout.write(`${JSON.stringify({ msg: "baseline started", url: `http://${host}:${address.port}` })}\n`);
+});
+process.on("SIGTERM", () => process.exit(0));
