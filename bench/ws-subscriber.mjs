@@ -38,7 +38,9 @@ export function parseMark(buf) {
  */
 export function openSubscriber(wsUrl, feedId, onMark, onLost, timeoutMs = 30_000) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(wsUrl, { perMessageDeflate: false, localAddress: "127.0.0.1" });
+    // No localAddress: an explicit bind() makes the kernel search for a free port per socket (slow
+    // at 10,000); the URL already names 127.0.0.1, so connect() picks the port itself.
+    const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
     let subscribed = false;
     let settled = false;
     const fail = (err) => {
