@@ -7,7 +7,7 @@ const fmt = (v) =>
   v === null || v === undefined ? "—" : typeof v === "number" ? v.toLocaleString("en-US") : String(v);
 
 /** Derive the reported figures of one run from the raw measurements. */
-export function summarise({ kind, config, ramp, result, cpuMs, rssBefore, rssAfter, backlog }) {
+export function summarise({ kind, config, ramp, rampCpuMs, result, cpuMs, rssBefore, rssAfter, backlog }) {
   const deliveredTotal = result.delivered + result.deliveredSdk;
   const expectedTotal = result.expected + result.expectedSdk;
   const lost = expectedTotal - deliveredTotal;
@@ -45,6 +45,11 @@ export function summarise({ kind, config, ramp, result, cpuMs, rssBefore, rssAft
       kbPerConn: round((rssAfter - rssBefore) / Math.max(1, conns), 1),
     },
     ramp,
+    rampCost: {
+      ms: rampCpuMs,
+      serverUsPerConn: round((rampCpuMs.server * 1000) / Math.max(1, conns), 1),
+      allUsPerConn: round((Object.values(rampCpuMs).reduce((a, b) => a + b, 0) * 1000) / Math.max(1, conns), 1),
+    },
     backlog,
     keptUp: backlog === 0 && lost === 0 && last <= Math.max(2 * first, first + 50),
     trend: { firstTenthP50: first, lastTenthP50: last },
@@ -74,6 +79,7 @@ function detailTable(section) {
     ["all processes CPU per delivery (µs)", (r) => r.cpu.allUsPerDelivery, true],
     ["server memory per connection (KB)", (r) => r.mem.kbPerConn, true],
     ["connections/s while ramping", (r) => r.ramp.connsPerSec, true],
+    ["CPU per connection while ramping, all processes (µs)", (r) => r.rampCost.allUsPerConn, true],
     ["p50 of first → last 10% of entries (ms)", (r) => `${r.trend.firstTenthP50} → ${r.trend.lastTenthP50}`, false],
     ["kept up (backlog at end)", (r) => `${r.keptUp ? "yes" : "**no**"} (${r.backlog})`, false],
   ];

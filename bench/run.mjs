@@ -120,8 +120,11 @@ async function runOnce(kind, config, opts) {
       drainTimeoutMs: 10_000,
     });
     await lg.waitFor("ready", 20_000);
+    const rampCpu0 = cpuOf(target.pids);
     lg.send({ type: "start" });
     const ramp = await lg.waitFor("ramped", 180_000);
+    const rampCpu1 = cpuOf(target.pids);
+    const rampCpuMs = Object.fromEntries(Object.keys(rampCpu0).map((k) => [k, rampCpu1[k] - rampCpu0[k]]));
     await sleep(1500);
     const rssAfter = procStats(target.pids.server).rssKb;
     const cpu0 = cpuOf(target.pids);
@@ -130,7 +133,7 @@ async function runOnce(kind, config, opts) {
     const cpu1 = cpuOf(target.pids);
     const backlog = await target.backlog(feeds);
     const cpuMs = Object.fromEntries(Object.keys(cpu0).map((k) => [k, cpu1[k] - cpu0[k]]));
-    return summarise({ kind, config, ramp, result, cpuMs, rssBefore, rssAfter, backlog });
+    return summarise({ kind, config, ramp, rampCpuMs, result, cpuMs, rssBefore, rssAfter, backlog });
   } finally {
     if (lg) {
       lg.send({ type: "close" });
@@ -177,7 +180,7 @@ async function main() {
         runs.push(run);
         process.stderr.write(
           `  ${run.deliveredLabel} lost ${run.lost} dup ${run.duplicated} p50 ${run.latency.p50} p99 ${run.latency.p99} ms, ` +
-            `${run.cpu.serverUsPerDelivery} µs/delivery, ${run.mem.kbPerConn} KB/conn, ${run.ramp.connsPerSec} conn/s, kept up: ${run.keptUp}\n`,
+            `${run.cpu.serverUsPerDelivery} µs/delivery, ${run.mem.kbPerConn} KB/conn, ${run.ramp.connsPerSec} conn/s (${run.rampCost.allUsPerConn} µs/conn), kept up: ${run.keptUp}\n`,
         );
         if (!run.exact) exactEverywhere = false;
       }

@@ -16,6 +16,7 @@ import { LivelineError } from "./errors.js";
 import type { FeedService } from "./feed-service.js";
 import type { FeedRelay } from "./feed-relay.js";
 import { OneFrameAdapter } from "./one-frame-adapter.js";
+import { CoalescedReads } from "./coalesced-reads.js";
 
 export type LivelineIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type LivelineSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -55,6 +56,9 @@ function toWire(err: unknown): WireError {
 /** The reader-facing Socket.IO protocol: `subscribe`, `unsubscribe`, and `feed:event` pushes. */
 export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
   const { service, store, logger } = options;
+  // A burst of readers on one feed shares its reads (each still gets one taken after it joined).
+  const feeds = new CoalescedReads((feedId) => service.getFeed(feedId));
+  const snapshots = new CoalescedReads((feedId) => service.snapshot(feedId));
 
   io.on("connection", (socket: LivelineSocket) => {
     socket.data.feeds = new Set();
@@ -80,7 +84,7 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
         return;
       }
       try {
-        const feed = await service.getFeed(feedId);
+        const feed = await feeds.get(feedId);
         if (fresh) {
           socket.data.feeds.add(feedId);
           try {
@@ -100,7 +104,7 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
             return;
           }
         }
-        const snap = await service.snapshot(feedId);
+        const snap = await snapshots.get(feedId);
         reply({ ok: true, feed: { ...feed, seq: snap.seq }, seq: snap.seq, entries: snap.entries, reset: true });
       } catch (err) {
         if (!(err instanceof LivelineError)) logger.warn({ feedId, err: (err as Error).message }, "subscribe failed");
