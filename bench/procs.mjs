@@ -1,11 +1,15 @@
 // Child processes for the bench: pinned to a core, with the file-descriptor limit raised to the
 // hard limit (10,000 sockets need it), and read-outs of their CPU time and RSS from /proc.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
 import { createServer } from "node:net";
 import { clearTimeout, setTimeout } from "node:timers";
 
 const CLK_TCK = 100; // `getconf CLK_TCK` on Linux
+
+/** Pin only where it means something: two or more cores and util-linux's taskset present. */
+export const CAN_PIN = os.cpus().length >= 2 && ["/usr/bin/taskset", "/bin/taskset"].some((p) => existsSync(p));
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -23,7 +27,7 @@ export function freePort() {
  * PID, so /proc/<pid> is the program itself. Resolves once a stdout line satisfies `ready`.
  */
 export function spawnPinned(name, cmd, args, { cpu, env = {}, ready, timeoutMs = 30_000, ipc = false, cwd }) {
-  const pin = cpu === undefined ? [] : ["taskset", "-c", String(cpu)];
+  const pin = cpu === undefined || !CAN_PIN ? [] : ["taskset", "-c", String(cpu)];
   const child = spawn("sh", ["-c", 'ulimit -n "$(ulimit -Hn)"; exec "$@"', "sh", ...pin, cmd, ...args], {
     cwd,
     env: { ...process.env, ...env },

@@ -124,7 +124,7 @@ function overviewTable(sections) {
 export function renderMarkdown(sections, host) {
   const out = [
     `Machine: ${host.cpu}, ${host.cores} cores, ${host.memGiB} GiB, ${host.os}, Node ${host.node}; load average at start ${host.loadAvgAtStart.join(" ")}.`,
-    "Server processes (and redis-server) pinned to core 0, load generator to core 1. Each figure is from the better-quality run of each target (exact counts, then lowest p99); every run is in the JSON.",
+    `${host.pinned === false ? "Processes not pinned (fewer than 2 cores or no taskset)." : "Server processes (and redis-server) pinned to core 0, load generator to core 1."} Each figure is from the better-quality run of each target (exact counts, then lowest p99); every run is in the JSON.`,
     "",
   ];
   if (sections.length > 1) out.push(overviewTable(sections));

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { procStats, spawnPinned } from "./procs.mjs";
+import { CAN_PIN, procStats, spawnPinned } from "./procs.mjs";
 import { createFeeds, startBaselineTarget, startLivelineTarget } from "./targets.mjs";
 import { renderMarkdown, renderSvg, summarise } from "./report.mjs";
 import { clearTimeout, setTimeout } from "node:timers";
@@ -153,6 +153,7 @@ function machine() {
     os: `${os.type()} ${os.release()}`,
     node: process.version,
     loadAvgAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    pinned: CAN_PIN,
   };
 }
 
