@@ -195,7 +195,7 @@ async function main() {
     writeFileSync(`${file}.svg`, renderSvg([section]));
   }
   if (sections.length > 1) {
-    const file = join(opts.out, `${stamp}-${opts.presets.length === 8 ? "all" : opts.presets.join("+")}`);
+    const file = join(opts.out, `${stamp}-${opts.presets.length > 3 ? "all" : opts.presets.join("+")}`);
     writeFileSync(`${file}.md`, renderMarkdown(sections, host));
     writeFileSync(`${file}.svg`, renderSvg(sections));
   }
