@@ -167,7 +167,7 @@ export function renderSvg(sections) {
         `<text x="${x}" y="${oy + H - m.b + 14}" text-anchor="middle" font-size="10">${t >= 1000 ? `${t / 1000}s` : t}</text>`,
       );
     }
-    for (const f of [0, 0.5, 0.9, 0.99, 1]) {
+    for (const f of [0, 0.25, 0.5, 0.75, 0.9, 0.99]) {
       const y = ly(f);
       parts.push(`<line x1="${ox + m.l}" y1="${y}" x2="${ox + W - m.r}" y2="${y}" stroke="#eee"/>`);
       parts.push(`<text x="${ox + m.l - 4}" y="${y + 3}" text-anchor="end" font-size="10">${f}</text>`);
