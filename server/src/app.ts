@@ -5,10 +5,17 @@ import type { Logger } from "@liveline/worker";
 import { errorMiddleware, notFoundHandler } from "./errors.js";
 import type { FeedService } from "./feed-service.js";
 import { httpRoutes } from "./http-routes.js";
+import { applyHttpSecurity, type OriginPolicy } from "./http-security.js";
+import type { RateLimits } from "./rate-limits.js";
+import type { TokenVerifier } from "./token-verifier.js";
 
 export interface AppOptions {
   service: FeedService;
-  editorTokens: readonly string[];
+  /** Verifies editor and subscriber tokens (static EDITOR_TOKENS and signed JWTs). */
+  verifier: TokenVerifier;
+  limits: RateLimits;
+  /** Browser origins allowed by CORS (CORS_ORIGINS). */
+  origins: OriginPolicy;
   logger: Logger;
   /** Answers whether Redis is reachable, for /healthz. */
   ping: () => Promise<boolean>;
@@ -21,6 +28,7 @@ export function createApp(options: AppOptions): Express {
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
   app.set("query parser", "simple");
+  applyHttpSecurity(app, options.origins);
 
   app.use((req, res, next) => {
     const given = req.get("x-request-id");
@@ -34,7 +42,7 @@ export function createApp(options: AppOptions): Express {
   });
 
   app.use("/v1", express.json({ limit: LIMITS.maxBodyBytes, strict: true }));
-  app.use("/v1", httpRoutes({ service: options.service, editorTokens: options.editorTokens }));
+  app.use("/v1", httpRoutes(options));
   options.extend?.(app);
   app.use(notFoundHandler);
   app.use(errorMiddleware(options.logger));

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { parsePublicKey } from "./token-verifier.js";
 
 const Role = z.enum(["all", "server", "worker"]);
 const Int = (def: number, min: number, max: number) =>
@@ -39,6 +40,33 @@ const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATA_DIR: z.string().min(1).default("./data"),
   PUBLIC_URL: z.url().optional(),
+  EDITOR_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  EDITOR_JWT_PUBLIC_KEY: z
+    .string()
+    .refine((pem) => {
+      try {
+        parsePublicKey(pem);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "must be an RSA or P-256 public key in PEM (SPKI) form")
+    .optional(),
+  EDITOR_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CORS_ORIGINS: z
+    .string()
+    .transform((s) =>
+      s
+        .split(",")
+        .map((o) => o.trim().toLowerCase().replace(/\/$/, ""))
+        .filter((o) => o.length > 0),
+    )
+    .pipe(z.array(z.union([z.literal("*"), z.string().regex(/^https?:\/\/[^/\s]+$/, "must be an origin such as https://news.example")])))
+    .optional(),
+  RATE_LIMIT_PUBLISHES: Int(3000, 0, 1_000_000),
+  RATE_LIMIT_SUBSCRIBES: Int(300, 0, 1_000_000),
+  RATE_LIMIT_CONNECTIONS: Int(6000, 0, 10_000_000),
+  RATE_LIMIT_WINDOW_SECONDS: Int(60, 1, 86_400),
 });
 
 export type Role = z.infer<typeof Role>;
@@ -59,6 +87,17 @@ export interface Config {
   readonly logLevel: string;
   readonly dataDir: string;
   readonly publicUrl: string | undefined;
+  readonly jwtSecret: string | undefined;
+  readonly jwtPublicKey: string | undefined;
+  readonly jwksUrl: string | undefined;
+  /** Allowed browser origins: "*" (any; the default outside production) or an exact list. */
+  readonly corsOrigins: "*" | readonly string[];
+  readonly rateLimits: {
+    readonly publishes: number;
+    readonly subscribes: number;
+    readonly connections: number;
+    readonly windowSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -80,16 +119,23 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   }
   const c = parsed.data;
-  if (c.EDITOR_TOKENS === undefined && c.NODE_ENV === "production" && c.ROLE !== "worker") {
-    throw new ConfigError(["EDITOR_TOKENS: required in production (comma-separated bearer tokens)"]);
+  const signed = c.EDITOR_JWT_SECRET !== undefined || c.EDITOR_JWT_PUBLIC_KEY !== undefined || c.EDITOR_JWKS_URL !== undefined;
+  const production = c.NODE_ENV === "production";
+  if (c.EDITOR_TOKENS === undefined && !signed && production && c.ROLE !== "worker") {
+    throw new ConfigError([
+      "EDITOR_TOKENS: required in production (comma-separated bearer tokens), unless EDITOR_JWT_SECRET, EDITOR_JWT_PUBLIC_KEY or EDITOR_JWKS_URL is set",
+    ]);
   }
-  const tokens = c.EDITOR_TOKENS ?? [`dev-${randomBytes(18).toString("base64url")}`];
+  const generate = c.EDITOR_TOKENS === undefined && !(production && signed);
+  const tokens = c.EDITOR_TOKENS ?? (generate ? [`dev-${randomBytes(18).toString("base64url")}`] : []);
+  // Unset CORS_ORIGINS: any origin in development and tests, same-origin only in production.
+  const origins = c.CORS_ORIGINS ?? (production ? [] : ["*"]);
   return Object.freeze({
     port: c.PORT,
     host: c.HOST,
     redisUrl: c.REDIS_URL,
     editorTokens: Object.freeze(tokens),
-    generatedToken: c.EDITOR_TOKENS === undefined,
+    generatedToken: generate,
     role: c.ROLE,
     env: c.NODE_ENV,
     keyPrefix: c.KEY_PREFIX,
@@ -99,5 +145,15 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     logLevel: c.LOG_LEVEL,
     dataDir: c.DATA_DIR,
     publicUrl: c.PUBLIC_URL,
+    jwtSecret: c.EDITOR_JWT_SECRET,
+    jwtPublicKey: c.EDITOR_JWT_PUBLIC_KEY,
+    jwksUrl: c.EDITOR_JWKS_URL,
+    corsOrigins: origins.includes("*") ? "*" : Object.freeze(origins),
+    rateLimits: Object.freeze({
+      publishes: c.RATE_LIMIT_PUBLISHES,
+      subscribes: c.RATE_LIMIT_SUBSCRIBES,
+      connections: c.RATE_LIMIT_CONNECTIONS,
+      windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS,
+    }),
   });
 }

@@ -11,6 +11,8 @@ export class LivelineError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
+    /** Sent as `Retry-After` (seconds) with `rate_limited` answers. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = "LivelineError";
@@ -86,6 +88,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       }
     }
     if (e.code === "unavailable") res.setHeader("Retry-After", "1");
+    if (e.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(e.retryAfterSeconds));
     res.status(e.status).json(e.toBody());
   };
 }

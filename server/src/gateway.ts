@@ -15,6 +15,7 @@ import type { FeedStore, Logger } from "@liveline/worker";
 import { LivelineError } from "./errors.js";
 import type { FeedService } from "./feed-service.js";
 import type { FeedRelay } from "./feed-relay.js";
+import type { SocketSecurity } from "./socket-security.js";
 
 export type LivelineIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type LivelineSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -29,9 +30,11 @@ export interface GatewayOptions {
   store: FeedStore;
   relay: FeedRelay;
   logger: Logger;
+  /** Connection/subscribe limits, handshake tokens and private feeds (issue 5). */
+  security?: SocketSecurity;
 }
 
-export function createIo(httpServer: HttpServer): LivelineIo {
+export function createIo(httpServer: HttpServer, security?: SocketSecurity): LivelineIo {
   return new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(httpServer, {
     serveClient: false,
     // Socket payloads are tiny ({ feedId, since }); anything large is hostile.
@@ -39,6 +42,8 @@ export function createIo(httpServer: HttpServer): LivelineIo {
     // Compressing each ~1 KB event per reader costs more CPU than it saves bandwidth.
     perMessageDeflate: false,
     cors: { origin: true, credentials: false },
+    // Origins are checked for every transport (CORS alone does not cover WebSocket upgrades).
+    ...(security ? { allowRequest: security.allowRequest } : {}),
     pingInterval: 25_000,
     pingTimeout: 20_000,
   });
@@ -51,7 +56,8 @@ function toWire(err: unknown): WireError {
 
 /** The reader-facing Socket.IO protocol: `subscribe`, `unsubscribe`, and `feed:event` pushes. */
 export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
-  const { service, store, logger } = options;
+  const { service, store, logger, security } = options;
+  if (security) io.use(security.middleware);
 
   io.on("connection", (socket: LivelineSocket) => {
     socket.data.feeds = new Set();
@@ -67,7 +73,7 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
         });
         return;
       }
-      const { feedId, since } = parsed.data;
+      const { feedId, since, token } = parsed.data;
       const fresh = !socket.data.feeds.has(feedId);
       if (fresh && socket.data.feeds.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
         reply({
@@ -77,7 +83,9 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
         return;
       }
       try {
+        await security?.beforeSubscribe(socket);
         const feed = await service.getFeed(feedId);
+        await security?.authorizeRead(socket, feed, token);
         if (fresh) {
           socket.data.feeds.add(feedId);
           try {

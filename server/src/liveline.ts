@@ -8,6 +8,9 @@ import type { Config } from "./config.js";
 import { FeedRelay } from "./feed-relay.js";
 import { FeedService } from "./feed-service.js";
 import { attachGateway, createIo, roomOf, type LivelineIo } from "./gateway.js";
+import { RateLimits } from "./rate-limits.js";
+import { SocketSecurity } from "./socket-security.js";
+import { TokenVerifier } from "./token-verifier.js";
 
 export interface LivelineHandle {
   /** Base URL of the HTTP/Socket.IO server (undefined for a worker-only process). */
@@ -84,15 +87,30 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
   let port: number | undefined;
   if (withServer) {
     const service = new FeedService(store, queue);
+    const verifier = new TokenVerifier({
+      staticTokens: config.editorTokens,
+      hsSecret: config.jwtSecret,
+      publicKeyPem: config.jwtPublicKey,
+      jwksUrl: config.jwksUrl,
+    });
+    const limits = new RateLimits(commands, store.keys, config.rateLimits);
+    const security = new SocketSecurity({
+      verifier,
+      limits,
+      origins: config.corsOrigins,
+      logger: logger.child({ role: "gateway" }),
+    });
     const app = createApp({
       service,
-      editorTokens: config.editorTokens,
+      verifier,
+      limits,
+      origins: config.corsOrigins,
       logger: logger.child({ role: "server" }),
       ping: async () => (await commands.ping().catch(() => "")) === "PONG",
       ...(opts.extend ? { extend: opts.extend } : {}),
     });
     http = createServer(app);
-    const theIo = createIo(http);
+    const theIo = createIo(http, security);
     io = theIo;
     relay = new FeedRelay({
       subscriber: connect("subscriber", { maxRetriesPerRequest: null }),
@@ -101,7 +119,7 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
       emit: (feedId, event) => theIo.local.to(roomOf(feedId)).emit("feed:event", event),
       headCheckMs: config.headCheckMs,
     });
-    attachGateway(theIo, { service, store, relay, logger: logger.child({ role: "gateway" }) });
+    attachGateway(theIo, { service, store, relay, security, logger: logger.child({ role: "gateway" }) });
     const server = http;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

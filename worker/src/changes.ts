@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Author, EntryId, FeedStatus } from "@liveline/protocol";
+import { Author, EntryId, FeedStatus, FeedVisibility } from "@liveline/protocol";
 
 /**
  * A change accepted by the API and waiting in the feed's pending hash until a worker applies
@@ -29,9 +29,20 @@ const FeedPatch = z.object({
   title: z.string().optional(),
   description: z.string().optional(),
   status: FeedStatus.optional(),
+  visibility: FeedVisibility.optional(),
 });
 
-const base = { v: z.literal(1), at: z.iso.datetime(), requestId: z.string().optional() };
+/**
+ * v1: the original change. v2 adds `by`, the token subject that made the change, which the
+ * apply script records on the entry's revision history; a v1 change (written by an older
+ * release during a rolling deploy) is recorded with by = "unknown".
+ */
+const base = {
+  v: z.union([z.literal(1), z.literal(2)]),
+  at: z.iso.datetime(),
+  requestId: z.string().optional(),
+  by: z.string().max(200).optional(),
+};
 
 export const Change = z.discriminatedUnion("op", [
   z.object({ ...base, op: z.literal("publish"), entry: NewEntry }),
