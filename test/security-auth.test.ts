@@ -73,7 +73,10 @@ describe("editor tokens", () => {
 
   it("refuses expired, forged, unsigned and malformed tokens with 401", async () => {
     const expired = await mint({ role: "editor", exp: nowSeconds() - 60 });
-    const forged = await mint({ role: "admin", key: new TextEncoder().encode("another-secret-of-32-characters-or-more") });
+    const forged = await mint({
+      role: "admin",
+      key: new TextEncoder().encode("another-secret-of-32-characters-or-more"),
+    });
     const noExp = await mint({ role: "admin", exp: null });
     const [h, p] = (await mint({ role: "admin" })).split(".");
     const algNone = `${Buffer.from(JSON.stringify({ alg: "none" })).toString("base64url")}.${p ?? ""}.`;
@@ -94,7 +97,9 @@ describe("editor tokens", () => {
       const res = await stack.api.as(token).publish("sports", { body: "x" });
       expect([what, res.status, code(res.body)]).toEqual([what, 401, expected]);
     }
-    const malformedHeader = await stack.api.as(undefined).publish("sports", { body: "x" }, { authorization: "Basic YTpi" });
+    const malformedHeader = await stack.api
+      .as(undefined)
+      .publish("sports", { body: "x" }, { authorization: "Basic YTpi" });
     expect(malformedHeader.status).toBe(401);
   });
 
@@ -150,12 +155,21 @@ describe("private feeds", () => {
     s.timeout(5000).emitWithAck("subscribe", payload) as Promise<SubscribeAck>;
 
   it("needs a subscriber token to read over HTTP", async () => {
-    const created = await stack.api.request<Feed>("POST", "/v1/feeds", { id: "vip", title: "VIP", visibility: "private" });
+    const created = await stack.api.request<Feed>("POST", "/v1/feeds", {
+      id: "vip",
+      title: "VIP",
+      visibility: "private",
+    });
     expect(created.body).toMatchObject({ id: "vip", visibility: "private" });
     expect((await stack.api.publish("vip", { id: "v1", body: "secret" })).status).toBe(202);
     await waitFor(async () => (await stack.store.currentSeq("vip")) === 1, "applied");
     const anon = stack.api.as(undefined);
-    for (const path of ["/v1/feeds/vip", "/v1/feeds/vip/entries", "/v1/feeds/vip/entries/v1", "/v1/feeds/vip/events?since=0"]) {
+    for (const path of [
+      "/v1/feeds/vip",
+      "/v1/feeds/vip/entries",
+      "/v1/feeds/vip/entries/v1",
+      "/v1/feeds/vip/events?since=0",
+    ]) {
       const r = await anon.request("GET", path);
       expect([path, r.status, code(r.body)]).toEqual([path, 401, "unauthorized"]);
     }

@@ -150,7 +150,11 @@ export const ErrorResponse = z.object({
 // ---- Socket.IO payloads -------------------------------------------------------------
 
 /** A JWT is three base64url parts; anything longer than this is not one of ours. */
-export const BearerToken = z.string().min(1).max(LIMITS.maxTokenChars).regex(/^[\x21-\x7e]+$/);
+export const BearerToken = z
+  .string()
+  .min(1)
+  .max(LIMITS.maxTokenChars)
+  .regex(/^[\x21-\x7e]+$/);
 
 export const SubscribeRequest = z.strictObject({
   feedId: FeedId,

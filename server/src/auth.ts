@@ -34,7 +34,8 @@ function inScope(p: Principal, feedId: string): boolean {
  */
 export function assertAccess(p: Principal | undefined, feedId: string, need: Access): void {
   if (p === undefined) throw new LivelineError("unauthorized", "a token is required for this feed");
-  if (p.exp !== undefined && p.exp * 1000 < Date.now()) throw new LivelineError("token_expired", "the token has expired");
+  if (p.exp !== undefined && p.exp * 1000 < Date.now())
+    throw new LivelineError("token_expired", "the token has expired");
   if (RANK[p.role] < NEEDS[need]) {
     throw new LivelineError("forbidden", `this token's role (${p.role}) may not ${need} here`);
   }
@@ -93,7 +94,8 @@ export function requireAccess(need: Exclude<Access, "read">): RequestHandler {
     const feedId: unknown = req.params.feedId;
     try {
       if (typeof feedId !== "string") {
-        if (RANK[p.role] < NEEDS[need]) throw new LivelineError("forbidden", `this token's role (${p.role}) may not ${need}`);
+        if (RANK[p.role] < NEEDS[need])
+          throw new LivelineError("forbidden", `this token's role (${p.role}) may not ${need}`);
       } else assertAccess(p, feedId, need);
       next();
     } catch (err) {

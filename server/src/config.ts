@@ -61,7 +61,14 @@ const ConfigSchema = z.object({
         .map((o) => o.trim().toLowerCase().replace(/\/$/, ""))
         .filter((o) => o.length > 0),
     )
-    .pipe(z.array(z.union([z.literal("*"), z.string().regex(/^https?:\/\/[^/\s]+$/, "must be an origin such as https://news.example")])))
+    .pipe(
+      z.array(
+        z.union([
+          z.literal("*"),
+          z.string().regex(/^https?:\/\/[^/\s]+$/, "must be an origin such as https://news.example"),
+        ]),
+      ),
+    )
     .optional(),
   RATE_LIMIT_PUBLISHES: Int(3000, 0, 1_000_000),
   RATE_LIMIT_SUBSCRIBES: Int(300, 0, 1_000_000),
@@ -119,7 +126,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   }
   const c = parsed.data;
-  const signed = c.EDITOR_JWT_SECRET !== undefined || c.EDITOR_JWT_PUBLIC_KEY !== undefined || c.EDITOR_JWKS_URL !== undefined;
+  const signed =
+    c.EDITOR_JWT_SECRET !== undefined || c.EDITOR_JWT_PUBLIC_KEY !== undefined || c.EDITOR_JWKS_URL !== undefined;
   const production = c.NODE_ENV === "production";
   if (c.EDITOR_TOKENS === undefined && !signed && production && c.ROLE !== "worker") {
     throw new ConfigError([

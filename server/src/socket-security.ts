@@ -98,8 +98,7 @@ export class SocketSecurity {
   /** A private feed needs a reader (or editor) principal for it: the payload's token, else the handshake's. */
   async authorizeRead(socket: LivelineSocket, feed: Feed, token: string | undefined): Promise<void> {
     if (feed.visibility !== "private") return;
-    const principal =
-      token === undefined ? socket.data.principal : await this.verify(token);
+    const principal = token === undefined ? socket.data.principal : await this.verify(token);
     assertAccess(principal, feed.id, "read");
   }
 }
