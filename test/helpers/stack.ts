@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { loadConfig, startLiveline, type LivelineHandle } from "@liveline/server";
+import { loadConfig, startLiveline, type LivelineHandle, type StartOptions } from "@liveline/server";
 import { createLogger, type Logger } from "@liveline/worker";
 
 export const TOKEN = "test-editor-token-0123456789";
@@ -14,7 +14,7 @@ export interface Stack extends LivelineHandle {
 export async function startStack(
   redisUrl: string,
   env: Record<string, string> = {},
-  opts: { logger?: Logger } = {},
+  opts: { logger?: Logger; extend?: StartOptions["extend"] } = {},
 ): Promise<Stack> {
   const keyPrefix = env.KEY_PREFIX ?? `test-${randomUUID().slice(0, 8)}:`;
   const config = loadConfig({
@@ -29,6 +29,7 @@ export async function startStack(
   const handle = await startLiveline(config, {
     redisUrl,
     logger: opts.logger ?? createLogger("test", process.env.TEST_LOG_LEVEL ?? "silent"),
+    ...(opts.extend ? { extend: opts.extend } : {}),
   });
   if (handle.url === undefined) throw new Error("startStack needs a server role; use startWorkerOnly for workers");
   return Object.assign(handle, { url: handle.url, keyPrefix, api: new Api(handle.url) });
