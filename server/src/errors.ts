@@ -43,6 +43,8 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, where
 
 /** Errors raised by body-parser carry a `type`; map them to our codes. */
 function fromBodyParser(err: unknown): LivelineError | undefined {
+  // The router fails to decode a malformed percent-escape in the path (e.g. /v1/feeds/%E0%A4%A).
+  if (err instanceof URIError) return new LivelineError("validation_failed", "the URL is not validly percent-encoded");
   if (typeof err !== "object" || err === null || !("type" in err)) return undefined;
   switch (err.type) {
     case "entity.parse.failed":

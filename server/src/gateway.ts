@@ -54,6 +54,14 @@ function toWire(err: unknown): WireError {
   return { code: "unavailable", message: "could not subscribe right now, retry later" };
 }
 
+/** Socket.IO puts the ack callback last, however many arguments a (hostile) client sent. */
+function splitAck(args: unknown[]): { payload: unknown; ack: unknown } {
+  const last = args.at(-1);
+  return typeof last === "function"
+    ? { payload: args.length > 1 ? args[0] : undefined, ack: last }
+    : { payload: args[0], ack: undefined };
+}
+
 /** The reader-facing Socket.IO protocol: `subscribe`, `unsubscribe`, and `feed:event` pushes. */
 export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
   const { service, store, logger, security } = options;
@@ -62,7 +70,8 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
   io.on("connection", (socket: LivelineSocket) => {
     socket.data.feeds = new Set();
 
-    socket.on("subscribe", async (payload: unknown, ack: unknown) => {
+    socket.on("subscribe", async (...args: unknown[]) => {
+      const { payload, ack } = splitAck(args);
       if (typeof ack !== "function") return;
       const reply = ack as (a: SubscribeAck) => void;
       const parsed = SubscribeRequest.safeParse(payload);
@@ -113,7 +122,8 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
       }
     });
 
-    socket.on("unsubscribe", async (payload: unknown, ack: unknown) => {
+    socket.on("unsubscribe", async (...args: unknown[]) => {
+      const { payload, ack } = splitAck(args);
       const reply = typeof ack === "function" ? (ack as (a: UnsubscribeAck) => void) : () => undefined;
       const parsed = UnsubscribeRequest.safeParse(payload);
       if (!parsed.success) {
