@@ -247,6 +247,28 @@ describe("private feeds", () => {
     reader.close();
   });
 
+  it("drops readers without a token when a feed turns private", async () => {
+    expect((await stack.api.createFeed("turning")).status).toBe(201);
+    const token = await mint({ scope: "read", feeds: ["turning"] });
+    const anon = connect(stack.url, { transports: ["websocket"], forceNew: true, reconnection: false });
+    const viaPayload = connect(stack.url, { transports: ["websocket"], forceNew: true, reconnection: false });
+    const viaHandshake = connect(stack.url, {
+      transports: ["websocket"],
+      forceNew: true,
+      reconnection: false,
+      auth: { token },
+    });
+    expect(await ack(anon, { feedId: "turning" })).toMatchObject({ ok: true });
+    expect(await ack(viaPayload, { feedId: "turning", token })).toMatchObject({ ok: true });
+    expect(await ack(viaHandshake, { feedId: "turning" })).toMatchObject({ ok: true });
+    const dropped = new Promise((r) => anon.once("disconnect", r));
+    expect((await stack.api.request("PATCH", "/v1/feeds/turning", { visibility: "private" })).status).toBe(202);
+    await dropped;
+    expect(viaPayload.connected).toBe(true);
+    expect(viaHandshake.connected).toBe(true);
+    for (const s of [anon, viaPayload, viaHandshake]) s.close();
+  });
+
   it("an admin can make a feed public again", async () => {
     expect((await stack.api.request("PATCH", "/v1/feeds/vip", { visibility: "public" })).status).toBe(202);
     await waitFor(async () => (await stack.api.as(undefined).request("GET", "/v1/feeds/vip")).status === 200, "public");

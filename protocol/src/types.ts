@@ -44,4 +44,6 @@ export interface SocketData {
   feeds: Set<string>;
   /** The principal of the handshake's `auth.token`, when one was given. */
   principal?: Principal;
+  /** Private feeds this connection was let into with a token in the subscribe payload. */
+  grants?: Set<string>;
 }

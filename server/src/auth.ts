@@ -42,7 +42,7 @@ export function assertAccess(p: Principal | undefined, feedId: string, need: Acc
   if (!inScope(p, feedId)) throw new LivelineError("forbidden", `this token is not valid for feed '${feedId}'`);
 }
 
-export function canRead(p: Principal | undefined, feed: Feed): boolean {
+export function canRead(p: Principal | undefined, feed: Pick<Feed, "id" | "visibility">): boolean {
   if (feed.visibility !== "private") return true;
   try {
     assertAccess(p, feed.id, "read");

@@ -116,7 +116,12 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
       subscriber: connect("subscriber", { maxRetriesPerRequest: null }),
       store,
       logger: logger.child({ role: "relay" }),
-      emit: (feedId, event) => theIo.local.to(roomOf(feedId)).emit("feed:event", event),
+      emit: (feedId, event) => {
+        theIo.local.to(roomOf(feedId)).emit("feed:event", event);
+        if (event.type === "feed.updated" && event.feed.visibility === "private") {
+          void security.evictUnauthorized(theIo, feedId).catch(() => undefined);
+        }
+      },
       headCheckMs: config.headCheckMs,
     });
     attachGateway(theIo, { service, store, relay, security, logger: logger.child({ role: "gateway" }) });

@@ -10,8 +10,9 @@ import {
   type SocketData,
 } from "@liveline/protocol";
 import type { Logger } from "@liveline/worker";
-import { assertAccess } from "./auth.js";
+import { assertAccess, canRead } from "./auth.js";
 import { LivelineError } from "./errors.js";
+import { roomOf, type LivelineIo } from "./gateway.js";
 import { originAllowed, type OriginPolicy } from "./http-security.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { TokenVerifier } from "./token-verifier.js";
@@ -100,5 +101,25 @@ export class SocketSecurity {
     if (feed.visibility !== "private") return;
     const principal = token === undefined ? socket.data.principal : await this.verify(token);
     assertAccess(principal, feed.id, "read");
+    (socket.data.grants ??= new Set()).add(feed.id);
+  }
+
+  /**
+   * A feed just turned private: disconnect this node's sockets that follow it without a token
+   * for it. They reconnect by themselves (resuming their other feeds) and must then present a
+   * token to follow this one.
+   */
+  async evictUnauthorized(io: LivelineIo, feedId: string): Promise<number> {
+    const sockets = await io.local.in(roomOf(feedId)).fetchSockets();
+    const asPrivate = { id: feedId, visibility: "private" } as const;
+    let evicted = 0;
+    for (const s of sockets) {
+      if (s.data.grants?.has(feedId) === true || canRead(s.data.principal, asPrivate)) continue;
+      s.disconnect(true);
+      evicted += 1;
+    }
+    if (evicted > 0)
+      this.options.logger.info({ feedId, evicted }, "feed turned private: readers without a token dropped");
+    return evicted;
   }
 }
