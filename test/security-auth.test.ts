@@ -4,6 +4,7 @@ import { exportJWK, exportSPKI, generateKeyPair } from "jose";
 import { io as connect } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Feed, Revision, SubscribeAck } from "@liveline/protocol";
+import { mintToken } from "@liveline/server";
 import { openReader, readerReady } from "./helpers/reader.js";
 import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { startStack, type Stack } from "./helpers/stack.js";
@@ -115,6 +116,13 @@ describe("editor tokens", () => {
     const other = await generateKeyPair("RS256");
     const stranger = await mint({ alg: "RS256", key: other.privateKey, role: "admin" });
     expect((await stack.api.as(stranger).publish("weather", { body: "x" })).status).toBe(401);
+  });
+
+  it("accepts tokens from the README's mint-token helper", async () => {
+    const editor = await mintToken({ secret: JWT_SECRET, sub: "cms", feeds: ["sports"], role: "editor" });
+    expect((await stack.api.as(editor).publish("sports", { body: "minted" })).status).toBe(202);
+    const reader = await mintToken({ secret: JWT_SECRET, sub: "app", feeds: ["sports"], role: "read", ttlSeconds: 60 });
+    expect((await stack.api.as(reader).publish("sports", { body: "no" })).status).toBe(403);
   });
 
   it("keeps static EDITOR_TOKENS as admins of every feed", async () => {
