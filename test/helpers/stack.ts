@@ -40,10 +40,11 @@ export interface ApiResponse<T = unknown> {
 export class Api {
   constructor(
     readonly base: string,
-    private readonly token: string | undefined = TOKEN,
+    private readonly token: string | null = TOKEN,
   ) {}
 
-  as(token: string | undefined): Api {
+  /** The same API as another caller; `null` sends no Authorization header. */
+  as(token: string | null): Api {
     return new Api(this.base, token);
   }
 
@@ -54,7 +55,7 @@ export class Api {
     headers: Record<string, string> = {},
   ): Promise<ApiResponse<T>> {
     const h: Record<string, string> = { ...headers };
-    if (this.token !== undefined) h.authorization = `Bearer ${this.token}`;
+    if (this.token !== null) h.authorization = `Bearer ${this.token}`;
     let payload: string | undefined;
     if (body !== undefined) {
       payload = typeof body === "string" ? body : JSON.stringify(body);
