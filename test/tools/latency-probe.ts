@@ -3,7 +3,7 @@
  * worker → Lua apply + PUBLISH → relay → Socket.IO → SDK. Not a test (no timing assertions
  * live in tests); run with `npx tsx test/tools/latency-probe.ts [entries] [readers]`.
  */
-import { LivelineClient } from "../../client-sdk/src/index.js";
+import { LivelineClient } from "@liveline/client-sdk";
 import { startRedis } from "../helpers/redis-process.js";
 import { startStack } from "../helpers/stack.js";
 import { sleep, waitFor } from "../helpers/wait.js";
