@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { io as connect, type Socket } from "socket.io-client";
 import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { startStack, type Stack } from "./helpers/stack.js";
+import { waitFor } from "./helpers/wait.js";
 
 /** Invariant 5: bad input gets a 4xx with a code, stores nothing, crashes nothing. */
 let redis: RedisProcess;
@@ -15,6 +16,8 @@ beforeAll(async () => {
   probe = new Redis(redis.url);
   await stack.api.createFeed("bad");
   await stack.api.publish("bad", { id: "known", body: "exists" });
+  // Fingerprints below must not race the seed entry being applied.
+  await waitFor(async () => (await stack.store.currentSeq("bad")) === 1, "seed entry applied");
 });
 afterAll(async () => {
   probe?.disconnect();
