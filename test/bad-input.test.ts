@@ -1,33 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { io as connect, type Socket } from "socket.io-client";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import type { Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 /** Invariant 5: bad input gets a 4xx with a code, stores nothing, crashes nothing. */
-let redis: RedisProcess;
-let stack: Stack;
+const fx = useStack();
+const stack = (): Stack => fx.stack;
 let probe: Redis;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  stack = await startStack(redis.url);
-  probe = new Redis(redis.url);
-  await stack.api.createFeed("bad");
-  await stack.api.publish("bad", { id: "known", body: "exists" });
+  probe = new Redis(fx.redis.url);
+  await stack().api.createFeed("bad");
+  await stack().api.publish("bad", { id: "known", body: "exists" });
   // Fingerprints below must not race the seed entry being applied.
-  await waitFor(async () => (await stack.store.currentSeq("bad")) === 1, "seed entry applied");
+  await waitFor(async () => (await stack().store.currentSeq("bad")) === 1, "seed entry applied");
 });
-afterAll(async () => {
+afterAll(() => {
   probe?.disconnect();
-  await stack?.close();
-  await redis?.stop();
 });
 
 /** A fingerprint of everything Liveline keeps for the feed (ignoring BullMQ bookkeeping). */
 async function state(): Promise<string> {
-  const keys = (await probe.keys(`${stack.keyPrefix}*`)).filter((k) => !k.includes("bull}")).sort();
+  const keys = (await probe.keys(`${stack().keyPrefix}*`)).filter((k) => !k.includes("bull}")).sort();
   const parts = await Promise.all(keys.map(async (k) => `${k}=${JSON.stringify(await probe.dump(k))}`));
   return parts.join("\n");
 }
@@ -205,7 +201,7 @@ const cases: {
 describe("bad input over HTTP", () => {
   it.each(cases)("$name → $status $code, nothing stored", async (c) => {
     const before = await state();
-    const api = c.token === undefined ? stack.api : stack.api.as(c.token);
+    const api = c.token === undefined ? stack().api : stack().api.as(c.token);
     const res = await api.request(c.method, c.path, c.body, c.headers);
     expect(res.status).toBe(c.status);
     expect(res.body).toMatchObject({ error: { code: c.code, message: expect.any(String) as string } });
@@ -213,7 +209,7 @@ describe("bad input over HTTP", () => {
   });
 
   it("lists every invalid field in details", async () => {
-    const res = await stack.api.publish("bad", { body: 1, pinned: "yes", author: { name: "" } });
+    const res = await stack().api.publish("bad", { body: 1, pinned: "yes", author: { name: "" } });
     const details = (res.body as unknown as { error: { details: { path: string }[] } }).error.details
       .map((d) => d.path)
       .sort();
@@ -221,14 +217,14 @@ describe("bad input over HTTP", () => {
   });
 
   it("keeps serving afterwards", async () => {
-    expect((await stack.api.request("GET", "/healthz")).status).toBe(200);
+    expect((await stack().api.request("GET", "/healthz")).status).toBe(200);
   });
 });
 
 describe("bad input over Socket.IO", () => {
   let socket: Socket;
   beforeAll(() => {
-    socket = connect(stack.url, { transports: ["websocket"] });
+    socket = connect(stack().url, { transports: ["websocket"] });
   });
   afterAll(() => {
     socket.close();

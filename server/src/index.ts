@@ -12,5 +12,6 @@ export {
   findRedisServer,
   launchEmbeddedRedis,
   resolveRedis,
+  waitUntilListening,
   type ResolvedRedis,
 } from "./redis-launcher.js";

@@ -30,6 +30,17 @@ export function freePort(): Promise<number> {
 }
 
 /** The first executable `redis-server` on PATH, if any. */
+/** Wait until `child` listens on `port`; fail if it exits first or takes longer than `timeoutMs`. */
+export async function waitUntilListening(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await canConnect("127.0.0.1", port, 200))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`redis-server did not start on port ${port} (exit code ${String(child.exitCode)})`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 export function findRedisServer(path = process.env.PATH ?? ""): string | undefined {
   for (const dir of path.split(delimiter)) {
     if (dir.length === 0) continue;
@@ -82,13 +93,7 @@ export async function launchEmbeddedRedis(dataDir: string): Promise<EmbeddedRedi
     ],
     { stdio: "ignore" },
   );
-  const deadline = Date.now() + 10_000;
-  while (!(await canConnect("127.0.0.1", port, 200))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`embedded redis-server did not start (exit code ${String(child.exitCode)})`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitUntilListening(port, child, 10_000);
   return {
     url: `redis://127.0.0.1:${port}`,
     process: child,
