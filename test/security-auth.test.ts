@@ -83,7 +83,7 @@ describe("editor tokens", () => {
     const algNone = `${Buffer.from(JSON.stringify({ alg: "none" })).toString("base64url")}.${p ?? ""}.`;
     const noRole = await mint({});
     const badFeeds = await mint({ role: "editor", feeds: ["Not A Slug"] });
-    const cases: [string, string | undefined, string][] = [
+    const cases: [string, string | null, string][] = [
       ["expired", expired, "token_expired"],
       ["forged", forged, "unauthorized"],
       ["no exp", noExp, "unauthorized"],
@@ -92,15 +92,13 @@ describe("editor tokens", () => {
       ["no role", noRole, "unauthorized"],
       ["bad feeds claim", badFeeds, "unauthorized"],
       ["garbage", "not-a-token-at-all-0123456789", "unauthorized"],
-      ["missing", undefined, "unauthorized"],
+      ["missing", null, "unauthorized"],
     ];
     for (const [what, token, expected] of cases) {
       const res = await stack.api.as(token).publish("sports", { body: "x" });
       expect([what, res.status, code(res.body)]).toEqual([what, 401, expected]);
     }
-    const malformedHeader = await stack.api
-      .as(undefined)
-      .publish("sports", { body: "x" }, { authorization: "Basic YTpi" });
+    const malformedHeader = await stack.api.as(null).publish("sports", { body: "x" }, { authorization: "Basic YTpi" });
     expect(malformedHeader.status).toBe(401);
   });
 
@@ -149,7 +147,7 @@ describe("revision history", () => {
       [2, "token-1", "entry.deleted"],
     ]);
     expect(res.headers.get("cache-control")).toBe("private, no-store");
-    expect((await stack.api.as(undefined).request("GET", path)).status).toBe(401);
+    expect((await stack.api.as(null).request("GET", path)).status).toBe(401);
     const reader = stack.api.as(await mint({ scope: "read", feeds: ["politics"] }));
     expect((await reader.request("GET", path)).status).toBe(403);
     const elsewhere = stack.api.as(await mint({ role: "editor", feeds: ["sports"] }));
@@ -171,7 +169,7 @@ describe("private feeds", () => {
     expect(created.body).toMatchObject({ id: "vip", visibility: "private" });
     expect((await stack.api.publish("vip", { id: "v1", body: "secret" })).status).toBe(202);
     await waitFor(async () => (await stack.store.currentSeq("vip")) === 1, "applied");
-    const anon = stack.api.as(undefined);
+    const anon = stack.api.as(null);
     for (const path of [
       "/v1/feeds/vip",
       "/v1/feeds/vip/entries",
@@ -279,7 +277,7 @@ describe("private feeds", () => {
 
   it("an admin can make a feed public again", async () => {
     expect((await stack.api.request("PATCH", "/v1/feeds/vip", { visibility: "public" })).status).toBe(202);
-    await waitFor(async () => (await stack.api.as(undefined).request("GET", "/v1/feeds/vip")).status === 200, "public");
+    await waitFor(async () => (await stack.api.as(null).request("GET", "/v1/feeds/vip")).status === 200, "public");
     const editor = stack.api.as(await mint({ role: "editor", feeds: ["vip"] }));
     expect((await editor.request("PATCH", "/v1/feeds/vip", { visibility: "private" })).status).toBe(403);
   });

@@ -119,7 +119,7 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
       emit: (feedId, event) => {
         theIo.local.to(roomOf(feedId)).emit("feed:event", event);
         if (event.type === "feed.updated" && event.feed.visibility === "private") {
-          void security.evictUnauthorized(theIo, feedId).catch(() => undefined);
+          void security.evictUnauthorized(theIo, roomOf(feedId), feedId).catch(() => undefined);
         }
       },
       headCheckMs: config.headCheckMs,

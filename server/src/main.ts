@@ -1,7 +1,7 @@
 import { createLogger } from "@liveline/worker";
 import { ConfigError, loadConfig } from "./config.js";
 import { startLiveline } from "./liveline.js";
-import { canConnect, launchEmbeddedRedis, type EmbeddedRedis } from "./redis-launcher.js";
+import { resolveRedis, type ResolvedRedis } from "./redis-launcher.js";
 
 async function main(): Promise<void> {
   let config;
@@ -16,22 +16,16 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.role, config.logLevel);
 
-  let embedded: EmbeddedRedis | undefined;
-  let redisUrl = config.redisUrl;
-  if (redisUrl === undefined) {
-    if (await canConnect("127.0.0.1", 6379)) {
-      redisUrl = "redis://127.0.0.1:6379";
-    } else {
-      try {
-        embedded = await launchEmbeddedRedis(config.dataDir);
-      } catch (err) {
-        process.stderr.write(`liveline: ${(err as Error).message}\n`);
-        process.exit(1);
-      }
-      redisUrl = embedded.url;
-      logger.info({ url: redisUrl, dataDir: config.dataDir }, "started an embedded redis-server");
-    }
+  let redis: ResolvedRedis;
+  try {
+    redis = await resolveRedis(config.redisUrl, config.dataDir);
+  } catch (err) {
+    process.stderr.write(`liveline: ${(err as Error).message}\n`);
+    process.exit(1);
   }
+  if (redis.source === "embedded")
+    logger.info({ url: redis.url, dataDir: config.dataDir }, "started an embedded redis-server");
+  const redisUrl = redis.url;
 
   const handle = await startLiveline(config, { redisUrl, logger });
   logger.info(
@@ -55,7 +49,7 @@ async function main(): Promise<void> {
     force.unref();
     void handle
       .close()
-      .then(() => embedded?.stop())
+      .then(() => redis.embedded?.stop())
       .then(() => process.exit(0));
   };
   process.on("SIGTERM", () => stop("SIGTERM"));

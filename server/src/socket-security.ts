@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { Socket } from "socket.io";
+import type { Server, Socket } from "socket.io";
 import {
   BearerToken,
   type ClientToServerEvents,
@@ -12,12 +12,12 @@ import {
 import type { Logger } from "@liveline/worker";
 import { assertAccess, canRead } from "./auth.js";
 import { LivelineError } from "./errors.js";
-import { roomOf, type LivelineIo } from "./gateway.js";
 import { originAllowed, type OriginPolicy } from "./http-security.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { TokenVerifier } from "./token-verifier.js";
 
 type LivelineSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type LivelineIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 export interface SocketSecurityOptions {
   verifier: TokenVerifier;
@@ -109,8 +109,8 @@ export class SocketSecurity {
    * for it. They reconnect by themselves (resuming their other feeds) and must then present a
    * token to follow this one.
    */
-  async evictUnauthorized(io: LivelineIo, feedId: string): Promise<number> {
-    const sockets = await io.local.in(roomOf(feedId)).fetchSockets();
+  async evictUnauthorized(io: LivelineIo, room: string, feedId: string): Promise<number> {
+    const sockets = await io.local.in(room).fetchSockets();
     const asPrivate = { id: feedId, visibility: "private" } as const;
     let evicted = 0;
     for (const s of sockets) {

@@ -48,9 +48,9 @@ export class Api {
     private readonly token: string | null = TOKEN,
   ) {}
 
-  /** The same API as another token, or anonymous with `undefined`. */
-  as(token: string | undefined): Api {
-    return new Api(this.base, token ?? null);
+  /** The same API as another caller; `null` sends no Authorization header. */
+  as(token: string | null): Api {
+    return new Api(this.base, token);
   }
 
   async request<T = Record<string, unknown>>(

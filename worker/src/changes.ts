@@ -1,19 +1,19 @@
 import { z } from "zod";
-import { Author, EntryId, FeedStatus, FeedVisibility } from "@liveline/protocol";
+import { Author, Entry, EntryId, FeedStatus, FeedVisibility } from "@liveline/protocol";
 
 /**
  * A change accepted by the API and waiting in the feed's pending hash until a worker applies
  * it. Versioned so that a rolling deploy can apply changes written by the previous release.
  * Bodies are already sanitized: the API does it before accepting.
  */
-const NewEntry = z.object({
-  id: EntryId,
-  headline: z.string().optional(),
-  body: z.string(),
-  author: Author.optional(),
-  pinned: z.boolean(),
-  keyEvent: z.boolean(),
-  breaking: z.boolean(),
+const NewEntry = Entry.pick({
+  id: true,
+  headline: true,
+  body: true,
+  author: true,
+  pinned: true,
+  keyEvent: true,
+  breaking: true,
 });
 
 const EntryPatch = z.object({
