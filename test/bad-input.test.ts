@@ -21,9 +21,15 @@ afterAll(() => {
   probe?.disconnect();
 });
 
-/** A fingerprint of everything Liveline keeps for the feed (ignoring BullMQ bookkeeping). */
+/**
+ * A fingerprint of everything Liveline keeps for the feed (ignoring BullMQ bookkeeping and the
+ * rate-limit counters, which count refused writes too).
+ */
 async function state(): Promise<string> {
-  const keys = (await probe.keys(`${stack().keyPrefix}*`)).filter((k) => !k.includes("bull}")).sort();
+  const counters = stack().store.keys.rateLimit("");
+  const keys = (await probe.keys(`${stack().keyPrefix}*`))
+    .filter((k) => !k.includes("bull}") && !k.startsWith(counters))
+    .sort();
   const parts = await Promise.all(keys.map(async (k) => `${k}=${JSON.stringify(await probe.dump(k))}`));
   return parts.join("\n");
 }
