@@ -7,3 +7,4 @@ export { LivelineError } from "./errors.js";
 export { sanitizeEntryHtml } from "./sanitize.js";
 export { roomOf, MAX_SUBSCRIPTIONS_PER_SOCKET, type LivelineIo } from "./gateway.js";
 export { canConnect, freePort, findRedisServer, launchEmbeddedRedis } from "./redis-launcher.js";
+export { ensureDemoFeed, DEMO_FEED_ID } from "./demo-feed.js";

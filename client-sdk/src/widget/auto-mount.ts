@@ -6,6 +6,7 @@
 import { mount, type MountedWidget } from "./mount.js";
 
 export { mount };
+export { safeFragment } from "./safe-html.js";
 
 const mounted = new WeakMap<Element, MountedWidget>();
 const script = document.currentScript;

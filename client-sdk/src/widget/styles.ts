@@ -22,7 +22,8 @@ button{font:inherit;cursor:pointer;border:1px solid var(--ll-line);background:va
 button:hover{border-color:var(--ll-accent)}
 :focus-visible{outline:3px solid var(--ll-accent);outline-offset:2px}
 label{display:inline-flex;align-items:center;gap:.35rem;cursor:pointer}
-.pill{position:sticky;top:.75rem;z-index:2;display:block;margin:.5rem auto 0;background:var(--ll-accent);color:#fff;border-color:var(--ll-accent);font-weight:600;box-shadow:0 2px 8px rgba(0,0,0,.2)}
+.pill-holder{position:sticky;top:.75rem;z-index:2;height:0;display:flex;justify-content:center;overflow:visible}
+.pill{margin-top:.5rem;background:var(--ll-accent);color:#fff;border-color:var(--ll-accent);font-weight:600;box-shadow:0 2px 8px rgba(0,0,0,.2)}
 .pill[hidden],.older[hidden]{display:none}
 ol{list-style:none;margin:0;padding:0}
 .entry{padding:1rem 0;border-bottom:1px solid var(--ll-line);scroll-margin-top:4rem}

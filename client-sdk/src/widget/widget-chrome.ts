@@ -41,10 +41,14 @@ export function buildChrome(doc: Document, root: ShadowRoot): Chrome {
   pause.textContent = "Pause live updates";
   bar.append(status, keyLabel, pause);
 
+  // The pill floats over the list (a zero-height sticky holder): showing it moves nothing.
+  const pillHolder = doc.createElement("div");
+  pillHolder.className = "pill-holder";
   const pill = doc.createElement("button");
   pill.type = "button";
   pill.className = "pill";
   pill.hidden = true;
+  pillHolder.append(pill);
 
   const list = doc.createElement("ol");
   list.className = "entries";
@@ -65,7 +69,7 @@ export function buildChrome(doc: Document, root: ShadowRoot): Chrome {
   live.setAttribute("aria-live", "polite");
   live.setAttribute("aria-atomic", "true");
 
-  section.append(bar, pill, list, empty, older, live);
+  section.append(bar, pillHolder, list, empty, older, live);
   root.append(style, section);
   return { section, status, pause, keyOnly, pill, list, empty, older, live };
 }
