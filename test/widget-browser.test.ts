@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import type { Server as HttpServer } from "node:http";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "./helpers/browser.js";
@@ -345,7 +346,7 @@ describe("reconnecting", () => {
     // Go down like a crashed node: drop every connection at once (a clean close would wait for
     // the browser's idle pre-connected sockets to time out).
     const closing = stack.close();
-    stack.io?.httpServer.closeAllConnections();
+    (stack.io?.httpServer as HttpServer | undefined)?.closeAllConnections();
     await closing;
     await expect.poll(() => page.locator("#live .status").textContent()).toBe("Reconnecting…");
 

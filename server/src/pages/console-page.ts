@@ -9,8 +9,9 @@ export function consolePage(): RequestHandler {
   const html = layout({
     title: "Liveline console",
     head: `<meta name="robots" content="noindex"><script defer src="/console.js"></script>`,
-    body: `<main>
+    body: `<main class="console">
 <h1>Liveline console</h1>
+<div class="col">
 <section aria-labelledby="auth-title">
 <h2 id="auth-title">Editor token</h2>
 <form id="token-form" class="row">
@@ -56,7 +57,8 @@ export function consolePage(): RequestHandler {
 </form>
 <p id="message" role="status" aria-live="polite"></p>
 </section>
-<section aria-labelledby="entries-title">
+</div>
+<section class="col" aria-labelledby="entries-title">
 <h2 id="entries-title">Entries</h2>
 <ol id="entries"></ol>
 </section>

@@ -91,5 +91,8 @@ section{margin:1.5rem 0}
 #entries .flags{color:#5f6368;font-size:.875rem}
 #entries .actions{display:flex;gap:.35rem;margin-left:auto;flex-wrap:wrap}
 #entries .actions button{padding:.2rem .6rem;font-size:.875rem}
+main.console{max-width:72rem}
+@media (min-width:860px){main.console{display:grid;grid-template-columns:1fr 1fr;gap:0 2.5rem;align-items:start}main.console h1{grid-column:1/-1}}
+h2{font-size:1.125rem;margin:0 0 .5rem}
 .row{display:flex;gap:.5rem;align-items:end}.row>*{flex:1}.row>button{flex:0 0 auto}
 `;
