@@ -27,7 +27,14 @@ await build({
   outfile: `${here}dist/widget-module.js`,
 });
 // Script-tag bundles: everything inside, minified, for browsers only.
-const browser = { bundle: true, platform: "browser", target: "es2020", minify: true, format: "iife", logLevel: "warning" };
+const browser = {
+  bundle: true,
+  platform: "browser",
+  target: "es2020",
+  minify: true,
+  format: "iife",
+  logLevel: "warning",
+};
 await build({
   ...browser,
   entryPoints: [`${here}src/widget/auto-mount.ts`],

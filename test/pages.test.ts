@@ -32,10 +32,15 @@ function jsonLd(html: string): Record<string, unknown> {
 describe("feed page /feeds/:feedId", () => {
   it("renders the entries, pinned first, with LiveBlogPosting JSON-LD, escaping everything", async () => {
     const hostile = `Polls </script><script>alert(1)</script> & "quotes"`;
-    expect((await stack.api.request("POST", "/v1/feeds", { id: "seo", title: hostile, description: "<b>d</b>" })).status).toBe(
-      201,
-    );
-    await stack.api.publish("seo", { id: "old-pin", headline: "Pinned <i>summary</i>", body: "<p>Key facts</p>", pinned: true });
+    expect(
+      (await stack.api.request("POST", "/v1/feeds", { id: "seo", title: hostile, description: "<b>d</b>" })).status,
+    ).toBe(201);
+    await stack.api.publish("seo", {
+      id: "old-pin",
+      headline: "Pinned <i>summary</i>",
+      body: "<p>Key facts</p>",
+      pinned: true,
+    });
     await stack.api.publish("seo", {
       id: "news",
       headline: "</script><img src=x onerror=alert(1)>",
@@ -53,7 +58,9 @@ describe("feed page /feeds/:feedId", () => {
     expect(html.match(/<script/g)).toHaveLength(2);
     expect(html).not.toContain("<script>alert");
     expect(html).not.toContain("<img src=x");
-    expect(html).toContain("<h1>Polls &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;</h1>");
+    expect(html).toContain(
+      "<h1>Polls &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;</h1>",
+    );
     expect(html).toContain('<div id="live" data-liveline-feed="seo">');
     expect(html).toContain('<script async src="/widget.js"></script>');
     // Pinned first, then newest first; each entry addressable for deep links.
@@ -71,7 +78,10 @@ describe("feed page /feeds/:feedId", () => {
     expect(ld.coverageStartTime).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(ld).not.toHaveProperty("coverageEndTime");
     const updates = ld.liveBlogUpdate as Record<string, unknown>[];
-    expect(updates.map((u) => u["@id"])).toEqual([`${stack.url}/feeds/seo#entry-old-pin`, `${stack.url}/feeds/seo#entry-news`]);
+    expect(updates.map((u) => u["@id"])).toEqual([
+      `${stack.url}/feeds/seo#entry-old-pin`,
+      `${stack.url}/feeds/seo#entry-news`,
+    ]);
     expect(updates[1]).toMatchObject({
       "@type": "BlogPosting",
       headline: "</script><img src=x onerror=alert(1)>",

@@ -28,8 +28,9 @@ afterAll(async () => {
 
 const article = (id: string) => `#live article[data-entry-id="${id}"]`;
 
-async function openFeedPage(path: string): Promise<Page> {
+async function openFeedPage(path: string, options: { clock?: boolean } = {}): Promise<Page> {
   const page = await browser.context.newPage();
+  if (options.clock === true) await page.clock.install();
   await page.goto(`${stack.url}${path}`);
   await page.locator("#live .status[data-state=live]").waitFor();
   return page;
@@ -64,7 +65,12 @@ describe("reader widget on the feed page", () => {
         body: "<ul><li>Statement starts at 12:30</li><li>Fuel duty and income tax thresholds expected</li></ul>",
         pinned: true,
       },
-      { id: "markets", headline: "Markets steady before the speech", body: "<p>The FTSE 100 opened flat.</p>", author: { name: "Tom Reed" } },
+      {
+        id: "markets",
+        headline: "Markets steady before the speech",
+        body: "<p>The FTSE 100 opened flat.</p>",
+        author: { name: "Tom Reed" },
+      },
     ]);
     const page = await openFeedPage("/feeds/budget-day");
     expect(await shownIds(page)).toEqual(["summary", "markets"]);
@@ -88,6 +94,9 @@ describe("reader widget on the feed page", () => {
     await page.locator(article("fuel")).waitFor();
     expect(await shownIds(page)).toEqual(["summary", "fuel", "statement", "markets"]);
     expect(await page.locator(article("fuel")).getAttribute("class")).toContain("breaking");
+    // New entries are highlighted, except for readers who asked for reduced motion (this browser).
+    expect(await page.locator(article("fuel")).getAttribute("class")).toContain("fresh");
+    expect(await page.locator(article("fuel")).evaluate((el) => getComputedStyle(el).animationName)).toBe("none");
     expect(await page.locator(`${article("summary")} .tag.pinned`).textContent()).toBe("Pinned");
 
     // Times: machine-readable datetime, relative text, absolute time in the reader's zone.
@@ -148,7 +157,9 @@ describe("reader widget on the feed page", () => {
     }
     samples.sort((a, b) => a - b);
     const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]?.toFixed(1);
-    console.log(`publish → visible in Chromium over ${samples.length} entries: median ${pct(0.5)} ms, max ${pct(1)} ms`);
+    console.log(
+      `publish → visible in Chromium over ${samples.length} entries: median ${pct(0.5)} ms, max ${pct(1)} ms`,
+    );
     expect(await page.locator("#live article.entry").count()).toBe(10);
     await page.close();
   });
@@ -201,17 +212,25 @@ describe("reader widget on the feed page", () => {
       { id: "e2", body: "<p>To be retracted.</p>" },
       { id: "e3", body: "<p>Latest.</p>" },
     ]);
-    const page = await openFeedPage("/feeds/edits");
+    const page = await openFeedPage("/feeds/edits", { clock: true });
     expect(await shownIds(page)).toEqual(["e3", "e2", "e1"]);
     expect(await page.locator(`${article("e1")} .tag.updated`).count()).toBe(0);
 
     await stack.api.edit("edits", "e1", { body: "<p>Turnout is 42%, officials say.</p>" });
-    await expect.poll(() => page.locator(`${article("e1")} .body`).textContent()).toBe("Turnout is 42%, officials say.");
+    await expect
+      .poll(() => page.locator(`${article("e1")} .body`).textContent())
+      .toBe("Turnout is 42%, officials say.");
     expect(await page.locator(`${article("e1")} .tag.updated`).textContent()).toMatch(/^Updated /);
     expect(await page.locator(article("e1")).getAttribute("data-revision")).toBe("2");
 
     await stack.api.retract("edits", "e2");
     await expect.poll(() => shownIds(page)).toEqual(["e3", "e1"]);
+
+    // Relative times are refreshed as time passes.
+    const time = page.locator(`${article("e3")} time.published`);
+    expect(await time.textContent()).toBe("just now");
+    await page.clock.fastForward("03:00");
+    await expect.poll(() => time.textContent()).toBe("3 min. ago");
     await page.close();
   });
 
@@ -316,17 +335,19 @@ describe("editor console", () => {
 
     await expect.poll(() => page.locator("#message").textContent()).toBe("Published.");
     await expect.poll(() => page.locator("#entries li").count()).toBe(3);
-    const list = await stack.api.request<{ entries: { headline?: string; keyEvent: boolean; author?: { name: string } }[] }>(
-      "GET",
-      "/v1/feeds/desk/entries",
-    );
+    const list = await stack.api.request<{
+      entries: { headline?: string; keyEvent: boolean; author?: { name: string } }[];
+    }>("GET", "/v1/feeds/desk/entries");
     expect(list.body.entries[0]).toMatchObject({
       headline: "First results: Harbour ward",
       keyEvent: true,
       author: { name: "Night desk" },
     });
     expect(
-      await page.evaluate(() => ({ session: sessionStorage.getItem("liveline-editor-token"), local: localStorage.length })),
+      await page.evaluate(() => ({
+        session: sessionStorage.getItem("liveline-editor-token"),
+        local: localStorage.length,
+      })),
     ).toEqual({ session: TOKEN, local: 0 });
     if (screenshots) {
       await page.evaluate(() => window.scrollTo(0, 0));

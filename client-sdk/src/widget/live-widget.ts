@@ -338,7 +338,10 @@ export class LiveWidget {
   private showStatus(): void {
     const state = this.opts.client.state;
     if (state !== "connected") {
-      this.setStatus(this.everConnected ? "reconnecting" : "connecting", this.everConnected ? "Reconnecting…" : "Connecting…");
+      this.setStatus(
+        this.everConnected ? "reconnecting" : "connecting",
+        this.everConnected ? "Reconnecting…" : "Connecting…",
+      );
     } else if (this.sub.feed?.status === "ended") this.setStatus("ended", "Coverage has ended");
     else if (this.paused) this.setStatus("paused", "Live updates paused");
     else this.setStatus("live", "Live");

@@ -34,7 +34,10 @@ export function mount(element: HTMLElement, options: MountOptions): MountedWidge
   const baseUrl = new URL(options.url ?? element.ownerDocument.location.origin).origin;
   let slot = shared.get(baseUrl);
   if (slot === undefined) {
-    slot = { client: new LivelineClient({ url: baseUrl, minReconnectDelay: 500, maxReconnectDelay: 10_000 }), users: 0 };
+    slot = {
+      client: new LivelineClient({ url: baseUrl, minReconnectDelay: 500, maxReconnectDelay: 10_000 }),
+      users: 0,
+    };
     shared.set(baseUrl, slot);
   }
   slot.users += 1;

@@ -9,7 +9,9 @@ const require = createRequire(import.meta.url);
  * Serve a script built by the client SDK (`npm run build`): /widget.js and /console.js. Read
  * once, then kept in memory. Cross-origin use is the point of /widget.js, hence CORP.
  */
-export function sdkScript(specifier: "@liveline/client-sdk/widget.js" | "@liveline/client-sdk/console.js"): RequestHandler {
+export function sdkScript(
+  specifier: "@liveline/client-sdk/widget.js" | "@liveline/client-sdk/console.js",
+): RequestHandler {
   let cached: Promise<Buffer> | undefined;
   return async (_req, res) => {
     cached ??= readFile(require.resolve(specifier));

@@ -83,7 +83,14 @@ ${e.headline === undefined ? "" : `<h2>${escapeHtml(e.headline)}</h2>`}
 </article></li>`;
 }
 
-const ENTITIES: Record<string, string> = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&nbsp;": " " };
+const ENTITIES: Record<string, string> = {
+  "&amp;": "&",
+  "&lt;": "<",
+  "&gt;": ">",
+  "&quot;": '"',
+  "&#39;": "'",
+  "&nbsp;": " ",
+};
 
 /** Plain text of a (sanitized) body, for structured data. */
 export function plainText(html: string): string {
@@ -95,7 +102,12 @@ export function plainText(html: string): string {
     .trim();
 }
 
-function liveBlogPosting(feed: Feed, entries: Entry[], pageUrl: string, publisherName: string): Record<string, unknown> {
+function liveBlogPosting(
+  feed: Feed,
+  entries: Entry[],
+  pageUrl: string,
+  publisherName: string,
+): Record<string, unknown> {
   const publisher = { "@type": "Organization", name: publisherName };
   return {
     "@context": "https://schema.org",
