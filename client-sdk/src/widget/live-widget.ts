@@ -2,6 +2,7 @@ import type { Entry, FeedEvent } from "@liveline/protocol";
 import type { ConnectionState, LivelineClient } from "../client.js";
 import type { Subscription } from "../subscription.js";
 import { displayOrder, renderEntry } from "./entry-view.js";
+import { deepLinkId } from "./deep-link.js";
 import { FeedHistory } from "./history.js";
 import { setTime } from "./time-format.js";
 import { buildChrome, updatesLabel, type Chrome } from "./widget-chrome.js";
@@ -38,6 +39,8 @@ export class LiveWidget {
   /** Live edits and retractions of entries not loaded yet, so an older page never shows a stale copy. */
   private readonly later = new Map<string, Entry | null>();
   private readonly nodes = new Map<string, HTMLLIElement>();
+  /** The entry each node was built from, to rebuild nodes whose entry changed. */
+  private readonly rendered = new Map<string, Entry>();
   private readonly cleanups: (() => void)[] = [];
   private cursor: string | undefined;
   private hasOlder = false;
@@ -156,6 +159,7 @@ export class LiveWidget {
       const li = renderEntry(this.doc, entry, Date.now());
       old.replaceWith(li);
       this.nodes.set(entry.id, li);
+      this.rendered.set(entry.id, entry);
       if (pinChanged) this.render();
       return;
     }
@@ -180,6 +184,7 @@ export class LiveWidget {
     if (this.shown.delete(entryId)) {
       this.nodes.get(entryId)?.remove();
       this.nodes.delete(entryId);
+      this.rendered.delete(entryId);
       this.ui.empty.hidden = this.shown.size > 0;
     }
   }
@@ -229,18 +234,10 @@ export class LiveWidget {
     }
   }
 
-  private deepLinkId(): string | undefined {
-    const loc = this.doc.defaultView?.location;
-    if (!loc) return undefined;
-    const fromHash = /^#entry-([A-Za-z0-9][A-Za-z0-9_-]{0,63})$/.exec(loc.hash)?.[1];
-    const fromQuery = new URLSearchParams(loc.search).get("entry");
-    const id = fromHash ?? fromQuery ?? undefined;
-    return id !== undefined && /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(id) ? id : undefined;
-  }
-
   /** `#entry-ID` or `?entry=ID`: load back until the entry is there, then bring it into view. */
   private async openDeepLink(): Promise<void> {
-    const id = this.deepLinkId();
+    const loc = this.doc.defaultView?.location;
+    const id = loc === undefined ? undefined : deepLinkId(loc);
     if (id === undefined || !this.ready) return;
     if (this.pending.has(id)) this.showPending(false);
     if (!this.shown.has(id)) {
@@ -269,10 +266,17 @@ export class LiveWidget {
     const now = Date.now();
     for (const e of [...this.shown.values()].sort(displayOrder)) {
       let li = this.nodes.get(e.id);
-      if (li === undefined) {
-        li = renderEntry(this.doc, e, now);
-        if (fresh?.has(e.id)) li.firstElementChild?.classList.add("fresh");
+      if (li === undefined || this.rendered.get(e.id) !== e) {
+        // New, or changed while it was not watched (a snapshot after a long disconnect).
+        const next = renderEntry(this.doc, e, now);
+        if (fresh?.has(e.id)) next.firstElementChild?.classList.add("fresh");
+        if (li !== undefined) {
+          if (at === li) at = next;
+          li.replaceWith(next);
+        }
+        li = next;
         this.nodes.set(e.id, li);
+        this.rendered.set(e.id, e);
       }
       if (li === at) at = at.nextSibling;
       else list.insertBefore(li, at);
@@ -282,7 +286,11 @@ export class LiveWidget {
       at.remove();
       at = next;
     }
-    for (const id of [...this.nodes.keys()]) if (!this.shown.has(id)) this.nodes.delete(id);
+    for (const id of [...this.nodes.keys()]) {
+      if (this.shown.has(id)) continue;
+      this.nodes.delete(id);
+      this.rendered.delete(id);
+    }
     this.ui.empty.hidden = this.shown.size > 0 || !this.ready;
     this.ui.older.hidden = !this.hasOlder;
   }
@@ -297,8 +305,9 @@ export class LiveWidget {
     this.updatePill();
     if (!scroll) return;
     this.ui.section.scrollIntoView({ block: "start", behavior: this.reducedMotion() ? "auto" : "smooth" });
-    const first = this.ui.list.querySelector<HTMLElement>("article.fresh");
-    first?.focus({ preventScroll: true });
+    const newest = [...this.shown.values()].filter((e) => ids.has(e.id)).sort(displayOrder)[0];
+    const first = newest === undefined ? undefined : this.nodes.get(newest.id)?.firstElementChild;
+    if (first instanceof HTMLElement) first.focus({ preventScroll: true });
   }
 
   private updatePill(): void {
