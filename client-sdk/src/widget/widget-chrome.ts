@@ -13,59 +13,49 @@ export interface Chrome {
   live: HTMLElement;
 }
 
+function make<K extends keyof HTMLElementTagNameMap>(
+  doc: Document,
+  tag: K,
+  className: string,
+  text = "",
+  hidden = false,
+): HTMLElementTagNameMap[K] {
+  const el = doc.createElement(tag);
+  el.className = className;
+  if (text !== "") el.textContent = text;
+  el.hidden = hidden;
+  if (el instanceof HTMLButtonElement) el.type = "button";
+  return el;
+}
+
 export function buildChrome(doc: Document, root: ShadowRoot): Chrome {
   const style = doc.createElement("style");
   style.textContent = WIDGET_CSS;
-
-  const section = doc.createElement("section");
-  section.className = "ll";
+  const section = make(doc, "section", "ll");
   section.setAttribute("aria-label", "Live updates");
 
-  const bar = doc.createElement("div");
-  bar.className = "bar";
-  const status = doc.createElement("span");
-  status.className = "status";
+  const status = make(doc, "span", "status", "Connecting…");
   status.dataset.state = "connecting";
-  status.textContent = "Connecting…";
-
   const keyLabel = doc.createElement("label");
-  const keyOnly = doc.createElement("input");
+  const keyOnly = make(doc, "input", "key-filter");
   keyOnly.type = "checkbox";
-  keyOnly.className = "key-filter";
   keyLabel.append(keyOnly, doc.createTextNode("Key events only"));
-
-  const pause = doc.createElement("button");
-  pause.type = "button";
-  pause.className = "pause";
+  const pause = make(doc, "button", "pause", "Pause live updates");
   pause.setAttribute("aria-pressed", "false");
-  pause.textContent = "Pause live updates";
+  const bar = make(doc, "div", "bar");
   bar.append(status, keyLabel, pause);
 
   // The pill floats over the list (a zero-height sticky holder): showing it moves nothing.
-  const pillHolder = doc.createElement("div");
-  pillHolder.className = "pill-holder";
-  const pill = doc.createElement("button");
-  pill.type = "button";
-  pill.className = "pill";
-  pill.hidden = true;
+  const pillHolder = make(doc, "div", "pill-holder");
+  const pill = make(doc, "button", "pill", "", true);
   pillHolder.append(pill);
 
-  const list = doc.createElement("ol");
-  list.className = "entries";
-  const empty = doc.createElement("p");
-  empty.className = "empty";
-  empty.textContent = "No updates yet.";
-  empty.hidden = true;
-
-  const older = doc.createElement("button");
-  older.type = "button";
-  older.className = "older";
-  older.textContent = "Load older updates";
-  older.hidden = true;
+  const list = make(doc, "ol", "entries");
+  const empty = make(doc, "p", "empty", "No updates yet.", true);
+  const older = make(doc, "button", "older", "Load older updates", true);
 
   // The one live region: polite, and it only ever says how many updates arrived.
-  const live = doc.createElement("div");
-  live.className = "sr";
+  const live = make(doc, "div", "sr");
   live.setAttribute("aria-live", "polite");
   live.setAttribute("aria-atomic", "true");
 
