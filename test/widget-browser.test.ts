@@ -113,6 +113,15 @@ describe("reader widget on the feed page", () => {
     await page.getByLabel("Key events only").uncheck();
     expect(await shownIds(page, true)).toHaveLength(4);
 
+    // Keyboard: Tab reaches the filter and the pause control inside the shadow root.
+    const reached = new Set<string>();
+    for (let i = 0; i < 10 && reached.size < 2; i++) {
+      await page.keyboard.press("Tab");
+      const cls = await page.evaluate(() => document.querySelector("#live")?.shadowRoot?.activeElement?.className);
+      if (cls === "key-filter" || cls === "pause") reached.add(cls);
+    }
+    expect([...reached].sort()).toEqual(["key-filter", "pause"]);
+
     // One polite live region, announcing a count, never an entry's text.
     const regions = page.locator("#live [aria-live]");
     expect(await regions.count()).toBe(1);

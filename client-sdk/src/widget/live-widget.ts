@@ -122,13 +122,12 @@ export class LiveWidget {
     for (const e of this.sub.entries) this.shown.set(e.id, e);
     this.cursor = undefined;
     this.hasOlder = this.shown.size >= SNAPSHOT_SIZE;
+    const first = !this.ready;
+    this.ready = true;
     this.render();
     this.updatePill();
     this.showStatus();
-    if (!this.ready) {
-      this.ready = true;
-      void this.openDeepLink();
-    }
+    if (first) void this.openDeepLink();
   }
 
   private onEvent(e: FeedEvent): void {
@@ -346,10 +345,11 @@ export class LiveWidget {
 
   private showStatus(): void {
     const state = this.opts.client.state;
-    if (state !== "connected") {
+    if (state !== "connected" || !this.ready) {
+      // "Live" only once the feed is on screen; before that, and while away, say so quietly.
       this.setStatus(
-        this.everConnected ? "reconnecting" : "connecting",
-        this.everConnected ? "Reconnecting…" : "Connecting…",
+        this.everConnected && this.ready ? "reconnecting" : "connecting",
+        this.everConnected && this.ready ? "Reconnecting…" : "Connecting…",
       );
     } else if (this.sub.feed?.status === "ended") this.setStatus("ended", "Coverage has ended");
     else if (this.paused) this.setStatus("paused", "Live updates paused");
