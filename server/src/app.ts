@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import { LIMITS } from "@liveline/protocol";
 import type { Logger } from "@liveline/worker";
+import { publicReadCors } from "./cors.js";
 import { errorMiddleware, notFoundHandler } from "./errors.js";
 import type { FeedService } from "./feed-service.js";
 import { httpRoutes } from "./http-routes.js";
@@ -33,6 +34,7 @@ export function createApp(options: AppOptions): Express {
     res.status(redis ? 200 : 503).json({ status: redis ? "ok" : "degraded", redis: redis ? "ok" : "unreachable" });
   });
 
+  app.use("/v1", publicReadCors);
   app.use("/v1", express.json({ limit: LIMITS.maxBodyBytes, strict: true }));
   app.use("/v1", httpRoutes({ service: options.service, editorTokens: options.editorTokens }));
   options.extend?.(app);

@@ -39,6 +39,7 @@ const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATA_DIR: z.string().min(1).default("./data"),
   PUBLIC_URL: z.url().optional(),
+  PUBLISHER_NAME: z.string().trim().min(1).max(200).default("Liveline"),
 });
 
 export type Role = z.infer<typeof Role>;
@@ -59,6 +60,8 @@ export interface Config {
   readonly logLevel: string;
   readonly dataDir: string;
   readonly publicUrl: string | undefined;
+  /** Publisher named in the feed pages' structured data. */
+  readonly publisherName: string;
 }
 
 export class ConfigError extends Error {
@@ -99,5 +102,6 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     logLevel: c.LOG_LEVEL,
     dataDir: c.DATA_DIR,
     publicUrl: c.PUBLIC_URL,
+    publisherName: c.PUBLISHER_NAME,
   });
 }

@@ -15,3 +15,4 @@ export {
   waitUntilListening,
   type ResolvedRedis,
 } from "./redis-launcher.js";
+export { ensureDemoFeed, DEMO_FEED_ID } from "./demo-feed.js";

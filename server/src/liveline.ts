@@ -8,6 +8,7 @@ import type { Config } from "./config.js";
 import { FeedRelay } from "./feed-relay.js";
 import { FeedService } from "./feed-service.js";
 import { attachGateway, createIo, roomOf, type LivelineIo } from "./gateway.js";
+import { pagesRouter } from "./pages/index.js";
 
 export interface LivelineHandle {
   /** Base URL of the HTTP/Socket.IO server (undefined for a worker-only process). */
@@ -89,7 +90,10 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
       editorTokens: config.editorTokens,
       logger: logger.child({ role: "server" }),
       ping: async () => (await commands.ping().catch(() => "")) === "PONG",
-      ...(opts.extend ? { extend: opts.extend } : {}),
+      extend: (app) => {
+        app.use(pagesRouter({ service, publisherName: config.publisherName, publicUrl: config.publicUrl }));
+        opts.extend?.(app);
+      },
     });
     http = createServer(app);
     const theIo = createIo(http);

@@ -1,5 +1,7 @@
 import { createLogger } from "@liveline/worker";
 import { ConfigError, loadConfig } from "./config.js";
+import { DEMO_FEED_ID, ensureDemoFeed } from "./demo-feed.js";
+import { FeedService } from "./feed-service.js";
 import { startLiveline } from "./liveline.js";
 import { resolveRedis, type ResolvedRedis } from "./redis-launcher.js";
 
@@ -35,6 +37,11 @@ async function main(): Promise<void> {
   if (handle.url !== undefined) {
     const base = config.publicUrl ?? `http://localhost:${handle.port ?? config.port}`;
     const lines = ["", `  Liveline is running at ${base}`, `  Health:       ${base}/healthz`];
+    if (config.env === "development") {
+      await ensureDemoFeed(new FeedService(handle.store, handle.queue));
+      lines.push(`  Demo page:    ${base}/feeds/${DEMO_FEED_ID}`);
+    }
+    lines.push(`  Console:      ${base}/console`);
     if (config.generatedToken)
       lines.push(`  Editor token: ${config.editorTokens[0] ?? ""}   (generated; set EDITOR_TOKENS to choose your own)`);
     process.stdout.write(`${lines.join("\n")}\n\n`);
