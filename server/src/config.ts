@@ -15,7 +15,7 @@ const ConfigSchema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\/.+/, "must be a redis:// or rediss:// URL")
+    .regex(/^(rediss?|redis\+cluster):\/\/.+/, "must be a redis://, rediss:// or redis+cluster://host:port,… URL")
     .optional(),
   EDITOR_TOKENS: z
     .string()
@@ -40,6 +40,14 @@ const ConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   PUBLIC_URL: z.url().optional(),
   PUBLISHER_NAME: z.string().trim().min(1).max(200).default("Liveline"),
+  METRICS_PORT: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(65_535))
+    .optional(),
+  SSE_HEARTBEAT_MS: Int(15_000, 50, 300_000),
+  DRAIN_DELAY_MS: Int(0, 0, 120_000),
 });
 
 export type Role = z.infer<typeof Role>;
@@ -62,6 +70,11 @@ export interface Config {
   readonly publicUrl: string | undefined;
   /** Publisher named in the feed pages' structured data. */
   readonly publisherName: string;
+  /** ROLE=worker: port of the small HTTP listener serving /metrics, /healthz and /readyz. */
+  readonly metricsPort: number | undefined;
+  readonly sseHeartbeatMs: number;
+  /** After SIGTERM, how long /readyz answers 503 before connections are closed. */
+  readonly drainDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -103,5 +116,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     dataDir: c.DATA_DIR,
     publicUrl: c.PUBLIC_URL,
     publisherName: c.PUBLISHER_NAME,
+    metricsPort: c.METRICS_PORT,
+    sseHeartbeatMs: c.SSE_HEARTBEAT_MS,
+    drainDelayMs: c.DRAIN_DELAY_MS,
   });
 }

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
 
   const handle = await startLiveline(config, { redisUrl, logger });
   logger.info(
-    { role: config.role, url: handle.url, redis: redisUrl.replace(/\/\/[^@]*@/, "//***@") },
+    { role: config.role, url: handle.url, metricsUrl: handle.metricsUrl, redis: redisUrl.replace(/\/\/[^@]*@/, "//***@") },
     "liveline started",
   );
   if (handle.url !== undefined) {
@@ -51,11 +51,13 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 15_000);
+    logger.info({ signal, drainDelayMs: config.drainDelayMs }, "shutting down");
+    // /readyz answers 503 first, so load balancers stop routing here before sockets close.
+    handle.drain();
+    const force = setTimeout(() => process.exit(1), config.drainDelayMs + 15_000);
     force.unref();
-    void handle
-      .close()
+    void new Promise((r) => setTimeout(r, config.drainDelayMs))
+      .then(() => handle.close())
       .then(() => redis.embedded?.stop())
       .then(() => process.exit(0));
   };
