@@ -31,7 +31,12 @@ async function main(): Promise<void> {
 
   const handle = await startLiveline(config, { redisUrl, logger });
   logger.info(
-    { role: config.role, url: handle.url, metricsUrl: handle.metricsUrl, redis: redisUrl.replace(/\/\/[^@]*@/, "//***@") },
+    {
+      role: config.role,
+      url: handle.url,
+      metricsUrl: handle.metricsUrl,
+      redis: redisUrl.replace(/\/\/[^@]*@/, "//***@"),
+    },
     "liveline started",
   );
   if (handle.url !== undefined) {

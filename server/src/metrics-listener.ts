@@ -34,7 +34,9 @@ export async function startMetricsListener(
       return;
     }
     if (path === "/readyz") {
-      void readiness(ready).then(({ ready: ok, body }) => reply(ok ? 200 : 503, "application/json", JSON.stringify(body)));
+      void readiness(ready).then(({ ready: ok, body }) =>
+        reply(ok ? 200 : 503, "application/json", JSON.stringify(body)),
+      );
       return;
     }
     reply(404, "text/plain", "not found\n");

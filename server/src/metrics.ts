@@ -93,7 +93,10 @@ export class ServerMetrics {
         this.reset();
         const sorted = [...g.subscribers()].sort((a, b) => b[1] - a[1]);
         for (const [feed, n] of sorted.slice(0, TOP_FEEDS)) this.set({ feed }, n);
-        this.set({ feed: "_other" }, sorted.slice(TOP_FEEDS).reduce((sum, [, n]) => sum + n, 0));
+        this.set(
+          { feed: "_other" },
+          sorted.slice(TOP_FEEDS).reduce((sum, [, n]) => sum + n, 0),
+        );
       },
     });
   }

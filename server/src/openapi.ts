@@ -189,7 +189,13 @@ function operation(route: DocumentedRoute): Record<string, unknown> {
     parameters.push({ name, in: "query", required: !s.safeParse(undefined).success, schema: jsonSchema(s, "input") });
   }
   for (const [name, h] of Object.entries(route.headers ?? {})) {
-    parameters.push({ name, in: "header", required: false, description: h.description, schema: jsonSchema(h.schema, "input") });
+    parameters.push({
+      name,
+      in: "header",
+      required: false,
+      description: h.description,
+      schema: jsonSchema(h.schema, "input"),
+    });
   }
   const responses = Object.fromEntries(
     Object.entries(route.responses).map(([status, r]) => {
@@ -202,7 +208,9 @@ function operation(route: DocumentedRoute): Record<string, unknown> {
     summary: route.summary,
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body
-      ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(route.body, "input") } } } }
+      ? {
+          requestBody: { required: true, content: { "application/json": { schema: jsonSchema(route.body, "input") } } },
+        }
       : {}),
     ...(route.editor ? { security: [{ editorToken: [] }] } : {}),
     responses,

@@ -16,7 +16,11 @@ export async function readiness(r: Readiness): Promise<{ ready: boolean; body: R
   const [redis, queue] = await Promise.all([r.redis().catch(() => false), r.queue().catch(() => false)]);
   return {
     ready: redis && queue,
-    body: { status: redis && queue ? "ready" : "unavailable", redis: redis ? "ok" : "unreachable", queue: queue ? "ok" : "unusable" },
+    body: {
+      status: redis && queue ? "ready" : "unavailable",
+      redis: redis ? "ok" : "unreachable",
+      queue: queue ? "ok" : "unusable",
+    },
   };
 }
 

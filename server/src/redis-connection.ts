@@ -5,7 +5,8 @@ import type { RedisClient } from "@liveline/worker";
  * Where Liveline's Redis is: one server (`redis://` / `rediss://`) or a Redis Cluster
  * (`redis+cluster://host:port,host:port,…`, any reachable masters; the rest is discovered).
  */
-export type RedisTarget = { kind: "single"; url: string } | { kind: "cluster"; nodes: { host: string; port: number }[] };
+export type RedisTarget =
+  { kind: "single"; url: string } | { kind: "cluster"; nodes: { host: string; port: number }[] };
 
 export const CLUSTER_SCHEME = "redis+cluster://";
 

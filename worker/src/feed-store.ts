@@ -72,7 +72,13 @@ export class FeedStore {
     // The index and the feed's keys sit in different cluster slots, so they cannot share a
     // script. Index first: a crash in between leaves an id without a feed, which listFeeds skips.
     await this.redis.zadd(this.keys.feedIndex(), "NX", now.getTime(), feed.id);
-    const created = await this.script("createFeed")(k.meta, feed.id, feed.title, feed.description ?? "", now.toISOString());
+    const created = await this.script("createFeed")(
+      k.meta,
+      feed.id,
+      feed.title,
+      feed.description ?? "",
+      now.toISOString(),
+    );
     return created === 1;
   }
 
