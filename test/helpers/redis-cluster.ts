@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { promisify, stripVTControlCharacters } from "node:util";
 import { canConnect, freePort } from "@liveline/server";
 import { sleep, waitFor } from "./wait.js";
 
@@ -94,7 +94,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
     log.push(
       `$ redis-cli --cluster create ${ports.map((p) => `127.0.0.1:${p}`).join(" ")} --cluster-replicas 0 --cluster-yes`,
     );
-    log.push(created.stdout.replace(/\x1b\[[\d;]*m/g, "").trim());
+    log.push(stripVTControlCharacters(created.stdout).trim());
     for (const port of ports) {
       await waitFor(
         async () =>
