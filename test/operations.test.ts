@@ -82,12 +82,12 @@ describe("metrics", () => {
     expect(
       sample(text, 'liveline_publishes_total{op="publish",outcome="rejected",code="validation_failed",role="all"}'),
     ).toBe(1);
-    expect(sample(text, 'liveline_publishes_total{op="publish",outcome="rejected",code="unauthorized",role="all"}')).toBe(
-      1,
-    );
-    expect(sample(text, 'liveline_publishes_total{op="delete",outcome="rejected",code="entry_not_found",role="all"}')).toBe(
-      1,
-    );
+    expect(
+      sample(text, 'liveline_publishes_total{op="publish",outcome="rejected",code="unauthorized",role="all"}'),
+    ).toBe(1);
+    expect(
+      sample(text, 'liveline_publishes_total{op="delete",outcome="rejected",code="entry_not_found",role="all"}'),
+    ).toBe(1);
     expect(sample(text, 'liveline_publish_to_emit_seconds_count{role="all"}')).toBe(1);
     expect(sample(text, 'liveline_queue_jobs{state="waiting",role="all"}')).toBe(0);
     expect(sample(text, 'liveline_queue_jobs{state="failed",role="all"}')).toBe(0);
