@@ -9,7 +9,7 @@ export const TOP_FEEDS = 10;
 export function createRegistry(role: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ role });
-  collectDefaultMetrics({ register: registry, prefix: "liveline_process_" });
+  collectDefaultMetrics({ register: registry, prefix: "liveline_" });
   return registry;
 }
 
