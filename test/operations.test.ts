@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Express } from "express";
+import { ConfigError, loadConfig } from "@liveline/server";
 import { LivelineClient } from "@liveline/client-sdk";
 import type { Entry, FeedEvent } from "@liveline/protocol";
 import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
@@ -225,5 +226,25 @@ describe("readiness", () => {
     expect(down.body).toMatchObject({ status: "unavailable", redis: "unreachable" });
     await redis.restart();
     await waitFor(async () => (await stack.api.request("GET", "/readyz")).status === 200, "ready again");
+  });
+});
+
+describe("configuration", () => {
+  it("validates the operations settings at start and names every bad one", () => {
+    const bad = {
+      REDIS_URL: "redis+cluster://no-port-here",
+      METRICS_PORT: "ninety",
+      SSE_HEARTBEAT_MS: "10",
+      DRAIN_DELAY_MS: "-1",
+    };
+    let problems: string[] = [];
+    try {
+      loadConfig(bad);
+    } catch (err) {
+      if (err instanceof ConfigError) problems = err.problems;
+    }
+    expect(problems.map((p) => p.split(":")[0]).sort()).toEqual(Object.keys(bad).sort());
+    const good = loadConfig({ REDIS_URL: "redis+cluster://10.0.0.1:7000,10.0.0.2:7000", METRICS_PORT: "9100" });
+    expect(good).toMatchObject({ metricsPort: 9100, sseHeartbeatMs: 15_000, drainDelayMs: 0 });
   });
 });

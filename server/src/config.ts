@@ -1,5 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { parseRedisTarget } from "./redis-connection.js";
+
+function validRedisTarget(url: string): boolean {
+  try {
+    parseRedisTarget(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const Role = z.enum(["all", "server", "worker"]);
 const Int = (def: number, min: number, max: number) =>
@@ -16,6 +26,7 @@ const ConfigSchema = z.object({
   REDIS_URL: z
     .string()
     .regex(/^(rediss?|redis\+cluster):\/\/.+/, "must be a redis://, rediss:// or redis+cluster://host:port,… URL")
+    .refine(validRedisTarget, "redis+cluster:// needs a comma-separated list of host:port")
     .optional(),
   EDITOR_TOKENS: z
     .string()
