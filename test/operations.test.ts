@@ -1,24 +1,20 @@
 import { writeFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Express } from "express";
 import { ConfigError, loadConfig } from "@liveline/server";
 import { LivelineClient } from "@liveline/client-sdk";
 import type { Entry, FeedEvent } from "@liveline/protocol";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
+import type { RedisProcess } from "./helpers/redis-process.js";
 import { openSse, type SseMessage } from "./helpers/sse.js";
 import { startStack, type Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
-let redis: RedisProcess;
+const fixture = useStack({ SSE_HEARTBEAT_MS: "100" });
 let stack: Stack;
-
-beforeAll(async () => {
-  redis = await startRedis({ appendonly: false });
-  stack = await startStack(redis.url, { SSE_HEARTBEAT_MS: "100" });
-});
-afterAll(async () => {
-  await stack?.close();
-  await redis?.stop();
+let redis: RedisProcess;
+beforeAll(() => {
+  ({ stack, redis } = fixture);
 });
 
 /** The value of one sample line of the Prometheus text format, or undefined. */
@@ -66,9 +62,14 @@ describe("metrics", () => {
     expect((await stack.api.retract("m-00", "missing")).status).toBe(404);
     await waitFor(() => busySub.entries.length === 1, "the entry on the reader");
 
-    const res = await fetch(`${stack.url}/metrics`);
-    expect(res.headers.get("content-type")).toContain("text/plain");
-    const text = await res.text();
+    // The worker counts a job once BullMQ marks it completed, a moment after readers have it.
+    let text = "";
+    await waitFor(async () => {
+      const res = await fetch(`${stack.url}/metrics`);
+      expect(res.headers.get("content-type")).toContain("text/plain");
+      text = await res.text();
+      return sample(text, 'liveline_worker_jobs_total{result="completed",role="all"}') === 1;
+    }, "the completed job in /metrics");
     if (process.env.METRICS_SAMPLE) writeFileSync(process.env.METRICS_SAMPLE, text);
 
     expect(sample(text, 'liveline_connected_sockets{role="all"}')).toBe(2);

@@ -85,13 +85,15 @@ describe("3 servers and 2 workers on one Redis", () => {
         ),
       "the request log line",
     );
-    const jobLines = workers.flatMap(logLines).filter((l) => l.msg === "applied" && l.requestId === traced);
+    // Log lines travel through the child's stdout pipe: wait for them rather than race it.
+    const emitted = (s: RoleProcess) => logLines(s).filter((l) => l.msg === "emitted" && l.requestId === traced);
+    const jobLinesOf = () => workers.flatMap(logLines).filter((l) => l.msg === "applied" && l.requestId === traced);
+    await waitFor(() => jobLinesOf().length > 0 && servers.every((s) => emitted(s).length > 0), "job and emit logs");
+    const jobLines = jobLinesOf();
     expect(jobLines).toHaveLength(1);
     expect(jobLines[0]).toMatchObject({ feedId: "fan-a", ticket: 1, jobId: "fan-a.1" });
     for (const s of servers) {
-      expect(logLines(s).filter((l) => l.msg === "emitted" && l.requestId === traced)).toMatchObject([
-        { feedId: "fan-a", seq: 1, type: "entry.published" },
-      ]);
+      expect(emitted(s)).toMatchObject([{ feedId: "fan-a", seq: 1, type: "entry.published" }]);
     }
     // Both workers took jobs, and neither tokens nor Authorization headers reach any log.
     expect(workers.every((w) => logLines(w).some((l) => l.msg === "applied"))).toBe(true);
@@ -105,20 +107,25 @@ describe("3 servers and 2 workers on one Redis", () => {
   });
 
   it("exposes worker metrics on METRICS_PORT", async () => {
-    let total = 0;
-    for (const w of workers) {
-      const started = logLines(w).find((l) => l.msg === "liveline started");
-      const base = String(started?.metricsUrl);
+    const bases = workers.map((w) => String(logLines(w).find((l) => l.msg === "liveline started")?.metricsUrl));
+    for (const base of bases) {
       expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      const text = await (await fetch(`${base}/metrics`)).text();
-      const line = text
-        .split("\n")
-        .find((l) => l.startsWith('liveline_worker_jobs_total{result="completed",role="worker"}'));
-      total += Number(line?.split(" ")[1] ?? Number.NaN);
-      expect(text).toContain("liveline_worker_apply_duration_seconds_bucket");
+      expect(await (await fetch(`${base}/metrics`)).text()).toContain("liveline_worker_apply_duration_seconds_bucket");
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
     }
-    expect(total).toBeGreaterThanOrEqual(9);
+    const completed = async () => {
+      let total = 0;
+      for (const base of bases) {
+        const text = await (await fetch(`${base}/metrics`)).text();
+        const line = text
+          .split("\n")
+          .find((l) => l.startsWith('liveline_worker_jobs_total{result="completed",role="worker"}'));
+        total += Number(line?.split(" ")[1] ?? Number.NaN);
+      }
+      return total;
+    };
+    // Nine changes were accepted in the test above; together the workers completed them all.
+    await waitFor(async () => (await completed()) >= 9, "nine completed jobs across both workers");
   });
 
   it("answers 503 on /readyz while draining after SIGTERM, then exits cleanly", async () => {

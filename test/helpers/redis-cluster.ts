@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify, stripVTControlCharacters } from "node:util";
-import { canConnect, freePort } from "@liveline/server";
+import { canConnect, freePort, waitUntilListening } from "@liveline/server";
 import { sleep, waitFor } from "./wait.js";
 
 const run = promisify(execFile);
@@ -83,9 +83,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
       );
       children.push(child);
     }
-    for (const port of ports) {
-      await waitFor(() => canConnect("127.0.0.1", port, 200), `cluster node on ${port}`, 10_000, 20);
-    }
+    await Promise.all(children.map((child, i) => waitUntilListening(ports[i] ?? 0, child, 10_000)));
     const created = await run(
       "redis-cli",
       ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"],
