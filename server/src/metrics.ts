@@ -59,30 +59,18 @@ export class ServerMetrics {
   }
 
   bindGauges(g: ServerGauges): void {
-    new Gauge({
-      name: "liveline_connected_sockets",
-      help: "Socket.IO connections open on this node",
-      registers: [this.registry],
-      collect() {
-        this.set(g.sockets());
-      },
-    });
-    new Gauge({
-      name: "liveline_sse_streams",
-      help: "Server-Sent Events streams open on this node",
-      registers: [this.registry],
-      collect() {
-        this.set(g.sseStreams());
-      },
-    });
-    new Gauge({
-      name: "liveline_watched_feeds",
-      help: "Feeds with at least one reader on this node",
-      registers: [this.registry],
-      collect() {
-        this.set(g.subscribers().size);
-      },
-    });
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge("liveline_connected_sockets", "Socket.IO connections open on this node", g.sockets);
+    gauge("liveline_sse_streams", "Server-Sent Events streams open on this node", g.sseStreams);
+    gauge("liveline_watched_feeds", "Feeds with at least one reader on this node", () => g.subscribers().size);
     new Gauge({
       name: "liveline_feed_subscribers",
       help: `Readers per feed on this node: the ${TOP_FEEDS} busiest feeds by name, the rest summed as feed="_other"`,

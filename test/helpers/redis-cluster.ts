@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify, stripVTControlCharacters } from "node:util";
-import { canConnect, freePort, waitUntilListening } from "@liveline/server";
+import { canConnect, freePort, loopbackRedisArgs, waitUntilListening } from "@liveline/server";
 import { sleep, waitFor } from "./wait.js";
 
 const run = promisify(execFile);
@@ -59,26 +59,14 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
     for (const port of ports) {
       const child = spawn(
         "redis-server",
-        [
-          "--port",
-          String(port),
-          "--bind",
-          "127.0.0.1",
-          "--dir",
-          dir,
-          "--cluster-enabled",
-          "yes",
-          "--cluster-config-file",
-          `nodes-${port}.conf`,
-          "--cluster-node-timeout",
-          "2000",
-          "--save",
-          "",
-          "--appendonly",
-          "no",
-          "--loglevel",
-          "warning",
-        ],
+        loopbackRedisArgs(port, dir, {
+          "cluster-enabled": "yes",
+          "cluster-config-file": `nodes-${port}.conf`,
+          "cluster-node-timeout": "2000",
+          save: "",
+          appendonly: "no",
+          loglevel: "warning",
+        }),
         { stdio: "ignore" },
       );
       children.push(child);
