@@ -30,7 +30,7 @@ beforeAll(async () => {
   const started = await Promise.all([
     spawnRole("server", env),
     spawnRole("server", env),
-    spawnRole("server", { ...env, DRAIN_DELAY_MS: "1500" }),
+    spawnRole("server", { ...env, DRAIN_DELAY_MS: "3000" }),
     spawnRole("worker", { ...env, METRICS_PORT: "0" }),
     spawnRole("worker", { ...env, METRICS_PORT: "0" }),
   ]);
@@ -133,7 +133,7 @@ describe("3 servers and 2 workers on one Redis", () => {
     if (!s?.url) throw new Error("no third server");
     expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
     s.child.kill("SIGTERM");
-    await waitFor(async () => (await fetch(`${s.url}/readyz`)).status === 503, "readyz 503 while draining", 1400);
+    await waitFor(async () => (await fetch(`${s.url}/readyz`)).status === 503, "readyz 503 while draining", 2500);
     const body = (await (await fetch(`${s.url}/readyz`)).json()) as { status: string };
     expect(body.status).toBe("draining");
     expect(await s.exited).toBe(0);
