@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Entry, FeedEvent } from "@liveline/protocol";
 import { openReader, readerReady, seqs } from "./helpers/reader.js";
 import { startRedisCluster, type RedisCluster } from "./helpers/redis-cluster.js";
+import { openSse } from "./helpers/sse.js";
 import { startStack, type Stack } from "./helpers/stack.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -20,7 +21,7 @@ afterAll(async () => {
 });
 
 describe("on a 3-master Redis Cluster", () => {
-  it("publishes, edits and retracts to a reader in order, and catches up, across shards", async () => {
+  it("publishes, edits and retracts to SDK and SSE readers in order, and catches up, across shards", async () => {
     // Feeds hash to different slots; with a handful of them at least two masters are involved.
     const feeds = ["night-1", "night-2", "night-3", "night-4", "night-5"];
     const admin = new Cluster(cluster.ports.map((port) => ({ host: "127.0.0.1", port })));
@@ -41,6 +42,8 @@ describe("on a 3-master Redis Cluster", () => {
 
     const readers = feeds.map((f) => openReader(stack.url, f));
     await Promise.all(readers.map((r) => readerReady(r)));
+    const sse = await openSse(`${stack.url}/v1/feeds/night-2/stream`);
+    await waitFor(() => sse.messages.length === 1, "the SSE snapshot");
     for (const f of feeds) {
       const a = await stack.api.publish(f, { id: "a", headline: "Polls close", body: "<p>Polls have closed.</p>" });
       expect(a.status).toBe(202);
@@ -59,6 +62,16 @@ describe("on a 3-master Redis Cluster", () => {
       expect(seqs(r.events)).toEqual([1, 2, 3, 4]);
       expect(r.sub.entries.map((e) => [e.id, e.revision])).toEqual([["a", 2]]);
     }
+
+    await waitFor(() => sse.messages.length === 5, "four events on the SSE stream");
+    expect(sse.messages.map((m) => `${m.id ?? ""} ${m.event ?? ""}`)).toEqual([
+      "0 reset",
+      "1 entry.published",
+      "2 entry.published",
+      "3 entry.updated",
+      "4 entry.deleted",
+    ]);
+    sse.close();
 
     // Catch-up over HTTP, and a reader that resumes after missing events.
     const first = readers[0];
