@@ -82,6 +82,33 @@ export const ROUTES: DocumentedRoute[] = [
   },
   {
     method: "get",
+    path: "/widget.js",
+    summary: "The embeddable reader widget (script tag bundle)",
+    responses: { 200: { description: "JavaScript", schema: Text, contentType: "text/javascript" } },
+  },
+  {
+    method: "get",
+    path: "/console.js",
+    summary: "Script of the editor console",
+    responses: { 200: { description: "JavaScript", schema: Text, contentType: "text/javascript" } },
+  },
+  {
+    method: "get",
+    path: "/console",
+    summary: "The editor console page",
+    responses: { 200: { description: "HTML", schema: Text, contentType: "text/html" } },
+  },
+  {
+    method: "get",
+    path: "/feeds/:feedId",
+    summary: "Server-rendered reader page of a feed, with LiveBlogPosting JSON-LD",
+    responses: {
+      200: { description: "HTML", schema: Text, contentType: "text/html" },
+      404: { description: "no such feed", schema: Text, contentType: "text/html" },
+    },
+  },
+  {
+    method: "get",
     path: "/v1/feeds",
     summary: "List feeds",
     responses: { 200: { description: "feeds", schema: z.object({ feeds: z.array(Feed) }) } },
