@@ -168,9 +168,10 @@ describe("origins", () => {
     }
   });
 
-  it("defaults to any origin in development and to none in production", () => {
+  it("defaults to any origin for reads, and validates the settings", () => {
     expect(loadConfig({ NODE_ENV: "development" }).corsOrigins).toBe("*");
-    expect(loadConfig({ NODE_ENV: "production", EDITOR_TOKENS: TOKEN }).corsOrigins).toEqual([]);
+    expect(loadConfig({ NODE_ENV: "production", EDITOR_TOKENS: TOKEN }).corsOrigins).toBe("*");
+    expect(loadConfig({ CORS_ORIGINS: "https://a.example/, *" }).corsOrigins).toBe("*");
     expect(() => loadConfig({ CORS_ORIGINS: "news.example" })).toThrow(/CORS_ORIGINS/);
     expect(() => loadConfig({ RATE_LIMIT_PUBLISHES: "-1" })).toThrow(/RATE_LIMIT_PUBLISHES/);
     expect(() => loadConfig({ EDITOR_JWT_SECRET: "short" })).toThrow(/EDITOR_JWT_SECRET/);

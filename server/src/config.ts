@@ -1,5 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { parseRedisTarget } from "./redis-connection.js";
+
+function validRedisTarget(url: string): boolean {
+  try {
+    parseRedisTarget(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
 import { parsePublicKey } from "./token-verifier.js";
 
 const Role = z.enum(["all", "server", "worker"]);
@@ -16,7 +26,8 @@ const ConfigSchema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\/.+/, "must be a redis:// or rediss:// URL")
+    .regex(/^(rediss?|redis\+cluster):\/\/.+/, "must be a redis://, rediss:// or redis+cluster://host:port,… URL")
+    .refine(validRedisTarget, "redis+cluster:// needs a comma-separated list of host:port")
     .optional(),
   EDITOR_TOKENS: z
     .string()
@@ -74,6 +85,15 @@ const ConfigSchema = z.object({
   RATE_LIMIT_SUBSCRIBES: Int(300, 0, 1_000_000),
   RATE_LIMIT_CONNECTIONS: Int(6000, 0, 10_000_000),
   RATE_LIMIT_WINDOW_SECONDS: Int(60, 1, 86_400),
+  PUBLISHER_NAME: z.string().trim().min(1).max(200).default("Liveline"),
+  METRICS_PORT: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(65_535))
+    .optional(),
+  SSE_HEARTBEAT_MS: Int(15_000, 50, 300_000),
+  DRAIN_DELAY_MS: Int(0, 0, 120_000),
 });
 
 export type Role = z.infer<typeof Role>;
@@ -97,7 +117,7 @@ export interface Config {
   readonly jwtSecret: string | undefined;
   readonly jwtPublicKey: string | undefined;
   readonly jwksUrl: string | undefined;
-  /** Allowed browser origins: "*" (any; the default outside production) or an exact list. */
+  /** Allowed browser origins: "*" (any origin may read; the default) or an exact list. */
   readonly corsOrigins: "*" | readonly string[];
   readonly rateLimits: {
     readonly publishes: number;
@@ -105,6 +125,13 @@ export interface Config {
     readonly connections: number;
     readonly windowSeconds: number;
   };
+  /** Publisher named in the feed pages' structured data. */
+  readonly publisherName: string;
+  /** ROLE=worker: port of the small HTTP listener serving /metrics, /healthz and /readyz. */
+  readonly metricsPort: number | undefined;
+  readonly sseHeartbeatMs: number;
+  /** After SIGTERM, how long /readyz answers 503 before connections are closed. */
+  readonly drainDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -136,8 +163,9 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   }
   const generate = c.EDITOR_TOKENS === undefined && !(production && signed);
   const tokens = c.EDITOR_TOKENS ?? (generate ? [`dev-${randomBytes(18).toString("base64url")}`] : []);
-  // Unset CORS_ORIGINS: any origin in development and tests, same-origin only in production.
-  const origins = c.CORS_ORIGINS ?? (production ? [] : ["*"]);
+  // Unset CORS_ORIGINS: any origin may read (widgets embed anywhere); cross-origin writes need
+  // the origin listed.
+  const origins = c.CORS_ORIGINS ?? ["*"];
   return Object.freeze({
     port: c.PORT,
     host: c.HOST,
@@ -163,5 +191,9 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       connections: c.RATE_LIMIT_CONNECTIONS,
       windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS,
     }),
+    publisherName: c.PUBLISHER_NAME,
+    metricsPort: c.METRICS_PORT,
+    sseHeartbeatMs: c.SSE_HEARTBEAT_MS,
+    drainDelayMs: c.DRAIN_DELAY_MS,
   });
 }

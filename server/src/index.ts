@@ -13,7 +13,9 @@ export {
   launchEmbeddedRedis,
   resolveRedis,
   waitUntilListening,
+  loopbackRedisArgs,
   type ResolvedRedis,
 } from "./redis-launcher.js";
+export { ensureDemoFeed, DEMO_FEED_ID } from "./demo-feed.js";
 export { TokenVerifier, type TokenVerifierOptions } from "./token-verifier.js";
 export { mintToken, type MintTokenOptions } from "./mint-token.js";

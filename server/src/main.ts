@@ -1,5 +1,7 @@
 import { createLogger } from "@liveline/worker";
 import { ConfigError, loadConfig } from "./config.js";
+import { DEMO_FEED_ID, ensureDemoFeed } from "./demo-feed.js";
+import { FeedService } from "./feed-service.js";
 import { startLiveline } from "./liveline.js";
 import { resolveRedis, type ResolvedRedis } from "./redis-launcher.js";
 
@@ -29,12 +31,22 @@ async function main(): Promise<void> {
 
   const handle = await startLiveline(config, { redisUrl, logger });
   logger.info(
-    { role: config.role, url: handle.url, redis: redisUrl.replace(/\/\/[^@]*@/, "//***@") },
+    {
+      role: config.role,
+      url: handle.url,
+      metricsUrl: handle.metricsUrl,
+      redis: redisUrl.replace(/\/\/[^@]*@/, "//***@"),
+    },
     "liveline started",
   );
   if (handle.url !== undefined) {
     const base = config.publicUrl ?? `http://localhost:${handle.port ?? config.port}`;
     const lines = ["", `  Liveline is running at ${base}`, `  Health:       ${base}/healthz`];
+    if (config.env === "development") {
+      await ensureDemoFeed(new FeedService(handle.store, handle.queue));
+      lines.push(`  Demo page:    ${base}/feeds/${DEMO_FEED_ID}`);
+    }
+    lines.push(`  Console:      ${base}/console`);
     if (config.generatedToken)
       lines.push(`  Editor token: ${config.editorTokens[0] ?? ""}   (generated; set EDITOR_TOKENS to choose your own)`);
     process.stdout.write(`${lines.join("\n")}\n\n`);
@@ -44,11 +56,13 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 15_000);
+    logger.info({ signal, drainDelayMs: config.drainDelayMs }, "shutting down");
+    // /readyz answers 503 first, so load balancers stop routing here before sockets close.
+    handle.drain();
+    const force = setTimeout(() => process.exit(1), config.drainDelayMs + 15_000);
     force.unref();
-    void handle
-      .close()
+    void new Promise((r) => setTimeout(r, config.drainDelayMs))
+      .then(() => handle.close())
       .then(() => redis.embedded?.stop())
       .then(() => process.exit(0));
   };
