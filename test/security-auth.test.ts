@@ -196,6 +196,17 @@ describe("private feeds", () => {
     expect(await listed(reader)).toBe(true);
     // Public feeds stay open.
     expect((await anon.request("GET", "/v1/feeds/sports/entries")).status).toBe(200);
+    // The SSE stream needs the token too, and the public feed page does not exist for it.
+    expect((await fetch(`${stack.url}/v1/feeds/vip/stream`)).status).toBe(401);
+    const aborter = new AbortController();
+    const stream = await fetch(`${stack.url}/v1/feeds/vip/stream`, {
+      headers: { authorization: `Bearer ${await mint({ scope: "read", feeds: ["vip"] })}` },
+      signal: aborter.signal,
+    });
+    expect([stream.status, stream.headers.get("content-type")]).toEqual([200, "text/event-stream; charset=utf-8"]);
+    aborter.abort();
+    expect((await fetch(`${stack.url}/feeds/vip`)).status).toBe(404);
+    expect((await fetch(`${stack.url}/feeds/sports`)).status).toBe(200);
   });
 
   it("needs a subscriber token to subscribe over Socket.IO (handshake or payload)", async () => {
