@@ -1,5 +1,6 @@
 // Builds the SDK: ESM and CJS for bundlers and Node (socket.io-client stays a dependency),
-// plus type declarations. `import type` from @liveline/protocol is erased, so zod never
+// the embeddable widget (a minified script-tag bundle with socket.io-client inside, and an
+// ES module), the editor console's script, plus type declarations. `import type` from @liveline/protocol is erased, so zod never
 // reaches a bundle.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
@@ -19,6 +20,29 @@ const common = {
 };
 await build({ ...common, format: "esm", outfile: `${here}dist/index.js` });
 await build({ ...common, format: "cjs", outfile: `${here}dist/index.cjs` });
+await build({
+  ...common,
+  entryPoints: [`${here}src/widget/index.ts`],
+  format: "esm",
+  outfile: `${here}dist/widget-module.js`,
+});
+// Script-tag bundles: everything inside, minified, for browsers only.
+const browser = {
+  bundle: true,
+  platform: "browser",
+  target: "es2020",
+  minify: true,
+  format: "iife",
+  logLevel: "warning",
+};
+await build({
+  ...browser,
+  entryPoints: [`${here}src/widget/auto-mount.ts`],
+  globalName: "Liveline",
+  legalComments: "none",
+  outfile: `${here}dist/widget.js`,
+});
+await build({ ...browser, entryPoints: [`${here}src/console/console-app.ts`], outfile: `${here}dist/console.js` });
 execFileSync(process.execPath, [`${here}../node_modules/typescript/bin/tsc`, "-p", `${here}tsconfig.build.json`], {
   stdio: "inherit",
 });

@@ -8,6 +8,7 @@ import type {
 } from "@liveline/protocol";
 import { fullJitterDelay } from "./backoff.js";
 import { Subscription, type SubscriptionHost } from "./subscription.js";
+import { TokenSource, type GetToken } from "./token-source.js";
 import { TypedEmitter } from "./typed-emitter.js";
 
 export type ConnectionState = "disconnected" | "connecting" | "connected";
@@ -29,6 +30,14 @@ export interface ClientOptions {
   transports?: ("websocket" | "polling")[];
   /** Socket.IO path. @default "/socket.io" */
   path?: string;
+  /**
+   * Supplies a subscriber token for private feeds (a short-lived JWT from your backend). It is
+   * called before connecting, again shortly before the token's `exp`, and after the server
+   * answered `unauthorized` or `token_expired`. The token goes in the handshake's `auth.token`
+   * and in each subscribe.
+   * @example getToken: async () => (await fetch("/live-token")).text()
+   */
+  getToken?: GetToken;
 }
 
 export interface StateChange {
@@ -55,7 +64,12 @@ type LivelineSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export class LivelineClient extends TypedEmitter<ClientEvents> implements SubscriptionHost {
   private readonly socket: LivelineSocket;
   private readonly subs = new Map<string, Subscription>();
-  private readonly opts: Required<Omit<ClientOptions, "autoConnect">>;
+  private readonly opts: Required<Omit<ClientOptions, "autoConnect" | "getToken">>;
+  private readonly tokens: TokenSource | undefined;
+  /** Set after the server refused our token: fetch a new one before the next attempt. */
+  private refreshToken = false;
+  /** Feeds whose subscribe was refused for the token and retried once with a fresh one. */
+  private readonly authRetried = new Set<string>();
   private currentState: ConnectionState = "disconnected";
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -74,8 +88,21 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
       transports: options.transports ?? ["websocket", "polling"],
       path: options.path ?? "/socket.io",
     };
+    const getToken = options.getToken;
+    this.tokens =
+      getToken === undefined
+        ? undefined
+        : new TokenSource(getToken, (message) => this.emit("error", { code: "transport_error", message }));
     this.socket = io(this.opts.url, {
       autoConnect: false,
+      // Called by socket.io-client before every connection attempt.
+      auth: (cb: (data: object) => void) => {
+        const tokens = this.tokens;
+        if (tokens === undefined) return cb({});
+        const force = this.refreshToken;
+        this.refreshToken = false;
+        void tokens.get(force).then((token) => cb(token === undefined ? {} : { token }));
+      },
       // Reconnection is ours: full-jitter backoff and resume from the last seq per feed.
       reconnection: false,
       transports: this.opts.transports,
@@ -116,6 +143,7 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
   close(): void {
     for (const s of this.subs.values()) s.dispose();
     this.subs.clear();
+    this.tokens?.dispose();
     this.disconnect();
     this.removeAllListeners();
   }
@@ -138,9 +166,11 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
   requestSubscribe(sub: Subscription): void {
     if (this.currentState !== "connected" || this.subs.get(sub.feedId) !== sub) return;
     const resumed = this.confirmed.has(sub.feedId) || sub.seq !== undefined;
+    const token = this.tokens?.current();
+    const payload = token === undefined ? sub.subscribePayload() : { ...sub.subscribePayload(), token };
     this.socket
       .timeout(this.opts.subscribeTimeout)
-      .emit("subscribe", sub.subscribePayload(), (err: Error | null, ack: SubscribeAck) => {
+      .emit("subscribe", payload, (err: Error | null, ack: SubscribeAck) => {
         if (!sub.isActive || this.subs.get(sub.feedId) !== sub) return;
         if (err) {
           // No answer in time: try again later on this connection, or on the next one.
@@ -151,7 +181,18 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
           );
           return;
         }
-        if (ack.ok) this.confirmed.add(sub.feedId);
+        const tokens = this.tokens;
+        const refused = !ack.ok && (ack.error.code === "unauthorized" || ack.error.code === "token_expired");
+        if (refused && tokens !== undefined && !this.authRetried.has(sub.feedId)) {
+          // Once per refusal streak: fetch a fresh token and ask again.
+          this.authRetried.add(sub.feedId);
+          void tokens.get(true).then(() => this.requestSubscribe(sub));
+          return;
+        }
+        if (ack.ok) {
+          this.confirmed.add(sub.feedId);
+          this.authRetried.delete(sub.feedId);
+        }
         sub.handleAck(ack, resumed);
       });
   }
@@ -170,6 +211,7 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
   private onConnect(): void {
     this.attempt = 0;
     this.confirmed.clear();
+    this.authRetried.clear();
     this.setState("connected");
     for (const sub of this.subs.values()) this.requestSubscribe(sub);
   }
@@ -185,7 +227,13 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
   }
 
   private onConnectError(err: Error): void {
-    this.emit("error", { code: "transport_error", message: err.message });
+    const code = (err as Error & { data?: { code?: unknown } }).data?.code;
+    if (code === "unauthorized" || code === "token_expired" || code === "rate_limited") {
+      if (code !== "rate_limited") this.refreshToken = true;
+      this.emit("error", { code, message: err.message });
+    } else {
+      this.emit("error", { code: "transport_error", message: err.message });
+    }
     if (!this.wanted) return;
     this.setState("connecting");
     this.scheduleReconnect();

@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   validation_failed: 400,
   invalid_json: 400,
   unauthorized: 401,
+  token_expired: 401,
   forbidden: 403,
   feed_not_found: 404,
   entry_not_found: 404,

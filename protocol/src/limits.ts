@@ -9,6 +9,10 @@ export const LIMITS = {
   maxFeedTitleChars: 200,
   maxFeedDescriptionChars: 2_000,
   maxIdempotencyKeyChars: 200,
+  /** Longest bearer/subscriber token accepted (a JWT with a few feeds is far shorter). */
+  maxTokenChars: 4_096,
+  /** Revision records kept per entry (oldest dropped first). */
+  maxRevisionsPerEntry: 100,
   /** Most entries a single page of `GET /entries` returns. */
   maxPageSize: 100,
   defaultPageSize: 20,

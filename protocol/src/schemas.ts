@@ -16,12 +16,15 @@ export const Seq = z.number().int().nonnegative();
 const IsoTime = z.iso.datetime({ offset: true });
 
 export const FeedStatus = z.enum(["live", "ended"]);
+/** Private feeds are readable only with a subscriber (or editor) token for the feed. */
+export const FeedVisibility = z.enum(["public", "private"]);
 
 export const Feed = z.object({
   id: FeedId,
   title: z.string(),
   description: z.string().optional(),
   status: FeedStatus,
+  visibility: FeedVisibility.optional(),
   seq: Seq,
   createdAt: IsoTime,
   updatedAt: IsoTime,
@@ -67,6 +70,7 @@ export const CreateFeedRequest = z.strictObject({
   id: FeedId,
   title: z.string().trim().min(1).max(LIMITS.maxFeedTitleChars),
   description: z.string().max(LIMITS.maxFeedDescriptionChars).optional(),
+  visibility: FeedVisibility.optional(),
 });
 
 export const UpdateFeedRequest = z
@@ -74,6 +78,7 @@ export const UpdateFeedRequest = z
     title: z.string().trim().min(1).max(LIMITS.maxFeedTitleChars).optional(),
     description: z.string().max(LIMITS.maxFeedDescriptionChars).optional(),
     status: FeedStatus.optional(),
+    visibility: FeedVisibility.optional(),
   })
   .refine((v) => Object.keys(v).length > 0, { message: "at least one field must be given" });
 
@@ -129,18 +134,42 @@ export const EventsResponse = z.union([
   z.object({ events: z.array(FeedEvent), seq: Seq }),
   z.object({ reset: z.literal(true), entries: z.array(Entry), seq: Seq }),
 ]);
+/** One line of an entry's revision history: who changed it, when, and how. */
+export const Revision = z.object({
+  revision: z.number().int().nonnegative(),
+  by: z.string(),
+  at: IsoTime,
+  type: z.enum(["entry.published", "entry.updated", "entry.deleted"]),
+});
+export const RevisionsResponse = z.object({ entryId: EntryId, revisions: z.array(Revision) });
+
 export const ErrorResponse = z.object({
   error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), details: z.unknown().optional() }),
 });
 
 // ---- Socket.IO payloads -------------------------------------------------------------
 
-export const SubscribeRequest = z.strictObject({ feedId: FeedId, since: Seq.optional() });
+/** A JWT is three base64url parts; anything longer than this is not one of ours. */
+export const BearerToken = z
+  .string()
+  .min(1)
+  .max(LIMITS.maxTokenChars)
+  .regex(/^[\x21-\x7e]+$/);
+
+export const SubscribeRequest = z.strictObject({
+  feedId: FeedId,
+  since: Seq.optional(),
+  /** Subscriber token for a private feed (else the handshake's `auth.token` is used). */
+  token: BearerToken.optional(),
+});
 export const UnsubscribeRequest = z.strictObject({ feedId: FeedId });
 
 // ---- Inferred types (same names as their schemas: one import gives both) ------------
 
 export type FeedStatus = z.infer<typeof FeedStatus>;
+export type FeedVisibility = z.infer<typeof FeedVisibility>;
+export type Revision = z.infer<typeof Revision>;
+export type RevisionsResponse = z.infer<typeof RevisionsResponse>;
 export type Feed = z.infer<typeof Feed>;
 export type Author = z.infer<typeof Author>;
 export type Entry = z.infer<typeof Entry>;

@@ -26,6 +26,24 @@ export interface ServerToClientEvents {
 
 export type InterServerEvents = Record<string, never>;
 
+/**
+ * Who a verified token speaks for. `role` "editor" may publish, edit and retract in its
+ * feeds; "admin" may also create feeds and change their metadata; "reader" may only read
+ * (a subscriber token for private feeds).
+ */
+export interface Principal {
+  sub: string;
+  role: "reader" | "editor" | "admin";
+  /** Feed ids the token is for, or "*" for every feed. */
+  feeds: "*" | readonly string[];
+  /** Expiry, in seconds since the epoch (undefined for static tokens). */
+  exp?: number;
+}
+
 export interface SocketData {
   feeds: Set<string>;
+  /** The principal of the handshake's `auth.token`, when one was given. */
+  principal?: Principal;
+  /** Private feeds this connection was let into with a token in the subscribe payload. */
+  grants?: Set<string>;
 }

@@ -1,32 +1,61 @@
 import { randomUUID } from "node:crypto";
-import express, { type Express } from "express";
+import express, { type Express, type RequestHandler } from "express";
+import { pinoHttp } from "pino-http";
 import { LIMITS } from "@liveline/protocol";
 import type { Logger } from "@liveline/worker";
 import { errorMiddleware, notFoundHandler } from "./errors.js";
 import type { FeedService } from "./feed-service.js";
 import { httpRoutes } from "./http-routes.js";
+import { applyHttpSecurity, type OriginPolicy } from "./http-security.js";
+import type { RateLimits } from "./rate-limits.js";
+import type { TokenVerifier } from "./token-verifier.js";
 
 export interface AppOptions {
   service: FeedService;
-  editorTokens: readonly string[];
+  /** Verifies editor and subscriber tokens (static EDITOR_TOKENS and signed JWTs). */
+  verifier: TokenVerifier;
+  limits: RateLimits;
+  /** Browser origins allowed by CORS (CORS_ORIGINS). */
+  origins: OriginPolicy;
   logger: Logger;
   /** Answers whether Redis is reachable, for /healthz. */
   ping: () => Promise<boolean>;
   /** Extra routers mounted before the 404 handler (pages, widget, metrics …). */
   extend?: (app: Express) => void;
+  /** Middleware that must see every request before the routes (metrics). */
+  observe?: RequestHandler[];
 }
+
+/** Probes and scrapes would drown the request log. */
+const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
   app.set("query parser", "simple");
+  applyHttpSecurity(app, options.origins);
 
   app.use((req, res, next) => {
     const given = req.get("x-request-id");
     res.setHeader("x-request-id", given !== undefined && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID());
     next();
   });
+  // One JSON line per request, carrying the request id that also rides the change to the
+  // worker and the relay. The logger redacts the Authorization header.
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (_req, res) => String(res.getHeader("x-request-id")),
+      autoLogging: { ignore: (req) => QUIET_PATHS.has((req.url ?? "").split("?")[0] ?? "") },
+      customLogLevel: (_req, res, err) => (err !== undefined || res.statusCode >= 500 ? "error" : "info"),
+      customProps: (_req, res) => {
+        const code: unknown = res.locals.errorCode;
+        return typeof code === "string" ? { errorCode: code } : {};
+      },
+    }),
+  );
+  for (const handler of options.observe ?? []) app.use(handler);
 
   app.get("/healthz", async (_req, res) => {
     const redis = await options.ping();
@@ -34,7 +63,7 @@ export function createApp(options: AppOptions): Express {
   });
 
   app.use("/v1", express.json({ limit: LIMITS.maxBodyBytes, strict: true }));
-  app.use("/v1", httpRoutes({ service: options.service, editorTokens: options.editorTokens }));
+  app.use("/v1", httpRoutes(options));
   options.extend?.(app);
   app.use(notFoundHandler);
   app.use(errorMiddleware(options.logger));

@@ -1,11 +1,10 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
+import type { Feed, Principal } from "@liveline/protocol";
+import type { Logger } from "@liveline/worker";
 import { LivelineError } from "./errors.js";
+import type { TokenVerifier } from "./token-verifier.js";
 
-/** Who made a change: recorded on the request for logs and, later, on revisions. */
-export interface Principal {
-  sub: string;
-}
+export type { Principal };
 
 declare module "express-serve-static-core" {
   interface Request {
@@ -13,32 +12,94 @@ declare module "express-serve-static-core" {
   }
 }
 
-function digest(s: string): Buffer {
-  return createHash("sha256").update(s).digest();
+/** What a request or a subscription needs: reading a private feed, writing entries, or admin. */
+export type Access = "read" | "edit" | "admin";
+
+const RANK = { reader: 0, editor: 1, admin: 2 } as const;
+const NEEDS = { read: 0, edit: 1, admin: 2 } as const;
+
+/** The token of an `Authorization: Bearer <token>` header, if there is one. */
+export function bearerOf(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+function inScope(p: Principal, feedId: string): boolean {
+  return p.feeds === "*" || p.feeds.includes(feedId);
 }
 
 /**
- * Bearer-token check for writes. Tokens are compared as SHA-256 digests with
- * `timingSafeEqual`, so neither length nor content leaks through timing.
+ * Throws 401 when there is no (or an expired) principal, 403 when it is valid but its role or
+ * its feeds do not cover `feedId`.
  */
-export function requireEditor(tokens: readonly string[]): RequestHandler {
-  const allowed = tokens.map((t, i) => ({ digest: digest(t), sub: `token-${i + 1}` }));
+export function assertAccess(p: Principal | undefined, feedId: string, need: Access): void {
+  if (p === undefined) throw new LivelineError("unauthorized", "a token is required for this feed");
+  if (p.exp !== undefined && p.exp * 1000 < Date.now())
+    throw new LivelineError("token_expired", "the token has expired");
+  if (RANK[p.role] < NEEDS[need]) {
+    throw new LivelineError("forbidden", `this token's role (${p.role}) may not ${need} here`);
+  }
+  if (!inScope(p, feedId)) throw new LivelineError("forbidden", `this token is not valid for feed '${feedId}'`);
+}
+
+export function canRead(p: Principal | undefined, feed: Pick<Feed, "id" | "visibility">): boolean {
+  if (feed.visibility !== "private") return true;
+  try {
+    assertAccess(p, feed.id, "read");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads the bearer token when there is one and puts its principal on the request. A token that
+ * is present but invalid is refused (401) even on a public read, so a client learns at once.
+ * The token itself is never logged.
+ */
+export function authenticate(verifier: TokenVerifier, logger: Logger): RequestHandler {
   return (req, _res, next) => {
     const header = req.get("authorization");
-    const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const token = match?.[1];
+    if (header === undefined) return next();
+    const token = bearerOf(header);
     if (token === undefined) {
+      next(new LivelineError("unauthorized", "use Authorization: Bearer <token>"));
+      return;
+    }
+    verifier.verify(token).then(
+      (p) => {
+        req.principal = p;
+        next();
+      },
+      (err: unknown) => {
+        const code = err instanceof LivelineError ? err.code : "unauthorized";
+        logger.info({ path: req.path, method: req.method, code }, "token refused");
+        next(err instanceof LivelineError ? err : new LivelineError("unauthorized", "the token could not be verified"));
+      },
+    );
+  };
+}
+
+/**
+ * Requires a principal with at least `need` for the route's `:feedId` (when the route has one;
+ * routes without, such as POST /feeds, check the feed id themselves with `assertAccess`).
+ */
+export function requireAccess(need: Exclude<Access, "read">): RequestHandler {
+  return (req, _res, next) => {
+    const p = req.principal;
+    if (p === undefined) {
       next(new LivelineError("unauthorized", "a bearer token is required (Authorization: Bearer <token>)"));
       return;
     }
-    const d = digest(token);
-    let found: Principal | undefined;
-    for (const a of allowed) if (timingSafeEqual(a.digest, d)) found = { sub: a.sub };
-    if (found === undefined) {
-      next(new LivelineError("unauthorized", "the bearer token is not valid"));
-      return;
+    const feedId: unknown = req.params.feedId;
+    try {
+      if (typeof feedId !== "string") {
+        if (RANK[p.role] < NEEDS[need])
+          throw new LivelineError("forbidden", `this token's role (${p.role}) may not ${need}`);
+      } else assertAccess(p, feedId, need);
+      next();
+    } catch (err) {
+      next(err);
     }
-    req.principal = found;
-    next();
   };
 }

@@ -1,5 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { parseRedisTarget } from "./redis-connection.js";
+
+function validRedisTarget(url: string): boolean {
+  try {
+    parseRedisTarget(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+import { parsePublicKey } from "./token-verifier.js";
 
 const Role = z.enum(["all", "server", "worker"]);
 const Int = (def: number, min: number, max: number) =>
@@ -15,7 +26,8 @@ const ConfigSchema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\/.+/, "must be a redis:// or rediss:// URL")
+    .regex(/^(rediss?|redis\+cluster):\/\/.+/, "must be a redis://, rediss:// or redis+cluster://host:port,… URL")
+    .refine(validRedisTarget, "redis+cluster:// needs a comma-separated list of host:port")
     .optional(),
   EDITOR_TOKENS: z
     .string()
@@ -39,6 +51,49 @@ const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATA_DIR: z.string().min(1).default("./data"),
   PUBLIC_URL: z.url().optional(),
+  EDITOR_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  EDITOR_JWT_PUBLIC_KEY: z
+    .string()
+    .refine((pem) => {
+      try {
+        parsePublicKey(pem);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "must be an RSA or P-256 public key in PEM (SPKI) form")
+    .optional(),
+  EDITOR_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CORS_ORIGINS: z
+    .string()
+    .transform((s) =>
+      s
+        .split(",")
+        .map((o) => o.trim().toLowerCase().replace(/\/$/, ""))
+        .filter((o) => o.length > 0),
+    )
+    .pipe(
+      z.array(
+        z.union([
+          z.literal("*"),
+          z.string().regex(/^https?:\/\/[^/\s]+$/, "must be an origin such as https://news.example"),
+        ]),
+      ),
+    )
+    .optional(),
+  RATE_LIMIT_PUBLISHES: Int(3000, 0, 1_000_000),
+  RATE_LIMIT_SUBSCRIBES: Int(300, 0, 1_000_000),
+  RATE_LIMIT_CONNECTIONS: Int(6000, 0, 10_000_000),
+  RATE_LIMIT_WINDOW_SECONDS: Int(60, 1, 86_400),
+  PUBLISHER_NAME: z.string().trim().min(1).max(200).default("Liveline"),
+  METRICS_PORT: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(65_535))
+    .optional(),
+  SSE_HEARTBEAT_MS: Int(15_000, 50, 300_000),
+  DRAIN_DELAY_MS: Int(0, 0, 120_000),
 });
 
 export type Role = z.infer<typeof Role>;
@@ -59,6 +114,24 @@ export interface Config {
   readonly logLevel: string;
   readonly dataDir: string;
   readonly publicUrl: string | undefined;
+  readonly jwtSecret: string | undefined;
+  readonly jwtPublicKey: string | undefined;
+  readonly jwksUrl: string | undefined;
+  /** Allowed browser origins: "*" (any origin may read; the default) or an exact list. */
+  readonly corsOrigins: "*" | readonly string[];
+  readonly rateLimits: {
+    readonly publishes: number;
+    readonly subscribes: number;
+    readonly connections: number;
+    readonly windowSeconds: number;
+  };
+  /** Publisher named in the feed pages' structured data. */
+  readonly publisherName: string;
+  /** ROLE=worker: port of the small HTTP listener serving /metrics, /healthz and /readyz. */
+  readonly metricsPort: number | undefined;
+  readonly sseHeartbeatMs: number;
+  /** After SIGTERM, how long /readyz answers 503 before connections are closed. */
+  readonly drainDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -80,16 +153,25 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   }
   const c = parsed.data;
-  if (c.EDITOR_TOKENS === undefined && c.NODE_ENV === "production" && c.ROLE !== "worker") {
-    throw new ConfigError(["EDITOR_TOKENS: required in production (comma-separated bearer tokens)"]);
+  const signed =
+    c.EDITOR_JWT_SECRET !== undefined || c.EDITOR_JWT_PUBLIC_KEY !== undefined || c.EDITOR_JWKS_URL !== undefined;
+  const production = c.NODE_ENV === "production";
+  if (c.EDITOR_TOKENS === undefined && !signed && production && c.ROLE !== "worker") {
+    throw new ConfigError([
+      "EDITOR_TOKENS: required in production (comma-separated bearer tokens), unless EDITOR_JWT_SECRET, EDITOR_JWT_PUBLIC_KEY or EDITOR_JWKS_URL is set",
+    ]);
   }
-  const tokens = c.EDITOR_TOKENS ?? [`dev-${randomBytes(18).toString("base64url")}`];
+  const generate = c.EDITOR_TOKENS === undefined && !(production && signed);
+  const tokens = c.EDITOR_TOKENS ?? (generate ? [`dev-${randomBytes(18).toString("base64url")}`] : []);
+  // Unset CORS_ORIGINS: any origin may read (widgets embed anywhere); cross-origin writes need
+  // the origin listed.
+  const origins = c.CORS_ORIGINS ?? ["*"];
   return Object.freeze({
     port: c.PORT,
     host: c.HOST,
     redisUrl: c.REDIS_URL,
     editorTokens: Object.freeze(tokens),
-    generatedToken: c.EDITOR_TOKENS === undefined,
+    generatedToken: generate,
     role: c.ROLE,
     env: c.NODE_ENV,
     keyPrefix: c.KEY_PREFIX,
@@ -99,5 +181,19 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     logLevel: c.LOG_LEVEL,
     dataDir: c.DATA_DIR,
     publicUrl: c.PUBLIC_URL,
+    jwtSecret: c.EDITOR_JWT_SECRET,
+    jwtPublicKey: c.EDITOR_JWT_PUBLIC_KEY,
+    jwksUrl: c.EDITOR_JWKS_URL,
+    corsOrigins: origins.includes("*") ? "*" : Object.freeze(origins),
+    rateLimits: Object.freeze({
+      publishes: c.RATE_LIMIT_PUBLISHES,
+      subscribes: c.RATE_LIMIT_SUBSCRIBES,
+      connections: c.RATE_LIMIT_CONNECTIONS,
+      windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS,
+    }),
+    publisherName: c.PUBLISHER_NAME,
+    metricsPort: c.METRICS_PORT,
+    sseHeartbeatMs: c.SSE_HEARTBEAT_MS,
+    drainDelayMs: c.DRAIN_DELAY_MS,
   });
 }

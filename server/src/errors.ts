@@ -11,6 +11,8 @@ export class LivelineError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
+    /** Sent as `Retry-After` (seconds) with `rate_limited` answers. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = "LivelineError";
@@ -41,6 +43,8 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, where
 
 /** Errors raised by body-parser carry a `type`; map them to our codes. */
 function fromBodyParser(err: unknown): LivelineError | undefined {
+  // The router fails to decode a malformed percent-escape in the path (e.g. /v1/feeds/%E0%A4%A).
+  if (err instanceof URIError) return new LivelineError("validation_failed", "the URL is not validly percent-encoded");
   if (typeof err !== "object" || err === null || !("type" in err)) return undefined;
   switch (err.type) {
     case "entity.parse.failed":
@@ -85,7 +89,9 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
         logger.error({ err, path: req.path }, "unhandled error");
       }
     }
+    res.locals.errorCode = e.code; // for the request log and the write metrics
     if (e.code === "unavailable") res.setHeader("Retry-After", "1");
+    if (e.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(e.retryAfterSeconds));
     res.status(e.status).json(e.toBody());
   };
 }

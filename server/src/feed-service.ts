@@ -4,8 +4,10 @@ import {
   type Entry,
   type EntryPage,
   type EventsResponse,
+  type CreateFeedRequest,
   type Feed,
   type PublishEntryRequest,
+  type Revision,
   type UpdateEntryRequest,
   type UpdateFeedRequest,
 } from "@liveline/protocol";
@@ -29,7 +31,7 @@ export class FeedService {
     private readonly queue: PublishQueue,
   ) {}
 
-  async createFeed(input: { id: string; title: string; description?: string | undefined }): Promise<Feed> {
+  async createFeed(input: CreateFeedRequest): Promise<Feed> {
     const created = await this.store.createFeed(input, new Date());
     if (!created) throw new LivelineError("feed_exists", `feed '${input.id}' already exists`);
     return this.getFeed(input.id);
@@ -50,6 +52,7 @@ export class FeedService {
     input: PublishEntryRequest,
     idempotencyKey?: string,
     requestId?: string,
+    by = "unknown",
   ): Promise<Accepted> {
     const body = cleanBody(input.body);
     const entry = {
@@ -64,7 +67,7 @@ export class FeedService {
     // The hash covers what the editor sent (not the generated id), so a retry with the same
     // Idempotency-Key and the same body is recognised as the same publish.
     const contentHash = hashOf({ ...input, body });
-    const change: Change = { v: 1, op: "publish", at: now(), entry, ...(requestId ? { requestId } : {}) };
+    const change: Change = { v: 2, op: "publish", at: now(), by, entry, ...(requestId ? { requestId } : {}) };
     const result = await this.store.accept(feedId, change, {
       entryId: entry.id,
       contentHash,
@@ -94,23 +97,30 @@ export class FeedService {
     }
   }
 
-  async updateEntry(feedId: string, entryId: string, input: UpdateEntryRequest, requestId?: string): Promise<Accepted> {
+  async updateEntry(
+    feedId: string,
+    entryId: string,
+    input: UpdateEntryRequest,
+    requestId?: string,
+    by = "unknown",
+  ): Promise<Accepted> {
     const patch: EntryPatch = { ...input };
     if (input.body !== undefined) patch.body = cleanBody(input.body);
-    const change: Change = { v: 1, op: "update", at: now(), entryId, patch, ...(requestId ? { requestId } : {}) };
+    const change: Change = { v: 2, op: "update", at: now(), by, entryId, patch, ...(requestId ? { requestId } : {}) };
     return this.acceptEntryChange(feedId, entryId, change, requestId);
   }
 
-  async deleteEntry(feedId: string, entryId: string, requestId?: string): Promise<Accepted> {
-    const change: Change = { v: 1, op: "delete", at: now(), entryId, ...(requestId ? { requestId } : {}) };
+  async deleteEntry(feedId: string, entryId: string, requestId?: string, by = "unknown"): Promise<Accepted> {
+    const change: Change = { v: 2, op: "delete", at: now(), by, entryId, ...(requestId ? { requestId } : {}) };
     return this.acceptEntryChange(feedId, entryId, change, requestId);
   }
 
-  async updateFeed(feedId: string, input: UpdateFeedRequest, requestId?: string): Promise<Accepted> {
+  async updateFeed(feedId: string, input: UpdateFeedRequest, requestId?: string, by = "unknown"): Promise<Accepted> {
     const change: Change = {
-      v: 1,
+      v: 2,
       op: "feed.update",
       at: now(),
+      by,
       patch: { ...input },
       ...(requestId ? { requestId } : {}),
     };
@@ -125,6 +135,14 @@ export class FeedService {
     if (entry !== undefined) return entry;
     await this.getFeed(feedId);
     throw new LivelineError("entry_not_found", `entry '${entryId}' does not exist in feed '${feedId}'`);
+  }
+
+  /** Who changed an entry, when and how (kept after a retraction). */
+  async revisions(feedId: string, entryId: string): Promise<Revision[]> {
+    const revisions = await this.store.revisions(feedId, entryId);
+    if (revisions.length > 0) return revisions;
+    await this.getEntry(feedId, entryId); // 404 feed_not_found / entry_not_found
+    return [];
   }
 
   async listEntries(feedId: string, limit: number, before?: number): Promise<EntryPage> {

@@ -17,6 +17,7 @@ import type { FeedService } from "./feed-service.js";
 import type { FeedRelay } from "./feed-relay.js";
 import { OneFrameAdapter } from "./one-frame-adapter.js";
 import { CoalescedReads } from "./coalesced-reads.js";
+import type { SocketSecurity } from "./socket-security.js";
 
 export type LivelineIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type LivelineSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -31,9 +32,11 @@ export interface GatewayOptions {
   store: FeedStore;
   relay: FeedRelay;
   logger: Logger;
+  /** Connection/subscribe limits, handshake tokens and private feeds (issue 5). */
+  security?: SocketSecurity;
 }
 
-export function createIo(httpServer: HttpServer): LivelineIo {
+export function createIo(httpServer: HttpServer, security?: SocketSecurity): LivelineIo {
   return new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(httpServer, {
     serveClient: false,
     // Socket payloads are tiny ({ feedId, since }); anything large is hostile.
@@ -41,6 +44,8 @@ export function createIo(httpServer: HttpServer): LivelineIo {
     // Compressing each ~1 KB event per reader costs more CPU than it saves bandwidth.
     perMessageDeflate: false,
     cors: { origin: true, credentials: false },
+    // Origins are checked for every transport (CORS alone does not cover WebSocket upgrades).
+    ...(security ? { allowRequest: security.allowRequest } : {}),
     pingInterval: 25_000,
     pingTimeout: 20_000,
     // One write per reader per event instead of cork + writev: −25% CPU per delivery (bench).
@@ -53,9 +58,18 @@ function toWire(err: unknown): WireError {
   return { code: "unavailable", message: "could not subscribe right now, retry later" };
 }
 
+/** Socket.IO puts the ack callback last, however many arguments a (hostile) client sent. */
+function splitAck(args: unknown[]): { payload: unknown; ack: unknown } {
+  const last = args.at(-1);
+  return typeof last === "function"
+    ? { payload: args.length > 1 ? args[0] : undefined, ack: last }
+    : { payload: args[0], ack: undefined };
+}
+
 /** The reader-facing Socket.IO protocol: `subscribe`, `unsubscribe`, and `feed:event` pushes. */
 export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
-  const { service, store, logger } = options;
+  const { service, store, logger, security } = options;
+  if (security) io.use(security.middleware);
   // A burst of readers on one feed shares its reads (each still gets one taken after it joined).
   const feeds = new CoalescedReads((feedId) => service.getFeed(feedId));
   const snapshots = new CoalescedReads((feedId) => service.snapshot(feedId));
@@ -63,7 +77,8 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
   io.on("connection", (socket: LivelineSocket) => {
     socket.data.feeds = new Set();
 
-    socket.on("subscribe", async (payload: unknown, ack: unknown) => {
+    socket.on("subscribe", async (...args: unknown[]) => {
+      const { payload, ack } = splitAck(args);
       if (typeof ack !== "function") return;
       const reply = ack as (a: SubscribeAck) => void;
       const parsed = SubscribeRequest.safeParse(payload);
@@ -74,7 +89,7 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
         });
         return;
       }
-      const { feedId, since } = parsed.data;
+      const { feedId, since, token } = parsed.data;
       const fresh = !socket.data.feeds.has(feedId);
       if (fresh && socket.data.feeds.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
         reply({
@@ -84,7 +99,9 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
         return;
       }
       try {
+        await security?.beforeSubscribe(socket);
         const feed = await feeds.get(feedId);
+        await security?.authorizeRead(socket, feed, token);
         if (fresh) {
           socket.data.feeds.add(feedId);
           try {
@@ -112,7 +129,8 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
       }
     });
 
-    socket.on("unsubscribe", async (payload: unknown, ack: unknown) => {
+    socket.on("unsubscribe", async (...args: unknown[]) => {
+      const { payload, ack } = splitAck(args);
       const reply = typeof ack === "function" ? (ack as (a: UnsubscribeAck) => void) : () => undefined;
       const parsed = UnsubscribeRequest.safeParse(payload);
       if (!parsed.success) {

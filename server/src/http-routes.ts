@@ -12,13 +12,19 @@ import {
   UpdateEntryRequest,
   UpdateFeedRequest,
 } from "@liveline/protocol";
-import { requireEditor } from "./auth.js";
+import type { Feed } from "@liveline/protocol";
+import type { Logger } from "@liveline/worker";
+import { assertAccess, authenticate, canRead, requireAccess } from "./auth.js";
 import { LivelineError, parseOr400 } from "./errors.js";
 import type { FeedService } from "./feed-service.js";
+import type { RateLimits } from "./rate-limits.js";
+import type { TokenVerifier } from "./token-verifier.js";
 
 export interface HttpRoutesOptions {
   service: FeedService;
-  editorTokens: readonly string[];
+  verifier: TokenVerifier;
+  limits: RateLimits;
+  logger: Logger;
 }
 
 /** Writes carry JSON; anything else is refused before it reaches a handler. */
@@ -42,29 +48,50 @@ function requestIdOf(req: Request): string {
   return String(req.res?.getHeader("x-request-id") ?? randomUUID());
 }
 
-/** The v1 HTTP API; every handler is a thin shell over the feed service. */
-export function httpRoutes({ service, editorTokens }: HttpRoutesOptions): Router {
-  const r = Router();
-  const editor = [requireEditor(editorTokens), requireJsonBody];
+/** The token subject recorded as the author of a change. */
+function byOf(req: Request): string {
+  return req.principal?.sub ?? "unknown";
+}
 
-  r.get("/feeds", async (_req, res) => {
-    res.json({ feeds: await service.listFeeds() });
+/** The v1 HTTP API; every handler is a thin shell over the feed service. */
+export function httpRoutes({ service, verifier, limits, logger }: HttpRoutesOptions): Router {
+  const r = Router();
+  r.use(authenticate(verifier, logger));
+  // Writes count against the token's limit before anything else is looked at.
+  const throttle: RequestHandler = (req, _res, next) => {
+    limits.consume("publish", byOf(req)).then(() => next(), next);
+  };
+  const editor = [requireAccess("edit"), throttle, requireJsonBody];
+  const admin = [requireAccess("admin"), throttle, requireJsonBody];
+
+  /** The feed, when the request may read it (a private feed needs a token for it). */
+  const readable = async (req: Request): Promise<Feed> => {
+    const feed = await service.getFeed(feedIdOf(req));
+    if (!canRead(req.principal, feed)) assertAccess(req.principal, feed.id, "read");
+    if (feed.visibility === "private") req.res?.setHeader("Cache-Control", "private, no-store");
+    return feed;
+  };
+
+  r.get("/feeds", async (req, res) => {
+    const feeds = await service.listFeeds();
+    res.json({ feeds: feeds.filter((f) => canRead(req.principal, f)) });
   });
 
-  r.post("/feeds", ...editor, async (req, res) => {
+  r.post("/feeds", ...admin, async (req, res) => {
     const body = parseOr400(CreateFeedRequest, req.body, "request body");
+    assertAccess(req.principal, body.id, "admin");
     const feed = await service.createFeed(body);
     res.status(201).location(`/v1/feeds/${feed.id}`).json(feed);
   });
 
   r.get("/feeds/:feedId", async (req, res) => {
-    res.json(await service.getFeed(feedIdOf(req)));
+    res.json(await readable(req));
   });
 
-  r.patch("/feeds/:feedId", ...editor, async (req, res) => {
+  r.patch("/feeds/:feedId", ...admin, async (req, res) => {
     const feedId = feedIdOf(req);
     const body = parseOr400(UpdateFeedRequest, req.body, "request body");
-    res.status(202).json(await service.updateFeed(feedId, body, requestIdOf(req)));
+    res.status(202).json(await service.updateFeed(feedId, body, requestIdOf(req), byOf(req)));
   });
 
   r.post("/feeds/:feedId/entries", ...editor, async (req, res) => {
@@ -72,39 +99,50 @@ export function httpRoutes({ service, editorTokens }: HttpRoutesOptions): Router
     const body = parseOr400(PublishEntryRequest, req.body, "request body");
     const rawKey = req.get("idempotency-key");
     const key = rawKey === undefined ? undefined : parseOr400(IdempotencyKey, rawKey, "Idempotency-Key header");
-    res.status(202).json(await service.publish(feedId, body, key, requestIdOf(req)));
+    res.status(202).json(await service.publish(feedId, body, key, requestIdOf(req), byOf(req)));
   });
 
   r.patch("/feeds/:feedId/entries/:entryId", ...editor, async (req, res) => {
     const feedId = feedIdOf(req);
     const entryId = entryIdOf(req);
     const body = parseOr400(UpdateEntryRequest, req.body, "request body");
-    res.status(202).json(await service.updateEntry(feedId, entryId, body, requestIdOf(req)));
+    res.status(202).json(await service.updateEntry(feedId, entryId, body, requestIdOf(req), byOf(req)));
   });
 
   r.delete("/feeds/:feedId/entries/:entryId", ...editor, async (req, res) => {
     const feedId = feedIdOf(req);
     const entryId = entryIdOf(req);
-    res.status(202).json(await service.deleteEntry(feedId, entryId, requestIdOf(req)));
+    res.status(202).json(await service.deleteEntry(feedId, entryId, requestIdOf(req), byOf(req)));
   });
 
   r.get("/feeds/:feedId/entries", async (req, res) => {
-    const feedId = feedIdOf(req);
+    const { id: feedId } = await readable(req);
     const q = parseOr400(ListEntriesQuery, req.query, "query");
     res.json(await service.listEntries(feedId, q.limit ?? LIMITS.defaultPageSize, q.before));
   });
 
   r.get("/feeds/:feedId/entries/:entryId", async (req, res) => {
-    res.json(await service.getEntry(feedIdOf(req), entryIdOf(req)));
+    const { id: feedId } = await readable(req);
+    res.json(await service.getEntry(feedId, entryIdOf(req)));
+  });
+
+  r.get("/feeds/:feedId/entries/:entryId/revisions", requireAccess("edit"), async (req, res) => {
+    const feedId = feedIdOf(req);
+    const entryId = entryIdOf(req);
+    res.setHeader("Cache-Control", "private, no-store");
+    res.json({ entryId, revisions: await service.revisions(feedId, entryId) });
   });
 
   r.get("/feeds/:feedId/events", async (req, res) => {
-    const feedId = feedIdOf(req);
+    const feed = await readable(req);
+    const feedId = feed.id;
     const { since } = parseOr400(EventsQuery, req.query, "query");
     const answer = await service.eventsSince(feedId, since);
     // A page that ends before the feed's head will never change: a CDN may keep it.
     const complete = "events" in answer && answer.events.length > 0 && answer.seq > since + answer.events.length;
-    res.setHeader("Cache-Control", complete ? "public, max-age=31536000, immutable" : "no-cache");
+    // A private feed's pages are never for a shared cache.
+    const cache = complete ? "public, max-age=31536000, immutable" : "no-cache";
+    res.setHeader("Cache-Control", feed.visibility === "private" ? "private, no-store" : cache);
     res.json(answer);
   });
 

@@ -6,5 +6,17 @@ export { FeedRelay } from "./feed-relay.js";
 export { LivelineError } from "./errors.js";
 export { sanitizeEntryHtml } from "./sanitize.js";
 export { roomOf, MAX_SUBSCRIPTIONS_PER_SOCKET, type LivelineIo } from "./gateway.js";
-export { canConnect, freePort, findRedisServer, launchEmbeddedRedis } from "./redis-launcher.js";
+export {
+  canConnect,
+  freePort,
+  findRedisServer,
+  launchEmbeddedRedis,
+  resolveRedis,
+  waitUntilListening,
+  loopbackRedisArgs,
+  type ResolvedRedis,
+} from "./redis-launcher.js";
+export { ensureDemoFeed, DEMO_FEED_ID } from "./demo-feed.js";
+export { TokenVerifier, type TokenVerifierOptions } from "./token-verifier.js";
+export { mintToken, type MintTokenOptions } from "./mint-token.js";
 export { CoalescedReads } from "./coalesced-reads.js";

@@ -1,7 +1,9 @@
 import { createLogger } from "@liveline/worker";
 import { ConfigError, loadConfig } from "./config.js";
+import { DEMO_FEED_ID, ensureDemoFeed } from "./demo-feed.js";
+import { FeedService } from "./feed-service.js";
 import { startLiveline } from "./liveline.js";
-import { canConnect, launchEmbeddedRedis, type EmbeddedRedis } from "./redis-launcher.js";
+import { resolveRedis, type ResolvedRedis } from "./redis-launcher.js";
 
 async function main(): Promise<void> {
   let config;
@@ -16,31 +18,35 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.role, config.logLevel);
 
-  let embedded: EmbeddedRedis | undefined;
-  let redisUrl = config.redisUrl;
-  if (redisUrl === undefined) {
-    if (await canConnect("127.0.0.1", 6379)) {
-      redisUrl = "redis://127.0.0.1:6379";
-    } else {
-      try {
-        embedded = await launchEmbeddedRedis(config.dataDir);
-      } catch (err) {
-        process.stderr.write(`liveline: ${(err as Error).message}\n`);
-        process.exit(1);
-      }
-      redisUrl = embedded.url;
-      logger.info({ url: redisUrl, dataDir: config.dataDir }, "started an embedded redis-server");
-    }
+  let redis: ResolvedRedis;
+  try {
+    redis = await resolveRedis(config.redisUrl, config.dataDir);
+  } catch (err) {
+    process.stderr.write(`liveline: ${(err as Error).message}\n`);
+    process.exit(1);
   }
+  if (redis.source === "embedded")
+    logger.info({ url: redis.url, dataDir: config.dataDir }, "started an embedded redis-server");
+  const redisUrl = redis.url;
 
   const handle = await startLiveline(config, { redisUrl, logger });
   logger.info(
-    { role: config.role, url: handle.url, redis: redisUrl.replace(/\/\/[^@]*@/, "//***@") },
+    {
+      role: config.role,
+      url: handle.url,
+      metricsUrl: handle.metricsUrl,
+      redis: redisUrl.replace(/\/\/[^@]*@/, "//***@"),
+    },
     "liveline started",
   );
   if (handle.url !== undefined) {
     const base = config.publicUrl ?? `http://localhost:${handle.port ?? config.port}`;
     const lines = ["", `  Liveline is running at ${base}`, `  Health:       ${base}/healthz`];
+    if (config.env === "development") {
+      await ensureDemoFeed(new FeedService(handle.store, handle.queue));
+      lines.push(`  Demo page:    ${base}/feeds/${DEMO_FEED_ID}`);
+    }
+    lines.push(`  Console:      ${base}/console`);
     if (config.generatedToken)
       lines.push(`  Editor token: ${config.editorTokens[0] ?? ""}   (generated; set EDITOR_TOKENS to choose your own)`);
     process.stdout.write(`${lines.join("\n")}\n\n`);
@@ -50,12 +56,14 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 15_000);
+    logger.info({ signal, drainDelayMs: config.drainDelayMs }, "shutting down");
+    // /readyz answers 503 first, so load balancers stop routing here before sockets close.
+    handle.drain();
+    const force = setTimeout(() => process.exit(1), config.drainDelayMs + 15_000);
     force.unref();
-    void handle
-      .close()
-      .then(() => embedded?.stop())
+    void new Promise((r) => setTimeout(r, config.drainDelayMs))
+      .then(() => handle.close())
+      .then(() => redis.embedded?.stop())
       .then(() => process.exit(0));
   };
   process.on("SIGTERM", () => stop("SIGTERM"));

@@ -1,7 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { accessSync, constants, mkdirSync } from "node:fs";
 import { createServer, connect } from "node:net";
-import { resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 
 /** Is something answering on host:port within `timeoutMs`? */
 export function canConnect(host: string, port: number, timeoutMs = 500): Promise<boolean> {
@@ -29,16 +29,49 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function findRedisServer(): string | undefined {
-  const r = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
-  const path = r.stdout.trim();
-  return r.status === 0 && path.length > 0 ? path : undefined;
+/** The first executable `redis-server` on PATH, if any. */
+/** Wait until `child` listens on `port`; fail if it exits first or takes longer than `timeoutMs`. */
+export async function waitUntilListening(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await canConnect("127.0.0.1", port, 200))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`redis-server did not start on port ${port} (exit code ${String(child.exitCode)})`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function findRedisServer(path = process.env.PATH ?? ""): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    if (dir.length === 0) continue;
+    const candidate = join(dir, "redis-server");
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return undefined;
 }
 
 export interface EmbeddedRedis {
   url: string;
   process: ChildProcess;
   stop(): Promise<void>;
+}
+
+/** `redis-server` arguments for a private server on loopback `port` keeping its files in `dir`. */
+export function loopbackRedisArgs(port: number, dir: string, settings: Record<string, string> = {}): string[] {
+  return [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    ...Object.entries(settings).flatMap(([k, v]) => [`--${k}`, v]),
+  ];
 }
 
 /**
@@ -55,31 +88,10 @@ export async function launchEmbeddedRedis(dataDir: string): Promise<EmbeddedRedi
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const child = spawn(
-    bin,
-    [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--dir",
-      dir,
-      "--appendonly",
-      "yes",
-      "--save",
-      "",
-      "--protected-mode",
-      "yes",
-    ],
-    { stdio: "ignore" },
-  );
-  const deadline = Date.now() + 10_000;
-  while (!(await canConnect("127.0.0.1", port, 200))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`embedded redis-server did not start (exit code ${String(child.exitCode)})`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const child = spawn(bin, loopbackRedisArgs(port, dir, { appendonly: "yes", save: "", "protected-mode": "yes" }), {
+    stdio: "ignore",
+  });
+  await waitUntilListening(port, child, 10_000);
   return {
     url: `redis://127.0.0.1:${port}`,
     process: child,
@@ -90,4 +102,25 @@ export async function launchEmbeddedRedis(dataDir: string): Promise<EmbeddedRedi
         child.kill("SIGTERM");
       }),
   };
+}
+
+export interface ResolvedRedis {
+  url: string;
+  source: "REDIS_URL" | "local" | "embedded";
+  embedded?: EmbeddedRedis;
+}
+
+/**
+ * Where `npm start` finds Redis: `REDIS_URL` if set; else a Redis already answering on
+ * 127.0.0.1:6379; else an embedded `redis-server` launched from PATH with data in `dataDir`.
+ */
+export async function resolveRedis(
+  redisUrl: string | undefined,
+  dataDir: string,
+  local: { host: string; port: number } = { host: "127.0.0.1", port: 6379 },
+): Promise<ResolvedRedis> {
+  if (redisUrl !== undefined) return { url: redisUrl, source: "REDIS_URL" };
+  if (await canConnect(local.host, local.port)) return { url: `redis://${local.host}:${local.port}`, source: "local" };
+  const embedded = await launchEmbeddedRedis(dataDir);
+  return { url: embedded.url, source: "embedded", embedded };
 }

@@ -5,6 +5,9 @@ import sanitizeHtml from "sanitize-html";
  * src. Links are https (or mailto) only and get rel="noopener noreferrer". Anything else --
  * scripts, styles, event handlers, javascript: URLs -- is removed, not escaped.
  */
+const HTTPS = /^https:\/\/[^\s/]/i;
+const MAILTO = /^mailto:/i;
+
 const OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: ["p", "a", "strong", "em", "ul", "ol", "li", "blockquote", "br", "img"],
   allowedAttributes: { a: ["href", "title", "rel", "target"], img: ["src", "alt", "width", "height"] },
@@ -13,8 +16,23 @@ const OPTIONS: sanitizeHtml.IOptions = {
   allowProtocolRelative: false,
   disallowedTagsMode: "discard",
   enforceHtmlBoundary: true,
+  // sanitize-html lets scheme-less (relative) URLs through; entries are shown on other sites,
+  // where a relative URL means something else, so only absolute https (and mailto) survive.
   transformTags: {
-    a: sanitizeHtml.simpleTransform("a", { rel: "noopener noreferrer", target: "_blank" }),
+    a: (tagName, attribs) => {
+      const { href, ...rest } = attribs;
+      const url = href?.trim();
+      const keep = url !== undefined && (HTTPS.test(url) || MAILTO.test(url));
+      return {
+        tagName,
+        attribs: { ...(keep ? { href: url } : {}), ...rest, rel: "noopener noreferrer", target: "_blank" },
+      };
+    },
+    img: (tagName, attribs) => {
+      const { src, ...rest } = attribs;
+      const url = src?.trim();
+      return { tagName, attribs: url !== undefined && HTTPS.test(url) ? { src: url, ...rest } : rest };
+    },
   },
   exclusiveFilter: (frame) => frame.tag === "img" && !frame.attribs.src,
 };

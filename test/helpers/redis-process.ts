@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { canConnect, freePort } from "@liveline/server";
-import { sleep } from "./wait.js";
+import { freePort, loopbackRedisArgs, waitUntilListening } from "@liveline/server";
 
 export interface RedisProcess {
   readonly url: string;
@@ -28,30 +27,15 @@ export async function startRedis(options: { appendonly?: boolean } = {}): Promis
   const launch = async () => {
     child = spawn(
       "redis-server",
-      [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--dir",
-        dir,
-        "--save",
-        "",
-        "--appendonly",
-        options.appendonly === false ? "no" : "yes",
-        "--appendfsync",
-        "always",
-        "--loglevel",
-        "warning",
-      ],
+      loopbackRedisArgs(port, dir, {
+        save: "",
+        appendonly: options.appendonly === false ? "no" : "yes",
+        appendfsync: "always",
+        loglevel: "warning",
+      }),
       { stdio: "ignore" },
     );
-    const deadline = Date.now() + 10_000;
-    while (!(await canConnect("127.0.0.1", port, 200))) {
-      if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error(`redis-server did not start on port ${port}`);
-      await sleep(20);
-    }
+    await waitUntilListening(port, child, 10_000);
   };
   const waitExit = (signal: NodeJS.Signals) =>
     new Promise<void>((resolve) => {

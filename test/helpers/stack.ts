@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { loadConfig, startLiveline, type LivelineHandle } from "@liveline/server";
-import { createLogger } from "@liveline/worker";
+import { loadConfig, startLiveline, type LivelineHandle, type StartOptions } from "@liveline/server";
+import { createLogger, type Logger } from "@liveline/worker";
 
 export const TOKEN = "test-editor-token-0123456789";
 
@@ -11,7 +11,11 @@ export interface Stack extends LivelineHandle {
 }
 
 /** Start Liveline in this process (all roles unless `ROLE` says otherwise) on port 0. */
-export async function startStack(redisUrl: string, env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  redisUrl: string,
+  env: Record<string, string> = {},
+  opts: { logger?: Logger; extend?: StartOptions["extend"] } = {},
+): Promise<Stack> {
   const keyPrefix = env.KEY_PREFIX ?? `test-${randomUUID().slice(0, 8)}:`;
   const config = loadConfig({
     PORT: "0",
@@ -24,7 +28,8 @@ export async function startStack(redisUrl: string, env: Record<string, string> =
   });
   const handle = await startLiveline(config, {
     redisUrl,
-    logger: createLogger("test", process.env.TEST_LOG_LEVEL ?? "silent"),
+    logger: opts.logger ?? createLogger("test", process.env.TEST_LOG_LEVEL ?? "silent"),
+    ...(opts.extend ? { extend: opts.extend } : {}),
   });
   if (handle.url === undefined) throw new Error("startStack needs a server role; use startWorkerOnly for workers");
   return Object.assign(handle, { url: handle.url, keyPrefix, api: new Api(handle.url) });
@@ -40,10 +45,11 @@ export interface ApiResponse<T = unknown> {
 export class Api {
   constructor(
     readonly base: string,
-    private readonly token: string | undefined = TOKEN,
+    private readonly token: string | null = TOKEN,
   ) {}
 
-  as(token: string | undefined): Api {
+  /** The same API as another caller; `null` sends no Authorization header. */
+  as(token: string | null): Api {
     return new Api(this.base, token);
   }
 
@@ -54,7 +60,7 @@ export class Api {
     headers: Record<string, string> = {},
   ): Promise<ApiResponse<T>> {
     const h: Record<string, string> = { ...headers };
-    if (this.token !== undefined) h.authorization = `Bearer ${this.token}`;
+    if (this.token !== null) h.authorization = `Bearer ${this.token}`;
     let payload: string | undefined;
     if (body !== undefined) {
       payload = typeof body === "string" ? body : JSON.stringify(body);

@@ -1,19 +1,19 @@
 import { z } from "zod";
-import { Author, EntryId, FeedStatus } from "@liveline/protocol";
+import { Author, Entry, EntryId, FeedStatus, FeedVisibility } from "@liveline/protocol";
 
 /**
  * A change accepted by the API and waiting in the feed's pending hash until a worker applies
  * it. Versioned so that a rolling deploy can apply changes written by the previous release.
  * Bodies are already sanitized: the API does it before accepting.
  */
-const NewEntry = z.object({
-  id: EntryId,
-  headline: z.string().optional(),
-  body: z.string(),
-  author: Author.optional(),
-  pinned: z.boolean(),
-  keyEvent: z.boolean(),
-  breaking: z.boolean(),
+const NewEntry = Entry.pick({
+  id: true,
+  headline: true,
+  body: true,
+  author: true,
+  pinned: true,
+  keyEvent: true,
+  breaking: true,
 });
 
 const EntryPatch = z.object({
@@ -29,9 +29,20 @@ const FeedPatch = z.object({
   title: z.string().optional(),
   description: z.string().optional(),
   status: FeedStatus.optional(),
+  visibility: FeedVisibility.optional(),
 });
 
-const base = { v: z.literal(1), at: z.iso.datetime(), requestId: z.string().optional() };
+/**
+ * v1: the original change. v2 adds `by`, the token subject that made the change, which the
+ * apply script records on the entry's revision history; a v1 change (written by an older
+ * release during a rolling deploy) is recorded with by = "unknown".
+ */
+const base = {
+  v: z.union([z.literal(1), z.literal(2)]),
+  at: z.iso.datetime(),
+  requestId: z.string().optional(),
+  by: z.string().max(200).optional(),
+};
 
 export const Change = z.discriminatedUnion("op", [
   z.object({ ...base, op: z.literal("publish"), entry: NewEntry }),
@@ -46,5 +57,11 @@ export type EntryPatch = z.infer<typeof EntryPatch>;
 export type FeedPatch = z.infer<typeof FeedPatch>;
 
 /** BullMQ job payload: "apply this feed's pending changes up to `ticket`". */
-export const ApplyJob = z.object({ v: z.literal(1), feedId: z.string(), ticket: z.number().int().positive() });
+export const ApplyJob = z.object({
+  v: z.literal(1),
+  feedId: z.string(),
+  ticket: z.number().int().positive(),
+  /** The API request that accepted the change, for logs (absent on jobs re-driven by a sweep). */
+  requestId: z.string().max(64).optional(),
+});
 export type ApplyJob = z.infer<typeof ApplyJob>;

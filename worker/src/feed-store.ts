@@ -1,7 +1,11 @@
 import type { Redis, Cluster } from "ioredis";
 import {
+  LIMITS,
   Entry as EntrySchema,
   FeedEvent as FeedEventSchema,
+  Revision as RevisionSchema,
+  type Revision,
+  type FeedVisibility,
   type Entry,
   type Feed,
   type FeedEvent,
@@ -67,16 +71,21 @@ export class FeedStore {
     return (...args) => Promise.resolve(fn.apply(this.redis, args) as unknown);
   }
 
-  async createFeed(feed: { id: string; title: string; description?: string | undefined }, now: Date): Promise<boolean> {
+  async createFeed(
+    feed: { id: string; title: string; description?: string | undefined; visibility?: FeedVisibility | undefined },
+    now: Date,
+  ): Promise<boolean> {
     const k = this.keys.feed(feed.id);
+    // The index and the feed's keys sit in different cluster slots, so they cannot share a
+    // script. Index first: a crash in between leaves an id without a feed, which listFeeds skips.
+    await this.redis.zadd(this.keys.feedIndex(), "NX", now.getTime(), feed.id);
     const created = await this.script("createFeed")(
       k.meta,
-      this.keys.feedIndex(),
       feed.id,
       feed.title,
       feed.description ?? "",
       now.toISOString(),
-      now.getTime(),
+      feed.visibility ?? "public",
     );
     return created === 1;
   }
@@ -140,6 +149,8 @@ export class FeedStore {
       this.eventLogLength,
       batch,
       this.publishCommand,
+      k.revisionsPrefix,
+      LIMITS.maxRevisionsPerEntry,
     );
     const [seq, emitted, applied] = tuple(raw).map(Number);
     return { seq: seq ?? 0, emitted: emitted ?? 0, applied: applied ?? 0 };
@@ -189,6 +200,12 @@ export class FeedStore {
     return { seq: Number(seq), entries };
   }
 
+  /** The entry's revision history, oldest first (kept after a retraction, too). */
+  async revisions(feedId: string, entryId: string): Promise<Revision[]> {
+    const raws = await this.redis.lrange(this.keys.feed(feedId).revisions(entryId), 0, -1);
+    return raws.map((r) => RevisionSchema.parse(JSON.parse(r)));
+  }
+
   /** Events after `since`, or `reset` when the kept log no longer reaches back that far. */
   async eventsSince(feedId: string, since: number, most: number): Promise<CatchUp> {
     const k = this.keys.feed(feedId);
@@ -226,6 +243,7 @@ function parseFeed(h: Record<string, string>): Feed | undefined {
     id,
     title,
     status: status === "ended" ? "ended" : "live",
+    visibility: h.visibility === "private" ? "private" : "public",
     seq: Number(h.seq ?? 0),
     createdAt,
     updatedAt,

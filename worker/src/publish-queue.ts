@@ -31,8 +31,8 @@ export class PublishQueue {
 
   async enqueue(feedId: string, ticket: number, requestId?: string): Promise<void> {
     // A '.' never appears in a feed id, so "<feed>.<ticket>" is unambiguous (BullMQ forbids ':').
-    await this.queue.add("apply", { v: 1, feedId, ticket }, { jobId: `${feedId}.${ticket}` });
-    void requestId;
+    const data: ApplyJob = { v: 1, feedId, ticket, ...(requestId === undefined ? {} : { requestId }) };
+    await this.queue.add("apply", data, { jobId: `${feedId}.${ticket}` });
   }
 
   async depth(): Promise<number> {

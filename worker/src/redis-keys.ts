@@ -12,6 +12,8 @@ export interface RedisKeys {
   feed(feedId: string): FeedKeys;
   /** BullMQ's own prefix; braces keep every queue key in one slot on a cluster. */
   queuePrefix(): string;
+  /** Prefix of one rate limiter's counters (rate-limiter-flexible appends ":<key>"). */
+  rateLimit(name: string): string;
 }
 
 export interface FeedKeys {
@@ -29,6 +31,14 @@ export interface FeedKeys {
   readonly pending: string;
   /** Hash: entry id → "<content hash>", or "deleted:<content hash>" once retracted: every id ever accepted on this feed. */
   readonly ids: string;
+  /** List: the entry's revision history, {revision, by, at, type} JSON, oldest first, trimmed. */
+  revisions(entryId: string): string;
+  /**
+   * What the apply script appends an entry id to for `revisions(entryId)`: the script learns
+   * entry ids from the pending changes it reads, and the `{feedId}` hash tag keeps the key in
+   * the feed's cluster slot.
+   */
+  readonly revisionsPrefix: string;
   /** Idempotency-Key record of a publish. */
   idempotency(key: string): string;
   /** Pub/sub channel carrying this feed's events, in seq order. */
@@ -40,6 +50,7 @@ export function redisKeys(prefix = "liveline:"): RedisKeys {
     prefix,
     feedIndex: () => `${prefix}feeds`,
     queuePrefix: () => `{${prefix}bull}`,
+    rateLimit: (name) => `${prefix}rl:${name}`,
     feed(feedId) {
       const base = `${prefix}{${feedId}}`;
       return {
@@ -50,6 +61,8 @@ export function redisKeys(prefix = "liveline:"): RedisKeys {
         log: `${base}:log`,
         pending: `${base}:pending`,
         ids: `${base}:ids`,
+        revisions: (entryId) => `${base}:rev:${entryId}`,
+        revisionsPrefix: `${base}:rev:`,
         idempotency: (key) => `${base}:idem:${key}`,
         channel: `${base}:events`,
       };

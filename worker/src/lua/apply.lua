@@ -4,11 +4,15 @@
 -- assigned twice, never skipped, and never stored without being published.
 -- A ticket already applied is skipped, which makes a retried job harmless.
 -- KEYS: meta, entries, order, pinned, log, pending, channel
--- ARGV: up-to ticket, log length to keep, most changes to apply in this call, publish command
+-- Each entry change also appends {revision, by, at, type} to the entry's revision list
+-- (key: ARGV[5] .. entry id, in the feed's hash-tag slot), trimmed to ARGV[6] records.
+-- ARGV: up-to ticket, log length to keep, most changes to apply in this call, publish command,
+--       revisions key prefix, revisions kept per entry
 -- Returns {seq, events emitted, last ticket applied}
 local meta, entries, order, pinned, log, pending, channel =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local upto, keep, batch, publishCmd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local revPrefix, revKeep = ARGV[5], tonumber(ARGV[6])
 
 if redis.call('EXISTS', meta) == 0 then return {0, 0, 0} end
 local applied = tonumber(redis.call('HGET', meta, 'applied') or '0')
@@ -17,19 +21,33 @@ local feedId = redis.call('HGET', meta, 'id')
 local emitted = 0
 local limit = math.min(upto, applied + batch)
 
+-- The API request that caused the change rides along (not part of the public event: readers'
+-- parsers drop it) so that logs can follow a change from the API to the emit.
+local requestId = nil
+
 local function emit(ev)
   seq = seq + 1
   ev.seq = seq
   ev.feedId = feedId
+  if requestId then ev.requestId = requestId end
   local json = cjson.encode(ev)
   redis.call('ZADD', log, seq, json)
   redis.call(publishCmd, channel, json)
   emitted = emitted + 1
 end
 
+local function revise(c, entryId, revision, kind)
+  local by = c.by
+  if type(by) ~= 'string' then by = 'unknown' end
+  local key = revPrefix .. entryId
+  redis.call('RPUSH', key, cjson.encode({ revision = revision, by = by, at = c.at, type = kind }))
+  redis.call('LTRIM', key, -revKeep, -1)
+end
+
 local function feedObject(at)
-  local f = redis.call('HMGET', meta, 'title', 'description', 'status', 'createdAt')
-  local o = { id = feedId, title = f[1], status = f[3], seq = seq + 1, createdAt = f[4], updatedAt = at }
+  local f = redis.call('HMGET', meta, 'title', 'description', 'status', 'createdAt', 'visibility')
+  local o = { id = feedId, title = f[1], status = f[3], seq = seq + 1, createdAt = f[4], updatedAt = at,
+    visibility = f[5] or 'public' }
   if f[2] and f[2] ~= '' then o.description = f[2] end
   return o
 end
@@ -44,6 +62,7 @@ while applied < limit do
   local raw = redis.call('HGET', pending, applied)
   if raw then
     local c = cjson.decode(raw)
+    requestId = c.requestId
     if c.op == 'publish' then
       local e = c.entry
       if redis.call('HEXISTS', entries, e.id) == 0 then
@@ -55,6 +74,7 @@ while applied < limit do
         redis.call('HSET', entries, e.id, cjson.encode(e))
         redis.call('ZADD', order, seq, e.id)
         if e.pinned then redis.call('SADD', pinned, e.id) end
+        revise(c, e.id, 1, 'entry.published')
       end
     elseif c.op == 'update' then
       local cur = redis.call('HGET', entries, c.entryId)
@@ -75,22 +95,27 @@ while applied < limit do
           emit({ type = 'entry.updated', at = c.at, entry = e })
           redis.call('HSET', entries, e.id, cjson.encode(e))
           if e.pinned then redis.call('SADD', pinned, e.id) else redis.call('SREM', pinned, e.id) end
+          revise(c, e.id, e.revision, 'entry.updated')
         end
       end
     elseif c.op == 'delete' then
-      if redis.call('HDEL', entries, c.entryId) == 1 then
+      local cur = redis.call('HGET', entries, c.entryId)
+      if cur then
+        redis.call('HDEL', entries, c.entryId)
+        revise(c, c.entryId, cjson.decode(cur).revision, 'entry.deleted')
         redis.call('ZREM', order, c.entryId)
         redis.call('SREM', pinned, c.entryId)
         emit({ type = 'entry.deleted', at = c.at, entryId = c.entryId })
       end
     elseif c.op == 'feed.update' then
-      local f = redis.call('HMGET', meta, 'title', 'description', 'status')
+      local f = redis.call('HMGET', meta, 'title', 'description', 'status', 'visibility')
       local p = c.patch
       if (p.title ~= nil and p.title ~= f[1]) or (p.description ~= nil and p.description ~= (f[2] or ''))
-        or (p.status ~= nil and p.status ~= f[3]) then
+        or (p.status ~= nil and p.status ~= f[3]) or (p.visibility ~= nil and p.visibility ~= (f[4] or 'public')) then
         if p.title ~= nil then redis.call('HSET', meta, 'title', p.title) end
         if p.description ~= nil then redis.call('HSET', meta, 'description', p.description) end
         if p.status ~= nil then redis.call('HSET', meta, 'status', p.status) end
+        if p.visibility ~= nil then redis.call('HSET', meta, 'visibility', p.visibility) end
         redis.call('HSET', meta, 'updatedAt', c.at)
         emit({ type = 'feed.updated', at = c.at, feed = feedObject(c.at) })
       end

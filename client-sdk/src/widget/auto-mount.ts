@@ -1,0 +1,29 @@
+/**
+ * Entry of the script-tag build (`/widget.js`): mounts a widget on every
+ * `<div data-liveline-feed="FEED_ID">` of the page, now and once the document is parsed.
+ * The server is the script's own origin unless the element says `data-liveline-url`.
+ */
+import { mount, type MountedWidget } from "./mount.js";
+
+export { mount };
+export { safeFragment } from "./safe-html.js";
+
+const mounted = new WeakMap<Element, MountedWidget>();
+const script = document.currentScript;
+const scriptOrigin = script instanceof HTMLScriptElement && script.src ? new URL(script.src).origin : undefined;
+
+function mountAll(): void {
+  for (const el of document.querySelectorAll<HTMLElement>("[data-liveline-feed]")) {
+    if (mounted.has(el)) continue;
+    const feedId = el.dataset.livelineFeed ?? "";
+    const url = el.dataset.livelineUrl ?? scriptOrigin;
+    try {
+      mounted.set(el, mount(el, url === undefined ? { feedId } : { feedId, url }));
+    } catch (err) {
+      console.error(err);
+    }
+  }
+}
+
+mountAll();
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mountAll);

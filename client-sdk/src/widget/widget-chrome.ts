@@ -1,0 +1,69 @@
+import { WIDGET_CSS } from "./styles.js";
+
+/** The fixed parts of a widget: controls, the new-updates pill, the list, the live region. */
+export interface Chrome {
+  section: HTMLElement;
+  status: HTMLElement;
+  pause: HTMLButtonElement;
+  keyOnly: HTMLInputElement;
+  pill: HTMLButtonElement;
+  list: HTMLOListElement;
+  empty: HTMLElement;
+  older: HTMLButtonElement;
+  live: HTMLElement;
+}
+
+function make<K extends keyof HTMLElementTagNameMap>(
+  doc: Document,
+  tag: K,
+  className: string,
+  text = "",
+  hidden = false,
+): HTMLElementTagNameMap[K] {
+  const el = doc.createElement(tag);
+  el.className = className;
+  if (text !== "") el.textContent = text;
+  el.hidden = hidden;
+  if (el instanceof HTMLButtonElement) el.type = "button";
+  return el;
+}
+
+export function buildChrome(doc: Document, root: ShadowRoot): Chrome {
+  const style = doc.createElement("style");
+  style.textContent = WIDGET_CSS;
+  const section = make(doc, "section", "ll");
+  section.setAttribute("aria-label", "Live updates");
+
+  const status = make(doc, "span", "status", "Connecting…");
+  status.dataset.state = "connecting";
+  const keyLabel = doc.createElement("label");
+  const keyOnly = make(doc, "input", "key-filter");
+  keyOnly.type = "checkbox";
+  keyLabel.append(keyOnly, doc.createTextNode("Key events only"));
+  const pause = make(doc, "button", "pause", "Pause live updates");
+  pause.setAttribute("aria-pressed", "false");
+  const bar = make(doc, "div", "bar");
+  bar.append(status, keyLabel, pause);
+
+  // The pill floats over the list (a zero-height sticky holder): showing it moves nothing.
+  const pillHolder = make(doc, "div", "pill-holder");
+  const pill = make(doc, "button", "pill", "", true);
+  pillHolder.append(pill);
+
+  const list = make(doc, "ol", "entries");
+  const empty = make(doc, "p", "empty", "No updates yet.", true);
+  const older = make(doc, "button", "older", "Load older updates", true);
+
+  // The one live region: polite, and it only ever says how many updates arrived.
+  const live = make(doc, "div", "sr");
+  live.setAttribute("aria-live", "polite");
+  live.setAttribute("aria-atomic", "true");
+
+  section.append(bar, pillHolder, list, empty, older, live);
+  root.append(style, section);
+  return { section, status, pause, keyOnly, pill, list, empty, older, live };
+}
+
+export function updatesLabel(n: number): string {
+  return `${n} new update${n === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,21 @@
+import { Router } from "express";
+import type { FeedService } from "../feed-service.js";
+import { sdkScript } from "./assets.js";
+import { consolePage } from "./console-page.js";
+import { feedPage } from "./feed-page.js";
+
+export interface PagesOptions {
+  service: FeedService;
+  publisherName: string;
+  publicUrl: string | undefined;
+}
+
+/** The service's own pages: the reader page of a feed, the editor console, and their scripts. */
+export function pagesRouter(opts: PagesOptions): Router {
+  const r = Router();
+  r.get("/widget.js", sdkScript("@liveline/client-sdk/widget.js"));
+  r.get("/console.js", sdkScript("@liveline/client-sdk/console.js"));
+  r.get("/console", consolePage());
+  r.get("/feeds/:feedId", feedPage(opts));
+  return r;
+}

@@ -1,0 +1,72 @@
+import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import type { RedisClient, RedisKeys } from "@liveline/worker";
+import { LivelineError } from "./errors.js";
+
+export type RateLimitKind = "publish" | "subscribe" | "connect";
+
+export interface RateLimitSettings {
+  /** Writes (publish, edit, retract, feed changes) per token subject per window; 0 = off. */
+  publishes: number;
+  /** Subscribe attempts per socket connection per window; 0 = off. */
+  subscribes: number;
+  /** New socket connections per client IP per window; 0 = off. */
+  connections: number;
+  windowSeconds: number;
+}
+
+const WHAT: Record<RateLimitKind, string> = {
+  publish: "writes with this token",
+  subscribe: "subscribe attempts on this connection",
+  connect: "new connections from this address",
+};
+
+/**
+ * Fixed-window counters in Redis (rate-limiter-flexible), so a limit holds across every server
+ * process sharing the Redis. Keys are built by redis-keys.ts under the service's prefix.
+ */
+export class RateLimits {
+  private readonly limiters = new Map<RateLimitKind, { limiter: RateLimiterRedis; points: number }>();
+
+  constructor(
+    redis: RedisClient,
+    keys: RedisKeys,
+    private readonly settings: RateLimitSettings,
+  ) {
+    const points: Record<RateLimitKind, number> = {
+      publish: settings.publishes,
+      subscribe: settings.subscribes,
+      connect: settings.connections,
+    };
+    for (const kind of ["publish", "subscribe", "connect"] as const) {
+      if (points[kind] <= 0) continue;
+      const limiter = new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: keys.rateLimit(kind),
+        points: points[kind],
+        duration: settings.windowSeconds,
+      });
+      this.limiters.set(kind, { limiter, points: points[kind] });
+    }
+  }
+
+  /**
+   * Count one attempt for `key`; throws 429 `rate_limited` (with `retryAfterSeconds`) past the
+   * limit. Redis errors propagate (the HTTP layer answers 503).
+   */
+  async consume(kind: RateLimitKind, key: string): Promise<void> {
+    const entry = this.limiters.get(kind);
+    if (entry === undefined) return;
+    try {
+      await entry.limiter.consume(key);
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw err;
+      const retryAfter = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+      throw new LivelineError(
+        "rate_limited",
+        `too many ${WHAT[kind]}: at most ${entry.points} per ${this.settings.windowSeconds} s; retry in ${retryAfter} s`,
+        undefined,
+        retryAfter,
+      );
+    }
+  }
+}

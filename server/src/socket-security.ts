@@ -1,0 +1,125 @@
+import type { IncomingMessage } from "node:http";
+import type { Server, Socket } from "socket.io";
+import {
+  BearerToken,
+  type ClientToServerEvents,
+  type Feed,
+  type InterServerEvents,
+  type Principal,
+  type ServerToClientEvents,
+  type SocketData,
+} from "@liveline/protocol";
+import type { Logger } from "@liveline/worker";
+import { assertAccess, canRead } from "./auth.js";
+import { LivelineError } from "./errors.js";
+import { originAllowed, type OriginPolicy } from "./http-security.js";
+import type { RateLimits } from "./rate-limits.js";
+import type { TokenVerifier } from "./token-verifier.js";
+
+type LivelineSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type LivelineIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export interface SocketSecurityOptions {
+  verifier: TokenVerifier;
+  limits: RateLimits;
+  origins: OriginPolicy;
+  logger: Logger;
+}
+
+/** The client address; behind a proxy on loopback, the last X-Forwarded-For hop (as Express's "trust proxy"). */
+function clientIp(socket: LivelineSocket): string {
+  const address = socket.handshake.address;
+  const forwarded = socket.handshake.headers["x-forwarded-for"];
+  if (typeof forwarded === "string" && /^(::1|127\.|::ffff:127\.)/.test(address)) {
+    const last = forwarded.split(",").pop()?.trim();
+    if (last !== undefined && last.length > 0 && last.length <= 64) return last;
+  }
+  return address;
+}
+
+/** An Error that Socket.IO hands the client as `connect_error`, with `err.data = { code, message }`. */
+function connectError(e: LivelineError): Error & { data: { code: string; message: string } } {
+  return Object.assign(new Error(e.message), { data: { code: e.code, message: e.message } });
+}
+
+/**
+ * Who may connect and subscribe: the origin check (engine.io `allowRequest`, which covers
+ * WebSocket upgrades that CORS does not), the per-IP connection limit and the handshake token
+ * (a namespace middleware), and the per-connection subscribe limit and private-feed check.
+ */
+export class SocketSecurity {
+  constructor(private readonly options: SocketSecurityOptions) {}
+
+  /** For `new Server({ allowRequest })`: refuse browsers from origins not in CORS_ORIGINS. */
+  readonly allowRequest = (req: IncomingMessage, cb: (err: string | null | undefined, ok: boolean) => void): void => {
+    const origin = req.headers.origin;
+    if (origin === undefined || originAllowed(this.options.origins, origin)) cb(null, true);
+    else cb("origin not allowed", false);
+  };
+
+  /** Namespace middleware: connection rate limit, then the optional handshake `auth.token`. */
+  readonly middleware = (socket: LivelineSocket, next: (err?: Error) => void): void => {
+    void this.admit(socket).then(
+      (principal) => {
+        if (principal !== undefined) socket.data.principal = principal;
+        next();
+      },
+      (err: unknown) => {
+        const e = err instanceof LivelineError ? err : new LivelineError("unavailable", "retry later");
+        this.options.logger.info({ code: e.code, ip: clientIp(socket) }, "connection refused");
+        next(connectError(e));
+      },
+    );
+  };
+
+  private async admit(socket: LivelineSocket): Promise<Principal | undefined> {
+    try {
+      await this.options.limits.consume("connect", clientIp(socket));
+    } catch (err) {
+      // Readers keep connecting while Redis is away; only an actual limit refuses them.
+      if (err instanceof LivelineError) throw err;
+    }
+    const auth: unknown = socket.handshake.auth;
+    const raw = typeof auth === "object" && auth !== null ? (auth as Record<string, unknown>).token : undefined;
+    if (raw === undefined || raw === null || raw === "") return undefined;
+    return this.verify(raw);
+  }
+
+  private verify(raw: unknown): Promise<Principal> {
+    const token = BearerToken.safeParse(raw);
+    if (!token.success) return Promise.reject(new LivelineError("unauthorized", "the token is not valid"));
+    return this.options.verifier.verify(token.data);
+  }
+
+  /** Before a subscribe is looked at: the per-connection attempt limit. */
+  beforeSubscribe(socket: LivelineSocket): Promise<void> {
+    return this.options.limits.consume("subscribe", socket.id);
+  }
+
+  /** A private feed needs a reader (or editor) principal for it: the payload's token, else the handshake's. */
+  async authorizeRead(socket: LivelineSocket, feed: Feed, token: string | undefined): Promise<void> {
+    if (feed.visibility !== "private") return;
+    const principal = token === undefined ? socket.data.principal : await this.verify(token);
+    assertAccess(principal, feed.id, "read");
+    (socket.data.grants ??= new Set()).add(feed.id);
+  }
+
+  /**
+   * A feed just turned private: disconnect this node's sockets that follow it without a token
+   * for it. They reconnect by themselves (resuming their other feeds) and must then present a
+   * token to follow this one.
+   */
+  async evictUnauthorized(io: LivelineIo, room: string, feedId: string): Promise<number> {
+    const sockets = await io.local.in(room).fetchSockets();
+    const asPrivate = { id: feedId, visibility: "private" } as const;
+    let evicted = 0;
+    for (const s of sockets) {
+      if (s.data.grants?.has(feedId) === true || canRead(s.data.principal, asPrivate)) continue;
+      s.disconnect(true);
+      evicted += 1;
+    }
+    if (evicted > 0)
+      this.options.logger.info({ feedId, evicted }, "feed turned private: readers without a token dropped");
+    return evicted;
+  }
+}

@@ -1,0 +1,257 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { io as connect, type Socket } from "socket.io-client";
+import type { Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
+import { waitFor } from "./helpers/wait.js";
+
+/** Invariant 5: bad input gets a 4xx with a code, stores nothing, crashes nothing. */
+const fx = useStack();
+const stack = (): Stack => fx.stack;
+let probe: Redis;
+
+beforeAll(async () => {
+  probe = new Redis(fx.redis.url);
+  await stack().api.createFeed("bad");
+  await stack().api.publish("bad", { id: "known", body: "exists" });
+  // Fingerprints below must not race the seed entry being applied.
+  await waitFor(async () => (await stack().store.currentSeq("bad")) === 1, "seed entry applied");
+});
+afterAll(() => {
+  probe?.disconnect();
+});
+
+/**
+ * A fingerprint of everything Liveline keeps for the feed (ignoring BullMQ bookkeeping and the
+ * rate-limit counters, which count refused writes too).
+ */
+async function state(): Promise<string> {
+  const counters = stack().store.keys.rateLimit("");
+  const keys = (await probe.keys(`${stack().keyPrefix}*`))
+    .filter((k) => !k.includes("bull}") && !k.startsWith(counters))
+    .sort();
+  const parts = await Promise.all(keys.map(async (k) => `${k}=${JSON.stringify(await probe.dump(k))}`));
+  return parts.join("\n");
+}
+
+const big = "x".repeat(70 * 1024);
+const cases: {
+  name: string;
+  method: string;
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  token?: string | null;
+  status: number;
+  code: string;
+}[] = [
+  {
+    name: "missing body field",
+    method: "POST",
+    path: "/v1/feeds/bad/entries",
+    body: { headline: "no body" },
+    status: 400,
+    code: "validation_failed",
+  },
+  {
+    name: "wrong type",
+    method: "POST",
+    path: "/v1/feeds/bad/entries",
+    body: { body: 42 },
+    status: 400,
+    code: "validation_failed",
+  },
+  {
+    name: "unknown field",
+    method: "POST",
+    path: "/v1/feeds/bad/entries",
+    body: { body: "x", admin: true },
+    status: 400,
+    code: "validation_failed",
+  },
+  {
+    name: "body that sanitizes to nothing",
+    method: "POST",
+    path: "/v1/feeds/bad/entries",
+    body: { body: "<script>alert(1)</script>" },
+    status: 400,
+    code: "validation_failed",
+  },
+  {
+    name: "bad entry id",
+    method: "POST",
+    path: "/v1/feeds/bad/entries",
+    body: { id: "../../etc", body: "x" },
+    status: 400,
+    code: "validation_failed",
+  },
+  {
+    name: "bad feed id",
+    method: "POST",
+    path: "/v1/feeds",
+    body: { id: "Not A Slug!", title: "t" },
+    status: 400,
+    code: "validation_failed",
+  },
+  {
+    name: "malformed JSON",
+    method: "POST",
+    path: "/v1/feeds/bad/entries",
+    body: "{bad json",
+    status: 400,
+    code: "invalid_json",
+  },
+  {
+    name: "not JSON",
+    method: "POST",
+    path: "/v1/feeds/bad/entries",
+    body: "body=x",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    status: 415,
+    code: "unsupported_media_type",
+  },
+  {
+    name: "too large",
+    method: "POST",
+    path: "/v1/feeds/bad/entries",
+    body: { body: big },
+    status: 413,
+    code: "payload_too_large",
+  },
+  {
+    name: "no token",
+    method: "POST",
+    path: "/v1/feeds/bad/entries",
+    body: { body: "x" },
+    token: null,
+    status: 401,
+    code: "unauthorized",
+  },
+  {
+    name: "wrong token",
+    method: "POST",
+    path: "/v1/feeds/bad/entries",
+    body: { body: "x" },
+    token: "wrong-token-wrong-token",
+    status: 401,
+    code: "unauthorized",
+  },
+  {
+    name: "unknown feed",
+    method: "POST",
+    path: "/v1/feeds/nope/entries",
+    body: { body: "x" },
+    status: 404,
+    code: "feed_not_found",
+  },
+  {
+    name: "unknown entry edit",
+    method: "PATCH",
+    path: "/v1/feeds/bad/entries/nope",
+    body: { body: "x" },
+    status: 404,
+    code: "entry_not_found",
+  },
+  {
+    name: "unknown entry delete",
+    method: "DELETE",
+    path: "/v1/feeds/bad/entries/nope",
+    status: 404,
+    code: "entry_not_found",
+  },
+  {
+    name: "empty edit",
+    method: "PATCH",
+    path: "/v1/feeds/bad/entries/known",
+    body: {},
+    status: 400,
+    code: "validation_failed",
+  },
+  {
+    name: "bad status",
+    method: "PATCH",
+    path: "/v1/feeds/bad",
+    body: { status: "paused" },
+    status: 400,
+    code: "validation_failed",
+  },
+  { name: "bad since", method: "GET", path: "/v1/feeds/bad/events?since=-1", status: 400, code: "validation_failed" },
+  { name: "missing since", method: "GET", path: "/v1/feeds/bad/events", status: 400, code: "validation_failed" },
+  {
+    name: "bad limit",
+    method: "GET",
+    path: "/v1/feeds/bad/entries?limit=1000",
+    status: 400,
+    code: "validation_failed",
+  },
+  {
+    name: "bad Idempotency-Key",
+    method: "POST",
+    path: "/v1/feeds/bad/entries",
+    body: { body: "x" },
+    headers: { "idempotency-key": "".padEnd(300, "k") },
+    status: 400,
+    code: "validation_failed",
+  },
+  { name: "unknown route", method: "GET", path: "/v1/nothing", status: 404, code: "route_not_found" },
+  {
+    name: "unknown entry read",
+    method: "GET",
+    path: "/v1/feeds/bad/entries/nope",
+    status: 404,
+    code: "entry_not_found",
+  },
+  { name: "unknown feed read", method: "GET", path: "/v1/feeds/nope", status: 404, code: "feed_not_found" },
+];
+
+describe("bad input over HTTP", () => {
+  it.each(cases)("$name → $status $code, nothing stored", async (c) => {
+    const before = await state();
+    const api = c.token === undefined ? stack().api : stack().api.as(c.token);
+    const res = await api.request(c.method, c.path, c.body, c.headers);
+    expect(res.status).toBe(c.status);
+    expect(res.body).toMatchObject({ error: { code: c.code, message: expect.any(String) as string } });
+    expect(await state()).toBe(before);
+  });
+
+  it("lists every invalid field in details", async () => {
+    const res = await stack().api.publish("bad", { body: 1, pinned: "yes", author: { name: "" } });
+    const details = (res.body as unknown as { error: { details: { path: string }[] } }).error.details
+      .map((d) => d.path)
+      .sort();
+    expect(details).toEqual(["author.name", "body", "pinned"]);
+  });
+
+  it("keeps serving afterwards", async () => {
+    expect((await stack().api.request("GET", "/healthz")).status).toBe(200);
+  });
+});
+
+describe("bad input over Socket.IO", () => {
+  let socket: Socket;
+  beforeAll(() => {
+    socket = connect(stack().url, { transports: ["websocket"] });
+  });
+  afterAll(() => {
+    socket.close();
+  });
+
+  const ask = (event: "subscribe" | "unsubscribe", payload: unknown) =>
+    new Promise<unknown>((resolve) => socket.emit(event, payload, resolve));
+
+  it.each([
+    ["no payload", undefined, "validation_failed"],
+    ["a string", "bad", "validation_failed"],
+    ["a bad feed id", { feedId: "BAD ID" }, "validation_failed"],
+    ["a negative since", { feedId: "bad", since: -4 }, "validation_failed"],
+    ["extra keys", { feedId: "bad", __proto__: { x: 1 }, evil: true }, "validation_failed"],
+    ["an unknown feed", { feedId: "nope" }, "feed_not_found"],
+  ])("subscribe with %s gets an error ack", async (_name, payload, code) => {
+    expect(await ask("subscribe", payload)).toMatchObject({ ok: false, error: { code } });
+  });
+
+  it("unsubscribe with a bad payload gets an error ack, and the socket still works", async () => {
+    expect(await ask("unsubscribe", 12)).toMatchObject({ ok: false, error: { code: "validation_failed" } });
+    expect(await ask("subscribe", { feedId: "bad" })).toMatchObject({ ok: true, reset: true });
+  });
+});

@@ -1,0 +1,85 @@
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { ConfigError, freePort, loadConfig, resolveRedis, type ResolvedRedis } from "@liveline/server";
+import { spawnRole } from "./helpers/role-process.js";
+
+describe("configuration", () => {
+  it("applies the documented defaults and freezes the result", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 3000,
+      role: "all",
+      keyPrefix: "liveline:",
+      eventLogLength: 1000,
+      generatedToken: true,
+    });
+    expect(c.editorTokens).toHaveLength(1);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it("reports every bad value at once", () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: "http", ROLE: "boss", REDIS_URL: "localhost", EDITOR_TOKENS: "short" });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join("\n");
+    for (const name of ["PORT", "ROLE", "REDIS_URL", "EDITOR_TOKENS"]) expect(problems).toContain(name);
+  });
+
+  it("refuses to start in production without editor tokens", () => {
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/EDITOR_TOKENS/);
+  });
+
+  it("stops the process with a clear message on a bad value", async () => {
+    await expect(spawnRole("all", { PORT: "nope" }, 15_000)).rejects.toThrow(/PORT: must be a whole number/);
+  });
+});
+
+describe("finding Redis for npm start", () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it("launches an embedded redis-server with an append-only file when nothing answers", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "liveline-data-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const nowhere = { host: "127.0.0.1", port: await freePort() };
+    const first: ResolvedRedis = await resolveRedis(undefined, dir, nowhere);
+    expect(first.source).toBe("embedded");
+    const r = new Redis(first.url);
+    await r.set("survives", "a restart");
+    r.disconnect();
+    await first.embedded?.stop();
+    expect(readdirSync(dir).join(" ")).toMatch(/appendonly/);
+
+    const second = await resolveRedis(undefined, dir, nowhere);
+    cleanups.push(() => second.embedded?.stop());
+    const again = new Redis(second.url);
+    expect(await again.get("survives")).toBe("a restart");
+    again.disconnect();
+  });
+
+  it("prefers REDIS_URL, then a local Redis", async () => {
+    expect(await resolveRedis("redis://example:1", "./data")).toEqual({
+      url: "redis://example:1",
+      source: "REDIS_URL",
+    });
+  });
+
+  it("says what to install when there is no redis-server at all", async () => {
+    const path = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    cleanups.push(() => {
+      process.env.PATH = path;
+    });
+    const nowhere = { host: "127.0.0.1", port: await freePort() };
+    await expect(resolveRedis(undefined, "./data", nowhere)).rejects.toThrow(/install redis-server/);
+  });
+});

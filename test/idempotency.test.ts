@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { openReader, readerReady } from "./helpers/reader.js";
+import type { Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
+import { sleep, waitFor } from "./helpers/wait.js";
+
+/** Invariant 2: a repeated publish or a retried job is stored once and produces one event. */
+const fx = useStack();
+const stack = (): Stack => fx.stack;
+
+describe("idempotent publishing", () => {
+  it("stores one entry and emits one event for a repeated Idempotency-Key", async () => {
+    await stack().api.createFeed("idem-key");
+    const reader = openReader(stack().url, "idem-key");
+    await readerReady(reader);
+    const entry = { headline: "Breaking", body: "<p>Same content</p>" };
+    const first = await stack().api.publish("idem-key", entry, { "Idempotency-Key": "cms-42" });
+    const second = await stack().api.publish("idem-key", entry, { "Idempotency-Key": "cms-42" });
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
+    expect(second.body.entryId).toBe(first.body.entryId);
+    await waitFor(() => reader.events.length === 1, "one event");
+    await sleep(300);
+    expect(reader.events).toHaveLength(1);
+    expect(await stack().store.currentSeq("idem-key")).toBe(1);
+
+    const reused = await stack().api.publish("idem-key", { body: "different" }, { "Idempotency-Key": "cms-42" });
+    expect(reused.status).toBe(409);
+    expect(reused.body).toMatchObject({ error: { code: "idempotency_key_reused" } });
+    reader.close();
+  });
+
+  it("treats the same client-chosen id and content as one entry, and refuses different content", async () => {
+    await stack().api.createFeed("idem-id");
+    const a = await stack().api.publish("idem-id", { id: "update-1", body: "text" });
+    const b = await stack().api.publish("idem-id", { id: "update-1", body: "text" });
+    expect([a.status, b.status]).toEqual([202, 202]);
+    const c = await stack().api.publish("idem-id", { id: "update-1", body: "other text" });
+    expect(c.status).toBe(409);
+    expect(c.body).toMatchObject({ error: { code: "entry_exists" } });
+    await waitFor(async () => (await stack().store.currentSeq("idem-id")) === 1, "applied");
+    await sleep(200);
+    expect(await stack().store.currentSeq("idem-id")).toBe(1);
+  });
+
+  it("makes a retried job a no-op: applying the same ticket twice stores and emits nothing twice", async () => {
+    await stack().api.createFeed("idem-retry");
+    const reader = openReader(stack().url, "idem-retry");
+    await readerReady(reader);
+    await stack().api.publish("idem-retry", { id: "r1", body: "once" });
+    await waitFor(() => reader.events.length === 1, "first event");
+    const { ticket } = await stack().store.acceptedTicket("idem-retry");
+
+    // What BullMQ does after a worker died mid-job: run the job again (here, twice more).
+    const again = await stack().store.apply("idem-retry", ticket);
+    await stack().queue.queue.add("apply", { v: 1, feedId: "idem-retry", ticket }, { jobId: "idem-retry.retry" });
+    expect(again.emitted).toBe(0);
+    await sleep(400);
+    expect(reader.events).toHaveLength(1);
+    expect(await stack().store.currentSeq("idem-retry")).toBe(1);
+    reader.close();
+  });
+
+  it("applies a change whose job was never enqueued (the sweep re-drives it)", async () => {
+    await stack().api.createFeed("idem-sweep");
+    // Accept directly in the store without enqueueing, as if the API died between the two.
+    const result = await stack().store.accept(
+      "idem-sweep",
+      {
+        v: 1,
+        op: "publish",
+        at: new Date().toISOString(),
+        entry: { id: "orphan", body: "x", pinned: false, keyEvent: false, breaking: false },
+      },
+      { entryId: "orphan", contentHash: "h" },
+    );
+    expect(result.status).toBe("ok");
+    expect(await stack().worker?.sweep()).toBeGreaterThanOrEqual(1);
+    await waitFor(async () => (await stack().store.currentSeq("idem-sweep")) === 1, "orphan applied");
+  });
+
+  it("leaves nothing behind in Redis for a rejected publish", async () => {
+    await stack().api.createFeed("idem-reject");
+    const r = new Redis(fx.redis.url);
+    const before = await r.dbsize();
+    const res = await stack().api.publish("idem-reject", { body: 42 });
+    expect(res.status).toBe(400);
+    expect(await r.dbsize()).toBe(before);
+    expect((await stack().store.acceptedTicket("idem-reject")).ticket).toBe(0);
+    r.disconnect();
+  });
+});

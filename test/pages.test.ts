@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureDemoFeed, FeedService } from "@liveline/server";
+import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
+import { startStack, type Stack } from "./helpers/stack.js";
+import { waitFor } from "./helpers/wait.js";
+
+// The server's pages over plain HTTP: what a crawler without JavaScript gets.
+
+let redis: RedisProcess;
+let stack: Stack;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  stack = await startStack(redis.url, { PUBLISHER_NAME: "The Daily Example" });
+});
+afterAll(async () => {
+  await stack?.close();
+  await redis?.stop();
+});
+
+async function page(path: string): Promise<{ status: number; html: string; headers: Headers }> {
+  const res = await fetch(`${stack.url}${path}`);
+  return { status: res.status, html: await res.text(), headers: res.headers };
+}
+
+function jsonLd(html: string): Record<string, unknown> {
+  const m = /<script type="application\/ld\+json">([\s\S]*?)<\/script>/.exec(html);
+  if (!m?.[1]) throw new Error("no JSON-LD in page");
+  return JSON.parse(m[1]) as Record<string, unknown>;
+}
+
+describe("feed page /feeds/:feedId", () => {
+  it("renders the entries, pinned first, with LiveBlogPosting JSON-LD, escaping everything", async () => {
+    const hostile = `Polls </script><script>alert(1)</script> & "quotes"`;
+    expect(
+      (await stack.api.request("POST", "/v1/feeds", { id: "seo", title: hostile, description: "<b>d</b>" })).status,
+    ).toBe(201);
+    await stack.api.publish("seo", {
+      id: "old-pin",
+      headline: "Pinned <i>summary</i>",
+      body: "<p>Key facts</p>",
+      pinned: true,
+    });
+    await stack.api.publish("seo", {
+      id: "news",
+      headline: "</script><img src=x onerror=alert(1)>",
+      body: '<p>Count &amp; recount <a href="https://example.org/">source</a></p><script>alert(2)</script>',
+      author: { name: "Ana <Reporter>" },
+      keyEvent: true,
+    });
+    await waitFor(async () => (await stack.store.currentSeq("seo")) === 2, "entries applied");
+
+    const { status, html, headers } = await page("/feeds/seo");
+    expect(status).toBe(200);
+    expect(headers.get("content-type")).toMatch(/^text\/html/);
+    expect(headers.get("content-security-policy")).toContain("script-src 'self'");
+    // Only our own scripts: the JSON-LD block and the widget.
+    expect(html.match(/<script/g)).toHaveLength(2);
+    expect(html).not.toContain("<script>alert");
+    expect(html).not.toContain("<img src=x");
+    expect(html).toContain(
+      "<h1>Polls &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;</h1>",
+    );
+    expect(html).toContain('<div id="live" data-liveline-feed="seo">');
+    expect(html).toContain('<script async src="/widget.js"></script>');
+    // Pinned first, then newest first; each entry addressable for deep links.
+    expect(html.indexOf('id="entry-old-pin"')).toBeLessThan(html.indexOf('id="entry-news"'));
+    expect(html).toContain('<a href="https://example.org/" rel="noopener noreferrer" target="_blank">source</a>');
+
+    const ld = jsonLd(html);
+    expect(ld).toMatchObject({
+      "@context": "https://schema.org",
+      "@type": "LiveBlogPosting",
+      headline: hostile,
+      url: `${stack.url}/feeds/seo`,
+      publisher: { "@type": "Organization", name: "The Daily Example" },
+    });
+    expect(ld.coverageStartTime).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(ld).not.toHaveProperty("coverageEndTime");
+    const updates = ld.liveBlogUpdate as Record<string, unknown>[];
+    expect(updates.map((u) => u["@id"])).toEqual([
+      `${stack.url}/feeds/seo#entry-old-pin`,
+      `${stack.url}/feeds/seo#entry-news`,
+    ]);
+    expect(updates[1]).toMatchObject({
+      "@type": "BlogPosting",
+      headline: "</script><img src=x onerror=alert(1)>",
+      articleBody: "Count & recount source",
+      author: { "@type": "Person", name: "Ana <Reporter>" },
+    });
+    expect(updates[1]?.datePublished).toEqual(expect.any(String));
+    expect(updates[1]?.dateModified).toEqual(expect.any(String));
+  });
+
+  it("adds coverageEndTime once the feed has ended, and answers 404 pages for unknown feeds", async () => {
+    await stack.api.createFeed("ended");
+    await stack.api.request("PATCH", "/v1/feeds/ended", { status: "ended" });
+    await waitFor(async () => (await stack.store.currentSeq("ended")) === 1, "feed ended");
+    const { html } = await page("/feeds/ended");
+    const ld = jsonLd(html);
+    expect(ld.coverageEndTime).toEqual(expect.any(String));
+    expect(html).toContain("Coverage ended");
+
+    for (const path of ["/feeds/nope", "/feeds/NOT%20A%20SLUG"]) {
+      const missing = await page(path);
+      expect(missing.status).toBe(404);
+      expect(missing.html).toContain("No such live feed");
+    }
+  });
+});
+
+describe("console, widget script and public reads", () => {
+  it("serves /console without any token in it, and the built scripts", async () => {
+    const consolePage = await page("/console");
+    expect(consolePage.status).toBe(200);
+    expect(consolePage.html).toContain('<script defer src="/console.js"></script>');
+    expect(consolePage.html).not.toContain("test-editor-token");
+    for (const path of ["/widget.js", "/console.js"]) {
+      const res = await fetch(`${stack.url}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+      expect((await res.text()).length).toBeGreaterThan(1000);
+    }
+  });
+
+  it("lets any origin read the v1 API, but gives writes no CORS headers", async () => {
+    await stack.api.createFeed("cors");
+    const read = await stack.api.request("GET", "/v1/feeds/cors/entries");
+    expect(read.headers.get("access-control-allow-origin")).toBe("*");
+    const write = await stack.api.publish("cors", { body: "x" });
+    expect(write.status).toBe(202);
+    expect(write.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("creates the development demo feed once, with entries", async () => {
+    const service = new FeedService(stack.store, stack.queue);
+    expect(await ensureDemoFeed(service)).toBe(true);
+    expect(await ensureDemoFeed(service)).toBe(false);
+    await waitFor(async () => (await stack.store.currentSeq("demo")) === 3, "demo entries applied");
+    const { html } = await page("/feeds/demo");
+    expect(jsonLd(html).liveBlogUpdate).toHaveLength(3);
+  });
+});
