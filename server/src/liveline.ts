@@ -5,6 +5,7 @@ import type { Express } from "express";
 import { FeedStore, PublishQueue, PublishWorker, createLogger, type Logger } from "@liveline/worker";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
+import { SocketDrainer } from "./drain.js";
 import { FeedRelay } from "./feed-relay.js";
 import { FeedService } from "./feed-service.js";
 import { attachGateway, createIo, roomOf, type LivelineIo } from "./gateway.js";
@@ -76,12 +77,14 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
       queue,
       logger: logger.child({ role: "worker" }),
       concurrency: config.workerConcurrency,
+      sweepIntervalMs: config.sweepIntervalMs,
     });
   }
 
   let http: HttpServer | undefined;
   let io: LivelineIo | undefined;
   let relay: FeedRelay | undefined;
+  let drainer: SocketDrainer | undefined;
   let port: number | undefined;
   if (withServer) {
     const service = new FeedService(store, queue);
@@ -98,6 +101,7 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
     http = createServer(app);
     const theIo = createIo(http);
     io = theIo;
+    drainer = new SocketDrainer(theIo);
     relay = new FeedRelay({
       subscriber: connect("subscriber", { maxRetriesPerRequest: null }),
       store,
@@ -126,6 +130,10 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
     logger,
     close() {
       closing ??= (async () => {
+        // Stop accepting (new TCP connections and new sockets), then hand readers over to the
+        // other nodes a batch at a time; events keep flowing to those not yet disconnected.
+        http?.close();
+        await drainer?.drain(config.drainMs);
         relay?.close();
         if (io) await io.close();
         else if (http) await new Promise((r) => http?.close(r));

@@ -52,7 +52,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 15_000);
+    // The drain spreads readers over `drainMs`; past that plus 10 s, give up and exit hard.
+    const force = setTimeout(() => process.exit(1), config.drainMs + 10_000);
     force.unref();
     void handle
       .close()

@@ -29,9 +29,11 @@ export class PublishQueue {
     });
   }
 
-  async enqueue(feedId: string, ticket: number, requestId?: string): Promise<void> {
+  /** `retry` names an extra job for a ticket whose first job is stuck (see PublishWorker.sweep). */
+  async enqueue(feedId: string, ticket: number, requestId?: string, retry?: string): Promise<void> {
     // A '.' never appears in a feed id, so "<feed>.<ticket>" is unambiguous (BullMQ forbids ':').
-    await this.queue.add("apply", { v: 1, feedId, ticket }, { jobId: `${feedId}.${ticket}` });
+    const jobId = retry === undefined ? `${feedId}.${ticket}` : `${feedId}.${ticket}.${retry}`;
+    await this.queue.add("apply", { v: 1, feedId, ticket }, { jobId });
     void requestId;
   }
 
