@@ -15,8 +15,7 @@ export interface CatchUpOptions {
 
 /** What the catch-up endpoint answered: the missed events, or a snapshot when too far behind. */
 export type CatchUpResult =
-  | { reset: false; seq: number; events: FeedEvent[] }
-  | { reset: true; seq: number; entries: Entry[] };
+  { reset: false; seq: number; events: FeedEvent[] } | { reset: true; seq: number; entries: Entry[] };
 
 export class CatchUpError extends Error {
   constructor(

@@ -1,0 +1,231 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sleep, waitFor } from "../helpers/wait.js";
+import { Cluster } from "./cluster.js";
+import type { Fleet } from "./fleet.js";
+import { verifyDelivery } from "./fleet.js";
+import { acceptedCount, publishStream } from "./publisher.js";
+import { expectNothingLost, openScenario, READERS } from "./scenario.js";
+
+// Invariant 4 of the design, under real faults: once the API answered 202, the change reaches
+// every subscribed reader, in order, once — whatever dies on the way. Each test runs 204 SDK
+// readers over 2 `server` processes and 3 feeds while a bounded stream of entries (20/s,
+// with corrections and retractions) is published, injects one fault, and counts per reader.
+
+let cluster: Cluster;
+let fleet: Fleet | undefined;
+
+beforeAll(async () => {
+  cluster = await Cluster.start({ servers: 2, workers: 2 });
+});
+afterAll(async () => {
+  fleet?.close();
+  await cluster?.stop();
+});
+
+function closeFleet(): void {
+  fleet?.close();
+  fleet = undefined;
+}
+
+describe("no entry lost under real faults", () => {
+  it("1. SIGKILL of a worker mid-stream: its jobs are redone, nothing is stored or emitted twice", async () => {
+    const s = await openScenario(cluster, "kill-worker");
+    fleet = s.fleet;
+    const stream = publishStream(cluster.apis(), { feeds: s.feeds, maxEntries: 60 });
+    await sleep(1200);
+    const victim = cluster.workers[0];
+    if (!victim) throw new Error("no worker");
+    await cluster.stopWorker(victim, "SIGKILL");
+    const replacement = cluster.addWorker();
+    const log = await stream;
+    await replacement;
+    const report = await verifyDelivery("SIGKILL worker", cluster.api(), fleet, log);
+    expectNothingLost(report);
+    expect(report.entries).toBe(acceptedCount(log));
+    closeFleet();
+  });
+
+  it("2. SIGKILL of a server: its readers reconnect to the other one and resume from their seq", async () => {
+    const s = await openScenario(cluster, "kill-server");
+    fleet = s.fleet;
+    const stream = publishStream(cluster.apis(), { feeds: s.feeds, maxEntries: 60 });
+    await sleep(1200);
+    await cluster.stopServer(0, "SIGKILL");
+    const log = await stream;
+    const report = await verifyDelivery("SIGKILL server", cluster.api(), fleet, log);
+    expectNothingLost(report);
+    // Half the readers were on the killed node and had to move.
+    expect(fleet.readers.filter((r) => r.drops.length > 0).length).toBeGreaterThanOrEqual(READERS / 2);
+    expect(report.resets).toBe(0);
+    closeFleet();
+    await cluster.startServer(0);
+  });
+
+  it("3. Redis restart (AOF): roles reconnect, publishes during the outage get 503 unavailable, none is lost", async () => {
+    const s = await openScenario(cluster, "redis-restart");
+    fleet = s.fleet;
+    const feed = s.feeds[0] ?? "";
+    const stream = publishStream(cluster.apis(), { feeds: s.feeds, maxEntries: 60 });
+    await sleep(1200);
+    await cluster.redis.kill();
+    // While Redis is away a publish is refused, quickly and clearly: never a false 202.
+    const probe = { id: "probe", body: "sent while Redis was down" };
+    const during = await cluster.api().publish(feed, probe, { "Idempotency-Key": "probe-key" });
+    expect(during.status).toBe(503);
+    expect(during.body).toMatchObject({ error: { code: "unavailable" } });
+    expect(during.headers.get("retry-after")).toBe("1");
+    await sleep(800);
+    await cluster.redis.restart();
+    const log = await stream;
+    // The editor's retry with the same Idempotency-Key is accepted once Redis is back.
+    const retried = await waitFor(async () => {
+      const r = await cluster.api().publish(feed, probe, { "Idempotency-Key": "probe-key" });
+      return r.status === 202 ? r : undefined;
+    }, "the retried publish to be accepted");
+    expect(retried.body).toMatchObject({ entryId: "probe", status: "queued" });
+    log.accepted.get(feed)?.push("probe");
+    // Every refusal the publisher met was a 503 `unavailable` with Retry-After.
+    expect(log.refusals.length).toBeGreaterThan(0);
+    for (const r of log.refusals) expect(r).toEqual({ status: 503, code: "unavailable", retryAfter: "1" });
+    const report = await verifyDelivery("Redis restart", cluster.api(), fleet, log);
+    expectNothingLost(report);
+    closeFleet();
+  });
+
+  it("4. a lost pub/sub message with nothing published after it is still delivered (head check)", async () => {
+    const s = await openScenario(cluster, "lost-message");
+    fleet = s.fleet;
+    const admin = cluster.admin();
+    const before = cluster.logLines("relay filled a gap").length;
+    // Cut every server's subscriber connection again and again while the last entries are
+    // published, then publish nothing more: only the relay's own checks can bring them.
+    let cutting = true;
+    let cuts = 0;
+    const cutter = (async () => {
+      while (cutting) {
+        const list = String(await admin.client("LIST"));
+        for (const line of list.split("\n")) {
+          const id = /\bid=(\d+)\b/.exec(line)?.[1];
+          if (id !== undefined && line.includes("name=liveline-subscriber")) {
+            await admin.client("KILL", "ID", id);
+            cuts += 1;
+          }
+        }
+        await sleep(20);
+      }
+    })();
+    const log = await publishStream(cluster.apis(), { feeds: s.feeds, maxEntries: 15, perSecond: 30 });
+    cutting = false;
+    await cutter;
+    admin.disconnect();
+    expect(cuts).toBeGreaterThan(0);
+    const report = await verifyDelivery("lost pub/sub message", cluster.api(), fleet, log);
+    expectNothingLost(report);
+    // The fault really happened: a relay saw a hole and filled it from the log.
+    expect(cluster.logLines("relay filled a gap").length).toBeGreaterThan(before);
+    closeFleet();
+  });
+
+  it("6. graceful shutdown: SIGTERM drains a server over DRAIN_MS, a worker finishes its job, a rolling restart loses nothing", async () => {
+    const s = await openScenario(cluster, "rolling");
+    fleet = s.fleet;
+    let rolled: () => void = () => undefined;
+    const done = new Promise<void>((r) => (rolled = r));
+    const stream = publishStream(cluster.apis(), { feeds: s.feeds, maxEntries: 600, until: done });
+    await sleep(500);
+
+    // Server 0 first: its readers leave in batches over DRAIN_MS (1.5 s here), not all at once.
+    const drainStart = Date.now();
+    expect(await cluster.stopServer(0, "SIGTERM")).toBe(0);
+    const drainEnd = Date.now();
+    const moved = fleet.readers.filter((r) => r.drops.length > 0);
+    expect(moved.length).toBeGreaterThanOrEqual(READERS / 2);
+    const times = moved.map((r) => r.drops[0] ?? 0);
+    const spread = Math.max(...times) - Math.min(...times);
+    console.log(`drain: ${moved.length} readers moved over ${spread} ms; exit after ${drainEnd - drainStart} ms`);
+    // Ten batches 150 ms apart: the first and the last are at least 1.35 s apart by construction.
+    expect(spread).toBeGreaterThanOrEqual(1000);
+    await cluster.startServer(0);
+    // Then server 1, whose readers (and those that moved to it) go to the new server 0.
+    expect(await cluster.stopServer(1, "SIGTERM")).toBe(0);
+    await cluster.startServer(1);
+    // Workers: start the new one, then SIGTERM the old one, which finishes the jobs in hand.
+    for (const old of [...cluster.workers]) {
+      await cluster.addWorker();
+      expect(await cluster.stopWorker(old, "SIGTERM")).toBe(0);
+    }
+    await sleep(300);
+    rolled();
+    const log = await stream;
+    const report = await verifyDelivery("graceful rolling restart", cluster.api(), fleet, log);
+    expectNothingLost(report);
+    expect(report.resets).toBe(0);
+    closeFleet();
+  });
+
+  it("7. editor races: the last accepted change wins, on every reader and in the store", async () => {
+    const s = await openScenario(cluster, "races");
+    fleet = s.fleet;
+    const api = cluster.api();
+    const accepted = new Map<string, string[]>(s.feeds.map((f) => [f, []]));
+    const expected = new Map<string, { body: string; revision: number } | "gone">();
+    const publish = async (feed: string, id: string) => {
+      expect((await api.publish(feed, { id, body: `<p>${id}</p>` })).status).toBe(202);
+      accepted.get(feed)?.push(id);
+    };
+    await Promise.all(
+      s.feeds.flatMap((feed) =>
+        [1, 2, 3, 4].map(async (round) => {
+          const [a, b, c, d] = ["edit-now", "two-edits", "retract-vs-edit", "retract-then-edit"].map(
+            (k) => `${k}-${round}`,
+          );
+          if (!a || !b || !c || !d) return;
+          // An edit sent the moment its publish is answered, before the publish is applied.
+          await publish(feed, a);
+          expect((await api.edit(feed, a, { body: "<p>fixed at once</p>" })).status).toBe(202);
+          expected.set(`${feed}/${a}`, { body: "<p>fixed at once</p>", revision: 2 });
+          // Two edits in quick succession: the second one accepted is the final state.
+          await publish(feed, b);
+          expect((await api.edit(feed, b, { body: "<p>first fix</p>" })).status).toBe(202);
+          expect((await api.edit(feed, b, { body: "<p>second fix</p>" })).status).toBe(202);
+          expected.set(`${feed}/${b}`, { body: "<p>second fix</p>", revision: 3 });
+          // A retraction racing an edit: whichever is accepted first, the entry ends retracted
+          // (an edit accepted after the retraction is refused with 404).
+          await publish(feed, c);
+          const [edit, retract] = await Promise.all([
+            api.edit(feed, c, { body: "<p>late fix</p>" }),
+            api.retract(feed, c),
+          ]);
+          expect(retract.status).toBe(202);
+          expect([202, 404]).toContain(edit.status);
+          expected.set(`${feed}/${c}`, "gone");
+          // A retraction then an edit: the edit is refused, the entry stays retracted.
+          await publish(feed, d);
+          expect((await api.retract(feed, d)).status).toBe(202);
+          expect((await api.edit(feed, d, { body: "<p>too late</p>" })).body).toMatchObject({
+            error: { code: "entry_not_found" },
+          });
+          expected.set(`${feed}/${d}`, "gone");
+        }),
+      ),
+    );
+    const report = await verifyDelivery("editor races", api, fleet, {
+      accepted,
+      edits: 0,
+      retractions: 0,
+      refusals: [],
+      networkErrors: 0,
+    });
+    expectNothingLost(report);
+    for (const r of fleet.readers) {
+      for (const [key, want] of expected) {
+        const [feed, id] = key.split("/");
+        if (feed !== r.feedId || id === undefined) continue;
+        const got = r.sub.entry(id);
+        if (want === "gone") expect(got).toBeUndefined();
+        else expect(got).toMatchObject(want);
+      }
+    }
+    closeFleet();
+  });
+});
