@@ -40,6 +40,11 @@ export interface ClientOptions {
    * @default globalThis.fetch when the platform has one
    */
   fetch?: FetchLike | null;
+  /**
+   * Base URL for HTTP catch-up, e.g. a CDN in front of `/v1/feeds/:feedId/events` (complete
+   * pages are cacheable). @default the server URL in use
+   */
+  catchUpUrl?: string;
 }
 
 export interface StateChange {
@@ -66,7 +71,8 @@ type LivelineSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export class LivelineClient extends TypedEmitter<ClientEvents> implements SubscriptionHost {
   private socket: LivelineSocket;
   private readonly subs = new Map<string, Subscription>();
-  private readonly opts: Required<Omit<ClientOptions, "autoConnect" | "url" | "fetch">>;
+  private readonly opts: Required<Omit<ClientOptions, "autoConnect" | "url" | "fetch" | "catchUpUrl">>;
+  private readonly catchUpUrl: string | undefined;
   private readonly urls: readonly string[];
   private urlIndex = 0;
   private readonly fetchImpl: FetchLike | undefined;
@@ -82,6 +88,7 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
     super();
     this.urls = typeof options.url === "string" ? [options.url] : [...options.url];
     if (this.urls.length === 0) throw new TypeError("LivelineClient needs at least one url");
+    this.catchUpUrl = options.catchUpUrl;
     this.fetchImpl = options.fetch === null ? undefined : (options.fetch ?? defaultFetch());
     this.opts = {
       minReconnectDelay: options.minReconnectDelay ?? 500,
@@ -208,7 +215,7 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
     const since = sub.seq;
     if (this.fetchImpl === undefined || since === undefined || this.httpInFlight.has(sub)) return;
     this.httpInFlight.add(sub);
-    fetchCatchUp(this.url, sub.feedId, since, { fetch: this.fetchImpl })
+    fetchCatchUp(this.catchUpUrl ?? this.url, sub.feedId, since, { fetch: this.fetchImpl })
       .then((r) => {
         if (this.subs.get(sub.feedId) === sub) sub.handleCatchUp(r);
       })

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fetchCatchUp, type Entry } from "@liveline/client-sdk";
 import { sleep, waitFor } from "../helpers/wait.js";
 import { Cluster } from "./cluster.js";
-import type { Fleet } from "./fleet.js";
-import { verifyDelivery } from "./fleet.js";
-import { acceptedCount, publishStream } from "./publisher.js";
+import { Fleet, verifyDelivery } from "./fleet.js";
+import { Api } from "../helpers/stack.js";
+import { acceptedCount, mergeLogs, publishStream } from "./publisher.js";
 import { expectNothingLost, openScenario, READERS } from "./scenario.js";
 
 // Invariant 4 of the design, under real faults: once the API answered 202, the change reaches
@@ -213,6 +214,7 @@ describe("no entry lost under real faults", () => {
       accepted,
       edits: 0,
       retractions: 0,
+      retracted: new Set([...expected].flatMap(([k, v]) => (v === "gone" ? [k.split("/")[1] ?? ""] : []))),
       refusals: [],
       networkErrors: 0,
     });
@@ -227,5 +229,67 @@ describe("no entry lost under real faults", () => {
       }
     }
     closeFleet();
+  });
+});
+
+describe("readers away for longer than the kept log (EVENT_LOG_LENGTH=10)", () => {
+  let short: Cluster;
+  let sleepers: Fleet | undefined;
+  beforeAll(async () => {
+    short = await Cluster.start({ servers: 2, workers: 1, env: { EVENT_LOG_LENGTH: "10" } });
+  });
+  afterAll(async () => {
+    sleepers?.close();
+    await short?.stop();
+  });
+
+  it("5. a reader offline past the log gets a reset snapshot and ends in the store's state", async () => {
+    const s = await openScenario(short, "asleep");
+    fleet = s.fleet;
+    const early = await publishStream(short.apis(), {
+      feeds: s.feeds,
+      maxEntries: 6,
+      perSecond: 40,
+      idPrefix: "early",
+    });
+    await waitFor(() => s.fleet.readers.every((r) => r.sub.seq !== undefined && r.sub.seq >= 2), "first entries");
+    // Half the readers (both servers, all feeds) fall asleep, like phones overnight.
+    const asleep = s.fleet.readers.filter((_, i) => i % 4 < 2);
+    for (const r of asleep) r.client.disconnect();
+    const since = new Map(asleep.map((r) => [r, r.sub.seq ?? 0] as const));
+    const late = await publishStream(short.apis(), { feeds: s.feeds, maxEntries: 45, perSecond: 40, idPrefix: "late" });
+    const log = mergeLogs(early, late);
+
+    // A mobile app with no socket at all: one HTTP call says "start over" and gives the entries.
+    const feed = s.feeds[0] ?? "";
+    const r = await fetchCatchUp(short.urls[1] ?? "", feed, 1);
+    expect(r.reset).toBe(true);
+    const listed = await short.api().request<{ entries: Entry[] }>("GET", `/v1/feeds/${feed}/entries?limit=100`);
+    expect(r.reset && new Set(r.entries.map((e) => e.id))).toEqual(new Set(listed.body.entries.map((e) => e.id)));
+
+    for (const r of asleep) r.client.connect();
+    const report = await verifyDelivery("offline past the log", short.api(), s.fleet, log, { fullLog: false });
+    expectNothingLost(report);
+    // Every sleeper took a snapshot, the others never needed one.
+    expect(asleep.every((r) => r.resets.length === 1)).toBe(true);
+    expect(report.resets).toBe(asleep.length);
+    for (const r of asleep) expect(r.resets[0]?.seq).toBeGreaterThan((since.get(r) ?? 0) + 10);
+    closeFleet();
+  });
+
+  it("8. a reader whose socket cannot reconnect stays current over HTTP catch-up", async () => {
+    const feeds = ["http-only"];
+    expect((await short.api().createFeed("http-only")).status).toBe(201);
+    // Readers whose only socket URL is server 0, with HTTP catch-up through server 1 (a CDN).
+    sleepers = Fleet.open(short.urls, feeds, 12, { url: [short.urls[0] ?? ""], catchUpUrl: short.urls[1] ?? "" });
+    await sleepers.ready();
+    await short.stopServer(0, "SIGKILL");
+    const log = await publishStream([new Api(short.urls[1] ?? "")], { feeds, maxEntries: 15, perSecond: 6 });
+    const report = await verifyDelivery("socket down, HTTP catch-up", short.api(), sleepers, log, { fullLog: false });
+    expectNothingLost(report);
+    expect(sleepers.readers.every((r) => r.client.state !== "connected")).toBe(true);
+    expect(report.resets).toBe(0);
+    sleepers.close();
+    sleepers = undefined;
   });
 });

@@ -137,7 +137,15 @@ export async function verifyDelivery(
   for (const f of feeds) {
     const head = heads.get(f) ?? 0;
     report.events += head;
-    stored.set(f, await allEntries(api, f));
+    const entries = await allEntries(api, f);
+    stored.set(f, entries);
+    const accepted = log?.accepted.get(f) ?? [];
+    report.entries += accepted.length;
+    // The store holds exactly the accepted entries that were not retracted.
+    const live = accepted.filter((id) => !log?.retracted.has(id)).sort();
+    if (log && [...entries.keys()].sort().join() !== live.join()) {
+      report.problems.push(`${f}: the store's entries are not the accepted ones`);
+    }
     if (options.fullLog === false) continue;
     const r = await api.request<{ events: FeedEvent[] }>("GET", `/v1/feeds/${f}/events?since=0`);
     const evs = r.body.events;
@@ -145,8 +153,6 @@ export async function verifyDelivery(
       report.problems.push(`${f}: the log is not 1..${head}`);
     }
     const published = evs.flatMap((e) => (e.type === "entry.published" ? [e.entry.id] : []));
-    const accepted = log?.accepted.get(f) ?? [];
-    report.entries += accepted.length;
     const missing = accepted.filter((id) => !published.includes(id));
     const extra = published.filter((id) => !accepted.includes(id));
     if (missing.length > 0) report.problems.push(`${f}: accepted but never stored: ${missing.join(",")}`);

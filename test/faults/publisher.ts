@@ -7,6 +7,8 @@ export interface PublishLog {
   accepted: Map<string, string[]>;
   edits: number;
   retractions: number;
+  /** Entry ids whose retraction was accepted. */
+  retracted: Set<string>;
   /** Non-202 answers seen on the way (503s while Redis was away, refused connections …). */
   refusals: { status: number; code: string | undefined; retryAfter: string | null }[];
   networkErrors: number;
@@ -24,6 +26,8 @@ export interface StreamOptions {
   editEvery?: number;
   /** Every `retractEvery`-th entry is retracted once accepted (after its edit, if any). @default 7 */
   retractEvery?: number;
+  /** Entry ids are `<idPrefix><n>`. @default "e" */
+  idPrefix?: string;
   /** Give up on one change after this long. @default 30000 */
   giveUpMs?: number;
 }
@@ -35,7 +39,14 @@ export interface StreamOptions {
  * accepted once every started change has its answer.
  */
 export async function publishStream(apis: Api[], options: StreamOptions): Promise<PublishLog> {
-  const log: PublishLog = { accepted: new Map(), edits: 0, retractions: 0, refusals: [], networkErrors: 0 };
+  const log: PublishLog = {
+    accepted: new Map(),
+    edits: 0,
+    retractions: 0,
+    retracted: new Set(),
+    refusals: [],
+    networkErrors: 0,
+  };
   for (const f of options.feeds) log.accepted.set(f, []);
   const perSecond = options.perSecond ?? 20;
   const editEvery = options.editEvery ?? 4;
@@ -70,7 +81,7 @@ export async function publishStream(apis: Api[], options: StreamOptions): Promis
 
   const one = async (n: number): Promise<void> => {
     const feedId = options.feeds[n % options.feeds.length] ?? "";
-    const id = `e${n}`;
+    const id = `${options.idPrefix ?? "e"}${n}`;
     await send(
       (api) =>
         api.publish(
@@ -96,6 +107,7 @@ export async function publishStream(apis: Api[], options: StreamOptions): Promis
         (r, retried) => r.status === 202 || (retried && r.status === 404),
       );
       log.retractions += 1;
+      log.retracted.add(id);
     }
   };
 
@@ -109,6 +121,21 @@ export async function publishStream(apis: Api[], options: StreamOptions): Promis
   }
   await Promise.all(inFlight);
   return log;
+}
+
+/** One log for two streams (the first one's entries first). */
+export function mergeLogs(first: PublishLog, second: PublishLog): PublishLog {
+  const accepted = new Map<string, string[]>();
+  for (const [f, ids] of first.accepted) accepted.set(f, [...ids, ...(second.accepted.get(f) ?? [])]);
+  for (const [f, ids] of second.accepted) if (!accepted.has(f)) accepted.set(f, ids);
+  return {
+    accepted,
+    edits: first.edits + second.edits,
+    retractions: first.retractions + second.retractions,
+    retracted: new Set([...first.retracted, ...second.retracted]),
+    refusals: [...first.refusals, ...second.refusals],
+    networkErrors: first.networkErrors + second.networkErrors,
+  };
 }
 
 export function acceptedCount(log: PublishLog): number {
