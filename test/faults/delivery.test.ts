@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Worker } from "bullmq";
 import { fetchCatchUp, type Entry } from "@liveline/client-sdk";
+import { QUEUE_NAME } from "@liveline/worker";
 import { sleep, waitFor } from "../helpers/wait.js";
 import { Cluster } from "./cluster.js";
 import { Fleet, verifyDelivery } from "./fleet.js";
@@ -43,6 +45,41 @@ describe("no entry lost under real faults", () => {
     const report = await verifyDelivery("SIGKILL worker", cluster.api(), fleet, log);
     expectNothingLost(report);
     expect(report.entries).toBe(acceptedCount(log));
+    closeFleet();
+  });
+
+  it("1b. a worker that dies holding a feed's last job: the job is redone without waiting for its lock", async () => {
+    const s = await openScenario(cluster, "dead-holder");
+    fleet = s.fleet;
+    // Freeze the real workers, let a stand-in take the next job and die with it (its lock
+    // stays for 30 s, as after a SIGKILL), then thaw: nothing is published after that job.
+    const workers = [...cluster.workers];
+    for (const w of workers) process.kill(w.pid, "SIGSTOP");
+    let taken: () => void = () => undefined;
+    const took = new Promise<void>((r) => (taken = r));
+    const standIn = new Worker(
+      QUEUE_NAME,
+      async () => {
+        taken();
+        await new Promise(() => undefined);
+      },
+      { connection: { host: "127.0.0.1", port: cluster.redis.port }, prefix: `{${cluster.env.KEY_PREFIX ?? ""}bull}` },
+    );
+    try {
+      const log = await publishStream(cluster.apis(), { feeds: s.feeds.slice(0, 1), maxEntries: 1 });
+      await took;
+      await standIn.close(true);
+      for (const w of workers) process.kill(w.pid, "SIGCONT");
+      const report = await verifyDelivery("worker dies holding the last job", cluster.api(), fleet, log, {
+        timeoutMs: 15_000,
+      });
+      expectNothingLost(report);
+      expect(report.entries).toBe(1);
+      expect(cluster.logLines("re-drove a stuck feed").length).toBeGreaterThan(0);
+    } finally {
+      for (const w of workers) process.kill(w.pid, "SIGCONT");
+      await standIn.close(true);
+    }
     closeFleet();
   });
 
