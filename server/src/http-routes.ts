@@ -105,6 +105,15 @@ export function httpRoutes({ service, editorTokens }: HttpRoutesOptions): Router
     // A page that ends before the feed's head will never change: a CDN may keep it.
     const complete = "events" in answer && answer.events.length > 0 && answer.seq > since + answer.events.length;
     res.setHeader("Cache-Control", complete ? "public, max-age=31536000, immutable" : "no-cache");
+    // The answer for `since` is fixed by the feed's head seq (the log is append-only), so the
+    // head names it: a revalidation while nothing was published is a bodyless 304.
+    const etag = `W/"${feedId}-${since}-${answer.seq}${"reset" in answer ? "-r" : ""}"`;
+    res.setHeader("ETag", etag);
+    const asked = req.get("if-none-match");
+    if (asked !== undefined && asked.split(/\s*,\s*/).includes(etag)) {
+      res.status(304).end();
+      return;
+    }
     res.json(answer);
   });
 

@@ -108,7 +108,9 @@ describe("no entry lost under real faults", () => {
     await cluster.redis.kill();
     // While Redis is away a publish is refused, quickly and clearly: never a false 202.
     const probe = { id: "probe", body: "sent while Redis was down" };
+    const asked = Date.now();
     const during = await cluster.api().publish(feed, probe, { "Idempotency-Key": "probe-key" });
+    console.log(`publish while Redis is down: ${during.status} after ${Date.now() - asked} ms`);
     expect(during.status).toBe(503);
     expect(during.body).toMatchObject({ error: { code: "unavailable" } });
     expect(during.headers.get("retry-after")).toBe("1");
