@@ -4,6 +4,7 @@ import { fetchCatchUp, type Entry } from "@liveline/client-sdk";
 import { QUEUE_NAME } from "@liveline/worker";
 import { sleep, waitFor } from "../helpers/wait.js";
 import { Cluster } from "./cluster.js";
+import { cutSubscribers } from "./faults.js";
 import { Fleet, verifyDelivery } from "./fleet.js";
 import { Api } from "../helpers/stack.js";
 import { acceptedCount, mergeLogs, publishStream } from "./publisher.js";
@@ -135,30 +136,14 @@ describe("no entry lost under real faults", () => {
   it("4. a lost pub/sub message with nothing published after it is still delivered (head check)", async () => {
     const s = await openScenario(cluster, "lost-message");
     fleet = s.fleet;
-    const admin = cluster.admin();
     const before = cluster.logLines("relay filled a gap").length;
     // Cut every server's subscriber connection again and again while the last entries are
     // published, then publish nothing more: only the relay's own checks can bring them.
-    let cutting = true;
-    let cuts = 0;
-    const cutter = (async () => {
-      while (cutting) {
-        const list = String(await admin.client("LIST"));
-        for (const line of list.split("\n")) {
-          const id = /\bid=(\d+)\b/.exec(line)?.[1];
-          if (id !== undefined && line.includes("name=liveline-subscriber")) {
-            await admin.client("KILL", "ID", id);
-            cuts += 1;
-          }
-        }
-        await sleep(20);
-      }
-    })();
+    let published: () => void = () => undefined;
+    const cuts = cutSubscribers(cluster, new Promise<void>((r) => (published = r)));
     const log = await publishStream(cluster.apis(), { feeds: s.feeds, maxEntries: 15, perSecond: 30 });
-    cutting = false;
-    await cutter;
-    admin.disconnect();
-    expect(cuts).toBeGreaterThan(0);
+    published();
+    expect(await cuts).toBeGreaterThan(0);
     const report = await verifyDelivery("lost pub/sub message", cluster.api(), fleet, log);
     expectNothingLost(report);
     // The fault really happened: a relay saw a hole and filled it from the log.
