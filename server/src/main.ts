@@ -58,7 +58,13 @@ async function main(): Promise<void> {
     void handle
       .close()
       .then(() => redis.embedded?.stop())
-      .then(() => process.exit(0));
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err: (err as Error).message }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

@@ -1,60 +1,47 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Worker } from "bullmq";
 import { fetchCatchUp, type Entry } from "@liveline/client-sdk";
 import { QUEUE_NAME } from "@liveline/worker";
 import { sleep, waitFor } from "../helpers/wait.js";
-import { Cluster } from "./cluster.js";
 import { cutSubscribers } from "./faults.js";
 import { Fleet, verifyDelivery } from "./fleet.js";
 import { Api } from "../helpers/stack.js";
 import { acceptedCount, mergeLogs, publishStream } from "./publisher.js";
-import { expectNothingLost, openScenario, READERS } from "./scenario.js";
+import { expectNothingLost, openScenario, READERS, useCluster } from "./scenario.js";
 
 // Invariant 4 of the design, under real faults: once the API answered 202, the change reaches
 // every subscribed reader, in order, once — whatever dies on the way. Each test runs 204 SDK
 // readers over 2 `server` processes and 3 feeds while a bounded stream of entries (20/s,
 // with corrections and retractions) is published, injects one fault, and counts per reader.
 
-let cluster: Cluster;
-let fleet: Fleet | undefined;
-
-beforeAll(async () => {
-  cluster = await Cluster.start({ servers: 2, workers: 2 });
-});
-afterAll(async () => {
-  fleet?.close();
-  await cluster?.stop();
-});
-
-function closeFleet(): void {
-  fleet?.close();
-  fleet = undefined;
-}
+const main = useCluster({ servers: 2, workers: 2 });
 
 describe("no entry lost under real faults", () => {
   it("1. SIGKILL of a worker mid-stream: its jobs are redone, nothing is stored or emitted twice", async () => {
-    const s = await openScenario(cluster, "kill-worker");
-    fleet = s.fleet;
-    const stream = publishStream(cluster.apis(), { feeds: s.feeds, maxEntries: 60 });
+    const s = await openScenario(main.cluster, "kill-worker");
+    main.fleet = s.fleet;
+    const fleet = s.fleet;
+    const stream = publishStream(main.cluster.apis(), { feeds: s.feeds, maxEntries: 60 });
     await sleep(1200);
-    const victim = cluster.workers[0];
+    const victim = main.cluster.workers[0];
     if (!victim) throw new Error("no worker");
-    await cluster.stopWorker(victim, "SIGKILL");
-    const replacement = cluster.addWorker();
+    await main.cluster.stopWorker(victim, "SIGKILL");
+    const replacement = main.cluster.addWorker();
     const log = await stream;
     await replacement;
-    const report = await verifyDelivery("SIGKILL worker", cluster.api(), fleet, log);
+    const report = await verifyDelivery("SIGKILL worker", main.cluster.api(), fleet, log);
     expectNothingLost(report);
     expect(report.entries).toBe(acceptedCount(log));
-    closeFleet();
+    main.closeFleet();
   });
 
   it("1b. a worker that dies holding a feed's last job: the job is redone without waiting for its lock", async () => {
-    const s = await openScenario(cluster, "dead-holder");
-    fleet = s.fleet;
+    const s = await openScenario(main.cluster, "dead-holder");
+    main.fleet = s.fleet;
+    const fleet = s.fleet;
     // Freeze the real workers, let a stand-in take the next job and die with it (its lock
     // stays for 30 s, as after a SIGKILL), then thaw: nothing is published after that job.
-    const workers = [...cluster.workers];
+    const workers = [...main.cluster.workers];
     for (const w of workers) process.kill(w.pid, "SIGSTOP");
     let taken: () => void = () => undefined;
     const took = new Promise<void>((r) => (taken = r));
@@ -64,63 +51,68 @@ describe("no entry lost under real faults", () => {
         taken();
         await new Promise(() => undefined);
       },
-      { connection: { host: "127.0.0.1", port: cluster.redis.port }, prefix: `{${cluster.env.KEY_PREFIX ?? ""}bull}` },
+      {
+        connection: { host: "127.0.0.1", port: main.cluster.redis.port },
+        prefix: `{${main.cluster.env.KEY_PREFIX ?? ""}bull}`,
+      },
     );
     try {
-      const log = await publishStream(cluster.apis(), { feeds: s.feeds.slice(0, 1), maxEntries: 1 });
+      const log = await publishStream(main.cluster.apis(), { feeds: s.feeds.slice(0, 1), maxEntries: 1 });
       await took;
       await standIn.close(true);
       for (const w of workers) process.kill(w.pid, "SIGCONT");
-      const report = await verifyDelivery("worker dies holding the last job", cluster.api(), fleet, log, {
+      const report = await verifyDelivery("worker dies holding the last job", main.cluster.api(), fleet, log, {
         timeoutMs: 15_000,
       });
       expectNothingLost(report);
       expect(report.entries).toBe(1);
-      expect(cluster.logLines("re-drove a stuck feed").length).toBeGreaterThan(0);
+      expect(main.cluster.logLines("re-drove a stuck feed").length).toBeGreaterThan(0);
     } finally {
       for (const w of workers) process.kill(w.pid, "SIGCONT");
       await standIn.close(true);
     }
-    closeFleet();
+    main.closeFleet();
   });
 
   it("2. SIGKILL of a server: its readers reconnect to the other one and resume from their seq", async () => {
-    const s = await openScenario(cluster, "kill-server");
-    fleet = s.fleet;
-    const stream = publishStream(cluster.apis(), { feeds: s.feeds, maxEntries: 60 });
+    const s = await openScenario(main.cluster, "kill-server");
+    main.fleet = s.fleet;
+    const fleet = s.fleet;
+    const stream = publishStream(main.cluster.apis(), { feeds: s.feeds, maxEntries: 60 });
     await sleep(1200);
-    await cluster.stopServer(0, "SIGKILL");
+    await main.cluster.stopServer(0, "SIGKILL");
     const log = await stream;
-    const report = await verifyDelivery("SIGKILL server", cluster.api(), fleet, log);
+    const report = await verifyDelivery("SIGKILL server", main.cluster.api(), fleet, log);
     expectNothingLost(report);
     // Half the readers were on the killed node and had to move.
     expect(fleet.readers.filter((r) => r.drops.length > 0).length).toBeGreaterThanOrEqual(READERS / 2);
     expect(report.resets).toBe(0);
-    closeFleet();
-    await cluster.startServer(0);
+    main.closeFleet();
+    await main.cluster.startServer(0);
   });
 
   it("3. Redis restart (AOF): roles reconnect, publishes during the outage get 503 unavailable, none is lost", async () => {
-    const s = await openScenario(cluster, "redis-restart");
-    fleet = s.fleet;
+    const s = await openScenario(main.cluster, "redis-restart");
+    main.fleet = s.fleet;
+    const fleet = s.fleet;
     const feed = s.feeds[0] ?? "";
-    const stream = publishStream(cluster.apis(), { feeds: s.feeds, maxEntries: 60 });
+    const stream = publishStream(main.cluster.apis(), { feeds: s.feeds, maxEntries: 60 });
     await sleep(1200);
-    await cluster.redis.kill();
+    await main.cluster.redis.kill();
     // While Redis is away a publish is refused, quickly and clearly: never a false 202.
     const probe = { id: "probe", body: "sent while Redis was down" };
     const asked = Date.now();
-    const during = await cluster.api().publish(feed, probe, { "Idempotency-Key": "probe-key" });
+    const during = await main.cluster.api().publish(feed, probe, { "Idempotency-Key": "probe-key" });
     console.log(`publish while Redis is down: ${during.status} after ${Date.now() - asked} ms`);
     expect(during.status).toBe(503);
     expect(during.body).toMatchObject({ error: { code: "unavailable" } });
     expect(during.headers.get("retry-after")).toBe("1");
     await sleep(800);
-    await cluster.redis.restart();
+    await main.cluster.redis.restart();
     const log = await stream;
     // The editor's retry with the same Idempotency-Key is accepted once Redis is back.
     const retried = await waitFor(async () => {
-      const r = await cluster.api().publish(feed, probe, { "Idempotency-Key": "probe-key" });
+      const r = await main.cluster.api().publish(feed, probe, { "Idempotency-Key": "probe-key" });
       return r.status === 202 ? r : undefined;
     }, "the retried publish to be accepted");
     expect(retried.body).toMatchObject({ entryId: "probe", status: "queued" });
@@ -128,40 +120,42 @@ describe("no entry lost under real faults", () => {
     // Every refusal the publisher met was a 503 `unavailable` with Retry-After.
     expect(log.refusals.length).toBeGreaterThan(0);
     for (const r of log.refusals) expect(r).toEqual({ status: 503, code: "unavailable", retryAfter: "1" });
-    const report = await verifyDelivery("Redis restart", cluster.api(), fleet, log);
+    const report = await verifyDelivery("Redis restart", main.cluster.api(), fleet, log);
     expectNothingLost(report);
-    closeFleet();
+    main.closeFleet();
   });
 
   it("4. a lost pub/sub message with nothing published after it is still delivered (head check)", async () => {
-    const s = await openScenario(cluster, "lost-message");
-    fleet = s.fleet;
-    const before = cluster.logLines("relay filled a gap").length;
+    const s = await openScenario(main.cluster, "lost-message");
+    main.fleet = s.fleet;
+    const fleet = s.fleet;
+    const before = main.cluster.logLines("relay filled a gap").length;
     // Cut every server's subscriber connection again and again while the last entries are
     // published, then publish nothing more: only the relay's own checks can bring them.
     let published: () => void = () => undefined;
-    const cuts = cutSubscribers(cluster, new Promise<void>((r) => (published = r)));
-    const log = await publishStream(cluster.apis(), { feeds: s.feeds, maxEntries: 15, perSecond: 30 });
+    const cuts = cutSubscribers(main.cluster, new Promise<void>((r) => (published = r)));
+    const log = await publishStream(main.cluster.apis(), { feeds: s.feeds, maxEntries: 15, perSecond: 30 });
     published();
     expect(await cuts).toBeGreaterThan(0);
-    const report = await verifyDelivery("lost pub/sub message", cluster.api(), fleet, log);
+    const report = await verifyDelivery("lost pub/sub message", main.cluster.api(), fleet, log);
     expectNothingLost(report);
     // The fault really happened: a relay saw a hole and filled it from the log.
-    expect(cluster.logLines("relay filled a gap").length).toBeGreaterThan(before);
-    closeFleet();
+    expect(main.cluster.logLines("relay filled a gap").length).toBeGreaterThan(before);
+    main.closeFleet();
   });
 
   it("6. graceful shutdown: SIGTERM drains a server over DRAIN_MS, a worker finishes its job, a rolling restart loses nothing", async () => {
-    const s = await openScenario(cluster, "rolling");
-    fleet = s.fleet;
+    const s = await openScenario(main.cluster, "rolling");
+    main.fleet = s.fleet;
+    const fleet = s.fleet;
     let rolled: () => void = () => undefined;
     const done = new Promise<void>((r) => (rolled = r));
-    const stream = publishStream(cluster.apis(), { feeds: s.feeds, maxEntries: 600, until: done });
+    const stream = publishStream(main.cluster.apis(), { feeds: s.feeds, maxEntries: 600, until: done });
     await sleep(500);
 
     // Server 0 first: its readers leave in batches over DRAIN_MS (1.5 s here), not all at once.
     const drainStart = Date.now();
-    expect(await cluster.stopServer(0, "SIGTERM")).toBe(0);
+    expect(await main.cluster.stopServer(0, "SIGTERM")).toBe(0);
     const drainEnd = Date.now();
     const moved = fleet.readers.filter((r) => r.drops.length > 0);
     expect(moved.length).toBeGreaterThanOrEqual(READERS / 2);
@@ -170,28 +164,33 @@ describe("no entry lost under real faults", () => {
     console.log(`drain: ${moved.length} readers moved over ${spread} ms; exit after ${drainEnd - drainStart} ms`);
     // Ten batches 150 ms apart: the first and the last are at least 1.35 s apart by construction.
     expect(spread).toBeGreaterThanOrEqual(1000);
-    await cluster.startServer(0);
+    await main.cluster.startServer(0);
     // Then server 1, whose readers (and those that moved to it) go to the new server 0.
-    expect(await cluster.stopServer(1, "SIGTERM")).toBe(0);
-    await cluster.startServer(1);
+    expect(await main.cluster.stopServer(1, "SIGTERM")).toBe(0);
+    await main.cluster.startServer(1);
     // Workers: start the new one, then SIGTERM the old one, which finishes the jobs in hand.
-    for (const old of [...cluster.workers]) {
-      await cluster.addWorker();
-      expect(await cluster.stopWorker(old, "SIGTERM")).toBe(0);
+    for (const old of [...main.cluster.workers]) {
+      await main.cluster.addWorker();
+      const asked = Date.now();
+      const code = await main.cluster.stopWorker(old, "SIGTERM");
+      console.log(`worker SIGTERM: exit ${String(code)} after ${Date.now() - asked} ms`);
+      if (code !== 0) console.log(old.output.join("").slice(-3000));
+      expect(code).toBe(0);
     }
     await sleep(300);
     rolled();
     const log = await stream;
-    const report = await verifyDelivery("graceful rolling restart", cluster.api(), fleet, log);
+    const report = await verifyDelivery("graceful rolling restart", main.cluster.api(), fleet, log);
     expectNothingLost(report);
     expect(report.resets).toBe(0);
-    closeFleet();
+    main.closeFleet();
   });
 
   it("7. editor races: the last accepted change wins, on every reader and in the store", async () => {
-    const s = await openScenario(cluster, "races");
-    fleet = s.fleet;
-    const api = cluster.api();
+    const s = await openScenario(main.cluster, "races");
+    main.fleet = s.fleet;
+    const fleet = s.fleet;
+    const api = main.cluster.api();
     const accepted = new Map<string, string[]>(s.feeds.map((f) => [f, []]));
     const expected = new Map<string, { body: string; revision: number } | "gone">();
     const publish = async (feed: string, id: string) => {
@@ -252,25 +251,17 @@ describe("no entry lost under real faults", () => {
         else expect(got).toMatchObject(want);
       }
     }
-    closeFleet();
+    main.closeFleet();
   });
 });
 
 describe("readers away for longer than the kept log (EVENT_LOG_LENGTH=10)", () => {
-  let short: Cluster;
-  let sleepers: Fleet | undefined;
-  beforeAll(async () => {
-    short = await Cluster.start({ servers: 2, workers: 1, env: { EVENT_LOG_LENGTH: "10" } });
-  });
-  afterAll(async () => {
-    sleepers?.close();
-    await short?.stop();
-  });
+  const ctx = useCluster({ servers: 2, workers: 1, env: { EVENT_LOG_LENGTH: "10" } });
 
   it("5. a reader offline past the log gets a reset snapshot and ends in the store's state", async () => {
-    const s = await openScenario(short, "asleep");
-    fleet = s.fleet;
-    const early = await publishStream(short.apis(), {
+    const s = await openScenario(ctx.cluster, "asleep");
+    ctx.fleet = s.fleet;
+    const early = await publishStream(ctx.cluster.apis(), {
       feeds: s.feeds,
       maxEntries: 6,
       perSecond: 40,
@@ -281,39 +272,49 @@ describe("readers away for longer than the kept log (EVENT_LOG_LENGTH=10)", () =
     const asleep = s.fleet.readers.filter((_, i) => i % 4 < 2);
     for (const r of asleep) r.client.disconnect();
     const since = new Map(asleep.map((r) => [r, r.sub.seq ?? 0] as const));
-    const late = await publishStream(short.apis(), { feeds: s.feeds, maxEntries: 45, perSecond: 40, idPrefix: "late" });
+    const late = await publishStream(ctx.cluster.apis(), {
+      feeds: s.feeds,
+      maxEntries: 45,
+      perSecond: 40,
+      idPrefix: "late",
+    });
     const log = mergeLogs(early, late);
 
-    // A mobile app with no socket at all: one HTTP call says "start over" and gives the entries.
-    const feed = s.feeds[0] ?? "";
-    const r = await fetchCatchUp(short.urls[1] ?? "", feed, 1);
-    expect(r.reset).toBe(true);
-    const listed = await short.api().request<{ entries: Entry[] }>("GET", `/v1/feeds/${feed}/entries?limit=100`);
-    expect(r.reset && new Set(r.entries.map((e) => e.id))).toEqual(new Set(listed.body.entries.map((e) => e.id)));
-
     for (const r of asleep) r.client.connect();
-    const report = await verifyDelivery("offline past the log", short.api(), s.fleet, log, { fullLog: false });
+    const report = await verifyDelivery("offline past the log", ctx.cluster.api(), s.fleet, log, { fullLog: false });
     expectNothingLost(report);
     // Every sleeper took a snapshot, the others never needed one.
     expect(asleep.every((r) => r.resets.length === 1)).toBe(true);
     expect(report.resets).toBe(asleep.length);
     for (const r of asleep) expect(r.resets[0]?.seq).toBeGreaterThan((since.get(r) ?? 0) + 10);
-    closeFleet();
+    // A mobile app with no socket at all, asleep since seq 1: one HTTP call says "start over" and gives the entries.
+    const feed = s.feeds[0] ?? "";
+    const r = await fetchCatchUp(ctx.cluster.urls[1] ?? "", feed, 1);
+    expect(r.reset).toBe(true);
+    const listed = await ctx.cluster.api().request<{ entries: Entry[] }>("GET", `/v1/feeds/${feed}/entries?limit=100`);
+    expect(r.reset && new Set(r.entries.map((e) => e.id))).toEqual(new Set(listed.body.entries.map((e) => e.id)));
+
+    ctx.closeFleet();
   });
 
   it("8. a reader whose socket cannot reconnect stays current over HTTP catch-up", async () => {
     const feeds = ["http-only"];
-    expect((await short.api().createFeed("http-only")).status).toBe(201);
+    expect((await ctx.cluster.api().createFeed("http-only")).status).toBe(201);
     // Readers whose only socket URL is server 0, with HTTP catch-up through server 1 (a CDN).
-    sleepers = Fleet.open(short.urls, feeds, 12, { url: [short.urls[0] ?? ""], catchUpUrl: short.urls[1] ?? "" });
+    const sleepers = Fleet.open(ctx.cluster.urls, feeds, 12, {
+      url: [ctx.cluster.urls[0] ?? ""],
+      catchUpUrl: ctx.cluster.urls[1] ?? "",
+    });
+    ctx.fleet = sleepers;
     await sleepers.ready();
-    await short.stopServer(0, "SIGKILL");
-    const log = await publishStream([new Api(short.urls[1] ?? "")], { feeds, maxEntries: 15, perSecond: 6 });
-    const report = await verifyDelivery("socket down, HTTP catch-up", short.api(), sleepers, log, { fullLog: false });
+    await ctx.cluster.stopServer(0, "SIGKILL");
+    const log = await publishStream([new Api(ctx.cluster.urls[1] ?? "")], { feeds, maxEntries: 15, perSecond: 6 });
+    const report = await verifyDelivery("socket down, HTTP catch-up", ctx.cluster.api(), sleepers, log, {
+      fullLog: false,
+    });
     expectNothingLost(report);
     expect(sleepers.readers.every((r) => r.client.state !== "connected")).toBe(true);
     expect(report.resets).toBe(0);
-    sleepers.close();
-    sleepers = undefined;
+    ctx.closeFleet();
   });
 });

@@ -1,10 +1,41 @@
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { ClientOptions } from "@liveline/client-sdk";
-import type { Cluster } from "./cluster.js";
+import { Cluster, type ClusterOptions } from "./cluster.js";
 import { Fleet, type DeliveryReport } from "./fleet.js";
 
 /** Readers per fault: at least 200, a multiple of 2 servers × 3 feeds. */
 export const READERS = 204;
+
+export interface FaultContext {
+  readonly cluster: Cluster;
+  /** The readers of the running test, closed after it (or when the file ends). */
+  fleet: Fleet | undefined;
+  closeFleet(): void;
+}
+
+/** A cluster started before the tests of the enclosing file or `describe`, stopped after them. */
+export function useCluster(options: ClusterOptions): FaultContext {
+  let cluster: Cluster | undefined;
+  const ctx: FaultContext = {
+    get cluster(): Cluster {
+      if (!cluster) throw new Error("the cluster did not start");
+      return cluster;
+    },
+    fleet: undefined,
+    closeFleet() {
+      ctx.fleet?.close();
+      ctx.fleet = undefined;
+    },
+  };
+  beforeAll(async () => {
+    cluster = await Cluster.start(options);
+  });
+  afterAll(async () => {
+    ctx.closeFleet();
+    await cluster?.stop();
+  });
+  return ctx;
+}
 
 let round = 0;
 
