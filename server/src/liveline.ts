@@ -102,6 +102,11 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
     const theIo = createIo(http);
     io = theIo;
     drainer = new SocketDrainer(theIo);
+    const draining = drainer;
+    // While draining, every HTTP answer closes its connection, so keep-alive clients move on.
+    http.prependListener("request", (_req, res) => {
+      if (draining.isDraining) res.setHeader("Connection", "close");
+    });
     relay = new FeedRelay({
       subscriber: connect("subscriber", { maxRetriesPerRequest: null }),
       store,
@@ -132,13 +137,24 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
       closing ??= (async () => {
         // Stop accepting (new TCP connections and new sockets), then hand readers over to the
         // other nodes a batch at a time; events keep flowing to those not yet disconnected.
+        const step = (name: string) => logger.info({ step: name }, "closing");
         http?.close();
+        step("drain");
         await drainer?.drain(config.drainMs);
         relay?.close();
+        // A keep-alive HTTP client that never pauses (an editor's CMS) would hold the server
+        // open for ever: idle connections go now, busy ones after a short grace.
+        http?.closeIdleConnections();
+        const hard = setTimeout(() => http?.closeAllConnections(), 1000);
+        step("http");
         if (io) await io.close();
         else if (http) await new Promise((r) => http?.close(r));
+        clearTimeout(hard);
+        step("worker");
         await worker?.close();
+        step("queue");
         await queue.close();
+        step("connections");
         await Promise.allSettled(connections.map((c) => c.quit()));
         for (const c of connections) c.disconnect();
       })();

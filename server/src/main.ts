@@ -53,7 +53,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down");
     // The drain spreads readers over `drainMs`; past that plus 10 s, give up and exit hard.
-    const force = setTimeout(() => process.exit(1), config.drainMs + 10_000);
+    const force = setTimeout(() => {
+      logger.error({ signal }, "shutdown did not finish in time, exiting");
+      process.exit(1);
+    }, config.drainMs + 10_000);
     force.unref();
     void handle
       .close()
