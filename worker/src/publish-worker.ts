@@ -69,23 +69,22 @@ export class PublishWorker {
    * accept, or a job held by a worker that was SIGKILLed (BullMQ only notices that stalled job
    * when its lock expires, 30 s later). A feed behind by the same amount at two sweeps in a row
    * gets a fresh job; applying is idempotent, so a job too many costs one no-op script.
+   * Returns how many feeds were behind.
    */
   async sweep(): Promise<number> {
     try {
       const behind = await this.options.store.feedsBehind();
       const seen = new Map<string, string>();
-      let redriven = 0;
       for (const { feedId, ticket, applied } of behind) {
         const mark = `${ticket}/${applied}`;
         seen.set(feedId, mark);
         await this.options.queue.enqueue(feedId, ticket);
         if (this.lastSeen.get(feedId) !== mark) continue;
         await this.options.queue.enqueue(feedId, ticket, undefined, `redrive-${applied}-${Date.now()}`);
-        redriven += 1;
         this.options.logger.info({ feedId, ticket, applied }, "re-drove a stuck feed");
       }
       this.lastSeen = seen;
-      return redriven;
+      return behind.length;
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message }, "sweep failed");
       return 0;
