@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import express, { type Express } from "express";
+import express, { type Express, type RequestHandler } from "express";
+import { pinoHttp } from "pino-http";
 import { LIMITS } from "@liveline/protocol";
 import type { Logger } from "@liveline/worker";
 import { publicReadCors } from "./cors.js";
@@ -15,7 +16,12 @@ export interface AppOptions {
   ping: () => Promise<boolean>;
   /** Extra routers mounted before the 404 handler (pages, widget, metrics …). */
   extend?: (app: Express) => void;
+  /** Middleware that must see every request before the routes (metrics). */
+  observe?: RequestHandler[];
 }
+
+/** Probes and scrapes would drown the request log. */
+const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 
 export function createApp(options: AppOptions): Express {
   const app = express();
@@ -28,6 +34,21 @@ export function createApp(options: AppOptions): Express {
     res.setHeader("x-request-id", given !== undefined && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID());
     next();
   });
+  // One JSON line per request, carrying the request id that also rides the change to the
+  // worker and the relay. The logger redacts the Authorization header.
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (_req, res) => String(res.getHeader("x-request-id")),
+      autoLogging: { ignore: (req) => QUIET_PATHS.has((req.url ?? "").split("?")[0] ?? "") },
+      customLogLevel: (_req, res, err) => (err !== undefined || res.statusCode >= 500 ? "error" : "info"),
+      customProps: (_req, res) => {
+        const code: unknown = res.locals.errorCode;
+        return typeof code === "string" ? { errorCode: code } : {};
+      },
+    }),
+  );
+  for (const handler of options.observe ?? []) app.use(handler);
 
   app.get("/healthz", async (_req, res) => {
     const redis = await options.ping();

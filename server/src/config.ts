@@ -1,5 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { parseRedisTarget } from "./redis-connection.js";
+
+function validRedisTarget(url: string): boolean {
+  try {
+    parseRedisTarget(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const Role = z.enum(["all", "server", "worker"]);
 const Int = (def: number, min: number, max: number) =>
@@ -15,7 +25,8 @@ const ConfigSchema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\/.+/, "must be a redis:// or rediss:// URL")
+    .regex(/^(rediss?|redis\+cluster):\/\/.+/, "must be a redis://, rediss:// or redis+cluster://host:port,… URL")
+    .refine(validRedisTarget, "redis+cluster:// needs a comma-separated list of host:port")
     .optional(),
   EDITOR_TOKENS: z
     .string()
@@ -37,11 +48,19 @@ const ConfigSchema = z.object({
   WORKER_CONCURRENCY: Int(8, 1, 256),
   HEAD_CHECK_MS: Int(5000, 100, 600_000),
   SWEEP_INTERVAL_MS: Int(5000, 100, 600_000),
-  DRAIN_MS: Int(5000, 0, 120_000),
+  DRAIN_SPREAD_MS: Int(5000, 0, 120_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATA_DIR: z.string().min(1).default("./data"),
   PUBLIC_URL: z.url().optional(),
   PUBLISHER_NAME: z.string().trim().min(1).max(200).default("Liveline"),
+  METRICS_PORT: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(65_535))
+    .optional(),
+  SSE_HEARTBEAT_MS: Int(15_000, 50, 300_000),
+  DRAIN_DELAY_MS: Int(0, 0, 120_000),
 });
 
 export type Role = z.infer<typeof Role>;
@@ -62,12 +81,17 @@ export interface Config {
   /** How often a worker looks for feeds whose accepted changes are not being applied. */
   readonly sweepIntervalMs: number;
   /** Over how long a stopping server spreads the disconnection of its readers. */
-  readonly drainMs: number;
+  readonly drainSpreadMs: number;
   readonly logLevel: string;
   readonly dataDir: string;
   readonly publicUrl: string | undefined;
   /** Publisher named in the feed pages' structured data. */
   readonly publisherName: string;
+  /** ROLE=worker: port of the small HTTP listener serving /metrics, /healthz and /readyz. */
+  readonly metricsPort: number | undefined;
+  readonly sseHeartbeatMs: number;
+  /** After SIGTERM, how long /readyz answers 503 before connections are closed. */
+  readonly drainDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -106,10 +130,13 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     workerConcurrency: c.WORKER_CONCURRENCY,
     headCheckMs: c.HEAD_CHECK_MS,
     sweepIntervalMs: c.SWEEP_INTERVAL_MS,
-    drainMs: c.DRAIN_MS,
+    drainSpreadMs: c.DRAIN_SPREAD_MS,
     logLevel: c.LOG_LEVEL,
     dataDir: c.DATA_DIR,
     publicUrl: c.PUBLIC_URL,
     publisherName: c.PUBLISHER_NAME,
+    metricsPort: c.METRICS_PORT,
+    sseHeartbeatMs: c.SSE_HEARTBEAT_MS,
+    drainDelayMs: c.DRAIN_DELAY_MS,
   });
 }

@@ -85,6 +85,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
         logger.error({ err, path: req.path }, "unhandled error");
       }
     }
+    res.locals.errorCode = e.code; // for the request log and the write metrics
     if (e.code === "unavailable") res.setHeader("Retry-After", "1");
     res.status(e.status).json(e.toBody());
   };

@@ -1,5 +1,6 @@
 import { FeedEvent as FeedEventSchema, LIMITS, type FeedEvent } from "@liveline/protocol";
 import type { FeedStore, Logger, RedisClient } from "@liveline/worker";
+import { z } from "zod";
 
 interface Watched {
   feedId: string;
@@ -19,7 +20,12 @@ export interface FeedRelayOptions {
   emit: (feedId: string, event: FeedEvent) => void;
   /** How often to compare each watched feed's head with what was emitted. @default 5000 */
   headCheckMs?: number;
+  /** Redis Cluster: sharded pub/sub (SSUBSCRIBE, `smessage`), matching the store's SPUBLISH. */
+  sharded?: boolean;
 }
+
+/** The part of a pub/sub message that is not the public event: the API request that caused it. */
+const Envelope = z.object({ requestId: z.string().max(64).optional() });
 
 /**
  * One per server node: listens on the pub/sub channel of every feed that has a reader on this
@@ -34,7 +40,8 @@ export class FeedRelay {
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly options: FeedRelayOptions) {
-    options.subscriber.on("message", (channel: string, message: string) => this.onMessage(channel, message));
+    const onMessage = (channel: string, message: string) => this.onMessage(channel, message);
+    options.subscriber.on(options.sharded ? "smessage" : "message", onMessage);
     // ioredis re-subscribes after a reconnect by itself; what was published meanwhile is lost.
     options.subscriber.on("ready", () => this.checkHeads());
     this.timer = setInterval(() => this.checkHeads(), options.headCheckMs ?? 5000);
@@ -54,7 +61,8 @@ export class FeedRelay {
     this.feeds.set(feedId, w);
     this.byChannel.set(channel, w);
     w.chain = (async () => {
-      await this.options.subscriber.subscribe(channel);
+      if (this.options.sharded) await this.options.subscriber.ssubscribe(channel);
+      else await this.options.subscriber.subscribe(channel);
       // Anything published before this read is in the store, and readers get it in their ack.
       w.lastSeq = await this.options.store.currentSeq(feedId);
     })();
@@ -72,7 +80,9 @@ export class FeedRelay {
     w.refs -= 1;
     if (w.refs > 0) return;
     this.drop(w, this.options.store.keys.feed(feedId).channel);
-    this.options.subscriber.unsubscribe(this.options.store.keys.feed(feedId).channel).catch(() => undefined);
+    const channel = this.options.store.keys.feed(feedId).channel;
+    const sub = this.options.subscriber;
+    (this.options.sharded ? sub.sunsubscribe(channel) : sub.unsubscribe(channel)).catch(() => undefined);
   }
 
   watchedFeeds(): number {
@@ -92,8 +102,11 @@ export class FeedRelay {
     const w = this.byChannel.get(channel);
     if (!w) return;
     let event: FeedEvent;
+    let requestId: string | undefined;
     try {
-      event = FeedEventSchema.parse(JSON.parse(message));
+      const raw: unknown = JSON.parse(message);
+      event = FeedEventSchema.parse(raw);
+      requestId = Envelope.safeParse(raw).data?.requestId;
     } catch (err) {
       this.options.logger.error({ channel, err: (err as Error).message }, "dropped a malformed pub/sub message");
       return;
@@ -101,7 +114,7 @@ export class FeedRelay {
     this.enqueue(w, async () => {
       if (event.seq <= w.lastSeq) return;
       if (event.seq > w.lastSeq + 1) await this.repair(w);
-      if (event.seq === w.lastSeq + 1) this.deliver(w, event);
+      if (event.seq === w.lastSeq + 1) this.deliver(w, event, requestId);
     });
   }
 
@@ -129,9 +142,10 @@ export class FeedRelay {
     for (const e of r.events) if (e.seq === w.lastSeq + 1) this.deliver(w, e);
   }
 
-  private deliver(w: Watched, event: FeedEvent): void {
+  private deliver(w: Watched, event: FeedEvent, requestId?: string): void {
     w.lastSeq = event.seq;
     this.options.emit(w.feedId, event);
+    this.options.logger.info({ feedId: w.feedId, seq: event.seq, type: event.type, requestId }, "emitted");
   }
 
   private enqueue(w: Watched, task: () => Promise<void>): void {

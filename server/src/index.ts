@@ -13,6 +13,7 @@ export {
   launchEmbeddedRedis,
   resolveRedis,
   waitUntilListening,
+  loopbackRedisArgs,
   type ResolvedRedis,
 } from "./redis-launcher.js";
 export { ensureDemoFeed, DEMO_FEED_ID } from "./demo-feed.js";

@@ -1,8 +1,18 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Redis, type RedisOptions } from "ioredis";
+import type { RedisOptions } from "ioredis";
 import type { Express } from "express";
-import { FeedStore, PublishQueue, PublishWorker, createLogger, type Logger } from "@liveline/worker";
+import type { Registry } from "prom-client";
+import {
+  FeedStore,
+  PublishQueue,
+  PublishWorker,
+  createLogger,
+  instrumentQueue,
+  instrumentWorker,
+  type Logger,
+  type RedisClient,
+} from "@liveline/worker";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { SocketDrainer } from "./drain.js";
@@ -10,6 +20,11 @@ import { FeedRelay } from "./feed-relay.js";
 import { FeedService } from "./feed-service.js";
 import { attachGateway, createIo, roomOf, type LivelineIo } from "./gateway.js";
 import { pagesRouter } from "./pages/index.js";
+import { startMetricsListener, type MetricsListener } from "./metrics-listener.js";
+import { ServerMetrics, createRegistry } from "./metrics.js";
+import { opsRoutes, type Readiness } from "./ops-routes.js";
+import { openRedis, parseRedisTarget } from "./redis-connection.js";
+import { SseHub, sseRoutes } from "./sse-stream.js";
 
 export interface LivelineHandle {
   /** Base URL of the HTTP/Socket.IO server (undefined for a worker-only process). */
@@ -20,6 +35,14 @@ export interface LivelineHandle {
   readonly queue: PublishQueue;
   readonly worker: PublishWorker | undefined;
   readonly logger: Logger;
+  /** The process's metrics registry (served at /metrics, or on METRICS_PORT for a worker). */
+  readonly registry: Registry;
+  /** The Express app (undefined for a worker-only process). */
+  readonly app: Express | undefined;
+  /** ROLE=worker with METRICS_PORT: base URL of its metrics/health listener. */
+  readonly metricsUrl: string | undefined;
+  /** Answer 503 on /readyz from now on, so load balancers stop sending new work. */
+  drain(): void;
   /** Stop taking work, finish what is in hand, close every connection. */
   close(): Promise<void>;
 }
@@ -32,10 +55,6 @@ export interface StartOptions {
   extend?: (app: Express) => void;
 }
 
-function redisOptions(url: string, extra: RedisOptions): { url: string; options: RedisOptions } {
-  return { url, options: { lazyConnect: false, ...extra } };
-}
-
 /**
  * Start the roles the config asks for in this process, against one Redis. Used by `main.ts`
  * and by the tests, so that tests run exactly what production runs.
@@ -44,10 +63,11 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
   const logger = opts.logger ?? createLogger(config.role, config.logLevel);
   const withServer = config.role === "all" || config.role === "server";
   const withWorker = config.role === "all" || config.role === "worker";
-  const connections: Redis[] = [];
-  const connect = (name: string, extra: RedisOptions): Redis => {
-    const { url, options } = redisOptions(opts.redisUrl, { connectionName: `liveline-${name}`, ...extra });
-    const r = new Redis(url, options);
+  const target = parseRedisTarget(opts.redisUrl);
+  const cluster = target.kind === "cluster";
+  const connections: RedisClient[] = [];
+  const connect = (name: string, extra: RedisOptions, sharded = false): RedisClient => {
+    const r = openRedis(target, { lazyConnect: false, connectionName: `liveline-${name}`, ...extra }, sharded);
     r.on("error", (err: Error) => logger.debug({ conn: name, err: err.message }, "redis connection error"));
     connections.push(r);
     return r;
@@ -56,12 +76,26 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
   // API reads/writes fail fast while Redis is away, so editors get a 503 instead of a hang.
   const commands = connect("commands", { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000 });
   await commands.ping();
-  const store = new FeedStore(commands, { keyPrefix: config.keyPrefix, eventLogLength: config.eventLogLength });
+  // On a cluster, events go out on sharded pub/sub: the channel lives in its feed's slot.
+  const publishCommand = cluster ? "SPUBLISH" : "PUBLISH";
+  const store = new FeedStore(commands, {
+    keyPrefix: config.keyPrefix,
+    eventLogLength: config.eventLogLength,
+    publishCommand,
+  });
   const queue = new PublishQueue({
     connection: connect("queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
     prefix: store.keys.queuePrefix(),
   });
   await queue.queue.waitUntilReady();
+  const registry = createRegistry(config.role);
+  instrumentQueue(queue, registry);
+  let draining = false;
+  const readiness: Readiness = {
+    draining: () => draining,
+    redis: async () => (await commands.ping()) === "PONG",
+    queue: async () => (await queue.queue.getJobCounts("waiting")).waiting !== undefined,
+  };
 
   let worker: PublishWorker | undefined;
   if (withWorker) {
@@ -69,6 +103,7 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
     const workerStore = new FeedStore(connect("worker-store", { maxRetriesPerRequest: null }), {
       keyPrefix: config.keyPrefix,
       eventLogLength: config.eventLogLength,
+      publishCommand,
     });
     worker = new PublishWorker({
       connection: connect("worker", { maxRetriesPerRequest: null }),
@@ -79,6 +114,11 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
       concurrency: config.workerConcurrency,
       sweepIntervalMs: config.sweepIntervalMs,
     });
+    instrumentWorker(worker, registry);
+  }
+  let metricsListener: MetricsListener | undefined;
+  if (!withServer && config.metricsPort !== undefined) {
+    metricsListener = await startMetricsListener(config.metricsPort, config.host, registry, readiness);
   }
 
   let http: HttpServer | undefined;
@@ -86,35 +126,62 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
   let relay: FeedRelay | undefined;
   let drainer: SocketDrainer | undefined;
   let port: number | undefined;
+  let app: Express | undefined;
+  const hub = new SseHub();
   if (withServer) {
     const service = new FeedService(store, queue);
-    const app = createApp({
+    const metrics = new ServerMetrics(registry);
+    const serverLogger = logger.child({ role: "server" });
+    // The relay feeds both the Socket.IO rooms and the SSE streams of this node.
+    const theRelay = new FeedRelay({
+      subscriber: connect("subscriber", { maxRetriesPerRequest: null }, cluster),
+      store,
+      logger: logger.child({ role: "relay" }),
+      emit: (feedId, event) => {
+        io?.local.to(roomOf(feedId)).emit("feed:event", event);
+        hub.deliver(feedId, event);
+        metrics.observeEmit(event);
+      },
+      headCheckMs: config.headCheckMs,
+      sharded: cluster,
+    });
+    relay = theRelay;
+    app = createApp({
       service,
       editorTokens: config.editorTokens,
-      logger: logger.child({ role: "server" }),
+      logger: serverLogger,
       ping: async () => (await commands.ping().catch(() => "")) === "PONG",
-      extend: (app) => {
-        app.use(pagesRouter({ service, publisherName: config.publisherName, publicUrl: config.publicUrl }));
-        opts.extend?.(app);
+      observe: [metrics.writesMiddleware()],
+      extend: (a) => {
+        a.use(opsRoutes({ readiness, registry }));
+        a.use(pagesRouter({ service, publisherName: config.publisherName, publicUrl: config.publicUrl }));
+        const sse = { hub, relay: theRelay, store, service, logger: serverLogger };
+        a.use(sseRoutes({ ...sse, heartbeatMs: config.sseHeartbeatMs }));
+        opts.extend?.(a);
       },
     });
     http = createServer(app);
-    const theIo = createIo(http);
-    io = theIo;
-    drainer = new SocketDrainer(theIo);
-    const draining = drainer;
+    const ioServer = createIo(http);
+    io = ioServer;
+    drainer = new SocketDrainer(ioServer);
     // While draining, every HTTP answer closes its connection, so keep-alive clients move on.
     http.prependListener("request", (_req, res) => {
-      if (draining.isDraining) res.setHeader("Connection", "close");
+      if (draining) res.setHeader("Connection", "close");
     });
-    relay = new FeedRelay({
-      subscriber: connect("subscriber", { maxRetriesPerRequest: null }),
-      store,
-      logger: logger.child({ role: "relay" }),
-      emit: (feedId, event) => theIo.local.to(roomOf(feedId)).emit("feed:event", event),
-      headCheckMs: config.headCheckMs,
+    metrics.bindGauges({
+      sockets: () => ioServer.engine.clientsCount,
+      sseStreams: () => hub.size(),
+      subscribers: () => {
+        const counts = hub.counts();
+        for (const [room, members] of ioServer.of("/").adapter.rooms) {
+          if (!room.startsWith("feed:")) continue;
+          const feedId = room.slice("feed:".length);
+          counts.set(feedId, (counts.get(feedId) ?? 0) + members.size);
+        }
+        return counts;
+      },
     });
-    attachGateway(theIo, { service, store, relay, logger: logger.child({ role: "gateway" }) });
+    attachGateway(ioServer, { service, store, relay: theRelay, logger: logger.child({ role: "gateway" }) });
     const server = http;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -133,15 +200,24 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
     queue,
     worker,
     logger,
+    registry,
+    app,
+    metricsUrl: metricsListener?.url,
+    drain() {
+      draining = true;
+    },
     close() {
       closing ??= (async () => {
+        draining = true;
         // Stop accepting (new TCP connections and new sockets), then hand readers over to the
         // other nodes a batch at a time; events keep flowing to those not yet disconnected.
         const step = (name: string) => logger.info({ step: name }, "closing");
         http?.close();
         step("drain");
-        await drainer?.drain(config.drainMs);
+        await drainer?.drain(config.drainSpreadMs);
         relay?.close();
+        hub.closeAll(); // open SSE responses would keep the HTTP server from closing
+        await metricsListener?.close();
         // A keep-alive HTTP client that never pauses (an editor's CMS) would hold the server
         // open for ever: idle connections go now, busy ones after a short grace.
         http?.closeIdleConnections();

@@ -31,7 +31,12 @@ async function main(): Promise<void> {
 
   const handle = await startLiveline(config, { redisUrl, logger });
   logger.info(
-    { role: config.role, url: handle.url, redis: redisUrl.replace(/\/\/[^@]*@/, "//***@") },
+    {
+      role: config.role,
+      url: handle.url,
+      metricsUrl: handle.metricsUrl,
+      redis: redisUrl.replace(/\/\/[^@]*@/, "//***@"),
+    },
     "liveline started",
   );
   if (handle.url !== undefined) {
@@ -51,15 +56,20 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "shutting down");
-    // The drain spreads readers over `drainMs`; past that plus 10 s, give up and exit hard.
-    const force = setTimeout(() => {
-      logger.error({ signal }, "shutdown did not finish in time, exiting");
-      process.exit(1);
-    }, config.drainMs + 10_000);
+    logger.info({ signal, drainDelayMs: config.drainDelayMs }, "shutting down");
+    // /readyz answers 503 first, so load balancers stop routing here before sockets close;
+    // then readers are handed over during DRAIN_SPREAD_MS. Past both plus 10 s, exit hard.
+    handle.drain();
+    const force = setTimeout(
+      () => {
+        logger.error({ signal }, "shutdown did not finish in time, exiting");
+        process.exit(1);
+      },
+      config.drainDelayMs + config.drainSpreadMs + 10_000,
+    );
     force.unref();
-    void handle
-      .close()
+    void new Promise((r) => setTimeout(r, config.drainDelayMs))
+      .then(() => handle.close())
       .then(() => redis.embedded?.stop())
       .then(
         () => process.exit(0),

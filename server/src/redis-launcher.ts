@@ -61,6 +61,19 @@ export interface EmbeddedRedis {
   stop(): Promise<void>;
 }
 
+/** `redis-server` arguments for a private server on loopback `port` keeping its files in `dir`. */
+export function loopbackRedisArgs(port: number, dir: string, settings: Record<string, string> = {}): string[] {
+  return [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    ...Object.entries(settings).flatMap(([k, v]) => [`--${k}`, v]),
+  ];
+}
+
 /**
  * Launch a private `redis-server` for `npm start` when no Redis is configured or running:
  * append-only file on, data under `dataDir`, bound to loopback only.
@@ -75,24 +88,9 @@ export async function launchEmbeddedRedis(dataDir: string): Promise<EmbeddedRedi
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const child = spawn(
-    bin,
-    [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--dir",
-      dir,
-      "--appendonly",
-      "yes",
-      "--save",
-      "",
-      "--protected-mode",
-      "yes",
-    ],
-    { stdio: "ignore" },
-  );
+  const child = spawn(bin, loopbackRedisArgs(port, dir, { appendonly: "yes", save: "", "protected-mode": "yes" }), {
+    stdio: "ignore",
+  });
   await waitUntilListening(port, child, 10_000);
   return {
     url: `redis://127.0.0.1:${port}`,

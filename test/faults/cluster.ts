@@ -38,7 +38,7 @@ export class Cluster {
       KEY_PREFIX: `fault-${randomUUID().slice(0, 8)}:`,
       HEAD_CHECK_MS: "300",
       SWEEP_INTERVAL_MS: "500",
-      DRAIN_MS: "1500",
+      DRAIN_SPREAD_MS: "1500",
       LOG_LEVEL: "info",
       ...options.env,
     };

@@ -144,7 +144,7 @@ describe("no entry lost under real faults", () => {
     main.closeFleet();
   });
 
-  it("6. graceful shutdown: SIGTERM drains a server over DRAIN_MS, a worker finishes its job, a rolling restart loses nothing", async () => {
+  it("6. graceful shutdown: SIGTERM drains a server over DRAIN_SPREAD_MS, a worker finishes its job, a rolling restart loses nothing", async () => {
     const s = await openScenario(main.cluster, "rolling");
     main.fleet = s.fleet;
     const fleet = s.fleet;
@@ -153,7 +153,7 @@ describe("no entry lost under real faults", () => {
     const stream = publishStream(main.cluster.apis(), { feeds: s.feeds, maxEntries: 600, until: done });
     await sleep(500);
 
-    // Server 0 first: its readers leave in batches over DRAIN_MS (1.5 s here), not all at once.
+    // Server 0 first: its readers leave in batches over DRAIN_SPREAD_MS (1.5 s here), not all at once.
     const drainStart = Date.now();
     const first = main.cluster.servers[0];
     const firstCode = await main.cluster.stopServer(0, "SIGTERM");

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, waitUntilListening } from "@liveline/server";
+import { freePort, loopbackRedisArgs, waitUntilListening } from "@liveline/server";
 
 export interface RedisProcess {
   readonly url: string;
@@ -27,22 +27,12 @@ export async function startRedis(options: { appendonly?: boolean } = {}): Promis
   const launch = async () => {
     child = spawn(
       "redis-server",
-      [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--dir",
-        dir,
-        "--save",
-        "",
-        "--appendonly",
-        options.appendonly === false ? "no" : "yes",
-        "--appendfsync",
-        "always",
-        "--loglevel",
-        "warning",
-      ],
+      loopbackRedisArgs(port, dir, {
+        save: "",
+        appendonly: options.appendonly === false ? "no" : "yes",
+        appendfsync: "always",
+        loglevel: "warning",
+      }),
       { stdio: "ignore" },
     );
     await waitUntilListening(port, child, 10_000);

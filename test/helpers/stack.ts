@@ -20,7 +20,7 @@ export async function startStack(redisUrl: string, env: Record<string, string> =
     NODE_ENV: "test",
     KEY_PREFIX: keyPrefix,
     HEAD_CHECK_MS: "500",
-    DRAIN_MS: "0",
+    DRAIN_SPREAD_MS: "0",
     ...env,
   });
   const handle = await startLiveline(config, {

@@ -46,5 +46,11 @@ export type EntryPatch = z.infer<typeof EntryPatch>;
 export type FeedPatch = z.infer<typeof FeedPatch>;
 
 /** BullMQ job payload: "apply this feed's pending changes up to `ticket`". */
-export const ApplyJob = z.object({ v: z.literal(1), feedId: z.string(), ticket: z.number().int().positive() });
+export const ApplyJob = z.object({
+  v: z.literal(1),
+  feedId: z.string(),
+  ticket: z.number().int().positive(),
+  /** The API request that accepted the change, for logs (absent on jobs re-driven by a sweep). */
+  requestId: z.string().max(64).optional(),
+});
 export type ApplyJob = z.infer<typeof ApplyJob>;

@@ -12,3 +12,4 @@ export {
 export { PublishQueue, QUEUE_NAME, type PublishQueueOptions } from "./publish-queue.js";
 export { PublishWorker, type PublishWorkerOptions } from "./publish-worker.js";
 export { createLogger, type Logger } from "./logger.js";
+export { instrumentWorker, instrumentQueue } from "./worker-metrics.js";

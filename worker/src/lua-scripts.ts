@@ -10,7 +10,7 @@ export const LUA = {
   apply: { numberOfKeys: 7, lua: load("apply") },
   snapshot: { numberOfKeys: 4, lua: load("snapshot") },
   catchUp: { numberOfKeys: 2, lua: load("catch-up") },
-  createFeed: { numberOfKeys: 2, lua: load("create-feed") },
+  createFeed: { numberOfKeys: 1, lua: load("create-feed") },
 } as const;
 
 export type ScriptName = keyof typeof LUA;

@@ -33,8 +33,8 @@ export class PublishQueue {
   async enqueue(feedId: string, ticket: number, requestId?: string, retry?: string): Promise<void> {
     // A '.' never appears in a feed id, so "<feed>.<ticket>" is unambiguous (BullMQ forbids ':').
     const jobId = retry === undefined ? `${feedId}.${ticket}` : `${feedId}.${ticket}.${retry}`;
-    await this.queue.add("apply", { v: 1, feedId, ticket }, { jobId });
-    void requestId;
+    const data: ApplyJob = { v: 1, feedId, ticket, ...(requestId === undefined ? {} : { requestId }) };
+    await this.queue.add("apply", data, { jobId });
   }
 
   async depth(): Promise<number> {

@@ -49,7 +49,7 @@ export class PublishWorker {
   private async process(job: Job<ApplyJob>): Promise<{ seq: number; emitted: number }> {
     const parsed = ApplyJob.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed job data: ${parsed.error.message}`);
-    const { feedId, ticket } = parsed.data;
+    const { feedId, ticket, requestId } = parsed.data;
     let emitted = 0;
     let result = await this.options.store.apply(feedId, ticket);
     emitted += result.emitted;
@@ -60,7 +60,8 @@ export class PublishWorker {
       emitted += result.emitted;
       if (result.applied <= before) break; // the feed is gone: nothing left to apply
     }
-    this.options.logger.debug({ feedId, ticket, seq: result.seq, emitted, jobId: job.id }, "applied");
+    // One line per job; the request id ties it to the API request and to the relays' emits.
+    this.options.logger.info({ jobId: job.id, feedId, ticket, seq: result.seq, emitted, requestId }, "applied");
     return { seq: result.seq, emitted };
   }
 

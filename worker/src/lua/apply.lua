@@ -17,10 +17,15 @@ local feedId = redis.call('HGET', meta, 'id')
 local emitted = 0
 local limit = math.min(upto, applied + batch)
 
+-- The API request that caused the change rides along (not part of the public event: readers'
+-- parsers drop it) so that logs can follow a change from the API to the emit.
+local requestId = nil
+
 local function emit(ev)
   seq = seq + 1
   ev.seq = seq
   ev.feedId = feedId
+  if requestId then ev.requestId = requestId end
   local json = cjson.encode(ev)
   redis.call('ZADD', log, seq, json)
   redis.call(publishCmd, channel, json)
@@ -44,6 +49,7 @@ while applied < limit do
   local raw = redis.call('HGET', pending, applied)
   if raw then
     local c = cjson.decode(raw)
+    requestId = c.requestId
     if c.op == 'publish' then
       local e = c.entry
       if redis.call('HEXISTS', entries, e.id) == 0 then

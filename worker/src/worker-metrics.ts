@@ -1,0 +1,60 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { PublishQueue } from "./publish-queue.js";
+import type { PublishWorker } from "./publish-worker.js";
+
+/** Queue states reported by `liveline_queue_jobs`; a bounded label set. */
+const QUEUE_STATES = ["waiting", "active", "delayed", "prioritized", "failed"] as const;
+
+/**
+ * Worker metrics on the process's registry: jobs processed by result, and how long applying
+ * a job took. Hooks onto BullMQ's own events, so the worker code stays unaware of metrics.
+ */
+export function instrumentWorker(worker: PublishWorker, registry: Registry): void {
+  const jobs = new Counter({
+    name: "liveline_worker_jobs_total",
+    help: "Apply jobs finished by this worker process, by result",
+    labelNames: ["result"] as const,
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: "liveline_worker_events_emitted_total",
+    help: "Feed events written and published by this worker process",
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "liveline_worker_apply_duration_seconds",
+    help: "Time from a worker taking an apply job to finishing it",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  jobs.inc({ result: "completed" }, 0);
+  jobs.inc({ result: "failed" }, 0);
+  worker.worker.on("completed", (job, result: unknown) => {
+    jobs.inc({ result: "completed" });
+    if (job.processedOn !== undefined && job.finishedOn !== undefined) {
+      duration.observe(Math.max(0, job.finishedOn - job.processedOn) / 1000);
+    }
+    if (typeof result === "object" && result !== null && "emitted" in result && typeof result.emitted === "number") {
+      events.inc(result.emitted);
+    }
+  });
+  worker.worker.on("failed", () => jobs.inc({ result: "failed" }));
+}
+
+/** `liveline_queue_jobs{state}`: the shared queue's depth and failed jobs, read at scrape time. */
+export function instrumentQueue(queue: PublishQueue, registry: Registry): void {
+  new Gauge({
+    name: "liveline_queue_jobs",
+    help: "Jobs in the publish queue by state (shared by every process; read from Redis at scrape time)",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    async collect() {
+      try {
+        const counts = await queue.queue.getJobCounts(...QUEUE_STATES);
+        for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
+      } catch {
+        // Redis away: report nothing rather than fail the whole scrape.
+      }
+    },
+  });
+}
