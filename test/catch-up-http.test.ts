@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fetchCatchUp, type FeedEvent } from "@liveline/client-sdk";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { seqs } from "./helpers/reader.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
-let redis: RedisProcess;
-let stack: Stack;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  stack = await startStack(redis.url, { EVENT_LOG_LENGTH: "10" });
-});
-afterAll(async () => {
-  await stack?.close();
-  await redis?.stop();
-});
+const fixture = useStack({ EVENT_LOG_LENGTH: "10" });
 
 describe("HTTP catch-up (GET /v1/feeds/:feedId/events?since=)", () => {
   it("answers with an ETag and 304 Not Modified while nothing changed", async () => {
+    const { stack } = fixture;
     await stack.api.createFeed("etag");
     for (let i = 1; i <= 3; i++)
       expect((await stack.api.publish("etag", { id: `x${i}`, body: `x ${i}` })).status).toBe(202);
@@ -48,6 +38,7 @@ describe("HTTP catch-up (GET /v1/feeds/:feedId/events?since=)", () => {
   });
 
   it("fetchCatchUp gives the missed events, or a reset snapshot once the log no longer reaches back", async () => {
+    const { stack } = fixture;
     await stack.api.createFeed("sleep");
     for (let i = 1; i <= 14; i++) await stack.api.publish("sleep", { id: `s${i}`, body: `s ${i}` });
     await stack.api.retract("sleep", "s2");
