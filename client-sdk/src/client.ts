@@ -7,6 +7,7 @@ import type {
   WireError,
 } from "@liveline/protocol";
 import { fullJitterDelay } from "./backoff.js";
+import { defaultFetch, fetchCatchUp, type FetchLike } from "./http-catch-up.js";
 import { Subscription, type SubscriptionHost } from "./subscription.js";
 import { TokenSource, type GetToken } from "./token-source.js";
 import { TypedEmitter } from "./typed-emitter.js";
@@ -14,8 +15,12 @@ import { TypedEmitter } from "./typed-emitter.js";
 export type ConnectionState = "disconnected" | "connecting" | "connected";
 
 export interface ClientOptions {
-  /** Base URL of a Liveline server, e.g. `https://live.example.com`. */
-  url: string;
+  /**
+   * Base URL of a Liveline server, e.g. `https://live.example.com`, or several servers (or
+   * regions) tried in turn: each reconnect attempt after a failure or a server-side disconnect
+   * goes to the next URL of the list, so readers of a node that dies or drains move on.
+   */
+  url: string | readonly string[];
   /** Connect as soon as the client is created. @default true */
   autoConnect?: boolean;
   /** Smallest reconnect backoff ceiling, in ms. @default 500 */
@@ -38,6 +43,17 @@ export interface ClientOptions {
    * @example getToken: async () => (await fetch("/live-token")).text()
    */
   getToken?: GetToken;
+  /**
+   * fetch used for HTTP catch-up (`GET /v1/feeds/:feedId/events?since=`) when a gap must be
+   * filled while the socket is down or its answer is slow; `null` turns it off.
+   * @default globalThis.fetch when the platform has one
+   */
+  fetch?: FetchLike | null;
+  /**
+   * Base URL for HTTP catch-up, e.g. a CDN in front of `/v1/feeds/:feedId/events` (complete
+   * pages are cacheable). @default the server URL in use
+   */
+  catchUpUrl?: string;
 }
 
 export interface StateChange {
@@ -62,9 +78,14 @@ type LivelineSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
  * sub.on("entries", (entries) => render(entries));
  */
 export class LivelineClient extends TypedEmitter<ClientEvents> implements SubscriptionHost {
-  private readonly socket: LivelineSocket;
+  private socket: LivelineSocket;
   private readonly subs = new Map<string, Subscription>();
-  private readonly opts: Required<Omit<ClientOptions, "autoConnect" | "getToken">>;
+  private readonly opts: Required<Omit<ClientOptions, "autoConnect" | "url" | "fetch" | "catchUpUrl" | "getToken">>;
+  private readonly catchUpUrl: string | undefined;
+  private readonly urls: readonly string[];
+  private urlIndex = 0;
+  private readonly fetchImpl: FetchLike | undefined;
+  private readonly httpInFlight = new Set<Subscription>();
   private readonly tokens: TokenSource | undefined;
   /** Set after the server refused our token: fetch a new one before the next attempt. */
   private refreshToken = false;
@@ -79,8 +100,11 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
 
   constructor(options: ClientOptions) {
     super();
+    this.urls = typeof options.url === "string" ? [options.url] : [...options.url];
+    if (this.urls.length === 0) throw new TypeError("LivelineClient needs at least one url");
+    this.catchUpUrl = options.catchUpUrl;
+    this.fetchImpl = options.fetch === null ? undefined : (options.fetch ?? defaultFetch());
     this.opts = {
-      url: options.url,
       minReconnectDelay: options.minReconnectDelay ?? 500,
       maxReconnectDelay: options.maxReconnectDelay ?? 20_000,
       gapTimeout: options.gapTimeout ?? 1000,
@@ -93,7 +117,17 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
       getToken === undefined
         ? undefined
         : new TokenSource(getToken, (message) => this.emit("error", { code: "transport_error", message }));
-    this.socket = io(this.opts.url, {
+    this.socket = this.openSocket();
+    if (options.autoConnect ?? true) this.connect();
+  }
+
+  /** The server URL in use (or to be tried next). */
+  get url(): string {
+    return this.urls[this.urlIndex % this.urls.length] ?? "";
+  }
+
+  private openSocket(): LivelineSocket {
+    const socket: LivelineSocket = io(this.url, {
       autoConnect: false,
       // Called by socket.io-client before every connection attempt.
       auth: (cb: (data: object) => void) => {
@@ -105,14 +139,25 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
       },
       // Reconnection is ours: full-jitter backoff and resume from the last seq per feed.
       reconnection: false,
+      forceNew: true,
       transports: this.opts.transports,
       path: this.opts.path,
     });
-    this.socket.on("connect", () => this.onConnect());
-    this.socket.on("disconnect", (reason) => this.onDisconnect(reason));
-    this.socket.on("connect_error", (err) => this.onConnectError(err));
-    this.socket.on("feed:event", (event: FeedEvent) => this.subs.get(event.feedId)?.handleEvent(event));
-    if (options.autoConnect ?? true) this.connect();
+    socket.on("connect", () => this.onConnect());
+    socket.on("disconnect", (reason) => this.onDisconnect(reason));
+    socket.on("connect_error", (err) => this.onConnectError(err));
+    socket.on("feed:event", (event: FeedEvent) => this.subs.get(event.feedId)?.handleEvent(event));
+    return socket;
+  }
+
+  /** Move on to the next URL of the list (a no-op with a single URL). */
+  private rotate(): void {
+    if (this.urls.length < 2) return;
+    this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+    const old = this.socket;
+    old.off();
+    old.disconnect();
+    this.socket = this.openSocket();
   }
 
   get state(): ConnectionState {
@@ -168,9 +213,12 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
     const resumed = this.confirmed.has(sub.feedId) || sub.seq !== undefined;
     const token = this.tokens?.current();
     const payload = token === undefined ? sub.subscribePayload() : { ...sub.subscribePayload(), token };
+    // A resume whose answer is slow (a busy node) is raced by HTTP catch-up; seq dedupes.
+    const slow = resumed ? setTimeout(() => this.catchUpOverHttp(sub), this.opts.gapTimeout) : undefined;
     this.socket
       .timeout(this.opts.subscribeTimeout)
       .emit("subscribe", payload, (err: Error | null, ack: SubscribeAck) => {
+        clearTimeout(slow);
         if (!sub.isActive || this.subs.get(sub.feedId) !== sub) return;
         if (err) {
           // No answer in time: try again later on this connection, or on the next one.
@@ -195,6 +243,30 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
         }
         sub.handleAck(ack, resumed);
       });
+  }
+
+  /** @internal */
+  requestGapFill(sub: Subscription): void {
+    if (this.currentState === "connected") this.requestSubscribe(sub);
+    else this.catchUpOverHttp(sub);
+  }
+
+  /** Fetch a subscription's missed events over HTTP; the socket path stays the main one. */
+  private catchUpOverHttp(sub: Subscription): void {
+    const since = sub.seq;
+    if (this.fetchImpl === undefined || since === undefined || this.httpInFlight.has(sub)) return;
+    this.httpInFlight.add(sub);
+    fetchCatchUp(this.catchUpUrl ?? this.url, sub.feedId, since, {
+      fetch: this.fetchImpl,
+      token: this.tokens?.current(),
+    })
+      .then((r) => {
+        if (this.subs.get(sub.feedId) === sub) sub.handleCatchUp(r);
+      })
+      .catch((err: unknown) => {
+        this.emit("error", { code: "transport_error", message: `HTTP catch-up failed: ${String(err)}` });
+      })
+      .finally(() => this.httpInFlight.delete(sub));
   }
 
   /** @internal */
@@ -236,6 +308,8 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
     }
     if (!this.wanted) return;
     this.setState("connecting");
+    // Socket down for a while (a dead node, a proxy that blocks WebSocket): keep feeds fresh over HTTP.
+    if (this.attempt >= 2) for (const sub of this.subs.values()) this.catchUpOverHttp(sub);
     this.scheduleReconnect();
   }
 
@@ -245,7 +319,9 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
     this.attempt += 1;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      if (this.wanted && !this.socket.connected) this.socket.connect();
+      if (!this.wanted || this.socket.connected) return;
+      this.rotate();
+      this.socket.connect();
     }, delay);
   }
 

@@ -1,5 +1,6 @@
 import type { Entry, Feed, FeedEvent, SubscribeAck, WireError } from "@liveline/protocol";
 import { FeedState } from "./feed-state.js";
+import type { CatchUpResult } from "./http-catch-up.js";
 import { TypedEmitter } from "./typed-emitter.js";
 
 export interface SubscribedContext {
@@ -26,6 +27,8 @@ export interface SubscriptionEvents {
 /** What a subscription needs from its client (kept narrow so it is easy to test). */
 export interface SubscriptionHost {
   requestSubscribe(sub: Subscription): void;
+  /** A gap stayed open for `gapTimeout`: fetch the missing range by whatever path works. */
+  requestGapFill(sub: Subscription): void;
   requestUnsubscribe(sub: Subscription): void;
 }
 
@@ -108,6 +111,24 @@ export class Subscription extends TypedEmitter<SubscriptionEvents> {
     if (this.state.waiting > 0) this.scheduleGapFill();
   }
 
+  /** @internal an answer of the HTTP catch-up endpoint (see fetchCatchUp). */
+  handleCatchUp(r: CatchUpResult): void {
+    const feed = this.state.feed;
+    if (!this.active || this.state.seq === undefined || feed === undefined) return;
+    let applied: FeedEvent[] = [];
+    if (r.reset) {
+      // A snapshot older than what is applied already would step back in time: ignore it.
+      if (r.seq <= this.state.seq) return;
+      applied = this.state.reset({ ...feed, seq: r.seq }, r.seq, r.entries);
+      this.emit("subscribed", { seq: this.state.seq, reset: true, recovered: false });
+    } else {
+      for (const e of r.events) if (e.feedId === this.feedId) applied.push(...this.state.offer(e).applied);
+    }
+    this.publish(applied, r.reset);
+    if (this.state.waiting > 0) this.scheduleGapFill();
+    else this.clearGapTimer();
+  }
+
   /** @internal a live `feed:event`. */
   handleEvent(event: FeedEvent): void {
     if (!this.active) return;
@@ -138,7 +159,7 @@ export class Subscription extends TypedEmitter<SubscriptionEvents> {
     if (this.gapTimer !== undefined) return;
     this.gapTimer = setTimeout(() => {
       this.gapTimer = undefined;
-      if (this.active && this.state.waiting > 0) this.host.requestSubscribe(this);
+      if (this.active && this.state.waiting > 0) this.host.requestGapFill(this);
     }, this.gapTimeoutMs);
   }
 

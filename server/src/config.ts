@@ -48,6 +48,8 @@ const ConfigSchema = z.object({
   EVENT_LOG_LENGTH: Int(1000, 10, 1_000_000),
   WORKER_CONCURRENCY: Int(8, 1, 256),
   HEAD_CHECK_MS: Int(5000, 100, 600_000),
+  SWEEP_INTERVAL_MS: Int(5000, 100, 600_000),
+  DRAIN_SPREAD_MS: Int(5000, 0, 120_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATA_DIR: z.string().min(1).default("./data"),
   PUBLIC_URL: z.url().optional(),
@@ -111,6 +113,10 @@ export interface Config {
   readonly eventLogLength: number;
   readonly workerConcurrency: number;
   readonly headCheckMs: number;
+  /** How often a worker looks for feeds whose accepted changes are not being applied. */
+  readonly sweepIntervalMs: number;
+  /** Over how long a stopping server spreads the disconnection of its readers. */
+  readonly drainSpreadMs: number;
   readonly logLevel: string;
   readonly dataDir: string;
   readonly publicUrl: string | undefined;
@@ -178,6 +184,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     eventLogLength: c.EVENT_LOG_LENGTH,
     workerConcurrency: c.WORKER_CONCURRENCY,
     headCheckMs: c.HEAD_CHECK_MS,
+    sweepIntervalMs: c.SWEEP_INTERVAL_MS,
+    drainSpreadMs: c.DRAIN_SPREAD_MS,
     logLevel: c.LOG_LEVEL,
     dataDir: c.DATA_DIR,
     publicUrl: c.PUBLIC_URL,

@@ -143,6 +143,15 @@ export function httpRoutes({ service, verifier, limits, logger }: HttpRoutesOpti
     // A private feed's pages are never for a shared cache.
     const cache = complete ? "public, max-age=31536000, immutable" : "no-cache";
     res.setHeader("Cache-Control", feed.visibility === "private" ? "private, no-store" : cache);
+    // The answer for `since` is fixed by the feed's head seq (the log is append-only), so the
+    // head names it: a revalidation while nothing was published is a bodyless 304.
+    const etag = `W/"${feedId}-${since}-${answer.seq}${"reset" in answer ? "-r" : ""}"`;
+    res.setHeader("ETag", etag);
+    const asked = req.get("if-none-match");
+    if (asked !== undefined && asked.split(/\s*,\s*/).includes(etag)) {
+      res.status(304).end();
+      return;
+    }
     res.json(answer);
   });
 

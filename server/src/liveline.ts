@@ -15,6 +15,7 @@ import {
 } from "@liveline/worker";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
+import { SocketDrainer } from "./drain.js";
 import { FeedRelay } from "./feed-relay.js";
 import { FeedService } from "./feed-service.js";
 import { attachGateway, createIo, roomOf, type LivelineIo } from "./gateway.js";
@@ -114,6 +115,7 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
       queue,
       logger: logger.child({ role: "worker" }),
       concurrency: config.workerConcurrency,
+      sweepIntervalMs: config.sweepIntervalMs,
     });
     instrumentWorker(worker, registry);
   }
@@ -125,6 +127,7 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
   let http: HttpServer | undefined;
   let io: LivelineIo | undefined;
   let relay: FeedRelay | undefined;
+  let drainer: SocketDrainer | undefined;
   let port: number | undefined;
   let app: Express | undefined;
   const hub = new SseHub();
@@ -181,6 +184,11 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
     http = createServer(app);
     const ioServer = createIo(http, security);
     io = ioServer;
+    drainer = new SocketDrainer(ioServer);
+    // While draining, every HTTP answer closes its connection, so keep-alive clients move on.
+    http.prependListener("request", (_req, res) => {
+      if (draining) res.setHeader("Connection", "close");
+    });
     metrics.bindGauges({
       sockets: () => ioServer.engine.clientsCount,
       sseStreams: () => hub.size(),
@@ -222,13 +230,28 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
     close() {
       closing ??= (async () => {
         draining = true;
+        // Stop accepting (new TCP connections and new sockets), then hand readers over to the
+        // other nodes a batch at a time; events keep flowing to those not yet disconnected.
+        const step = (name: string) => logger.info({ step: name }, "closing");
+        http?.close();
+        step("drain");
+        await drainer?.drain(config.drainSpreadMs);
         relay?.close();
         hub.closeAll(); // open SSE responses would keep the HTTP server from closing
         await metricsListener?.close();
+        // A keep-alive HTTP client that never pauses (an editor's CMS) would hold the server
+        // open for ever: idle connections go now, busy ones after a short grace.
+        http?.closeIdleConnections();
+        const hard = setTimeout(() => http?.closeAllConnections(), 1000);
+        step("http");
         if (io) await io.close();
         else if (http) await new Promise((r) => http?.close(r));
+        clearTimeout(hard);
+        step("worker");
         await worker?.close();
+        step("queue");
         await queue.close();
+        step("connections");
         await Promise.allSettled(connections.map((c) => c.quit()));
         for (const c of connections) c.disconnect();
       })();

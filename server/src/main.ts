@@ -57,14 +57,27 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal, drainDelayMs: config.drainDelayMs }, "shutting down");
-    // /readyz answers 503 first, so load balancers stop routing here before sockets close.
+    // /readyz answers 503 first, so load balancers stop routing here before sockets close;
+    // then readers are handed over during DRAIN_SPREAD_MS. Past both plus 10 s, exit hard.
     handle.drain();
-    const force = setTimeout(() => process.exit(1), config.drainDelayMs + 15_000);
+    const force = setTimeout(
+      () => {
+        logger.error({ signal }, "shutdown did not finish in time, exiting");
+        process.exit(1);
+      },
+      config.drainDelayMs + config.drainSpreadMs + 10_000,
+    );
     force.unref();
     void new Promise((r) => setTimeout(r, config.drainDelayMs))
       .then(() => handle.close())
       .then(() => redis.embedded?.stop())
-      .then(() => process.exit(0));
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err: (err as Error).message }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

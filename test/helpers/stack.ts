@@ -24,6 +24,7 @@ export async function startStack(
     NODE_ENV: "test",
     KEY_PREFIX: keyPrefix,
     HEAD_CHECK_MS: "500",
+    DRAIN_SPREAD_MS: "0",
     ...env,
   });
   const handle = await startLiveline(config, {

@@ -29,10 +29,12 @@ export class PublishQueue {
     });
   }
 
-  async enqueue(feedId: string, ticket: number, requestId?: string): Promise<void> {
+  /** `retry` names an extra job for a ticket whose first job is stuck (see PublishWorker.sweep). */
+  async enqueue(feedId: string, ticket: number, requestId?: string, retry?: string): Promise<void> {
     // A '.' never appears in a feed id, so "<feed>.<ticket>" is unambiguous (BullMQ forbids ':').
+    const jobId = retry === undefined ? `${feedId}.${ticket}` : `${feedId}.${ticket}.${retry}`;
     const data: ApplyJob = { v: 1, feedId, ticket, ...(requestId === undefined ? {} : { requestId }) };
-    await this.queue.add("apply", data, { jobId: `${feedId}.${ticket}` });
+    await this.queue.add("apply", data, { jobId });
   }
 
   async depth(): Promise<number> {

@@ -25,6 +25,8 @@ export interface PublishWorkerOptions {
 export class PublishWorker {
   readonly worker: Worker<ApplyJob>;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** What the previous sweep saw per feed behind: "<ticket>/<applied>". */
+  private lastSeen = new Map<string, string>();
 
   constructor(private readonly options: PublishWorkerOptions) {
     this.worker = new Worker<ApplyJob>(QUEUE_NAME, (job) => this.process(job), {
@@ -63,11 +65,26 @@ export class PublishWorker {
     return { seq: result.seq, emitted };
   }
 
-  /** Schedule feeds whose accepted changes have no job (an enqueue that failed after accept). */
+  /**
+   * Re-drive feeds whose accepted changes are not being applied: an enqueue that failed after
+   * accept, or a job held by a worker that was SIGKILLed (BullMQ only notices that stalled job
+   * when its lock expires, 30 s later). A feed behind by the same amount at two sweeps in a row
+   * gets a fresh job; applying is idempotent, so a job too many costs one no-op script.
+   * Returns how many feeds were behind.
+   */
   async sweep(): Promise<number> {
     try {
       const behind = await this.options.store.feedsBehind();
-      for (const { feedId, ticket } of behind) await this.options.queue.enqueue(feedId, ticket);
+      const seen = new Map<string, string>();
+      for (const { feedId, ticket, applied } of behind) {
+        const mark = `${ticket}/${applied}`;
+        seen.set(feedId, mark);
+        await this.options.queue.enqueue(feedId, ticket);
+        if (this.lastSeen.get(feedId) !== mark) continue;
+        await this.options.queue.enqueue(feedId, ticket, undefined, `redrive-${applied}-${Date.now()}`);
+        this.options.logger.info({ feedId, ticket, applied }, "re-drove a stuck feed");
+      }
+      this.lastSeen = seen;
       return behind.length;
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message }, "sweep failed");
