@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { compileTrustProxy, type TrustProxy } from "./client-address.js";
 import express, { type Express, type RequestHandler } from "express";
 import { pinoHttp } from "pino-http";
 import { LIMITS } from "@liveline/protocol";
@@ -22,6 +23,8 @@ export interface AppOptions {
   ping: () => Promise<boolean>;
   /** Extra routers mounted before the 404 handler (pages, widget, metrics …). */
   extend?: (app: Express) => void;
+  /** Peers whose X-Forwarded-For is believed (TRUST_PROXY). @default loopback only */
+  trustProxy?: TrustProxy;
   /** Middleware that must see every request before the routes (metrics). */
   observe?: RequestHandler[];
 }
@@ -32,7 +35,7 @@ const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", "loopback");
+  app.set("trust proxy", options.trustProxy ?? compileTrustProxy("loopback"));
   app.set("query parser", "simple");
   applyHttpSecurity(app, options.origins);
 

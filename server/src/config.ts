@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { compileTrustProxy, type TrustProxy } from "./client-address.js";
 import { parseRedisTarget } from "./redis-connection.js";
 
 function validRedisTarget(url: string): boolean {
@@ -66,6 +67,17 @@ const ConfigSchema = z.object({
     }, "must be an RSA or P-256 public key in PEM (SPKI) form")
     .optional(),
   EDITOR_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TRUST_PROXY: z
+    .string()
+    .refine((v) => {
+      try {
+        compileTrustProxy(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "must be a comma-separated list of addresses, CIDR ranges, or loopback / linklocal / uniquelocal")
+    .default("loopback"),
   CORS_ORIGINS: z
     .string()
     .transform((s) =>
@@ -125,6 +137,8 @@ export interface Config {
   readonly jwksUrl: string | undefined;
   /** Allowed browser origins: "*" (any origin may read; the default) or an exact list. */
   readonly corsOrigins: "*" | readonly string[];
+  /** Trusted proxies (TRUST_PROXY), compiled. */
+  readonly trustProxy: TrustProxy;
   readonly rateLimits: {
     readonly publishes: number;
     readonly subscribes: number;
@@ -193,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     jwtPublicKey: c.EDITOR_JWT_PUBLIC_KEY,
     jwksUrl: c.EDITOR_JWKS_URL,
     corsOrigins: origins.includes("*") ? "*" : Object.freeze(origins),
+    trustProxy: compileTrustProxy(c.TRUST_PROXY),
     rateLimits: Object.freeze({
       publishes: c.RATE_LIMIT_PUBLISHES,
       subscribes: c.RATE_LIMIT_SUBSCRIBES,

@@ -20,3 +20,4 @@ export { ensureDemoFeed, DEMO_FEED_ID } from "./demo-feed.js";
 export { TokenVerifier, type TokenVerifierOptions } from "./token-verifier.js";
 export { mintToken, type MintTokenOptions } from "./mint-token.js";
 export { CoalescedReads } from "./coalesced-reads.js";
+export { clientAddress, compileTrustProxy, type TrustProxy } from "./client-address.js";

@@ -144,6 +144,7 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
       verifier,
       limits,
       origins: config.corsOrigins,
+      trustProxy: config.trustProxy,
       logger: logger.child({ role: "gateway" }),
     });
     const metrics = new ServerMetrics(registry);
@@ -170,6 +171,7 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
       verifier,
       limits,
       origins: config.corsOrigins,
+      trustProxy: config.trustProxy,
       logger: serverLogger,
       ping: async () => (await commands.ping().catch(() => "")) === "PONG",
       observe: [metrics.writesMiddleware()],

@@ -11,6 +11,7 @@ import {
 } from "@liveline/protocol";
 import type { Logger } from "@liveline/worker";
 import { assertAccess, canRead } from "./auth.js";
+import { clientAddress, type TrustProxy } from "./client-address.js";
 import { LivelineError } from "./errors.js";
 import { originAllowed, type OriginPolicy } from "./http-security.js";
 import type { RateLimits } from "./rate-limits.js";
@@ -23,18 +24,14 @@ export interface SocketSecurityOptions {
   verifier: TokenVerifier;
   limits: RateLimits;
   origins: OriginPolicy;
+  /** Peers whose X-Forwarded-For is believed (TRUST_PROXY). */
+  trustProxy: TrustProxy;
   logger: Logger;
 }
 
-/** The client address; behind a proxy on loopback, the last X-Forwarded-For hop (as Express's "trust proxy"). */
-function clientIp(socket: LivelineSocket): string {
-  const address = socket.handshake.address;
-  const forwarded = socket.handshake.headers["x-forwarded-for"];
-  if (typeof forwarded === "string" && /^(::1|127\.|::ffff:127\.)/.test(address)) {
-    const last = forwarded.split(",").pop()?.trim();
-    if (last !== undefined && last.length > 0 && last.length <= 64) return last;
-  }
-  return address;
+/** The client address, looking through trusted proxies (TRUST_PROXY) as Express does. */
+function clientIp(socket: LivelineSocket, trust: TrustProxy): string {
+  return clientAddress(socket.handshake.address, socket.handshake.headers, trust);
 }
 
 /** An Error that Socket.IO hands the client as `connect_error`, with `err.data = { code, message }`. */
@@ -66,7 +63,7 @@ export class SocketSecurity {
       },
       (err: unknown) => {
         const e = err instanceof LivelineError ? err : new LivelineError("unavailable", "retry later");
-        this.options.logger.info({ code: e.code, ip: clientIp(socket) }, "connection refused");
+        this.options.logger.info({ code: e.code, ip: clientIp(socket, this.options.trustProxy) }, "connection refused");
         next(connectError(e));
       },
     );
@@ -74,7 +71,7 @@ export class SocketSecurity {
 
   private async admit(socket: LivelineSocket): Promise<Principal | undefined> {
     try {
-      await this.options.limits.consume("connect", clientIp(socket));
+      await this.options.limits.consume("connect", clientIp(socket, this.options.trustProxy));
     } catch (err) {
       // Readers keep connecting while Redis is away; only an actual limit refuses them.
       if (err instanceof LivelineError) throw err;
