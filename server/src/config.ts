@@ -22,6 +22,18 @@ const Int = (def: number, min: number, max: number) =>
     .pipe(z.number().int().min(min).max(max))
     .default(def);
 
+/** A zod refinement from a parser that throws on bad input. */
+function accepts(parse: (value: string) => unknown): (value: string) => boolean {
+  return (value) => {
+    try {
+      parse(value);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+}
+
 const ConfigSchema = z.object({
   PORT: Int(3000, 0, 65_535),
   HOST: z.string().min(1).default("0.0.0.0"),
@@ -57,26 +69,15 @@ const ConfigSchema = z.object({
   EDITOR_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   EDITOR_JWT_PUBLIC_KEY: z
     .string()
-    .refine((pem) => {
-      try {
-        parsePublicKey(pem);
-        return true;
-      } catch {
-        return false;
-      }
-    }, "must be an RSA or P-256 public key in PEM (SPKI) form")
+    .refine(accepts(parsePublicKey), "must be an RSA or P-256 public key in PEM (SPKI) form")
     .optional(),
   EDITOR_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   TRUST_PROXY: z
     .string()
-    .refine((v) => {
-      try {
-        compileTrustProxy(v);
-        return true;
-      } catch {
-        return false;
-      }
-    }, "must be a comma-separated list of addresses, CIDR ranges, or loopback / linklocal / uniquelocal")
+    .refine(
+      accepts(compileTrustProxy),
+      "must be a comma-separated list of addresses, CIDR ranges, or loopback / linklocal / uniquelocal",
+    )
     .default("loopback"),
   CORS_ORIGINS: z
     .string()
