@@ -55,8 +55,6 @@ export const FeedEvent = z.discriminatedUnion("type", [
   z.object({ ...EventBase, type: z.literal("feed.updated"), feed: Feed }),
 ]);
 
-export const FEED_EVENT_TYPES = ["entry.published", "entry.updated", "entry.deleted", "feed.updated"] as const;
-
 // ---- HTTP request bodies -------------------------------------------------------------
 
 const Headline = z.string().trim().min(1).max(LIMITS.maxHeadlineChars);

@@ -85,10 +85,6 @@ export class FeedRelay {
     (this.options.sharded ? sub.sunsubscribe(channel) : sub.unsubscribe(channel)).catch(() => undefined);
   }
 
-  watchedFeeds(): number {
-    return this.feeds.size;
-  }
-
   close(): void {
     clearInterval(this.timer);
   }

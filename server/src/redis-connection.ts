@@ -26,11 +26,6 @@ export function parseRedisTarget(url: string): RedisTarget {
   return { kind: "cluster", nodes };
 }
 
-/** Whether this target needs sharded pub/sub (SPUBLISH/SSUBSCRIBE) instead of PUBLISH/SUBSCRIBE. */
-export function isCluster(target: RedisTarget): boolean {
-  return target.kind === "cluster";
-}
-
 /**
  * Open a connection (or, on a cluster, a cluster client) with the given per-connection
  * options. On a cluster, `sharded` adds one subscriber connection per master so that

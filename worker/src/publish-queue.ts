@@ -37,11 +37,6 @@ export class PublishQueue {
     await this.queue.add("apply", data, { jobId });
   }
 
-  async depth(): Promise<number> {
-    const counts = await this.queue.getJobCounts("waiting", "active", "delayed", "prioritized");
-    return Object.values(counts).reduce((a, b) => a + b, 0);
-  }
-
   async close(): Promise<void> {
     await this.queue.close();
   }
