@@ -95,8 +95,6 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private wanted = false;
-  /** Feeds that were subscribed on the current connection (so a resubscribe is a resume). */
-  private readonly confirmed = new Set<string>();
 
   constructor(options: ClientOptions) {
     super();
@@ -210,7 +208,8 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
   /** @internal */
   requestSubscribe(sub: Subscription): void {
     if (this.currentState !== "connected" || this.subs.get(sub.feedId) !== sub) return;
-    const resumed = this.confirmed.has(sub.feedId) || sub.seq !== undefined;
+    // A subscription that holds a seq was answered before: asking again is a resume.
+    const resumed = sub.seq !== undefined;
     const token = this.tokens?.current();
     const payload = token === undefined ? sub.subscribePayload() : { ...sub.subscribePayload(), token };
     // A resume whose answer is slow (a busy node) is raced by HTTP catch-up; seq dedupes.
@@ -237,10 +236,7 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
           void tokens.get(true).then(() => this.requestSubscribe(sub));
           return;
         }
-        if (ack.ok) {
-          this.confirmed.add(sub.feedId);
-          this.authRetried.delete(sub.feedId);
-        }
+        if (ack.ok) this.authRetried.delete(sub.feedId);
         sub.handleAck(ack, resumed);
       });
   }
@@ -273,7 +269,6 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
   requestUnsubscribe(sub: Subscription): void {
     if (this.subs.get(sub.feedId) !== sub) return;
     this.subs.delete(sub.feedId);
-    this.confirmed.delete(sub.feedId);
     sub.dispose();
     if (this.currentState === "connected") {
       this.socket.emit("unsubscribe", { feedId: sub.feedId }, () => undefined);
@@ -282,14 +277,12 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
 
   private onConnect(): void {
     this.attempt = 0;
-    this.confirmed.clear();
     this.authRetried.clear();
     this.setState("connected");
     for (const sub of this.subs.values()) this.requestSubscribe(sub);
   }
 
   private onDisconnect(reason: string): void {
-    this.confirmed.clear();
     if (!this.wanted || reason === "io client disconnect") {
       this.setState("disconnected");
       return;
