@@ -42,10 +42,14 @@ export function assertAccess(p: Principal | undefined, feedId: string, need: Acc
   if (!inScope(p, feedId)) throw new LivelineError("forbidden", `this token is not valid for feed '${feedId}'`);
 }
 
+/** Throws (401/403) unless `p` may read `feed`: public feeds are open, private ones need a token for them. */
+export function assertCanRead(p: Principal | undefined, feed: Pick<Feed, "id" | "visibility">): void {
+  if (feed.visibility === "private") assertAccess(p, feed.id, "read");
+}
+
 export function canRead(p: Principal | undefined, feed: Pick<Feed, "id" | "visibility">): boolean {
-  if (feed.visibility !== "private") return true;
   try {
-    assertAccess(p, feed.id, "read");
+    assertCanRead(p, feed);
     return true;
   } catch {
     return false;

@@ -14,7 +14,7 @@ import {
 } from "@liveline/protocol";
 import type { Feed } from "@liveline/protocol";
 import type { Logger } from "@liveline/worker";
-import { assertAccess, authenticate, canRead, requireAccess } from "./auth.js";
+import { assertAccess, assertCanRead, authenticate, canRead, requireAccess } from "./auth.js";
 import { LivelineError, parseOr400 } from "./errors.js";
 import type { FeedService } from "./feed-service.js";
 import type { RateLimits } from "./rate-limits.js";
@@ -67,7 +67,7 @@ export function httpRoutes({ service, verifier, limits, logger }: HttpRoutesOpti
   /** The feed, when the request may read it (a private feed needs a token for it). */
   const readable = async (req: Request): Promise<Feed> => {
     const feed = await service.getFeed(feedIdOf(req));
-    if (!canRead(req.principal, feed)) assertAccess(req.principal, feed.id, "read");
+    assertCanRead(req.principal, feed);
     if (feed.visibility === "private") req.res?.setHeader("Cache-Control", "private, no-store");
     return feed;
   };

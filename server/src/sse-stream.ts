@@ -5,7 +5,7 @@ import type { FeedStore, Logger } from "@liveline/worker";
 import { parseOr400 } from "./errors.js";
 import type { FeedRelay } from "./feed-relay.js";
 import type { FeedService } from "./feed-service.js";
-import { assertAccess, canRead } from "./auth.js";
+import { assertCanRead } from "./auth.js";
 
 /** Most bytes queued for one slow SSE client before it is cut off (it resumes by Last-Event-ID). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -147,7 +147,7 @@ export function sseRoutes(o: SseRouteOptions): Router {
     const since = rawSince === undefined ? undefined : parseOr400(SeqText, rawSince.trim(), "Last-Event-ID or since");
     const feed = await o.service.getFeed(feedId);
     // A private feed needs a token for it (Authorization: Bearer, read by the /v1 router).
-    if (!canRead(req.principal, feed)) assertAccess(req.principal, feedId, "read");
+    assertCanRead(req.principal, feed);
 
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
