@@ -79,8 +79,8 @@ export class FeedRelay {
     if (!w) return;
     w.refs -= 1;
     if (w.refs > 0) return;
-    this.drop(w, this.options.store.keys.feed(feedId).channel);
     const channel = this.options.store.keys.feed(feedId).channel;
+    this.drop(w, channel);
     const sub = this.options.subscriber;
     (this.options.sharded ? sub.sunsubscribe(channel) : sub.unsubscribe(channel)).catch(() => undefined);
   }

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import {
+  LIMITS,
   SubscribeRequest,
   UnsubscribeRequest,
   type ClientToServerEvents,
@@ -115,7 +116,7 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
         }
         if (socket.disconnected) return;
         if (since !== undefined) {
-          const r = await store.eventsSince(feedId, since, 1000);
+          const r = await store.eventsSince(feedId, since, LIMITS.maxCatchUpEvents);
           if (r.kind === "events") {
             reply({ ok: true, feed: { ...feed, seq: r.seq }, seq: r.seq, events: r.events });
             return;

@@ -218,12 +218,9 @@ export class FeedStore {
   /** Feeds that have accepted changes not applied yet (used to re-drive lost jobs). */
   async feedsBehind(limit = 1000): Promise<{ feedId: string; ticket: number; applied: number }[]> {
     const ids = await this.redis.zrevrange(this.keys.feedIndex(), 0, limit - 1);
-    const out: { feedId: string; ticket: number; applied: number }[] = [];
-    for (const feedId of ids) {
-      const { ticket, applied } = await this.acceptedTicket(feedId);
-      if (ticket > applied) out.push({ feedId, ticket, applied });
-    }
-    return out;
+    // One read per feed, all in flight at once (each feed's meta may sit on another shard).
+    const marks = await Promise.all(ids.map(async (feedId) => ({ feedId, ...(await this.acceptedTicket(feedId)) })));
+    return marks.filter((m) => m.ticket > m.applied);
   }
 }
 
