@@ -80,15 +80,16 @@ export function spawnPinned(name, cmd, args, { cpu, env = {}, ready, timeoutMs =
   };
 }
 
-/** CPU time (user + system, ms) and resident set (KiB) of a live process. */
+/** CPU time (user + system, ms), its system (kernel) part, and resident set (KiB) of a live process. */
 export function procStats(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // After "pid (comm) ": state is field 3, so utime (14) and stime (15) sit at 11 and 12.
   const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  const sysMs = (Number(fields[12]) * 1000) / CLK_TCK;
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const rss = /VmRSS:\s+(\d+) kB/.exec(status);
-  return { cpuMs, rssKb: rss ? Number(rss[1]) : NaN };
+  return { cpuMs, sysMs, rssKb: rss ? Number(rss[1]) : NaN };
 }
 
 /** Parse a JSON log line and return `url` when its msg is `msg`. */

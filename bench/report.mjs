@@ -7,7 +7,7 @@ const fmt = (v) =>
   v === null || v === undefined ? "—" : typeof v === "number" ? v.toLocaleString("en-US") : String(v);
 
 /** Derive the reported figures of one run from the raw measurements. */
-export function summarise({ kind, config, ramp, rampCpuMs, result, cpuMs, rssBefore, rssAfter, backlog }) {
+export function summarise({ kind, config, ramp, rampCpuMs, result, cpuMs, sysMs, rssBefore, rssAfter, backlog }) {
   const deliveredTotal = result.delivered + result.deliveredSdk;
   const expectedTotal = result.expected + result.expectedSdk;
   const lost = expectedTotal - deliveredTotal;
@@ -35,6 +35,8 @@ export function summarise({ kind, config, ramp, rampCpuMs, result, cpuMs, rssBef
     cpu: {
       ms: cpuMs,
       serverUsPerDelivery: per(cpuMs.server),
+      // The kernel's part (socket writes): what no user-space change can take away.
+      serverSysUsPerDelivery: sysMs?.server === undefined ? null : per(sysMs.server),
       workerUsPerDelivery: cpuMs.worker === undefined ? null : per(cpuMs.worker),
       redisUsPerDelivery: cpuMs.redis === undefined ? null : per(cpuMs.redis),
       allUsPerDelivery: per(Object.values(cpuMs).reduce((a, b) => a + b, 0)),
@@ -71,6 +73,7 @@ function detailTable(section) {
     ["latency max (ms)", (r) => r.latency.max, true],
     ["SDK sample p50 / p99 (ms)", (r) => `${fmt(r.sdkLatency.p50)} / ${fmt(r.sdkLatency.p99)}`, false],
     ["server CPU per delivery (µs)", (r) => r.cpu.serverUsPerDelivery, true],
+    ["of which kernel (system time, µs)", (r) => r.cpu.serverSysUsPerDelivery ?? null, true],
     [
       "worker + redis CPU per delivery (µs)",
       (r) => (r.cpu.workerUsPerDelivery === null ? "—" : round(r.cpu.workerUsPerDelivery + r.cpu.redisUsPerDelivery)),

@@ -4,7 +4,8 @@
 //   npm run bench -- --preset n10k-400       one preset (see PRESETS), baseline and Liveline ×2
 //   npm run bench -- --preset all            every single-feed preset, then a multi-feed one
 //   npm run bench -- --n 2000 --feeds 20 --m 40 --interval 200 --repeat 1
-//   options: --only liveline|baseline, --cpu-prof (profile the Liveline server), --out DIR
+//   options: --only liveline|baseline, --cpu-prof (profile the Liveline server), --out DIR,
+//            --node-arg FLAG (repeatable: a Node/V8 flag for the Liveline server, to try a setting)
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -30,7 +31,14 @@ export const PRESETS = {
 };
 
 function parseArgs(argv) {
-  const opts = { presets: [], only: undefined, cpuProf: false, out: join(ROOT, "bench/results"), custom: {} };
+  const opts = {
+    presets: [],
+    only: undefined,
+    cpuProf: false,
+    nodeArgs: [],
+    out: join(ROOT, "bench/results"),
+    custom: {},
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -46,6 +54,7 @@ function parseArgs(argv) {
       else throw new Error(`unknown preset ${p}; one of: all, ${Object.keys(PRESETS).join(", ")}`);
     } else if (a === "--only") opts.only = val();
     else if (a === "--cpu-prof") opts.cpuProf = true;
+    else if (a === "--node-arg") opts.nodeArgs.push(val());
     else if (a === "--out") opts.out = val();
     else if (a === "--n") opts.custom.n = Number(val());
     else if (a === "--feeds") opts.custom.feeds = Number(val());
@@ -86,9 +95,9 @@ function startLoadgen(cfg) {
   return { proc, waitFor, send: (msg) => proc.child.send(msg) };
 }
 
-function cpuOf(pids) {
+function cpuOf(pids, field = "cpuMs") {
   const out = {};
-  for (const [name, pid] of Object.entries(pids)) out[name] = procStats(pid).cpuMs;
+  for (const [name, pid] of Object.entries(pids)) out[name] = procStats(pid)[field];
   return out;
 }
 
@@ -100,7 +109,7 @@ async function runOnce(kind, config, opts) {
     kind === "liveline"
       ? await startLivelineTarget({
           cpu: SERVER_CPU,
-          serverNodeArgs: opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [],
+          serverNodeArgs: [...opts.nodeArgs, ...(opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [])],
         })
       : await startBaselineTarget({ cpu: SERVER_CPU });
   let lg;
@@ -128,12 +137,15 @@ async function runOnce(kind, config, opts) {
     await sleep(1500);
     const rssAfter = procStats(target.pids.server).rssKb;
     const cpu0 = cpuOf(target.pids);
+    const sys0 = cpuOf(target.pids, "sysMs");
     lg.send({ type: "publish" });
     const { result } = await lg.waitFor("done", config.m * config.intervalMs + 120_000);
     const cpu1 = cpuOf(target.pids);
+    const sys1 = cpuOf(target.pids, "sysMs");
     const backlog = await target.backlog(feeds);
     const cpuMs = Object.fromEntries(Object.keys(cpu0).map((k) => [k, cpu1[k] - cpu0[k]]));
-    return summarise({ kind, config, ramp, rampCpuMs, result, cpuMs, rssBefore, rssAfter, backlog });
+    const sysMs = Object.fromEntries(Object.keys(sys0).map((k) => [k, sys1[k] - sys0[k]]));
+    return summarise({ kind, config, ramp, rampCpuMs, result, cpuMs, sysMs, rssBefore, rssAfter, backlog });
   } finally {
     if (lg) {
       lg.send({ type: "close" });
@@ -181,7 +193,7 @@ async function main() {
         runs.push(run);
         process.stderr.write(
           `  ${run.deliveredLabel} lost ${run.lost} dup ${run.duplicated} p50 ${run.latency.p50} p99 ${run.latency.p99} ms, ` +
-            `${run.cpu.serverUsPerDelivery} µs/delivery, ${run.mem.kbPerConn} KB/conn, ${run.ramp.connsPerSec} conn/s (${run.rampCost.allUsPerConn} µs/conn), kept up: ${run.keptUp}\n`,
+            `${run.cpu.serverUsPerDelivery} µs/delivery (${run.cpu.serverSysUsPerDelivery} kernel), ${run.mem.kbPerConn} KB/conn, ${run.ramp.connsPerSec} conn/s (${run.rampCost.allUsPerConn} µs/conn), kept up: ${run.keptUp}\n`,
         );
         if (!run.exact) exactEverywhere = false;
       }

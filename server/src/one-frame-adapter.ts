@@ -1,30 +1,147 @@
 import { Buffer } from "node:buffer";
-import { Adapter } from "socket.io-adapter";
+import { Adapter, type BroadcastOptions } from "socket.io-adapter";
 
 interface FrameOptions {
+  preEncoded?: boolean;
+  volatile?: boolean | undefined;
+  compress?: boolean | undefined;
   wsPreEncodedFrame?: unknown;
 }
-interface EncodeHook {
-  _encode: (this: unknown, packet: unknown, opts: FrameOptions) => unknown;
+
+/** The parts of a Socket.IO socket, its engine.io socket and its `ws` socket a broadcast touches. */
+interface RawSocket {
+  write(chunk: Buffer): boolean;
+  writable: boolean;
+}
+interface WsSocket {
+  readyState: number;
+  _socket?: RawSocket;
+  _sender?: { _queue?: unknown[]; _deflating?: boolean };
+}
+interface EngineSocket {
+  readyState: string;
+  writeBuffer: unknown[];
+  transport: { name: string; writable: boolean; perMessageDeflate?: unknown; socket?: WsSocket };
+  write(packet: unknown, opts: FrameOptions): void;
+}
+interface BroadcastTarget {
+  client: { conn: EngineSocket; writeToEngine(packets: unknown[], opts: FrameOptions): void };
+  notifyOutgoingListeners?: (packet: unknown) => void;
+}
+interface AdapterInternals {
+  nsp: { name: string };
+  _encode(packet: unknown, opts: FrameOptions): unknown[];
+  apply(opts: BroadcastOptions, callback: (socket: BroadcastTarget) => void): void;
+}
+
+const WS_OPEN = 1;
+
+/**
+ * The raw TCP socket a ready-made WebSocket frame can be written to straight away, or undefined
+ * when anything could be queued ahead of it (engine.io's write buffer, a write in flight, ws's
+ * own queue) or the connection is not a plain open WebSocket. Then the normal path runs, so
+ * frames never overtake each other.
+ */
+function directSocket(conn: EngineSocket): RawSocket | undefined {
+  if (conn.readyState !== "open" || conn.writeBuffer.length !== 0) return undefined;
+  const transport = conn.transport;
+  if (transport.name !== "websocket" || !transport.writable || transport.perMessageDeflate) return undefined;
+  const ws = transport.socket;
+  if (ws === undefined || ws.readyState !== WS_OPEN) return undefined;
+  const sender = ws._sender;
+  if (sender === undefined || sender._deflating === true || (sender._queue?.length ?? 0) !== 0) return undefined;
+  const raw = ws._socket;
+  return raw !== undefined && raw.writable ? raw : undefined;
+}
+
+/** One broadcast, encoded once, waiting for the end of the current tick. */
+interface Outgoing {
+  packet: unknown;
+  encoded: unknown[];
+  opts: FrameOptions;
+  /** The whole WebSocket frame, when Socket.IO could pre-build it. */
+  frame: Buffer | undefined;
 }
 
 /**
- * The in-memory adapter encodes a broadcast once and pre-builds its WebSocket frame as
- * `[header, payload]`; ws then sends those two buffers to every socket with cork + writev.
- * Merging them into one buffer, once per broadcast, turns each per-socket send into a single
- * plain write. Same bytes on the wire; measured in `npm run bench` (see the README's Benchmark).
+ * The in-memory adapter, with broadcasts made cheap for thousands of readers of one feed.
+ *
+ * - **One frame, one write.** Socket.IO encodes a broadcast once and pre-builds its WebSocket
+ *   frame as `[header, payload]`. The two are merged once per broadcast, and the frame is written
+ *   straight to each reader's TCP socket when nothing is queued ahead of it, skipping engine.io's
+ *   per-packet bookkeeping (packet object, flush/drain events, write callback).
+ * - **A burst goes out together.** Broadcasts to one room in the same tick (the relay delivering
+ *   several events of a feed at once, e.g. after falling behind) are written to each reader as
+ *   one buffer: one system call per reader instead of one per event, which is what lets a busy
+ *   node catch up instead of falling further behind.
+ *
+ * The bytes on the wire and their order are unchanged: a socket that is not an idle open
+ * WebSocket gets each packet through the normal path, in order. Measured in `npm run bench`.
  */
-export class OneFrameAdapter extends Adapter {}
+export class OneFrameAdapter extends Adapter {
+  private readonly waiting = new Map<string, Outgoing[]>();
 
-// `_encode` is private in the adapter's typings, so it is wrapped on the prototype rather than
-// overridden in the class body. Only sockets of a server created with this adapter are affected.
-const proto = OneFrameAdapter.prototype as unknown as EncodeHook;
-const encode = proto._encode;
-proto._encode = function (this: unknown, packet: unknown, opts: FrameOptions): unknown {
-  const encoded = encode.call(this, packet, opts);
-  const frame = opts.wsPreEncodedFrame;
-  if (Array.isArray(frame) && frame.length === 2 && frame.every((b) => Buffer.isBuffer(b))) {
-    opts.wsPreEncodedFrame = [Buffer.concat(frame)];
+  override broadcast(packet: Parameters<Adapter["broadcast"]>[0], opts: BroadcastOptions): void {
+    const self = this as unknown as AdapterInternals;
+    const flags = opts.flags ?? {};
+    const packetOpts: FrameOptions = { preEncoded: true, volatile: flags.volatile, compress: flags.compress };
+    (packet as { nsp: string }).nsp = self.nsp.name;
+    const encoded = self._encode(packet, packetOpts);
+    const pre = packetOpts.wsPreEncodedFrame;
+    let frame: Buffer | undefined;
+    if (Array.isArray(pre) && pre.every((b) => Buffer.isBuffer(b))) {
+      frame = pre.length === 1 ? (pre[0] as Buffer) : Buffer.concat(pre as Buffer[]);
+      packetOpts.wsPreEncodedFrame = [frame];
+    }
+    const out: Outgoing = { packet, encoded, opts: packetOpts, frame };
+    const [room] = opts.rooms;
+    const plain = opts.rooms.size === 1 && (opts.except?.size ?? 0) === 0 && flags.volatile !== true;
+    if (!plain || room === undefined) {
+      this.send(opts, [out]);
+      return;
+    }
+    const queue = this.waiting.get(room);
+    if (queue !== undefined) {
+      queue.push(out);
+      return;
+    }
+    this.waiting.set(room, [out]);
+    process.nextTick(() => this.flush(room));
   }
-  return encoded;
-};
+
+  // Membership changes wait for the room's pending broadcasts, so who receives a broadcast is
+  // decided by the rooms at the moment it was made, exactly as without the batching.
+  override addAll(id: string, rooms: Set<string>): Promise<void> | void {
+    for (const room of rooms) this.flush(room);
+    return super.addAll(id, rooms);
+  }
+
+  override del(id: string, room: string): Promise<void> | void {
+    this.flush(room);
+    return super.del(id, room);
+  }
+
+  override delAll(id: string): void {
+    if (this.waiting.size > 0) for (const room of this.socketRooms(id) ?? []) this.flush(room);
+    super.delAll(id);
+  }
+
+  private flush(room: string): void {
+    const batch = this.waiting.get(room);
+    if (batch === undefined) return;
+    this.waiting.delete(room);
+    this.send({ rooms: new Set([room]) }, batch);
+  }
+
+  private send(opts: BroadcastOptions, batch: Outgoing[]): void {
+    const self = this as unknown as AdapterInternals;
+    const frames = batch.every((o) => o.frame !== undefined) ? batch.map((o) => o.frame as Buffer) : undefined;
+    const bytes = frames === undefined ? undefined : frames.length === 1 ? frames[0] : Buffer.concat(frames);
+    self.apply(opts, (socket) => {
+      for (const o of batch) socket.notifyOutgoingListeners?.(o.packet);
+      const raw = bytes === undefined ? undefined : directSocket(socket.client.conn);
+      if (raw !== undefined && bytes !== undefined) raw.write(bytes);
+      else for (const o of batch) socket.client.writeToEngine(o.encoded, o.opts);
+    });
+  }
+}
