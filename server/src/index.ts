@@ -5,7 +5,7 @@ export { FeedService } from "./feed-service.js";
 export { FeedRelay } from "./feed-relay.js";
 export { LivelineError } from "./errors.js";
 export { sanitizeEntryHtml } from "./sanitize.js";
-export { roomOf, MAX_SUBSCRIPTIONS_PER_SOCKET, type LivelineIo } from "./gateway.js";
+export { createIo, roomOf, MAX_SUBSCRIPTIONS_PER_SOCKET, type LivelineIo } from "./gateway.js";
 export {
   canConnect,
   freePort,

@@ -90,7 +90,7 @@ export class OneFrameAdapter extends Adapter {
     const pre = packetOpts.wsPreEncodedFrame;
     let frame: Buffer | undefined;
     if (Array.isArray(pre) && pre.every((b) => Buffer.isBuffer(b))) {
-      frame = pre.length === 1 ? (pre[0] as Buffer) : Buffer.concat(pre as Buffer[]);
+      frame = pre.length === 1 ? pre[0] : Buffer.concat(pre);
       packetOpts.wsPreEncodedFrame = [frame];
     }
     const out: Outgoing = { packet, encoded, opts: packetOpts, frame };

@@ -1,0 +1,143 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { io as connectClient, type Socket as ClientSocket } from "socket.io-client";
+import { createIo, type LivelineIo } from "@liveline/server";
+import { waitFor } from "./helpers/wait.js";
+
+/**
+ * The gateway's broadcast path (server/src/one-frame-adapter.ts) writes ready-made frames
+ * straight to idle WebSocket readers and sends a same-tick burst to a room as one write. These
+ * tests pin what readers see: every event, once, in order, whatever their transport, and room
+ * membership decided at the moment of the broadcast. They also check the fast path is really
+ * taken, so a Socket.IO upgrade that silently disables it fails here rather than in the bench.
+ */
+
+interface Reader {
+  socket: ClientSocket;
+  got: number[];
+}
+
+let http: HttpServer;
+let io: LivelineIo;
+let url: string;
+const clients: ClientSocket[] = [];
+
+beforeAll(async () => {
+  http = createServer();
+  io = createIo(http);
+  io.on("connection", (socket) => {
+    socket.on("subscribe", async (...args: unknown[]) => {
+      const [payload, ack] = args as [{ feedId: string }, (r: { ok: boolean }) => void];
+      await socket.join(`feed:${payload.feedId}`);
+      ack({ ok: true });
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await new Promise<void>((resolve) => {
+    void io.close(() => resolve());
+  });
+});
+
+async function reader(transport: "websocket" | "polling", feedId = "f"): Promise<Reader> {
+  const socket = connectClient(url, { transports: [transport], forceNew: true });
+  clients.push(socket);
+  const r: Reader = { socket, got: [] };
+  socket.on("feed:event", (e: { seq: number }) => r.got.push(e.seq));
+  await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+  await socket.emitWithAck("subscribe", { feedId });
+  return r;
+}
+
+const event = (seq: number): never =>
+  ({ type: "entry.published", seq, at: new Date(0).toISOString(), entry: { id: `e${seq}` } }) as never;
+const emit = (seq: number, feedId = "f"): void => {
+  io.local.to(`feed:${feedId}`).emit("feed:event", event(seq));
+};
+const serverSocket = (client: ClientSocket) => {
+  const s = io.of("/").sockets.get(client.id ?? "");
+  if (s === undefined) throw new Error("no server socket");
+  return s;
+};
+
+describe("broadcast path", () => {
+  it("delivers single events and same-tick bursts once and in order, over WebSocket and long-polling", async () => {
+    const readers = [
+      ...(await Promise.all(Array.from({ length: 6 }, () => reader("websocket")))),
+      ...(await Promise.all(Array.from({ length: 3 }, () => reader("polling")))),
+    ];
+    const other = await reader("websocket", "g");
+    let seq = 0;
+    for (let round = 0; round < 20; round++) {
+      // 1, 2, 3, ... events in the same tick, then a pause; another room's events interleaved.
+      for (let k = 0; k <= round % 4; k++) emit(++seq);
+      emit(round + 1, "g");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const want = Array.from({ length: seq }, (_, i) => i + 1);
+    await waitFor(() => readers.every((r) => r.got.length >= seq), "every reader has every event");
+    for (const r of readers) expect(r.got).toEqual(want);
+    await waitFor(() => other.got.length >= 20, "the other room's reader has its events");
+    expect(other.got).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it("writes a burst to an idle WebSocket reader as one write, without engine.io's per-packet path", async () => {
+    const r = await reader("websocket", "burst");
+    const server = serverSocket(r.socket);
+    let packets = 0;
+    server.conn.on("packetCreate", (p: { type: string }) => {
+      if (p.type === "message") packets++;
+    });
+    // The reader's TCP socket, to count writes (a test may look where production code must not).
+    const raw = (server.conn.transport as unknown as { socket: { _socket: { write: (...a: unknown[]) => boolean } } })
+      .socket._socket;
+    let writes = 0;
+    const write = raw.write.bind(raw);
+    raw.write = (...a: unknown[]) => {
+      writes++;
+      return write(...a);
+    };
+    for (let s = 1; s <= 5; s++) emit(s, "burst");
+    await waitFor(() => r.got.length >= 5, "the burst arrived");
+    expect(r.got).toEqual([1, 2, 3, 4, 5]);
+    expect(writes).toBe(1);
+    expect(packets).toBe(0);
+  });
+
+  it("keeps a broadcast between the packets sent to the reader before and after it", async () => {
+    const r = await reader("websocket", "queued");
+    // A message outside the protocol's typed events, sent straight to this one reader.
+    const note = serverSocket(r.socket) as unknown as { emit(event: string, text: string): void };
+    const order: string[] = [];
+    r.socket.on("note", (n: string) => order.push(n));
+    r.socket.on("feed:event", (e: { seq: number }) => order.push(`event ${e.seq}`));
+    // A direct emit leaves the transport busy until its write completes; the broadcast must not
+    // overtake it. A broadcast leaves at the end of the tick it was made in, so what is sent
+    // after it from a later tick comes after it.
+    note.emit("note", "first");
+    io.local.to("feed:queued").emit("feed:event", event(1));
+    setImmediate(() => note.emit("note", "last"));
+    await waitFor(() => order.length >= 3, "three messages");
+    expect(order).toEqual(["first", "event 1", "last"]);
+  });
+
+  it("decides who gets a broadcast by the rooms at the moment it was made", async () => {
+    const leaver = await reader("websocket", "m");
+    const joiner = await reader("websocket", "n");
+    const leaving = serverSocket(leaver.socket);
+    const joining = serverSocket(joiner.socket);
+    emit(1, "m");
+    void leaving.leave("feed:m"); // after the broadcast: still receives it
+    void joining.join("feed:m"); // after the broadcast: does not
+    emit(2, "m");
+    await waitFor(() => leaver.got.length >= 1 && joiner.got.length >= 1, "both got something");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(leaver.got).toEqual([1]);
+    expect(joiner.got).toEqual([2]);
+  });
+});
