@@ -5,7 +5,9 @@
 //   npm run bench -- --preset all            every single-feed preset, then a multi-feed one
 //   npm run bench -- --n 2000 --feeds 20 --m 40 --interval 200 --repeat 1
 //   options: --only liveline|baseline, --cpu-prof (profile the Liveline server), --out DIR,
-//            --node-arg FLAG (repeatable: a Node/V8 flag for the Liveline server, to try a setting)
+//            --node-arg FLAG (repeatable: a Node/V8 flag for the Liveline server, to try a setting),
+//            --liveline-root DIR (run the Liveline server and worker of another checkout, e.g. a git
+//            worktree of an earlier commit, to measure a change: alternate it with this one)
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -36,6 +38,7 @@ function parseArgs(argv) {
     only: undefined,
     cpuProf: false,
     nodeArgs: [],
+    livelineRoot: undefined,
     out: join(ROOT, "bench/results"),
     custom: {},
   };
@@ -55,6 +58,7 @@ function parseArgs(argv) {
     } else if (a === "--only") opts.only = val();
     else if (a === "--cpu-prof") opts.cpuProf = true;
     else if (a === "--node-arg") opts.nodeArgs.push(val());
+    else if (a === "--liveline-root") opts.livelineRoot = val();
     else if (a === "--out") opts.out = val();
     else if (a === "--n") opts.custom.n = Number(val());
     else if (a === "--feeds") opts.custom.feeds = Number(val());
@@ -109,6 +113,7 @@ async function runOnce(kind, config, opts) {
     kind === "liveline"
       ? await startLivelineTarget({
           cpu: SERVER_CPU,
+          ...(opts.livelineRoot === undefined ? {} : { root: opts.livelineRoot }),
           serverNodeArgs: [...opts.nodeArgs, ...(opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [])],
         })
       : await startBaselineTarget({ cpu: SERVER_CPU });

@@ -49,9 +49,10 @@ async function startRedisServer(cpu) {
 
 /**
  * Liveline: its own redis-server, then a `server` and a `worker` process, all on `cpu`.
- * `serverNodeArgs` lets the bench add e.g. `--cpu-prof` to the server.
+ * `serverNodeArgs` lets the bench add e.g. `--cpu-prof` to the server; `root` runs the server and
+ * worker from another checkout (with its own `npm install`), to measure a change against it.
  */
-export async function startLivelineTarget({ cpu, serverNodeArgs = [], env = {} }) {
+export async function startLivelineTarget({ cpu, serverNodeArgs = [], env = {}, root = ROOT }) {
   const redis = await startRedisServer(cpu);
   const keyPrefix = `bench-${randomUUID().slice(0, 8)}:`;
   const common = {
@@ -68,7 +69,7 @@ export async function startLivelineTarget({ cpu, serverNodeArgs = [], env = {} }
   const role = (r, port, nodeArgs) =>
     spawnPinned(r, process.execPath, [...nodeArgs, "--import", "tsx", "server/src/main.ts"], {
       cpu,
-      cwd: ROOT,
+      cwd: root,
       env: { ...common, ROLE: r, PORT: String(port) },
       ready: logLine("liveline started"),
     });
