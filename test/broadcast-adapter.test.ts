@@ -126,6 +126,15 @@ describe("broadcast path", () => {
     expect(order).toEqual(["first", "event 1", "last"]);
   });
 
+  it("keeps a same-tick broadcast to several rooms behind the batched one", async () => {
+    const r = await reader("websocket", "multi");
+    emit(1, "multi"); // batched until the end of the tick
+    io.local.to(["feed:multi", "feed:elsewhere"]).emit("feed:event", event(2)); // sent at once
+    emit(3, "multi");
+    await waitFor(() => r.got.length >= 3, "three events");
+    expect(r.got).toEqual([1, 2, 3]);
+  });
+
   it("decides who gets a broadcast by the rooms at the moment it was made", async () => {
     const leaver = await reader("websocket", "m");
     const joiner = await reader("websocket", "n");

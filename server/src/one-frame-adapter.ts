@@ -22,7 +22,6 @@ interface EngineSocket {
   readyState: string;
   writeBuffer: unknown[];
   transport: { name: string; writable: boolean; perMessageDeflate?: unknown; socket?: WsSocket };
-  write(packet: unknown, opts: FrameOptions): void;
 }
 interface BroadcastTarget {
   client: { conn: EngineSocket; writeToEngine(packets: unknown[], opts: FrameOptions): void };
@@ -97,6 +96,7 @@ export class OneFrameAdapter extends Adapter {
     const [room] = opts.rooms;
     const plain = opts.rooms.size === 1 && (opts.except?.size ?? 0) === 0 && flags.volatile !== true;
     if (!plain || room === undefined) {
+      this.flushFor(opts);
       this.send(opts, [out]);
       return;
     }
@@ -107,6 +107,11 @@ export class OneFrameAdapter extends Adapter {
     }
     this.waiting.set(room, [out]);
     process.nextTick(() => this.flush(room));
+  }
+
+  override broadcastWithAck(...args: Parameters<Adapter["broadcastWithAck"]>): void {
+    this.flushFor(args[1]);
+    super.broadcastWithAck(...args);
   }
 
   // Membership changes wait for the room's pending broadcasts, so who receives a broadcast is
@@ -124,6 +129,13 @@ export class OneFrameAdapter extends Adapter {
   override delAll(id: string): void {
     if (this.waiting.size > 0) for (const room of this.socketRooms(id) ?? []) this.flush(room);
     super.delAll(id);
+  }
+
+  /** Before a broadcast that is not batched: send what is pending for the rooms it reaches. */
+  private flushFor(opts: BroadcastOptions): void {
+    if (this.waiting.size === 0) return;
+    const rooms = opts.rooms.size === 0 ? [...this.waiting.keys()] : opts.rooms;
+    for (const room of rooms) this.flush(room);
   }
 
   private flush(room: string): void {
