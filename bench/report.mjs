@@ -71,6 +71,7 @@ function detailTable(section) {
     ["latency p95 (ms)", (r) => r.latency.p95, true],
     ["latency p99 (ms)", (r) => r.latency.p99, true],
     ["latency max (ms)", (r) => r.latency.max, true],
+    ["p99 without the first 10% of entries (ms)", (r) => r.result.warmLatency?.p99 ?? null, true],
     ["SDK sample p50 / p99 (ms)", (r) => `${fmt(r.sdkLatency.p50)} / ${fmt(r.sdkLatency.p99)}`, false],
     ["server CPU per delivery (µs)", (r) => r.cpu.serverUsPerDelivery, true],
     ["of which kernel (system time, µs)", (r) => r.cpu.serverSysUsPerDelivery ?? null, true],
