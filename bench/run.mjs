@@ -99,11 +99,19 @@ function startLoadgen(cfg) {
   return { proc, waitFor, send: (msg) => proc.child.send(msg) };
 }
 
-function cpuOf(pids, field = "cpuMs") {
+/** CPU time of each process, total and its kernel part (ms), from one reading of each. */
+function cpuOf(pids) {
   const out = {};
-  for (const [name, pid] of Object.entries(pids)) out[name] = procStats(pid)[field];
+  for (const [name, pid] of Object.entries(pids)) {
+    const { cpuMs, sysMs } = procStats(pid);
+    out[name] = { cpuMs, sysMs };
+  }
   return out;
 }
+
+/** Per process, the `field` CPU time spent between two readings of `cpuOf`. */
+const spent = (before, after, field) =>
+  Object.fromEntries(Object.keys(before).map((k) => [k, after[k][field] - before[k][field]]));
 
 /** One measured run of one target at one configuration. */
 async function runOnce(kind, config, opts) {
@@ -138,18 +146,16 @@ async function runOnce(kind, config, opts) {
     lg.send({ type: "start" });
     const ramp = await lg.waitFor("ramped", 180_000);
     const rampCpu1 = cpuOf(target.pids);
-    const rampCpuMs = Object.fromEntries(Object.keys(rampCpu0).map((k) => [k, rampCpu1[k] - rampCpu0[k]]));
+    const rampCpuMs = spent(rampCpu0, rampCpu1, "cpuMs");
     await sleep(1500);
     const rssAfter = procStats(target.pids.server).rssKb;
     const cpu0 = cpuOf(target.pids);
-    const sys0 = cpuOf(target.pids, "sysMs");
     lg.send({ type: "publish" });
     const { result } = await lg.waitFor("done", config.m * config.intervalMs + 120_000);
     const cpu1 = cpuOf(target.pids);
-    const sys1 = cpuOf(target.pids, "sysMs");
     const backlog = await target.backlog(feeds);
-    const cpuMs = Object.fromEntries(Object.keys(cpu0).map((k) => [k, cpu1[k] - cpu0[k]]));
-    const sysMs = Object.fromEntries(Object.keys(sys0).map((k) => [k, sys1[k] - sys0[k]]));
+    const cpuMs = spent(cpu0, cpu1, "cpuMs");
+    const sysMs = spent(cpu0, cpu1, "sysMs");
     return summarise({ kind, config, ramp, rampCpuMs, result, cpuMs, sysMs, rssBefore, rssAfter, backlog });
   } finally {
     if (lg) {
