@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io as connectClient, type Socket as ClientSocket } from "socket.io-client";
 import { createIo, type LivelineIo } from "@liveline/server";
+import { startStallProxy, type StallProxy } from "./helpers/stall-proxy.js";
 import { waitFor } from "./helpers/wait.js";
 
 /**
@@ -148,5 +149,130 @@ describe("broadcast path", () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(leaver.got).toEqual([1]);
     expect(joiner.got).toEqual([2]);
+  });
+});
+
+describe("slow readers", () => {
+  const MAX = 64 * 1024;
+  const GRACE_MS = 500;
+  let slowIo: LivelineIo;
+  let proxy: StallProxy;
+  let slowUrl: string;
+  const cuts: { transport: string; backlogBytes: number }[] = [];
+
+  beforeAll(async () => {
+    const server = createServer();
+    const policy = { maxBacklogBytes: MAX, graceMs: GRACE_MS, onCut: (c: (typeof cuts)[number]) => cuts.push(c) };
+    slowIo = createIo(server, undefined, policy);
+    slowIo.on("connection", (socket) => {
+      socket.on("subscribe", async (...args: unknown[]) => {
+        const [payload, ack] = args as [{ feedId: string }, (r: { ok: boolean }) => void];
+        await socket.join(`feed:${payload.feedId}`);
+        ack({ ok: true });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    slowUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    proxy = await startStallProxy(slowUrl);
+  });
+
+  afterAll(async () => {
+    await proxy.close();
+    await new Promise<void>((resolve) => {
+      void slowIo.close(() => resolve());
+    });
+  });
+
+  async function bigReader(
+    via: string,
+    feedId: string,
+    transport: "websocket" | "polling" = "websocket",
+  ): Promise<Reader> {
+    const socket = connectClient(via, { transports: [transport], forceNew: true, reconnection: false });
+    clients.push(socket);
+    const r: Reader = { socket, got: [] };
+    socket.on("feed:event", (e: { seq: number }) => r.got.push(e.seq));
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    await socket.emitWithAck("subscribe", { feedId });
+    return r;
+  }
+
+  const body = "x".repeat(16 * 1024);
+  const emitBig = (seq: number, feedId: string): void => {
+    slowIo.local.to(`feed:${feedId}`).emit("feed:event", { ...(event(seq) as object), body } as never);
+  };
+  const upTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+
+  it("cuts off a reader that stopped reading once it has been over the cap for the grace period", async () => {
+    const fast = await bigReader(slowUrl, "stall");
+    const slow = await bigReader(proxy.url, "stall");
+    const dropped = new Promise<string>((resolve) => slow.socket.once("disconnect", (reason) => resolve(reason)));
+    proxy.stall();
+    // 16 KB events, a few per tick: soon past the kernel's buffers (about 4 MB on loopback) and the
+    // cap; then on, a tick at a time, until the grace period is over.
+    let seq = 0;
+    const deadline = Date.now() + 10_000;
+    while (cuts.length === 0 && Date.now() < deadline) {
+      for (let k = 0; k < 4; k++) emitBig(++seq, "stall");
+      await new Promise((r) => setTimeout(r, seq < 400 ? 0 : 10));
+    }
+    await waitFor(() => fast.got.length >= seq, "the fast reader has every event", 20_000);
+    expect(fast.got).toEqual(upTo(seq));
+    expect(cuts).toEqual([{ transport: "websocket", backlogBytes: expect.any(Number) as number }]);
+    expect(cuts[0]?.backlogBytes).toBeGreaterThan(MAX);
+    // The server let go of it at once; the reader learns when it reads again.
+    await waitFor(() => slowIo.engine.clientsCount === 1, "the server dropped the slow reader");
+    proxy.resume();
+    expect(await dropped).toMatch(/^transport (close|error)$/);
+    expect(slow.got.length).toBeLessThan(seq);
+    expect(slow.got).toEqual(upTo(slow.got.length));
+  });
+
+  it("cuts off a long-polling reader that stopped polling", async () => {
+    const before = cuts.length;
+    const fast = await bigReader(slowUrl, "stall-polling");
+    const slow = await bigReader(proxy.url, "stall-polling", "polling");
+    proxy.stall();
+    let seq = 0;
+    const deadline = Date.now() + 10_000;
+    while (cuts.length === before && Date.now() < deadline) {
+      for (let k = 0; k < 4; k++) emitBig(++seq, "stall-polling");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(cuts.slice(before)).toEqual([{ transport: "polling", backlogBytes: expect.any(Number) as number }]);
+    await waitFor(() => fast.got.length >= seq, "the fast reader has every event");
+    expect(fast.got).toEqual(upTo(seq));
+    await waitFor(() => slowIo.of("/").sockets.get(slow.socket.id ?? "") === undefined, "the server dropped it");
+    proxy.resume();
+  });
+
+  it("keeps a reader that was over the cap only for a while", async () => {
+    const before = cuts.length;
+    const r = await bigReader(proxy.url, "behind");
+    // The reader's socket on the server (a test may look where production code must not).
+    const raw = (
+      slowIo.of("/").sockets.get(r.socket.id ?? "")?.conn.transport as unknown as {
+        socket: { _socket: { writableLength: number } };
+      }
+    ).socket._socket;
+    let seq = 0;
+    // Twice: each time over the cap is a new grace period, however long ago the last one was.
+    for (let round = 0; round < 2; round++) {
+      proxy.stall();
+      while (raw.writableLength <= MAX && seq < 4000) {
+        for (let k = 0; k < 4; k++) emitBig(++seq, "behind");
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      emitBig(++seq, "behind"); // seen over the cap: a grace period starts
+      await new Promise((resolve) => setImmediate(resolve));
+      proxy.resume();
+      await waitFor(() => r.got.length >= seq, "the reader took its backlog");
+      await new Promise((resolve) => setTimeout(resolve, GRACE_MS * 2));
+      emitBig(++seq, "behind"); // past the grace period, but the backlog drained meanwhile
+      await waitFor(() => r.got.length >= seq, "the next event arrived");
+    }
+    expect(r.got).toEqual(upTo(seq));
+    expect(cuts.length).toBe(before);
+    expect(r.socket.connected).toBe(true);
   });
 });

@@ -108,6 +108,8 @@ const ConfigSchema = z.object({
     .pipe(z.number().int().min(0).max(65_535))
     .optional(),
   SSE_HEARTBEAT_MS: Int(15_000, 50, 300_000),
+  MAX_READER_BACKLOG_BYTES: Int(1024 * 1024, 16 * 1024, 64 * 1024 * 1024),
+  READER_BACKLOG_GRACE_MS: Int(5000, 0, 600_000),
   DRAIN_DELAY_MS: Int(0, 0, 120_000),
 });
 
@@ -151,6 +153,10 @@ export interface Config {
   /** ROLE=worker: port of the small HTTP listener serving /metrics, /healthz and /readyz. */
   readonly metricsPort: number | undefined;
   readonly sseHeartbeatMs: number;
+  /** Most bytes waiting on a node for one reader (socket or SSE) before it is disconnected. */
+  readonly maxReaderBacklogBytes: number;
+  /** How long a reader may stay above that before it is disconnected. */
+  readonly readerBacklogGraceMs: number;
   /** After SIGTERM, how long /readyz answers 503 before connections are closed. */
   readonly drainDelayMs: number;
 }
@@ -218,6 +224,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     publisherName: c.PUBLISHER_NAME,
     metricsPort: c.METRICS_PORT,
     sseHeartbeatMs: c.SSE_HEARTBEAT_MS,
+    maxReaderBacklogBytes: c.MAX_READER_BACKLOG_BYTES,
+    readerBacklogGraceMs: c.READER_BACKLOG_GRACE_MS,
     drainDelayMs: c.DRAIN_DELAY_MS,
   });
 }

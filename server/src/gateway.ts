@@ -16,7 +16,8 @@ import type { FeedStore, Logger } from "@liveline/worker";
 import { LivelineError } from "./errors.js";
 import type { FeedService } from "./feed-service.js";
 import type { FeedRelay } from "./feed-relay.js";
-import { OneFrameAdapter } from "./one-frame-adapter.js";
+import { OneFrameAdapter, oneFrameAdapter } from "./one-frame-adapter.js";
+import type { SlowReaderPolicy } from "./slow-readers.js";
 import { CoalescedReads } from "./coalesced-reads.js";
 import type { SocketSecurity } from "./socket-security.js";
 
@@ -37,7 +38,15 @@ export interface GatewayOptions {
   security?: SocketSecurity;
 }
 
-export function createIo(httpServer: HttpServer, security?: SocketSecurity): LivelineIo {
+/**
+ * The Socket.IO server readers connect to. `slowReaders` caps what may wait in memory for one
+ * reader (MAX_READER_BACKLOG_BYTES, READER_BACKLOG_GRACE_MS); without it nothing is capped.
+ */
+export function createIo(
+  httpServer: HttpServer,
+  security?: SocketSecurity,
+  slowReaders?: SlowReaderPolicy,
+): LivelineIo {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(httpServer, {
     serveClient: false,
     // Socket payloads are tiny ({ feedId, since }); anything large is hostile.
@@ -51,7 +60,7 @@ export function createIo(httpServer: HttpServer, security?: SocketSecurity): Liv
     pingTimeout: 20_000,
     // A broadcast is one write per reader, and a same-tick burst one write for all of it (see
     // one-frame-adapter.ts; the README's Benchmark has what each part saves).
-    adapter: OneFrameAdapter,
+    adapter: slowReaders === undefined ? OneFrameAdapter : oneFrameAdapter(slowReaders),
   });
   releaseUpgradeRequests(io);
   return io;

@@ -25,6 +25,7 @@ import { ServerMetrics, createRegistry } from "./metrics.js";
 import { opsRoutes, type Readiness } from "./ops-routes.js";
 import { openRedis, parseRedisTarget } from "./redis-connection.js";
 import { SseHub, sseRoutes } from "./sse-stream.js";
+import { BacklogWatch, type SlowReaderPolicy } from "./slow-readers.js";
 import { RateLimits } from "./rate-limits.js";
 import { SocketSecurity } from "./socket-security.js";
 import { TokenVerifier } from "./token-verifier.js";
@@ -149,6 +150,14 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
     });
     const metrics = new ServerMetrics(registry);
     const serverLogger = logger.child({ role: "server" });
+    const slowReaders: SlowReaderPolicy = {
+      maxBacklogBytes: config.maxReaderBacklogBytes,
+      graceMs: config.readerBacklogGraceMs,
+      onCut: (cut) => {
+        metrics.readerCut(cut.transport);
+        serverLogger.warn(cut, "reader too far behind; disconnected (it resumes from its last seq)");
+      },
+    };
     // The relay feeds both the Socket.IO rooms and the SSE streams of this node.
     const theRelay = new FeedRelay({
       subscriber: connect("subscriber", { maxRetriesPerRequest: null }, cluster),
@@ -179,12 +188,12 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
         a.use(opsRoutes({ readiness, registry }));
         a.use(pagesRouter({ service, publisherName: config.publisherName, publicUrl: config.publicUrl }));
         const sse = { hub, relay: theRelay, store, service, logger: serverLogger };
-        a.use(sseRoutes({ ...sse, heartbeatMs: config.sseHeartbeatMs }));
+        a.use(sseRoutes({ ...sse, heartbeatMs: config.sseHeartbeatMs, slowReaders: new BacklogWatch(slowReaders) }));
         opts.extend?.(a);
       },
     });
     http = createServer(app);
-    const ioServer = createIo(http, security);
+    const ioServer = createIo(http, security, slowReaders);
     io = ioServer;
     drainer = new SocketDrainer(ioServer);
     // While draining, every HTTP answer closes its connection, so keep-alive clients move on.

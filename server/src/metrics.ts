@@ -42,6 +42,7 @@ function writeOp(method: string, path: string): string | undefined {
 export class ServerMetrics {
   private readonly writes: Counter<"op" | "outcome" | "code">;
   private readonly emitLatency: Histogram;
+  private readonly cutReaders: Counter<"transport">;
 
   constructor(readonly registry: Registry) {
     this.writes = new Counter({
@@ -54,6 +55,12 @@ export class ServerMetrics {
       name: "liveline_publish_to_emit_seconds",
       help: "From the API accepting a change (the event's `at`) to this node emitting it to readers",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    });
+    this.cutReaders = new Counter({
+      name: "liveline_slow_readers_cut_total",
+      help: "Readers disconnected for having more than MAX_READER_BACKLOG_BYTES waiting, by transport",
+      labelNames: ["transport"] as const,
       registers: [registry],
     });
   }
@@ -102,6 +109,10 @@ export class ServerMetrics {
       }
       next();
     };
+  }
+
+  readerCut(transport: string): void {
+    this.cutReaders.inc({ transport });
   }
 
   observeEmit(event: FeedEvent, now = Date.now()): void {

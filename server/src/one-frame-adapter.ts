@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { Adapter, type BroadcastOptions } from "socket.io-adapter";
+import { BacklogWatch, type SlowReaderPolicy } from "./slow-readers.js";
 
 interface FrameOptions {
   preEncoded?: boolean;
@@ -12,6 +13,11 @@ interface FrameOptions {
 interface RawSocket {
   write(chunk: Buffer): boolean;
   writable: boolean;
+  /** Bytes written but not yet taken by the kernel. */
+  writableLength: number;
+  destroyed: boolean;
+  resetAndDestroy(): void;
+  once(event: "drain", listener: () => void): unknown;
 }
 interface WsSocket {
   readyState: number;
@@ -20,8 +26,10 @@ interface WsSocket {
 }
 interface EngineSocket {
   readyState: string;
-  writeBuffer: unknown[];
+  writeBuffer: { data?: unknown }[];
   transport: { name: string; writable: boolean; perMessageDeflate?: unknown; socket?: WsSocket };
+  close(discard?: boolean): void;
+  once(event: "drain", listener: () => void): unknown;
 }
 interface BroadcastTarget {
   client: { conn: EngineSocket; writeToEngine(packets: unknown[], opts: FrameOptions): void };
@@ -53,6 +61,20 @@ function directSocket(conn: EngineSocket): RawSocket | undefined {
   return raw !== undefined && raw.writable ? raw : undefined;
 }
 
+/**
+ * Bytes waiting on the server to be sent to one reader: what the TCP socket holds above what the
+ * kernel took, plus packets engine.io holds back (a long-polling reader between polls, or a
+ * WebSocket whose previous write has not completed). Strings count one byte per character.
+ */
+function backlogBytes(conn: EngineSocket, raw: RawSocket | undefined): number {
+  let bytes = raw?.writableLength ?? 0;
+  for (const p of conn.writeBuffer) {
+    const d = p.data;
+    bytes += typeof d === "string" ? d.length : Buffer.isBuffer(d) ? d.length : 0;
+  }
+  return bytes;
+}
+
 /** One broadcast, encoded once, waiting for the end of the current tick. */
 interface Outgoing {
   packet: unknown;
@@ -74,11 +96,21 @@ interface Outgoing {
  *   one buffer: one system call per reader instead of one per event, which is what lets a busy
  *   node catch up instead of falling further behind.
  *
+ * - **A reader too far behind is cut off.** A reader whose connection cannot take its events
+ *   (a phone in a tunnel that still answers pings, a stalled proxy) would otherwise hold every
+ *   frame sent to it in this process's memory until its ping timeout. Above `maxBacklogBytes`
+ *   waiting for longer than `graceMs`, its connection is reset (which frees the kernel's buffer
+ *   too); the SDK reconnects and resumes from its last seq, as after any dropped connection.
+ *
  * The bytes on the wire and their order are unchanged: a socket that is not an idle open
  * WebSocket gets each packet through the normal path, in order. Measured in `npm run bench`.
  */
 export class OneFrameAdapter extends Adapter {
   private readonly waiting = new Map<string, Outgoing[]>();
+  /** Set by the class `oneFrameAdapter` returns; the plain class never cuts a reader off. */
+  protected readonly slowReaders: BacklogWatch | undefined = undefined;
+  /** Connections cut off whose close has not reached Socket.IO yet (it does later). */
+  private readonly cutOff = new WeakSet<EngineSocket>();
 
   override broadcast(packet: Parameters<Adapter["broadcast"]>[0], opts: BroadcastOptions): void {
     const self = this as unknown as AdapterInternals;
@@ -149,11 +181,38 @@ export class OneFrameAdapter extends Adapter {
     const self = this as unknown as AdapterInternals;
     const frames = batch.every((o) => o.frame !== undefined) ? batch.map((o) => o.frame as Buffer) : undefined;
     const bytes = frames === undefined ? undefined : frames.length === 1 ? frames[0] : Buffer.concat(frames);
+    const watch = this.slowReaders;
     self.apply(opts, (socket) => {
+      const conn = socket.client.conn;
+      if (watch !== undefined) {
+        const raw = conn.transport.socket?._socket;
+        const backlog = backlogBytes(conn, raw);
+        // Most readers have nothing waiting, and nothing more to check.
+        if (backlog > 0 || raw?.destroyed === true) {
+          if (raw?.destroyed === true || this.cutOff.has(conn)) return;
+          if (watch.tooFarBehind(conn, backlog, raw ?? conn)) return this.cut(watch, conn, raw, backlog);
+        }
+      }
       for (const o of batch) socket.notifyOutgoingListeners?.(o.packet);
-      const raw = bytes === undefined ? undefined : directSocket(socket.client.conn);
+      const raw = bytes === undefined ? undefined : directSocket(conn);
       if (raw !== undefined && bytes !== undefined) raw.write(bytes);
       else for (const o of batch) socket.client.writeToEngine(o.encoded, o.opts);
     });
   }
+
+  /** Disconnect a reader too far behind; Socket.IO then runs its usual disconnect cleanup. */
+  private cut(watch: BacklogWatch, conn: EngineSocket, raw: RawSocket | undefined, backlog: number): void {
+    this.cutOff.add(conn);
+    const transport = conn.transport.name;
+    if (raw !== undefined) raw.resetAndDestroy();
+    else conn.close(true);
+    watch.policy.onCut?.({ transport, backlogBytes: backlog });
+  }
+}
+
+/** The adapter class Socket.IO is given, with a policy for slow readers. */
+export function oneFrameAdapter(policy: SlowReaderPolicy): typeof OneFrameAdapter {
+  return class extends OneFrameAdapter {
+    protected override readonly slowReaders = new BacklogWatch(policy);
+  };
 }

@@ -6,9 +6,7 @@ import { parseOr400 } from "./errors.js";
 import type { FeedRelay } from "./feed-relay.js";
 import type { FeedService } from "./feed-service.js";
 import { assertCanRead } from "./auth.js";
-
-/** Most bytes queued for one slow SSE client before it is cut off (it resumes by Last-Event-ID). */
-const MAX_BUFFERED_BYTES = 1024 * 1024;
+import type { BacklogWatch } from "./slow-readers.js";
 
 /** A seq as sent in a header or query string. */
 const SeqText = EventsQuery.shape.since;
@@ -29,6 +27,7 @@ class SseStream {
     private readonly store: FeedStore,
     private readonly service: FeedService,
     private readonly logger: Logger,
+    private readonly slowReaders: BacklogWatch,
   ) {}
 
   /** Catch up from `since` (or send a snapshot when there is none), then go live. */
@@ -82,9 +81,13 @@ class SseStream {
   private write(chunk: string): void {
     if (this.closed || this.res.writableEnded) return;
     this.res.write(chunk);
-    if (this.res.writableLength > MAX_BUFFERED_BYTES) {
-      this.logger.warn({ feedId: this.feedId }, "sse reader too slow; closing its stream");
-      this.close();
+    const backlog = this.res.writableLength;
+    if (this.slowReaders.tooFarBehind(this, backlog, this.res)) {
+      // Destroyed, not ended: ending would keep the backlog until the reader took it. A cut
+      // event is never dispatched by EventSource, which reconnects with its Last-Event-ID.
+      this.closed = true;
+      this.res.destroy();
+      this.slowReaders.policy.onCut?.({ transport: "sse", backlogBytes: backlog });
     }
   }
 }
@@ -135,6 +138,8 @@ export interface SseRouteOptions {
   logger: Logger;
   /** Comment line interval that keeps proxies from closing an idle stream. @default 15000 */
   heartbeatMs: number;
+  /** Cuts off a stream too far behind (MAX_READER_BACKLOG_BYTES, READER_BACKLOG_GRACE_MS). */
+  slowReaders: BacklogWatch;
 }
 
 /** `GET /v1/feeds/:feedId/stream`: the feed's events as Server-Sent Events, resumable. */
@@ -157,7 +162,7 @@ export function sseRoutes(o: SseRouteOptions): Router {
       "x-accel-buffering": "no",
     });
     res.write("retry: 1000\n\n");
-    const stream = new SseStream(res, feedId, o.store, o.service, o.logger);
+    const stream = new SseStream(res, feedId, o.store, o.service, o.logger, o.slowReaders);
     // Join the hub before reading the log: whatever the relay emits from now on is either in
     // the catch-up read or arrives after it, and the stream's seq check drops the overlap.
     o.hub.add(feedId, stream);

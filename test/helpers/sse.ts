@@ -15,6 +15,8 @@ export interface SseReader {
   readonly comments: string[];
   /** The raw body, for failure messages. */
   body(): string;
+  /** True once the response ended or was cut off. */
+  ended(): boolean;
   close(): void;
 }
 
@@ -51,6 +53,8 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
           if (hasData) messages.push(m);
         }
       });
+      let ended = false;
+      res.on("close", () => (ended = true));
       res.on("error", () => undefined);
       resolve({
         status: res.statusCode ?? 0,
@@ -58,6 +62,7 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
         messages,
         comments,
         body: () => raw,
+        ended: () => ended,
         close: () => req.destroy(),
       });
     });
