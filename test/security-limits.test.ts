@@ -108,7 +108,13 @@ describe("rate limits shared through Redis", () => {
       "ok",
       "rate_limited",
     ]);
+    // The limit is the connection's own: a new connection from the same address starts afresh.
+    const again = open(a.url, "198.51.100.1");
+    expect(await outcome(again)).toBe("connected");
+    const ack = (await again.timeout(5000).emitWithAck("subscribe", { feedId: "flood" })) as SubscribeAck;
+    expect(ack.ok).toBe(true);
     s.close();
+    again.close();
   });
 
   it("limits new connections per client address across server processes", async () => {

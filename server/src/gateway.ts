@@ -132,7 +132,7 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
         return;
       }
       try {
-        await security?.beforeSubscribe(socket);
+        security?.beforeSubscribe(socket);
         const feed = await feeds.get(feedId);
         await security?.authorizeRead(socket, feed, token);
         if (fresh) {

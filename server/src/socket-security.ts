@@ -89,8 +89,8 @@ export class SocketSecurity {
   }
 
   /** Before a subscribe is looked at: the per-connection attempt limit. */
-  beforeSubscribe(socket: LivelineSocket): Promise<void> {
-    return this.options.limits.consume("subscribe", socket.id);
+  beforeSubscribe(socket: LivelineSocket): void {
+    this.options.limits.consumeSubscribe(socket);
   }
 
   /** A private feed needs a reader (or editor) principal for it: the payload's token, else the handshake's. */
