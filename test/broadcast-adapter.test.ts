@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io as connectClient, type Socket as ClientSocket } from "socket.io-client";
@@ -19,15 +19,16 @@ interface Reader {
   got: number[];
 }
 
-let http: HttpServer;
 let io: LivelineIo;
 let url: string;
 const clients: ClientSocket[] = [];
+const closers: (() => Promise<void>)[] = [];
 
-beforeAll(async () => {
-  http = createServer();
-  io = createIo(http);
-  io.on("connection", (socket) => {
+/** A bare gateway whose `subscribe` only joins the feed's room. */
+async function startGateway(slowReaders?: Parameters<typeof createIo>[2]): Promise<{ io: LivelineIo; url: string }> {
+  const http = createServer();
+  const gateway = createIo(http, undefined, slowReaders);
+  gateway.on("connection", (socket) => {
     socket.on("subscribe", async (...args: unknown[]) => {
       const [payload, ack] = args as [{ feedId: string }, (r: { ok: boolean }) => void];
       await socket.join(`feed:${payload.feedId}`);
@@ -35,18 +36,26 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  closers.push(() => new Promise<void>((resolve) => void gateway.close(() => resolve())));
+  return { io: gateway, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
+}
+
+beforeAll(async () => {
+  ({ io, url } = await startGateway());
 });
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  await new Promise<void>((resolve) => {
-    void io.close(() => resolve());
-  });
+  await Promise.all(closers.map((close) => close()));
 });
 
-async function reader(transport: "websocket" | "polling", feedId = "f"): Promise<Reader> {
-  const socket = connectClient(url, { transports: [transport], forceNew: true });
+async function connectReader(
+  via: string,
+  feedId: string,
+  transport: "websocket" | "polling",
+  reconnection = true,
+): Promise<Reader> {
+  const socket = connectClient(via, { transports: [transport], forceNew: true, reconnection });
   clients.push(socket);
   const r: Reader = { socket, got: [] };
   socket.on("feed:event", (e: { seq: number }) => r.got.push(e.seq));
@@ -54,6 +63,9 @@ async function reader(transport: "websocket" | "polling", feedId = "f"): Promise
   await socket.emitWithAck("subscribe", { feedId });
   return r;
 }
+
+const reader = (transport: "websocket" | "polling", feedId = "f"): Promise<Reader> =>
+  connectReader(url, feedId, transport);
 
 const event = (seq: number): never =>
   ({ type: "entry.published", seq, at: new Date(0).toISOString(), entry: { id: `e${seq}` } }) as never;
@@ -161,41 +173,17 @@ describe("slow readers", () => {
   const cuts: { transport: string; backlogBytes: number }[] = [];
 
   beforeAll(async () => {
-    const server = createServer();
     const policy = { maxBacklogBytes: MAX, graceMs: GRACE_MS, onCut: (c: (typeof cuts)[number]) => cuts.push(c) };
-    slowIo = createIo(server, undefined, policy);
-    slowIo.on("connection", (socket) => {
-      socket.on("subscribe", async (...args: unknown[]) => {
-        const [payload, ack] = args as [{ feedId: string }, (r: { ok: boolean }) => void];
-        await socket.join(`feed:${payload.feedId}`);
-        ack({ ok: true });
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    slowUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ io: slowIo, url: slowUrl } = await startGateway(policy));
     proxy = await startStallProxy(slowUrl);
   });
 
   afterAll(async () => {
     await proxy.close();
-    await new Promise<void>((resolve) => {
-      void slowIo.close(() => resolve());
-    });
   });
 
-  async function bigReader(
-    via: string,
-    feedId: string,
-    transport: "websocket" | "polling" = "websocket",
-  ): Promise<Reader> {
-    const socket = connectClient(via, { transports: [transport], forceNew: true, reconnection: false });
-    clients.push(socket);
-    const r: Reader = { socket, got: [] };
-    socket.on("feed:event", (e: { seq: number }) => r.got.push(e.seq));
-    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-    await socket.emitWithAck("subscribe", { feedId });
-    return r;
-  }
+  const bigReader = (via: string, feedId: string, transport: "websocket" | "polling" = "websocket") =>
+    connectReader(via, feedId, transport, false);
 
   const body = "x".repeat(16 * 1024);
   const emitBig = (seq: number, feedId: string): void => {
