@@ -46,4 +46,6 @@ export interface SocketData {
   principal?: Principal;
   /** Private feeds this connection was let into with a token in the subscribe payload. */
   grants?: Set<string>;
+  /** This connection's subscribe attempts in its current rate-limit window (RATE_LIMIT_SUBSCRIBES). */
+  subscribes?: { windowStart: number; count: number };
 }

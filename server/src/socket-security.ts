@@ -90,7 +90,7 @@ export class SocketSecurity {
 
   /** Before a subscribe is looked at: the per-connection attempt limit. */
   beforeSubscribe(socket: LivelineSocket): void {
-    this.options.limits.consumeSubscribe(socket);
+    this.options.limits.consumeSubscribe(socket.data);
   }
 
   /** A private feed needs a reader (or editor) principal for it: the payload's token, else the handshake's. */
