@@ -109,8 +109,6 @@ export class OneFrameAdapter extends Adapter {
   private readonly waiting = new Map<string, Outgoing[]>();
   /** Set by the class `oneFrameAdapter` returns; the plain class never cuts a reader off. */
   protected readonly slowReaders: BacklogWatch | undefined = undefined;
-  /** Connections cut off whose close has not reached Socket.IO yet (it does later). */
-  private readonly cutOff = new WeakSet<EngineSocket>();
 
   override broadcast(packet: Parameters<Adapter["broadcast"]>[0], opts: BroadcastOptions): void {
     const self = this as unknown as AdapterInternals;
@@ -186,23 +184,25 @@ export class OneFrameAdapter extends Adapter {
       const conn = socket.client.conn;
       if (watch !== undefined) {
         const raw = conn.transport.socket?._socket;
+        // Cut off already: a reset socket's close reaches Socket.IO later.
+        if (raw?.destroyed === true) return;
         const backlog = backlogBytes(conn, raw);
         // Most readers have nothing waiting, and nothing more to check.
-        if (backlog > 0 || raw?.destroyed === true) {
-          if (raw?.destroyed === true || this.cutOff.has(conn)) return;
-          if (watch.tooFarBehind(conn, backlog, raw ?? conn)) return this.cut(watch, conn, raw, backlog);
-        }
+        if (backlog > 0 && watch.tooFarBehind(conn, backlog, raw ?? conn)) return this.cut(watch, conn, raw, backlog);
       }
       for (const o of batch) socket.notifyOutgoingListeners?.(o.packet);
-      const raw = bytes === undefined ? undefined : directSocket(conn);
-      if (raw !== undefined && bytes !== undefined) raw.write(bytes);
+      const direct = bytes === undefined ? undefined : directSocket(conn);
+      if (direct !== undefined && bytes !== undefined) direct.write(bytes);
       else for (const o of batch) socket.client.writeToEngine(o.encoded, o.opts);
     });
   }
 
-  /** Disconnect a reader too far behind; Socket.IO then runs its usual disconnect cleanup. */
+  /**
+   * Disconnect a reader too far behind; Socket.IO then runs its usual disconnect cleanup. A reset
+   * WebSocket is skipped by `destroyed` until its close arrives; a long-polling connection closed
+   * with `discard` is closed, and out of its rooms, before this returns.
+   */
   private cut(watch: BacklogWatch, conn: EngineSocket, raw: RawSocket | undefined, backlog: number): void {
-    this.cutOff.add(conn);
     const transport = conn.transport.name;
     if (raw !== undefined) raw.resetAndDestroy();
     else conn.close(true);
