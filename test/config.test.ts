@@ -23,13 +23,28 @@ describe("configuration", () => {
   it("reports every bad value at once", () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: "http", ROLE: "boss", REDIS_URL: "localhost", EDITOR_TOKENS: "short" });
+      loadConfig({
+        PORT: "http",
+        ROLE: "boss",
+        REDIS_URL: "localhost",
+        EDITOR_TOKENS: "short",
+        MAX_READER_BACKLOG_BYTES: "1024", // below the 16 KiB floor
+        READER_BACKLOG_GRACE_MS: "-1",
+      });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join("\n");
-    for (const name of ["PORT", "ROLE", "REDIS_URL", "EDITOR_TOKENS"]) expect(problems).toContain(name);
+    for (const name of [
+      "PORT",
+      "ROLE",
+      "REDIS_URL",
+      "EDITOR_TOKENS",
+      "MAX_READER_BACKLOG_BYTES",
+      "READER_BACKLOG_GRACE_MS",
+    ])
+      expect(problems).toContain(name);
   });
 
   it("refuses to start in production without editor tokens", () => {
