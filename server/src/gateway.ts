@@ -91,6 +91,11 @@ function toWire(err: unknown): WireError {
   return { code: "unavailable", message: "could not subscribe right now, retry later" };
 }
 
+/** The answer to a payload its schema refused: its first issue, as `validation_failed`. */
+function validationFailed(error: { issues: readonly { message: string }[] }): { ok: false; error: WireError } {
+  return { ok: false, error: { code: "validation_failed", message: error.issues[0]?.message ?? "invalid" } };
+}
+
 /** Socket.IO puts the ack callback last, however many arguments a (hostile) client sent. */
 function splitAck(args: unknown[]): { payload: unknown; ack: unknown } {
   const last = args.at(-1);
@@ -114,10 +119,7 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
     const reply = ack as (a: SubscribeAck) => void;
     const parsed = SubscribeRequest.safeParse(payload);
     if (!parsed.success) {
-      reply({
-        ok: false,
-        error: { code: "validation_failed", message: parsed.error.issues[0]?.message ?? "invalid" },
-      });
+      reply(validationFailed(parsed.error));
       return;
     }
     const { feedId, since, token } = parsed.data;
@@ -165,10 +167,7 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
     const reply = typeof ack === "function" ? (ack as (a: UnsubscribeAck) => void) : () => undefined;
     const parsed = UnsubscribeRequest.safeParse(payload);
     if (!parsed.success) {
-      reply({
-        ok: false,
-        error: { code: "validation_failed", message: parsed.error.issues[0]?.message ?? "invalid" },
-      });
+      reply(validationFailed(parsed.error));
       return;
     }
     const { feedId } = parsed.data;
