@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { io as connect, type Socket } from "socket.io-client";
+import type { SubscribeAck, UnsubscribeAck } from "@liveline/protocol";
+import { useStack } from "./helpers/use-stack.js";
+import { waitFor } from "./helpers/wait.js";
+
+/**
+ * A node holds one Redis subscription per feed its readers follow, whatever their number, and
+ * lets it go when the last of them leaves: by `unsubscribe`, by disconnecting, or by being
+ * dropped. On a big night readers come and go by the thousand (phones lose signal, tabs close);
+ * a subscription kept for a reader that left would pile up on the node's subscriber connection
+ * and in Redis for as long as the node runs.
+ */
+const fixture = useStack();
+const open: Socket[] = [];
+const redisClients: Redis[] = [];
+
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+  for (const r of redisClients.splice(0)) r.disconnect();
+});
+
+async function reader(): Promise<Socket> {
+  const s = connect(fixture.stack.url, { transports: ["websocket"], reconnection: false });
+  open.push(s);
+  await new Promise<void>((resolve, reject) => {
+    s.once("connect", () => resolve());
+    s.once("connect_error", reject);
+  });
+  return s;
+}
+
+async function subscribe(s: Socket, feedId: string): Promise<SubscribeAck> {
+  return (await s.timeout(5000).emitWithAck("subscribe", { feedId })) as SubscribeAck;
+}
+
+/** How many connections Redis has subscribed to the feed's channel. */
+function subscribers(feedId: string): () => Promise<number> {
+  const redis = new Redis(fixture.redis.url);
+  redisClients.push(redis);
+  const channel = fixture.stack.store.keys.feed(feedId).channel;
+  return async () => {
+    const reply = (await redis.pubsub("NUMSUB", channel)) as [string, number];
+    return Number(reply[1]);
+  };
+}
+
+/** Socket.IO connections the node has open. */
+const connected = (): number => fixture.stack.io?.of("/").sockets.size ?? -1;
+
+describe("the relay's Redis subscriptions follow the readers", () => {
+  it("subscribes once per feed for all its readers, and lets go when the last one unsubscribes or disconnects", async () => {
+    const { stack } = fixture;
+    await stack.api.createFeed("comings-and-goings", "Readers come and go");
+    const numsub = subscribers("comings-and-goings");
+    expect(await numsub()).toBe(0);
+
+    const a = await reader();
+    const b = await reader();
+    expect(await subscribe(a, "comings-and-goings")).toMatchObject({ ok: true });
+    // A second subscribe on the same connection is answered again but holds nothing more.
+    expect(await subscribe(a, "comings-and-goings")).toMatchObject({ ok: true });
+    expect(await subscribe(b, "comings-and-goings")).toMatchObject({ ok: true });
+    expect(await numsub()).toBe(1);
+
+    // One reader disconnects: the other still needs the subscription.
+    a.close();
+    await waitFor(() => connected() === 1, "the server to see the disconnect");
+    expect(await numsub()).toBe(1);
+
+    // The last one unsubscribes: the node lets go of the channel.
+    const left = (await b.timeout(5000).emitWithAck("unsubscribe", { feedId: "comings-and-goings" })) as UnsubscribeAck;
+    expect(left).toEqual({ ok: true });
+    await waitFor(async () => (await numsub()) === 0, "the channel to be unsubscribed after the last unsubscribe");
+
+    // Back again, then gone by disconnecting.
+    expect(await subscribe(b, "comings-and-goings")).toMatchObject({ ok: true });
+    expect(await numsub()).toBe(1);
+    b.close();
+    await waitFor(async () => (await numsub()) === 0, "the channel to be unsubscribed after the last disconnect");
+    expect(connected()).toBe(0);
+  });
+
+  it("keeps following a feed while readers of it churn, and holds nothing once all have gone", async () => {
+    const { stack } = fixture;
+    await stack.api.createFeed("churn", "Readers churn");
+    const numsub = subscribers("churn");
+    const steady = await reader();
+    expect(await subscribe(steady, "churn")).toMatchObject({ ok: true });
+    for (let round = 0; round < 20; round++) {
+      const passer = await reader();
+      expect(await subscribe(passer, "churn")).toMatchObject({ ok: true });
+      passer.close();
+    }
+    await waitFor(() => connected() === 1, "the passing readers' disconnects to be handled");
+    expect(await numsub()).toBe(1);
+
+    // The steady reader still gets what is published: the subscription it shares is intact.
+    const got = new Promise<unknown>((resolve) => steady.once("feed:event", resolve));
+    await stack.api.publish("churn", { id: "still-here", body: "Still live" });
+    await expect(got).resolves.toMatchObject({ feedId: "churn", type: "entry.published", entry: { id: "still-here" } });
+
+    steady.close();
+    await waitFor(async () => (await numsub()) === 0, "the channel to be let go once every reader has gone");
+  });
+});
