@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { io as connect, type Socket } from "socket.io-client";
 import type { SubscribeAck, UnsubscribeAck } from "@liveline/protocol";
 import { useStack } from "./helpers/use-stack.js";
-import { waitFor } from "./helpers/wait.js";
+import { sleep, waitFor } from "./helpers/wait.js";
 
 /**
  * A node holds one Redis subscription per feed its readers follow, whatever their number, and
@@ -59,9 +59,11 @@ describe("the relay's Redis subscriptions follow the readers", () => {
     const a = await reader();
     const b = await reader();
     expect(await subscribe(a, "comings-and-goings")).toMatchObject({ ok: true });
-    // A second subscribe on the same connection is answered again but holds nothing more.
+    // A second subscribe on the same connection is answered again but holds nothing more, also
+    // when both are under way at once.
     expect(await subscribe(a, "comings-and-goings")).toMatchObject({ ok: true });
-    expect(await subscribe(b, "comings-and-goings")).toMatchObject({ ok: true });
+    const twice = await Promise.all([subscribe(b, "comings-and-goings"), subscribe(b, "comings-and-goings")]);
+    expect(twice).toMatchObject([{ ok: true }, { ok: true }]);
     expect(await numsub()).toBe(1);
 
     // One reader disconnects: the other still needs the subscription.
@@ -103,5 +105,29 @@ describe("the relay's Redis subscriptions follow the readers", () => {
 
     steady.close();
     await waitFor(async () => (await numsub()) === 0, "the channel to be let go once every reader has gone");
+  });
+
+  it("holds nothing for a reader that leaves while its subscribe is still being answered", async () => {
+    const { stack } = fixture;
+    await stack.api.createFeed("in-a-tunnel", "Readers that drop at once");
+    const numsub = subscribers("in-a-tunnel");
+    // The subscribe reaches the server, then the connection closes before the answer is ready:
+    // a phone entering a tunnel. Redis holds every command for a moment so that the close is
+    // sure to arrive while the server still waits for the feed.
+    const readers = await Promise.all(Array.from({ length: 10 }, () => reader()));
+    const admin = new Redis(fixture.redis.url);
+    redisClients.push(admin);
+    await admin.client("PAUSE", 300, "ALL");
+    for (const s of readers) s.emit("subscribe", { feedId: "in-a-tunnel" }, () => undefined);
+    await sleep(50);
+    for (const s of readers) s.close();
+    await waitFor(() => connected() === 0, "the server to see every disconnect");
+    // Let every subscribe that was under way finish.
+    const settled = await reader();
+    expect(await subscribe(settled, "in-a-tunnel")).toMatchObject({ ok: true });
+    settled.close();
+    await waitFor(async () => (await numsub()) === 0, "the channel to be let go once every reader has gone");
+    await waitFor(() => connected() === 0, "the last disconnect");
+    expect(stack.io?.of("/").adapter.rooms.get("feed:in-a-tunnel")).toBeUndefined();
   });
 });

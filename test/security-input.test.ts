@@ -159,6 +159,15 @@ describe("limits, with clear errors", () => {
     expect(answers.slice(0, -1).every((a) => a.ok)).toBe(true);
     expect(answers.at(-1)).toMatchObject({ ok: false, error: { code: "rate_limited" } });
 
+    // The same subscribes sent all at once, before any is answered: still no more than the cap.
+    const burst = connect(stack.url, { transports: ["websocket"], forceNew: true, reconnection: false });
+    const all = (await Promise.all(
+      ids.map((feedId) => burst.timeout(5000).emitWithAck("subscribe", { feedId })),
+    )) as SubscribeAck[];
+    expect(all.filter((a) => a.ok)).toHaveLength(MAX_SUBSCRIPTIONS_PER_SOCKET);
+    expect(all.filter((a) => !a.ok)).toMatchObject([{ ok: false, error: { code: "rate_limited" } }]);
+    burst.close();
+
     // A payload above maxHttpBufferSize (16 KiB) closes that connection, and only that one.
     const closed = new Promise<string>((r) => socket.once("disconnect", r));
     socket.emit("subscribe", { feedId: "x".repeat(20 * 1024) }, () => undefined);

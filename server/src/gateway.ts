@@ -91,6 +91,16 @@ function toWire(err: unknown): WireError {
   return { code: "unavailable", message: "could not subscribe right now, retry later" };
 }
 
+/** Whether following `feedId` too would take a connection past MAX_SUBSCRIPTIONS_PER_SOCKET. */
+function overLimit(feeds: ReadonlySet<string>, feedId: string): boolean {
+  return !feeds.has(feedId) && feeds.size >= MAX_SUBSCRIPTIONS_PER_SOCKET;
+}
+
+const TOO_MANY_FEEDS: SubscribeAck = {
+  ok: false,
+  error: { code: "rate_limited", message: `at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} feeds per connection` },
+};
+
 /** The answer to a payload its schema refused: its first issue, as `validation_failed`. */
 function validationFailed(error: { issues: readonly { message: string }[] }): { ok: false; error: WireError } {
   return { ok: false, error: { code: "validation_failed", message: error.issues[0]?.message ?? "invalid" } };
@@ -123,19 +133,25 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
       return;
     }
     const { feedId, since, token } = parsed.data;
-    const fresh = !socket.data.feeds.has(feedId);
-    if (fresh && socket.data.feeds.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
-      reply({
-        ok: false,
-        error: { code: "rate_limited", message: `at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} feeds per connection` },
-      });
+    // Checked before the reads (no Redis work for a connection at its limit) and again when the
+    // feed is added, since other subscribes of this connection may have added feeds meanwhile.
+    if (overLimit(socket.data.feeds, feedId)) {
+      reply(TOO_MANY_FEEDS);
       return;
     }
     try {
       security?.beforeSubscribe(socket);
       const feed = await feeds.get(feedId);
       await security?.authorizeRead(socket, feed, token);
-      if (fresh) {
+      // Whatever the connection holds, its disconnect releases; a reader that left while this
+      // subscribe waited gets nothing more. Followed or not is decided now, not before the reads:
+      // two subscribes to one feed may be under way on one connection.
+      if (socket.disconnected) return;
+      if (overLimit(socket.data.feeds, feedId)) {
+        reply(TOO_MANY_FEEDS);
+        return;
+      }
+      if (!socket.data.feeds.has(feedId)) {
         socket.data.feeds.add(feedId);
         try {
           await options.relay.watch(feedId);
@@ -143,6 +159,9 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
           socket.data.feeds.delete(feedId);
           throw err;
         }
+        // Gone while the relay subscribed: the disconnect has let go of the watch, and a room
+        // joined now would keep the socket's id for good.
+        if (socket.disconnected) return;
         // Join before reading: every event after the answer's seq then reaches the socket.
         await socket.join(roomOf(feedId));
       }
