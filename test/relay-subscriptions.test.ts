@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { request } from "node:http";
 import { Redis } from "ioredis";
 import { io as connect, type Socket } from "socket.io-client";
 import type { SubscribeAck, UnsubscribeAck } from "@liveline/protocol";
@@ -129,5 +130,29 @@ describe("the relay's Redis subscriptions follow the readers", () => {
     await waitFor(async () => (await numsub()) === 0, "the channel to be let go once every reader has gone");
     await waitFor(() => connected() === 0, "the last disconnect");
     expect(stack.io?.of("/").adapter.rooms.get("feed:in-a-tunnel")).toBeUndefined();
+  });
+
+  it("holds nothing for an SSE reader that leaves before its stream is set up", async () => {
+    const { stack } = fixture;
+    await stack.api.createFeed("sse-tunnel", "SSE readers that drop at once");
+    const numsub = subscribers("sse-tunnel");
+    const admin = new Redis(fixture.redis.url);
+    redisClients.push(admin);
+    // The request arrives, the server waits for the feed (Redis held for a moment), and the
+    // reader is gone before the answer: nothing of its stream may stay behind.
+    await admin.client("PAUSE", 300, "ALL");
+    const gone = Array.from({ length: 5 }, () => {
+      const req = request(`${stack.url}/v1/feeds/sse-tunnel/stream`, { headers: { accept: "text/event-stream" } });
+      req.on("error", () => undefined);
+      req.end();
+      return req;
+    });
+    await sleep(50);
+    for (const req of gone) req.destroy();
+    await sleep(400);
+    const streams = async (): Promise<number | undefined> =>
+      (await stack.registry.getSingleMetric("liveline_sse_streams")?.get())?.values[0]?.value;
+    await waitFor(async () => (await streams()) === 0, "no SSE stream left open on the server");
+    await waitFor(async () => (await numsub()) === 0, "the channel to be let go");
   });
 });

@@ -153,6 +153,8 @@ export function sseRoutes(o: SseRouteOptions): Router {
     const feed = await o.service.getFeed(feedId);
     // A private feed needs a token for it (Authorization: Bearer, read by the /v1 router).
     assertCanRead(req.principal, feed);
+    // Gone while the feed was read: its "close" has passed, so nothing set up now would be undone.
+    if (res.destroyed) return;
 
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
