@@ -143,9 +143,9 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
       security?.beforeSubscribe(socket);
       const feed = await feeds.get(feedId);
       await security?.authorizeRead(socket, feed, token);
-      // Whatever the connection holds, its disconnect releases; a reader that left while this
-      // subscribe waited gets nothing more. Followed or not is decided now, not before the reads:
-      // two subscribes to one feed may be under way on one connection.
+      // A reader that left while this subscribe waited gets nothing: its disconnect has already
+      // released what the connection held. Whether the feed is new to the connection is decided
+      // now, not before the reads, as two subscribes to one feed may be under way at once.
       if (socket.disconnected) return;
       if (overLimit(socket.data.feeds, feedId)) {
         reply(TOO_MANY_FEEDS);
