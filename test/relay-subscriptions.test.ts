@@ -3,6 +3,7 @@ import { request } from "node:http";
 import { Redis } from "ioredis";
 import { io as connect, type Socket } from "socket.io-client";
 import type { SubscribeAck, UnsubscribeAck } from "@liveline/protocol";
+import { roomOf } from "@liveline/server";
 import { useStack } from "./helpers/use-stack.js";
 import { sleep, waitFor } from "./helpers/wait.js";
 
@@ -45,6 +46,13 @@ function subscribers(feedId: string): () => Promise<number> {
     const reply = (await redis.pubsub("NUMSUB", channel)) as [string, number];
     return Number(reply[1]);
   };
+}
+
+/** Redis holds every command for `ms`, so that a reader can leave while the server waits on it. */
+async function holdRedis(ms: number): Promise<void> {
+  const admin = new Redis(fixture.redis.url);
+  redisClients.push(admin);
+  await admin.client("PAUSE", ms, "ALL");
 }
 
 /** Socket.IO connections the node has open. */
@@ -116,9 +124,7 @@ describe("the relay's Redis subscriptions follow the readers", () => {
     // a phone entering a tunnel. Redis holds every command for a moment so that the close is
     // sure to arrive while the server still waits for the feed.
     const readers = await Promise.all(Array.from({ length: 10 }, () => reader()));
-    const admin = new Redis(fixture.redis.url);
-    redisClients.push(admin);
-    await admin.client("PAUSE", 300, "ALL");
+    await holdRedis(300);
     for (const s of readers) s.emit("subscribe", { feedId: "in-a-tunnel" }, () => undefined);
     await sleep(50);
     for (const s of readers) s.close();
@@ -129,18 +135,16 @@ describe("the relay's Redis subscriptions follow the readers", () => {
     settled.close();
     await waitFor(async () => (await numsub()) === 0, "the channel to be let go once every reader has gone");
     await waitFor(() => connected() === 0, "the last disconnect");
-    expect(stack.io?.of("/").adapter.rooms.get("feed:in-a-tunnel")).toBeUndefined();
+    expect(stack.io?.of("/").adapter.rooms.get(roomOf("in-a-tunnel"))).toBeUndefined();
   });
 
   it("holds nothing for an SSE reader that leaves before its stream is set up", async () => {
     const { stack } = fixture;
     await stack.api.createFeed("sse-tunnel", "SSE readers that drop at once");
     const numsub = subscribers("sse-tunnel");
-    const admin = new Redis(fixture.redis.url);
-    redisClients.push(admin);
     // The request arrives, the server waits for the feed (Redis held for a moment), and the
     // reader is gone before the answer: nothing of its stream may stay behind.
-    await admin.client("PAUSE", 300, "ALL");
+    await holdRedis(300);
     const gone = Array.from({ length: 5 }, () => {
       const req = request(`${stack.url}/v1/feeds/sse-tunnel/stream`, { headers: { accept: "text/event-stream" } });
       req.on("error", () => undefined);
@@ -149,6 +153,7 @@ describe("the relay's Redis subscriptions follow the readers", () => {
     });
     await sleep(50);
     for (const req of gone) req.destroy();
+    // Past the hold, so the requests have been answered (no stream is counted before that).
     await sleep(400);
     const streams = async (): Promise<number | undefined> =>
       (await stack.registry.getSingleMetric("liveline_sse_streams")?.get())?.values[0]?.value;
