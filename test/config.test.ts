@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
-import { ConfigError, freePort, loadConfig, resolveRedis, type ResolvedRedis } from "@liveline/server";
+import { ConfigError, freePort, resolveRedis, type ResolvedRedis } from "@liveline/core";
+import { loadConfig } from "@liveline/server";
 import { spawnRole } from "./helpers/role-process.js";
 
 describe("configuration", () => {

@@ -3,7 +3,7 @@ import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SubscribeAck } from "@liveline/protocol";
 import { loadConfig } from "@liveline/server";
-import { createLogger } from "@liveline/worker";
+import { createLogger } from "@liveline/core";
 import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { startStack, TOKEN, type Stack } from "./helpers/stack.js";
 import { JWT_SECRET, mint, nowSeconds } from "./helpers/tokens.js";

@@ -1,47 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { compileTrustProxy, type TrustProxy } from "./client-address.js";
-import { parseRedisTarget } from "./redis-connection.js";
+import { ConfigError, CoreEnv, Int, accepts, coreConfig, parseEnv, type CoreConfig } from "@liveline/core";
+import { WorkerEnv, workerSettings, type WorkerSettings } from "@liveline/worker";
+import { compileTrustProxy, type TrustProxy } from "./http/client-address.js";
+import { parsePublicKey } from "./auth/token-verifier.js";
 
-function validRedisTarget(url: string): boolean {
-  try {
-    parseRedisTarget(url);
-    return true;
-  } catch {
-    return false;
-  }
-}
-import { parsePublicKey } from "./token-verifier.js";
-
-const Role = z.enum(["all", "server", "worker"]);
-const Int = (def: number, min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, "must be a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max))
-    .default(def);
-
-/** A zod refinement from a parser that throws on bad input. */
-function accepts(parse: (value: string) => unknown): (value: string) => boolean {
-  return (value) => {
-    try {
-      parse(value);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-}
-
-const ConfigSchema = z.object({
+/** The server role's own section of the environment. */
+const ServerEnv = {
   PORT: Int(3000, 0, 65_535),
-  HOST: z.string().min(1).default("0.0.0.0"),
-  REDIS_URL: z
-    .string()
-    .regex(/^(rediss?|redis\+cluster):\/\/.+/, "must be a redis://, rediss:// or redis+cluster://host:port,… URL")
-    .refine(validRedisTarget, "redis+cluster:// needs a comma-separated list of host:port")
-    .optional(),
   EDITOR_TOKENS: z
     .string()
     .transform((s) =>
@@ -52,19 +18,8 @@ const ConfigSchema = z.object({
     )
     .pipe(z.array(z.string().min(16, "each editor token must be at least 16 characters")).min(1))
     .optional(),
-  ROLE: Role.default("all"),
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  KEY_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9:_-]{1,64}$/)
-    .default("liveline:"),
-  EVENT_LOG_LENGTH: Int(1000, 10, 1_000_000),
-  WORKER_CONCURRENCY: Int(8, 1, 256),
   HEAD_CHECK_MS: Int(5000, 100, 600_000),
-  SWEEP_INTERVAL_MS: Int(5000, 100, 600_000),
   DRAIN_SPREAD_MS: Int(5000, 0, 120_000),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  DATA_DIR: z.string().min(1).default("./data"),
   PUBLIC_URL: z.url().optional(),
   EDITOR_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   EDITOR_JWT_PUBLIC_KEY: z
@@ -101,39 +56,20 @@ const ConfigSchema = z.object({
   RATE_LIMIT_CONNECTIONS: Int(6000, 0, 10_000_000),
   RATE_LIMIT_WINDOW_SECONDS: Int(60, 1, 86_400),
   PUBLISHER_NAME: z.string().trim().min(1).max(200).default("Liveline"),
-  METRICS_PORT: z
-    .string()
-    .regex(/^\d+$/, "must be a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(0).max(65_535))
-    .optional(),
   SSE_HEARTBEAT_MS: Int(15_000, 50, 300_000),
   MAX_READER_BACKLOG_BYTES: Int(1024 * 1024, 16 * 1024, 64 * 1024 * 1024),
   READER_BACKLOG_GRACE_MS: Int(5000, 0, 600_000),
   DRAIN_DELAY_MS: Int(0, 0, 120_000),
-});
+} satisfies z.ZodRawShape;
 
-export type Role = z.infer<typeof Role>;
-
-export interface Config {
+export interface ServerSettings {
   readonly port: number;
-  readonly host: string;
-  readonly redisUrl: string | undefined;
   readonly editorTokens: readonly string[];
   /** True when no tokens were configured and one was generated for this run. */
   readonly generatedToken: boolean;
-  readonly role: Role;
-  readonly env: "development" | "production" | "test";
-  readonly keyPrefix: string;
-  readonly eventLogLength: number;
-  readonly workerConcurrency: number;
   readonly headCheckMs: number;
-  /** How often a worker looks for feeds whose accepted changes are not being applied. */
-  readonly sweepIntervalMs: number;
   /** Over how long a stopping server spreads the disconnection of its readers. */
   readonly drainSpreadMs: number;
-  readonly logLevel: string;
-  readonly dataDir: string;
   readonly publicUrl: string | undefined;
   readonly jwtSecret: string | undefined;
   readonly jwtPublicKey: string | undefined;
@@ -150,8 +86,6 @@ export interface Config {
   };
   /** Publisher named in the feed pages' structured data. */
   readonly publisherName: string;
-  /** ROLE=worker: port of the small HTTP listener serving /metrics, /healthz and /readyz. */
-  readonly metricsPort: number | undefined;
   readonly sseHeartbeatMs: number;
   /** Most bytes waiting on a node for one reader (socket or SSE) before it is disconnected. */
   readonly maxReaderBacklogBytes: number;
@@ -161,12 +95,8 @@ export interface Config {
   readonly drainDelayMs: number;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
-    this.name = "ConfigError";
-  }
-}
+/** A process's whole configuration: the shared section, the worker's and the server's. */
+export type Config = CoreConfig & WorkerSettings & ServerSettings;
 
 /**
  * Read the configuration from the environment. Every bad value is reported at once; the
@@ -174,12 +104,7 @@ export class ConfigError extends Error {
  * and production refuses to start.
  */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): Config {
-  const input = Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === "" ? undefined : env[k]]));
-  const parsed = ConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
-  }
-  const c = parsed.data;
+  const c = parseEnv({ ...CoreEnv, ...WorkerEnv, ...ServerEnv }, env);
   const signed =
     c.EDITOR_JWT_SECRET !== undefined || c.EDITOR_JWT_PUBLIC_KEY !== undefined || c.EDITOR_JWKS_URL !== undefined;
   const production = c.NODE_ENV === "production";
@@ -194,21 +119,13 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   // the origin listed.
   const origins = c.CORS_ORIGINS ?? ["*"];
   return Object.freeze({
+    ...coreConfig(c),
+    ...workerSettings(c),
     port: c.PORT,
-    host: c.HOST,
-    redisUrl: c.REDIS_URL,
     editorTokens: Object.freeze(tokens),
     generatedToken: generate,
-    role: c.ROLE,
-    env: c.NODE_ENV,
-    keyPrefix: c.KEY_PREFIX,
-    eventLogLength: c.EVENT_LOG_LENGTH,
-    workerConcurrency: c.WORKER_CONCURRENCY,
     headCheckMs: c.HEAD_CHECK_MS,
-    sweepIntervalMs: c.SWEEP_INTERVAL_MS,
     drainSpreadMs: c.DRAIN_SPREAD_MS,
-    logLevel: c.LOG_LEVEL,
-    dataDir: c.DATA_DIR,
     publicUrl: c.PUBLIC_URL,
     jwtSecret: c.EDITOR_JWT_SECRET,
     jwtPublicKey: c.EDITOR_JWT_PUBLIC_KEY,
@@ -222,7 +139,6 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS,
     }),
     publisherName: c.PUBLISHER_NAME,
-    metricsPort: c.METRICS_PORT,
     sseHeartbeatMs: c.SSE_HEARTBEAT_MS,
     maxReaderBacklogBytes: c.MAX_READER_BACKLOG_BYTES,
     readerBacklogGraceMs: c.READER_BACKLOG_GRACE_MS,

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { statusOf, type ErrorCode, type ErrorBody } from "@liveline/protocol";
 import type { z } from "zod";
-import type { Logger } from "@liveline/worker";
+import type { Logger } from "@liveline/core";
 
 /** The one error class of the service: a stable `code` that maps to an HTTP status. */
 export class LivelineError extends Error {

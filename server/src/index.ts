@@ -1,23 +1,15 @@
-export { loadConfig, ConfigError, type Config, type Role } from "./config.js";
+export { loadConfig, type Config, type ServerSettings } from "./config.js";
+export { ConfigError, type Role } from "@liveline/core";
 export { startLiveline, type LivelineHandle, type StartOptions } from "./liveline.js";
-export { createApp, type AppOptions } from "./app.js";
-export { FeedService } from "./feed-service.js";
-export { FeedRelay } from "./feed-relay.js";
+export { createApp, type AppOptions } from "./http/app.js";
+export { FeedService } from "./feed/feed-service.js";
+export { FeedRelay } from "./reader/feed-relay.js";
 export { LivelineError } from "./errors.js";
-export { sanitizeEntryHtml } from "./sanitize.js";
-export { createIo, roomOf, MAX_SUBSCRIPTIONS_PER_SOCKET, type LivelineIo } from "./gateway.js";
-export {
-  canConnect,
-  freePort,
-  findRedisServer,
-  launchEmbeddedRedis,
-  resolveRedis,
-  waitUntilListening,
-  loopbackRedisArgs,
-  type ResolvedRedis,
-} from "./redis-launcher.js";
-export { ensureDemoFeed, DEMO_FEED_ID } from "./demo-feed.js";
-export { TokenVerifier, type TokenVerifierOptions } from "./token-verifier.js";
-export { mintToken, type MintTokenOptions } from "./mint-token.js";
-export { CoalescedReads } from "./coalesced-reads.js";
-export { clientAddress, compileTrustProxy, type TrustProxy } from "./client-address.js";
+export { sanitizeEntryHtml } from "./feed/sanitize.js";
+export { createIo, roomOf, MAX_SUBSCRIPTIONS_PER_SOCKET, type LivelineIo } from "./gateway/gateway.js";
+export { startServer, type ServerHandle, type StartServerOptions } from "./start-server.js";
+export { ensureDemoFeed, DEMO_FEED_ID } from "./feed/demo-feed.js";
+export { TokenVerifier, type TokenVerifierOptions } from "./auth/token-verifier.js";
+export { mintToken, type MintTokenOptions } from "./auth/mint-token.js";
+export { CoalescedReads } from "./reader/coalesced-reads.js";
+export { clientAddress, compileTrustProxy, type TrustProxy } from "./http/client-address.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { freePort } from "@liveline/server";
+import { freePort } from "@liveline/core";
 import { startRedis, type RedisProcess } from "../helpers/redis-process.js";
 import { spawnRole, type RoleProcess } from "../helpers/role-process.js";
 import { Api } from "../helpers/stack.js";

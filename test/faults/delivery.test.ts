@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Worker } from "bullmq";
 import { fetchCatchUp, type Entry } from "@liveline/client-sdk";
-import { QUEUE_NAME } from "@liveline/worker";
+import { QUEUE_NAME } from "@liveline/core";
 import { sleep, waitFor } from "../helpers/wait.js";
 import { cutSubscribers } from "./faults.js";
 import { Fleet, verifyDelivery } from "./fleet.js";

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify, stripVTControlCharacters } from "node:util";
-import { canConnect, freePort, loopbackRedisArgs, waitUntilListening } from "@liveline/server";
+import { canConnect, freePort, loopbackRedisArgs, waitUntilListening } from "@liveline/core";
 import { sleep, waitFor } from "./wait.js";
 
 const run = promisify(execFile);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, loopbackRedisArgs, waitUntilListening } from "@liveline/server";
+import { freePort, loopbackRedisArgs, waitUntilListening } from "@liveline/core";
 
 export interface RedisProcess {
   readonly url: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { loadConfig, startLiveline, type LivelineHandle, type StartOptions } from "@liveline/server";
-import { createLogger, type Logger } from "@liveline/worker";
+import { createLogger, type Logger } from "@liveline/core";
 
 export const TOKEN = "test-editor-token-0123456789";
 

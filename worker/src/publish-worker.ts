@@ -1,8 +1,8 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
-import { ApplyJob } from "./changes.js";
-import type { FeedStore } from "./feed-store.js";
-import type { Logger } from "./logger.js";
-import { QUEUE_NAME, type PublishQueue } from "./publish-queue.js";
+import { ApplyJob } from "@liveline/core";
+import type { FeedStore } from "@liveline/core";
+import type { Logger } from "@liveline/core";
+import { QUEUE_NAME, type PublishQueue } from "@liveline/core";
 
 export interface PublishWorkerOptions {
   connection: ConnectionOptions;

@@ -1,9 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { PublishQueue } from "./publish-queue.js";
+import { Counter, Histogram, type Registry } from "prom-client";
 import type { PublishWorker } from "./publish-worker.js";
-
-/** Queue states reported by `liveline_queue_jobs`; a bounded label set. */
-const QUEUE_STATES = ["waiting", "active", "delayed", "prioritized", "failed"] as const;
 
 /**
  * Worker metrics on the process's registry: jobs processed by result, and how long applying
@@ -39,22 +35,4 @@ export function instrumentWorker(worker: PublishWorker, registry: Registry): voi
     }
   });
   worker.worker.on("failed", () => jobs.inc({ result: "failed" }));
-}
-
-/** `liveline_queue_jobs{state}`: the shared queue's depth and failed jobs, read at scrape time. */
-export function instrumentQueue(queue: PublishQueue, registry: Registry): void {
-  new Gauge({
-    name: "liveline_queue_jobs",
-    help: "Jobs in the publish queue by state (shared by every process; read from Redis at scrape time)",
-    labelNames: ["state"] as const,
-    registers: [registry],
-    async collect() {
-      try {
-        const counts = await queue.queue.getJobCounts(...QUEUE_STATES);
-        for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
-      } catch {
-        // Redis away: report nothing rather than fail the whole scrape.
-      }
-    },
-  });
 }

@@ -1,8 +1,8 @@
 import type { Request, RequestHandler } from "express";
 import { FeedId, type Entry, type Feed } from "@liveline/protocol";
-import type { FeedService } from "../feed-service.js";
+import type { FeedService } from "../feed/feed-service.js";
 import { LivelineError } from "../errors.js";
-import { sanitizeEntryHtml } from "../sanitize.js";
+import { sanitizeEntryHtml } from "../feed/sanitize.js";
 import { escapeHtml, jsonForScript, layout, sendPage } from "./html.js";
 
 export interface FeedPageOptions {

@@ -1,5 +1,5 @@
 import { Router } from "express";
-import type { FeedService } from "../feed-service.js";
+import type { FeedService } from "../feed/feed-service.js";
 import { sdkScript } from "./assets.js";
 import { consolePage } from "./console-page.js";
 import { feedPage } from "./feed-page.js";

@@ -1,5 +1,5 @@
 import { FeedEvent as FeedEventSchema, LIMITS, type FeedEvent } from "@liveline/protocol";
-import type { FeedStore, Logger, RedisClient } from "@liveline/worker";
+import type { FeedStore, Logger, RedisClient } from "@liveline/core";
 import { z } from "zod";
 
 interface Watched {

@@ -1,6 +1,6 @@
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import type { RedisClient, RedisKeys } from "@liveline/worker";
-import { LivelineError } from "./errors.js";
+import type { RedisClient, RedisKeys } from "@liveline/core";
+import { LivelineError } from "../errors.js";
 
 export type RateLimitKind = "publish" | "subscribe" | "connect";
 

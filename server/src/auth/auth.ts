@@ -1,7 +1,7 @@
 import type { RequestHandler } from "express";
 import type { Feed, Principal } from "@liveline/protocol";
-import type { Logger } from "@liveline/worker";
-import { LivelineError } from "./errors.js";
+import type { Logger } from "@liveline/core";
+import { LivelineError } from "../errors.js";
 import type { TokenVerifier } from "./token-verifier.js";
 
 export type { Principal };

@@ -11,8 +11,8 @@ import {
   type UpdateEntryRequest,
   type UpdateFeedRequest,
 } from "@liveline/protocol";
-import type { Change, EntryPatch, FeedStore, PublishQueue } from "@liveline/worker";
-import { LivelineError } from "./errors.js";
+import type { Change, EntryPatch, FeedStore, PublishQueue } from "@liveline/core";
+import { LivelineError } from "../errors.js";
 import { sanitizeEntryHtml } from "./sanitize.js";
 
 export interface Accepted {

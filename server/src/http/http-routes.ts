@@ -13,12 +13,12 @@ import {
   UpdateFeedRequest,
 } from "@liveline/protocol";
 import type { Feed } from "@liveline/protocol";
-import type { Logger } from "@liveline/worker";
-import { assertAccess, assertCanRead, authenticate, canRead, requireAccess } from "./auth.js";
-import { LivelineError, parseOr400 } from "./errors.js";
-import type { FeedService } from "./feed-service.js";
+import type { Logger } from "@liveline/core";
+import { assertAccess, assertCanRead, authenticate, canRead, requireAccess } from "../auth/auth.js";
+import { LivelineError, parseOr400 } from "../errors.js";
+import type { FeedService } from "../feed/feed-service.js";
 import type { RateLimits } from "./rate-limits.js";
-import type { TokenVerifier } from "./token-verifier.js";
+import type { TokenVerifier } from "../auth/token-verifier.js";
 
 export interface HttpRoutesOptions {
   service: FeedService;

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
-import type { RedisClient } from "@liveline/worker";
+import type { RedisClient } from "./feed-store.js";
 
 /**
  * Where Liveline's Redis is: one server (`redis://` / `rediss://`) or a Redis Cluster

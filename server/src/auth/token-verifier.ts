@@ -2,7 +2,7 @@ import { createHash, createPublicKey, timingSafeEqual, type KeyObject } from "no
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
 import { FeedId, type Principal } from "@liveline/protocol";
-import { LivelineError } from "./errors.js";
+import { LivelineError } from "../errors.js";
 
 export interface TokenVerifierOptions {
   /** Static bearer tokens (EDITOR_TOKENS): admin of every feed. */

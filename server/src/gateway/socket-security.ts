@@ -9,13 +9,13 @@ import {
   type ServerToClientEvents,
   type SocketData,
 } from "@liveline/protocol";
-import type { Logger } from "@liveline/worker";
-import { assertAccess, canRead } from "./auth.js";
-import { clientAddress, type TrustProxy } from "./client-address.js";
-import { LivelineError } from "./errors.js";
-import { originAllowed, type OriginPolicy } from "./http-security.js";
-import type { RateLimits } from "./rate-limits.js";
-import type { TokenVerifier } from "./token-verifier.js";
+import type { Logger } from "@liveline/core";
+import { assertAccess, canRead } from "../auth/auth.js";
+import { clientAddress, type TrustProxy } from "../http/client-address.js";
+import { LivelineError } from "../errors.js";
+import { originAllowed, type OriginPolicy } from "../http/http-security.js";
+import type { RateLimits } from "../http/rate-limits.js";
+import type { TokenVerifier } from "../auth/token-verifier.js";
 
 type LivelineSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type LivelineIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -1,7 +1,4 @@
-import { Router } from "express";
-import type { Registry } from "prom-client";
-import { buildOpenApi } from "./openapi.js";
-
+/** What `/readyz` checks, for any role (the server's app and a worker's metrics listener). */
 export interface Readiness {
   /** True once SIGTERM was received: the load balancer should stop sending new work. */
   draining: () => boolean;
@@ -22,22 +19,4 @@ export async function readiness(r: Readiness): Promise<{ ready: boolean; body: R
       queue: queue ? "ok" : "unusable",
     },
   };
-}
-
-/** `/readyz`, `/metrics` and `/openapi.json`. */
-export function opsRoutes(o: { readiness: Readiness; registry: Registry }): Router {
-  const r = Router();
-  r.get("/readyz", async (_req, res) => {
-    const { ready, body } = await readiness(o.readiness);
-    res.status(ready ? 200 : 503).json(body);
-  });
-  r.get("/metrics", async (_req, res) => {
-    res.setHeader("content-type", o.registry.contentType);
-    res.send(await o.registry.metrics());
-  });
-  const doc = buildOpenApi();
-  r.get("/openapi.json", (_req, res) => {
-    res.json(doc);
-  });
-  return r;
 }

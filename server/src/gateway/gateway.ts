@@ -12,13 +12,13 @@ import {
   type UnsubscribeAck,
   type WireError,
 } from "@liveline/protocol";
-import type { FeedStore, Logger } from "@liveline/worker";
-import { LivelineError } from "./errors.js";
-import type { FeedService } from "./feed-service.js";
-import type { FeedRelay } from "./feed-relay.js";
+import type { FeedStore, Logger } from "@liveline/core";
+import { LivelineError } from "../errors.js";
+import type { FeedService } from "../feed/feed-service.js";
+import type { FeedRelay } from "../reader/feed-relay.js";
 import { OneFrameAdapter, oneFrameAdapter } from "./one-frame-adapter.js";
-import type { SlowReaderPolicy } from "./slow-readers.js";
-import { CoalescedReads } from "./coalesced-reads.js";
+import type { SlowReaderPolicy } from "../reader/slow-readers.js";
+import { CoalescedReads } from "../reader/coalesced-reads.js";
 import type { SocketSecurity } from "./socket-security.js";
 
 export type LivelineIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -1,12 +1,12 @@
 import type { ServerResponse } from "node:http";
 import { Router } from "express";
 import { EventsQuery, FeedId, LIMITS, type FeedEvent } from "@liveline/protocol";
-import type { FeedStore, Logger } from "@liveline/worker";
-import { parseOr400 } from "./errors.js";
-import type { FeedRelay } from "./feed-relay.js";
-import type { FeedService } from "./feed-service.js";
-import { assertCanRead } from "./auth.js";
-import type { BacklogWatch } from "./slow-readers.js";
+import type { FeedStore, Logger } from "@liveline/core";
+import { parseOr400 } from "../errors.js";
+import type { FeedRelay } from "../reader/feed-relay.js";
+import type { FeedService } from "../feed/feed-service.js";
+import { assertCanRead } from "../auth/auth.js";
+import type { BacklogWatch } from "../reader/slow-readers.js";
 
 /** A seq as sent in a header or query string. */
 const SeqText = EventsQuery.shape.since;

@@ -1,6 +1,6 @@
 import type { PublishEntryRequest } from "@liveline/protocol";
 import type { FeedService } from "./feed-service.js";
-import { LivelineError } from "./errors.js";
+import { LivelineError } from "../errors.js";
 
 export const DEMO_FEED_ID = "demo";
 

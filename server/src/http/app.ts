@@ -3,13 +3,13 @@ import { compileTrustProxy, type TrustProxy } from "./client-address.js";
 import express, { type Express, type RequestHandler } from "express";
 import { pinoHttp } from "pino-http";
 import { LIMITS } from "@liveline/protocol";
-import type { Logger } from "@liveline/worker";
-import { errorMiddleware, notFoundHandler } from "./errors.js";
-import type { FeedService } from "./feed-service.js";
+import type { Logger } from "@liveline/core";
+import { errorMiddleware, notFoundHandler } from "../errors.js";
+import type { FeedService } from "../feed/feed-service.js";
 import { httpRoutes } from "./http-routes.js";
 import { applyHttpSecurity, type OriginPolicy } from "./http-security.js";
 import type { RateLimits } from "./rate-limits.js";
-import type { TokenVerifier } from "./token-verifier.js";
+import type { TokenVerifier } from "../auth/token-verifier.js";
 
 export interface AppOptions {
   service: FeedService;

@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
 import { Adapter, type BroadcastOptions } from "socket.io-adapter";
-import { BacklogWatch, type SlowReaderPolicy } from "./slow-readers.js";
+import { BacklogWatch, type SlowReaderPolicy } from "../reader/slow-readers.js";
 
 interface FrameOptions {
   preEncoded?: boolean;

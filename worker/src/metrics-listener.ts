@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
-import { readiness, type Readiness } from "./ops-routes.js";
+import { readiness, type Readiness } from "@liveline/core";
 
 export interface MetricsListener {
   readonly url: string;

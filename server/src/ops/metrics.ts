@@ -1,17 +1,9 @@
 import type { RequestHandler } from "express";
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { FeedEvent } from "@liveline/protocol";
 
 /** Feeds named in `liveline_feed_subscribers`; the rest are summed under `feed="_other"`. */
 export const TOP_FEEDS = 10;
-
-/** One registry per process, with the role as a default label and Node's own metrics. */
-export function createRegistry(role: string): Registry {
-  const registry = new Registry();
-  registry.setDefaultLabels({ role });
-  collectDefaultMetrics({ register: registry, prefix: "liveline_" });
-  return registry;
-}
 
 export interface ServerGauges {
   /** Socket.IO connections open on this node. */

@@ -11,7 +11,7 @@ import {
   type FeedEvent,
 } from "@liveline/protocol";
 import type { Change } from "./changes.js";
-import { LUA, type ScriptName } from "./lua-scripts.js";
+import { LUA, type ScriptName } from "./scripts.js";
 import { redisKeys, type RedisKeys } from "./redis-keys.js";
 
 export type RedisClient = Redis | Cluster;

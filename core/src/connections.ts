@@ -1,0 +1,47 @@
+import type { RedisOptions } from "ioredis";
+import type { RedisClient } from "./feed-store.js";
+import type { Logger } from "./logger.js";
+import { openRedis, parseRedisTarget, type RedisTarget } from "./redis-connection.js";
+
+/**
+ * The Redis connections of one role in one process: each is named (CLIENT SETNAME
+ * `liveline-<name>`, so `CLIENT LIST` shows who holds what), logged on error, and closed
+ * together when the role stops.
+ */
+export class RedisConnections {
+  readonly target: RedisTarget;
+  private readonly opened: RedisClient[] = [];
+
+  constructor(
+    redisUrl: string,
+    private readonly logger: Logger,
+  ) {
+    this.target = parseRedisTarget(redisUrl);
+  }
+
+  /** A Redis Cluster: events go out on sharded pub/sub (the channel lives in its feed's slot). */
+  get cluster(): boolean {
+    return this.target.kind === "cluster";
+  }
+
+  get publishCommand(): "PUBLISH" | "SPUBLISH" {
+    return this.cluster ? "SPUBLISH" : "PUBLISH";
+  }
+
+  open(name: string, extra: RedisOptions, sharded = false): RedisClient {
+    const r = openRedis(this.target, { lazyConnect: false, connectionName: `liveline-${name}`, ...extra }, sharded);
+    r.on("error", (err: Error) => this.logger.debug({ conn: name, err: err.message }, "redis connection error"));
+    this.opened.push(r);
+    return r;
+  }
+
+  /** The connection API reads and writes use: fails fast while Redis is away (503, not a hang). */
+  openCommands(name = "commands"): RedisClient {
+    return this.open(name, { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000 });
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.allSettled(this.opened.map((c) => c.quit()));
+    for (const c of this.opened) c.disconnect();
+  }
+}

@@ -1,0 +1,40 @@
+export { redisKeys, type RedisKeys, type FeedKeys } from "./redis-keys.js";
+export { Change, ApplyJob, type NewEntry, type EntryPatch, type FeedPatch } from "./changes.js";
+export {
+  FeedStore,
+  type FeedStoreOptions,
+  type AcceptResult,
+  type ApplyResult,
+  type CatchUp,
+  type RedisClient,
+  type EntryPageResult,
+} from "./feed-store.js";
+export { PublishQueue, QUEUE_NAME, type PublishQueueOptions } from "./publish-queue.js";
+export { createLogger, type Logger } from "./logger.js";
+export { createRegistry, instrumentQueue } from "./metrics.js";
+export { readiness, type Readiness } from "./readiness.js";
+export { RedisConnections } from "./connections.js";
+export { openRedis, parseRedisTarget, CLUSTER_SCHEME, type RedisTarget } from "./redis-connection.js";
+export {
+  resolveRedis,
+  findRedisServer,
+  launchEmbeddedRedis,
+  loopbackRedisArgs,
+  freePort,
+  canConnect,
+  waitUntilListening,
+  type EmbeddedRedis,
+  type ResolvedRedis,
+} from "./redis-launcher.js";
+export {
+  ConfigError,
+  CoreEnv,
+  Int,
+  OptionalPort,
+  Role,
+  accepts,
+  coreConfig,
+  parseEnv,
+  type CoreConfig,
+} from "./config.js";
+export { runProcess, main, type ProcessSpec, type RunningRoles } from "./run-process.js";

@@ -1,0 +1,30 @@
+import type { FeedEvent } from "@liveline/protocol";
+import { roomOf, type LivelineIo } from "../gateway/gateway.js";
+import type { SocketSecurity } from "../gateway/socket-security.js";
+import type { ServerMetrics } from "../ops/metrics.js";
+import type { SseHub } from "../sse/sse-stream.js";
+
+/**
+ * Where the relay hands each event of a feed, once and in seq order: this node's Socket.IO
+ * room of the feed and its SSE streams. A feed turned private also has its socket readers
+ * checked again, so those without a token for it are let go.
+ */
+export class NodeFanOut {
+  /** Set once the Socket.IO server exists (it is created after the HTTP app the relay serves). */
+  io: LivelineIo | undefined;
+
+  constructor(
+    private readonly hub: SseHub,
+    private readonly metrics: ServerMetrics,
+    private readonly security: SocketSecurity,
+  ) {}
+
+  deliver(feedId: string, event: FeedEvent): void {
+    this.io?.local.to(roomOf(feedId)).emit("feed:event", event);
+    this.hub.deliver(feedId, event);
+    this.metrics.observeEmit(event);
+    if (this.io && event.type === "feed.updated" && event.feed.visibility === "private") {
+      void this.security.evictUnauthorized(this.io, roomOf(feedId), feedId).catch(() => undefined);
+    }
+  }
+}

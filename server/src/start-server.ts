@@ -1,0 +1,202 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Express } from "express";
+import type { Registry } from "prom-client";
+import {
+  FeedStore,
+  PublishQueue,
+  RedisConnections,
+  createRegistry,
+  instrumentQueue,
+  type Logger,
+  type Readiness,
+} from "@liveline/core";
+import { createApp } from "./http/app.js";
+import type { Config } from "./config.js";
+import { SocketDrainer } from "./gateway/drain.js";
+import { FeedRelay } from "./reader/feed-relay.js";
+import { FeedService } from "./feed/feed-service.js";
+import { attachGateway, createIo, type LivelineIo } from "./gateway/gateway.js";
+import { NodeFanOut } from "./reader/fan-out.js";
+import { pagesRouter } from "./pages/index.js";
+import { ServerMetrics } from "./ops/metrics.js";
+import { opsRoutes } from "./ops/ops-routes.js";
+import { SseHub, sseRoutes } from "./sse/sse-stream.js";
+import { BacklogWatch, type SlowReaderPolicy } from "./reader/slow-readers.js";
+import { RateLimits } from "./http/rate-limits.js";
+import { SocketSecurity } from "./gateway/socket-security.js";
+import { TokenVerifier } from "./auth/token-verifier.js";
+
+export interface ServerHandle {
+  readonly url: string;
+  readonly port: number;
+  readonly io: LivelineIo;
+  readonly app: Express;
+  readonly store: FeedStore;
+  readonly queue: PublishQueue;
+  readonly service: FeedService;
+  readonly registry: Registry;
+  /** Answer 503 on /readyz from now on, so load balancers stop sending new work. */
+  drain(): void;
+  /** Stop accepting, hand readers over a batch at a time, close every connection. */
+  close(): Promise<void>;
+}
+
+export interface StartServerOptions {
+  redisUrl: string;
+  logger: Logger;
+  /** Extra routes (pages, widget, metrics) mounted on the HTTP app. */
+  extend?: (app: Express) => void;
+}
+
+/**
+ * The server role: the HTTP API (accept a change into Redis, enqueue it, answer 202), the
+ * reader transports (Socket.IO gateway, SSE, pages) fed by one relay, and /metrics.
+ */
+export async function startServer(config: Config, opts: StartServerOptions): Promise<ServerHandle> {
+  const logger = opts.logger;
+  const redis = new RedisConnections(opts.redisUrl, logger);
+  const cluster = redis.cluster;
+  // API reads/writes fail fast while Redis is away, so editors get a 503 instead of a hang.
+  const commands = redis.openCommands();
+  await commands.ping();
+  const store = new FeedStore(commands, {
+    keyPrefix: config.keyPrefix,
+    eventLogLength: config.eventLogLength,
+    publishCommand: redis.publishCommand,
+  });
+  const queue = new PublishQueue({
+    connection: redis.open("queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
+    prefix: store.keys.queuePrefix(),
+  });
+  await queue.queue.waitUntilReady();
+  const registry = createRegistry(config.role);
+  instrumentQueue(queue, registry);
+  let draining = false;
+  const readiness: Readiness = {
+    draining: () => draining,
+    redis: async () => (await commands.ping()) === "PONG",
+    queue: async () => (await queue.queue.getJobCounts("waiting")).waiting !== undefined,
+  };
+
+  const hub = new SseHub();
+  const service = new FeedService(store, queue);
+  const verifier = new TokenVerifier({
+    staticTokens: config.editorTokens,
+    hsSecret: config.jwtSecret,
+    publicKeyPem: config.jwtPublicKey,
+    jwksUrl: config.jwksUrl,
+  });
+  const limits = new RateLimits(commands, store.keys, config.rateLimits);
+  const security = new SocketSecurity({
+    verifier,
+    limits,
+    origins: config.corsOrigins,
+    trustProxy: config.trustProxy,
+    logger: logger.child({ role: "gateway" }),
+  });
+  const metrics = new ServerMetrics(registry);
+  const serverLogger = logger.child({ role: "server" });
+  const slowReaders: SlowReaderPolicy = {
+    maxBacklogBytes: config.maxReaderBacklogBytes,
+    graceMs: config.readerBacklogGraceMs,
+    onCut: (cut) => {
+      metrics.readerCut(cut.transport);
+      serverLogger.warn(cut, "reader too far behind; disconnected (it resumes from its last seq)");
+    },
+  };
+  // The relay feeds both the Socket.IO rooms and the SSE streams of this node.
+  const fanOut = new NodeFanOut(hub, metrics, security);
+  const relay = new FeedRelay({
+    subscriber: redis.open("subscriber", { maxRetriesPerRequest: null }, cluster),
+    store,
+    logger: logger.child({ role: "relay" }),
+    emit: (feedId, event) => fanOut.deliver(feedId, event),
+    headCheckMs: config.headCheckMs,
+    sharded: cluster,
+  });
+  const app = createApp({
+    service,
+    verifier,
+    limits,
+    origins: config.corsOrigins,
+    trustProxy: config.trustProxy,
+    logger: serverLogger,
+    ping: async () => (await commands.ping().catch(() => "")) === "PONG",
+    observe: [metrics.writesMiddleware()],
+    extend: (a) => {
+      a.use(opsRoutes({ readiness, registry }));
+      a.use(pagesRouter({ service, publisherName: config.publisherName, publicUrl: config.publicUrl }));
+      const sse = { hub, relay, store, service, logger: serverLogger };
+      a.use(sseRoutes({ ...sse, heartbeatMs: config.sseHeartbeatMs, slowReaders: new BacklogWatch(slowReaders) }));
+      opts.extend?.(a);
+    },
+  });
+  const http: HttpServer = createServer(app);
+  const ioServer = createIo(http, security, slowReaders);
+  fanOut.io = ioServer;
+  const drainer = new SocketDrainer(ioServer);
+  // While draining, every HTTP answer closes its connection, so keep-alive clients move on.
+  http.prependListener("request", (_req, res) => {
+    if (draining) res.setHeader("Connection", "close");
+  });
+  metrics.bindGauges({
+    sockets: () => ioServer.engine.clientsCount,
+    sseStreams: () => hub.size(),
+    subscribers: () => {
+      const counts = hub.counts();
+      for (const [room, members] of ioServer.of("/").adapter.rooms) {
+        if (!room.startsWith("feed:")) continue;
+        const feedId = room.slice("feed:".length);
+        counts.set(feedId, (counts.get(feedId) ?? 0) + members.size);
+      }
+      return counts;
+    },
+  });
+  attachGateway(ioServer, { service, store, relay, security, logger: logger.child({ role: "gateway" }) });
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(config.port, config.host, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    io: ioServer,
+    app,
+    store,
+    queue,
+    service,
+    registry,
+    drain() {
+      draining = true;
+    },
+    close() {
+      closing ??= (async () => {
+        draining = true;
+        // Stop accepting (new TCP connections and new sockets), then hand readers over to the
+        // other nodes a batch at a time; events keep flowing to those not yet disconnected.
+        const step = (name: string) => logger.info({ step: name }, "closing");
+        http.close();
+        step("drain");
+        await drainer.drain(config.drainSpreadMs);
+        relay.close();
+        hub.closeAll(); // open SSE responses would keep the HTTP server from closing
+        // A keep-alive HTTP client that never pauses (an editor's CMS) would hold the server
+        // open for ever: idle connections go now, busy ones after a short grace.
+        http.closeIdleConnections();
+        const hard = setTimeout(() => http.closeAllConnections(), 1000);
+        step("http");
+        await ioServer.close();
+        clearTimeout(hard);
+        step("queue");
+        await queue.close();
+        step("connections");
+        await redis.closeAll();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import type { Registry } from "prom-client";
+import {
+  FeedStore,
+  PublishQueue,
+  RedisConnections,
+  createRegistry,
+  instrumentQueue,
+  type Logger,
+  type Readiness,
+} from "@liveline/core";
+import type { WorkerConfig } from "./config.js";
+import { startMetricsListener, type MetricsListener } from "./metrics-listener.js";
+import { PublishWorker } from "./publish-worker.js";
+import { instrumentWorker } from "./worker-metrics.js";
+
+export interface WorkerHandle {
+  readonly worker: PublishWorker;
+  /** With METRICS_PORT and no server role in the process: base URL of its metrics/health listener. */
+  readonly metricsUrl: string | undefined;
+  /** Answer 503 on the listener's /readyz from now on. */
+  drain(): void;
+  /** Finish the jobs in hand, take no new ones, close the role's connections. */
+  close(): Promise<void>;
+}
+
+export interface StartWorkerOptions {
+  redisUrl: string;
+  logger: Logger;
+  /** The process's registry, when another role shares the process (its /metrics serves both). */
+  registry?: Registry;
+}
+
+/**
+ * The worker role: applies accepted changes (one BullMQ worker), re-drives feeds whose changes
+ * were never scheduled, and, alone in its process with METRICS_PORT set, serves /metrics,
+ * /healthz and /readyz on a small listener of its own.
+ */
+export async function startWorker(config: WorkerConfig, opts: StartWorkerOptions): Promise<WorkerHandle> {
+  const logger = opts.logger;
+  const redis = new RedisConnections(opts.redisUrl, logger);
+  const storeOptions = {
+    keyPrefix: config.keyPrefix,
+    eventLogLength: config.eventLogLength,
+    publishCommand: redis.publishCommand,
+  };
+  const registry = opts.registry ?? createRegistry(config.role);
+  // The worker's own connections retry for ever: accepted changes wait, they are not dropped.
+  const store = new FeedStore(redis.open("worker-store", { maxRetriesPerRequest: null }), storeOptions);
+  // Its own producer: the sweep re-enqueues jobs for feeds whose changes were never scheduled.
+  const queue = new PublishQueue({
+    connection: redis.open("queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
+    prefix: store.keys.queuePrefix(),
+  });
+  await queue.queue.waitUntilReady();
+  // Sharing a process (and so a registry) with the server role, which reports the queue already.
+  if (opts.registry === undefined) instrumentQueue(queue, registry);
+  const worker = new PublishWorker({
+    connection: redis.open("worker", { maxRetriesPerRequest: null }),
+    prefix: store.keys.queuePrefix(),
+    store,
+    queue,
+    logger,
+    concurrency: config.workerConcurrency,
+    sweepIntervalMs: config.sweepIntervalMs,
+  });
+  instrumentWorker(worker, registry);
+
+  let draining = false;
+  let listener: MetricsListener | undefined;
+  if (opts.registry === undefined && config.metricsPort !== undefined) {
+    const commands = redis.openCommands();
+    const ready: Readiness = {
+      draining: () => draining,
+      redis: async () => (await commands.ping()) === "PONG",
+      queue: async () => (await queue.queue.getJobCounts("waiting")).waiting !== undefined,
+    };
+    listener = await startMetricsListener(config.metricsPort, config.host, registry, ready);
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    metricsUrl: listener?.url,
+    drain() {
+      draining = true;
+    },
+    close() {
+      closing ??= (async () => {
+        draining = true;
+        await listener?.close();
+        logger.info({ step: "worker" }, "closing");
+        await worker.close();
+        await queue.close();
+        await redis.closeAll();
+      })();
+      return closing;
+    },
+  };
+}
