@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Author, Entry, EntryId, FeedStatus, FeedVisibility } from "@liveline/protocol";
+import { Entry, EntryId, UpdateEntryRequest, UpdateFeedRequest } from "@liveline/protocol";
 
 /**
  * A change accepted by the API and waiting in the feed's pending hash until a worker applies
@@ -16,21 +16,18 @@ const NewEntry = Entry.pick({
   breaking: true,
 });
 
-const EntryPatch = z.object({
-  headline: z.string().nullable().optional(),
-  body: z.string().optional(),
-  author: Author.nullable().optional(),
-  pinned: z.boolean().optional(),
-  keyEvent: z.boolean().optional(),
-  breaking: z.boolean().optional(),
-});
+/**
+ * An edit as stored: the request's own schema (its body already sanitized). The apply script
+ * is handed the field names from here, so a field added to the contract is applied without
+ * touching the Lua.
+ */
+const EntryPatch = UpdateEntryRequest;
+const FeedPatch = UpdateFeedRequest;
 
-const FeedPatch = z.object({
-  title: z.string().optional(),
-  description: z.string().optional(),
-  status: FeedStatus.optional(),
-  visibility: FeedVisibility.optional(),
-});
+/** The fields an entry edit may change, in the contract's order (apply.lua's ARGV). */
+export const ENTRY_PATCH_FIELDS = Object.keys(UpdateEntryRequest.shape) as (keyof UpdateEntryRequest)[];
+/** The fields a feed change may change (apply.lua's ARGV). */
+export const FEED_PATCH_FIELDS = Object.keys(UpdateFeedRequest.shape) as (keyof UpdateFeedRequest)[];
 
 /**
  * v1: the original change. v2 adds `by`, the token subject that made the change, which the

@@ -2,32 +2,26 @@ import type { Redis, Cluster } from "ioredis";
 import {
   LIMITS,
   Entry as EntrySchema,
-  FeedEvent as FeedEventSchema,
   Revision as RevisionSchema,
   type Revision,
   type FeedVisibility,
   type Entry,
   type Feed,
-  type FeedEvent,
 } from "@liveline/protocol";
 import type { Change } from "./changes.js";
-import { LUA, type ScriptName } from "./scripts.js";
+import {
+  SCRIPTS,
+  scriptSources,
+  type AcceptResult,
+  type ApplyResult,
+  type CatchUp,
+  type ScriptSpec,
+} from "./scripts.js";
 import { redisKeys, type RedisKeys } from "./redis-keys.js";
 
+export type { AcceptResult, ApplyResult, CatchUp };
+
 export type RedisClient = Redis | Cluster;
-
-export type AcceptResult =
-  | { status: "ok"; ticket: number }
-  | { status: "duplicate_key" | "duplicate_id"; ticket: number; previous: string }
-  | { status: "feed_not_found" | "entry_not_found" | "feed_ended" };
-
-export interface ApplyResult {
-  seq: number;
-  emitted: number;
-  applied: number;
-}
-
-export type CatchUp = { kind: "events"; seq: number; events: FeedEvent[] } | { kind: "reset"; seq: number };
 
 export interface EntryPageResult {
   entries: Entry[];
@@ -42,8 +36,6 @@ export interface FeedStoreOptions {
   publishCommand?: "PUBLISH" | "SPUBLISH";
 }
 
-type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
-
 /**
  * The feed store: the one place that reads and writes feed state in Redis. Writes go through
  * Lua scripts so that ticket, seq, state, log and publish move together atomically.
@@ -51,7 +43,7 @@ type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
 export class FeedStore {
   readonly keys: RedisKeys;
   readonly eventLogLength: number;
-  private readonly publishCommand: string;
+  private readonly publishCommand: "PUBLISH" | "SPUBLISH";
 
   constructor(
     private readonly redis: RedisClient,
@@ -60,15 +52,21 @@ export class FeedStore {
     this.keys = redisKeys(options.keyPrefix);
     this.eventLogLength = options.eventLogLength ?? 1000;
     this.publishCommand = options.publishCommand ?? "PUBLISH";
-    for (const [name, def] of Object.entries(LUA)) {
-      if (!(name in redis)) redis.defineCommand(name, def);
+    for (const { name, numberOfKeys, lua } of scriptSources()) {
+      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
     }
   }
 
-  private script(name: ScriptName): ScriptFn {
-    const fn: unknown = Reflect.get(this.redis, name);
-    if (typeof fn !== "function") throw new Error(`Lua script ${name} is not registered`);
-    return (...args) => Promise.resolve(fn.apply(this.redis, args) as unknown);
+  /** Run one of SCRIPTS: its keys in the order it names them, its ARGV, its reply decoded. */
+  private async run<K extends readonly string[], A, R>(
+    script: ScriptSpec<K, A, R>,
+    keys: Record<K[number], string>,
+    input: A,
+  ): Promise<R> {
+    const fn: unknown = Reflect.get(this.redis, script.name);
+    if (typeof fn !== "function") throw new Error(`Lua script ${script.name} is not registered`);
+    const argv = [...script.keys.map((k: K[number]) => keys[k]), ...script.args(input)];
+    return script.decode(await (fn.apply(this.redis, argv) as Promise<unknown>));
   }
 
   async createFeed(
@@ -79,15 +77,7 @@ export class FeedStore {
     // The index and the feed's keys sit in different cluster slots, so they cannot share a
     // script. Index first: a crash in between leaves an id without a feed, which listFeeds skips.
     await this.redis.zadd(this.keys.feedIndex(), "NX", now.getTime(), feed.id);
-    const created = await this.script("createFeed")(
-      k.meta,
-      feed.id,
-      feed.title,
-      feed.description ?? "",
-      now.toISOString(),
-      feed.visibility ?? "public",
-    );
-    return created === 1;
+    return this.run(SCRIPTS.createFeed, { meta: k.meta }, { ...feed, createdAt: now.toISOString() });
   }
 
   async getFeed(feedId: string): Promise<Feed | undefined> {
@@ -107,53 +97,25 @@ export class FeedStore {
     options: { entryId?: string; contentHash?: string; idempotencyKey?: string; idempotencyTtlSeconds?: number } = {},
   ): Promise<AcceptResult> {
     const k = this.keys.feed(feedId);
-    const raw = await this.script("accept")(
-      k.meta,
-      k.pending,
-      k.ids,
-      options.idempotencyKey === undefined ? k.meta : k.idempotency(options.idempotencyKey),
-      change.op,
-      JSON.stringify(change),
-      options.entryId ?? "",
-      options.contentHash ?? "",
-      options.idempotencyTtlSeconds ?? 86_400,
+    const idempotency = options.idempotencyKey === undefined ? k.meta : k.idempotency(options.idempotencyKey);
+    return this.run(
+      SCRIPTS.accept,
+      { meta: k.meta, pending: k.pending, ids: k.ids, idempotency },
+      { change, ...options },
     );
-    const [status, ticket, previous] = tuple(raw);
-    switch (status) {
-      case "ok":
-        return { status, ticket: Number(ticket) };
-      case "duplicate_key":
-      case "duplicate_id":
-        return { status, ticket: Number(ticket), previous: String(previous) };
-      case "feed_not_found":
-      case "entry_not_found":
-      case "feed_ended":
-        return { status };
-      default:
-        throw new Error(`accept script returned an unknown status: ${String(status)}`);
-    }
   }
 
   /** Apply pending changes up to `ticket` (at most `batch` per call; call again while behind). */
   async apply(feedId: string, ticket: number, batch = 200): Promise<ApplyResult> {
     const k = this.keys.feed(feedId);
-    const raw = await this.script("apply")(
-      k.meta,
-      k.entries,
-      k.order,
-      k.pinned,
-      k.log,
-      k.pending,
-      k.channel,
+    return this.run(SCRIPTS.apply, k, {
       ticket,
-      this.eventLogLength,
       batch,
-      this.publishCommand,
-      k.revisionsPrefix,
-      LIMITS.maxRevisionsPerEntry,
-    );
-    const [seq, emitted, applied] = tuple(raw).map(Number);
-    return { seq: seq ?? 0, emitted: emitted ?? 0, applied: applied ?? 0 };
+      eventLogLength: this.eventLogLength,
+      publishCommand: this.publishCommand,
+      revisionsPrefix: k.revisionsPrefix,
+      revisionsKept: LIMITS.maxRevisionsPerEntry,
+    });
   }
 
   /** Highest ticket accepted for the feed so far (0 when none or no such feed). */
@@ -194,10 +156,7 @@ export class FeedStore {
   /** The latest `size` entries and every pinned one, newest first, with the seq they reflect. */
   async snapshot(feedId: string, size: number): Promise<{ seq: number; entries: Entry[] }> {
     const k = this.keys.feed(feedId);
-    const [seq, ...raws] = tuple(await this.script("snapshot")(k.meta, k.entries, k.order, k.pinned, size));
-    const entries = raws.flatMap((r) => (typeof r === "string" ? [EntrySchema.parse(JSON.parse(r))] : []));
-    entries.sort(newestFirst);
-    return { seq: Number(seq), entries };
+    return this.run(SCRIPTS.snapshot, k, { size });
   }
 
   /** The entry's revision history, oldest first (kept after a retraction, too). */
@@ -209,10 +168,7 @@ export class FeedStore {
   /** Events after `since`, or `reset` when the kept log no longer reaches back that far. */
   async eventsSince(feedId: string, since: number, most: number): Promise<CatchUp> {
     const k = this.keys.feed(feedId);
-    const [seq, kind, ...raws] = tuple(await this.script("catchUp")(k.meta, k.log, since, most));
-    if (kind === "reset") return { kind: "reset", seq: Number(seq) };
-    const events = raws.map((r) => FeedEventSchema.parse(JSON.parse(String(r))));
-    return { kind: "events", seq: Number(seq), events };
+    return this.run(SCRIPTS.catchUp, k, { since, most });
   }
 
   /** Feeds that have accepted changes not applied yet (used to re-drive lost jobs). */
@@ -222,15 +178,6 @@ export class FeedStore {
     const marks = await Promise.all(ids.map(async (feedId) => ({ feedId, ...(await this.acceptedTicket(feedId)) })));
     return marks.filter((m) => m.ticket > m.applied);
   }
-}
-
-function tuple(raw: unknown): unknown[] {
-  if (!Array.isArray(raw)) throw new Error("expected an array from a Lua script");
-  return raw as unknown[];
-}
-
-function newestFirst(a: Entry, b: Entry): number {
-  return b.publishedAt < a.publishedAt ? -1 : b.publishedAt > a.publishedAt ? 1 : 0;
 }
 
 function parseFeed(h: Record<string, string>): Feed | undefined {

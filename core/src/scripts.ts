@@ -1,16 +1,203 @@
 import { readFileSync } from "node:fs";
+import {
+  Entry as EntrySchema,
+  FeedEvent as FeedEventSchema,
+  type Entry,
+  type FeedEvent,
+  type FeedVisibility,
+} from "@liveline/protocol";
+import { ENTRY_PATCH_FIELDS, FEED_PATCH_FIELDS, type Change } from "./changes.js";
 
-function load(name: string): string {
-  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), "utf8");
+/**
+ * The typed boundary between TypeScript and the Lua scripts (after BullMQ's `scripts.ts`): for
+ * each script, the names of its KEYS in order (Redis is told how many from this list), how its
+ * ARGV is built from typed arguments, and how its reply is decoded into a typed result. No other
+ * module builds script arguments or reads script replies.
+ */
+export interface ScriptSpec<K extends readonly string[], A, R> {
+  /** The command ioredis defines for it (`defineCommand`). */
+  readonly name: string;
+  /** The source, `./lua/<file>.lua` next to this module (copied beside the compiled one). */
+  readonly file: string;
+  readonly keys: K;
+  readonly args: (input: A) => (string | number)[];
+  readonly decode: (reply: unknown) => R;
 }
 
-/** Lua sources, read once; ioredis registers them with `defineCommand` (EVALSHA, then EVAL). */
-export const LUA = {
-  accept: { numberOfKeys: 4, lua: load("accept") },
-  apply: { numberOfKeys: 7, lua: load("apply") },
-  snapshot: { numberOfKeys: 4, lua: load("snapshot") },
-  catchUp: { numberOfKeys: 2, lua: load("catch-up") },
-  createFeed: { numberOfKeys: 1, lua: load("create-feed") },
+/** The keys a script takes, by name. */
+export type ScriptKeys<S> = S extends ScriptSpec<infer K, unknown, unknown> ? Record<K[number], string> : never;
+
+function spec<const K extends readonly string[], A, R>(s: ScriptSpec<K, A, R>): ScriptSpec<K, A, R> {
+  return s;
+}
+
+export type AcceptResult =
+  | { status: "ok"; ticket: number }
+  /** The Idempotency-Key was used before: for this entry, with this content hash. */
+  | { status: "duplicate_key"; ticket: number; previous: { entryId: string; contentHash: string } }
+  /** The entry id was accepted before, with this content hash (and retracted since, maybe). */
+  | { status: "duplicate_id"; ticket: number; previous: { contentHash: string; retracted: boolean } }
+  | { status: "feed_not_found" | "entry_not_found" | "feed_ended" };
+
+export interface AcceptInput {
+  change: Change;
+  /** The entry the change is about ('' for feed changes). */
+  entryId?: string | undefined;
+  contentHash?: string | undefined;
+  idempotencyTtlSeconds?: number | undefined;
+}
+
+export interface ApplyInput {
+  /** Apply pending changes up to this ticket… */
+  ticket: number;
+  /** …but at most this many in one call. */
+  batch: number;
+  eventLogLength: number;
+  publishCommand: "PUBLISH" | "SPUBLISH";
+  revisionsKept: number;
+}
+
+export interface ApplyResult {
+  seq: number;
+  emitted: number;
+  applied: number;
+}
+
+export type CatchUp = { kind: "events"; seq: number; events: FeedEvent[] } | { kind: "reset"; seq: number };
+
+export interface NewFeedInput {
+  id: string;
+  title: string;
+  description?: string | undefined;
+  visibility?: FeedVisibility | undefined;
+  createdAt: string;
+}
+
+function reply(raw: unknown, script: string): unknown[] {
+  if (!Array.isArray(raw)) throw new Error(`${script}: expected an array reply`);
+  return raw as unknown[];
+}
+
+function parseEntry(raw: string): Entry {
+  return EntrySchema.parse(JSON.parse(raw));
+}
+
+/** The marker accept.lua and apply.lua keep in the ids hash for a retracted entry. */
+const RETRACTED = "deleted:";
+
+export const SCRIPTS = {
+  /** Give a change the feed's next ticket and keep it pending, atomically (accept.lua). */
+  accept: spec({
+    name: "accept",
+    file: "accept",
+    keys: ["meta", "pending", "ids", "idempotency"] as const,
+    args: (a: AcceptInput) => [
+      a.change.op,
+      JSON.stringify(a.change),
+      a.entryId ?? "",
+      a.contentHash ?? "",
+      a.idempotencyTtlSeconds ?? 86_400,
+    ],
+    decode: (raw): AcceptResult => {
+      const [status, ticket, previous] = reply(raw, "accept");
+      const prev = String(previous);
+      switch (status) {
+        case "ok":
+          return { status, ticket: Number(ticket) };
+        case "duplicate_key": {
+          // accept.lua stores "<entry id>|<content hash>" under the Idempotency-Key.
+          const bar = prev.indexOf("|");
+          return {
+            status,
+            ticket: Number(ticket),
+            previous: { entryId: prev.slice(0, bar), contentHash: prev.slice(bar + 1) },
+          };
+        }
+        case "duplicate_id": {
+          const retracted = prev.startsWith(RETRACTED);
+          const contentHash = retracted ? prev.slice(RETRACTED.length) : prev;
+          return { status, ticket: Number(ticket), previous: { contentHash, retracted } };
+        }
+        case "feed_not_found":
+        case "entry_not_found":
+        case "feed_ended":
+          return { status };
+        default:
+          throw new Error(`accept: unknown status ${String(status)}`);
+      }
+    },
+  }),
+
+  /** Apply pending changes in ticket order: seq, state, log and publish together (apply.lua). */
+  apply: spec({
+    name: "apply",
+    file: "apply",
+    keys: ["meta", "entries", "order", "pinned", "log", "pending", "channel"] as const,
+    args: (a: ApplyInput & { revisionsPrefix: string }) => [
+      a.ticket,
+      a.eventLogLength,
+      a.batch,
+      a.publishCommand,
+      a.revisionsPrefix,
+      a.revisionsKept,
+      ENTRY_PATCH_FIELDS.join(","),
+      FEED_PATCH_FIELDS.join(","),
+    ],
+    decode: (raw): ApplyResult => {
+      const [seq, emitted, applied] = reply(raw, "apply").map(Number);
+      return { seq: seq ?? 0, emitted: emitted ?? 0, applied: applied ?? 0 };
+    },
+  }),
+
+  /** The latest entries and every pinned one, with the seq they reflect (snapshot.lua). */
+  snapshot: spec({
+    name: "snapshot",
+    file: "snapshot",
+    keys: ["meta", "entries", "order", "pinned"] as const,
+    args: (a: { size: number }) => [a.size],
+    decode: (raw): { seq: number; entries: Entry[] } => {
+      const [seq, ...raws] = reply(raw, "snapshot");
+      const entries = raws.flatMap((r) => (typeof r === "string" ? [parseEntry(r)] : []));
+      entries.sort(newestFirst);
+      return { seq: Number(seq), entries };
+    },
+  }),
+
+  /** Events after `since`, or `reset` when the kept log no longer reaches back (catch-up.lua). */
+  catchUp: spec({
+    name: "catchUp",
+    file: "catch-up",
+    keys: ["meta", "log"] as const,
+    args: (a: { since: number; most: number }) => [a.since, a.most],
+    decode: (raw): CatchUp => {
+      const [seq, kind, ...raws] = reply(raw, "catchUp");
+      if (kind === "reset") return { kind: "reset", seq: Number(seq) };
+      const events = raws.map((r) => FeedEventSchema.parse(JSON.parse(String(r))));
+      return { kind: "events", seq: Number(seq), events };
+    },
+  }),
+
+  /** Create a feed's metadata unless it exists (create-feed.lua). */
+  createFeed: spec({
+    name: "createFeed",
+    file: "create-feed",
+    keys: ["meta"] as const,
+    args: (a: NewFeedInput) => [a.id, a.title, a.description ?? "", a.createdAt, a.visibility ?? "public"],
+    decode: (raw): boolean => raw === 1,
+  }),
 } as const;
 
-export type ScriptName = keyof typeof LUA;
+export type ScriptName = keyof typeof SCRIPTS;
+
+/** Lua sources, read once; ioredis registers them with `defineCommand` (EVALSHA, then EVAL). */
+export function scriptSources(): { name: string; numberOfKeys: number; lua: string }[] {
+  return Object.values(SCRIPTS).map((s) => ({
+    name: s.name,
+    numberOfKeys: s.keys.length,
+    lua: readFileSync(new URL(`./lua/${s.file}.lua`, import.meta.url), "utf8"),
+  }));
+}
+
+function newestFirst(a: Entry, b: Entry): number {
+  return b.publishedAt < a.publishedAt ? -1 : b.publishedAt > a.publishedAt ? 1 : 0;
+}

@@ -7,12 +7,20 @@
 -- Each entry change also appends {revision, by, at, type} to the entry's revision list
 -- (key: ARGV[5] .. entry id, in the feed's hash-tag slot), trimmed to ARGV[6] records.
 -- ARGV: up-to ticket, log length to keep, most changes to apply in this call, publish command,
---       revisions key prefix, revisions kept per entry
+--       revisions key prefix, revisions kept per entry, the entry fields an edit may change and
+--       the feed fields a feed change may change (comma-separated, from the contract's schemas)
 -- Returns {seq, events emitted, last ticket applied}
 local meta, entries, order, pinned, log, pending, channel =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local upto, keep, batch, publishCmd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local revPrefix, revKeep = ARGV[5], tonumber(ARGV[6])
+
+local function fields(csv)
+  local out = {}
+  for f in string.gmatch(csv, '[^,]+') do table.insert(out, f) end
+  return out
+end
+local entryFields, feedFields = fields(ARGV[7]), fields(ARGV[8])
 
 if redis.call('EXISTS', meta) == 0 then return {0, 0, 0} end
 local applied = tonumber(redis.call('HGET', meta, 'applied') or '0')
@@ -81,7 +89,7 @@ while applied < limit do
       if cur then
         local e = cjson.decode(cur)
         local changed = false
-        for _, k in ipairs({ 'headline', 'body', 'author', 'pinned', 'keyEvent', 'breaking' }) do
+        for _, k in ipairs(entryFields) do
           local v = c.patch[k]
           if v == cjson.null then
             if e[k] ~= nil then e[k] = nil; changed = true end
@@ -108,14 +116,18 @@ while applied < limit do
         emit({ type = 'entry.deleted', at = c.at, entryId = c.entryId })
       end
     elseif c.op == 'feed.update' then
-      local f = redis.call('HMGET', meta, 'title', 'description', 'status', 'visibility')
+      -- A field counts as changed when given and different from what the feed holds
+      -- (create-feed.lua stores every field, an absent description as '').
       local p = c.patch
-      if (p.title ~= nil and p.title ~= f[1]) or (p.description ~= nil and p.description ~= (f[2] or ''))
-        or (p.status ~= nil and p.status ~= f[3]) or (p.visibility ~= nil and p.visibility ~= (f[4] or 'public')) then
-        if p.title ~= nil then redis.call('HSET', meta, 'title', p.title) end
-        if p.description ~= nil then redis.call('HSET', meta, 'description', p.description) end
-        if p.status ~= nil then redis.call('HSET', meta, 'status', p.status) end
-        if p.visibility ~= nil then redis.call('HSET', meta, 'visibility', p.visibility) end
+      local changed = false
+      for _, k in ipairs(feedFields) do
+        local v = p[k]
+        if v ~= nil and v ~= cjson.null and v ~= (redis.call('HGET', meta, k) or '') then
+          redis.call('HSET', meta, k, v)
+          changed = true
+        end
+      end
+      if changed then
         redis.call('HSET', meta, 'updatedAt', c.at)
         emit({ type = 'feed.updated', at = c.at, feed = feedObject(c.at) })
       end

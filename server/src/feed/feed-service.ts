@@ -78,16 +78,15 @@ export class FeedService {
         await this.queue.enqueue(feedId, result.ticket, requestId);
         return { entryId: entry.id, status: "queued" };
       case "duplicate_key": {
-        const [prevId = "", prevHash] = result.previous.split("|");
-        if (prevHash !== contentHash) {
+        if (result.previous.contentHash !== contentHash) {
           throw new LivelineError("idempotency_key_reused", "this Idempotency-Key was used for a different entry");
         }
         // Schedule again in case the first attempt's enqueue never happened; same job id = no-op.
         await this.queue.enqueue(feedId, result.ticket, requestId);
-        return { entryId: prevId, status: "queued" };
+        return { entryId: result.previous.entryId, status: "queued" };
       }
       case "duplicate_id":
-        if (result.previous.replace(/^deleted:/, "") !== contentHash) {
+        if (result.previous.contentHash !== contentHash) {
           throw new LivelineError("entry_exists", `entry '${entry.id}' already exists with different content`);
         }
         await this.queue.enqueue(feedId, result.ticket, requestId);
