@@ -1,10 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { chromium, type BrowserContext, type LaunchOptions } from "playwright-core";
-
-/** Debian's chromium; `.ci/run` installs it when `.ci/needs-chromium` exists. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+import { bundledChromium } from "./bundled-chromium.js";
+import { findBrowser, isExecutableFile } from "./find-browser.js";
 
 const ARGS = [
   "--headless",
@@ -22,6 +21,25 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+/** Where the browser comes from: see find-browser.ts (CHROMIUM_PATH, system, or bundled). */
+async function browserLaunch(): Promise<LaunchOptions> {
+  const choice = findBrowser(process.env, isExecutableFile);
+  const common = { headless: true, args: ARGS };
+  if (choice.source !== "bundled") return { ...common, executablePath: choice.executablePath };
+  const bundled = await bundledChromium();
+  // Only the browser process sees the package's libraries, ahead of the system's.
+  const inherited = process.env.LD_LIBRARY_PATH ?? "";
+  const libraryPath = inherited === "" ? bundled.libraryPath : `${bundled.libraryPath}${delimiter}${inherited}`;
+  return { ...common, executablePath: bundled.executablePath, env: { ...definedEnv(), LD_LIBRARY_PATH: libraryPath } };
+}
+
+/** process.env without its unset entries, as playwright's `env` option takes it. */
+function definedEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
 /**
  * One headless Chromium with a fresh profile, shared by a test file. Reduced motion is on,
  * so scrolling is instant (the widget honours prefers-reduced-motion).
@@ -29,9 +47,8 @@ export interface Browser {
 export async function launchBrowser(
   options: { timezoneId?: string; viewport?: { width: number; height: number } } = {},
 ): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
+  const launch = await browserLaunch();
   const profile = mkdtempSync(join(tmpdir(), "liveline-chromium-"));
-  const launch: LaunchOptions = { executablePath: CHROMIUM, headless: true, args: ARGS };
   const context = await chromium.launchPersistentContext(profile, {
     ...launch,
     viewport: options.viewport ?? { width: 900, height: 800 },
