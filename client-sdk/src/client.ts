@@ -284,13 +284,10 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
   }
 
   private onDisconnect(reason: "transport_closed" | "server_disconnect"): void {
+    // The client's state changes first, then its subscriptions' (as in disconnect()).
+    this.setState(this.wanted ? "connecting" : "disconnected", this.wanted ? reason : "disconnect_called");
     for (const sub of this.subs.values()) sub.connectionLost("transport_closed");
-    if (!this.wanted) {
-      this.setState("disconnected", "disconnect_called");
-      return;
-    }
-    this.setState("connecting", reason);
-    this.scheduleReconnect();
+    if (this.wanted) this.scheduleReconnect();
   }
 
   private onConnectError(err: { code?: string; message: string }): void {

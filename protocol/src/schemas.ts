@@ -2,7 +2,7 @@ import { z } from "zod";
 import {
   ENTRY_ID_PATTERN,
   ERROR_CODES,
-  FEED_EVENT_TYPES,
+  type FEED_EVENT_TYPES,
   FEED_ID_PATTERN,
   FEED_STATUSES,
   FEED_VISIBILITIES,
