@@ -60,7 +60,8 @@ export default tseslint.config(
             {
               name: "@liveline/protocol",
               allowTypeImports: true,
-              message: "Use `import type` from @liveline/protocol in the SDK.",
+              message:
+                "Use `import type` from @liveline/protocol in the SDK; values come from @liveline/protocol/constants (zod-free).",
             },
           ],
         },

@@ -1,18 +1,14 @@
-import { io, type Socket } from "socket.io-client";
-import type {
-  ClientToServerEvents,
-  FeedEvent,
-  ServerToClientEvents,
-  SubscribeAck,
-  WireError,
-} from "@liveline/protocol";
+import type { SubscribeAck, WireError } from "@liveline/protocol";
+import { TOKEN_REFUSED_CODES } from "@liveline/protocol/constants";
 import { fullJitterDelay } from "./backoff.js";
 import { defaultFetch, fetchCatchUp, type FetchLike } from "./http-catch-up.js";
+import type { ConnectionState, ConnectionStateReason, StateChange } from "./states.js";
 import { Subscription, type SubscriptionHost } from "./subscription.js";
 import { TokenSource, type GetToken } from "./token-source.js";
+import { socketIoTransport, type Transport, type TransportFactory } from "./transport.js";
 import { TypedEmitter } from "./typed-emitter.js";
 
-export type ConnectionState = "disconnected" | "connecting" | "connected";
+export type { ConnectionState, StateChange } from "./states.js";
 
 export interface ClientOptions {
   /**
@@ -54,11 +50,11 @@ export interface ClientOptions {
    * pages are cacheable). @default the server URL in use
    */
   catchUpUrl?: string;
-}
-
-export interface StateChange {
-  state: ConnectionState;
-  previous: ConnectionState;
+  /**
+   * Makes the connection to a server. Replace it to run over another wire, or to test an app
+   * (or this SDK) without a server. @default socketIoTransport (socket.io-client)
+   */
+  transport?: TransportFactory;
 }
 
 export interface ClientEvents {
@@ -67,7 +63,10 @@ export interface ClientEvents {
   error: [error: WireError | { code: "transport_error"; message: string }];
 }
 
-type LivelineSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type TokenRefusedCode = (typeof TOKEN_REFUSED_CODES)[number];
+/** The server refused the token (not the reader): a fresh token may get in. */
+const tokenRefused = (code: string): code is TokenRefusedCode =>
+  (TOKEN_REFUSED_CODES as readonly string[]).includes(code);
 
 /**
  * A connection to Liveline that keeps any number of feed subscriptions alive.
@@ -78,9 +77,12 @@ type LivelineSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
  * sub.on("entries", (entries) => render(entries));
  */
 export class LivelineClient extends TypedEmitter<ClientEvents> implements SubscriptionHost {
-  private socket: LivelineSocket;
+  private readonly makeTransport: TransportFactory;
+  private transport: Transport;
   private readonly subs = new Map<string, Subscription>();
-  private readonly opts: Required<Omit<ClientOptions, "autoConnect" | "url" | "fetch" | "catchUpUrl" | "getToken">>;
+  private readonly opts: Required<
+    Omit<ClientOptions, "autoConnect" | "url" | "fetch" | "catchUpUrl" | "getToken" | "transport">
+  >;
   private readonly catchUpUrl: string | undefined;
   private readonly urls: readonly string[];
   private urlIndex = 0;
@@ -115,7 +117,8 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
       getToken === undefined
         ? undefined
         : new TokenSource(getToken, (message) => this.emit("error", { code: "transport_error", message }));
-    this.socket = this.openSocket();
+    this.makeTransport = options.transport ?? socketIoTransport;
+    this.transport = this.openTransport();
     if (options.autoConnect ?? true) this.connect();
   }
 
@@ -124,67 +127,67 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
     return this.urls[this.urlIndex % this.urls.length] ?? "";
   }
 
-  private openSocket(): LivelineSocket {
-    const socket: LivelineSocket = io(this.url, {
-      autoConnect: false,
-      // Called by socket.io-client before every connection attempt.
-      auth: (cb: (data: object) => void) => {
-        const tokens = this.tokens;
-        if (tokens === undefined) return cb({});
-        const force = this.refreshToken;
-        this.refreshToken = false;
-        void tokens.get(force).then((token) => cb(token === undefined ? {} : { token }));
+  private openTransport(): Transport {
+    return this.makeTransport(
+      {
+        url: this.url,
+        path: this.opts.path,
+        transports: this.opts.transports,
+        auth: async () => {
+          const tokens = this.tokens;
+          if (tokens === undefined) return {};
+          const force = this.refreshToken;
+          this.refreshToken = false;
+          const token = await tokens.get(force);
+          return token === undefined ? {} : { token };
+        },
       },
-      // Reconnection is ours: full-jitter backoff and resume from the last seq per feed.
-      reconnection: false,
-      forceNew: true,
-      transports: this.opts.transports,
-      path: this.opts.path,
-    });
-    socket.on("connect", () => this.onConnect());
-    socket.on("disconnect", (reason) => this.onDisconnect(reason));
-    socket.on("connect_error", (err) => this.onConnectError(err));
-    socket.on("feed:event", (event: FeedEvent) => this.subs.get(event.feedId)?.handleEvent(event));
-    return socket;
+      {
+        open: () => this.onConnect(),
+        close: (initiator) => this.onDisconnect(initiator === "server" ? "server_disconnect" : "transport_closed"),
+        connectError: (err) => this.onConnectError(err),
+        event: (event) => this.subs.get(event.feedId)?.handleEvent(event),
+      },
+    );
   }
 
   /** Move on to the next URL of the list (a no-op with a single URL). */
   private rotate(): void {
     if (this.urls.length < 2) return;
     this.urlIndex = (this.urlIndex + 1) % this.urls.length;
-    const old = this.socket;
-    old.off();
-    old.disconnect();
-    this.socket = this.openSocket();
+    this.transport.destroy();
+    this.transport = this.openTransport();
   }
 
   get state(): ConnectionState {
     return this.currentState;
   }
 
-  /** The socket id while connected (useful in logs). */
+  /** The connection id while connected (useful in logs). */
   get id(): string | undefined {
-    return this.socket.id;
+    return this.transport.id;
   }
 
+  /** Connect (a no-op unless `disconnected`); the `state` event tells how it goes. */
   connect(): void {
     this.wanted = true;
     if (this.currentState !== "disconnected") return;
-    this.setState("connecting");
-    this.socket.connect();
+    this.setState("connecting", "connect_called");
+    this.transport.connect();
   }
 
   /** Close the connection; subscriptions are kept and resume on the next `connect()`. */
   disconnect(): void {
     this.wanted = false;
     this.clearReconnect();
-    this.socket.disconnect();
-    this.setState("disconnected");
+    this.transport.disconnect();
+    this.setState("disconnected", "disconnect_called");
+    for (const sub of this.subs.values()) sub.connectionLost("disconnect_called");
   }
 
-  /** Disconnect and forget every subscription. */
+  /** Disconnect and forget every subscription (each ends `unsubscribed`). */
   close(): void {
-    for (const s of this.subs.values()) s.dispose();
+    for (const s of this.subs.values()) s.dispose("unsubscribe_called");
     this.subs.clear();
     this.tokens?.dispose();
     this.disconnect();
@@ -208,37 +211,37 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
   /** @internal */
   requestSubscribe(sub: Subscription): void {
     if (this.currentState !== "connected" || this.subs.get(sub.feedId) !== sub) return;
+    sub.resubscribing();
     // A subscription that holds a seq was answered before: asking again is a resume.
     const resumed = sub.seq !== undefined;
     const token = this.tokens?.current();
     const payload = token === undefined ? sub.subscribePayload() : { ...sub.subscribePayload(), token };
     // A resume whose answer is slow (a busy node) is raced by HTTP catch-up; seq dedupes.
     const slow = resumed ? setTimeout(() => this.catchUpOverHttp(sub), this.opts.gapTimeout) : undefined;
-    this.socket
-      .timeout(this.opts.subscribeTimeout)
-      .emit("subscribe", payload, (err: Error | null, ack: SubscribeAck) => {
-        clearTimeout(slow);
-        if (!sub.isActive || this.subs.get(sub.feedId) !== sub) return;
-        if (err) {
-          // No answer in time: try again later on this connection, or on the next one.
-          this.emit("error", { code: "transport_error", message: "subscribe timed out" });
-          setTimeout(
-            () => this.requestSubscribe(sub),
-            fullJitterDelay(1, this.opts.minReconnectDelay, this.opts.maxReconnectDelay),
-          );
-          return;
-        }
-        const tokens = this.tokens;
-        const refused = !ack.ok && (ack.error.code === "unauthorized" || ack.error.code === "token_expired");
-        if (refused && tokens !== undefined && !this.authRetried.has(sub.feedId)) {
-          // Once per refusal streak: fetch a fresh token and ask again.
-          this.authRetried.add(sub.feedId);
-          void tokens.get(true).then(() => this.requestSubscribe(sub));
-          return;
-        }
-        if (ack.ok) this.authRetried.delete(sub.feedId);
-        sub.handleAck(ack, resumed);
-      });
+    const answered = (ack: SubscribeAck): void => {
+      clearTimeout(slow);
+      if (!sub.isActive || this.subs.get(sub.feedId) !== sub) return;
+      const tokens = this.tokens;
+      if (!ack.ok && tokenRefused(ack.error.code) && tokens !== undefined && !this.authRetried.has(sub.feedId)) {
+        // Once per refusal streak: fetch a fresh token and ask again.
+        this.authRetried.add(sub.feedId);
+        void tokens.get(true).then(() => this.requestSubscribe(sub));
+        return;
+      }
+      if (ack.ok) this.authRetried.delete(sub.feedId);
+      sub.handleAck(ack, resumed);
+    };
+    const unanswered = (): void => {
+      clearTimeout(slow);
+      if (!sub.isActive || this.subs.get(sub.feedId) !== sub) return;
+      // No answer in time: try again later on this connection, or on the next one.
+      this.emit("error", { code: "transport_error", message: "subscribe timed out" });
+      setTimeout(
+        () => this.requestSubscribe(sub),
+        fullJitterDelay(1, this.opts.minReconnectDelay, this.opts.maxReconnectDelay),
+      );
+    };
+    this.transport.subscribe(payload, this.opts.subscribeTimeout).then(answered, unanswered);
   }
 
   /** @internal */
@@ -269,38 +272,34 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
   requestUnsubscribe(sub: Subscription): void {
     if (this.subs.get(sub.feedId) !== sub) return;
     this.subs.delete(sub.feedId);
-    sub.dispose();
-    if (this.currentState === "connected") {
-      this.socket.emit("unsubscribe", { feedId: sub.feedId }, () => undefined);
-    }
+    sub.dispose("unsubscribe_called");
+    if (this.currentState === "connected") this.transport.unsubscribe({ feedId: sub.feedId });
   }
 
   private onConnect(): void {
     this.attempt = 0;
     this.authRetried.clear();
-    this.setState("connected");
+    this.setState("connected", "transport_open");
     for (const sub of this.subs.values()) this.requestSubscribe(sub);
   }
 
-  private onDisconnect(reason: string): void {
-    if (!this.wanted || reason === "io client disconnect") {
-      this.setState("disconnected");
-      return;
-    }
-    this.setState("connecting");
-    this.scheduleReconnect();
+  private onDisconnect(reason: "transport_closed" | "server_disconnect"): void {
+    // The client's state changes first, then its subscriptions' (as in disconnect()).
+    this.setState(this.wanted ? "connecting" : "disconnected", this.wanted ? reason : "disconnect_called");
+    for (const sub of this.subs.values()) sub.connectionLost("transport_closed");
+    if (this.wanted) this.scheduleReconnect();
   }
 
-  private onConnectError(err: Error): void {
-    const code = (err as Error & { data?: { code?: unknown } }).data?.code;
-    if (code === "unauthorized" || code === "token_expired" || code === "rate_limited") {
+  private onConnectError(err: { code?: string; message: string }): void {
+    const code = err.code;
+    if (code !== undefined && (tokenRefused(code) || code === "rate_limited")) {
       if (code !== "rate_limited") this.refreshToken = true;
       this.emit("error", { code, message: err.message });
     } else {
       this.emit("error", { code: "transport_error", message: err.message });
     }
     if (!this.wanted) return;
-    this.setState("connecting");
+    this.setState("connecting", "connect_failed");
     // Socket down for a while (a dead node, a proxy that blocks WebSocket): keep feeds fresh over HTTP.
     if (this.attempt >= 2) for (const sub of this.subs.values()) this.catchUpOverHttp(sub);
     this.scheduleReconnect();
@@ -312,9 +311,9 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
     this.attempt += 1;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      if (!this.wanted || this.socket.connected) return;
+      if (!this.wanted || this.transport.connected) return;
       this.rotate();
-      this.socket.connect();
+      this.transport.connect();
     }, delay);
   }
 
@@ -323,10 +322,10 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
     this.reconnectTimer = undefined;
   }
 
-  private setState(state: ConnectionState): void {
+  private setState(state: ConnectionState, reason: ConnectionStateReason): void {
     if (state === this.currentState) return;
     const previous = this.currentState;
     this.currentState = state;
-    this.emit("state", { state, previous });
+    this.emit("state", { state, previous, reason });
   }
 }

@@ -1,10 +1,20 @@
+export { LivelineClient, type ClientOptions, type ClientEvents } from "./client.js";
+export type {
+  ConnectionState,
+  ConnectionStateReason,
+  StateChange,
+  SubscriptionState,
+  SubscriptionStateReason,
+  SubscriptionStateChange,
+} from "./states.js";
 export {
-  LivelineClient,
-  type ClientOptions,
-  type ClientEvents,
-  type ConnectionState,
-  type StateChange,
-} from "./client.js";
+  socketIoTransport,
+  type Transport,
+  type TransportFactory,
+  type TransportHandlers,
+  type TransportOptions,
+  type CloseInitiator,
+} from "./transport.js";
 export { Subscription, type SubscriptionEvents, type SubscribedContext } from "./subscription.js";
 export { FeedState } from "./feed-state.js";
 export { expiryOf, type GetToken } from "./token-source.js";

@@ -1,5 +1,7 @@
 import type { Entry, FeedEvent } from "@liveline/protocol";
-import type { ConnectionState, LivelineClient } from "../client.js";
+import { LIMITS } from "@liveline/protocol/constants";
+import type { LivelineClient } from "../client.js";
+import type { ConnectionState } from "../states.js";
 import type { Subscription } from "../subscription.js";
 import { displayOrder, renderEntry } from "./entry-view.js";
 import { deepLinkId } from "./deep-link.js";
@@ -14,10 +16,11 @@ export interface LiveWidgetOptions {
   client: LivelineClient;
 }
 
-/** A subscribe snapshot holds the latest 50 entries (LIMITS.snapshotSize); fewer means no older ones. */
-const SNAPSHOT_SIZE = 50;
-const PAGE_SIZE = 20;
-const FIRST_PAGE_SIZE = 100;
+/** A subscribe snapshot holds the latest LIMITS.snapshotSize entries; fewer means no older ones. */
+const SNAPSHOT_SIZE = LIMITS.snapshotSize;
+const PAGE_SIZE = LIMITS.defaultPageSize;
+/** The largest page the API gives, so the first one reaches past what the snapshot holds. */
+const FIRST_PAGE_SIZE = LIMITS.maxPageSize;
 const MAX_PAGES = 50;
 const TIME_REFRESH_MS = 30_000;
 const ANNOUNCE_DELAY_MS = 700;

@@ -1,3 +1,4 @@
+import { FEED_ID_PATTERN } from "@liveline/protocol/constants";
 import { LivelineClient } from "../client.js";
 import { LiveWidget } from "./live-widget.js";
 
@@ -16,8 +17,6 @@ export interface MountedWidget {
   destroy(): void;
 }
 
-const FEED_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
-
 /** One connection per server for every widget on the page. */
 const shared = new Map<string, { client: LivelineClient; users: number }>();
 
@@ -30,7 +29,7 @@ const shared = new Map<string, { client: LivelineClient; users: number }>();
  * mount(document.getElementById("live"), { feedId: "election-night", url: "https://live.example.com" });
  */
 export function mount(element: HTMLElement, options: MountOptions): MountedWidget {
-  if (!FEED_ID.test(options.feedId)) throw new Error(`liveline: invalid feed id '${options.feedId}'`);
+  if (!FEED_ID_PATTERN.test(options.feedId)) throw new Error(`liveline: invalid feed id '${options.feedId}'`);
   const baseUrl = new URL(options.url ?? element.ownerDocument.location.origin).origin;
   let slot = shared.get(baseUrl);
   if (slot === undefined) {

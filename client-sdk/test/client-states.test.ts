@@ -1,0 +1,249 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Entry, Feed, FeedEvent } from "@liveline/protocol";
+import {
+  LivelineClient,
+  type ClientOptions,
+  type FetchLike,
+  type StateChange,
+  type Subscription,
+  type SubscriptionStateChange,
+} from "../src/index.js";
+import { FakeServer } from "./fake-transport.js";
+
+/** The SDK's state machine and resume logic against a scripted transport: no server, fake timers. */
+const feed: Feed = {
+  id: "f",
+  title: "F",
+  status: "live",
+  seq: 0,
+  createdAt: "2026-01-01T00:00:00.000Z",
+  updatedAt: "2026-01-01T00:00:00.000Z",
+};
+const entry = (n: number): Entry => ({
+  id: `e${n}`,
+  feedId: "f",
+  revision: 1,
+  body: `entry ${n}`,
+  pinned: false,
+  keyEvent: false,
+  breaking: false,
+  publishedAt: `2026-01-01T00:00:${String(n).padStart(2, "0")}.000Z`,
+  updatedAt: `2026-01-01T00:00:${String(n).padStart(2, "0")}.000Z`,
+});
+const published = (n: number): FeedEvent => ({
+  type: "entry.published",
+  feedId: "f",
+  seq: n,
+  at: entry(n).publishedAt,
+  entry: entry(n),
+});
+
+let server: FakeServer;
+let client: LivelineClient;
+const flush = () => vi.advanceTimersByTimeAsync(0);
+
+function makeClient(extra: Partial<ClientOptions> = {}): LivelineClient {
+  client = new LivelineClient({
+    url: "http://liveline.test",
+    autoConnect: false,
+    transport: server.factory,
+    fetch: null,
+    minReconnectDelay: 100,
+    maxReconnectDelay: 100,
+    gapTimeout: 50,
+    ...extra,
+  });
+  return client;
+}
+
+/** Record every state change of the client and of one subscription, in order. */
+function record(sub: Subscription): string[] {
+  const log: string[] = [];
+  client.on("state", (c: StateChange) => log.push(`client ${c.previous}->${c.state} (${c.reason})`));
+  sub.on("state", (c: SubscriptionStateChange) =>
+    log.push(`sub ${c.previous}->${c.state} (${c.reason}${c.error ? ` ${c.error.code}` : ""})`),
+  );
+  return log;
+}
+
+/** Connect and answer the first subscribe with a snapshot at `seq`. */
+async function subscribed(seq: number): Promise<Subscription> {
+  const sub = client.subscribe("f");
+  client.connect();
+  server.current.open();
+  server.current.lastSubscribe().answer({ ok: true, feed: { ...feed, seq }, seq, entries: [], reset: true });
+  await flush();
+  return sub;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  server = new FakeServer();
+});
+afterEach(() => {
+  client.close();
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+describe("client and subscription states", () => {
+  it("go through connecting, subscribing and subscribed, with a reason on every change", async () => {
+    makeClient();
+    const sub = client.subscribe("f");
+    const log = record(sub);
+    expect(client.state).toBe("disconnected");
+    expect(sub.state).toBe("subscribing");
+
+    client.connect();
+    server.current.open();
+    expect(server.current.lastSubscribe().payload).toEqual({ feedId: "f" });
+    server.current.lastSubscribe().answer({ ok: true, feed, seq: 0, entries: [], reset: true });
+    await flush();
+    expect(sub.state).toBe("subscribed");
+
+    server.current.close("network");
+    await vi.advanceTimersByTimeAsync(200);
+    expect(server.current.connects).toBe(2);
+    server.current.open();
+    server.current.lastSubscribe().answer({ ok: true, feed, seq: 0, events: [] });
+    await flush();
+
+    server.current.close("server");
+    await vi.advanceTimersByTimeAsync(200);
+    server.current.open();
+    server.current.lastSubscribe().answer({ ok: true, feed, seq: 0, events: [] });
+    await flush();
+
+    client.disconnect();
+    sub.unsubscribe();
+    expect(log).toEqual([
+      "client disconnected->connecting (connect_called)",
+      "client connecting->connected (transport_open)",
+      "sub subscribing->subscribed (subscribe_ok)",
+      "client connected->connecting (transport_closed)",
+      "sub subscribed->subscribing (transport_closed)",
+      "client connecting->connected (transport_open)",
+      "sub subscribing->subscribed (subscribe_ok)",
+      "client connected->connecting (server_disconnect)",
+      "sub subscribed->subscribing (transport_closed)",
+      "client connecting->connected (transport_open)",
+      "sub subscribing->subscribed (subscribe_ok)",
+      "client connected->disconnected (disconnect_called)",
+      "sub subscribed->subscribing (disconnect_called)",
+      "sub subscribing->unsubscribed (unsubscribe_called)",
+    ]);
+    expect(sub.isActive).toBe(false);
+  });
+
+  it("a refused subscribe ends unsubscribed with the server's code, and is asked again on the next connection", async () => {
+    makeClient();
+    const sub = client.subscribe("f");
+    const log = record(sub);
+    const errors: string[] = [];
+    sub.on("error", (e) => errors.push(e.code));
+    client.connect();
+    server.current.open();
+    server.current.lastSubscribe().answer({ ok: false, error: { code: "feed_not_found", message: "no such feed" } });
+    await flush();
+    expect(sub.state).toBe("unsubscribed");
+    expect(sub.isActive).toBe(true);
+    expect(errors).toEqual(["feed_not_found"]);
+
+    server.current.close();
+    await vi.advanceTimersByTimeAsync(200);
+    server.current.open();
+    server.current.lastSubscribe().answer({ ok: true, feed, seq: 0, entries: [], reset: true });
+    await flush();
+    expect(log.filter((l) => l.startsWith("sub"))).toEqual([
+      "sub subscribing->unsubscribed (subscribe_refused feed_not_found)",
+      "sub unsubscribed->subscribing (resubscribe)",
+      "sub subscribing->subscribed (subscribe_ok)",
+    ]);
+  });
+
+  it("a client refused at the handshake reports the server's code and keeps connecting", async () => {
+    makeClient();
+    client.connect();
+    const errors: string[] = [];
+    client.on("error", (e) => errors.push(e.code));
+    server.current.handlers.connectError({ code: "rate_limited", message: "slow down" });
+    server.current.handlers.connectError({ message: "xhr poll error" });
+    expect(errors).toEqual(["rate_limited", "transport_error"]);
+    expect(client.state).toBe("connecting");
+    await vi.advanceTimersByTimeAsync(200);
+    expect(server.current.connects).toBe(2);
+  });
+});
+
+describe("resume and gaps", () => {
+  it("resumes from the last applied seq after a reconnect and applies each seq once", async () => {
+    makeClient();
+    const sub = await subscribed(2);
+    const applied: number[] = [];
+    sub.on("event", (e) => applied.push(e.seq));
+    const contexts: { recovered: boolean; reset: boolean }[] = [];
+    sub.on("subscribed", (c) => contexts.push({ recovered: c.recovered, reset: c.reset }));
+
+    server.current.handlers.event(published(3));
+    server.current.handlers.event(published(4));
+    server.current.close();
+    await vi.advanceTimersByTimeAsync(200);
+    server.current.open();
+    expect(server.current.lastSubscribe().payload).toEqual({ feedId: "f", since: 4 });
+    // The answer repeats seq 4 (already applied) and brings the missed 5.
+    server.current.lastSubscribe().answer({ ok: true, feed, seq: 5, events: [published(4), published(5)] });
+    await flush();
+    expect(applied).toEqual([3, 4, 5]);
+    expect(sub.seq).toBe(5);
+    expect(sub.entries.map((e) => e.id)).toEqual(["e5", "e4", "e3"]);
+    expect(contexts).toEqual([{ recovered: true, reset: false }]);
+  });
+
+  it("fills a gap over the connection: holds later seqs, asks from the last applied one, applies in order", async () => {
+    makeClient();
+    const sub = await subscribed(1);
+    const applied: number[] = [];
+    sub.on("event", (e) => applied.push(e.seq));
+    const sent = server.current.subscribes.length;
+
+    server.current.handlers.event(published(2));
+    server.current.handlers.event(published(4));
+    server.current.handlers.event(published(5));
+    expect(applied).toEqual([2]);
+    await vi.advanceTimersByTimeAsync(49);
+    expect(server.current.subscribes.length).toBe(sent);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(server.current.lastSubscribe().payload).toEqual({ feedId: "f", since: 2 });
+    server.current
+      .lastSubscribe()
+      .answer({ ok: true, feed, seq: 5, events: [published(3), published(4), published(5)] });
+    await flush();
+    expect(applied).toEqual([2, 3, 4, 5]);
+    expect(sub.state).toBe("subscribed");
+  });
+
+  it("fills a gap over HTTP catch-up while the connection is down", async () => {
+    const urls: string[] = [];
+    const fetch: FetchLike = (url) => {
+      urls.push(url);
+      return Promise.resolve({
+        ok: true,
+        status: 200,
+        json: () => Promise.resolve({ seq: 3, events: [published(2), published(3)] }),
+      });
+    };
+    // The reconnect waits 30 s (half the 60 s ceiling), so the socket stays down meanwhile.
+    vi.spyOn(Math, "random").mockReturnValue(0.5);
+    makeClient({ fetch, maxReconnectDelay: 60_000, minReconnectDelay: 60_000 });
+    const sub = await subscribed(0);
+    const applied: number[] = [];
+    sub.on("event", (e) => applied.push(e.seq));
+    server.current.handlers.event(published(1));
+    server.current.handlers.event(published(3));
+    server.current.close();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(urls).toEqual(["http://liveline.test/v1/feeds/f/events?since=1"]);
+    expect(applied).toEqual([1, 2, 3]);
+    expect(sub.state).toBe("subscribing");
+  });
+});
