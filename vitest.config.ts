@@ -1,10 +1,20 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
   resolve: {
-    // Tests drive the SDK from source; the built package is checked by sdk-package.test.ts.
-    alias: { "@liveline/client-sdk": fileURLToPath(new URL("./client-sdk/src/index.ts", import.meta.url)) },
+    // Tests drive every package from source (as tsconfig.json `paths` do for tsc and tsx); the
+    // built packages are checked by sdk-package.test.ts and production-build.test.ts.
+    // Exact-match regexes, so a package name does not also capture its subpaths.
+    alias: [
+      { find: /^@liveline\/protocol$/, replacement: source("./protocol/src/index.ts") },
+      { find: /^@liveline\/core$/, replacement: source("./core/src/index.ts") },
+      { find: /^@liveline\/worker$/, replacement: source("./worker/src/index.ts") },
+      { find: /^@liveline\/server$/, replacement: source("./server/src/index.ts") },
+      { find: /^@liveline\/client-sdk$/, replacement: source("./client-sdk/src/index.ts") },
+    ],
   },
   test: {
     include: ["test/**/*.test.ts", "client-sdk/test/**/*.test.ts"],
