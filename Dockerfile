@@ -1,12 +1,18 @@
 # One image for every role; ROLE (all | server | worker) picks what a container runs.
-# Two stages: `build` installs every dependency and compiles each package into its dist/; the
-# final image holds production dependencies, the package manifests and the compiled output only
-# (no TypeScript sources, no tsx, no compiler) and runs plain node as a non-root user.
+# Stages: `base` is Node 20 with the npm that writes package-lock.json; `build` installs every
+# dependency and compiles each package into its dist/; the final image holds production
+# dependencies, the package manifests and the compiled output only (no TypeScript sources, no
+# tsx, no compiler) and runs plain node as a non-root user.
 # In both stages the manifests are copied before anything else, so a code change reuses the
 # dependency layers and only recompiles.
 
-FROM node:20-bookworm-slim AS build
+FROM node:20-bookworm-slim AS base
+# package-lock.json is written by npm 11. The npm 10 bundled with Node 20 reads its optional
+# peer entries differently and refuses `npm ci` ("Missing: esbuild@… from lock file").
+RUN npm install -g npm@11.19.1 --no-audit --no-fund && npm cache clean --force
 WORKDIR /app
+
+FROM base AS build
 COPY package.json package-lock.json ./
 COPY protocol/package.json protocol/
 COPY core/package.json core/
@@ -24,8 +30,7 @@ COPY server server
 COPY client-sdk client-sdk
 RUN npm run build
 
-FROM node:20-bookworm-slim
-WORKDIR /app
+FROM base
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 COPY protocol/package.json protocol/
