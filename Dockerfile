@@ -1,19 +1,55 @@
 # One image for every role; ROLE (all | server | worker) picks what a container runs.
-FROM node:20-bookworm-slim
+# Stages: `base` is Node 20 with the npm that writes package-lock.json; `build` installs every
+# dependency and compiles each package into its dist/; the final image holds production
+# dependencies, the package manifests and the compiled output only (no TypeScript sources, no
+# tsx, no compiler) and runs plain node as a non-root user.
+# In both stages the manifests are copied before anything else, so a code change reuses the
+# dependency layers and only recompiles.
+
+FROM node:20-bookworm-slim AS base
+# package-lock.json is written by npm 11. The npm 10 bundled with Node 20 reads its optional
+# peer entries differently and refuses `npm ci` ("Missing: esbuild@… from lock file").
+RUN npm install -g npm@11.19.1 --no-audit --no-fund && npm cache clean --force
 WORKDIR /app
-ENV NODE_ENV=production
+
+FROM base AS build
 COPY package.json package-lock.json ./
 COPY protocol/package.json protocol/
+COPY core/package.json core/
 COPY worker/package.json worker/
 COPY server/package.json server/
 COPY client-sdk/package.json client-sdk/
-COPY client-sdk/build.mjs client-sdk/tsconfig.build.json client-sdk/
+# --ignore-scripts: the root `prepare` script runs the build, and the sources are not here yet.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
+COPY scripts scripts
 COPY protocol protocol
+COPY core core
 COPY worker worker
 COPY server server
 COPY client-sdk client-sdk
-RUN npm ci --include=dev && npm run build
+RUN npm run build
+
+FROM base
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+COPY protocol/package.json protocol/
+COPY core/package.json core/
+COPY worker/package.json worker/
+COPY server/package.json server/
+COPY client-sdk/package.json client-sdk/
+# Production dependencies only; npm links the workspace packages into node_modules/@liveline.
+# --ignore-scripts: `prepare` would try to build without the compiler. Cleaning the npm cache
+# in the same layer keeps the downloaded tarballs out of the image.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# The compiled packages (core/dist/lua holds the Lua scripts core/dist/scripts.js reads), and
+# the client SDK's bundles the server serves as /widget.js and /console.js.
+COPY --from=build /app/protocol/dist protocol/dist
+COPY --from=build /app/core/dist core/dist
+COPY --from=build /app/worker/dist worker/dist
+COPY --from=build /app/server/dist server/dist
+COPY --from=build /app/client-sdk/dist client-sdk/dist
 USER node
 EXPOSE 3000
-CMD ["node", "--import", "tsx", "server/src/main.ts"]
+# A worker-only container may run `node worker/dist/main.js` instead (or this with ROLE=worker).
+CMD ["node", "server/dist/main.js"]

@@ -6,12 +6,15 @@ const source = (path: string): string => fileURLToPath(new URL(path, import.meta
 export default defineConfig({
   resolve: {
     // Tests drive every package from source (as tsconfig.json `paths` do for tsc and tsx); the
-    // built packages are checked by sdk-package.test.ts and sdk-tarball.test.ts. Exact-match
-    // regexes, so "@liveline/protocol" does not also capture "@liveline/protocol/constants".
+    // built packages are checked by sdk-package.test.ts, sdk-tarball.test.ts and production-build.test.ts.
+    // Exact-match regexes, so a package name does not also capture its subpaths.
     alias: [
-      { find: /^@liveline\/client-sdk$/, replacement: source("./client-sdk/src/index.ts") },
       { find: /^@liveline\/protocol$/, replacement: source("./protocol/src/index.ts") },
       { find: /^@liveline\/protocol\/constants$/, replacement: source("./protocol/src/constants.ts") },
+      { find: /^@liveline\/core$/, replacement: source("./core/src/index.ts") },
+      { find: /^@liveline\/worker$/, replacement: source("./worker/src/index.ts") },
+      { find: /^@liveline\/server$/, replacement: source("./server/src/index.ts") },
+      { find: /^@liveline\/client-sdk$/, replacement: source("./client-sdk/src/index.ts") },
     ],
   },
   test: {

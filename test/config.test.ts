@@ -53,7 +53,9 @@ describe("configuration", () => {
   });
 
   it("stops the process with a clear message on a bad value", async () => {
-    await expect(spawnRole("all", { PORT: "nope" }, 15_000)).rejects.toThrow(/PORT: must be a whole number/);
+    await expect(spawnRole("all", { PORT: "nope" }, { timeoutMs: 15_000 })).rejects.toThrow(
+      /PORT: must be a whole number/,
+    );
   });
 });
 

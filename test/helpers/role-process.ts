@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TOKEN } from "./stack.js";
 
@@ -15,16 +17,41 @@ export interface RoleProcess {
   exited: Promise<number | null>;
 }
 
+export interface SpawnOptions {
+  /** How long to wait for the "liveline started" log line. @default 20_000 */
+  timeoutMs?: number;
+  /**
+   * Which package's entry point runs: `server` (any ROLE) or `worker` (the worker role alone).
+   * @default "server"
+   */
+  entry?: "server" | "worker";
+  /**
+   * Run the compiled entry point with plain node (`node server/dist/main.js`), as production
+   * does, instead of the source through tsx. Needs `npm run build` first.
+   * @default false
+   */
+  compiled?: boolean;
+}
+
+/** The node arguments that run an entry point: its source through tsx, or its build. */
+function entryArgs(entry: "server" | "worker", compiled: boolean): string[] {
+  if (!compiled) return ["--import", "tsx", `${entry}/src/main.ts`];
+  const file = `${entry}/dist/main.js`;
+  if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing; run \`npm run build\` first`);
+  return [file];
+}
+
 /**
- * Run a Liveline role as its own OS process (`node --import tsx server/src/main.ts`), the way
- * production does, and wait for its "liveline started" log line.
+ * Run a Liveline role as its own OS process (by default `node --import tsx server/src/main.ts`;
+ * see SpawnOptions for the worker's entry point and the compiled build), and wait for its
+ * "liveline started" log line.
  */
 export async function spawnRole(
   role: "all" | "server" | "worker",
   env: Record<string, string>,
-  timeoutMs = 20_000,
+  { timeoutMs = 20_000, entry = "server", compiled = false }: SpawnOptions = {},
 ): Promise<RoleProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], {
+  const child = spawn(process.execPath, entryArgs(entry, compiled), {
     cwd: ROOT,
     env: {
       ...process.env,
