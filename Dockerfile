@@ -12,13 +12,17 @@ FROM node:20-bookworm-slim AS base
 RUN npm install -g npm@11.19.1 --no-audit --no-fund && npm cache clean --force
 WORKDIR /app
 
-FROM base AS build
+# The package manifests alone: both stages below install from them before any source arrives.
+FROM base AS manifests
 COPY package.json package-lock.json ./
 COPY protocol/package.json protocol/
 COPY core/package.json core/
 COPY worker/package.json worker/
 COPY server/package.json server/
 COPY client-sdk/package.json client-sdk/
+
+FROM base AS build
+COPY --from=manifests /app ./
 # --ignore-scripts: the root `prepare` script runs the build, and the sources are not here yet.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
@@ -32,12 +36,7 @@ RUN npm run build
 
 FROM base
 ENV NODE_ENV=production
-COPY package.json package-lock.json ./
-COPY protocol/package.json protocol/
-COPY core/package.json core/
-COPY worker/package.json worker/
-COPY server/package.json server/
-COPY client-sdk/package.json client-sdk/
+COPY --from=manifests /app ./
 # Production dependencies only; npm links the workspace packages into node_modules/@liveline.
 # --ignore-scripts: `prepare` would try to build without the compiler. Cleaning the npm cache
 # in the same layer keeps the downloaded tarballs out of the image.

@@ -5,30 +5,14 @@ import { Server } from "socket.io";
 import type { Entry, Feed, FeedEvent, SubscribeAck } from "@liveline/protocol";
 import { LivelineClient, fullJitterDelay } from "@liveline/client-sdk";
 import { waitFor } from "./helpers/wait.js";
+import { entryFixture, feedFixture } from "./fixtures/feed-data.js";
 
 /**
  * The SDK's side of invariant 3, against a real Socket.IO server this test scripts: events
  * arrive out of order, twice, or with a hole that only a fetch can fill.
  */
-const feed: Feed = {
-  id: "gap",
-  title: "Gap",
-  status: "live",
-  seq: 0,
-  createdAt: "2026-01-01T00:00:00.000Z",
-  updatedAt: "2026-01-01T00:00:00.000Z",
-};
-const entry = (n: number): Entry => ({
-  id: `e${n}`,
-  feedId: "gap",
-  revision: 1,
-  body: `entry ${n}`,
-  pinned: false,
-  keyEvent: false,
-  breaking: false,
-  publishedAt: `2026-01-01T00:00:0${n}.000Z`,
-  updatedAt: `2026-01-01T00:00:0${n}.000Z`,
-});
+const feed: Feed = feedFixture("gap", "Gap");
+const entry = (n: number): Entry => entryFixture("gap", n);
 const published = (n: number): FeedEvent => ({
   type: "entry.published",
   feedId: "gap",

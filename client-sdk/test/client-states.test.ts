@@ -9,27 +9,11 @@ import {
   type SubscriptionStateChange,
 } from "../src/index.js";
 import { FakeServer } from "./fake-transport.js";
+import { entryFixture, feedFixture } from "../../test/fixtures/feed-data.js";
 
 /** The SDK's state machine and resume logic against a scripted transport: no server, fake timers. */
-const feed: Feed = {
-  id: "f",
-  title: "F",
-  status: "live",
-  seq: 0,
-  createdAt: "2026-01-01T00:00:00.000Z",
-  updatedAt: "2026-01-01T00:00:00.000Z",
-};
-const entry = (n: number): Entry => ({
-  id: `e${n}`,
-  feedId: "f",
-  revision: 1,
-  body: `entry ${n}`,
-  pinned: false,
-  keyEvent: false,
-  breaking: false,
-  publishedAt: `2026-01-01T00:00:${String(n).padStart(2, "0")}.000Z`,
-  updatedAt: `2026-01-01T00:00:${String(n).padStart(2, "0")}.000Z`,
-});
+const feed: Feed = feedFixture("f", "F");
+const entry = (n: number): Entry => entryFixture("f", n);
 const published = (n: number): FeedEvent => ({
   type: "entry.published",
   feedId: "f",
