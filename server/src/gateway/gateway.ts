@@ -124,7 +124,7 @@ function leaveFeed(socket: LivelineSocket, feedId: string): void {
  * a second subscribe to a feed the connection follows holds nothing more; what a connection
  * follows is `socket.data.feeds` and the feeds' rooms, where NodeFanOut's broadcast finds it.
  */
-class SocketReader implements ReaderSink {
+export class SocketReader implements ReaderSink {
   constructor(
     readonly holder: LivelineSocket,
     private readonly feedId: string,
@@ -225,6 +225,7 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
     unsubscribe(this, args);
   }
   function onDisconnect(this: LivelineSocket): void {
+    // A Set's iteration survives deleting the entry it is on (leaveFeed does).
     for (const feedId of this.data.feeds) detachReader(readers.relay, feedId, socketHold(this, feedId));
   }
 

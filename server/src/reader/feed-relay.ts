@@ -132,7 +132,8 @@ export class FeedRelay {
   private async repair(w: Watched): Promise<void> {
     const r = await this.options.store.eventsSince(w.feedId, w.lastSeq, LIMITS.maxCatchUpEvents);
     if (r.kind === "reset") {
-      // Too far behind for the log: readers see the gap and fetch a snapshot themselves.
+      // Too far behind for the log: readers see the gap and start over from a snapshot (the SDK
+      // asks for one; an SSE stream is ended, and EventSource's reconnect gets `event: reset`).
       this.options.logger.warn({ feedId: w.feedId, from: w.lastSeq, to: r.seq }, "relay gap beyond the log");
       w.lastSeq = r.seq;
       return;

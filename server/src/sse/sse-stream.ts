@@ -24,7 +24,7 @@ const SeqText = EventsQuery.shape.since;
  * (ReaderCursor skips the overlap and holds what comes before the catch-up is written). It
  * never reads the store.
  */
-class SseStream implements ReaderSink {
+export class SseStream implements ReaderSink {
   readonly holder = this;
   private readonly cursor = new ReaderCursor();
   private heartbeat: NodeJS.Timeout | undefined;
