@@ -37,6 +37,7 @@ const slowReaders = { maxBacklogBytes: 1 << 20, graceMs: 1000 };
 let redis: RedisProcess;
 let stack: Stack;
 let relay: FeedRelay;
+let subscriber: Redis;
 let readers: ReaderContext;
 let hub: SseHub;
 let sseServer: Server;
@@ -47,8 +48,9 @@ beforeAll(async () => {
   redis = await startRedis();
   stack = await startStack(redis.url);
   hub = new SseHub();
+  subscriber = new Redis(redis.url, { maxRetriesPerRequest: null });
   relay = new FeedRelay({
-    subscriber: new Redis(redis.url, { maxRetriesPerRequest: null }),
+    subscriber,
     store: stack.store,
     logger,
     emit: (feedId, event) => hub.deliver(feedId, event),
@@ -60,6 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   relay.close();
+  subscriber.disconnect();
   sseServer.closeAllConnections();
   sseServer.close();
   await stack.close();
@@ -195,5 +198,36 @@ describe("attachReader: a reader that leaves mid-attach holds nothing", () => {
     if (step !== "authorize") expect(heartbeats).toHaveLength(1); // it had joined, then let go
     dispose();
     expect(hub.size()).toBe(0);
+  });
+
+  it("tells a Socket.IO reader whose feed the relay cannot subscribe to, and holds nothing for it", async () => {
+    const feedId = "io-no-relay";
+    await stack.api.createFeed(feedId);
+    // A subscriber connection that refuses every command: the relay's SUBSCRIBE fails.
+    const dead = new Redis("redis://127.0.0.1:1", { lazyConnect: true, enableOfflineQueue: false });
+    dead.on("error", () => undefined);
+    cleanup.push(() => dead.disconnect());
+    const failing = new FeedRelay({ subscriber: dead, store: stack.store, logger, emit: () => undefined });
+    cleanup.push(() => failing.close());
+    const client: ClientSocket = connect(stack.url, { transports: ["websocket"], reconnection: false });
+    cleanup.push(() => client.close());
+    await new Promise<void>((resolve, reject) => {
+      client.once("connect", resolve);
+      client.once("connect_error", reject);
+    });
+    const socket = stack.io.of("/").sockets.get(client.id ?? "");
+    if (socket === undefined) throw new Error("the server has no socket for the client");
+    const acks: SubscribeAck[] = [];
+    const context = { service: readers.service, relay: failing };
+    attachReader(
+      context,
+      feedId,
+      undefined,
+      new SocketReader(socket, feedId, undefined, (a) => acks.push(a), { readers: context, logger }),
+    );
+    await waitFor(() => acks.length === 1, "the failed subscribe's answer");
+    expect(acks[0]).toMatchObject({ ok: false, error: { code: "unavailable" } });
+    expect(socket.data.feeds.size).toBe(0);
+    expect(stack.io.of("/").adapter.rooms.get(roomOf(feedId))).toBeUndefined();
   });
 });

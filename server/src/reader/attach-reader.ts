@@ -114,7 +114,9 @@ export function attachReader(
     try {
       await ctx.relay.watch(feedId, sink.holder);
     } catch (err) {
-      dispose();
+      // Not followed without the relay: released here, and still told (not disposed).
+      if (owns) detachReader(ctx.relay, feedId, sink);
+      owns = false;
       throw err;
     }
     if (stopped()) return;
