@@ -13,3 +13,15 @@ export { TokenVerifier, type TokenVerifierOptions } from "./auth/token-verifier.
 export { mintToken, type MintTokenOptions } from "./auth/mint-token.js";
 export { CoalescedReads } from "./reader/coalesced-reads.js";
 export { clientAddress, compileTrustProxy, type TrustProxy } from "./http/client-address.js";
+export {
+  attachReader,
+  detachReader,
+  type Disposer,
+  type ReaderContext,
+  type ReaderHold,
+  type ReaderSink,
+} from "./reader/attach-reader.js";
+export { ReaderCursor, type CursorVerdict } from "./reader/reader-cursor.js";
+export { BacklogWatch, type SlowReaderPolicy } from "./reader/slow-readers.js";
+export { SocketReader, type GatewayOptions } from "./gateway/gateway.js";
+export { SseHub, SseStream, type SseRouteOptions } from "./sse/sse-stream.js";

@@ -18,6 +18,7 @@ import { FeedRelay } from "./reader/feed-relay.js";
 import { FeedService } from "./feed/feed-service.js";
 import { attachGateway, createIo, type LivelineIo } from "./gateway/gateway.js";
 import { NodeFanOut } from "./reader/fan-out.js";
+import type { ReaderContext } from "./reader/attach-reader.js";
 import { pagesRouter } from "./pages/index.js";
 import { ServerMetrics } from "./ops/metrics.js";
 import { opsRoutes } from "./ops/ops-routes.js";
@@ -115,6 +116,8 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     headCheckMs: config.headCheckMs,
     sharded: cluster,
   });
+  // Every transport attaches its readers through these (reader/attach-reader.ts).
+  const readers: ReaderContext = { service, relay };
   const app = createApp({
     service,
     verifier,
@@ -127,8 +130,8 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     extend: (a) => {
       a.use(opsRoutes({ readiness, registry }));
       a.use(pagesRouter({ service, publisherName: config.publisherName, publicUrl: config.publicUrl }));
-      const sse = { hub, relay, store, service, logger: serverLogger };
-      a.use(sseRoutes({ ...sse, heartbeatMs: config.sseHeartbeatMs, slowReaders: new BacklogWatch(slowReaders) }));
+      const sse = { hub, readers, logger: serverLogger, heartbeatMs: config.sseHeartbeatMs };
+      a.use(sseRoutes({ ...sse, slowReaders: new BacklogWatch(slowReaders) }));
       opts.extend?.(a);
     },
   });
@@ -153,7 +156,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
       return counts;
     },
   });
-  attachGateway(ioServer, { service, store, relay, security, logger: logger.child({ role: "gateway" }) });
+  attachGateway(ioServer, { readers, security, logger: logger.child({ role: "gateway" }) });
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(config.port, config.host, () => resolve());

@@ -13,6 +13,7 @@ import {
 } from "@liveline/protocol";
 import type { Change, EntryPatch, FeedStore, PublishQueue } from "@liveline/core";
 import { LivelineError } from "../errors.js";
+import { CoalescedReads } from "../reader/coalesced-reads.js";
 import { sanitizeEntryHtml } from "./sanitize.js";
 
 export interface Accepted {
@@ -24,8 +25,21 @@ export interface Accepted {
  * The feed service: what the HTTP routes and the socket gateway call. Writes are accepted
  * into the store (ticket + pending change, atomically) and then scheduled on the queue; the
  * 202 goes out only after both succeeded.
+ *
+ * Reads that a burst of readers makes all at once (the feed, its log since a seq, its snapshot)
+ * are coalesced: concurrent callers share one read, each still answered by a read that started
+ * after it asked (see CoalescedReads). A deploy hands thousands of readers to a node at once,
+ * most of them resuming from the same seq.
  */
 export class FeedService {
+  private readonly feeds = new CoalescedReads((feedId) => this.readFeed(feedId));
+  private readonly snapshots = new CoalescedReads((feedId) => this.store.snapshot(feedId, LIMITS.snapshotSize));
+  /** Keyed `feedId@since`: one log read per feed and resume point. */
+  private readonly logReads = new CoalescedReads((key) => {
+    const at = key.lastIndexOf("@");
+    return this.store.eventsSince(key.slice(0, at), Number(key.slice(at + 1)), LIMITS.maxCatchUpEvents);
+  });
+
   constructor(
     private readonly store: FeedStore,
     private readonly queue: PublishQueue,
@@ -37,7 +51,11 @@ export class FeedService {
     return this.getFeed(input.id);
   }
 
-  async getFeed(feedId: string): Promise<Feed> {
+  getFeed(feedId: string): Promise<Feed> {
+    return this.feeds.get(feedId);
+  }
+
+  private async readFeed(feedId: string): Promise<Feed> {
     const feed = await this.store.getFeed(feedId);
     if (feed === undefined) throw new LivelineError("feed_not_found", `feed '${feedId}' does not exist`);
     return feed;
@@ -149,17 +167,25 @@ export class FeedService {
     return this.store.listEntries(feedId, limit, before);
   }
 
-  /** Catch-up: the events after `since`, or a snapshot with `reset: true`. */
-  async eventsSince(feedId: string, since: number): Promise<EventsResponse> {
-    await this.getFeed(feedId);
-    const r = await this.store.eventsSince(feedId, since, LIMITS.maxCatchUpEvents);
-    if (r.kind === "events") return { events: r.events, seq: r.seq };
-    const snap = await this.store.snapshot(feedId, LIMITS.snapshotSize);
+  /**
+   * Where a reader starts: the events after `since` (in order, up to the feed's head `seq`), or,
+   * without `since` or when the kept log no longer reaches back to it, a snapshot of the latest
+   * entries with `reset: true`. The one catch-up of every reader transport (socket subscribe,
+   * SSE, `GET /v1/feeds/:feedId/events`). The caller has read the feed already (to authorize
+   * the reader), so a missing feed is not looked for again here.
+   */
+  async catchUp(feedId: string, since?: number): Promise<EventsResponse> {
+    if (since !== undefined) {
+      const r = await this.logReads.get(`${feedId}@${since}`);
+      if (r.kind === "events") return { events: r.events, seq: r.seq };
+    }
+    const snap = await this.snapshots.get(feedId);
     return { reset: true, entries: snap.entries, seq: snap.seq };
   }
 
+  /** The feed's latest entries (LIMITS.snapshotSize), as of `seq`. */
   snapshot(feedId: string): Promise<{ seq: number; entries: Entry[] }> {
-    return this.store.snapshot(feedId, LIMITS.snapshotSize);
+    return this.snapshots.get(feedId);
   }
 
   private async acceptEntryChange(

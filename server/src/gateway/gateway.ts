@@ -1,24 +1,23 @@
 import { ServerResponse, type IncomingMessage, type Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import {
-  LIMITS,
   SubscribeRequest,
   UnsubscribeRequest,
   type ClientToServerEvents,
   type InterServerEvents,
   type ServerToClientEvents,
   type SocketData,
+  type EventsResponse,
+  type Feed,
   type SubscribeAck,
   type UnsubscribeAck,
   type WireError,
 } from "@liveline/protocol";
-import type { FeedStore, Logger } from "@liveline/core";
+import type { Logger } from "@liveline/core";
 import { LivelineError } from "../errors.js";
-import type { FeedService } from "../feed/feed-service.js";
-import type { FeedRelay } from "../reader/feed-relay.js";
+import { attachReader, detachReader, type ReaderContext, type ReaderSink } from "../reader/attach-reader.js";
 import { OneFrameAdapter, oneFrameAdapter } from "./one-frame-adapter.js";
 import type { SlowReaderPolicy } from "../reader/slow-readers.js";
-import { CoalescedReads } from "../reader/coalesced-reads.js";
 import type { SocketSecurity } from "./socket-security.js";
 
 export type LivelineIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -30,9 +29,8 @@ export const roomOf = (feedId: string): string => `feed:${feedId}`;
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 50;
 
 export interface GatewayOptions {
-  service: FeedService;
-  store: FeedStore;
-  relay: FeedRelay;
+  /** Where readers are attached from: the feed service's reads and the relay. */
+  readers: ReaderContext;
   logger: Logger;
   /** Connection/subscribe limits, handshake tokens and private feeds (issue 5). */
   security?: SocketSecurity;
@@ -96,10 +94,11 @@ function overLimit(feeds: ReadonlySet<string>, feedId: string): boolean {
   return !feeds.has(feedId) && feeds.size >= MAX_SUBSCRIPTIONS_PER_SOCKET;
 }
 
-const TOO_MANY_FEEDS: SubscribeAck = {
-  ok: false,
-  error: { code: "rate_limited", message: `at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} feeds per connection` },
-};
+const TOO_MANY_FEEDS = new LivelineError(
+  "rate_limited",
+  `at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} feeds per connection`,
+);
+const TOO_MANY_FEEDS_ACK: SubscribeAck = { ok: false, error: toWire(TOO_MANY_FEEDS) };
 
 /** The answer to a payload its schema refused: its first issue, as `validation_failed`. */
 function validationFailed(error: { issues: readonly { message: string }[] }): { ok: false; error: WireError } {
@@ -114,16 +113,70 @@ function splitAck(args: unknown[]): { payload: unknown; ack: unknown } {
     : { payload: args[0], ack: undefined };
 }
 
+/** Off the feed's room and out of the connection's feeds (its relay reference goes with it). */
+function leaveFeed(socket: LivelineSocket, feedId: string): void {
+  socket.data.feeds.delete(feedId);
+  void socket.leave(roomOf(feedId));
+}
+
+/**
+ * One `subscribe` of a socket, as attachReader sees it. The socket holds the relay reference, so
+ * a second subscribe to a feed the connection follows holds nothing more; what a connection
+ * follows is `socket.data.feeds` and the feeds' rooms, where NodeFanOut's broadcast finds it.
+ */
+export class SocketReader implements ReaderSink {
+  constructor(
+    readonly holder: LivelineSocket,
+    private readonly feedId: string,
+    private readonly token: string | undefined,
+    private readonly reply: (answer: SubscribeAck) => void,
+    private readonly options: GatewayOptions,
+  ) {}
+
+  gone(): boolean {
+    return this.holder.disconnected;
+  }
+
+  authorize(feed: Feed): Promise<void> | undefined {
+    return this.options.security?.authorizeRead(this.holder, feed, this.token);
+  }
+
+  async join(): Promise<boolean> {
+    const feeds = this.holder.data.feeds;
+    if (feeds.has(this.feedId)) return false;
+    // Counted again here, in the same step as the add: other subscribes of this connection
+    // may have added feeds while this one read the feed.
+    if (overLimit(feeds, this.feedId)) throw TOO_MANY_FEEDS;
+    feeds.add(this.feedId);
+    await this.holder.join(roomOf(this.feedId));
+    return true;
+  }
+
+  leave(): void {
+    leaveFeed(this.holder, this.feedId);
+  }
+
+  caughtUp(feed: Feed, answer: EventsResponse): void {
+    const { seq } = answer;
+    if ("reset" in answer) this.reply({ ok: true, feed: { ...feed, seq }, seq, entries: answer.entries, reset: true });
+    else this.reply({ ok: true, feed: { ...feed, seq }, seq, events: answer.events });
+  }
+
+  failed(err: unknown): void {
+    if (!(err instanceof LivelineError)) {
+      this.options.logger.warn({ feedId: this.feedId, err: (err as Error).message }, "subscribe failed");
+    }
+    this.reply({ ok: false, error: toWire(err) });
+  }
+}
+
 /** The reader-facing Socket.IO protocol: `subscribe`, `unsubscribe`, and `feed:event` pushes. */
 export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
-  const { service, store, logger, security } = options;
+  const { readers, security } = options;
   if (security) io.use(security.middleware);
-  // A burst of readers on one feed shares its reads (each still gets one taken after it joined).
-  const feeds = new CoalescedReads((feedId) => service.getFeed(feedId));
-  const snapshots = new CoalescedReads((feedId) => service.snapshot(feedId));
 
-  /** A reader's `subscribe`: join the feed's room, then answer with where to start from. */
-  async function subscribe(socket: LivelineSocket, args: unknown[]): Promise<void> {
+  /** A reader's `subscribe`: attach it to the feed, answering with where to start from. */
+  function subscribe(socket: LivelineSocket, args: unknown[]): void {
     const { payload, ack } = splitAck(args);
     if (typeof ack !== "function") return;
     const reply = ack as (a: SubscribeAck) => void;
@@ -133,55 +186,23 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
       return;
     }
     const { feedId, since, token } = parsed.data;
-    // Checked before the reads (no Redis work for a connection at its limit) and again when the
-    // feed is added, since other subscribes of this connection may have added feeds meanwhile.
+    // Refused before any Redis work; counted again when the feed is added (SocketReader.join).
     if (overLimit(socket.data.feeds, feedId)) {
-      reply(TOO_MANY_FEEDS);
+      reply(TOO_MANY_FEEDS_ACK);
       return;
     }
     try {
       security?.beforeSubscribe(socket);
-      const feed = await feeds.get(feedId);
-      await security?.authorizeRead(socket, feed, token);
-      // A reader that left while this subscribe waited gets nothing: its disconnect has already
-      // released what the connection held. Whether the feed is new to the connection is decided
-      // now, not before the reads, as two subscribes to one feed may be under way at once.
-      if (socket.disconnected) return;
-      if (overLimit(socket.data.feeds, feedId)) {
-        reply(TOO_MANY_FEEDS);
-        return;
-      }
-      if (!socket.data.feeds.has(feedId)) {
-        socket.data.feeds.add(feedId);
-        try {
-          await options.relay.watch(feedId);
-        } catch (err) {
-          socket.data.feeds.delete(feedId);
-          throw err;
-        }
-        // Gone while the relay subscribed: the disconnect has let go of the watch, and a room
-        // joined now would keep the socket's id for good.
-        if (socket.disconnected) return;
-        // Join before reading: every event after the answer's seq then reaches the socket.
-        await socket.join(roomOf(feedId));
-      }
-      if (socket.disconnected) return;
-      if (since !== undefined) {
-        const r = await store.eventsSince(feedId, since, LIMITS.maxCatchUpEvents);
-        if (r.kind === "events") {
-          reply({ ok: true, feed: { ...feed, seq: r.seq }, seq: r.seq, events: r.events });
-          return;
-        }
-      }
-      const snap = await snapshots.get(feedId);
-      reply({ ok: true, feed: { ...feed, seq: snap.seq }, seq: snap.seq, entries: snap.entries, reset: true });
     } catch (err) {
-      if (!(err instanceof LivelineError)) logger.warn({ feedId, err: (err as Error).message }, "subscribe failed");
       reply({ ok: false, error: toWire(err) });
+      return;
     }
+    // The disposer is not kept: a socket that disconnects mid-attach is seen by the attach
+    // (`gone`), and afterwards `unsubscribe` and `disconnect` detach it the same way.
+    attachReader(readers, feedId, since, new SocketReader(socket, feedId, token, reply, options));
   }
 
-  async function unsubscribe(socket: LivelineSocket, args: unknown[]): Promise<void> {
+  function unsubscribe(socket: LivelineSocket, args: unknown[]): void {
     const { payload, ack } = splitAck(args);
     const reply = typeof ack === "function" ? (ack as (a: UnsubscribeAck) => void) : () => undefined;
     const parsed = UnsubscribeRequest.safeParse(payload);
@@ -190,25 +211,22 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
       return;
     }
     const { feedId } = parsed.data;
-    if (socket.data.feeds.delete(feedId)) {
-      await socket.leave(roomOf(feedId));
-      options.relay.unwatch(feedId);
-    }
+    if (socket.data.feeds.has(feedId)) detachReader(readers.relay, feedId, socketHold(socket, feedId));
     reply({ ok: true });
   }
 
   // The same three listeners serve every connection: EventEmitter calls a listener with the
   // socket it is attached to as `this`. Closures made per connection would cost ~0.2 KB of heap
   // per reader (heap snapshots at 3,000 readers).
-  function onSubscribe(this: LivelineSocket, ...args: unknown[]): Promise<void> {
-    return subscribe(this, args);
+  function onSubscribe(this: LivelineSocket, ...args: unknown[]): void {
+    subscribe(this, args);
   }
-  function onUnsubscribe(this: LivelineSocket, ...args: unknown[]): Promise<void> {
-    return unsubscribe(this, args);
+  function onUnsubscribe(this: LivelineSocket, ...args: unknown[]): void {
+    unsubscribe(this, args);
   }
   function onDisconnect(this: LivelineSocket): void {
-    for (const feedId of this.data.feeds) options.relay.unwatch(feedId);
-    this.data.feeds.clear();
+    // A Set's iteration survives deleting the entry it is on (leaveFeed does).
+    for (const feedId of this.data.feeds) detachReader(readers.relay, feedId, socketHold(this, feedId));
   }
 
   io.on("connection", (socket: LivelineSocket) => {
@@ -217,4 +235,9 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
     socket.on("unsubscribe", onUnsubscribe);
     socket.on("disconnect", onDisconnect);
   });
+}
+
+/** What detachReader needs to take a socket off a feed, outside a subscribe (unsubscribe, disconnect). */
+function socketHold(socket: LivelineSocket, feedId: string): { holder: object; leave(): void } {
+  return { holder: socket, leave: () => leaveFeed(socket, feedId) };
 }

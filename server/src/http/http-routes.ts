@@ -137,7 +137,7 @@ export function httpRoutes({ service, verifier, limits, logger }: HttpRoutesOpti
     const feed = await readable(req);
     const feedId = feed.id;
     const { since } = parseOr400(EventsQuery, req.query, "query");
-    const answer = await service.eventsSince(feedId, since);
+    const answer = await service.catchUp(feedId, since);
     // A page that ends before the feed's head will never change: a CDN may keep it.
     const complete = "events" in answer && answer.events.length > 0 && answer.seq > since + answer.events.length;
     // A private feed's pages are never for a shared cache.

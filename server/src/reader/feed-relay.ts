@@ -4,7 +4,8 @@ import { z } from "zod";
 
 interface Watched {
   feedId: string;
-  refs: number;
+  /** Who needs the feed relayed: one entry per reader, however often it asked. */
+  holders: Set<object>;
   /** Highest seq this node has emitted (or knows its subscribers hold from their ack). */
   lastSeq: number;
   /** Serialises everything done for one feed, so emits leave in seq order. */
@@ -16,7 +17,7 @@ export interface FeedRelayOptions {
   subscriber: RedisClient;
   store: FeedStore;
   logger: Logger;
-  /** Delivers one event to this node's sockets in the feed's room. */
+  /** Hands one event to this node's readers of the feed (NodeFanOut.deliver: rooms and SSE streams). */
   emit: (feedId: string, event: FeedEvent) => void;
   /** How often to compare each watched feed's head with what was emitted. @default 5000 */
   headCheckMs?: number;
@@ -48,22 +49,27 @@ export class FeedRelay {
     this.timer.unref();
   }
 
-  /** Start relaying a feed (reference-counted per subscribed socket). */
-  async watch(feedId: string): Promise<void> {
+  /**
+   * Start relaying a feed for `holder` (a reader), or join the relaying under way. References
+   * are per holder: a reader that asks twice holds one, and letting go twice lets go once, so
+   * whoever releases a reader (its disposer, an unsubscribe, a disconnect) cannot take another
+   * reader's reference, even one taken after a failed subscribe dropped the feed.
+   */
+  async watch(feedId: string, holder: object): Promise<void> {
     const existing = this.feeds.get(feedId);
     if (existing) {
-      existing.refs += 1;
+      existing.holders.add(holder);
       await existing.chain;
       return;
     }
-    const w: Watched = { feedId, refs: 1, lastSeq: 0, chain: Promise.resolve() };
+    const w: Watched = { feedId, holders: new Set([holder]), lastSeq: 0, chain: Promise.resolve() };
     const channel = this.options.store.keys.feed(feedId).channel;
     this.feeds.set(feedId, w);
     this.byChannel.set(channel, w);
     w.chain = (async () => {
       if (this.options.sharded) await this.options.subscriber.ssubscribe(channel);
       else await this.options.subscriber.subscribe(channel);
-      // Anything published before this read is in the store, and readers get it in their ack.
+      // Anything published before this read is in the store, and readers get it in their catch-up.
       w.lastSeq = await this.options.store.currentSeq(feedId);
     })();
     try {
@@ -74,11 +80,10 @@ export class FeedRelay {
     }
   }
 
-  unwatch(feedId: string): void {
+  /** `holder` no longer needs the feed; the channel goes with the last holder. */
+  unwatch(feedId: string, holder: object): void {
     const w = this.feeds.get(feedId);
-    if (!w) return;
-    w.refs -= 1;
-    if (w.refs > 0) return;
+    if (!w?.holders.delete(holder) || w.holders.size > 0) return;
     const channel = this.options.store.keys.feed(feedId).channel;
     this.drop(w, channel);
     const sub = this.options.subscriber;
@@ -127,7 +132,8 @@ export class FeedRelay {
   private async repair(w: Watched): Promise<void> {
     const r = await this.options.store.eventsSince(w.feedId, w.lastSeq, LIMITS.maxCatchUpEvents);
     if (r.kind === "reset") {
-      // Too far behind for the log: readers see the gap and fetch a snapshot themselves.
+      // Too far behind for the log: readers see the gap and start over from a snapshot (the SDK
+      // asks for one; an SSE stream is ended, and EventSource's reconnect gets `event: reset`).
       this.options.logger.warn({ feedId: w.feedId, from: w.lastSeq, to: r.seq }, "relay gap beyond the log");
       w.lastSeq = r.seq;
       return;
