@@ -2,6 +2,8 @@ import type { Redis, Cluster } from "ioredis";
 import {
   LIMITS,
   Entry as EntrySchema,
+  FailedChange as FailedChangeSchema,
+  type FailedChange,
   Revision as RevisionSchema,
   type Revision,
   type FeedVisibility,
@@ -18,6 +20,7 @@ import {
   type ScriptSpec,
 } from "./scripts.js";
 import { redisKeys, type RedisKeys } from "./redis-keys.js";
+import { describeFailedChange } from "./failed-change.js";
 
 export type { AcceptResult, ApplyResult, CatchUp };
 
@@ -116,6 +119,39 @@ export class FeedStore {
       revisionsPrefix: k.revisionsPrefix,
       revisionsKept: LIMITS.maxRevisionsPerEntry,
     });
+  }
+
+  /**
+   * Set aside the change right after `applied` (the feed's applied ticket as the caller saw it):
+   * record it in the feed's failed set, with `error`, and move the feed past it. Returns the
+   * record, or undefined when another worker moved the feed on meanwhile (nothing done).
+   */
+  async setAside(feedId: string, applied: number, error: string, now = new Date()): Promise<FailedChange | undefined> {
+    const k = this.keys.feed(feedId);
+    // A pending change never changes once accepted, so reading it before the script is safe;
+    // the script itself checks that `applied` still holds.
+    const raw = await this.redis.hget(k.pending, String(applied + 1));
+    const record = describeFailedChange(applied + 1, raw, error, now);
+    const moved = await this.run(
+      SCRIPTS.setAside,
+      { meta: k.meta, pending: k.pending, ids: k.ids, entries: k.entries, failed: k.failed },
+      { applied, record, kept: LIMITS.maxFailedChangesKept },
+    );
+    return moved > 0 ? record : undefined;
+  }
+
+  /** How many changes were ever set aside on the feed. */
+  async failedCount(feedId: string): Promise<number> {
+    return Number((await this.redis.hget(this.keys.feed(feedId).meta, "failed")) ?? 0);
+  }
+
+  /** Changes set aside on the feed: how many ever, and the most recent ones kept, newest first. */
+  async failedChanges(feedId: string): Promise<{ count: number; changes: FailedChange[] }> {
+    const [count, raws] = await Promise.all([
+      this.failedCount(feedId),
+      this.redis.zrevrange(this.keys.feed(feedId).failed, 0, LIMITS.maxFailedChangesKept - 1),
+    ]);
+    return { count, changes: raws.map((r) => FailedChangeSchema.parse(JSON.parse(r))) };
   }
 
   /** Highest ticket accepted for the feed so far (0 when none or no such feed). */

@@ -3,6 +3,7 @@ import {
   Entry as EntrySchema,
   FeedEvent as FeedEventSchema,
   type Entry,
+  type FailedChange,
   type FeedEvent,
   type FeedVisibility,
 } from "@liveline/protocol";
@@ -61,6 +62,15 @@ export interface ApplyResult {
   seq: number;
   emitted: number;
   applied: number;
+  /** Why the change after `applied` cannot be applied (it stopped there), when it cannot. */
+  blocked?: string;
+}
+
+export interface SetAsideInput {
+  /** The feed's applied ticket as the caller saw it: the change after it is set aside. */
+  applied: number;
+  record: FailedChange;
+  kept: number;
 }
 
 export type CatchUp = { kind: "events"; seq: number; events: FeedEvent[] } | { kind: "reset"; seq: number };
@@ -144,9 +154,19 @@ export const SCRIPTS = {
       FEED_PATCH_FIELDS.join(","),
     ],
     decode: (raw): ApplyResult => {
-      const [seq, emitted, applied] = reply(raw, "apply").map(Number);
-      return { seq: seq ?? 0, emitted: emitted ?? 0, applied: applied ?? 0 };
+      const [seq, emitted, applied, blocked] = reply(raw, "apply");
+      const result = { seq: Number(seq ?? 0), emitted: Number(emitted ?? 0), applied: Number(applied ?? 0) };
+      return typeof blocked === "string" && blocked !== "" ? { ...result, blocked } : result;
     },
+  }),
+
+  /** Move the change that blocks a feed into its failed set and go past it (set-aside.lua). */
+  setAside: spec({
+    name: "setAside",
+    file: "set-aside",
+    keys: ["meta", "pending", "ids", "entries", "failed"] as const,
+    args: (a: SetAsideInput) => [a.applied, JSON.stringify(a.record), a.record.op, a.record.entryId ?? "", a.kept],
+    decode: (raw): number => Number(raw),
   }),
 
   /** The latest entries and every pinned one, with the seq they reflect (snapshot.lua). */

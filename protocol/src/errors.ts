@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   route_not_found: 404,
   feed_exists: 409,
   entry_exists: 409,
+  /** The entry id was retracted: a retracted id is never published again. */
+  entry_retracted: 409,
   idempotency_key_reused: 409,
   feed_ended: 409,
   payload_too_large: 413,

@@ -9,7 +9,7 @@
 -- ARGV: up-to ticket, log length to keep, most changes to apply in this call, publish command,
 --       revisions key prefix, revisions kept per entry, the entry fields an edit may change and
 --       the feed fields a feed change may change (comma-separated, from the contract's schemas)
--- Returns {seq, events emitted, last ticket applied}
+-- Returns {seq, events emitted, last ticket applied, why the next one cannot be applied ('' if it can)}
 local meta, entries, order, pinned, log, pending, channel =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local upto, keep, batch, publishCmd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
@@ -65,11 +65,47 @@ local function same(a, b)
   return a == b
 end
 
+-- Why a decoded change cannot be applied (nil when it can): checked before anything of it is
+-- written, because a Lua error half-way would leave part of the change stored.
+local function unfit(c)
+  if type(c) ~= 'table' then return 'the change is not a JSON object' end
+  local op = c.op
+  if op == 'publish' then
+    if type(c.entry) ~= 'table' or type(c.entry.id) ~= 'string' then return 'publish without an entry' end
+  elseif op == 'update' then
+    if type(c.entryId) ~= 'string' or type(c.patch) ~= 'table' then return 'update without entryId and patch' end
+  elseif op == 'delete' then
+    if type(c.entryId) ~= 'string' then return 'delete without entryId' end
+  elseif op == 'feed.update' then
+    if type(c.patch) ~= 'table' then return 'feed.update without patch' end
+  else
+    return 'unknown op ' .. tostring(op)
+  end
+  return nil
+end
+
+-- A change this script cannot read stops the loop just before it, with nothing of it written:
+-- the worker then sets it aside (set-aside.lua) so that the changes behind it go on (issue 14).
+local blocked = ''
+
 while applied < limit do
-  applied = applied + 1
-  local raw = redis.call('HGET', pending, applied)
+  local raw = redis.call('HGET', pending, applied + 1)
+  local c = nil
   if raw then
-    local c = cjson.decode(raw)
+    local ok, decoded = pcall(cjson.decode, raw)
+    if not ok then
+      blocked = 'cannot decode: ' .. tostring(decoded)
+      break
+    end
+    local why = unfit(decoded)
+    if why then
+      blocked = why
+      break
+    end
+    c = decoded
+  end
+  applied = applied + 1
+  if c then
     requestId = c.requestId
     if c.op == 'publish' then
       local e = c.entry
@@ -139,4 +175,4 @@ end
 redis.call('HSET', meta, 'applied', applied, 'seq', seq)
 local size = redis.call('ZCARD', log)
 if size > keep then redis.call('ZREMRANGEBYRANK', log, 0, size - keep - 1) end
-return {seq, emitted, applied}
+return {seq, emitted, applied, blocked}

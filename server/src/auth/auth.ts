@@ -56,6 +56,16 @@ export function canRead(p: Principal | undefined, feed: Pick<Feed, "id" | "visib
   }
 }
 
+/** Whether `p` has at least `need` on `feedId` (the boolean face of `assertAccess`). */
+export function can(p: Principal | undefined, feedId: string, need: Access): boolean {
+  try {
+    assertAccess(p, feedId, need);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Reads the bearer token when there is one and puts its principal on the request. A token that
  * is present but invalid is refused (401) even on a public read, so a client learns at once.

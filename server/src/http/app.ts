@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { compileTrustProxy, type TrustProxy } from "./client-address.js";
 import express, { type Express, type RequestHandler } from "express";
 import { pinoHttp } from "pino-http";
-import { LIMITS } from "@liveline/protocol";
+import { LIMITS, RequestId } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { errorMiddleware, notFoundHandler } from "../errors.js";
 import type { FeedService } from "../feed/feed-service.js";
@@ -40,8 +40,9 @@ export function createApp(options: AppOptions): Express {
   applyHttpSecurity(app, options.origins);
 
   app.use((req, res, next) => {
-    const given = req.get("x-request-id");
-    res.setHeader("x-request-id", given !== undefined && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID());
+    // A client's id is kept only when it is one we can store and log as is; else we make one.
+    const given = RequestId.safeParse(req.get("x-request-id"));
+    res.setHeader("x-request-id", given.success ? given.data : randomUUID());
     next();
   });
   // One JSON line per request, carrying the request id that also rides the change to the

@@ -8,6 +8,7 @@ import {
   ErrorResponse,
   EventsQuery,
   EventsResponse,
+  FailedChangesResponse,
   Feed,
   FeedEvent,
   FeedId,
@@ -48,7 +49,7 @@ const PARAMS: Record<string, z.ZodType> = { feedId: FeedId, entryId: EntryId };
 const err = (description: string): Reply => ({ description, schema: "Error" });
 const accepted: Reply = { description: "Accepted: queued, applied within milliseconds", schema: "AcceptedResponse" };
 const writeErrors = {
-  400: err("validation_failed / invalid_json"),
+  400: err("validation_failed (a field that is not well-formed Unicode is named in details) / invalid_json"),
   401: err("unauthorized / token_expired"),
   403: err("forbidden: the token's role or feeds do not cover this"),
   404: err("feed_not_found / entry_not_found"),
@@ -127,8 +128,21 @@ export const ROUTES: DocumentedRoute[] = [
   {
     method: "get",
     path: "/v1/feeds/:feedId",
-    summary: "A feed with its current seq",
+    summary: "A feed with its current seq (for its editors, also `failedChanges`: changes set aside)",
     responses: { 200: { description: "the feed", schema: "Feed" }, 404: err("feed_not_found") },
+  },
+  {
+    method: "get",
+    path: "/v1/feeds/:feedId/failed",
+    summary:
+      "Changes that were accepted (202) but could not be applied, set aside so the feed goes on: newest first (editors of the feed)",
+    editor: true,
+    responses: {
+      200: { description: "the set-aside changes", schema: FailedChangesResponse },
+      401: err("unauthorized / token_expired"),
+      403: err("forbidden"),
+      404: err("feed_not_found"),
+    },
   },
   {
     method: "patch",
@@ -145,7 +159,13 @@ export const ROUTES: DocumentedRoute[] = [
     editor: true,
     body: PublishEntryRequest,
     headers: { "Idempotency-Key": { schema: IdempotencyKey, description: "repeat-safe publish (kept 24 h)" } },
-    responses: { 202: accepted, ...writeErrors },
+    responses: {
+      202: accepted,
+      ...writeErrors,
+      409: err(
+        "entry_exists (same id, other content) / entry_retracted (the id was retracted) / idempotency_key_reused / feed_ended",
+      ),
+    },
   },
   {
     method: "get",
