@@ -37,6 +37,28 @@ export interface FeedStoreOptions {
   eventLogLength?: number;
   /** `SPUBLISH` on a Redis Cluster (sharded pub/sub), `PUBLISH` otherwise. @default "PUBLISH" */
   publishCommand?: "PUBLISH" | "SPUBLISH";
+  /**
+   * Before a write resolves, wait until this many replicas have it (`WAIT`), so that an
+   * accepted change survives the primary's loss. 0: answer once the primary has it.
+   * @default { replicas: 0, timeoutMs: 0 }
+   */
+  replicaAcks?: { replicas: number; timeoutMs: number };
+}
+
+/**
+ * The write reached the primary but not `replicas` replicas within the timeout: it may still
+ * be applied, or be lost if the primary fails now. Callers answer 503 and clients retry with
+ * the same Idempotency-Key, which is safe either way.
+ */
+export class ReplicationTimeoutError extends Error {
+  readonly code = "replication_timeout";
+  constructor(
+    readonly wanted: number,
+    readonly acknowledged: number,
+  ) {
+    super(`write acknowledged by ${acknowledged} of ${wanted} replicas in time`);
+    this.name = "ReplicationTimeoutError";
+  }
 }
 
 /**
@@ -47,6 +69,7 @@ export class FeedStore {
   readonly keys: RedisKeys;
   readonly eventLogLength: number;
   private readonly publishCommand: "PUBLISH" | "SPUBLISH";
+  private readonly replicaAcks: { replicas: number; timeoutMs: number };
 
   constructor(
     private readonly redis: RedisClient,
@@ -55,6 +78,7 @@ export class FeedStore {
     this.keys = redisKeys(options.keyPrefix);
     this.eventLogLength = options.eventLogLength ?? 1000;
     this.publishCommand = options.publishCommand ?? "PUBLISH";
+    this.replicaAcks = options.replicaAcks ?? { replicas: 0, timeoutMs: 0 };
     for (const { name, numberOfKeys, lua } of scriptSources()) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
     }
@@ -80,7 +104,9 @@ export class FeedStore {
     // The index and the feed's keys sit in different cluster slots, so they cannot share a
     // script. Index first: a crash in between leaves an id without a feed, which listFeeds skips.
     await this.redis.zadd(this.keys.feedIndex(), "NX", now.getTime(), feed.id);
-    return this.run(SCRIPTS.createFeed, { meta: k.meta }, { ...feed, createdAt: now.toISOString() });
+    const created = await this.run(SCRIPTS.createFeed, { meta: k.meta }, { ...feed, createdAt: now.toISOString() });
+    await this.replicated();
+    return created;
   }
 
   async getFeed(feedId: string): Promise<Feed | undefined> {
@@ -101,11 +127,26 @@ export class FeedStore {
   ): Promise<AcceptResult> {
     const k = this.keys.feed(feedId);
     const idempotency = options.idempotencyKey === undefined ? k.meta : k.idempotency(options.idempotencyKey);
-    return this.run(
+    const result = await this.run(
       SCRIPTS.accept,
       { meta: k.meta, pending: k.pending, ids: k.ids, idempotency },
       { change, ...options },
     );
+    // Also for a duplicate: the first try may have reached the primary only.
+    await this.replicated();
+    return result;
+  }
+
+  /**
+   * WAIT counts the writes this connection made, so it runs on the connection that wrote.
+   * It holds that connection until the replicas answer (one round trip when they are
+   * healthy; the timeout when none is), which is the price of a 202 that survives failover.
+   */
+  private async replicated(): Promise<void> {
+    const { replicas, timeoutMs } = this.replicaAcks;
+    if (replicas === 0 || "nodes" in this.redis) return;
+    const acknowledged = Number(await this.redis.call("WAIT", replicas, timeoutMs));
+    if (acknowledged < replicas) throw new ReplicationTimeoutError(replicas, acknowledged);
   }
 
   /** Apply pending changes up to `ticket` (at most `batch` per call; call again while behind). */

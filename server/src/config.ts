@@ -1,6 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { ConfigError, CoreEnv, Int, accepts, coreConfig, parseEnv, type CoreConfig } from "@liveline/core";
+import {
+  ConfigError,
+  CoreEnv,
+  Int,
+  SENTINEL_SCHEME,
+  accepts,
+  coreConfig,
+  parseEnv,
+  type CoreConfig,
+} from "@liveline/core";
 import { WorkerEnv, workerSettings, type WorkerSettings } from "@liveline/worker";
 import { compileTrustProxy, type TrustProxy } from "./http/client-address.js";
 import { parsePublicKey } from "./auth/token-verifier.js";
@@ -60,6 +69,14 @@ const ServerEnv = {
   MAX_READER_BACKLOG_BYTES: Int(1024 * 1024, 16 * 1024, 64 * 1024 * 1024),
   READER_BACKLOG_GRACE_MS: Int(5000, 0, 600_000),
   DRAIN_DELAY_MS: Int(0, 0, 120_000),
+  // Unset: 1 on Redis Sentinel (a 202 survives the primary's loss), 0 otherwise.
+  REDIS_WAIT_REPLICAS: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(16))
+    .optional(),
+  REDIS_WAIT_TIMEOUT_MS: Int(1000, 1, 60_000),
 } satisfies z.ZodRawShape;
 
 export interface ServerSettings {
@@ -93,6 +110,8 @@ export interface ServerSettings {
   readonly readerBacklogGraceMs: number;
   /** After SIGTERM, how long /readyz answers 503 before connections are closed. */
   readonly drainDelayMs: number;
+  /** Replicas that must have a change (WAIT) before it is answered 202, and for how long to wait. */
+  readonly replicaAcks: { readonly replicas: number; readonly timeoutMs: number };
 }
 
 /** A process's whole configuration: the shared section, the worker's and the server's. */
@@ -143,5 +162,9 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     maxReaderBacklogBytes: c.MAX_READER_BACKLOG_BYTES,
     readerBacklogGraceMs: c.READER_BACKLOG_GRACE_MS,
     drainDelayMs: c.DRAIN_DELAY_MS,
+    replicaAcks: Object.freeze({
+      replicas: c.REDIS_WAIT_REPLICAS ?? (c.REDIS_URL?.startsWith(SENTINEL_SCHEME) === true ? 1 : 0),
+      timeoutMs: c.REDIS_WAIT_TIMEOUT_MS,
+    }),
   });
 }

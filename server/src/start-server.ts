@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
@@ -8,6 +9,10 @@ import {
   RedisConnections,
   createRegistry,
   instrumentQueue,
+  instrumentRedis,
+  subscriptionsOn,
+  talksToPrimary,
+  within,
   type Logger,
   type Readiness,
 } from "@liveline/core";
@@ -65,20 +70,13 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     keyPrefix: config.keyPrefix,
     eventLogLength: config.eventLogLength,
     publishCommand: redis.publishCommand,
+    replicaAcks: config.replicaAcks,
   });
-  const queue = new PublishQueue({
-    connection: redis.open("queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
-    prefix: store.keys.queuePrefix(),
-  });
+  const queueConnection = redis.open("queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const queue = new PublishQueue({ connection: queueConnection, prefix: store.keys.queuePrefix() });
   await queue.queue.waitUntilReady();
   const registry = createRegistry(config.role);
   instrumentQueue(queue, registry);
-  let draining = false;
-  const readiness: Readiness = {
-    draining: () => draining,
-    redis: async () => (await commands.ping()) === "PONG",
-    queue: async () => (await queue.queue.getJobCounts("waiting")).waiting !== undefined,
-  };
 
   const hub = new SseHub();
   const service = new FeedService(store, queue);
@@ -108,8 +106,10 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
   };
   // The relay feeds both the Socket.IO rooms and the SSE streams of this node.
   const fanOut = new NodeFanOut(hub, metrics, security);
+  // Named per node, so that the primary's CLIENT LIST tells this node's subscriber apart.
+  const subscriberName = `subscriber-${randomUUID().slice(0, 8)}`;
   const relay = new FeedRelay({
-    subscriber: redis.open("subscriber", { maxRetriesPerRequest: null }, cluster),
+    subscriber: redis.open(subscriberName, { maxRetriesPerRequest: null }, cluster),
     store,
     logger: logger.child({ role: "relay" }),
     emit: (feedId, event) => fanOut.deliver(feedId, event),
@@ -118,6 +118,27 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
   });
   // Every transport attaches its readers through these (reader/attach-reader.ts).
   const readers: ReaderContext = { service, relay };
+  // The truth /readyz and liveline_redis_up tell: after a failover a node whose connections
+  // still answer PING somewhere, but not on the primary, delivers nothing (issue 14).
+  const redisChecks = {
+    commands: within(2000, () => talksToPrimary(commands)),
+    queue: within(2000, () => talksToPrimary(queueConnection)),
+    subscriber: within(2000, async () => {
+      const { connected, channels } = relay.health();
+      if (!connected) return false;
+      // No channel yet (or a Cluster, whose subscribers sit on every shard): connected is all.
+      if (channels === 0 || cluster) return true;
+      return ((await subscriptionsOn(commands, RedisConnections.clientName(subscriberName))) ?? 0) >= channels;
+    }),
+  };
+  instrumentRedis(registry, redisChecks);
+  let draining = false;
+  const readiness: Readiness = {
+    draining: () => draining,
+    redis: redisChecks.commands,
+    queue: async () => (await queue.queue.getJobCounts("waiting")).waiting !== undefined,
+    relay: redisChecks.subscriber,
+  };
   const app = createApp({
     service,
     verifier,
