@@ -60,6 +60,7 @@ const ServerEnv = {
   MAX_READER_BACKLOG_BYTES: Int(1024 * 1024, 16 * 1024, 64 * 1024 * 1024),
   READER_BACKLOG_GRACE_MS: Int(5000, 0, 600_000),
   DRAIN_DELAY_MS: Int(0, 0, 120_000),
+  MEDIA_MAX_BYTES: Int(20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
 } satisfies z.ZodRawShape;
 
 export interface ServerSettings {
@@ -93,6 +94,8 @@ export interface ServerSettings {
   readonly readerBacklogGraceMs: number;
   /** After SIGTERM, how long /readyz answers 503 before connections are closed. */
   readonly drainDelayMs: number;
+  /** Largest accepted media upload, in bytes (files live under `<dataDir>/media`). */
+  readonly mediaMaxBytes: number;
 }
 
 /** A process's whole configuration: the shared section, the worker's and the server's. */
@@ -143,5 +146,6 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     maxReaderBacklogBytes: c.MAX_READER_BACKLOG_BYTES,
     readerBacklogGraceMs: c.READER_BACKLOG_GRACE_MS,
     drainDelayMs: c.DRAIN_DELAY_MS,
+    mediaMaxBytes: c.MEDIA_MAX_BYTES,
   });
 }
