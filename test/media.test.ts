@@ -5,6 +5,7 @@ import { crc32 } from "node:zlib";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MediaItem } from "@liveline/protocol";
+import { ConfigError, loadConfig } from "@liveline/server";
 import { TOKEN, startStack, type Stack } from "./helpers/stack.js";
 import { useStack } from "./helpers/use-stack.js";
 
@@ -265,5 +266,16 @@ describe("GET /media/:mediaId/:file and /v1/media/:mediaId", () => {
     expect(notAnId.status).toBe(400);
     const ok = await fetch(`${stack.url}/media/${item.id}/64.webp`, { method: "HEAD" });
     expect([ok.status, ok.headers.get("cache-control")]).toEqual([200, "public, max-age=31536000, immutable"]);
+  });
+});
+
+describe("MEDIA_MAX_BYTES", () => {
+  it("defaults to 20 MiB and refuses a value that is not a size at start", () => {
+    expect(loadConfig({ EDITOR_TOKENS: TOKEN }).mediaMaxBytes).toBe(20 * 1024 * 1024);
+    expect(loadConfig({ EDITOR_TOKENS: TOKEN, MEDIA_MAX_BYTES: "5000000" }).mediaMaxBytes).toBe(5_000_000);
+    for (const bad of ["20MB", "-1", "12"]) {
+      expect(() => loadConfig({ EDITOR_TOKENS: TOKEN, MEDIA_MAX_BYTES: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ EDITOR_TOKENS: TOKEN, MEDIA_MAX_BYTES: bad })).toThrow(/MEDIA_MAX_BYTES/);
+    }
   });
 });

@@ -129,7 +129,10 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     ping: async () => (await commands.ping().catch(() => "")) === "PONG",
     observe: [metrics.writesMiddleware()],
     media: mediaRoutes({
-      media: new MediaService(new FileMediaStorage(join(config.dataDir, "media")), serverLogger.child({ role: "media" })),
+      media: new MediaService(
+        new FileMediaStorage(join(config.dataDir, "media")),
+        serverLogger.child({ role: "media" }),
+      ),
       verifier,
       limits,
       logger: serverLogger,
