@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   feed_not_found: 404,
   entry_not_found: 404,
   route_not_found: 404,
+  media_not_found: 404,
   feed_exists: 409,
   entry_exists: 409,
   /** The entry id was retracted: a retracted id is never published again. */
@@ -19,6 +20,8 @@ export const ERROR_STATUS = {
   feed_ended: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  image_too_large: 422,
+  image_unreadable: 422,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,

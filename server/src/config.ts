@@ -77,6 +77,7 @@ const ServerEnv = {
     .pipe(z.number().int().min(0).max(16))
     .optional(),
   REDIS_WAIT_TIMEOUT_MS: Int(1000, 1, 60_000),
+  MEDIA_MAX_BYTES: Int(20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
 } satisfies z.ZodRawShape;
 
 export interface ServerSettings {
@@ -112,6 +113,8 @@ export interface ServerSettings {
   readonly drainDelayMs: number;
   /** Replicas that must have a change (WAIT) before it is answered 202, and for how long to wait. */
   readonly replicaAcks: { readonly replicas: number; readonly timeoutMs: number };
+  /** Largest accepted media upload, in bytes (files live under `<dataDir>/media`). */
+  readonly mediaMaxBytes: number;
 }
 
 /** A process's whole configuration: the shared section, the worker's and the server's. */
@@ -166,5 +169,6 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       replicas: c.REDIS_WAIT_REPLICAS ?? (c.REDIS_URL?.startsWith(SENTINEL_SCHEME) === true ? 1 : 0),
       timeoutMs: c.REDIS_WAIT_TIMEOUT_MS,
     }),
+    mediaMaxBytes: c.MEDIA_MAX_BYTES,
   });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server as HttpServer } from "node:http";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import type { Registry } from "prom-client";
@@ -32,6 +33,9 @@ import { BacklogWatch, type SlowReaderPolicy } from "./reader/slow-readers.js";
 import { RateLimits } from "./http/rate-limits.js";
 import { SocketSecurity } from "./gateway/socket-security.js";
 import { TokenVerifier } from "./auth/token-verifier.js";
+import { FileMediaStorage } from "./media/file-storage.js";
+import { MediaService } from "./media/media-service.js";
+import { mediaRoutes } from "./media/media-routes.js";
 
 export interface ServerHandle {
   readonly url: string;
@@ -148,6 +152,17 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     logger: serverLogger,
     ping: async () => (await commands.ping().catch(() => "")) === "PONG",
     observe: [metrics.writesMiddleware()],
+    media: mediaRoutes({
+      media: new MediaService(
+        new FileMediaStorage(join(config.dataDir, "media")),
+        serverLogger.child({ role: "media" }),
+      ),
+      verifier,
+      limits,
+      logger: serverLogger,
+      maxBytes: config.mediaMaxBytes,
+      publicUrl: config.publicUrl,
+    }),
     extend: (a) => {
       a.use(opsRoutes({ readiness, registry }));
       a.use(pagesRouter({ service, publisherName: config.publisherName, publicUrl: config.publicUrl }));

@@ -27,6 +27,8 @@ export interface AppOptions {
   trustProxy?: TrustProxy;
   /** Middleware that must see every request before the routes (metrics). */
   observe?: RequestHandler[];
+  /** The media routes (server/src/media), mounted before the v1 API: uploads are not JSON. */
+  media?: RequestHandler;
 }
 
 /** Probes and scrapes would drown the request log. */
@@ -67,6 +69,7 @@ export function createApp(options: AppOptions): Express {
   });
 
   app.use("/v1", express.json({ limit: LIMITS.maxBodyBytes, strict: true }));
+  if (options.media) app.use(options.media);
   app.use("/v1", httpRoutes(options));
   options.extend?.(app);
   app.use(notFoundHandler);

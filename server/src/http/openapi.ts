@@ -14,6 +14,9 @@ import {
   FeedId,
   IdempotencyKey,
   ListEntriesQuery,
+  MediaFields,
+  MediaId,
+  MediaItem,
   PublishEntryRequest,
   RevisionsResponse,
   UpdateEntryRequest,
@@ -36,15 +39,31 @@ export interface DocumentedRoute {
   summary: string;
   editor?: boolean;
   body?: z.ZodType;
+  /** @default "application/json" */
+  bodyType?: string;
   query?: z.ZodObject;
   headers?: Record<string, { schema: z.ZodType; description: string }>;
   responses: Record<number, Reply>;
 }
 
 /** Response schemas published under components/schemas (zod's own JSON Schema output). */
-const COMPONENTS = { Feed, Entry, FeedEvent, EntryPage, EventsResponse, AcceptedResponse, Error: ErrorResponse };
+const COMPONENTS = {
+  Feed,
+  Entry,
+  FeedEvent,
+  EntryPage,
+  EventsResponse,
+  AcceptedResponse,
+  Error: ErrorResponse,
+  Media: MediaItem,
+};
 
-const PARAMS: Record<string, z.ZodType> = { feedId: FeedId, entryId: EntryId };
+const PARAMS: Record<string, z.ZodType> = {
+  feedId: FeedId,
+  entryId: EntryId,
+  mediaId: MediaId,
+  file: z.string().regex(/^\d{1,5}\.webp$/),
+};
 
 const err = (description: string): Reply => ({ description, schema: "Error" });
 const accepted: Reply = { description: "Accepted: queued, applied within milliseconds", schema: "AcceptedResponse" };
@@ -225,6 +244,39 @@ export const ROUTES: DocumentedRoute[] = [
       404: err("feed_not_found"),
     },
   },
+  {
+    method: "post",
+    path: "/v1/media",
+    summary:
+      "Upload an image (JPEG, PNG, WebP, GIF or AVIF, judged by its bytes); it is re-encoded as WebP at 480/960/1600 px wide (never enlarged) with all metadata removed",
+    editor: true,
+    bodyType: "multipart/form-data",
+    body: MediaFields.extend({
+      file: z.string().meta({ contentMediaType: "application/octet-stream", description: "the image" }),
+    }),
+    responses: {
+      201: { description: "stored", schema: "Media" },
+      ...writeErrors,
+      413: err("payload_too_large: over MEDIA_MAX_BYTES"),
+      415: err("unsupported_media_type: not multipart, or not a JPEG, PNG, WebP, GIF or AVIF image"),
+      422: err("image_too_large (over 16384 px a side or 50 megapixels) / image_unreadable"),
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/media/:mediaId",
+    summary: "An uploaded image's record: its variants, alt, caption and credit",
+    responses: { 200: { description: "the media", schema: "Media" }, 404: err("media_not_found") },
+  },
+  {
+    method: "get",
+    path: "/media/:mediaId/:file",
+    summary: "One variant of an uploaded image (Cache-Control: public, max-age=31536000, immutable)",
+    responses: {
+      200: { description: "the image", schema: Text, contentType: "image/webp" },
+      404: err("media_not_found"),
+    },
+  },
 ];
 
 const toOpenApiPath = (p: string) => p.replace(/:(\w+)/g, "{$1}");
@@ -271,7 +323,10 @@ function operation(route: DocumentedRoute): Record<string, unknown> {
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body
       ? {
-          requestBody: { required: true, content: { "application/json": { schema: jsonSchema(route.body, "input") } } },
+          requestBody: {
+            required: true,
+            content: { [route.bodyType ?? "application/json"]: { schema: jsonSchema(route.body, "input") } },
+          },
         }
       : {}),
     ...(route.editor ? { security: [{ editorToken: [] }] } : {}),
