@@ -163,6 +163,8 @@ export const SubscribeRequest = z.strictObject({
   token: BearerToken.optional(),
 });
 export const UnsubscribeRequest = z.strictObject({ feedId: FeedId });
+/** A fresh token for the connection, sent before the old one expires (see `refresh` in the README). */
+export const RefreshRequest = z.strictObject({ token: BearerToken });
 
 // ---- Inferred types (same names as their schemas: one import gives both) ------------
 
@@ -183,6 +185,7 @@ export type EntryPage = z.infer<typeof EntryPage>;
 export type EventsResponse = z.infer<typeof EventsResponse>;
 export type SubscribeRequest = z.infer<typeof SubscribeRequest>;
 export type UnsubscribeRequest = z.infer<typeof UnsubscribeRequest>;
+export type RefreshRequest = z.infer<typeof RefreshRequest>;
 export type FeedEventType = FeedEvent["type"];
 
 // FEED_EVENT_TYPES (the zod-free list clients switch on) must name exactly the event schemas' types.

@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from "node:http";
+import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import type { Registry } from "prom-client";
@@ -12,6 +12,7 @@ import {
   type Readiness,
 } from "@liveline/core";
 import { createApp } from "./http/app.js";
+import { createHttpServer } from "./http/http-server.js";
 import type { Config } from "./config.js";
 import { SocketDrainer } from "./gateway/drain.js";
 import { FeedRelay } from "./reader/feed-relay.js";
@@ -135,7 +136,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
       opts.extend?.(a);
     },
   });
-  const http: HttpServer = createServer(app);
+  const http: HttpServer = createHttpServer(app, config.httpTimeouts, serverLogger);
   const ioServer = createIo(http, security, slowReaders);
   fanOut.io = ioServer;
   const drainer = new SocketDrainer(ioServer);
