@@ -2,7 +2,10 @@ import { io, type Socket } from "socket.io-client";
 import { SOCKET_EVENTS } from "@liveline/protocol/constants";
 import type {
   ClientToServerEvents,
+  FeedErrorNotice,
   FeedEvent,
+  RefreshAck,
+  RefreshRequest,
   ServerToClientEvents,
   SubscribeAck,
   SubscribeRequest,
@@ -22,6 +25,8 @@ export interface TransportHandlers {
   connectError(error: { code?: string; message: string }): void;
   /** A live `feed:event` of any subscribed feed. */
   event(event: FeedEvent): void;
+  /** `feed:error`: the server ended one subscription (e.g. its token expired). */
+  feedError(notice: FeedErrorNotice): void;
 }
 
 export interface TransportOptions {
@@ -53,6 +58,11 @@ export interface Transport {
   subscribe(payload: SubscribeRequest, timeoutMs: number): Promise<SubscribeAck>;
   /** Send `unsubscribe`, without waiting for its answer. */
   unsubscribe(payload: UnsubscribeRequest): void;
+  /**
+   * Send `refresh` (a fresh token for the connection); rejects when no answer came within
+   * `timeoutMs`. Optional: without it the client subscribes again with the fresh token.
+   */
+  refresh?(payload: RefreshRequest, timeoutMs: number): Promise<RefreshAck>;
   /** Close and stop reporting to the handlers: the client is done with this transport. */
   destroy(): void;
 }
@@ -87,6 +97,7 @@ export const socketIoTransport: TransportFactory = (options, handlers) => {
     handlers.connectError(typeof code === "string" ? { code, message: err.message } : { message: err.message });
   });
   socket.on(SOCKET_EVENTS.feedEvent, (event: FeedEvent) => handlers.event(event));
+  socket.on(SOCKET_EVENTS.feedError, (notice: FeedErrorNotice) => handlers.feedError(notice));
   return {
     get id() {
       return socket.id;
@@ -104,6 +115,13 @@ export const socketIoTransport: TransportFactory = (options, handlers) => {
         });
       }),
     unsubscribe: (payload) => void socket.emit(SOCKET_EVENTS.unsubscribe, payload, () => undefined),
+    refresh: (payload, timeoutMs) =>
+      new Promise<RefreshAck>((resolve, reject) => {
+        socket.timeout(timeoutMs).emit(SOCKET_EVENTS.refresh, payload, (err: Error | null, ack: RefreshAck) => {
+          if (err) reject(err);
+          else resolve(ack);
+        });
+      }),
     destroy: () => {
       socket.off();
       socket.disconnect();

@@ -25,6 +25,10 @@ export const SOCKET_EVENTS = {
   subscribe: "subscribe",
   unsubscribe: "unsubscribe",
   feedEvent: "feed:event",
+  /** client → server: a fresh token before the current one expires. */
+  refresh: "refresh",
+  /** server → client: a subscription was ended (e.g. its token expired). */
+  feedError: "feed:error",
 } as const;
 
 /** Error codes after which a client should fetch a fresh subscriber token and try again. */

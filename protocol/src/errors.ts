@@ -5,6 +5,8 @@
 export const ERROR_STATUS = {
   validation_failed: 400,
   invalid_json: 400,
+  /** The HTTP request itself could not be parsed (request line, header syntax). */
+  bad_request: 400,
   unauthorized: 401,
   token_expired: 401,
   forbidden: 403,
@@ -12,6 +14,8 @@ export const ERROR_STATUS = {
   entry_not_found: 404,
   route_not_found: 404,
   media_not_found: 404,
+  /** The client took longer than HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS to send its request. */
+  request_timeout: 408,
   feed_exists: 409,
   entry_exists: 409,
   /** The entry id was retracted: a retracted id is never published again. */
@@ -23,6 +27,8 @@ export const ERROR_STATUS = {
   image_too_large: 422,
   image_unreadable: 422,
   rate_limited: 429,
+  /** The request's headers are larger than the server reads (16 KiB). */
+  headers_too_large: 431,
   internal: 500,
   unavailable: 503,
 } as const;

@@ -195,6 +195,8 @@ export const SubscribeRequest = z.strictObject({
   token: BearerToken.optional(),
 });
 export const UnsubscribeRequest = z.strictObject({ feedId: FeedId });
+/** A fresh token for the connection, sent before the old one expires (see `refresh` in the README). */
+export const RefreshRequest = z.strictObject({ token: BearerToken });
 
 // ---- Inferred types (same names as their schemas: one import gives both) ------------
 
@@ -215,6 +217,7 @@ export type EntryPage = z.infer<typeof EntryPage>;
 export type EventsResponse = z.infer<typeof EventsResponse>;
 export type SubscribeRequest = z.infer<typeof SubscribeRequest>;
 export type UnsubscribeRequest = z.infer<typeof UnsubscribeRequest>;
+export type RefreshRequest = z.infer<typeof RefreshRequest>;
 export type FeedEventType = FeedEvent["type"];
 export type ChangeOp = z.infer<typeof ChangeOp>;
 export type FailedChange = z.infer<typeof FailedChange>;

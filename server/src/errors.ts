@@ -26,6 +26,14 @@ export class LivelineError extends Error {
   }
 }
 
+/**
+ * The answer for a feed that does not exist, and for a private feed the caller may not read:
+ * the same status, code, message and headers, so that no caller learns which feeds exist.
+ */
+export function feedNotFound(feedId: string): LivelineError {
+  return new LivelineError("feed_not_found", `feed '${feedId}' does not exist`);
+}
+
 export function validationError(error: z.ZodError, where: string): LivelineError {
   return new LivelineError(
     "validation_failed",

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type Server as HttpServer } from "node:http";
+import type { Server as HttpServer } from "node:http";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
@@ -18,6 +18,7 @@ import {
   type Readiness,
 } from "@liveline/core";
 import { createApp } from "./http/app.js";
+import { createHttpServer } from "./http/http-server.js";
 import type { Config } from "./config.js";
 import { SocketDrainer } from "./gateway/drain.js";
 import { FeedRelay } from "./reader/feed-relay.js";
@@ -171,7 +172,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
       opts.extend?.(a);
     },
   });
-  const http: HttpServer = createServer(app);
+  const http: HttpServer = createHttpServer(app, config.httpTimeouts, serverLogger);
   const ioServer = createIo(http, security, slowReaders);
   fanOut.io = ioServer;
   const drainer = new SocketDrainer(ioServer);

@@ -13,7 +13,7 @@ import {
   type UpdateFeedRequest,
 } from "@liveline/protocol";
 import type { Change, EntryPatch, FeedStore, PublishQueue } from "@liveline/core";
-import { LivelineError } from "../errors.js";
+import { LivelineError, feedNotFound } from "../errors.js";
 import { CoalescedReads } from "../reader/coalesced-reads.js";
 import { sanitizeEntryHtml } from "./sanitize.js";
 
@@ -58,7 +58,7 @@ export class FeedService {
 
   private async readFeed(feedId: string): Promise<Feed> {
     const feed = await this.store.getFeed(feedId);
-    if (feed === undefined) throw new LivelineError("feed_not_found", `feed '${feedId}' does not exist`);
+    if (feed === undefined) throw feedNotFound(feedId);
     return feed;
   }
 
@@ -220,7 +220,7 @@ export class FeedService {
 function storeRejection(status: string, feedId: string, entryId?: string): LivelineError {
   switch (status) {
     case "feed_not_found":
-      return new LivelineError("feed_not_found", `feed '${feedId}' does not exist`);
+      return feedNotFound(feedId);
     case "entry_not_found":
       return new LivelineError("entry_not_found", `entry '${entryId ?? ""}' does not exist in feed '${feedId}'`);
     case "feed_ended":
