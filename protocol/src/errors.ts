@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   feed_not_found: 404,
   entry_not_found: 404,
   route_not_found: 404,
+  method_not_allowed: 405,
   feed_exists: 409,
   entry_exists: 409,
   idempotency_key_reused: 409,

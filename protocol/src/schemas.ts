@@ -109,10 +109,12 @@ export const IdempotencyKey = z
   .max(LIMITS.maxIdempotencyKeyChars)
   .regex(/^[\x21-\x7e]+$/);
 
+/** A seq in a query string or header: up to 15 digits (the pipe gives the JSON Schema its integer range). */
 const SeqParam = z
   .string()
   .regex(/^\d{1,15}$/, "must be a non-negative integer")
-  .transform(Number);
+  .transform(Number)
+  .pipe(Seq.max(999_999_999_999_999));
 
 export const ListEntriesQuery = z.object({
   limit: z
