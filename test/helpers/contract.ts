@@ -169,7 +169,11 @@ export function checkedAnswers(): number {
 export function checkAnswer(a: Answer): void {
   const c = contract();
   const { problem, where } = c.problem(a);
-  if (problem !== undefined) throw new Error(`contract mismatch: ${where} answered ${a.status}: ${problem}`);
+  if (problem !== undefined) {
+    throw new Error(
+      `contract mismatch: ${a.method.toUpperCase()} ${a.path} [${where}] answered ${a.status}: ${problem}`,
+    );
+  }
   c.checked += 1;
   const log = process.env.LIVELINE_CONTRACT_LOG;
   if (log) appendFileSync(log, `${where} ${a.status}\n`);
