@@ -8,6 +8,7 @@ import { z } from "zod";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LIMITS } from "@liveline/protocol";
 import { buildOpenApi } from "@liveline/server";
+import { checkAnswer } from "./helpers/contract.js";
 import { startStack, type Api, type ApiResponse, type Stack } from "./helpers/stack.js";
 import { JWT_SECRET, mint } from "./helpers/tokens.js";
 import { useStack } from "./helpers/use-stack.js";
@@ -109,6 +110,28 @@ describe("/openapi.json", () => {
     expect(schemaOf("listEvents", "since")).toMatchObject({ type: "integer", minimum: 0 });
     expect(schemaOf("streamEvents", "Last-Event-ID")).toMatchObject({ type: "integer", minimum: 0 });
     expect(schemaOf("publishEntry", "Idempotency-Key")).toMatchObject({ maxLength: LIMITS.maxIdempotencyKeyChars });
+  });
+});
+
+describe("the answer checker", () => {
+  const answer = (status: number, body: unknown, type = "application/json") => ({
+    method: "GET",
+    path: "/v1/feeds/open/entries?limit=5",
+    status,
+    headers: new Headers({ "content-type": type }),
+    text: JSON.stringify(body),
+  });
+
+  it("refuses an undeclared status, a body off its schema and an undeclared content type, naming the request", () => {
+    expect(() => checkAnswer(answer(200, { entries: [] }))).not.toThrow();
+    expect(() => checkAnswer(answer(418, {}))).toThrow(
+      "contract mismatch: GET /v1/feeds/open/entries?limit=5 [GET /v1/feeds/{feedId}/entries (listEntries)] answered 418: status 418 is not declared",
+    );
+    expect(() => checkAnswer(answer(200, { entries: "none" }))).toThrow(/answered 200: the body does not match/);
+    expect(() => checkAnswer(answer(200, { entries: [] }, "text/html"))).toThrow(/content-type "text\/html"/);
+    expect(() => checkAnswer(answer(404, { error: { code: "feed_not_found" } }))).toThrow(
+      /must have required property 'message'/,
+    );
   });
 });
 
