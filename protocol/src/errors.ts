@@ -16,6 +16,7 @@ export const ERROR_STATUS = {
   media_not_found: 404,
   /** The client took longer than HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS to send its request. */
   request_timeout: 408,
+  method_not_allowed: 405,
   feed_exists: 409,
   entry_exists: 409,
   /** The entry id was retracted: a retracted id is never published again. */

@@ -121,7 +121,10 @@ export const IdempotencyKey = Text.min(1)
 /** `X-Request-Id` as given by a client (else one is generated); it rides the change to the logs. */
 export const RequestId = Text.regex(/^[\w.-]{1,64}$/);
 
-const SeqParam = Text.regex(/^\d{1,15}$/, "must be a non-negative integer").transform(Number);
+/** A seq in a query string or header: up to 15 digits (the pipe gives the JSON Schema its integer range). */
+const SeqParam = Text.regex(/^\d{1,15}$/, "must be a non-negative integer")
+  .transform(Number)
+  .pipe(Seq.max(999_999_999_999_999));
 
 export const ListEntriesQuery = z.object({
   limit: Text.regex(/^\d{1,4}$/)

@@ -58,7 +58,7 @@ export function createIo(
     perMessageDeflate: false,
     cors: { origin: true, credentials: false },
     // Origins are checked for every transport (CORS alone does not cover WebSocket upgrades).
-    ...(security ? { allowRequest: security.allowRequest } : {}),
+    allowRequest: refuseOldProtocol(security?.allowRequest),
     pingInterval: SOCKET_PING_INTERVAL_MS,
     pingTimeout: 20_000,
     // A broadcast is one write per reader, and a same-tick burst one write for all of it (see
@@ -67,6 +67,25 @@ export function createIo(
   });
   releaseUpgradeRequests(io);
   return io;
+}
+
+type AllowRequest = (req: IncomingMessage, cb: (err: string | null | undefined, ok: boolean) => void) => void;
+
+/**
+ * Only Engine.IO v4 (Socket.IO 3 and 4 clients) is spoken; `allowEIO3` stays off. engine.io
+ * refuses a v3 polling handshake itself (400 `{"code":5,"message":"Unsupported protocol version"}`)
+ * but checks a WebSocket handshake's version only after completing the upgrade, so a socket.io 2.x
+ * client would see its socket open and then drop. Refusing it here, before the upgrade, answers a
+ * plain HTTP 400 that says why.
+ */
+function refuseOldProtocol(next: AllowRequest | undefined): AllowRequest {
+  return (req, cb) => {
+    const query = new URL(req.url ?? "/", "http://localhost").searchParams;
+    if (query.get("transport") === "websocket" && query.get("EIO") !== "4") {
+      cb("Unsupported protocol version: this server speaks Engine.IO 4 (Socket.IO 3 and 4 clients)", false);
+    } else if (next) next(req, cb);
+    else cb(null, true);
+  };
 }
 
 /**

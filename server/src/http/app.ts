@@ -8,6 +8,7 @@ import { errorMiddleware, notFoundHandler } from "../errors.js";
 import type { FeedService } from "../feed/feed-service.js";
 import { httpRoutes } from "./http-routes.js";
 import { applyHttpSecurity, type OriginPolicy } from "./http-security.js";
+import { methodNotAllowed } from "./method-not-allowed.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { TokenVerifier } from "../auth/token-verifier.js";
 
@@ -33,6 +34,7 @@ export interface AppOptions {
 
 /** Probes and scrapes would drown the request log. */
 const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+const BODY_METHODS = new Set(["POST", "PATCH"]);
 
 export function createApp(options: AppOptions): Express {
   const app = express();
@@ -62,13 +64,17 @@ export function createApp(options: AppOptions): Express {
     }),
   );
   for (const handler of options.observe ?? []) app.use(handler);
+  app.use(methodNotAllowed());
 
   app.get("/healthz", async (_req, res) => {
     const redis = await options.ping();
     res.status(redis ? 200 : 503).json({ status: redis ? "ok" : "degraded", redis: redis ? "ok" : "unreachable" });
   });
 
-  app.use("/v1", express.json({ limit: LIMITS.maxBodyBytes, strict: true }));
+  // Only the writes that take a body read one: a read or a retraction ignores whatever body it
+  // is sent, so it never answers 400/413/415 for it (the contract in /openapi.json says so).
+  const json = express.json({ limit: LIMITS.maxBodyBytes, strict: true });
+  app.use("/v1", (req, res, next) => (BODY_METHODS.has(req.method) ? json(req, res, next) : next()));
   if (options.media) app.use(options.media);
   app.use("/v1", httpRoutes(options));
   options.extend?.(app);
