@@ -60,6 +60,29 @@ local function feedObject(at)
   return o
 end
 
+-- One entry is pinned at a time (as on the Guardian's live pages): pinning an entry unpins the
+-- one pinned before, as its own entry.updated with its own seq, emitted before the change that
+-- pins the new one, so a reader applying events in order never holds two pinned entries.
+local function unpinOthers(c, keepId)
+  for _, id in ipairs(redis.call('SMEMBERS', pinned)) do
+    if id ~= keepId then
+      redis.call('SREM', pinned, id)
+      local cur = redis.call('HGET', entries, id)
+      if cur then
+        local o = cjson.decode(cur)
+        if o.pinned then
+          o.pinned = false
+          o.revision = o.revision + 1
+          o.updatedAt = c.at
+          emit({ type = 'entry.updated', at = c.at, entry = o })
+          redis.call('HSET', entries, id, cjson.encode(o))
+          revise(c, id, o.revision, 'entry.updated')
+        end
+      end
+    end
+  end
+end
+
 local function same(a, b)
   if type(a) == 'table' and type(b) == 'table' then return a.name == b.name end
   return a == b
@@ -114,6 +137,7 @@ while applied < limit do
         e.revision = 1
         e.publishedAt = c.at
         e.updatedAt = c.at
+        if e.pinned then unpinOthers(c, e.id) end
         emit({ type = 'entry.published', at = c.at, entry = e })
         redis.call('HSET', entries, e.id, cjson.encode(e))
         redis.call('ZADD', order, seq, e.id)
@@ -124,6 +148,7 @@ while applied < limit do
       local cur = redis.call('HGET', entries, c.entryId)
       if cur then
         local e = cjson.decode(cur)
+        local wasPinned = e.pinned == true
         local changed = false
         for _, k in ipairs(entryFields) do
           local v = c.patch[k]
@@ -136,6 +161,7 @@ while applied < limit do
         if changed then
           e.revision = e.revision + 1
           e.updatedAt = c.at
+          if e.pinned and not wasPinned then unpinOthers(c, e.id) end
           emit({ type = 'entry.updated', at = c.at, entry = e })
           redis.call('HSET', entries, e.id, cjson.encode(e))
           if e.pinned then redis.call('SADD', pinned, e.id) else redis.call('SREM', pinned, e.id) end

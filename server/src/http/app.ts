@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { compileTrustProxy, type TrustProxy } from "./client-address.js";
+import compression from "compression";
 import express, { type Express, type RequestHandler } from "express";
 import { pinoHttp } from "pino-http";
 import { LIMITS, RequestId } from "@liveline/protocol";
@@ -32,6 +33,15 @@ export interface AppOptions {
   media?: RequestHandler;
 }
 
+/**
+ * gzip/br for text answers (pages, JSON, /widget.js), never for SSE: a compressed event
+ * stream would sit in the compressor's buffer instead of reaching the reader.
+ */
+const compressText = compression({
+  filter: (req, res) =>
+    !String(res.getHeader("content-type") ?? "").startsWith("text/event-stream") && compression.filter(req, res),
+});
+
 /** Probes and scrapes would drown the request log. */
 const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 const BODY_METHODS = new Set(["POST", "PATCH"]);
@@ -42,6 +52,7 @@ export function createApp(options: AppOptions): Express {
   app.set("trust proxy", options.trustProxy ?? compileTrustProxy("loopback"));
   app.set("query parser", "simple");
   applyHttpSecurity(app, options.origins);
+  app.use(compressText);
 
   app.use((req, res, next) => {
     // A client's id is kept only when it is one we can store and log as is; else we make one.
