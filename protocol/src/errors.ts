@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   feed_not_found: 404,
   entry_not_found: 404,
   route_not_found: 404,
+  webhook_not_found: 404,
+  delivery_not_found: 404,
   feed_exists: 409,
   entry_exists: 409,
   idempotency_key_reused: 409,
@@ -19,6 +21,7 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
+  not_configured: 501,
   unavailable: 503,
 } as const;
 
