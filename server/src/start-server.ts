@@ -26,6 +26,7 @@ import { BacklogWatch, type SlowReaderPolicy } from "./reader/slow-readers.js";
 import { RateLimits } from "./http/rate-limits.js";
 import { SocketSecurity } from "./gateway/socket-security.js";
 import { TokenVerifier } from "./auth/token-verifier.js";
+import { outputsHttp } from "./outputs/index.js";
 
 export interface ServerHandle {
   readonly url: string;
@@ -115,6 +116,17 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     headCheckMs: config.headCheckMs,
     sharded: cluster,
   });
+  const outputs = await outputsHttp({
+    settings: config.outputs,
+    env: config.env,
+    redis,
+    commands,
+    store,
+    service,
+    verifier,
+    limits,
+    logger: serverLogger,
+  });
   const app = createApp({
     service,
     verifier,
@@ -129,6 +141,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
       a.use(pagesRouter({ service, publisherName: config.publisherName, publicUrl: config.publicUrl }));
       const sse = { hub, relay, store, service, logger: serverLogger };
       a.use(sseRoutes({ ...sse, heartbeatMs: config.sseHeartbeatMs, slowReaders: new BacklogWatch(slowReaders) }));
+      outputs.mount(a);
       opts.extend?.(a);
     },
   });
@@ -192,6 +205,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
         await ioServer.close();
         clearTimeout(hard);
         step("queue");
+        await outputs.close();
         await queue.close();
         step("connections");
         await redis.closeAll();

@@ -18,6 +18,7 @@ import {
   UpdateEntryRequest,
   UpdateFeedRequest,
 } from "@liveline/protocol";
+import { OUTPUT_ROUTES } from "../outputs/openapi-routes.js";
 
 type Method = "get" | "post" | "patch" | "delete";
 
@@ -43,7 +44,7 @@ export interface DocumentedRoute {
 /** Response schemas published under components/schemas (zod's own JSON Schema output). */
 const COMPONENTS = { Feed, Entry, FeedEvent, EntryPage, EventsResponse, AcceptedResponse, Error: ErrorResponse };
 
-const PARAMS: Record<string, z.ZodType> = { feedId: FeedId, entryId: EntryId };
+const PARAMS: Record<string, z.ZodType> = { feedId: FeedId, entryId: EntryId, id: z.string(), deliveryId: z.string() };
 
 const err = (description: string): Reply => ({ description, schema: "Error" });
 const accepted: Reply = { description: "Accepted: queued, applied within milliseconds", schema: "AcceptedResponse" };
@@ -205,6 +206,7 @@ export const ROUTES: DocumentedRoute[] = [
       404: err("feed_not_found"),
     },
   },
+  ...OUTPUT_ROUTES,
 ];
 
 const toOpenApiPath = (p: string) => p.replace(/:(\w+)/g, "{$1}");

@@ -1,0 +1,159 @@
+import { z } from "zod";
+import {
+  AlertStatus,
+  CreateWebhookRequest,
+  CreatedWebhook,
+  DeliveriesQuery,
+  Delivery,
+  DeviceRegistration,
+  ErrorResponse,
+  Webhook,
+  WebPushSubscription,
+} from "@liveline/protocol";
+import type { DocumentedRoute } from "../http/openapi.js";
+
+const err = (description: string) => ({ description, schema: ErrorResponse });
+const Text = z.string();
+const Registered = z.object({ id: z.string(), feedId: z.string() });
+
+/** The outputs' routes (issue 17), for /openapi.json; the route table spreads them in. */
+export const OUTPUT_ROUTES: DocumentedRoute[] = [
+  {
+    method: "get",
+    path: "/liveline-sw.js",
+    summary: "Service worker that shows breaking-news alerts and opens the entry on a click",
+    responses: { 200: { description: "JavaScript", schema: Text, contentType: "text/javascript" } },
+  },
+  {
+    method: "get",
+    path: "/feeds/:feedId/atom.xml",
+    summary: "Atom 1.0 document of a public feed (corrections update `updated`; retracted entries are gone)",
+    responses: {
+      200: { description: "Atom", schema: Text, contentType: "application/atom+xml" },
+      404: { description: "no such public feed", schema: Text, contentType: "text/plain" },
+    },
+  },
+  {
+    method: "get",
+    path: "/feeds/:feedId/feed.json",
+    summary: "JSON Feed 1.1 document of a public feed",
+    responses: {
+      200: { description: "JSON Feed", schema: Text, contentType: "application/feed+json" },
+      404: { description: "no such public feed", schema: Text, contentType: "text/plain" },
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/push/web/key",
+    summary: "The VAPID public key browsers subscribe with (applicationServerKey)",
+    responses: {
+      200: { description: "the key", schema: z.object({ publicKey: z.string() }) },
+      501: err("not_configured: Web Push is off"),
+    },
+  },
+  {
+    method: "post",
+    path: "/v1/feeds/:feedId/push/web",
+    summary: "Subscribe a browser (its PushSubscription) to the feed's breaking-news alerts",
+    body: WebPushSubscription,
+    responses: {
+      201: { description: "subscribed (idempotent per endpoint)", schema: Registered },
+      400: err("validation_failed (also: an endpoint on a private address)"),
+      404: err("feed_not_found"),
+      429: err("rate_limited"),
+      501: err("not_configured"),
+    },
+  },
+  {
+    method: "delete",
+    path: "/v1/feeds/:feedId/push/web",
+    summary: "Unsubscribe a browser (body: the PushSubscription, or just its endpoint)",
+    body: WebPushSubscription.pick({ endpoint: true }),
+    responses: { 204: { description: "unsubscribed (also when it was not)" }, 404: err("feed_not_found") },
+  },
+  {
+    method: "post",
+    path: "/v1/feeds/:feedId/push/devices",
+    summary: "Register an app's FCM device token for the feed's breaking-news alerts",
+    body: DeviceRegistration,
+    responses: {
+      201: { description: "registered (idempotent per token)", schema: Registered },
+      400: err("validation_failed"),
+      404: err("feed_not_found"),
+      429: err("rate_limited"),
+      501: err("not_configured: FCM is off"),
+    },
+  },
+  {
+    method: "delete",
+    path: "/v1/feeds/:feedId/push/devices",
+    summary: "Remove an app's device token",
+    body: DeviceRegistration,
+    responses: { 204: { description: "removed (also when it was not)" }, 404: err("feed_not_found") },
+  },
+  {
+    method: "get",
+    path: "/v1/feeds/:feedId/alerts",
+    summary: "Breaking-news alerts of the feed: sent in the last hour, the hourly cap, the latest ones (editors)",
+    editor: true,
+    responses: {
+      200: { description: "alert status", schema: AlertStatus },
+      401: err("unauthorized"),
+      403: err("forbidden"),
+      404: err("feed_not_found"),
+    },
+  },
+  {
+    method: "post",
+    path: "/v1/webhooks",
+    summary: "Register a webhook endpoint (admin of every feed); the answer carries its signing secret, once",
+    editor: true,
+    body: CreateWebhookRequest,
+    responses: {
+      201: { description: "registered", schema: CreatedWebhook },
+      400: err("validation_failed (also: a URL on a private address)"),
+      401: err("unauthorized"),
+      403: err("forbidden: not an admin of every feed"),
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/webhooks",
+    summary: "Webhook endpoints (admin)",
+    editor: true,
+    responses: {
+      200: { description: "endpoints", schema: z.object({ webhooks: z.array(Webhook) }) },
+      403: err("forbidden"),
+    },
+  },
+  {
+    method: "delete",
+    path: "/v1/webhooks/:id",
+    summary: "Remove a webhook endpoint and its waiting deliveries (admin)",
+    editor: true,
+    responses: { 204: { description: "removed" }, 403: err("forbidden"), 404: err("webhook_not_found") },
+  },
+  {
+    method: "get",
+    path: "/v1/webhooks/:id/deliveries",
+    summary: "The endpoint's latest deliveries with every try, newest first; `?status=dead` for the dead letters",
+    editor: true,
+    query: DeliveriesQuery,
+    responses: {
+      200: { description: "deliveries", schema: z.object({ deliveries: z.array(Delivery) }) },
+      403: err("forbidden"),
+      404: err("webhook_not_found"),
+    },
+  },
+  {
+    method: "post",
+    path: "/v1/webhooks/:id/deliveries/:deliveryId/replay",
+    summary: "Send a delivery again (same webhook-id), after the endpoint's waiting deliveries",
+    editor: true,
+    responses: {
+      202: { description: "queued again", schema: Delivery },
+      403: err("forbidden"),
+      404: err("webhook_not_found / delivery_not_found"),
+    },
+  },
+];
