@@ -16,9 +16,12 @@ const LABELS: Record<OptInState, string> = {
   failed: "Alerts are not available right now",
 };
 
-function base64UrlToBytes(s: string): Uint8Array {
+function base64UrlToBytes(s: string): Uint8Array<ArrayBuffer> {
   const padded = s.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (s.length % 4)) % 4);
-  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+  const binary = atob(padded);
+  const bytes = new Uint8Array(new ArrayBuffer(binary.length));
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 /** True when this page can offer the opt-in for a Liveline server at `baseUrl`. */
@@ -32,7 +35,7 @@ export function canOfferAlerts(win: Window, baseUrl: string): boolean {
 }
 
 async function subscribe(win: Window, baseUrl: string, feedId: string): Promise<OptInState> {
-  const permission = await win.Notification.requestPermission();
+  const permission = await Notification.requestPermission();
   if (permission !== "granted") return "denied";
   const registration = await win.navigator.serviceWorker.register("/liveline-sw.js", { scope: "/" });
   await win.navigator.serviceWorker.ready;
@@ -64,7 +67,7 @@ export function offerAlerts(element: HTMLElement, feedId: string, baseUrl: strin
     button.textContent = LABELS[state];
     button.disabled = state === "subscribing" || state === "subscribed";
   };
-  show(win.Notification.permission === "denied" ? "denied" : "idle");
+  show(Notification.permission === "denied" ? "denied" : "idle");
   button.addEventListener("click", () => {
     show("subscribing");
     subscribe(win, new URL(baseUrl).origin, feedId).then(show, (err: unknown) => {
