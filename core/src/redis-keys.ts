@@ -40,10 +40,12 @@ export interface FeedOutputKeys {
   readonly alertWindow: string;
   /** List: the latest alerts, newest first, JSON. */
   readonly alertLog: string;
+  /** String: held (SET NX PX) by the one outputs job walking this feed's events. */
+  readonly walkLock: string;
 }
 
 export interface WebhookKeys {
-  /** List: delivery ids of one feed waiting for this endpoint, in seq order. */
+  /** Sorted set: delivery ids of one feed waiting for this endpoint, scored by seq. */
   outbox(feedId: string): string;
   /** String: one delivery's JSON record (expires). */
   delivery(deliveryId: string): string;
@@ -103,6 +105,7 @@ export function redisKeys(prefix = "liveline:"): RedisKeys {
           alerted: (entryId) => `${base}:alerted:${entryId}`,
           alertWindow: `${base}:alerts:window`,
           alertLog: `${base}:alerts:log`,
+          walkLock: `${base}:walk-lock`,
         };
       },
       webhook(endpointId) {

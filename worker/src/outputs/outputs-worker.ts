@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { FeedStore, Logger } from "@liveline/core";
 import type { Alerts } from "./alerts.js";
@@ -23,6 +24,8 @@ export interface OutputsWorkerOptions {
 
 /** Events read from the log per step of an advance job. */
 const STEP = 200;
+/** How long a walk holds its feed's lock without progress before another job may take over. */
+const LOCK_MS = 30_000;
 
 /**
  * The outputs worker: one BullMQ worker on the `outputs` queue, with its own concurrency, so
@@ -66,8 +69,25 @@ export class OutputsWorker {
     }
   }
 
-  /** Walk the feed's events after the cursor, up to `target`, handing each to the outputs. */
+  /**
+   * Walk the feed's events after the cursor, up to `target`, handing each to the outputs. One
+   * job walks a feed at a time; a job that finds the feed taken is retried with backoff (and
+   * then usually finds the walk already past its target).
+   */
   private async advance(feedId: string, target: number): Promise<{ cursor: number }> {
+    if ((await this.o.push.cursor(feedId)) >= target) return { cursor: target };
+    const token = randomUUID();
+    if (!(await this.o.push.lockWalk(feedId, token, LOCK_MS))) {
+      throw new Error(`feed ${feedId} is being walked by another job`);
+    }
+    try {
+      return await this.walk(feedId, target, token);
+    } finally {
+      await this.o.push.unlockWalk(feedId, token);
+    }
+  }
+
+  private async walk(feedId: string, target: number, token: string): Promise<{ cursor: number }> {
     let cursor = await this.o.push.cursor(feedId);
     while (cursor < target) {
       const page = await this.o.store.eventsSince(feedId, cursor, STEP);
@@ -83,6 +103,7 @@ export class OutputsWorker {
         await this.o.alerts.consider(event);
         await this.o.push.advanceCursor(feedId, event.seq);
         cursor = event.seq;
+        if (!(await this.o.push.lockWalk(feedId, token, LOCK_MS))) throw new Error(`lost the walk lock of ${feedId}`);
       }
     }
     return { cursor };

@@ -145,6 +145,28 @@ export class PushStore {
     return { sentLastHour: sent, cap, last };
   }
 
+  /**
+   * Take (or, with the same token, extend) the feed's walk lock: one job at a time walks a
+   * feed's events, so webhook outboxes fill in seq order.
+   */
+  async lockWalk(feedId: string, token: string, ms: number): Promise<boolean> {
+    const key = this.keys.feed(feedId).walkLock;
+    if ((await this.redis.set(key, token, "PX", ms, "NX")) === "OK") return true;
+    if ((await this.redis.get(key)) !== token) return false;
+    await this.redis.pexpire(key, ms);
+    return true;
+  }
+
+  /**
+   * Release the lock if it is still ours. GET then DEL is not atomic: the lock would have to
+   * expire in between (it is extended at every event, for 30 s), and the cost would be one
+   * walk running beside another, which the idempotent steps absorb.
+   */
+  async unlockWalk(feedId: string, token: string): Promise<void> {
+    const key = this.keys.feed(feedId).walkLock;
+    if ((await this.redis.get(key)) === token) await this.redis.del(key);
+  }
+
   /** The last seq the pipeline finished for a feed (0 before its first event). */
   async cursor(feedId: string): Promise<number> {
     return Number((await this.redis.zscore(this.keys.cursors, feedId)) ?? 0);

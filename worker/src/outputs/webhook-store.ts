@@ -30,8 +30,9 @@ export function wants(hook: StoredWebhook, event: FeedEvent): boolean {
 }
 
 /**
- * Webhook endpoints and their deliveries in Redis. Per (endpoint, feed) an outbox list holds
- * delivery ids in seq order; only its head is ever being delivered, which keeps the order.
+ * Webhook endpoints and their deliveries in Redis. Per (endpoint, feed) an outbox (a sorted set
+ * scored by seq, so a delivery is in it once and always in seq order) holds what waits; only
+ * its head is ever being delivered, which keeps the order.
  */
 export class WebhookStore {
   /** Endpoints change rarely and every event reads them: a short cache spares a round trip per event. */
@@ -108,12 +109,12 @@ export class WebhookStore {
       replays: 0,
       body,
     };
-    // Record and outbox move together; a pass that raced this one may append the id twice,
-    // and the second copy is skipped because its record is no longer pending by then.
+    // Record and outbox move together (one slot, one MULTI); the outbox is keyed by the id, so
+    // a second pass over the same event cannot queue it twice.
     const replies = await this.redis
       .multi()
       .set(k.delivery(id), JSON.stringify(record), "EX", DELIVERY_TTL_SECONDS, "NX")
-      .rpush(k.outbox(event.feedId), id)
+      .zadd(k.outbox(event.feedId), "NX", event.seq, id)
       .sadd(k.outboxFeeds, event.feedId)
       .lpush(k.recent, id)
       .ltrim(k.recent, 0, RECENT_KEPT - 1)
@@ -122,15 +123,16 @@ export class WebhookStore {
   }
 
   async head(endpointId: string, feedId: string): Promise<string | undefined> {
-    return (await this.redis.lindex(this.keys.webhook(endpointId).outbox(feedId), 0)) ?? undefined;
+    const [first] = await this.redis.zrange(this.keys.webhook(endpointId).outbox(feedId), 0, 0);
+    return first;
   }
 
-  /** Take `id` off the front of the outbox; returns the next head. */
+  /** Take `id` out of the outbox; returns the next head. */
   async pop(endpointId: string, feedId: string, id: string): Promise<string | undefined> {
     const outbox = this.keys.webhook(endpointId).outbox(feedId);
-    const replies = await this.redis.multi().lrem(outbox, 1, id).lindex(outbox, 0).exec();
-    const next = replies?.[1]?.[1];
-    return typeof next === "string" ? next : undefined;
+    const replies = await this.redis.multi().zrem(outbox, id).zrange(outbox, 0, 0).exec();
+    const next: unknown = replies?.[1]?.[1];
+    return Array.isArray(next) && typeof next[0] === "string" ? next[0] : undefined;
   }
 
   async delivery(endpointId: string, id: string): Promise<StoredDelivery | undefined> {
@@ -165,7 +167,10 @@ export class WebhookStore {
     });
   }
 
-  /** Put a delivery back at the end of its outbox (a replay keeps its message id). */
+  /**
+   * Put a delivery back in its outbox, at its own seq (a replay keeps its message id): it is
+   * the next one sent unless older deliveries of the feed are still waiting.
+   */
   async requeue(record: StoredDelivery): Promise<StoredDelivery> {
     const k = this.keys.webhook(record.endpointId);
     const again: StoredDelivery = { ...record, status: "pending", replays: record.replays + 1 };
@@ -173,7 +178,7 @@ export class WebhookStore {
       .multi()
       .set(k.delivery(record.id), JSON.stringify(again), "EX", DELIVERY_TTL_SECONDS)
       .lrem(k.dead, 0, record.id)
-      .rpush(k.outbox(record.feedId), record.id)
+      .zadd(k.outbox(record.feedId), record.seq, record.id)
       .sadd(k.outboxFeeds, record.feedId)
       .exec();
     return again;

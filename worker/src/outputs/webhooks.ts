@@ -116,7 +116,7 @@ export async function kickOutbox(
   await queue.deliver(endpointId, feedId, head, record?.replays ?? 0);
 }
 
-/** Re-send a delivery (dead or not): it goes to the end of its outbox with the same message id. */
+/** Re-send a delivery (dead or not) with the same message id. */
 export async function replayDelivery(
   hooks: WebhookStore,
   queue: OutputsQueue,
