@@ -52,6 +52,8 @@ export function loadServiceAccount(file: string): ServiceAccount {
  */
 export class FcmSender {
   private token: { value: string; expiresAt: number } | undefined;
+  /** The exchange in flight: a chunk's parallel sends share one instead of each starting one. */
+  private exchanging: Promise<string> | undefined;
   private key: Promise<CryptoKey> | undefined;
   private readonly tokenUrl: string;
 
@@ -64,8 +66,15 @@ export class FcmSender {
     this.tokenUrl = tokenUrl ?? account.token_uri ?? DEFAULT_TOKEN_URL;
   }
 
-  private async accessToken(): Promise<string> {
-    if (this.token !== undefined && this.token.expiresAt > Date.now()) return this.token.value;
+  private accessToken(): Promise<string> {
+    if (this.token !== undefined && this.token.expiresAt > Date.now()) return Promise.resolve(this.token.value);
+    this.exchanging ??= this.exchange().finally(() => {
+      this.exchanging = undefined;
+    });
+    return this.exchanging;
+  }
+
+  private async exchange(): Promise<string> {
     this.key ??= importPKCS8(this.account.private_key, "RS256");
     const assertion = await new SignJWT({ scope: SCOPE })
       .setProtectedHeader({ alg: "RS256", typ: "JWT" })
