@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from "express";
 import { Feed as FeedDocument } from "feed";
+import { z } from "zod";
 import { FeedId, type Entry, type Feed } from "@liveline/protocol";
 import type { FeedService } from "../feed/feed-service.js";
 import { LivelineError } from "../errors.js";
@@ -72,8 +73,28 @@ export function feedDocuments(opts: FeedDocumentsOptions): { atom: RequestHandle
   };
   return {
     atom: send("application/atom+xml; charset=utf-8", (d) => d.atom1()),
-    json: send("application/feed+json; charset=utf-8", (d) => d.json1()),
+    json: send("application/feed+json; charset=utf-8", (d) => jsonFeed11(d.json1())),
   };
+}
+
+const JsonAuthor = z.object({ name: z.string().optional(), url: z.string().optional() }).loose();
+const JsonFeedV1 = z
+  .object({ author: JsonAuthor.optional(), items: z.array(z.object({ author: JsonAuthor.optional() }).loose()) })
+  .loose();
+
+/**
+ * The `feed` library writes JSON Feed 1.0; 1.1 renamed `author` to an `authors` array (the
+ * only change our documents touch). Both are kept, as the 1.1 spec suggests for older readers.
+ */
+export function jsonFeed11(v1: string): string {
+  const doc = JsonFeedV1.parse(JSON.parse(v1));
+  const upgraded = {
+    ...doc,
+    version: "https://jsonfeed.org/version/1.1",
+    ...(doc.author === undefined ? {} : { authors: [doc.author] }),
+    items: doc.items.map((item) => (item.author === undefined ? item : { ...item, authors: [item.author] })),
+  };
+  return JSON.stringify(upgraded, null, 2);
 }
 
 function item(feedId: string, e: Entry, page: string) {
