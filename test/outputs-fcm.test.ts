@@ -32,8 +32,9 @@ beforeAll(async () => {
   const spki = publicKey.export({ type: "spki", format: "pem" }).toString();
   const jwks = createLocalJWKSet({ keys: [{ ...(await exportJWK(await importSPKI(spki, "RS256"))), alg: "RS256" }] });
   fcm = await startReceiver(async (req, res) => {
-    const json = (status: number, body: unknown) =>
+    const json = (status: number, body: unknown): void => {
       res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    };
     if (req.path === "/token") {
       const form = new URLSearchParams(req.body.toString("utf8"));
       expect(form.get("grant_type")).toBe("urn:ietf:params:oauth:grant-type:jwt-bearer");
@@ -61,7 +62,7 @@ beforeAll(async () => {
       messages.push({ token: body.message.token, message: body.message });
       return json(200, { name: `projects/${account.project_id}/messages/${messages.length}` });
     }
-    json(404, { error: { code: 404, status: "NOT_FOUND" } });
+    return json(404, { error: { code: 404, status: "NOT_FOUND" } });
   });
   dir = mkdtempSync(join(tmpdir(), "liveline-fcm-"));
   const file = join(dir, "service-account.json");

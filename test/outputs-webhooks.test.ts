@@ -43,7 +43,7 @@ async function flakyReceiver(failFirst: (msgId: string, body: Delivered) => numb
   return { receiver, secret, tries, accepted };
 }
 
-let receivers: LocalReceiver[] = [];
+const receivers: LocalReceiver[] = [];
 afterAll(async () => {
   await Promise.all(receivers.map((r) => r.close()));
 });

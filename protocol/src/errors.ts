@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   route_not_found: 404,
   webhook_not_found: 404,
   delivery_not_found: 404,
+  /** A feature this deployment has not configured (Web Push without VAPID keys, FCM without credentials). */
+  not_configured: 404,
   feed_exists: 409,
   entry_exists: 409,
   idempotency_key_reused: 409,
@@ -21,7 +23,6 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
-  not_configured: 501,
   unavailable: 503,
 } as const;
 

@@ -190,7 +190,7 @@ export class Outbound {
         },
       );
       r.on("timeout", () => r.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
-      r.on("error", (err) => reject(err instanceof OutboundRefused ? err : err));
+      r.on("error", reject);
       r.end(req.body);
     });
   }
