@@ -16,6 +16,25 @@ const LABELS: Record<OptInState, string> = {
   failed: "Alerts are not available right now",
 };
 
+/** A browser waits on its vendor's push service; past this the reader is told alerts are unavailable. */
+const SUBSCRIBE_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
 function base64UrlToBytes(s: string): Uint8Array<ArrayBuffer> {
   const padded = s.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (s.length % 4)) % 4);
   const binary = atob(padded);
@@ -42,10 +61,11 @@ async function subscribe(win: Window, baseUrl: string, feedId: string): Promise<
   const keyRes = await win.fetch(`${baseUrl}/v1/push/web/key`);
   if (!keyRes.ok) return "failed";
   const { publicKey } = (await keyRes.json()) as { publicKey: string };
-  const subscription = await registration.pushManager.subscribe({
-    userVisibleOnly: true,
-    applicationServerKey: base64UrlToBytes(publicKey),
-  });
+  const subscription = await withTimeout(
+    registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64UrlToBytes(publicKey) }),
+    SUBSCRIBE_TIMEOUT_MS,
+    "the browser's push service",
+  );
   const res = await win.fetch(`${baseUrl}/v1/feeds/${encodeURIComponent(feedId)}/push/web`, {
     method: "POST",
     headers: { "content-type": "application/json" },
