@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "./helpers/browser.js";
 import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { TOKEN, startStack, type Stack } from "./helpers/stack.js";
 import { startReceiver } from "./helpers/local-receiver.js";
 
 // The reader's opt-in in Chromium, as far as a browser goes without a network: the button,
@@ -106,5 +106,16 @@ describe("breaking-news opt-in", () => {
     } finally {
       await site.close();
     }
+  });
+
+  it("tells editors in the console how many alerts went out", async () => {
+    await stack.api.createFeed("sw-desk", "Desk");
+    await stack.api.publish("sw-desk", { id: "b1", headline: "Dam breached", body: "<p>x</p>", breaking: true });
+    const page = await browser.context.newPage();
+    await page.goto(`${stack.url}/console?feed=sw-desk`);
+    await page.locator("#token").fill(TOKEN);
+    await page.locator("#token-form button[type=submit]").click();
+    await page.locator("#alerts", { hasText: "Breaking-news alerts this hour: 1 of 10." }).waitFor();
+    expect(await page.locator("#alerts").textContent()).toContain("“Dam breached”, went to 0 browsers and 0 apps.");
   });
 });
