@@ -13,6 +13,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { performance } from "node:perf_hooks";
+import { setTimeout } from "node:timers";
+import { request } from "node:http";
 import { Redis } from "ioredis";
 import { createLogger, freePort, redisKeys, waitUntilListening } from "@liveline/core";
 import { loadWorkerConfig, recipientId, startWorker } from "@liveline/worker";
@@ -86,10 +89,18 @@ async function main() {
   });
   await waitUntilListening(serverPort, server, 20_000);
   const api = (method, path, body) =>
-    fetch(`http://127.0.0.1:${serverPort}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? "" : JSON.stringify(body);
+      const req = request(
+        `http://127.0.0.1:${serverPort}${path}`,
+        { method, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" } },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode }));
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
     });
   if ((await api("POST", "/v1/feeds", { id: FEED, title: "Bench alerts" })).status !== 201) throw new Error("feed");
 
