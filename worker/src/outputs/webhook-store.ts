@@ -35,9 +35,6 @@ export function wants(hook: StoredWebhook, event: FeedEvent): boolean {
  * its head is ever being delivered, which keeps the order.
  */
 export class WebhookStore {
-  /** Endpoints change rarely and every event reads them: a short cache spares a round trip per event. */
-  private cache: { at: number; hooks: StoredWebhook[] } | undefined;
-
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: OutputKeys,
@@ -53,19 +50,20 @@ export class WebhookStore {
       secret: newWebhookSecret(),
     };
     await this.redis.hset(this.keys.webhooks, hook.id, JSON.stringify(hook));
-    this.cache = undefined;
     return hook;
   }
 
-  async list(maxAgeMs = 0): Promise<StoredWebhook[]> {
-    if (this.cache !== undefined && Date.now() - this.cache.at <= maxAgeMs) return this.cache.hooks;
+  /**
+   * Every endpoint, oldest first. Read afresh for each event (one HGETALL): a cache could miss
+   * an endpoint registered in another process just before an event it must receive.
+   */
+  async list(): Promise<StoredWebhook[]> {
     const all = await this.redis.hgetall(this.keys.webhooks);
     const hooks = Object.values(all).flatMap((raw) => {
       const p = StoredWebhook.safeParse(JSON.parse(raw));
       return p.success ? [p.data] : [];
     });
     hooks.sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
-    this.cache = { at: Date.now(), hooks };
     return hooks;
   }
 
@@ -83,7 +81,6 @@ export class WebhookStore {
     const removed = await this.redis.hdel(this.keys.webhooks, id);
     if (feeds.length > 0) await this.redis.del(...feeds.map((f) => k.outbox(f)));
     await this.redis.del(k.outboxFeeds);
-    this.cache = undefined;
     return removed > 0;
   }
 

@@ -28,7 +28,7 @@ export class Webhooks {
 
   /** Queue an event for every endpoint that wants it. */
   async fanIn(event: FeedEvent): Promise<void> {
-    const hooks = await this.d.hooks.list(1000);
+    const hooks = await this.d.hooks.list();
     for (const hook of hooks) {
       if (!wants(hook, event)) continue;
       await this.d.hooks.enqueue(hook, event, new Date());
