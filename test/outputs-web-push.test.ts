@@ -1,6 +1,8 @@
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
 import { Redis } from "ioredis";
 import { PushPayload } from "@liveline/protocol";
+import { createLogger } from "@liveline/core";
+import { loadWorkerConfig, startWorker } from "@liveline/worker";
 import { useStack } from "./helpers/use-stack.js";
 import { startReceiver, type LocalReceiver } from "./helpers/local-receiver.js";
 import { decryptAes128gcm, newSubscriber, verifyVapid } from "./helpers/web-push-decrypt.js";
@@ -127,5 +129,38 @@ describe("Web Push alerts", () => {
     );
     await sleep(300);
     expect(forPath("/unsub/")).toHaveLength(0);
+  });
+
+  it("sends once with a second worker process taking outputs jobs beside the first", async () => {
+    const { api, keyPrefix } = fixture.stack;
+    const second = await startWorker(
+      loadWorkerConfig({
+        KEY_PREFIX: keyPrefix,
+        NODE_ENV: "test",
+        ALLOW_PRIVATE_OUTBOUND: "true",
+        SWEEP_INTERVAL_MS: "100",
+      }),
+      { redisUrl: fixture.redis.url, logger: createLogger("second", "silent") },
+    );
+    try {
+      await api.createFeed("wp-two");
+      const reader = newSubscriber();
+      await api
+        .as(null)
+        .request("POST", "/v1/feeds/wp-two/push/web", { endpoint: `${push.url}/two/1`, keys: reader.keys });
+      for (let i = 1; i <= 5; i++) {
+        await api.publish("wp-two", { id: `t${i}`, headline: `Flash ${i}`, body: "<p>x</p>", breaking: i % 2 === 1 });
+        await api.edit("wp-two", `t${i}`, { breaking: true });
+      }
+      await waitFor(() => forPath("/two/").length >= 3, "three alerts (the cap)");
+      await sleep(1000);
+      const entries = forPath("/two/").map(
+        (r) => PushPayload.parse(JSON.parse(decryptAes128gcm(r.body, reader))).entryId,
+      );
+      expect(entries).toHaveLength(3);
+      expect(new Set(entries).size).toBe(3);
+    } finally {
+      await second.close();
+    }
   });
 });
