@@ -26,7 +26,7 @@ import { BacklogWatch, type SlowReaderPolicy } from "./reader/slow-readers.js";
 import { RateLimits } from "./http/rate-limits.js";
 import { SocketSecurity } from "./gateway/socket-security.js";
 import { TokenVerifier } from "./auth/token-verifier.js";
-import { outputsHttp } from "./outputs/index.js";
+import { outputsHttp, type OutputsHttp } from "./outputs/index.js";
 
 export interface ServerHandle {
   readonly url: string;
@@ -37,6 +37,8 @@ export interface ServerHandle {
   readonly queue: PublishQueue;
   readonly service: FeedService;
   readonly registry: Registry;
+  /** The Web Push (VAPID) public key, when Web Push is on. */
+  readonly vapid: OutputsHttp["vapid"];
   /** Answer 503 on /readyz from now on, so load balancers stop sending new work. */
   drain(): void;
   /** Stop accepting, hand readers over a batch at a time, close every connection. */
@@ -183,6 +185,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     queue,
     service,
     registry,
+    vapid: outputs.vapid,
     drain() {
       draining = true;
     },

@@ -24,6 +24,8 @@ export interface OutputsRoutesOptions {
 }
 
 export interface OutputsHttp {
+  /** The VAPID public key browsers subscribe with, and whether it was generated for this deployment. */
+  readonly vapid: { readonly publicKey: string; readonly generated: boolean } | undefined;
   /** Mount the routes (before the app's 404 handler). */
   mount(app: Express): void;
   close(): Promise<void>;
@@ -32,14 +34,8 @@ export interface OutputsHttp {
 /** The outputs' HTTP side: opt-ins, alert status, webhook admin, and the service worker. */
 export async function outputsHttp(o: OutputsRoutesOptions): Promise<OutputsHttp> {
   const keys = o.store.keys.outputs();
+  // Generated keys (development) are printed at start by main.ts's greeting.
   const { vapid, generated } = await resolveVapid(o.settings, o.env, o.commands, keys);
-  if (generated) {
-    // Shared through Redis by every process; set the variables to keep them across Redis resets.
-    o.logger.info(
-      { vapidPublicKey: vapid?.publicKey },
-      "generated VAPID keys for development (set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY to choose your own)",
-    );
-  }
   const queue = new OutputsQueue({
     connection: o.redis.open("outputs-queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
     prefix: o.store.keys.queuePrefix(),
@@ -67,6 +63,7 @@ export async function outputsHttp(o: OutputsRoutesOptions): Promise<OutputsHttp>
     }),
   );
   return {
+    vapid: vapid === undefined ? undefined : { publicKey: vapid.publicKey, generated },
     mount(app) {
       app.use("/v1", v1);
       app.get("/liveline-sw.js", serviceWorker);
