@@ -138,6 +138,7 @@ describe("Web Push alerts", () => {
         KEY_PREFIX: keyPrefix,
         NODE_ENV: "test",
         ALLOW_PRIVATE_OUTBOUND: "true",
+        ALERTS_PER_HOUR: "3",
         SWEEP_INTERVAL_MS: "100",
       }),
       { redisUrl: fixture.redis.url, logger: createLogger("second", "silent") },
