@@ -16,6 +16,13 @@ beforeAll(async () => {
   await stack().api.publish("bad", { id: "known", body: "exists" });
   // Fingerprints below must not race the seed entry being applied.
   await waitFor(async () => (await stack().store.currentSeq("bad")) === 1, "seed entry applied");
+  // … nor the output pipeline walking it (its cursor, its lock).
+  const out = stack().store.keys.outputs();
+  await waitFor(
+    async () =>
+      (await probe.zscore(out.cursors, "bad")) === "1" && (await probe.exists(out.feed("bad").walkLock)) === 0,
+    "the outputs to pass the seed entry",
+  );
 });
 afterAll(() => {
   probe?.disconnect();

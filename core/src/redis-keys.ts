@@ -16,6 +16,8 @@ export interface RedisKeys {
   rateLimit(name: string): string;
   /** Where server nodes report their readers (server/src/presence). */
   presence: PresenceKeys;
+  /** Keys of the output pipeline: push subscriptions, alerts, webhooks (issue 17). */
+  outputs(): OutputKeys;
 }
 
 /**
@@ -28,6 +30,45 @@ export interface PresenceKeys {
   readonly nodes: string;
   /** Hash of one node: `at` (ms of its last report), `s:<feedId>` sockets, `e:<feedId>` SSE streams. Expires. */
   node(nodeId: string): string;
+}
+
+export interface OutputKeys {
+  /** Sorted set: feed id scored by the last seq the output pipeline handled (ZADD GT). */
+  readonly cursors: string;
+  /** String: the VAPID key pair generated in development, shared by every process. */
+  readonly vapid: string;
+  /** Hash: webhook endpoint id → endpoint JSON. */
+  readonly webhooks: string;
+  feed(feedId: string): FeedOutputKeys;
+  webhook(endpointId: string): WebhookKeys;
+}
+
+export interface FeedOutputKeys {
+  /** Hash: Web Push subscription id → subscription JSON. */
+  readonly webPush: string;
+  /** Hash: device id → FCM registration JSON. */
+  readonly devices: string;
+  /** String: the once-per-entry alert marker (SET NX). */
+  alerted(entryId: string): string;
+  /** Sorted set: alerts sent, scored by time (the per-hour cap's window). */
+  readonly alertWindow: string;
+  /** List: the latest alerts, newest first, JSON. */
+  readonly alertLog: string;
+  /** String: held (SET NX PX) by the one outputs job walking this feed's events. */
+  readonly walkLock: string;
+}
+
+export interface WebhookKeys {
+  /** Sorted set: delivery ids of one feed waiting for this endpoint, scored by seq. */
+  outbox(feedId: string): string;
+  /** String: one delivery's JSON record (expires). */
+  delivery(deliveryId: string): string;
+  /** List: the endpoint's latest delivery ids, newest first. */
+  readonly recent: string;
+  /** List: delivery ids that failed their last try, newest first. */
+  readonly dead: string;
+  /** Set: feeds with an outbox for this endpoint (for the sweep and for deletion). */
+  readonly outboxFeeds: string;
 }
 
 export interface FeedKeys {
@@ -78,6 +119,34 @@ export function redisKeys(prefix = "liveline:"): RedisKeys {
       nodes: `{${prefix}presence}:nodes`,
       node: (nodeId) => `{${prefix}presence}:node:${nodeId}`,
     },
+    outputs: () => ({
+      cursors: `${prefix}out:cursors`,
+      vapid: `${prefix}out:vapid`,
+      webhooks: `${prefix}out:webhooks`,
+      feed(feedId) {
+        // The feed's own hash tag: its output keys live in the feed's cluster slot.
+        const base = `${prefix}{${feedId}}:out`;
+        return {
+          webPush: `${base}:webpush`,
+          devices: `${base}:devices`,
+          alerted: (entryId) => `${base}:alerted:${entryId}`,
+          alertWindow: `${base}:alerts:window`,
+          alertLog: `${base}:alerts:log`,
+          walkLock: `${base}:walk-lock`,
+        };
+      },
+      webhook(endpointId) {
+        // One hash tag per endpoint, so a MULTI over its outbox and records stays in one slot.
+        const base = `${prefix}{out:wh:${endpointId}}`;
+        return {
+          outbox: (feedId) => `${base}:outbox:${feedId}`,
+          delivery: (deliveryId) => `${base}:d:${deliveryId}`,
+          recent: `${base}:recent`,
+          dead: `${base}:dead`,
+          outboxFeeds: `${base}:outbox-feeds`,
+        };
+      },
+    }),
     feed(feedId) {
       const base = `${prefix}{${feedId}}`;
       return {

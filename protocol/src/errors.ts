@@ -17,6 +17,10 @@ export const ERROR_STATUS = {
   /** The client took longer than HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS to send its request. */
   request_timeout: 408,
   method_not_allowed: 405,
+  webhook_not_found: 404,
+  delivery_not_found: 404,
+  /** A feature this deployment has not configured (Web Push without VAPID keys, FCM without credentials). */
+  not_configured: 404,
   feed_exists: 409,
   entry_exists: 409,
   /** The entry id was retracted: a retracted id is never published again. */

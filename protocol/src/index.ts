@@ -2,3 +2,4 @@ export * from "./constants.js";
 export * from "./schemas.js";
 export type * from "./types.js";
 export * from "./media.js";
+export * from "./outputs.js";

@@ -4,7 +4,7 @@ import { createLogger, type FeedStore, type Logger, type PublishQueue } from "@l
 import { startWorker, type PublishWorker, type WorkerHandle } from "@liveline/worker";
 import type { Config } from "./config.js";
 import type { LivelineIo } from "./gateway/gateway.js";
-import { startServer, type StartServerOptions } from "./start-server.js";
+import { startServer, type ServerHandle, type StartServerOptions } from "./start-server.js";
 
 export interface LivelineHandle {
   /** Base URL of the HTTP/Socket.IO server. */
@@ -19,6 +19,8 @@ export interface LivelineHandle {
   /** The process's metrics registry (served at /metrics; holds the worker's metrics too). */
   readonly registry: Registry;
   readonly app: Express;
+  /** The Web Push (VAPID) public key, when Web Push is on (see the outputs in the README). */
+  readonly vapid: ServerHandle["vapid"];
   /** Answer 503 on /readyz from now on, so load balancers stop sending new work. */
   drain(): void;
   /** Stop taking work, finish what is in hand, close every connection. */
@@ -65,6 +67,7 @@ export async function startLiveline(config: Config, opts: StartOptions): Promise
     logger,
     registry: server.registry,
     app: server.app,
+    vapid: server.vapid,
     drain() {
       server.drain();
       worker?.drain();

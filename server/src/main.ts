@@ -17,6 +17,10 @@ async function greet(config: Config, handle: LivelineHandle): Promise<void> {
   lines.push(`  Console:      ${base}/console`);
   if (config.generatedToken)
     lines.push(`  Editor token: ${config.editorTokens[0] ?? ""}   (generated; set EDITOR_TOKENS to choose your own)`);
+  if (handle.vapid?.generated === true)
+    lines.push(
+      `  Web Push key: ${handle.vapid.publicKey}   (generated; set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY to choose your own)`,
+    );
   process.stdout.write(`${lines.join("\n")}\n\n`);
 }
 

@@ -41,6 +41,7 @@ import { countReaders, totalPerFeed } from "./presence/reader-counts.js";
 import { PresenceStore } from "./presence/presence-store.js";
 import { PresenceReporter } from "./presence/presence-reporter.js";
 import { presenceRoutes } from "./presence/presence-routes.js";
+import { outputsHttp, type OutputsHttp } from "./outputs/index.js";
 
 export interface ServerHandle {
   readonly url: string;
@@ -51,6 +52,8 @@ export interface ServerHandle {
   readonly queue: PublishQueue;
   readonly service: FeedService;
   readonly registry: Registry;
+  /** The Web Push (VAPID) public key, when Web Push is on. */
+  readonly vapid: OutputsHttp["vapid"];
   /** Answer 503 on /readyz from now on, so load balancers stop sending new work. */
   drain(): void;
   /** Stop accepting, hand readers over a batch at a time, close every connection. */
@@ -153,6 +156,17 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     queue: async () => (await queue.queue.getJobCounts("waiting")).waiting !== undefined,
     relay: redisChecks.subscriber,
   };
+  const outputs = await outputsHttp({
+    settings: config.outputs,
+    env: config.env,
+    redis,
+    commands,
+    store,
+    service,
+    verifier,
+    limits,
+    logger: serverLogger,
+  });
   const app = createApp({
     service,
     verifier,
@@ -179,6 +193,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
       const sse = { hub, readers, logger: serverLogger, heartbeatMs: config.sseHeartbeatMs };
       a.use(sseRoutes({ ...sse, slowReaders: new BacklogWatch(slowReaders) }));
       a.use(presenceRoutes({ presence, service, verifier, limits, logger: serverLogger }));
+      outputs.mount(a);
       opts.extend?.(a);
     },
   });
@@ -221,6 +236,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     queue,
     service,
     registry,
+    vapid: outputs.vapid,
     drain() {
       draining = true;
     },
@@ -244,6 +260,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
         await ioServer.close();
         clearTimeout(hard);
         step("queue");
+        await outputs.close();
         await queue.close();
         step("connections");
         await redis.closeAll();

@@ -1,11 +1,13 @@
 import type { z } from "zod";
 import { CoreEnv, Int, OptionalPort, coreConfig, parseEnv, type CoreConfig } from "@liveline/core";
+import { OutputsEnv, outputsSettings, type OutputsSettings } from "./outputs/config.js";
 
 /** The worker role's own section of the environment. */
 export const WorkerEnv = {
   WORKER_CONCURRENCY: Int(8, 1, 256),
   SWEEP_INTERVAL_MS: Int(5000, 100, 600_000),
   METRICS_PORT: OptionalPort,
+  ...OutputsEnv,
 } as const;
 
 export interface WorkerSettings {
@@ -15,6 +17,8 @@ export interface WorkerSettings {
   readonly sweepIntervalMs: number;
   /** ROLE=worker: port of the small HTTP listener serving /metrics, /healthz and /readyz. */
   readonly metricsPort: number | undefined;
+  /** The output pipeline: push, alerts, webhooks (issue 17). */
+  readonly outputs: OutputsSettings;
 }
 
 export type WorkerConfig = CoreConfig & WorkerSettings;
@@ -24,6 +28,7 @@ export function workerSettings(c: z.infer<z.ZodObject<typeof WorkerEnv>>): Worke
     workerConcurrency: c.WORKER_CONCURRENCY,
     sweepIntervalMs: c.SWEEP_INTERVAL_MS,
     metricsPort: c.METRICS_PORT,
+    outputs: outputsSettings(c),
   };
 }
 

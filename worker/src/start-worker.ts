@@ -15,6 +15,7 @@ import type { WorkerConfig } from "./config.js";
 import { startMetricsListener, type MetricsListener } from "./metrics-listener.js";
 import { PublishWorker } from "./publish-worker.js";
 import { instrumentWorker } from "./worker-metrics.js";
+import { startOutputs } from "./outputs/start-outputs.js";
 
 export interface WorkerHandle {
   readonly worker: PublishWorker;
@@ -73,6 +74,24 @@ export async function startWorker(config: WorkerConfig, opts: StartWorkerOptions
   instrumentWorker(worker, registry);
   const storeUp = within(2000, () => talksToPrimary(storeConnection));
   instrumentRedis(registry, { "worker-store": storeUp, worker: within(2000, () => talksToPrimary(workerConnection)) });
+  const outputs = await startOutputs({
+    settings: config.outputs,
+    env: config.env,
+    redis,
+    store,
+    registry,
+    logger,
+    sweepIntervalMs: config.sweepIntervalMs,
+  });
+  // Each applied job hands the pipeline "feed F is at seq S"; the outputs sweep re-drives it
+  // if this process dies in between.
+  worker.worker.on("completed", (job, result: unknown) => {
+    if (typeof result !== "object" || result === null || !("seq" in result) || typeof result.seq !== "number") return;
+    if (result.seq > 0)
+      outputs.advance(job.data.feedId, result.seq).catch((err: unknown) => {
+        logger.warn({ feedId: job.data.feedId, err: (err as Error).message }, "could not queue the outputs");
+      });
+  });
 
   let draining = false;
   let listener: MetricsListener | undefined;
@@ -98,6 +117,7 @@ export async function startWorker(config: WorkerConfig, opts: StartWorkerOptions
         await listener?.close();
         logger.info({ step: "worker" }, "closing");
         await worker.close();
+        await outputs.close();
         await queue.close();
         await redis.closeAll();
       })();

@@ -3,9 +3,10 @@
  * public HTTP API like any CMS would, and the SDK to show the feed's entries live. The editor
  * token lives in sessionStorage only: it is gone when the tab closes.
  */
-import type { Entry, Feed } from "@liveline/protocol";
+import type { AlertStatus, Entry, Feed } from "@liveline/protocol";
 import { LivelineClient } from "../client.js";
 import type { Subscription } from "../subscription.js";
+import { describeAlerts } from "./alert-status.js";
 
 const TOKEN_KEY = "liveline-editor-token";
 
@@ -36,6 +37,7 @@ const ui = {
   message: el<HTMLElement>("message"),
   entries: el<HTMLOListElement>("entries"),
   feedLink: el<HTMLAnchorElement>("feed-link"),
+  alerts: el<HTMLElement>("alerts"),
 };
 
 const client = new LivelineClient({ url: location.origin });
@@ -101,6 +103,25 @@ function follow(feedId: string): void {
   ui.feedLink.hidden = false;
   sub = client.subscribe(feedId);
   sub.on("entries", renderEntries);
+  sub.on("entries", () => refreshAlertsSoon(feedId));
+  void refreshAlerts(feedId);
+}
+
+let alertsTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Alerts are decided just after a change is applied: look again a moment after the entries move. */
+function refreshAlertsSoon(feedId: string): void {
+  clearTimeout(alertsTimer);
+  alertsTimer = setTimeout(() => void refreshAlerts(feedId), 1500);
+}
+
+async function refreshAlerts(feedId: string): Promise<void> {
+  try {
+    const status = await api<AlertStatus>("GET", `/feeds/${encodeURIComponent(feedId)}/alerts`);
+    if (ui.feed.value === feedId) ui.alerts.textContent = describeAlerts(status);
+  } catch {
+    ui.alerts.textContent = ""; // no token for this feed yet
+  }
 }
 
 /**
@@ -189,6 +210,7 @@ ui.tokenForm.addEventListener("submit", (ev) => {
   else sessionStorage.setItem(TOKEN_KEY, t);
   ui.token.value = "";
   showToken();
+  if (ui.feed.value !== "") void refreshAlerts(ui.feed.value);
   say(t === "" ? "Token cleared." : "Token saved for this tab.");
 });
 

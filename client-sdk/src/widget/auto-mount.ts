@@ -4,6 +4,7 @@
  * The server is the script's own origin unless the element says `data-liveline-url`.
  */
 import { mount, type MountedWidget } from "./mount.js";
+import { offerAlerts } from "./push-opt-in.js";
 
 export { mount };
 export { safeFragment } from "./safe-html.js";
@@ -19,6 +20,7 @@ function mountAll(): void {
     const url = el.dataset.livelineUrl ?? scriptOrigin;
     try {
       mounted.set(el, mount(el, url === undefined ? { feedId } : { feedId, url }));
+      offerAlerts(el, feedId, url ?? location.origin);
     } catch (err) {
       console.error(err);
     }

@@ -25,6 +25,7 @@ import {
   UpdateEntryRequest,
   UpdateFeedRequest,
 } from "@liveline/protocol";
+import { OUTPUT_ROUTES } from "../outputs/openapi-routes.js";
 
 type Method = "get" | "post" | "patch" | "delete";
 
@@ -77,6 +78,8 @@ const PARAMS: Record<string, z.ZodType> = {
   entryId: EntryId,
   mediaId: MediaId,
   file: z.string().regex(/^\d{1,5}\.webp$/),
+  id: z.string(),
+  deliveryId: z.string(),
 };
 
 const err = (description: string): Reply => ({ description, schema: "Error" });
@@ -393,6 +396,7 @@ export const ROUTES: DocumentedRoute[] = [
       404: err("media_not_found"),
     },
   },
+  ...OUTPUT_ROUTES,
 ];
 
 const toOpenApiPath = (p: string) => p.replace(/:(\w+)/g, "{$1}");

@@ -26,6 +26,7 @@ export function consolePage(): RequestHandler {
 <label for="feed">Live feed</label>
 <select id="feed"></select>
 <p><a id="feed-link" hidden target="_blank" rel="noopener">Open the reader page</a></p>
+<p id="alerts" role="status"></p>
 <details>
 <summary>Create a feed</summary>
 <form id="feed-create">

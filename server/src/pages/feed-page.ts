@@ -39,6 +39,7 @@ export function feedPage(opts: FeedPageOptions): RequestHandler {
     const head = [
       base === undefined ? "" : `<link rel="canonical" href="${escapeHtml(pageUrl)}">`,
       base === undefined ? "" : `<meta property="og:url" content="${escapeHtml(pageUrl)}">`,
+      `<link rel="alternate" type="application/atom+xml" title="${escapeHtml(feed.title)}" href="${escapeHtml(pageUrl)}/atom.xml"><link rel="alternate" type="application/feed+json" title="${escapeHtml(feed.title)}" href="${escapeHtml(pageUrl)}/feed.json">`,
       feed.description === undefined ? "" : `<meta name="description" content="${escapeHtml(feed.description)}">`,
       `<meta property="og:title" content="${escapeHtml(feed.title)}">`,
       `<script type="application/ld+json">${jsonForScript(jsonLd)}</script>`,

@@ -3,6 +3,7 @@ import type { FeedService } from "../feed/feed-service.js";
 import { sdkScript } from "./assets.js";
 import { consolePage } from "./console-page.js";
 import { feedPage } from "./feed-page.js";
+import { feedDocuments } from "./feed-documents.js";
 
 export interface PagesOptions {
   service: FeedService;
@@ -17,5 +18,8 @@ export function pagesRouter(opts: PagesOptions): Router {
   r.get("/console.js", sdkScript("@liveline/client-sdk/console.js"));
   r.get("/console", consolePage());
   r.get("/feeds/:feedId", feedPage(opts));
+  const documents = feedDocuments(opts);
+  r.get("/feeds/:feedId/atom.xml", documents.atom);
+  r.get("/feeds/:feedId/feed.json", documents.json);
   return r;
 }

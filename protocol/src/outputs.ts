@@ -1,0 +1,117 @@
+import { z } from "zod";
+import { EntryId, FeedId } from "./schemas.js";
+
+/**
+ * The contract of the outputs beyond the page (issue 17): Web Push subscriptions, FCM device
+ * registrations, webhook endpoints and their deliveries, and the alert status editors see.
+ */
+
+/** Base64url of exactly `bytes` bytes, with or without padding (no Buffer: this runs in browsers too). */
+const Base64Url = (bytes: number) => {
+  const chars = Math.ceil((bytes * 4) / 3);
+  const pad = (4 - (chars % 4)) % 4;
+  return z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${chars}}={0,${pad}}$`), `must be base64url of ${bytes} bytes`);
+};
+
+/** A browser's PushSubscription, as `subscription.toJSON()` gives it. */
+export const WebPushSubscription = z.object({
+  endpoint: z.url({ protocol: /^https?$/ }).max(2048),
+  expirationTime: z.number().nullable().optional(),
+  keys: z.object({
+    /** The subscription's P-256 public key, uncompressed (65 bytes). */
+    p256dh: Base64Url(65),
+    /** The 16-byte authentication secret. */
+    auth: Base64Url(16),
+  }),
+});
+export type WebPushSubscription = z.infer<typeof WebPushSubscription>;
+
+/** An app's registration for mobile push through FCM HTTP v1 (which also reaches iOS via APNs). */
+export const DeviceRegistration = z.strictObject({
+  platform: z.literal("fcm"),
+  token: z
+    .string()
+    .min(1)
+    .max(4096)
+    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII"),
+});
+export type DeviceRegistration = z.infer<typeof DeviceRegistration>;
+
+export const FeedEventTypeName = z.enum(["entry.published", "entry.updated", "entry.deleted", "feed.updated"]);
+
+export const CreateWebhookRequest = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }).max(2048),
+  /** Only these feeds; every feed when absent. */
+  feeds: z.array(FeedId).min(1).max(1000).optional(),
+  /** Only these event types; every type when absent. */
+  events: z.array(FeedEventTypeName).min(1).optional(),
+});
+export type CreateWebhookRequest = z.infer<typeof CreateWebhookRequest>;
+
+export const Webhook = z.object({
+  id: z.string(),
+  url: z.string(),
+  feeds: z.array(FeedId).optional(),
+  events: z.array(FeedEventTypeName).optional(),
+  createdAt: z.string(),
+});
+export type Webhook = z.infer<typeof Webhook>;
+
+/** The answer to a registration: the only time the signing secret is shown. */
+export const CreatedWebhook = Webhook.extend({ secret: z.string().startsWith("whsec_") });
+
+export const DeliveryAttempt = z.object({
+  at: z.string(),
+  /** HTTP status of the answer; absent when there was none (refused, timeout, connection error). */
+  status: z.number().int().optional(),
+  error: z.string().optional(),
+  ms: z.number(),
+});
+
+export const Delivery = z.object({
+  /** The Standard Webhooks message id (`webhook-id`), the same on every try and replay. */
+  id: z.string(),
+  endpointId: z.string(),
+  feedId: FeedId,
+  seq: z.number().int().positive(),
+  type: FeedEventTypeName,
+  status: z.enum(["pending", "delivered", "dead"]),
+  createdAt: z.string(),
+  attempts: z.array(DeliveryAttempt),
+  replays: z.number().int().nonnegative(),
+});
+export type Delivery = z.infer<typeof Delivery>;
+
+export const DeliveriesQuery = z.strictObject({ status: z.enum(["dead"]).optional() });
+
+export const AlertRecord = z.object({
+  entryId: EntryId,
+  seq: z.number().int().positive(),
+  at: z.string(),
+  /** sent: fanned out; capped: over ALERTS_PER_HOUR; skipped: retracted or no longer breaking by then. */
+  status: z.enum(["sent", "capped", "skipped"]),
+  headline: z.string().optional(),
+  webPush: z.number().int().nonnegative(),
+  fcm: z.number().int().nonnegative(),
+});
+export type AlertRecord = z.infer<typeof AlertRecord>;
+
+export const AlertStatus = z.object({
+  sentLastHour: z.number().int().nonnegative(),
+  cap: z.number().int().nonnegative(),
+  last: z.array(AlertRecord),
+});
+export type AlertStatus = z.infer<typeof AlertStatus>;
+
+/** What a Web Push notification carries (the service worker at /liveline-sw.js shows it). */
+export const PushPayload = z.object({
+  v: z.literal(1),
+  feedId: FeedId,
+  entryId: EntryId,
+  seq: z.number().int().positive(),
+  title: z.string(),
+  body: z.string(),
+  /** The entry's permalink, relative to the Liveline origin. */
+  url: z.string(),
+});
+export type PushPayload = z.infer<typeof PushPayload>;

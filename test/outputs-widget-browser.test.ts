@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, type Browser } from "./helpers/browser.js";
+import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
+import { TOKEN, startStack, type Stack } from "./helpers/stack.js";
+import { startReceiver } from "./helpers/local-receiver.js";
+
+// The reader's opt-in in Chromium, as far as a browser goes without a network: the button,
+// the permission, the service worker at /liveline-sw.js, the key fetch and the subscribe call.
+// A real PushSubscription needs the browser vendor's push service, which is not reachable here,
+// so pushManager.subscribe fails; the service worker's push handling is then driven through the
+// DevTools protocol (ServiceWorker.deliverPushMessage) instead.
+let redis: RedisProcess;
+let stack: Stack;
+let browser: Browser;
+
+beforeAll(async () => {
+  [redis, browser] = await Promise.all([startRedis(), launchBrowser()]);
+  stack = await startStack(redis.url);
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+  await redis?.stop();
+});
+
+describe("breaking-news opt-in", () => {
+  it("registers the service worker, asks for the key, tries to subscribe, and shows a pushed alert", async () => {
+    await stack.api.createFeed("sw-story", "Storm coverage");
+    await browser.context.grantPermissions(["notifications"], { origin: stack.url });
+    const page = await browser.context.newPage();
+    const requests: string[] = [];
+    page.on("request", (r) => requests.push(new URL(r.url()).pathname));
+    await page.goto(`${stack.url}/feeds/sw-story`);
+    const button = page.locator("button.liveline-alerts");
+    await button.waitFor();
+    expect(await button.textContent()).toBe("Alert me to breaking news on this story");
+    expect(await button.getAttribute("data-state")).toBe("idle");
+
+    await button.click();
+    await page
+      .locator("button.liveline-alerts[data-state=failed], button.liveline-alerts[data-state=subscribed]")
+      .waitFor({ timeout: 20_000 });
+    const state = await button.getAttribute("data-state");
+    // Without the vendor's push service the subscription cannot be made.
+    expect(state).toBe("failed");
+    expect(await button.getAttribute("data-error")).toMatch(/push service/);
+    expect(requests).toContain("/v1/push/web/key");
+    const scriptUrl = await page.evaluate(
+      async () => (await navigator.serviceWorker.getRegistration("/"))?.active?.scriptURL,
+    );
+    expect(scriptUrl).toBe(`${stack.url}/liveline-sw.js`);
+
+    // Drive the service worker's push handler as a push service would.
+    const cdp = await browser.context.newCDPSession(page);
+    const registrationId = await new Promise<string>((resolve) => {
+      cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        (e: { registrations: { registrationId: string; scopeURL: string }[] }) => {
+          const found = e.registrations.find((r) => r.scopeURL === `${stack.url}/`);
+          if (found) resolve(found.registrationId);
+        },
+      );
+      void cdp.send("ServiceWorker.enable");
+    });
+    const alert = {
+      v: 1,
+      feedId: "sw-story",
+      entryId: "e1",
+      seq: 1,
+      title: "Storm coverage",
+      body: "Landfall",
+      url: "/feeds/sw-story#entry-e1",
+    };
+    await cdp.send("ServiceWorker.deliverPushMessage", {
+      origin: stack.url,
+      registrationId,
+      data: JSON.stringify(alert),
+    });
+    const shown = await page.waitForFunction(
+      async () => {
+        const reg = await navigator.serviceWorker.getRegistration("/");
+        const list = (await reg?.getNotifications()) ?? [];
+        return list.map((n) => ({ title: n.title, body: n.body, url: (n.data as { url?: string } | null)?.url }));
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
+    expect(await shown.jsonValue()).toEqual([
+      { title: "Storm coverage", body: "Landfall", url: `${stack.url}/feeds/sw-story#entry-e1` },
+    ]);
+  });
+
+  it("is not offered on a page of another origin (its service worker could not be registered there)", async () => {
+    const site = await startReceiver((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(
+        `<!doctype html><div id="live" data-liveline-feed="sw-story"></div><script src="${stack.url}/widget.js"></script>`,
+      );
+    });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${site.url}/news`);
+      await page.locator("#live .status[data-state=live]").waitFor();
+      expect(await page.evaluate(() => "serviceWorker" in navigator && "PushManager" in window)).toBe(true);
+      expect(await page.locator("button.liveline-alerts").count()).toBe(0);
+    } finally {
+      await site.close();
+    }
+  });
+
+  it("tells editors in the console how many alerts went out", async () => {
+    await stack.api.createFeed("sw-desk", "Desk");
+    await stack.api.publish("sw-desk", { id: "b1", headline: "Dam breached", body: "<p>x</p>", breaking: true });
+    const page = await browser.context.newPage();
+    await page.goto(`${stack.url}/console?feed=sw-desk`);
+    await page.locator("#token").fill(TOKEN);
+    await page.locator("#token-form button[type=submit]").click();
+    await page.locator("#alerts", { hasText: "Breaking-news alerts this hour: 1 of 10." }).waitFor();
+    expect(await page.locator("#alerts").textContent()).toContain("“Dam breached”, went to 0 browsers and 0 apps.");
+  });
+});

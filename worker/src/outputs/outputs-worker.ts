@@ -1,0 +1,134 @@
+import { randomUUID } from "node:crypto";
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
+import type { FeedStore, Logger } from "@liveline/core";
+import type { Alerts } from "./alerts.js";
+import { OUTPUTS_QUEUE, OutputJob, type OutputsQueue } from "./outputs-queue.js";
+import type { PushStore } from "./push-store.js";
+import type { WebhookStore } from "./webhook-store.js";
+import type { Webhooks } from "./webhooks.js";
+
+export interface OutputsWorkerOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  store: FeedStore;
+  push: PushStore;
+  hooks: WebhookStore;
+  queue: OutputsQueue;
+  alerts: Alerts;
+  webhooks: Webhooks;
+  logger: Logger;
+  concurrency: number;
+  /** How often to look for feeds the pipeline is behind on and outboxes without a job (0 = never). */
+  sweepIntervalMs: number;
+}
+
+/** Events read from the log per step of an advance job. */
+const STEP = 200;
+/** How long a walk holds its feed's lock without progress before another job may take over. */
+const LOCK_MS = 30_000;
+
+/**
+ * The outputs worker: one BullMQ worker on the `outputs` queue, with its own concurrency, so
+ * a slow webhook or push service never holds up applying changes. An advance job walks the
+ * feed's event log from the pipeline's cursor, in seq order; every step of it is idempotent
+ * (SET NX records, deterministic job ids), so a retried or duplicated job changes nothing.
+ */
+export class OutputsWorker {
+  readonly worker: Worker<OutputJob>;
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: OutputsWorkerOptions) {
+    this.worker = new Worker<OutputJob>(OUTPUTS_QUEUE, (job) => this.process(job), {
+      connection: o.connection,
+      prefix: o.prefix,
+      concurrency: o.concurrency,
+    });
+    this.worker.on("failed", (job, err) => {
+      o.logger.debug({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, "output job failed");
+    });
+    this.worker.on("error", (err) => o.logger.error({ err: err.message }, "outputs worker error"));
+    if (o.sweepIntervalMs > 0) {
+      this.sweepTimer = setInterval(() => void this.sweep(), o.sweepIntervalMs);
+      this.sweepTimer.unref();
+    }
+  }
+
+  private async process(job: Job<OutputJob>): Promise<unknown> {
+    const parsed = OutputJob.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`malformed output job: ${parsed.error.message}`);
+    const data = parsed.data;
+    switch (data.kind) {
+      case "advance":
+        return this.advance(data.feedId, data.seq);
+      case "alert":
+        return this.o.alerts.fanOut(data);
+      case "push":
+        return this.o.alerts.pushChunk(data);
+      case "deliver":
+        return this.o.webhooks.deliver(data, job.attemptsMade);
+    }
+  }
+
+  /**
+   * Walk the feed's events after the cursor, up to `target`, handing each to the outputs. One
+   * job walks a feed at a time; a job that finds the feed taken is retried with backoff (and
+   * then usually finds the walk already past its target).
+   */
+  private async advance(feedId: string, target: number): Promise<{ cursor: number }> {
+    if ((await this.o.push.cursor(feedId)) >= target) return { cursor: target };
+    const token = randomUUID();
+    if (!(await this.o.push.lockWalk(feedId, token, LOCK_MS))) {
+      throw new Error(`feed ${feedId} is being walked by another job`);
+    }
+    try {
+      return await this.walk(feedId, target, token);
+    } finally {
+      await this.o.push.unlockWalk(feedId, token);
+    }
+  }
+
+  private async walk(feedId: string, target: number, token: string): Promise<{ cursor: number }> {
+    let cursor = await this.o.push.cursor(feedId);
+    while (cursor < target) {
+      const page = await this.o.store.eventsSince(feedId, cursor, STEP);
+      if (page.kind === "reset") {
+        // The log no longer reaches back to the cursor (a long outage): those events are gone.
+        this.o.logger.warn({ feedId, cursor, seq: page.seq }, "outputs skipped events no longer in the log");
+        await this.o.push.advanceCursor(feedId, page.seq);
+        return { cursor: page.seq };
+      }
+      if (page.events.length === 0) break;
+      for (const event of page.events) {
+        await this.o.webhooks.fanIn(event);
+        await this.o.alerts.consider(event);
+        await this.o.push.advanceCursor(feedId, event.seq);
+        cursor = event.seq;
+        if (!(await this.o.push.lockWalk(feedId, token, LOCK_MS))) throw new Error(`lost the walk lock of ${feedId}`);
+      }
+    }
+    return { cursor };
+  }
+
+  /**
+   * Heal what a crash can leave behind: a feed applied further than the pipeline went (its
+   * advance job lost between apply and enqueue), an outbox whose head has no job.
+   */
+  async sweep(): Promise<void> {
+    try {
+      const cursors = await this.o.push.cursors();
+      for (const feed of await this.o.store.listFeeds(10_000)) {
+        if (feed.seq > (cursors.get(feed.id) ?? 0)) await this.o.queue.advance(feed.id, feed.seq);
+      }
+      for (const { endpointId, feedId } of await this.o.hooks.outboxes()) {
+        await this.o.webhooks.kick(endpointId, feedId);
+      }
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message }, "outputs sweep failed");
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.worker.close();
+  }
+}

@@ -1,0 +1,187 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { AlertRecord, DeviceRegistration, WebPushSubscription, type AlertStatus } from "@liveline/protocol";
+import type { OutputKeys, RedisClient } from "@liveline/core";
+
+const HOUR_MS = 3_600_000;
+/** How long the once-per-entry marker is kept: far longer than any entry stays news. */
+const ALERT_MARKER_TTL_SECONDS = 90 * 86_400;
+const ALERT_LOG_LENGTH = 50;
+
+const StoredWebPush = WebPushSubscription.extend({ createdAt: z.string() });
+export type StoredWebPush = z.infer<typeof StoredWebPush>;
+const StoredDevice = DeviceRegistration.extend({ createdAt: z.string() });
+export type StoredDevice = z.infer<typeof StoredDevice>;
+
+/** A recipient's id: a digest of its endpoint or token, so the same browser or app registers once. */
+export function recipientId(address: string): string {
+  return createHash("sha256").update(address).digest("base64url").slice(0, 24);
+}
+
+/** How far the decision about an entry's alert went: never made, made but not queued, queued. */
+export type AlertClaim = "won" | "pending" | "queued";
+
+/**
+ * Where push subscriptions, device tokens, alert markers and the pipeline's per-feed cursor
+ * live in Redis. Each recipient sits in one hash per feed, keyed by its id; the fan-out reads
+ * the ids once and hands them out in chunks.
+ */
+export class PushStore {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: OutputKeys,
+  ) {}
+
+  async addWebPush(feedId: string, sub: WebPushSubscription, now: Date): Promise<string> {
+    const id = recipientId(sub.endpoint);
+    const stored: StoredWebPush = { endpoint: sub.endpoint, keys: sub.keys, createdAt: now.toISOString() };
+    await this.redis.hset(this.keys.feed(feedId).webPush, id, JSON.stringify(stored));
+    return id;
+  }
+
+  async removeWebPush(feedId: string, endpoint: string): Promise<boolean> {
+    return (await this.redis.hdel(this.keys.feed(feedId).webPush, recipientId(endpoint))) > 0;
+  }
+
+  async addDevice(feedId: string, device: DeviceRegistration, now: Date): Promise<string> {
+    const id = recipientId(device.token);
+    const stored: StoredDevice = { ...device, createdAt: now.toISOString() };
+    await this.redis.hset(this.keys.feed(feedId).devices, id, JSON.stringify(stored));
+    return id;
+  }
+
+  async removeDevice(feedId: string, token: string): Promise<boolean> {
+    return (await this.redis.hdel(this.keys.feed(feedId).devices, recipientId(token))) > 0;
+  }
+
+  /** Every recipient id of one kind, for the fan-out to split into chunks. */
+  async recipientIds(feedId: string, kind: "webPush" | "devices"): Promise<string[]> {
+    return this.redis.hkeys(this.keys.feed(feedId)[kind]);
+  }
+
+  async webPushByIds(feedId: string, ids: string[]): Promise<[string, StoredWebPush][]> {
+    return this.load(this.keys.feed(feedId).webPush, ids, StoredWebPush);
+  }
+
+  async devicesByIds(feedId: string, ids: string[]): Promise<[string, StoredDevice][]> {
+    return this.load(this.keys.feed(feedId).devices, ids, StoredDevice);
+  }
+
+  /** Forget a recipient the push service said is gone (404/410, UNREGISTERED). */
+  async dropRecipient(feedId: string, kind: "webPush" | "devices", id: string): Promise<boolean> {
+    return (await this.redis.hdel(this.keys.feed(feedId)[kind], id)) > 0;
+  }
+
+  private async load<T>(key: string, ids: string[], schema: z.ZodType<T>): Promise<[string, T][]> {
+    if (ids.length === 0) return [];
+    const raws = await this.redis.hmget(key, ...ids);
+    const out: [string, T][] = [];
+    raws.forEach((raw, i) => {
+      const id = ids[i];
+      if (raw === null || id === undefined) return; // unsubscribed since the fan-out began
+      const parsed = schema.safeParse(JSON.parse(raw));
+      if (parsed.success) out.push([id, parsed.data]);
+    });
+    return out;
+  }
+
+  /**
+   * Claim the decision about an entry's alert. Only one claim ever wins (SET NX), whatever the
+   * retries, workers or re-marks; a claim left "pending" by a crash is finished by the next
+   * pass (its job id makes the enqueue a no-op if it did happen).
+   */
+  async claimAlert(feedId: string, entryId: string): Promise<AlertClaim> {
+    const key = this.keys.feed(feedId).alerted(entryId);
+    const won = await this.redis.set(key, "pending", "EX", ALERT_MARKER_TTL_SECONDS, "NX");
+    if (won === "OK") return "won";
+    return (await this.redis.get(key)) === "pending" ? "pending" : "queued";
+  }
+
+  async alertQueued(feedId: string, entryId: string): Promise<void> {
+    await this.redis.set(this.keys.feed(feedId).alerted(entryId), "queued", "EX", ALERT_MARKER_TTL_SECONDS);
+  }
+
+  /**
+   * Count an alert against the feed's hourly cap; false (and not counted) when the cap is
+   * reached. Add-then-count in one MULTI: two workers racing at the cap both see it exceeded
+   * and both hold back, so the cap is never overshot.
+   */
+  async admitAlert(feedId: string, entryId: string, cap: number, now: number): Promise<boolean> {
+    const key = this.keys.feed(feedId).alertWindow;
+    // The entry itself is the member: a retried alert job re-scores it rather than counting twice.
+    const member = entryId;
+    const replies = await this.redis
+      .multi()
+      .zremrangebyscore(key, "-inf", now - HOUR_MS)
+      .zadd(key, now, member)
+      .zcard(key)
+      .pexpire(key, HOUR_MS)
+      .exec();
+    const count = Number(replies?.[2]?.[1] ?? Number.POSITIVE_INFINITY);
+    if (count <= cap) return true;
+    await this.redis.zrem(key, member);
+    return false;
+  }
+
+  async recordAlert(feedId: string, record: AlertRecord): Promise<void> {
+    const key = this.keys.feed(feedId).alertLog;
+    await this.redis
+      .multi()
+      .lpush(key, JSON.stringify(record))
+      .ltrim(key, 0, ALERT_LOG_LENGTH - 1)
+      .exec();
+  }
+
+  async alertStatus(feedId: string, cap: number, now: number): Promise<AlertStatus> {
+    const k = this.keys.feed(feedId);
+    const [sent, raws] = await Promise.all([
+      this.redis.zcount(k.alertWindow, now - HOUR_MS, "+inf"),
+      this.redis.lrange(k.alertLog, 0, 19),
+    ]);
+    const last = raws.flatMap((r) => {
+      const p = AlertRecord.safeParse(JSON.parse(r));
+      return p.success ? [p.data] : [];
+    });
+    return { sentLastHour: sent, cap, last };
+  }
+
+  /**
+   * Take (or, with the same token, extend) the feed's walk lock: one job at a time walks a
+   * feed's events, so webhook outboxes fill in seq order.
+   */
+  async lockWalk(feedId: string, token: string, ms: number): Promise<boolean> {
+    const key = this.keys.feed(feedId).walkLock;
+    if ((await this.redis.set(key, token, "PX", ms, "NX")) === "OK") return true;
+    if ((await this.redis.get(key)) !== token) return false;
+    await this.redis.pexpire(key, ms);
+    return true;
+  }
+
+  /**
+   * Release the lock if it is still ours. GET then DEL is not atomic: the lock would have to
+   * expire in between (it is extended at every event, for 30 s), and the cost would be one
+   * walk running beside another, which the idempotent steps absorb.
+   */
+  async unlockWalk(feedId: string, token: string): Promise<void> {
+    const key = this.keys.feed(feedId).walkLock;
+    if ((await this.redis.get(key)) === token) await this.redis.del(key);
+  }
+
+  /** The last seq the pipeline finished for a feed (0 before its first event). */
+  async cursor(feedId: string): Promise<number> {
+    return Number((await this.redis.zscore(this.keys.cursors, feedId)) ?? 0);
+  }
+
+  /** Move the cursor forward only (ZADD GT): a slower, older job never moves it back. */
+  async advanceCursor(feedId: string, seq: number): Promise<void> {
+    await this.redis.zadd(this.keys.cursors, "GT", seq, feedId);
+  }
+
+  /** Feeds the pipeline has seen, with their cursors (for the sweep). */
+  async cursors(limit = 10_000): Promise<Map<string, number>> {
+    const flat = await this.redis.zrange(this.keys.cursors, 0, limit - 1, "WITHSCORES");
+    const out = new Map<string, number>();
+    for (let i = 0; i + 1 < flat.length; i += 2) out.set(String(flat[i]), Number(flat[i + 1]));
+    return out;
+  }
+}
