@@ -3,6 +3,7 @@ import { SOCKET_EVENTS } from "@liveline/protocol/constants";
 import type {
   ClientToServerEvents,
   FeedEvent,
+  FeedResetNotice,
   ServerToClientEvents,
   SubscribeAck,
   SubscribeRequest,
@@ -22,6 +23,8 @@ export interface TransportHandlers {
   connectError(error: { code?: string; message: string }): void;
   /** A live `feed:event` of any subscribed feed. */
   event(event: FeedEvent): void;
+  /** A `feed:reset`: a subscribed feed's history was lost (its log has a new epoch). */
+  reset(notice: FeedResetNotice): void;
 }
 
 export interface TransportOptions {
@@ -87,6 +90,7 @@ export const socketIoTransport: TransportFactory = (options, handlers) => {
     handlers.connectError(typeof code === "string" ? { code, message: err.message } : { message: err.message });
   });
   socket.on(SOCKET_EVENTS.feedEvent, (event: FeedEvent) => handlers.event(event));
+  socket.on(SOCKET_EVENTS.feedReset, (notice: FeedResetNotice) => handlers.reset(notice));
   return {
     get id() {
       return socket.id;

@@ -17,7 +17,7 @@ export interface RedisKeys {
 }
 
 export interface FeedKeys {
-  /** Hash: id, title, description, status, seq, createdAt, updatedAt, ticket, applied. */
+  /** Hash: id, title, description, status, seq, createdAt, updatedAt, ticket, applied, epoch (of the log). */
   readonly meta: string;
   /** Hash: entry id → Entry JSON (current state). */
   readonly entries: string;

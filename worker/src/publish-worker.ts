@@ -1,8 +1,11 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import { ApplyJob } from "@liveline/core";
-import type { FeedStore } from "@liveline/core";
+import type { FeedStore, HeldPosition } from "@liveline/core";
 import type { Logger } from "@liveline/core";
 import { QUEUE_NAME, type PublishQueue } from "@liveline/core";
+
+/** Feeds whose last applied position a worker remembers (about 100 bytes each). */
+const HELD_FEEDS = 10_000;
 
 export interface PublishWorkerOptions {
   connection: ConnectionOptions;
@@ -27,6 +30,13 @@ export class PublishWorker {
   private sweepTimer: NodeJS.Timeout | undefined;
   /** What the previous sweep saw per feed behind: "<ticket>/<applied>". */
   private lastSeen = new Map<string, string>();
+  /**
+   * The epoch and seq this process last applied each feed at (the most recent feeds, bounded).
+   * The apply script compares them with the store: a feed behind them in the same epoch lost
+   * history (Redis restored from an older backup, failed over behind), and gets a new epoch
+   * before new changes take those seqs again (issue 14).
+   */
+  private readonly held = new Map<string, HeldPosition>();
 
   constructor(private readonly options: PublishWorkerOptions) {
     this.worker = new Worker<ApplyJob>(QUEUE_NAME, (job) => this.process(job), {
@@ -51,18 +61,36 @@ export class PublishWorker {
     if (!parsed.success) throw new UnrecoverableError(`malformed job data: ${parsed.error.message}`);
     const { feedId, ticket, requestId } = parsed.data;
     let emitted = 0;
-    let result = await this.options.store.apply(feedId, ticket);
+    let result = await this.applyOnce(feedId, ticket);
     emitted += result.emitted;
     // A long backlog is applied in bounded batches so no single script blocks Redis for long.
     while (result.applied < ticket) {
       const before = result.applied;
-      result = await this.options.store.apply(feedId, ticket);
+      result = await this.applyOnce(feedId, ticket);
       emitted += result.emitted;
       if (result.applied <= before) break; // the feed is gone: nothing left to apply
     }
     // One line per job; the request id ties it to the API request and to the relays' emits.
     this.options.logger.info({ jobId: job.id, feedId, ticket, seq: result.seq, emitted, requestId }, "applied");
     return { seq: result.seq, emitted };
+  }
+
+  private async applyOnce(feedId: string, ticket: number): Promise<{ seq: number; emitted: number; applied: number }> {
+    const held = this.held.get(feedId);
+    const result = await this.options.store.apply(feedId, ticket, undefined, held);
+    if (held !== undefined && result.epoch !== "" && result.epoch !== held.epoch) {
+      this.options.logger.warn(
+        { feedId, from: held, to: { epoch: result.epoch, seq: result.seq } },
+        "feed epoch changed",
+      );
+    }
+    this.held.delete(feedId); // re-inserted last: the map's order is least recently applied first
+    if (result.epoch !== "") this.held.set(feedId, { epoch: result.epoch, seq: result.seq });
+    if (this.held.size > HELD_FEEDS) {
+      const oldest = this.held.keys().next();
+      if (oldest.done !== true) this.held.delete(oldest.value);
+    }
+    return result;
   }
 
   /**
