@@ -13,6 +13,7 @@ import {
   FeedId,
   IdempotencyKey,
   ListEntriesQuery,
+  SseEventId,
   PublishEntryRequest,
   RevisionsResponse,
   UpdateEntryRequest,
@@ -190,16 +191,23 @@ export const ROUTES: DocumentedRoute[] = [
   {
     method: "get",
     path: "/v1/feeds/:feedId/events",
-    summary: "Catch-up: events after `since`, or a snapshot with reset",
+    summary:
+      "Catch-up: events after `since` (of `epoch`), or a snapshot with reset (log trimmed, or another epoch: history lost)",
     query: EventsQuery,
     responses: { 200: { description: "events or snapshot", schema: "EventsResponse" }, 404: err("feed_not_found") },
   },
   {
     method: "get",
     path: "/v1/feeds/:feedId/stream",
-    summary: "Server-Sent Events: `id: <seq>`, `event: <type>`, JSON data; resume with Last-Event-ID",
-    query: z.object({ since: EventsQuery.shape.since.optional() }),
-    headers: { "Last-Event-ID": { schema: z.string(), description: "resume after this seq (wins over ?since=)" } },
+    summary: "Server-Sent Events: `id: <epoch>:<seq>`, `event: <type>`, JSON data; resume with Last-Event-ID",
+    query: z.object({ since: EventsQuery.shape.since.optional(), epoch: EventsQuery.shape.epoch }),
+    headers: {
+      "Last-Event-ID": {
+        schema: SseEventId,
+        description:
+          "resume after `<epoch>:<seq>` (or a plain `<seq>`), wins over ?since=&epoch=; another epoch answers `event: reset`",
+      },
+    },
     responses: {
       200: { description: "an endless text/event-stream", schema: Text, contentType: "text/event-stream" },
       404: err("feed_not_found"),
