@@ -48,6 +48,9 @@ COPY --from=build /app/core/dist core/dist
 COPY --from=build /app/worker/dist worker/dist
 COPY --from=build /app/server/dist server/dist
 COPY --from=build /app/client-sdk/dist client-sdk/dist
+# Uploaded media go to /app/data/media (compose mounts the shared `media` volume there); a new
+# named volume takes this directory's owner, so the node user can write to it.
+RUN mkdir -p /app/data/media && chown -R node:node /app/data
 USER node
 EXPOSE 3000
 # A worker-only container may run `node worker/dist/main.js` instead (or this with ROLE=worker).

@@ -222,6 +222,43 @@ describe("bad input over HTTP", () => {
     expect(details).toEqual(["author.name", "body", "pinned"]);
   });
 
+  // Raw JSON text: the escape reaches the server exactly as written (issue 14: it was accepted
+  // with 202 and then wedged the feed, because the apply script's cjson cannot decode it).
+  const LONE = "x\\ud800";
+  it.each([
+    { method: "POST", path: "/v1/feeds/bad/entries", json: `{"body":"${LONE}"}`, field: "body" },
+    { method: "POST", path: "/v1/feeds/bad/entries", json: `{"body":"ok","headline":"${LONE}"}`, field: "headline" },
+    { method: "POST", path: "/v1/feeds/bad/entries", json: `{"id":"${LONE}","body":"ok"}`, field: "id" },
+    {
+      method: "POST",
+      path: "/v1/feeds/bad/entries",
+      json: `{"body":"ok","author":{"name":"\\udfff${LONE}"}}`,
+      field: "author.name",
+    },
+    { method: "PATCH", path: "/v1/feeds/bad/entries/known", json: `{"body":"${LONE}"}`, field: "body" },
+    { method: "PATCH", path: "/v1/feeds/bad/entries/known", json: `{"headline":"${LONE}"}`, field: "headline" },
+    { method: "PATCH", path: "/v1/feeds/bad", json: `{"title":"${LONE}"}`, field: "title" },
+    { method: "PATCH", path: "/v1/feeds/bad", json: `{"description":"${LONE}"}`, field: "description" },
+    {
+      method: "POST",
+      path: "/v1/feeds",
+      json: `{"id":"new","title":"t","description":"${LONE}"}`,
+      field: "description",
+    },
+  ])("refuses $method $path with an unpaired surrogate in $field, naming it", async (c) => {
+    const before = await state();
+    const res = await stack().api.request(c.method, c.path, c.json);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      error: {
+        code: "validation_failed",
+        // An id also fails its pattern; the well-formedness issue is listed either way.
+        details: expect.arrayContaining([{ path: c.field, message: expect.stringMatching(/well-formed/) as string }]),
+      },
+    });
+    expect(await state()).toBe(before);
+  });
+
   it("keeps serving afterwards", async () => {
     expect((await stack().api.request("GET", "/healthz")).status).toBe(200);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
-import { ConfigError, freePort, resolveRedis, type ResolvedRedis } from "@liveline/core";
+import { ConfigError, freePort, parseRedisTarget, resolveRedis, type ResolvedRedis } from "@liveline/core";
 import { loadConfig } from "@liveline/server";
 import { spawnRole } from "./helpers/role-process.js";
 
@@ -19,6 +19,39 @@ describe("configuration", () => {
     });
     expect(c.editorTokens).toHaveLength(1);
     expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it("reads a Redis Sentinel URL, and asks a replica's acknowledgment on Sentinel by default", () => {
+    expect(
+      parseRedisTarget("redis+sentinel://:s3cret@10.0.0.1:26379,[::1]:26380/mymaster/2?sentinelPassword=p"),
+    ).toEqual({
+      kind: "sentinel",
+      sentinels: [
+        { host: "10.0.0.1", port: 26379 },
+        { host: "::1", port: 26380 },
+      ],
+      name: "mymaster",
+      db: 2,
+      password: "s3cret",
+      sentinelPassword: "p",
+    });
+    expect(parseRedisTarget("redis+sentinel://app:pw@s1:26379/cache")).toMatchObject({ username: "app", db: 0 });
+    const sentinel = loadConfig({ REDIS_URL: "redis+sentinel://s1:26379,s2:26379/mymaster" });
+    expect(sentinel.replicaAcks).toEqual({ replicas: 1, timeoutMs: 1000 });
+    expect(loadConfig({ REDIS_URL: "redis://r:6379" }).replicaAcks.replicas).toBe(0);
+    expect(
+      loadConfig({ REDIS_URL: "redis+sentinel://s1:26379/m", REDIS_WAIT_REPLICAS: "0" }).replicaAcks.replicas,
+    ).toBe(0);
+    for (const bad of [
+      "redis+sentinel://s1:26379", // no master name
+      "redis+sentinel://s1/mymaster", // no port
+      "redis+sentinel://s1:26379/mymaster/x",
+      "redis+sentinel://s1:26379/mymaster?db=1",
+    ]) {
+      expect(() => loadConfig({ REDIS_URL: bad }), bad).toThrow(
+        /REDIS_URL: redis\+cluster:\/\/ needs .*redis\+sentinel/,
+      );
+    }
   });
 
   it("reports every bad value at once", () => {

@@ -1,6 +1,9 @@
+import { request } from "node:http";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureDemoFeed, FeedService } from "@liveline/server";
 import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
+import { openSse } from "./helpers/sse.js";
 import { startStack, type Stack } from "./helpers/stack.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -21,6 +24,27 @@ afterAll(async () => {
 async function page(path: string): Promise<{ status: number; html: string; headers: Headers }> {
   const res = await fetch(`${stack.url}${path}`);
   return { status: res.status, html: await res.text(), headers: res.headers };
+}
+
+interface Raw {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as it went over the wire (still compressed). */
+  wire: Buffer;
+}
+
+/** A GET with any headers (fetch will not forge Host), reading the bytes as sent. */
+function rawGet(url: string, headers: Record<string, string>): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, wire: Buffer.concat(chunks) }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 function jsonLd(html: string): Record<string, unknown> {
@@ -72,16 +96,14 @@ describe("feed page /feeds/:feedId", () => {
       "@context": "https://schema.org",
       "@type": "LiveBlogPosting",
       headline: hostile,
-      url: `${stack.url}/feeds/seo`,
+      url: "/feeds/seo", // no PUBLIC_URL: root-relative, never the request's Host
+
       publisher: { "@type": "Organization", name: "The Daily Example" },
     });
     expect(ld.coverageStartTime).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(ld).not.toHaveProperty("coverageEndTime");
     const updates = ld.liveBlogUpdate as Record<string, unknown>[];
-    expect(updates.map((u) => u["@id"])).toEqual([
-      `${stack.url}/feeds/seo#entry-old-pin`,
-      `${stack.url}/feeds/seo#entry-news`,
-    ]);
+    expect(updates.map((u) => u["@id"])).toEqual(["/feeds/seo#entry-old-pin", "/feeds/seo#entry-news"]);
     expect(updates[1]).toMatchObject({
       "@type": "BlogPosting",
       headline: "</script><img src=x onerror=alert(1)>",
@@ -105,6 +127,76 @@ describe("feed page /feeds/:feedId", () => {
       const missing = await page(path);
       expect(missing.status).toBe(404);
       expect(missing.html).toContain("No such live feed");
+    }
+  });
+});
+
+describe("public URLs never come from the request", () => {
+  it("ignores a forged Host: no absolute URL without PUBLIC_URL, PUBLIC_URL's alone with it", async () => {
+    await stack.api.createFeed("host");
+    const forged = { host: "evil.example", "x-forwarded-host": "evil.example", "x-forwarded-proto": "https" };
+    const plain = await rawGet(`${stack.url}/feeds/host`, forged);
+    const html = plain.wire.toString("utf8");
+    expect(plain.status).toBe(200);
+    expect(html).not.toContain("evil.example");
+    expect(html).not.toContain('rel="canonical"');
+    expect(html).not.toContain("og:url");
+    expect(jsonLd(html)).toMatchObject({ "@id": "/feeds/host", url: "/feeds/host" });
+    // Nothing in the page depends on request headers, so a shared cache may keep it.
+    expect(plain.headers["cache-control"]).toBe("public, max-age=5");
+
+    const configured = await startStack(redis.url, {
+      PUBLIC_URL: "https://live.example.com/",
+      KEY_PREFIX: stack.keyPrefix,
+      ROLE: "server",
+    });
+    try {
+      const res = await rawGet(`${configured.url}/feeds/host`, forged);
+      const withUrl = res.wire.toString("utf8");
+      expect(withUrl).not.toContain("evil.example");
+      expect(withUrl).toContain('<link rel="canonical" href="https://live.example.com/feeds/host">');
+      expect(withUrl).toContain('<meta property="og:url" content="https://live.example.com/feeds/host">');
+      expect(jsonLd(withUrl)).toMatchObject({ url: "https://live.example.com/feeds/host" });
+    } finally {
+      await configured.close();
+    }
+  });
+});
+
+describe("compression", () => {
+  it("sends /widget.js, pages and JSON compressed, within the widget's budget on the wire", async () => {
+    const file = await (await fetch(`${stack.url}/widget.js`, { headers: { "accept-encoding": "identity" } })).text();
+    const br = await rawGet(`${stack.url}/widget.js`, { "accept-encoding": "gzip, deflate, br" });
+    expect(br.headers["content-encoding"]).toBe("br");
+    expect(brotliDecompressSync(br.wire).toString("utf8")).toBe(file);
+    const gz = await rawGet(`${stack.url}/widget.js`, { "accept-encoding": "gzip" });
+    expect(gz.headers["content-encoding"]).toBe("gzip");
+    expect(gunzipSync(gz.wire).toString("utf8")).toBe(file);
+    console.log(
+      `/widget.js on the wire: ${br.wire.length} bytes br, ${gz.wire.length} bytes gzip, ${file.length} plain`,
+    );
+    expect(gz.wire.length).toBeLessThanOrEqual(30 * 1024);
+    expect(br.headers.vary).toContain("Accept-Encoding");
+
+    await stack.api.createFeed("zipped");
+    for (const path of ["/feeds/zipped", "/console", "/openapi.json"]) {
+      const res = await rawGet(`${stack.url}${path}`, { "accept-encoding": "gzip" });
+      expect([path, res.headers["content-encoding"]]).toEqual([path, "gzip"]);
+    }
+  });
+
+  it("never compresses or holds back the SSE stream", async () => {
+    await stack.api.createFeed("stream");
+    const sse = await openSse(`${stack.url}/v1/feeds/stream/stream`, { "accept-encoding": "gzip, br" });
+    try {
+      expect(sse.headers["content-encoding"]).toBeUndefined();
+      expect(sse.headers["content-type"]).toMatch(/^text\/event-stream/);
+      expect(sse.headers["cache-control"]).toContain("no-transform");
+      await waitFor(() => sse.messages.some((m) => m.event === "reset"), "the snapshot event, unbuffered");
+      await stack.api.publish("stream", { id: "s1", body: "live" });
+      await waitFor(() => sse.messages.some((m) => m.event === "entry.published"), "a live event, unbuffered");
+    } finally {
+      sse.close();
     }
   });
 });

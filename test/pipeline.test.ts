@@ -84,8 +84,13 @@ describe("editor to reader, end to end", () => {
     expect((await stack().api.edit("retract", "gone", { body: "revived?" })).body).toMatchObject({
       error: { code: "entry_not_found" },
     });
-    const again = await stack().api.publish("retract", { id: "gone", body: "mistake" });
-    expect(again.status).toBe(202); // the same publish repeated: idempotent, not a resurrection
+    // Publishing the id again -- the same content repeated or new content -- is refused with a
+    // code of its own (issue 14: it used to answer 202 queued and do nothing).
+    for (const body of ["mistake", "revived?"]) {
+      const again = await stack().api.publish("retract", { id: "gone", body });
+      expect(again.status).toBe(409);
+      expect(again.body).toMatchObject({ error: { code: "entry_retracted" } });
+    }
     await waitFor(async () => (await stack().store.currentSeq("retract")) === 2, "publish and retraction applied");
     await new Promise((r) => setTimeout(r, 200));
     expect((await stack().api.request("GET", "/v1/feeds/retract/entries/gone")).status).toBe(404);

@@ -176,11 +176,18 @@ describe("private feeds", () => {
       "/v1/feeds/vip/entries/v1",
       "/v1/feeds/vip/events?since=0",
     ]) {
+      // Answered as an unknown feed is (no existence leak): same status, code and message.
       const r = await anon.request("GET", path);
-      expect([path, r.status, code(r.body)]).toEqual([path, 401, "unauthorized"]);
+      const unknown = await anon.request("GET", path.replace("/vip", "/no-such-vip"));
+      expect([path, r.status, r.body]).toEqual([
+        path,
+        404,
+        { error: { code: "feed_not_found", message: "feed 'vip' does not exist" } },
+      ]);
+      expect(unknown.body).toEqual({ error: { code: "feed_not_found", message: "feed 'no-such-vip' does not exist" } });
     }
     const wrongFeed = stack.api.as(await mint({ scope: "read", feeds: ["sports"] }));
-    expect((await wrongFeed.request("GET", "/v1/feeds/vip/entries")).status).toBe(403);
+    expect(code((await wrongFeed.request("GET", "/v1/feeds/vip/entries")).body)).toBe("feed_not_found");
     const expired = stack.api.as(await mint({ scope: "read", feeds: ["vip"], exp: nowSeconds() - 60 }));
     expect(code((await expired.request("GET", "/v1/feeds/vip")).body)).toBe("token_expired");
     const reader = stack.api.as(await mint({ scope: "read", feeds: ["vip"] }));
@@ -197,7 +204,7 @@ describe("private feeds", () => {
     // Public feeds stay open.
     expect((await anon.request("GET", "/v1/feeds/sports/entries")).status).toBe(200);
     // The SSE stream needs the token too, and the public feed page does not exist for it.
-    expect((await fetch(`${stack.url}/v1/feeds/vip/stream`)).status).toBe(401);
+    expect((await fetch(`${stack.url}/v1/feeds/vip/stream`)).status).toBe(404);
     const aborter = new AbortController();
     const stream = await fetch(`${stack.url}/v1/feeds/vip/stream`, {
       headers: { authorization: `Bearer ${await mint({ scope: "read", feeds: ["vip"] })}` },
@@ -213,10 +220,13 @@ describe("private feeds", () => {
     const token = await mint({ scope: "read", feeds: ["vip"] });
     const anon = connect(stack.url, { transports: ["websocket"], forceNew: true });
     const refused = await ack(anon, { feedId: "vip" });
-    expect(refused).toMatchObject({ ok: false, error: { code: "unauthorized" } });
+    expect(refused).toMatchObject({ ok: false, error: { code: "feed_not_found" } });
     expect(await ack(anon, { feedId: "vip", token })).toMatchObject({ ok: true, seq: 1 });
     const other = await mint({ scope: "read", feeds: ["sports"] });
-    expect(await ack(anon, { feedId: "vip", token: other })).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect(await ack(anon, { feedId: "vip", token: other })).toMatchObject({
+      ok: false,
+      error: { code: "feed_not_found" },
+    });
     anon.close();
 
     const authed = connect(stack.url, { transports: ["websocket"], forceNew: true, auth: { token } });

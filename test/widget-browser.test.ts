@@ -9,7 +9,7 @@ import { waitFor } from "./helpers/wait.js";
 
 // The reader's widget, the feed page and the editor console in headless Chromium against the
 // real stack. One browser for the whole file; each test uses its own feed and page.
-// LIVELINE_SCREENSHOTS=1 also writes docs/widget.png and docs/console.png.
+// LIVELINE_SCREENSHOTS=1 also writes docs/console.png (the widget's are in widget-look.test.ts).
 
 let redis: RedisProcess;
 let stack: Stack;
@@ -99,17 +99,35 @@ describe("reader widget on the feed page", () => {
     expect(await page.locator(article("fuel")).evaluate((el) => getComputedStyle(el).animationName)).toBe("none");
     expect(await page.locator(`${article("summary")} .tag.pinned`).textContent()).toBe("Pinned");
 
-    // Times: machine-readable datetime, relative text, absolute time in the reader's zone.
+    // Times: machine-readable datetime, clock and relative time on screen, full date and zone as title.
     const time = page.locator(`${article("statement")} time.published`);
     const entry = (await stack.api.request<{ publishedAt: string }>("GET", "/v1/feeds/budget-day/entries/statement"))
       .body;
     expect(await time.getAttribute("datetime")).toBe(entry.publishedAt);
-    expect(await time.textContent()).toBe("just now");
+    expect(await time.locator(".clock").textContent()).toMatch(/^\d{1,2}:\d\d\s[AP]M$/); // en-US, New York
+    expect(await time.locator(".ago").textContent()).toBe("now");
     expect(await time.getAttribute("title")).toMatch(/E[SD]T$/);
+
+    // One pinned entry: pinning another moves the pin, on screen and in the order.
+    await stack.api.publish("budget-day", {
+      id: "summary2",
+      headline: "What we know now",
+      body: "<p>…</p>",
+      pinned: true,
+    });
+    await page.locator(article("summary2")).waitFor();
+    await expect.poll(() => page.locator("#live article.entry.pinned").count()).toBe(1);
+    expect((await shownIds(page))[0]).toBe("summary2");
+    expect(await page.locator(`${article("summary")} .tag.pinned`).count()).toBe(0);
+    // Moving the pin is not a correction: no "Updated" note on the unpinned entry.
+    expect(await page.locator(`${article("summary")} .updated`).count()).toBe(0);
+    await stack.api.retract("budget-day", "summary2");
+    await stack.api.edit("budget-day", "summary", { pinned: true });
+    await expect.poll(async () => (await shownIds(page))[0]).toBe("summary");
 
     // Key events only (pinned stays).
     await page.getByLabel("Key events only").check();
-    expect(await shownIds(page, true)).toEqual(["summary", "statement"]);
+    await expect.poll(() => shownIds(page, true)).toEqual(["summary", "statement"]);
     await page.getByLabel("Key events only").uncheck();
     expect(await shownIds(page, true)).toHaveLength(4);
 
@@ -128,10 +146,6 @@ describe("reader widget on the feed page", () => {
     expect(await regions.getAttribute("aria-live")).toBe("polite");
     await waitFor(async () => /^\d+ new updates?$/.test((await regions.textContent()) ?? ""), "an announcement");
 
-    if (screenshots) {
-      mkdirSync("docs", { recursive: true });
-      await page.screenshot({ path: "docs/widget.png" });
-    }
     await page.close();
   });
 
@@ -223,21 +237,25 @@ describe("reader widget on the feed page", () => {
     ]);
     const page = await openFeedPage("/feeds/edits", { clock: true });
     expect(await shownIds(page)).toEqual(["e3", "e2", "e1"]);
-    expect(await page.locator(`${article("e1")} .tag.updated`).count()).toBe(0);
+    expect(await page.locator(`${article("e1")} .updated`).count()).toBe(0);
 
     await stack.api.edit("edits", "e1", { body: "<p>Turnout is 42%, officials say.</p>" });
     await expect
       .poll(() => page.locator(`${article("e1")} .body`).textContent())
       .toBe("Turnout is 42%, officials say.");
-    expect(await page.locator(`${article("e1")} .tag.updated`).textContent()).toMatch(/^Updated /);
+    expect(await page.locator(`${article("e1")} .updated`).textContent()).toMatch(/^Updated \d{1,2}:\d\d\s[AP]M$/);
     expect(await page.locator(article("e1")).getAttribute("data-revision")).toBe("2");
+    // A key-event mark raises the revision too, but is no correction: no note.
+    await stack.api.edit("edits", "e3", { keyEvent: true });
+    await expect.poll(() => page.locator(article("e3")).getAttribute("data-revision")).toBe("2");
+    expect(await page.locator(`${article("e3")} .updated`).count()).toBe(0);
 
     await stack.api.retract("edits", "e2");
     await expect.poll(() => shownIds(page)).toEqual(["e3", "e1"]);
 
     // Relative times are refreshed as time passes.
-    const time = page.locator(`${article("e3")} time.published`);
-    expect(await time.textContent()).toBe("just now");
+    const time = page.locator(`${article("e3")} time.published .ago`);
+    expect(await time.textContent()).toBe("now");
     await page.clock.fastForward("03:00");
     await expect.poll(() => time.textContent()).toBe("3 min. ago");
     await page.close();
@@ -359,6 +377,7 @@ describe("editor console", () => {
       })),
     ).toEqual({ session: TOKEN, local: 0 });
     if (screenshots) {
+      mkdirSync("docs", { recursive: true });
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: "docs/console.png" });
     }

@@ -1,4 +1,4 @@
-import type { SubscribeAck, WireError } from "@liveline/protocol";
+import type { FeedErrorNotice, SubscribeAck, WireError } from "@liveline/protocol";
 import { TOKEN_REFUSED_CODES } from "@liveline/protocol/constants";
 import { fullJitterDelay } from "./backoff.js";
 import { defaultFetch, fetchCatchUp, type FetchLike } from "./http-catch-up.js";
@@ -34,8 +34,10 @@ export interface ClientOptions {
   /**
    * Supplies a subscriber token for private feeds (a short-lived JWT from your backend). It is
    * called before connecting, again shortly before the token's `exp`, and after the server
-   * answered `unauthorized` or `token_expired`. The token goes in the handshake's `auth.token`
-   * and in each subscribe.
+   * answered `unauthorized`, `token_expired` or (private feeds the token does not cover answer
+   * as unknown ones) `feed_not_found`. The token goes in the handshake's `auth.token` and in each
+   * subscribe; a fresh one before `exp` is sent as `refresh`, since the server ends a private
+   * subscription when its token expires.
    * @example getToken: async () => (await fetch("/live-token")).text()
    */
   getToken?: GetToken;
@@ -67,6 +69,8 @@ type TokenRefusedCode = (typeof TOKEN_REFUSED_CODES)[number];
 /** The server refused the token (not the reader): a fresh token may get in. */
 const tokenRefused = (code: string): code is TokenRefusedCode =>
   (TOKEN_REFUSED_CODES as readonly string[]).includes(code);
+/** A subscribe refused this way may go through with a fresh token (private feeds answer as unknown ones). */
+const fixableByToken = (code: string): boolean => tokenRefused(code) || code === "feed_not_found";
 
 /**
  * A connection to Liveline that keeps any number of feed subscriptions alive.
@@ -91,6 +95,8 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
   private readonly tokens: TokenSource | undefined;
   /** Set after the server refused our token: fetch a new one before the next attempt. */
   private refreshToken = false;
+  /** The token the server last got from us (handshake, subscribe or refresh). */
+  private sentToken: string | undefined;
   /** Feeds whose subscribe was refused for the token and retried once with a fresh one. */
   private readonly authRetried = new Set<string>();
   private currentState: ConnectionState = "disconnected";
@@ -116,7 +122,11 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
     this.tokens =
       getToken === undefined
         ? undefined
-        : new TokenSource(getToken, (message) => this.emit("error", { code: "transport_error", message }));
+        : new TokenSource(
+            getToken,
+            (message) => this.emit("error", { code: "transport_error", message }),
+            (token) => this.sendRefresh(token),
+          );
     this.makeTransport = options.transport ?? socketIoTransport;
     this.transport = this.openTransport();
     if (options.autoConnect ?? true) this.connect();
@@ -139,6 +149,7 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
           const force = this.refreshToken;
           this.refreshToken = false;
           const token = await tokens.get(force);
+          this.sentToken = token;
           return token === undefined ? {} : { token };
         },
       },
@@ -148,6 +159,7 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
         connectError: (err) => this.onConnectError(err),
         event: (event) => this.subs.get(event.feedId)?.handleEvent(event),
         reset: (notice) => this.subs.get(notice.feedId)?.handleReset(notice),
+        feedError: (notice) => this.onFeedError(notice),
       },
     );
   }
@@ -217,13 +229,14 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
     const resumed = sub.seq !== undefined;
     const token = this.tokens?.current();
     const payload = token === undefined ? sub.subscribePayload() : { ...sub.subscribePayload(), token };
+    if (token !== undefined) this.sentToken = token;
     // A resume whose answer is slow (a busy node) is raced by HTTP catch-up; seq dedupes.
     const slow = resumed ? setTimeout(() => this.catchUpOverHttp(sub), this.opts.gapTimeout) : undefined;
     const answered = (ack: SubscribeAck): void => {
       clearTimeout(slow);
       if (!sub.isActive || this.subs.get(sub.feedId) !== sub) return;
       const tokens = this.tokens;
-      if (!ack.ok && tokenRefused(ack.error.code) && tokens !== undefined && !this.authRetried.has(sub.feedId)) {
+      if (!ack.ok && fixableByToken(ack.error.code) && tokens !== undefined && !this.authRetried.has(sub.feedId)) {
         // Once per refusal streak: fetch a fresh token and ask again.
         this.authRetried.add(sub.feedId);
         void tokens.get(true).then(() => this.requestSubscribe(sub));
@@ -243,6 +256,36 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
       );
     };
     this.transport.subscribe(payload, this.opts.subscribeTimeout).then(answered, unanswered);
+  }
+
+  /**
+   * A fresh token from getToken: hand it to the server before the old one expires, so private
+   * subscriptions run on. Over a transport without `refresh`, subscribing again carries it.
+   */
+  private sendRefresh(token: string): void {
+    if (this.currentState !== "connected" || token === this.sentToken) return;
+    this.sentToken = token;
+    const refresh = this.transport.refresh?.bind(this.transport);
+    if (refresh === undefined) {
+      for (const sub of this.subs.values()) this.requestSubscribe(sub);
+      return;
+    }
+    refresh({ token }, this.opts.subscribeTimeout).then(
+      (ack) => {
+        if (!ack.ok) this.emit("error", ack.error);
+      },
+      () => this.emit("error", { code: "transport_error", message: "refresh timed out" }),
+    );
+  }
+
+  /** The server ended a subscription: after `token_expired`, get a fresh token and resume it. */
+  private onFeedError({ feedId, error }: FeedErrorNotice): void {
+    const sub = this.subs.get(feedId);
+    if (sub === undefined) return;
+    sub.handleEnded(error);
+    const tokens = this.tokens;
+    if (tokens !== undefined && tokenRefused(error.code)) void tokens.get(true).then(() => this.requestSubscribe(sub));
+    else this.requestSubscribe(sub);
   }
 
   /** @internal */

@@ -39,6 +39,8 @@ export type SubscriptionState = "unsubscribed" | "subscribing" | "subscribed";
  * - `subscribe_refused`: the server refused it (the change carries the `error`, e.g.
  *   `feed_not_found`, `forbidden`); the client asks again on its next connection;
  * - `resubscribe`: a refused subscription is asked for again on a new connection;
+ * - `subscription_ended`: the server ended it (`feed:error`, carried as `error`); after
+ *   `token_expired` the client gets a fresh token and resumes it from its last seq;
  * - `transport_closed`: the client's connection went down (any cause); it will resume;
  * - `disconnect_called`: the app called `client.disconnect()`; it resumes on `connect()`;
  * - `unsubscribe_called`: the app called `unsubscribe()` or `client.close()`. Final.
@@ -47,6 +49,7 @@ export type SubscriptionStateReason =
   | "subscribe_ok"
   | "subscribe_refused"
   | "resubscribe"
+  | "subscription_ended"
   | "transport_closed"
   | "disconnect_called"
   | "unsubscribe_called";
@@ -55,6 +58,6 @@ export interface SubscriptionStateChange {
   state: SubscriptionState;
   previous: SubscriptionState;
   reason: SubscriptionStateReason;
-  /** The server's answer when `reason` is `subscribe_refused`. */
+  /** The server's answer when `reason` is `subscribe_refused` or `subscription_ended`. */
   error?: WireError;
 }

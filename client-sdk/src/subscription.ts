@@ -170,6 +170,17 @@ export class Subscription extends TypedEmitter<SubscriptionEvents> {
     this.resync();
   }
 
+  /**
+   * @internal the server ended the subscription (`feed:error`): it waits, holding its seq, for
+   * the client to subscribe again (`resumed`, so nothing is missed).
+   */
+  handleEnded(error: WireError): void {
+    if (!this.active) return;
+    this.clearGapTimer();
+    this.setState("subscribing", "subscription_ended", error);
+    this.emit("error", error);
+  }
+
   /** @internal an answer of the HTTP catch-up endpoint (see fetchCatchUp). */
   handleCatchUp(r: CatchUpResult): void {
     const feed = this.feedState.feed;

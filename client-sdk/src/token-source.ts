@@ -21,7 +21,9 @@ export function expiryOf(token: string | undefined): number | undefined {
 /**
  * Holds the app's subscriber token: fetched with `getToken()` when first needed, fetched again
  * shortly before its `exp` (the last fifth of its life, at most 30 s early), and on demand
- * after the server answered `unauthorized` / `token_expired`. Never throws from a timer.
+ * after the server answered `unauthorized` / `token_expired`. A new token is handed to
+ * `onRenewed`, which sends it to the server: the server ends a private subscription at its
+ * token's `exp`. Never throws from a timer.
  */
 export class TokenSource {
   private token: string | undefined;
@@ -33,6 +35,8 @@ export class TokenSource {
   constructor(
     private readonly getToken: GetToken,
     private readonly onError: (message: string) => void,
+    /** A fetch brought a token other than the one held before (the client hands it to the server). */
+    private readonly onRenewed: (token: string) => void = () => undefined,
   ) {}
 
   current(): string | undefined {
@@ -58,9 +62,11 @@ export class TokenSource {
   private async fetch(): Promise<string | undefined> {
     try {
       const t = await this.getToken();
+      const before = this.token;
       this.token = typeof t === "string" && t.length > 0 ? t : undefined;
       this.exp = expiryOf(this.token);
       this.schedule();
+      if (this.token !== undefined && this.token !== before && !this.disposed) this.onRenewed(this.token);
     } catch (err) {
       this.onError(`getToken failed: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -2,8 +2,11 @@ import { io, type Socket } from "socket.io-client";
 import { SOCKET_EVENTS } from "@liveline/protocol/constants";
 import type {
   ClientToServerEvents,
+  FeedErrorNotice,
   FeedEvent,
   FeedResetNotice,
+  RefreshAck,
+  RefreshRequest,
   ServerToClientEvents,
   SubscribeAck,
   SubscribeRequest,
@@ -25,6 +28,8 @@ export interface TransportHandlers {
   event(event: FeedEvent): void;
   /** A `feed:reset`: a subscribed feed's history was lost (its log has a new epoch). */
   reset(notice: FeedResetNotice): void;
+  /** `feed:error`: the server ended one subscription (e.g. its token expired). */
+  feedError(notice: FeedErrorNotice): void;
 }
 
 export interface TransportOptions {
@@ -56,6 +61,11 @@ export interface Transport {
   subscribe(payload: SubscribeRequest, timeoutMs: number): Promise<SubscribeAck>;
   /** Send `unsubscribe`, without waiting for its answer. */
   unsubscribe(payload: UnsubscribeRequest): void;
+  /**
+   * Send `refresh` (a fresh token for the connection); rejects when no answer came within
+   * `timeoutMs`. Optional: without it the client subscribes again with the fresh token.
+   */
+  refresh?(payload: RefreshRequest, timeoutMs: number): Promise<RefreshAck>;
   /** Close and stop reporting to the handlers: the client is done with this transport. */
   destroy(): void;
 }
@@ -91,6 +101,7 @@ export const socketIoTransport: TransportFactory = (options, handlers) => {
   });
   socket.on(SOCKET_EVENTS.feedEvent, (event: FeedEvent) => handlers.event(event));
   socket.on(SOCKET_EVENTS.feedReset, (notice: FeedResetNotice) => handlers.reset(notice));
+  socket.on(SOCKET_EVENTS.feedError, (notice: FeedErrorNotice) => handlers.feedError(notice));
   return {
     get id() {
       return socket.id;
@@ -108,6 +119,13 @@ export const socketIoTransport: TransportFactory = (options, handlers) => {
         });
       }),
     unsubscribe: (payload) => void socket.emit(SOCKET_EVENTS.unsubscribe, payload, () => undefined),
+    refresh: (payload, timeoutMs) =>
+      new Promise<RefreshAck>((resolve, reject) => {
+        socket.timeout(timeoutMs).emit(SOCKET_EVENTS.refresh, payload, (err: Error | null, ack: RefreshAck) => {
+          if (err) reject(err);
+          else resolve(ack);
+        });
+      }),
     destroy: () => {
       socket.off();
       socket.disconnect();

@@ -267,6 +267,38 @@ describe("feed log epoch (lost history)", () => {
     expect(sub.seq).toBe(2);
   });
 
+  it("a feed:error (token expired) resumes with a fresh token and the held epoch; a new epoch then resets", async () => {
+    let issued = 0;
+    makeClient({ getToken: () => Promise.resolve(`token-${++issued}`) });
+    const sub = client.subscribe("f");
+    client.connect();
+    server.current.open();
+    await flush();
+    server.current.lastSubscribe().answer({ ok: true, feed, seq: 3, epoch: "old", entries: [entry(3)], reset: true });
+    await flush();
+    const contexts: unknown[] = [];
+    sub.on("subscribed", (c) => contexts.push(c));
+    const issuedBefore = issued;
+
+    server.current.handlers.feedError({ feedId: "f", error: { code: "token_expired", message: "expired" } });
+    await flush();
+    expect(issued).toBe(issuedBefore + 1);
+    expect(server.current.lastSubscribe().payload).toEqual({
+      feedId: "f",
+      since: 3,
+      epoch: "old",
+      token: `token-${issued}`,
+    });
+    // History was lost while the token ran out: the resume is answered with the new epoch's snapshot.
+    server.current.lastSubscribe().answer({ ok: true, feed, seq: 1, epoch: "new", entries: [entry(7)], reset: true });
+    await flush();
+    expect(sub.state).toBe("subscribed");
+    expect(contexts).toEqual([
+      { seq: 1, epoch: "new", reset: true, wasRecovering: true, recovered: false, reason: "epoch_changed" },
+    ]);
+    expect(sub.entries.map((e) => e.id)).toEqual(["e7"]);
+  });
+
   it("an event of another epoch makes it resume; a stale one of the old epoch is never applied", async () => {
     makeClient();
     const sub = client.subscribe("f");

@@ -43,8 +43,14 @@ export type Role = z.infer<typeof Role>;
 export const CoreEnv = {
   REDIS_URL: z
     .string()
-    .regex(/^(rediss?|redis\+cluster):\/\/.+/, "must be a redis://, rediss:// or redis+cluster://host:port,… URL")
-    .refine(accepts(parseRedisTarget), "redis+cluster:// needs a comma-separated list of host:port")
+    .regex(
+      /^(rediss?|redis\+cluster|redis\+sentinel):\/\/.+/,
+      "must be a redis://, rediss://, redis+cluster://host:port,… or redis+sentinel://host:port,…/<master name> URL",
+    )
+    .refine(
+      accepts(parseRedisTarget),
+      "redis+cluster:// needs a comma-separated list of host:port; redis+sentinel:// needs host:port,…/<master name>[/<db>]",
+    )
     .optional(),
   ROLE: Role.default("all"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),

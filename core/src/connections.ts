@@ -28,8 +28,19 @@ export class RedisConnections {
     return this.cluster ? "SPUBLISH" : "PUBLISH";
   }
 
+  /** Redis Sentinel: writes may ask for a replica's acknowledgment (WAIT) before answering 202. */
+  get sentinel(): boolean {
+    return this.target.kind === "sentinel";
+  }
+
+  /** The CLIENT SETNAME a connection opened as `name` carries. */
+  static clientName(name: string): string {
+    return `liveline-${name}`;
+  }
+
   open(name: string, extra: RedisOptions, sharded = false): RedisClient {
-    const r = openRedis(this.target, { lazyConnect: false, connectionName: `liveline-${name}`, ...extra }, sharded);
+    const connectionName = RedisConnections.clientName(name);
+    const r = openRedis(this.target, { lazyConnect: false, connectionName, ...extra }, sharded);
     r.on("error", (err: Error) => this.logger.debug({ conn: name, err: err.message }, "redis connection error"));
     this.opened.push(r);
     return r;

@@ -2,6 +2,8 @@ import type { Redis, Cluster } from "ioredis";
 import {
   LIMITS,
   Entry as EntrySchema,
+  FailedChange as FailedChangeSchema,
+  type FailedChange,
   Revision as RevisionSchema,
   type Revision,
   type FeedVisibility,
@@ -21,6 +23,7 @@ import {
 } from "./scripts.js";
 import { redisKeys, type RedisKeys } from "./redis-keys.js";
 import { newEpoch, type HeldPosition } from "./epoch.js";
+import { describeFailedChange } from "./failed-change.js";
 
 export type { AcceptResult, ApplyResult, CatchUp, Head, Snapshot };
 
@@ -37,6 +40,28 @@ export interface FeedStoreOptions {
   eventLogLength?: number;
   /** `SPUBLISH` on a Redis Cluster (sharded pub/sub), `PUBLISH` otherwise. @default "PUBLISH" */
   publishCommand?: "PUBLISH" | "SPUBLISH";
+  /**
+   * Before a write resolves, wait until this many replicas have it (`WAIT`), so that an
+   * accepted change survives the primary's loss. 0: answer once the primary has it.
+   * @default { replicas: 0, timeoutMs: 0 }
+   */
+  replicaAcks?: { replicas: number; timeoutMs: number };
+}
+
+/**
+ * The write reached the primary but not `replicas` replicas within the timeout: it may still
+ * be applied, or be lost if the primary fails now. Callers answer 503 and clients retry with
+ * the same Idempotency-Key, which is safe either way.
+ */
+export class ReplicationTimeoutError extends Error {
+  readonly code = "replication_timeout";
+  constructor(
+    readonly wanted: number,
+    readonly acknowledged: number,
+  ) {
+    super(`write acknowledged by ${acknowledged} of ${wanted} replicas in time`);
+    this.name = "ReplicationTimeoutError";
+  }
 }
 
 /**
@@ -47,6 +72,7 @@ export class FeedStore {
   readonly keys: RedisKeys;
   readonly eventLogLength: number;
   private readonly publishCommand: "PUBLISH" | "SPUBLISH";
+  private readonly replicaAcks: { replicas: number; timeoutMs: number };
 
   constructor(
     private readonly redis: RedisClient,
@@ -55,6 +81,7 @@ export class FeedStore {
     this.keys = redisKeys(options.keyPrefix);
     this.eventLogLength = options.eventLogLength ?? 1000;
     this.publishCommand = options.publishCommand ?? "PUBLISH";
+    this.replicaAcks = options.replicaAcks ?? { replicas: 0, timeoutMs: 0 };
     for (const { name, numberOfKeys, lua } of scriptSources()) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
     }
@@ -80,7 +107,13 @@ export class FeedStore {
     // The index and the feed's keys sit in different cluster slots, so they cannot share a
     // script. Index first: a crash in between leaves an id without a feed, which listFeeds skips.
     await this.redis.zadd(this.keys.feedIndex(), "NX", now.getTime(), feed.id);
-    return this.run(SCRIPTS.createFeed, { meta: k.meta }, { ...feed, createdAt: now.toISOString(), epoch: newEpoch() });
+    const created = await this.run(
+      SCRIPTS.createFeed,
+      { meta: k.meta },
+      { ...feed, createdAt: now.toISOString(), epoch: newEpoch() },
+    );
+    await this.replicated();
+    return created;
   }
 
   async getFeed(feedId: string): Promise<Feed | undefined> {
@@ -101,11 +134,26 @@ export class FeedStore {
   ): Promise<AcceptResult> {
     const k = this.keys.feed(feedId);
     const idempotency = options.idempotencyKey === undefined ? k.meta : k.idempotency(options.idempotencyKey);
-    return this.run(
+    const result = await this.run(
       SCRIPTS.accept,
       { meta: k.meta, pending: k.pending, ids: k.ids, idempotency },
       { change, ...options },
     );
+    // Also for a duplicate: the first try may have reached the primary only.
+    await this.replicated();
+    return result;
+  }
+
+  /**
+   * WAIT counts the writes this connection made, so it runs on the connection that wrote.
+   * It holds that connection until the replicas answer (one round trip when they are
+   * healthy; the timeout when none is), which is the price of a 202 that survives failover.
+   */
+  private async replicated(): Promise<void> {
+    const { replicas, timeoutMs } = this.replicaAcks;
+    if (replicas === 0 || "nodes" in this.redis) return;
+    const acknowledged = Number(await this.redis.call("WAIT", replicas, timeoutMs));
+    if (acknowledged < replicas) throw new ReplicationTimeoutError(replicas, acknowledged);
   }
 
   /**
@@ -125,6 +173,39 @@ export class FeedStore {
       revisionsPrefix: k.revisionsPrefix,
       revisionsKept: LIMITS.maxRevisionsPerEntry,
     });
+  }
+
+  /**
+   * Set aside the change right after `applied` (the feed's applied ticket as the caller saw it):
+   * record it in the feed's failed set, with `error`, and move the feed past it. Returns the
+   * record, or undefined when another worker moved the feed on meanwhile (nothing done).
+   */
+  async setAside(feedId: string, applied: number, error: string, now = new Date()): Promise<FailedChange | undefined> {
+    const k = this.keys.feed(feedId);
+    // A pending change never changes once accepted, so reading it before the script is safe;
+    // the script itself checks that `applied` still holds.
+    const raw = await this.redis.hget(k.pending, String(applied + 1));
+    const record = describeFailedChange(applied + 1, raw, error, now);
+    const moved = await this.run(
+      SCRIPTS.setAside,
+      { meta: k.meta, pending: k.pending, ids: k.ids, entries: k.entries, failed: k.failed },
+      { applied, record, kept: LIMITS.maxFailedChangesKept },
+    );
+    return moved > 0 ? record : undefined;
+  }
+
+  /** How many changes were ever set aside on the feed. */
+  async failedCount(feedId: string): Promise<number> {
+    return Number((await this.redis.hget(this.keys.feed(feedId).meta, "failed")) ?? 0);
+  }
+
+  /** Changes set aside on the feed: how many ever, and the most recent ones kept, newest first. */
+  async failedChanges(feedId: string): Promise<{ count: number; changes: FailedChange[] }> {
+    const [count, raws] = await Promise.all([
+      this.failedCount(feedId),
+      this.redis.zrevrange(this.keys.feed(feedId).failed, 0, LIMITS.maxFailedChangesKept - 1),
+    ]);
+    return { count, changes: raws.map((r) => FailedChangeSchema.parse(JSON.parse(r))) };
   }
 
   /** Highest ticket accepted for the feed so far (0 when none or no such feed). */

@@ -2,6 +2,7 @@ export { redisKeys, type RedisKeys, type FeedKeys } from "./redis-keys.js";
 export { Change, ApplyJob, type NewEntry, type EntryPatch, type FeedPatch } from "./changes.js";
 export {
   FeedStore,
+  ReplicationTimeoutError,
   type FeedStoreOptions,
   type AcceptResult,
   type ApplyResult,
@@ -17,7 +18,15 @@ export { createLogger, type Logger } from "./logger.js";
 export { createRegistry, instrumentQueue } from "./metrics.js";
 export { readiness, type Readiness } from "./readiness.js";
 export { RedisConnections } from "./connections.js";
-export { openRedis, parseRedisTarget, CLUSTER_SCHEME, type RedisTarget } from "./redis-connection.js";
+export {
+  openRedis,
+  parseRedisTarget,
+  redact,
+  CLUSTER_SCHEME,
+  SENTINEL_SCHEME,
+  type RedisTarget,
+} from "./redis-connection.js";
+export { talksToPrimary, subscriptionsOn, instrumentRedis, within } from "./redis-health.js";
 export {
   resolveRedis,
   findRedisServer,

@@ -17,7 +17,10 @@ export interface RedisKeys {
 }
 
 export interface FeedKeys {
-  /** Hash: id, title, description, status, seq, createdAt, updatedAt, ticket, applied, epoch (of the log). */
+  /**
+   * Hash: id, title, description, status, seq, createdAt, updatedAt, ticket, applied, failed,
+   * epoch (of the log).
+   */
   readonly meta: string;
   /** Hash: entry id → Entry JSON (current state). */
   readonly entries: string;
@@ -29,6 +32,11 @@ export interface FeedKeys {
   readonly log: string;
   /** Hash: accept ticket → Change JSON, accepted but not yet applied. */
   readonly pending: string;
+  /**
+   * Sorted set: changes the worker could not apply and set aside (FailedChange JSON), scored by
+   * their ticket, the newest `LIMITS.maxFailedChangesKept` kept; `meta.failed` counts them all.
+   */
+  readonly failed: string;
   /** Hash: entry id → "<content hash>", or "deleted:<content hash>" once retracted: every id ever accepted on this feed. */
   readonly ids: string;
   /** List: the entry's revision history, {revision, by, at, type} JSON, oldest first, trimmed. */
@@ -60,6 +68,7 @@ export function redisKeys(prefix = "liveline:"): RedisKeys {
         pinned: `${base}:pinned`,
         log: `${base}:log`,
         pending: `${base}:pending`,
+        failed: `${base}:failed`,
         ids: `${base}:ids`,
         revisions: (entryId) => `${base}:rev:${entryId}`,
         revisionsPrefix: `${base}:rev:`,

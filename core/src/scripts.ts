@@ -3,6 +3,7 @@ import {
   Entry as EntrySchema,
   FeedEvent as FeedEventSchema,
   type Entry,
+  type FailedChange,
   type FeedEvent,
   type FeedVisibility,
 } from "@liveline/protocol";
@@ -68,6 +69,15 @@ export interface ApplyResult {
   applied: number;
   /** The log's epoch after the call ('' when there is no such feed). */
   epoch: string;
+  /** Why the change after `applied` cannot be applied (it stopped there), when it cannot. */
+  blocked?: string;
+}
+
+export interface SetAsideInput {
+  /** The feed's applied ticket as the caller saw it: the change after it is set aside. */
+  applied: number;
+  record: FailedChange;
+  kept: number;
 }
 
 export type CatchUp =
@@ -179,14 +189,24 @@ export const SCRIPTS = {
       a.fresh,
     ],
     decode: (raw): ApplyResult => {
-      const [seq, emitted, applied, epoch] = reply(raw, "apply");
-      return {
+      const [seq, emitted, applied, epoch, blocked] = reply(raw, "apply");
+      const result = {
         seq: Number(seq ?? 0),
         emitted: Number(emitted ?? 0),
         applied: Number(applied ?? 0),
         epoch: text(epoch),
       };
+      return typeof blocked === "string" && blocked !== "" ? { ...result, blocked } : result;
     },
+  }),
+
+  /** Move the change that blocks a feed into its failed set and go past it (set-aside.lua). */
+  setAside: spec({
+    name: "setAside",
+    file: "set-aside",
+    keys: ["meta", "pending", "ids", "entries", "failed"] as const,
+    args: (a: SetAsideInput) => [a.applied, JSON.stringify(a.record), a.record.op, a.record.entryId ?? "", a.kept],
+    decode: (raw): number => Number(raw),
   }),
 
   /** The latest entries and every pinned one, with the seq and epoch they reflect (snapshot.lua). */

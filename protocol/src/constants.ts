@@ -6,6 +6,7 @@
  */
 export * from "./errors.js";
 export * from "./limits.js";
+export * from "./media-limits.js";
 
 /** A feed id is a URL-safe slug; it also becomes part of Redis keys, so the shape is strict. */
 export const FEED_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -27,7 +28,12 @@ export const SOCKET_EVENTS = {
   subscribe: "subscribe",
   unsubscribe: "unsubscribe",
   feedEvent: "feed:event",
+  /** server → client: the feed's log has a new epoch (its history was lost). */
   feedReset: "feed:reset",
+  /** client → server: a fresh token before the current one expires. */
+  refresh: "refresh",
+  /** server → client: a subscription was ended (e.g. its token expired). */
+  feedError: "feed:error",
 } as const;
 
 /** Error codes after which a client should fetch a fresh subscriber token and try again. */

@@ -5,19 +5,31 @@
 export const ERROR_STATUS = {
   validation_failed: 400,
   invalid_json: 400,
+  /** The HTTP request itself could not be parsed (request line, header syntax). */
+  bad_request: 400,
   unauthorized: 401,
   token_expired: 401,
   forbidden: 403,
   feed_not_found: 404,
   entry_not_found: 404,
   route_not_found: 404,
+  media_not_found: 404,
+  /** The client took longer than HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS to send its request. */
+  request_timeout: 408,
+  method_not_allowed: 405,
   feed_exists: 409,
   entry_exists: 409,
+  /** The entry id was retracted: a retracted id is never published again. */
+  entry_retracted: 409,
   idempotency_key_reused: 409,
   feed_ended: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  image_too_large: 422,
+  image_unreadable: 422,
   rate_limited: 429,
+  /** The request's headers are larger than the server reads (16 KiB). */
+  headers_too_large: 431,
   internal: 500,
   unavailable: 503,
 } as const;

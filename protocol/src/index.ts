@@ -1,3 +1,4 @@
 export * from "./constants.js";
 export * from "./schemas.js";
 export type * from "./types.js";
+export * from "./media.js";

@@ -20,4 +20,6 @@ export const LIMITS = {
   snapshotSize: 50,
   /** Most events one catch-up answer carries; a longer gap answers `reset`. */
   maxCatchUpEvents: 1_000,
+  /** Set-aside (failed) change records kept per feed, newest first; older ones are dropped. */
+  maxFailedChangesKept: 100,
 } as const;

@@ -10,11 +10,23 @@ import {
   EPOCH_PATTERN,
 } from "./constants.js";
 
+/**
+ * The text primitive: every string a client sends (bodies, ids, socket payloads, stored headers)
+ * starts here. A string that is not well-formed Unicode -- an unpaired UTF-16 surrogate, which
+ * JSON can carry as `\ud800` -- is refused with `validation_failed` naming the field: the apply
+ * script's JSON decoder (Redis cjson) cannot read it back, so accepting it would answer 202 for a
+ * change that can never be applied (issue 14). Everything else (NUL, other controls, bidi
+ * controls, non-characters) round-trips through the apply path byte for byte and is carried.
+ */
+export const Text = z.string().refine((s) => s.isWellFormed(), {
+  message: "must be well-formed Unicode (no unpaired UTF-16 surrogate such as \\ud800)",
+});
+
 /** See FEED_ID_PATTERN. */
-export const FeedId = z.string().regex(FEED_ID_PATTERN, "must be a slug: a-z, 0-9 and '-', at most 64 characters");
+export const FeedId = Text.regex(FEED_ID_PATTERN, "must be a slug: a-z, 0-9 and '-', at most 64 characters");
 
 /** See ENTRY_ID_PATTERN. */
-export const EntryId = z.string().regex(ENTRY_ID_PATTERN, "must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'");
+export const EntryId = Text.regex(ENTRY_ID_PATTERN, "must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'");
 
 export const Seq = z.number().int().nonnegative();
 /**
@@ -35,11 +47,13 @@ export const Feed = z.object({
   status: FeedStatus,
   visibility: FeedVisibility.optional(),
   seq: Seq,
+  /** Editors only: how many accepted changes the worker could not apply and set aside. */
+  failedChanges: Seq.optional(),
   createdAt: IsoTime,
   updatedAt: IsoTime,
 });
 
-export const Author = z.object({ name: z.string().min(1).max(LIMITS.maxAuthorNameChars) });
+export const Author = z.object({ name: Text.min(1).max(LIMITS.maxAuthorNameChars) });
 
 export const Entry = z.object({
   id: EntryId,
@@ -67,24 +81,21 @@ export const FeedEvent = z.discriminatedUnion("type", [
 
 // ---- HTTP request bodies -------------------------------------------------------------
 
-const Headline = z.string().trim().min(1).max(LIMITS.maxHeadlineChars);
+const Headline = Text.trim().min(1).max(LIMITS.maxHeadlineChars);
 /** Raw body as sent; the server sanitizes it and checks the length again afterwards. */
-const RawBody = z
-  .string()
-  .min(1)
-  .max(LIMITS.maxEntryBodyChars * 2);
+const RawBody = Text.min(1).max(LIMITS.maxEntryBodyChars * 2);
 
 export const CreateFeedRequest = z.strictObject({
   id: FeedId,
-  title: z.string().trim().min(1).max(LIMITS.maxFeedTitleChars),
-  description: z.string().max(LIMITS.maxFeedDescriptionChars).optional(),
+  title: Text.trim().min(1).max(LIMITS.maxFeedTitleChars),
+  description: Text.max(LIMITS.maxFeedDescriptionChars).optional(),
   visibility: FeedVisibility.optional(),
 });
 
 export const UpdateFeedRequest = z
   .strictObject({
-    title: z.string().trim().min(1).max(LIMITS.maxFeedTitleChars).optional(),
-    description: z.string().max(LIMITS.maxFeedDescriptionChars).optional(),
+    title: Text.trim().min(1).max(LIMITS.maxFeedTitleChars).optional(),
+    description: Text.max(LIMITS.maxFeedDescriptionChars).optional(),
     status: FeedStatus.optional(),
     visibility: FeedVisibility.optional(),
   })
@@ -111,21 +122,20 @@ export const UpdateEntryRequest = z
   })
   .refine((v) => Object.keys(v).length > 0, { message: "at least one field must be given" });
 
-export const IdempotencyKey = z
-  .string()
-  .min(1)
+export const IdempotencyKey = Text.min(1)
   .max(LIMITS.maxIdempotencyKeyChars)
   .regex(/^[\x21-\x7e]+$/);
 
-const SeqParam = z
-  .string()
-  .regex(/^\d{1,15}$/, "must be a non-negative integer")
-  .transform(Number);
+/** `X-Request-Id` as given by a client (else one is generated); it rides the change to the logs. */
+export const RequestId = Text.regex(/^[\w.-]{1,64}$/);
+
+/** A seq in a query string or header: up to 15 digits (the pipe gives the JSON Schema its integer range). */
+const SeqParam = Text.regex(/^\d{1,15}$/, "must be a non-negative integer")
+  .transform(Number)
+  .pipe(Seq.max(999_999_999_999_999));
 
 export const ListEntriesQuery = z.object({
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/)
+  limit: Text.regex(/^\d{1,4}$/)
     .transform(Number)
     .pipe(z.number().int().min(1).max(LIMITS.maxPageSize))
     .optional(),
@@ -166,6 +176,33 @@ export const Revision = z.object({
 });
 export const RevisionsResponse = z.object({ entryId: EntryId, revisions: z.array(Revision) });
 
+/** The change types a failed-change record names (`unknown` when its JSON could not be read). */
+export const ChangeOp = z.enum(["publish", "update", "delete", "feed.update", "unknown"]);
+
+/**
+ * An accepted change the worker could not apply after its retries, set aside (dead-lettered)
+ * so that the changes behind it still reach readers. It used no `seq`: readers never see it.
+ */
+export const FailedChange = z.object({
+  /** The feed's accept ticket the change held. */
+  ticket: z.number().int().positive(),
+  op: ChangeOp,
+  entryId: z.string().optional(),
+  /** The `X-Request-Id` of the write that was answered 202. */
+  requestId: z.string().optional(),
+  /** Why it could not be applied. */
+  error: z.string(),
+  /** When it was set aside. */
+  at: IsoTime,
+});
+export const FailedChangesResponse = z.object({
+  feedId: FeedId,
+  /** Changes set aside on this feed, ever. */
+  count: Seq,
+  /** The most recent ones kept, newest first. */
+  changes: z.array(FailedChange),
+});
+
 export const ErrorResponse = z.object({
   error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), details: z.unknown().optional() }),
 });
@@ -173,9 +210,7 @@ export const ErrorResponse = z.object({
 // ---- Socket.IO payloads -------------------------------------------------------------
 
 /** A JWT is three base64url parts; anything longer than this is not one of ours. */
-export const BearerToken = z
-  .string()
-  .min(1)
+export const BearerToken = Text.min(1)
   .max(LIMITS.maxTokenChars)
   .regex(/^[\x21-\x7e]+$/);
 
@@ -188,6 +223,8 @@ export const SubscribeRequest = z.strictObject({
   token: BearerToken.optional(),
 });
 export const UnsubscribeRequest = z.strictObject({ feedId: FeedId });
+/** A fresh token for the connection, sent before the old one expires (see `refresh` in the README). */
+export const RefreshRequest = z.strictObject({ token: BearerToken });
 
 // ---- Inferred types (same names as their schemas: one import gives both) ------------
 
@@ -209,7 +246,11 @@ export type EntryPage = z.infer<typeof EntryPage>;
 export type EventsResponse = z.infer<typeof EventsResponse>;
 export type SubscribeRequest = z.infer<typeof SubscribeRequest>;
 export type UnsubscribeRequest = z.infer<typeof UnsubscribeRequest>;
+export type RefreshRequest = z.infer<typeof RefreshRequest>;
 export type FeedEventType = FeedEvent["type"];
+export type ChangeOp = z.infer<typeof ChangeOp>;
+export type FailedChange = z.infer<typeof FailedChange>;
+export type FailedChangesResponse = z.infer<typeof FailedChangesResponse>;
 
 // FEED_EVENT_TYPES (the zod-free list clients switch on) must name exactly the event schemas' types.
 const _eventTypesMatch: [FeedEventType, (typeof FEED_EVENT_TYPES)[number]] extends [

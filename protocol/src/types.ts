@@ -1,5 +1,5 @@
 import type { ErrorCode } from "./errors.js";
-import type { Entry, Feed, FeedEvent, SubscribeRequest, UnsubscribeRequest } from "./schemas.js";
+import type { Entry, Feed, FeedEvent, RefreshRequest, SubscribeRequest, UnsubscribeRequest } from "./schemas.js";
 
 export interface WireError {
   code: ErrorCode;
@@ -29,15 +29,30 @@ export interface FeedResetNotice {
 
 export type UnsubscribeAck = { ok: true } | { ok: false; error: WireError };
 
+/** Ack of `refresh`: the connection's subscriptions to private feeds run until the new token's `exp`. */
+export type RefreshAck = { ok: true } | { ok: false; error: WireError };
+
+/**
+ * `feed:error`: the server ended the connection's subscription to `feedId` (for now only
+ * `token_expired`: its token ran out before a `refresh`). Subscribe again, with a fresh token and
+ * `since`, to resume.
+ */
+export interface FeedErrorNotice {
+  feedId: string;
+  error: WireError;
+}
+
 /** Events a client may emit; payloads are `unknown` on the server until parsed. */
 export interface ClientToServerEvents {
   subscribe: (payload: SubscribeRequest, ack: (answer: SubscribeAck) => void) => void;
   unsubscribe: (payload: UnsubscribeRequest, ack: (answer: UnsubscribeAck) => void) => void;
+  refresh: (payload: RefreshRequest, ack: (answer: RefreshAck) => void) => void;
 }
 
 export interface ServerToClientEvents {
   "feed:event": (event: FeedEvent) => void;
   "feed:reset": (notice: FeedResetNotice) => void;
+  "feed:error": (notice: FeedErrorNotice) => void;
 }
 
 export type InterServerEvents = Record<string, never>;
@@ -60,8 +75,11 @@ export interface SocketData {
   feeds: Set<string>;
   /** The principal of the handshake's `auth.token`, when one was given. */
   principal?: Principal;
-  /** Private feeds this connection was let into with a token in the subscribe payload. */
-  grants?: Set<string>;
+  /**
+   * Private feeds this connection was let in to, and until when (ms since the epoch: the
+   * granting token's `exp`, Infinity for a token without one). Past it the subscription ends.
+   */
+  grants?: Map<string, number>;
   /** This connection's subscribe attempts in its current rate-limit window (RATE_LIMIT_SUBSCRIBES). */
   subscribes?: { windowStart: number; count: number };
 }

@@ -1,6 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { ConfigError, CoreEnv, Int, accepts, coreConfig, parseEnv, type CoreConfig } from "@liveline/core";
+import {
+  ConfigError,
+  CoreEnv,
+  Int,
+  SENTINEL_SCHEME,
+  accepts,
+  coreConfig,
+  parseEnv,
+  type CoreConfig,
+} from "@liveline/core";
 import { WorkerEnv, workerSettings, type WorkerSettings } from "@liveline/worker";
 import { compileTrustProxy, type TrustProxy } from "./http/client-address.js";
 import { parsePublicKey } from "./auth/token-verifier.js";
@@ -60,7 +69,28 @@ const ServerEnv = {
   MAX_READER_BACKLOG_BYTES: Int(1024 * 1024, 16 * 1024, 64 * 1024 * 1024),
   READER_BACKLOG_GRACE_MS: Int(5000, 0, 600_000),
   DRAIN_DELAY_MS: Int(0, 0, 120_000),
+  // Unset: 1 on Redis Sentinel (a 202 survives the primary's loss), 0 otherwise.
+  REDIS_WAIT_REPLICAS: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(16))
+    .optional(),
+  REDIS_WAIT_TIMEOUT_MS: Int(1000, 1, 60_000),
+  MEDIA_MAX_BYTES: Int(20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  HTTP_HEADERS_TIMEOUT_MS: Int(10_000, 100, 600_000),
+  HTTP_REQUEST_TIMEOUT_MS: Int(30_000, 100, 3_600_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: Int(5000, 0, 600_000),
+  HTTP_IDLE_TIMEOUT_MS: Int(120_000, 0, 3_600_000),
 } satisfies z.ZodRawShape;
+
+/**
+ * Socket.IO's ping interval: a long-polling GET is held open up to this long without a byte, so
+ * the idle socket timeout must be longer (gateway.ts uses it).
+ */
+export const SOCKET_PING_INTERVAL_MS = 25_000;
+/** How much longer than the quietest long-lived response the idle socket timeout must be. */
+const IDLE_MARGIN_MS = 5000;
 
 export interface ServerSettings {
   readonly port: number;
@@ -93,6 +123,24 @@ export interface ServerSettings {
   readonly readerBacklogGraceMs: number;
   /** After SIGTERM, how long /readyz answers 503 before connections are closed. */
   readonly drainDelayMs: number;
+  /** Replicas that must have a change (WAIT) before it is answered 202, and for how long to wait. */
+  readonly replicaAcks: { readonly replicas: number; readonly timeoutMs: number };
+  /** Largest accepted media upload, in bytes (files live under `<dataDir>/media`). */
+  readonly mediaMaxBytes: number;
+  /** node:http limits on clients that are slow to send (or idle); see start-server.ts. */
+  readonly httpTimeouts: HttpTimeouts;
+}
+
+/** node:http's timeouts, in ms (0 turns one off). */
+export interface HttpTimeouts {
+  /** Longest a client may take to send a request's headers (`server.headersTimeout`). */
+  readonly headersMs: number;
+  /** Longest a client may take to send a whole request, body included (`server.requestTimeout`). */
+  readonly requestMs: number;
+  /** How long a keep-alive connection may wait for its next request (`server.keepAliveTimeout`). */
+  readonly keepAliveMs: number;
+  /** A connection on which nothing moves either way this long is closed (`server.timeout`). */
+  readonly idleMs: number;
 }
 
 /** A process's whole configuration: the shared section, the worker's and the server's. */
@@ -113,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       "EDITOR_TOKENS: required in production (comma-separated bearer tokens), unless EDITOR_JWT_SECRET, EDITOR_JWT_PUBLIC_KEY or EDITOR_JWKS_URL is set",
     ]);
   }
+  checkHttpTimeouts(c);
   const generate = c.EDITOR_TOKENS === undefined && !(production && signed);
   const tokens = c.EDITOR_TOKENS ?? (generate ? [`dev-${randomBytes(18).toString("base64url")}`] : []);
   // Unset CORS_ORIGINS: any origin may read (widgets embed anywhere); cross-origin writes need
@@ -143,5 +192,38 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     maxReaderBacklogBytes: c.MAX_READER_BACKLOG_BYTES,
     readerBacklogGraceMs: c.READER_BACKLOG_GRACE_MS,
     drainDelayMs: c.DRAIN_DELAY_MS,
+    replicaAcks: Object.freeze({
+      replicas: c.REDIS_WAIT_REPLICAS ?? (c.REDIS_URL?.startsWith(SENTINEL_SCHEME) === true ? 1 : 0),
+      timeoutMs: c.REDIS_WAIT_TIMEOUT_MS,
+    }),
+    mediaMaxBytes: c.MEDIA_MAX_BYTES,
+    httpTimeouts: Object.freeze({
+      headersMs: c.HTTP_HEADERS_TIMEOUT_MS,
+      requestMs: c.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      idleMs: c.HTTP_IDLE_TIMEOUT_MS,
+    }),
   });
+}
+
+/**
+ * The timeouts must fit together: node:http refuses a request timeout shorter than the headers
+ * timeout, and an idle timeout shorter than the quietest long-lived response (an SSE stream
+ * between heartbeats, a Socket.IO long-polling GET between pings) would cut healthy readers.
+ */
+function checkHttpTimeouts(c: {
+  HTTP_HEADERS_TIMEOUT_MS: number;
+  HTTP_REQUEST_TIMEOUT_MS: number;
+  HTTP_IDLE_TIMEOUT_MS: number;
+  SSE_HEARTBEAT_MS: number;
+}): void {
+  const problems: string[] = [];
+  if (c.HTTP_REQUEST_TIMEOUT_MS < c.HTTP_HEADERS_TIMEOUT_MS)
+    problems.push("HTTP_REQUEST_TIMEOUT_MS: must be at least HTTP_HEADERS_TIMEOUT_MS");
+  const quietest = Math.max(c.SSE_HEARTBEAT_MS, SOCKET_PING_INTERVAL_MS) + IDLE_MARGIN_MS;
+  if (c.HTTP_IDLE_TIMEOUT_MS !== 0 && c.HTTP_IDLE_TIMEOUT_MS < quietest)
+    problems.push(
+      `HTTP_IDLE_TIMEOUT_MS: must be 0 (off) or at least ${quietest} (SSE_HEARTBEAT_MS or the Socket.IO ping interval, plus ${IDLE_MARGIN_MS})`,
+    );
+  if (problems.length > 0) throw new ConfigError(problems);
 }

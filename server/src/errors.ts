@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { statusOf, type ErrorCode, type ErrorBody } from "@liveline/protocol";
 import type { z } from "zod";
-import type { Logger } from "@liveline/core";
+import { ReplicationTimeoutError, type Logger } from "@liveline/core";
 
 /** The one error class of the service: a stable `code` that maps to an HTTP status. */
 export class LivelineError extends Error {
@@ -24,6 +24,14 @@ export class LivelineError extends Error {
       ? { error: { code: this.code, message: this.message } }
       : { error: { code: this.code, message: this.message, details: this.details } };
   }
+}
+
+/**
+ * The answer for a feed that does not exist, and for a private feed the caller may not read:
+ * the same status, code, message and headers, so that no caller learns which feeds exist.
+ */
+export function feedNotFound(feedId: string): LivelineError {
+  return new LivelineError("feed_not_found", `feed '${feedId}' does not exist`);
 }
 
 export function validationError(error: z.ZodError, where: string): LivelineError {
@@ -62,6 +70,8 @@ function fromBodyParser(err: unknown): LivelineError | undefined {
 /** Redis/BullMQ being unreachable shows up as connection errors: answer 503, not 500. */
 function isUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
+  // Not replicated in time, or a primary just demoted by a failover: the client retries.
+  if (err instanceof ReplicationTimeoutError) return true;
   const code = (err as NodeJS.ErrnoException).code;
   return (
     code === "ECONNREFUSED" ||
@@ -69,7 +79,9 @@ function isUnavailable(err: unknown): boolean {
     code === "ETIMEDOUT" ||
     err.name === "MaxRetriesPerRequestError" ||
     err.message.includes("Connection is closed") ||
-    err.message.includes("Stream isn't writeable")
+    err.message.includes("Stream isn't writeable") ||
+    err.message.startsWith("READONLY") ||
+    err.message.startsWith("All sentinels are unreachable")
   );
 }
 

@@ -2,6 +2,7 @@ export { loadConfig, type Config, type ServerSettings } from "./config.js";
 export { ConfigError, type Role } from "@liveline/core";
 export { startLiveline, type LivelineHandle, type StartOptions } from "./liveline.js";
 export { createApp, type AppOptions } from "./http/app.js";
+export { buildOpenApi } from "./http/openapi.js";
 export { FeedService } from "./feed/feed-service.js";
 export { FeedRelay } from "./reader/feed-relay.js";
 export { LivelineError } from "./errors.js";

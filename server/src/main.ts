@@ -31,7 +31,11 @@ main(() =>
     load: loadConfig,
     start,
     logFields: (handle) => ("url" in handle ? { url: handle.url } : { metricsUrl: handle.metricsUrl }),
-    started: async (config, handle) => {
+    started: async (config, handle, logger) => {
+      if ("url" in handle && config.env === "production" && config.publicUrl === undefined)
+        logger.warn(
+          "PUBLIC_URL is unset: feed pages go out without canonical or og:url links; set it to the public base URL",
+        );
       if ("url" in handle) await greet(config, handle);
     },
     drainDelayMs: (config) => config.drainDelayMs,

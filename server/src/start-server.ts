@@ -1,4 +1,6 @@
-import { createServer, type Server as HttpServer } from "node:http";
+import { randomUUID } from "node:crypto";
+import type { Server as HttpServer } from "node:http";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import type { Registry } from "prom-client";
@@ -8,10 +10,15 @@ import {
   RedisConnections,
   createRegistry,
   instrumentQueue,
+  instrumentRedis,
+  subscriptionsOn,
+  talksToPrimary,
+  within,
   type Logger,
   type Readiness,
 } from "@liveline/core";
 import { createApp } from "./http/app.js";
+import { createHttpServer } from "./http/http-server.js";
 import type { Config } from "./config.js";
 import { SocketDrainer } from "./gateway/drain.js";
 import { FeedRelay } from "./reader/feed-relay.js";
@@ -27,6 +34,9 @@ import { BacklogWatch, type SlowReaderPolicy } from "./reader/slow-readers.js";
 import { RateLimits } from "./http/rate-limits.js";
 import { SocketSecurity } from "./gateway/socket-security.js";
 import { TokenVerifier } from "./auth/token-verifier.js";
+import { FileMediaStorage } from "./media/file-storage.js";
+import { MediaService } from "./media/media-service.js";
+import { mediaRoutes } from "./media/media-routes.js";
 
 export interface ServerHandle {
   readonly url: string;
@@ -65,20 +75,13 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     keyPrefix: config.keyPrefix,
     eventLogLength: config.eventLogLength,
     publishCommand: redis.publishCommand,
+    replicaAcks: config.replicaAcks,
   });
-  const queue = new PublishQueue({
-    connection: redis.open("queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
-    prefix: store.keys.queuePrefix(),
-  });
+  const queueConnection = redis.open("queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const queue = new PublishQueue({ connection: queueConnection, prefix: store.keys.queuePrefix() });
   await queue.queue.waitUntilReady();
   const registry = createRegistry(config.role);
   instrumentQueue(queue, registry);
-  let draining = false;
-  const readiness: Readiness = {
-    draining: () => draining,
-    redis: async () => (await commands.ping()) === "PONG",
-    queue: async () => (await queue.queue.getJobCounts("waiting")).waiting !== undefined,
-  };
 
   const hub = new SseHub();
   const service = new FeedService(store, queue);
@@ -108,8 +111,10 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
   };
   // The relay feeds both the Socket.IO rooms and the SSE streams of this node.
   const fanOut = new NodeFanOut(hub, metrics, security);
+  // Named per node, so that the primary's CLIENT LIST tells this node's subscriber apart.
+  const subscriberName = `subscriber-${randomUUID().slice(0, 8)}`;
   const relay = new FeedRelay({
-    subscriber: redis.open("subscriber", { maxRetriesPerRequest: null }, cluster),
+    subscriber: redis.open(subscriberName, { maxRetriesPerRequest: null }, cluster),
     store,
     logger: logger.child({ role: "relay" }),
     emit: (feedId, event) => fanOut.deliver(feedId, event),
@@ -119,6 +124,27 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
   });
   // Every transport attaches its readers through these (reader/attach-reader.ts).
   const readers: ReaderContext = { service, relay };
+  // The truth /readyz and liveline_redis_up tell: after a failover a node whose connections
+  // still answer PING somewhere, but not on the primary, delivers nothing (issue 14).
+  const redisChecks = {
+    commands: within(2000, () => talksToPrimary(commands)),
+    queue: within(2000, () => talksToPrimary(queueConnection)),
+    subscriber: within(2000, async () => {
+      const { connected, channels } = relay.health();
+      if (!connected) return false;
+      // No channel yet (or a Cluster, whose subscribers sit on every shard): connected is all.
+      if (channels === 0 || cluster) return true;
+      return ((await subscriptionsOn(commands, RedisConnections.clientName(subscriberName))) ?? 0) >= channels;
+    }),
+  };
+  instrumentRedis(registry, redisChecks);
+  let draining = false;
+  const readiness: Readiness = {
+    draining: () => draining,
+    redis: redisChecks.commands,
+    queue: async () => (await queue.queue.getJobCounts("waiting")).waiting !== undefined,
+    relay: redisChecks.subscriber,
+  };
   const app = createApp({
     service,
     verifier,
@@ -128,6 +154,17 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     logger: serverLogger,
     ping: async () => (await commands.ping().catch(() => "")) === "PONG",
     observe: [metrics.writesMiddleware()],
+    media: mediaRoutes({
+      media: new MediaService(
+        new FileMediaStorage(join(config.dataDir, "media")),
+        serverLogger.child({ role: "media" }),
+      ),
+      verifier,
+      limits,
+      logger: serverLogger,
+      maxBytes: config.mediaMaxBytes,
+      publicUrl: config.publicUrl,
+    }),
     extend: (a) => {
       a.use(opsRoutes({ readiness, registry }));
       a.use(pagesRouter({ service, publisherName: config.publisherName, publicUrl: config.publicUrl }));
@@ -136,7 +173,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
       opts.extend?.(a);
     },
   });
-  const http: HttpServer = createServer(app);
+  const http: HttpServer = createHttpServer(app, config.httpTimeouts, serverLogger);
   const ioServer = createIo(http, security, slowReaders);
   fanOut.io = ioServer;
   const drainer = new SocketDrainer(ioServer);

@@ -45,7 +45,7 @@ function definedEnv(): Record<string, string> {
  * so scrolling is instant (the widget honours prefers-reduced-motion).
  */
 export async function launchBrowser(
-  options: { timezoneId?: string; viewport?: { width: number; height: number } } = {},
+  options: { timezoneId?: string; locale?: string; viewport?: { width: number; height: number } } = {},
 ): Promise<Browser> {
   const launch = await browserLaunch();
   const profile = mkdtempSync(join(tmpdir(), "liveline-chromium-"));
@@ -53,7 +53,7 @@ export async function launchBrowser(
     ...launch,
     viewport: options.viewport ?? { width: 900, height: 800 },
     reducedMotion: "reduce",
-    locale: "en-US",
+    locale: options.locale ?? "en-US",
     ...(options.timezoneId === undefined ? {} : { timezoneId: options.timezoneId }),
   });
   return {

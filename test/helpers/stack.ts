@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { loadConfig, startLiveline, type LivelineHandle, type StartOptions } from "@liveline/server";
 import { createLogger, type Logger } from "@liveline/core";
+import { checkAnswer } from "./contract.js";
 
 export const TOKEN = "test-editor-token-0123456789";
 
@@ -73,6 +74,8 @@ export class Api {
       ...(payload === undefined ? {} : { body: payload }),
     });
     const text = await res.text();
+    // Every answer a test gets must be one /openapi.json declares (test/helpers/contract.ts).
+    checkAnswer({ method, path, status: res.status, headers: res.headers, text });
     let parsed: unknown = text;
     try {
       parsed = text.length > 0 ? JSON.parse(text) : undefined;

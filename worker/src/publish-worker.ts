@@ -1,6 +1,8 @@
+import { EventEmitter } from "node:events";
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
+import type { FailedChange } from "@liveline/protocol";
 import { ApplyJob } from "@liveline/core";
-import type { FeedStore, HeldPosition } from "@liveline/core";
+import type { ApplyResult, FeedStore, HeldPosition } from "@liveline/core";
 import type { Logger } from "@liveline/core";
 import { QUEUE_NAME, type PublishQueue } from "@liveline/core";
 
@@ -21,12 +23,34 @@ export interface PublishWorkerOptions {
 }
 
 /**
+ * Why a change was set aside: the apply script could not read it (`unreadable`, at once: it
+ * never would), or applying it failed on every attempt of its job (`retries_exhausted`).
+ */
+export type SetAsideReason = "unreadable" | "retries_exhausted";
+
+export interface SetAside {
+  feedId: string;
+  reason: SetAsideReason;
+  record: FailedChange;
+}
+
+export interface PublishWorkerEvents {
+  /** A change was set aside so that the feed's later changes go on (issue 14). */
+  "set-aside": [SetAside];
+}
+
+/**
  * Applies accepted changes. Ordering does not depend on BullMQ's job order: the store's apply
  * script always takes a feed's pending changes in ticket order, so any number of concurrent
  * jobs and worker processes yield the same, gap-free seq sequence.
+ *
+ * A change that cannot be applied never holds the feed for ever: it is set aside (a record in
+ * the feed's failed set, a log line with its request id, a `set-aside` event for the metrics)
+ * and the changes behind it are applied.
  */
 export class PublishWorker {
   readonly worker: Worker<ApplyJob>;
+  readonly events = new EventEmitter<PublishWorkerEvents>();
   private sweepTimer: NodeJS.Timeout | undefined;
   /** What the previous sweep saw per feed behind: "<ticket>/<applied>". */
   private lastSeen = new Map<string, string>();
@@ -60,22 +84,54 @@ export class PublishWorker {
     const parsed = ApplyJob.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed job data: ${parsed.error.message}`);
     const { feedId, ticket, requestId } = parsed.data;
-    let emitted = 0;
-    let result = await this.applyOnce(feedId, ticket);
-    emitted += result.emitted;
-    // A long backlog is applied in bounded batches so no single script blocks Redis for long.
-    while (result.applied < ticket) {
-      const before = result.applied;
-      result = await this.applyOnce(feedId, ticket);
-      emitted += result.emitted;
-      if (result.applied <= before) break; // the feed is gone: nothing left to apply
+    let result: { seq: number; emitted: number };
+    try {
+      result = await this.applyUpTo(feedId, ticket);
+    } catch (err) {
+      // BullMQ retries with backoff; on the last attempt the change that blocks the feed is set
+      // aside, so that one change that always fails does not hold every later one.
+      if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
+      const { applied } = await this.options.store.acceptedTicket(feedId);
+      if (applied >= ticket) throw err; // this job's changes are applied: the failure was elsewhere
+      await this.setAside(feedId, applied, (err as Error).message, "retries_exhausted");
+      result = await this.applyUpTo(feedId, ticket);
     }
     // One line per job; the request id ties it to the API request and to the relays' emits.
-    this.options.logger.info({ jobId: job.id, feedId, ticket, seq: result.seq, emitted, requestId }, "applied");
-    return { seq: result.seq, emitted };
+    this.options.logger.info({ jobId: job.id, feedId, ticket, ...result, requestId }, "applied");
+    return result;
   }
 
-  private async applyOnce(feedId: string, ticket: number): Promise<{ seq: number; emitted: number; applied: number }> {
+  /** Apply the feed up to `ticket`, setting aside on the way every change the script cannot read. */
+  private async applyUpTo(feedId: string, ticket: number): Promise<{ seq: number; emitted: number }> {
+    let emitted = 0;
+    let before = -1;
+    // A long backlog is applied in bounded batches so no single script blocks Redis for long.
+    for (;;) {
+      const result = await this.applyOnce(feedId, ticket);
+      emitted += result.emitted;
+      if (result.blocked !== undefined) {
+        await this.setAside(feedId, result.applied, result.blocked, "unreadable");
+        continue;
+      }
+      // Done, or no progress at all: the feed is gone.
+      if (result.applied >= ticket || result.applied <= before) return { seq: result.seq, emitted };
+      before = result.applied;
+    }
+  }
+
+  private async setAside(feedId: string, applied: number, error: string, reason: SetAsideReason): Promise<void> {
+    const record = await this.options.store.setAside(feedId, applied, error);
+    if (record === undefined) return; // another worker moved the feed on meanwhile
+    const { ticket, op, entryId, requestId } = record;
+    this.options.logger.error(
+      { feedId, ticket, op, entryId, requestId, reason, err: record.error },
+      "change set aside: it cannot be applied; the feed goes on without it",
+    );
+    this.events.emit("set-aside", { feedId, reason, record });
+  }
+
+  /** One apply call, with where this worker last saw the feed: a feed now behind it gets a new epoch. */
+  private async applyOnce(feedId: string, ticket: number): Promise<ApplyResult> {
     const held = this.held.get(feedId);
     const result = await this.options.store.apply(feedId, ticket, undefined, held);
     if (held !== undefined && result.epoch !== "" && result.epoch !== held.epoch) {

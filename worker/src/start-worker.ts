@@ -5,6 +5,9 @@ import {
   RedisConnections,
   createRegistry,
   instrumentQueue,
+  instrumentRedis,
+  talksToPrimary,
+  within,
   type Logger,
   type Readiness,
 } from "@liveline/core";
@@ -45,17 +48,21 @@ export async function startWorker(config: WorkerConfig, opts: StartWorkerOptions
   };
   const registry = opts.registry ?? createRegistry(config.role);
   // The worker's own connections retry for ever: accepted changes wait, they are not dropped.
-  const store = new FeedStore(redis.open("worker-store", { maxRetriesPerRequest: null }), storeOptions);
+  const storeConnection = redis.open("worker-store", { maxRetriesPerRequest: null });
+  const store = new FeedStore(storeConnection, storeOptions);
   // Its own producer: the sweep re-enqueues jobs for feeds whose changes were never scheduled.
   const queue = new PublishQueue({
-    connection: redis.open("queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
+    connection: redis.open("worker-queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
     prefix: store.keys.queuePrefix(),
   });
   await queue.queue.waitUntilReady();
   // Sharing a process (and so a registry) with the server role, which reports the queue already.
   if (opts.registry === undefined) instrumentQueue(queue, registry);
+  // BullMQ needs maxRetriesPerRequest: null on a worker's connections (its blocking one is a
+  // duplicate of this): a command must wait out a failover, not fail the worker.
+  const workerConnection = redis.open("worker", { maxRetriesPerRequest: null });
   const worker = new PublishWorker({
-    connection: redis.open("worker", { maxRetriesPerRequest: null }),
+    connection: workerConnection,
     prefix: store.keys.queuePrefix(),
     store,
     queue,
@@ -64,14 +71,15 @@ export async function startWorker(config: WorkerConfig, opts: StartWorkerOptions
     sweepIntervalMs: config.sweepIntervalMs,
   });
   instrumentWorker(worker, registry);
+  const storeUp = within(2000, () => talksToPrimary(storeConnection));
+  instrumentRedis(registry, { "worker-store": storeUp, worker: within(2000, () => talksToPrimary(workerConnection)) });
 
   let draining = false;
   let listener: MetricsListener | undefined;
   if (opts.registry === undefined && config.metricsPort !== undefined) {
-    const commands = redis.openCommands();
     const ready: Readiness = {
       draining: () => draining,
-      redis: async () => (await commands.ping()) === "PONG",
+      redis: storeUp,
       queue: async () => (await queue.queue.getJobCounts("waiting")).waiting !== undefined,
     };
     listener = await startMetricsListener(config.metricsPort, config.host, registry, ready);

@@ -2,8 +2,9 @@ import { Counter, Histogram, type Registry } from "prom-client";
 import type { PublishWorker } from "./publish-worker.js";
 
 /**
- * Worker metrics on the process's registry: jobs processed by result, and how long applying
- * a job took. Hooks onto BullMQ's own events, so the worker code stays unaware of metrics.
+ * Worker metrics on the process's registry: jobs processed by result, how long applying a job
+ * took, and changes set aside. Hooks onto BullMQ's and the worker's events, so the worker code
+ * stays unaware of metrics.
  */
 export function instrumentWorker(worker: PublishWorker, registry: Registry): void {
   const jobs = new Counter({
@@ -23,6 +24,15 @@ export function instrumentWorker(worker: PublishWorker, registry: Registry): voi
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  const deadLetters = new Counter({
+    name: "liveline_dead_letters_total",
+    help: "Accepted changes this worker process set aside because they could not be applied, by reason",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  deadLetters.inc({ reason: "unreadable" }, 0);
+  deadLetters.inc({ reason: "retries_exhausted" }, 0);
+  worker.events.on("set-aside", ({ reason }) => deadLetters.inc({ reason }));
   jobs.inc({ result: "completed" }, 0);
   jobs.inc({ result: "failed" }, 0);
   worker.worker.on("completed", (job, result: unknown) => {

@@ -103,11 +103,15 @@ function follow(feedId: string): void {
   sub.on("entries", renderEntries);
 }
 
-function button(label: string, aria: string, onClick: () => void): HTMLButtonElement {
+/**
+ * An action on one entry. Its accessible name starts with the words on the button, then names
+ * the entry ("Unpin “Polls close”"), so voice-control users can say what they see (WCAG 2.5.3).
+ */
+function button(label: string, entryName: string, onClick: () => void): HTMLButtonElement {
   const b = document.createElement("button");
   b.type = "button";
   b.textContent = label;
-  b.setAttribute("aria-label", aria);
+  b.setAttribute("aria-label", `${label} “${entryName}”`);
   b.addEventListener("click", onClick);
   return b;
 }
@@ -134,17 +138,18 @@ function renderEntries(entries: Entry[]): void {
         const actions = document.createElement("span");
         actions.className = "actions";
         actions.append(
-          button("Edit", `Edit “${name}”`, () => startEdit(e)),
-          button(e.pinned ? "Unpin" : "Pin", `${e.pinned ? "Unpin" : "Pin"} “${name}”`, () =>
-            patch(e, { pinned: !e.pinned }, e.pinned ? "Unpinned." : "Pinned."),
+          button("Edit", name, () => startEdit(e)),
+          // One entry is pinned at a time: pinning this one unpins the other (the store does it).
+          button(e.pinned ? "Unpin" : "Pin", name, () =>
+            patch(e, { pinned: !e.pinned }, e.pinned ? "Unpinned." : "Pinned; any other pinned entry is unpinned."),
           ),
-          button(e.keyEvent ? "Unmark key" : "Key event", `Toggle key event on “${name}”`, () =>
+          button(e.keyEvent ? "Unmark key" : "Key event", name, () =>
             patch(e, { keyEvent: !e.keyEvent }, "Key event changed."),
           ),
-          button(e.breaking ? "Not breaking" : "Breaking", `Toggle breaking on “${name}”`, () =>
+          button(e.breaking ? "Not breaking" : "Breaking", name, () =>
             patch(e, { breaking: !e.breaking }, "Breaking changed."),
           ),
-          button("Retract", `Retract “${name}”`, () => {
+          button("Retract", name, () => {
             if (confirm(`Retract “${name}”? Readers will no longer see it.`))
               void attempt(() => api("DELETE", path(e)), "Retracted.");
           }),

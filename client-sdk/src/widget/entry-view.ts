@@ -1,9 +1,27 @@
 import type { Entry } from "@liveline/protocol";
+import type { Locale } from "./i18n.js";
 import { safeFragment } from "./safe-html.js";
-import { setTime } from "./time-format.js";
+import { setClock, setTime } from "./time-format.js";
 
-/** One entry as an <li><article>, built with DOM calls: network strings only ever become text. */
-export function renderEntry(doc: Document, entry: Entry, now: number): HTMLLIElement {
+/** How entries are drawn in one widget. */
+export interface EntryLook {
+  locale: Locale;
+  /** 1–6: headlines are <hN>, one level below the host page's heading over the widget. */
+  headingLevel: number;
+}
+
+/**
+ * One entry as an <li><article>, built with DOM calls: network strings only ever become text.
+ * `correctedAt` (see corrections.ts) adds the visible "Updated 14:40" note.
+ */
+export function renderEntry(
+  doc: Document,
+  entry: Entry,
+  now: number,
+  look: EntryLook,
+  correctedAt: string | undefined,
+): HTMLLIElement {
+  const { t, tag } = look.locale;
   const li = doc.createElement("li");
   const article = doc.createElement("article");
   article.className = "entry";
@@ -19,22 +37,26 @@ export function renderEntry(doc: Document, entry: Entry, now: number): HTMLLIEle
   meta.className = "meta";
   const time = doc.createElement("time");
   time.className = "published";
-  setTime(time, entry.publishedAt, now);
+  setTime(time, entry.publishedAt, now, tag);
   meta.append(time);
   if (entry.author) meta.append(text(doc, "span", "author", entry.author.name));
-  if (entry.pinned) meta.append(text(doc, "span", "tag pinned", "Pinned"));
-  if (entry.breaking) meta.append(text(doc, "span", "tag breaking", "Breaking"));
-  if (entry.keyEvent) meta.append(text(doc, "span", "tag key", "Key event"));
-  if (entry.revision > 1) {
-    const mark = text(doc, "span", "tag updated", "Updated ");
-    const at = doc.createElement("time");
-    setTime(at, entry.updatedAt, now);
-    mark.append(at);
-    meta.append(mark);
-  }
+  if (entry.pinned) meta.append(text(doc, "span", "tag pinned", t.pinned));
+  if (entry.breaking) meta.append(text(doc, "span", "tag breaking", t.breaking));
+  if (entry.keyEvent) meta.append(text(doc, "span", "tag key", t.keyEvent));
   article.append(meta);
+  if (correctedAt !== undefined) {
+    // "Updated {t}": the words around the time come from the language, in its own order.
+    const note = doc.createElement("p");
+    note.className = "updated";
+    const [before = "", after = ""] = t.updated.split("{t}");
+    const at = doc.createElement("time");
+    setClock(at, correctedAt, now, tag);
+    note.append(before, at, after);
+    article.append(note);
+  }
 
-  if (entry.headline !== undefined) article.append(text(doc, "h3", "headline", entry.headline));
+  const level = Math.min(6, Math.max(1, Math.round(look.headingLevel)));
+  if (entry.headline !== undefined) article.append(text(doc, `h${level}` as "h2", "headline", entry.headline));
   const body = doc.createElement("div");
   body.className = "body";
   body.append(safeFragment(doc, entry.body));

@@ -1,3 +1,4 @@
 export { mount, type MountOptions, type MountedWidget } from "./mount.js";
 export { safeFragment } from "./safe-html.js";
-export { relativeTime, absoluteTime } from "./time-format.js";
+export { relativeTime, absoluteTime, clockTime } from "./time-format.js";
+export { WIDGET_LANGUAGES } from "./i18n.js";

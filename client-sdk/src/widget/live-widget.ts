@@ -3,17 +3,23 @@ import { LIMITS } from "@liveline/protocol/constants";
 import type { LivelineClient } from "../client.js";
 import type { ConnectionState } from "../states.js";
 import type { Subscription } from "../subscription.js";
-import { displayOrder, renderEntry } from "./entry-view.js";
+import { CorrectionLog } from "./corrections.js";
+import { displayOrder, renderEntry, type EntryLook } from "./entry-view.js";
 import { deepLinkId } from "./deep-link.js";
 import { FeedHistory } from "./history.js";
-import { setTime } from "./time-format.js";
-import { buildChrome, updatesLabel, type Chrome } from "./widget-chrome.js";
+import type { Locale } from "./i18n.js";
+import { refreshTimes } from "./time-format.js";
+import { buildChrome, type Chrome } from "./widget-chrome.js";
 
 export interface LiveWidgetOptions {
   feedId: string;
   /** Base URL of the Liveline server (for history reads). */
   baseUrl: string;
   client: LivelineClient;
+  /** The language of the widget's words and the formats of its times. */
+  locale: Locale;
+  /** The level of entry headlines (1–6). */
+  headingLevel: number;
 }
 
 /** A subscribe snapshot holds the latest LIMITS.snapshotSize entries; fewer means no older ones. */
@@ -44,6 +50,8 @@ export class LiveWidget {
   private readonly nodes = new Map<string, HTMLLIElement>();
   /** The entry each node was built from, to rebuild nodes whose entry changed. */
   private readonly rendered = new Map<string, Entry>();
+  private readonly corrections = new CorrectionLog();
+  private readonly look: EntryLook;
   private readonly cleanups: (() => void)[] = [];
   private cursor: string | undefined;
   private hasOlder = false;
@@ -64,7 +72,8 @@ export class LiveWidget {
     // Server-rendered entries stay in the light DOM for crawlers; the shadow root replaces them on screen.
     const root = host.shadowRoot ?? host.attachShadow({ mode: "open" });
     root.replaceChildren();
-    this.ui = buildChrome(this.doc, root);
+    this.look = { locale: opts.locale, headingLevel: opts.headingLevel };
+    this.ui = buildChrome(this.doc, root, opts.locale);
     this.history = new FeedHistory(opts.baseUrl, opts.feedId);
     this.sub = opts.client.subscribe(opts.feedId);
     this.wire();
@@ -92,7 +101,7 @@ export class LiveWidget {
       }),
       sub.on("feed", () => this.showStatus()),
       sub.on("error", (err) => {
-        if (err.code === "feed_not_found") this.setStatus("ended", "This live feed does not exist.");
+        if (err.code === "feed_not_found") this.setStatus("ended", this.t.notFound);
       }),
       this.opts.client.on("state", ({ state }) => this.onState(state)),
     );
@@ -101,7 +110,7 @@ export class LiveWidget {
     ui.keyOnly.addEventListener("change", () => ui.section.classList.toggle("key-only", ui.keyOnly.checked));
     ui.pill.addEventListener("click", () => this.showPending(true));
     ui.older.addEventListener("click", () => void this.loadOlder());
-    const timer = setInterval(() => this.refreshTimes(), TIME_REFRESH_MS);
+    const timer = setInterval(() => refreshTimes(ui.list, Date.now(), this.opts.locale.tag), TIME_REFRESH_MS);
     this.cleanups.push(() => clearInterval(timer));
     if (win) {
       const onScroll = () => this.onScroll(win);
@@ -158,7 +167,7 @@ export class LiveWidget {
       // Replace in place; the list order only changes when pinning changed.
       const pinChanged = this.shown.get(entry.id)?.pinned !== entry.pinned;
       this.shown.set(entry.id, entry);
-      const li = renderEntry(this.doc, entry, Date.now());
+      const li = this.build(entry, Date.now());
       old.replaceWith(li);
       this.nodes.set(entry.id, li);
       this.rendered.set(entry.id, entry);
@@ -183,6 +192,7 @@ export class LiveWidget {
   private remove(entryId: string): void {
     this.later.set(entryId, null);
     if (this.pending.delete(entryId)) this.updatePill();
+    this.corrections.forget(entryId);
     if (this.shown.delete(entryId)) {
       this.nodes.get(entryId)?.remove();
       this.nodes.delete(entryId);
@@ -217,7 +227,7 @@ export class LiveWidget {
   private async fetchOlder(): Promise<void> {
     const { older } = this.ui;
     older.disabled = true;
-    older.textContent = "Loading…";
+    older.textContent = this.t.loading;
     try {
       // The first page starts at the top and is large, so it reaches past what the snapshot holds.
       for (let i = 0, added = 0; i < MAX_PAGES && added === 0; i++) {
@@ -227,9 +237,9 @@ export class LiveWidget {
         this.hasOlder = page.next !== undefined;
         if (!this.hasOlder) break;
       }
-      older.textContent = "Load older updates";
+      older.textContent = this.t.older;
     } catch {
-      older.textContent = "Could not load older updates – try again";
+      older.textContent = this.t.olderFailed;
     } finally {
       older.disabled = false;
       this.render();
@@ -270,7 +280,7 @@ export class LiveWidget {
       let li = this.nodes.get(e.id);
       if (li === undefined || this.rendered.get(e.id) !== e) {
         // New, or changed while it was not watched (a snapshot after a long disconnect).
-        const next = renderEntry(this.doc, e, now);
+        const next = this.build(e, now);
         if (fresh?.has(e.id)) next.firstElementChild?.classList.add("fresh");
         if (li !== undefined) {
           if (at === li) at = next;
@@ -315,14 +325,14 @@ export class LiveWidget {
   private updatePill(): void {
     const n = this.pending.size;
     this.ui.pill.hidden = n === 0;
-    this.ui.pill.textContent = `${updatesLabel(n)} – show`;
-    this.ui.pill.setAttribute("aria-label", `Show ${updatesLabel(n)}`);
+    // No aria-label: the name a screen reader says is the text on screen (WCAG 2.5.3).
+    this.ui.pill.textContent = `${this.opts.locale.newUpdates(n)} – ${this.t.show}`;
   }
 
   private setPaused(paused: boolean): void {
     this.paused = paused;
     this.ui.pause.setAttribute("aria-pressed", String(paused));
-    this.ui.pause.textContent = paused ? "Resume live updates" : "Pause live updates";
+    this.ui.pause.textContent = paused ? this.t.resume : this.t.pause;
     if (!paused && this.atTop()) this.showPending(false);
     this.showStatus();
   }
@@ -350,15 +360,13 @@ export class LiveWidget {
     const state = this.opts.client.state;
     if (state !== "connected" || !this.ready) {
       // "Live" only once the feed is on screen; before that, and while away, say so quietly.
-      this.setStatus(
-        this.everConnected && this.ready ? "reconnecting" : "connecting",
-        this.everConnected && this.ready ? "Reconnecting…" : "Connecting…",
-      );
-    } else if (this.sub.feed?.status === "ended") this.setStatus("ended", "Coverage has ended");
-    else if (this.paused) this.setStatus("paused", "Live updates paused");
-    else this.setStatus("live", "Live");
+      const back = this.everConnected && this.ready;
+      this.setStatus(back ? "reconnecting" : "connecting", back ? this.t.reconnecting : this.t.connecting);
+    } else if (this.sub.feed?.status === "ended") this.setStatus("ended", this.t.ended);
+    else if (this.paused) this.setStatus("paused", this.t.paused);
+    else this.setStatus("live", this.t.live);
     const title = this.sub.feed?.title;
-    this.ui.section.setAttribute("aria-label", title === undefined ? "Live updates" : `Live updates: ${title}`);
+    this.ui.section.setAttribute("aria-label", title === undefined ? this.t.region : `${this.t.region}: ${title}`);
   }
 
   private setStatus(state: string, text: string): void {
@@ -372,14 +380,18 @@ export class LiveWidget {
     if (this.announceTimer !== undefined) return;
     this.announceTimer = setTimeout(() => {
       this.announceTimer = undefined;
-      this.ui.live.textContent = updatesLabel(this.announceCount);
+      this.ui.live.textContent = this.opts.locale.newUpdates(this.announceCount);
       this.announceCount = 0;
     }, ANNOUNCE_DELAY_MS);
   }
 
-  private refreshTimes(): void {
-    const now = Date.now();
-    for (const t of this.ui.list.querySelectorAll("time")) setTime(t, t.dateTime, now);
+  private get t(): Locale["t"] {
+    return this.opts.locale.t;
+  }
+
+  /** An entry's node, with its correction note decided in the one place that knows. */
+  private build(entry: Entry, now: number): HTMLLIElement {
+    return renderEntry(this.doc, entry, now, this.look, this.corrections.see(entry));
   }
 
   private reducedMotion(): boolean {

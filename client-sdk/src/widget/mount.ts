@@ -1,5 +1,7 @@
 import { FEED_ID_PATTERN } from "@liveline/protocol/constants";
 import { LivelineClient } from "../client.js";
+import { headingLevelFor } from "./heading-level.js";
+import { pickLocale } from "./i18n.js";
 import { LiveWidget } from "./live-widget.js";
 
 export interface MountOptions {
@@ -7,6 +9,17 @@ export interface MountOptions {
   feedId: string;
   /** Base URL of the Liveline server. @default the page's origin */
   url?: string;
+  /**
+   * The language of the widget's words and times, a BCP 47 tag ("de", "ar-EG"); shipped in
+   * English, German, French, Spanish, Ukrainian and Arabic.
+   * @default the element's `data-locale`, else the `lang` around it, else the browser's, else English
+   */
+  locale?: string;
+  /**
+   * The level of entry headlines, 1–6.
+   * @default the element's `data-heading-level`, else one below the page's last heading before the widget (at most 6), else 2
+   */
+  headingLevel?: number;
 }
 
 export interface MountedWidget {
@@ -22,7 +35,8 @@ const shared = new Map<string, { client: LivelineClient; users: number }>();
 
 /**
  * Show a live feed inside `element` (in a shadow root, so page styles and widget styles stay
- * apart). Theme it with `--liveline-*` custom properties on the element.
+ * apart). Theme it with `--liveline-*` custom properties on the element; `data-theme="dark"`
+ * or `"light"` on it overrides the reader's colour-scheme preference.
  *
  * @example
  * import { mount } from "@liveline/client-sdk/widget";
@@ -41,7 +55,17 @@ export function mount(element: HTMLElement, options: MountOptions): MountedWidge
   }
   slot.users += 1;
   const using = slot;
-  const widget = new LiveWidget(element, { feedId: options.feedId, baseUrl, client: using.client });
+  const locale = pickLocale(
+    [options.locale, element.dataset.locale, element.closest("[lang]")?.getAttribute("lang")],
+    element.ownerDocument.defaultView?.navigator.language,
+  );
+  const widget = new LiveWidget(element, {
+    feedId: options.feedId,
+    baseUrl,
+    client: using.client,
+    locale,
+    headingLevel: options.headingLevel ?? headingLevelFor(element),
+  });
   let destroyed = false;
   return {
     feedId: options.feedId,

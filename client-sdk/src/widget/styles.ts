@@ -2,19 +2,34 @@
  * The widget's stylesheet, scoped by its shadow root so nothing leaks in or out. Theme it
  * from the host page with CSS custom properties on the embedding element (they inherit into
  * the shadow tree), e.g. `[data-liveline-feed] { --liveline-accent: #b00020 }`.
+ *
+ * Dark follows the reader's `prefers-color-scheme` unless the host element says
+ * `data-theme="light"` or `data-theme="dark"`. Every pair of colours meets WCAG AA (4.5:1),
+ * tags on the pinned entry's tinted background included. Sides are logical (inline-start,
+ * inline-end), so right-to-left languages mirror the layout.
  */
+const DARK =
+  "color-scheme:dark;--ll-text:var(--liveline-text,#e8eaed);--ll-muted:var(--liveline-muted,#a8adb4);" +
+  "--ll-bg:var(--liveline-bg,#16171a);--ll-line:var(--liveline-line,#3c4043);" +
+  "--ll-accent:var(--liveline-accent,#8ab4f8);--ll-on-accent:var(--liveline-on-accent,#0b1f3f);" +
+  "--ll-breaking:var(--liveline-breaking,#f28b82);--ll-on-breaking:var(--liveline-on-breaking,#1d1d1f);" +
+  "--ll-key:var(--liveline-key,#fdd663)";
+
 export const WIDGET_CSS = `
-:host{display:block;contain:content;
+:host{display:block;contain:content;color-scheme:light;
 --ll-font:var(--liveline-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);
 --ll-text:var(--liveline-text,#1d1d1f);--ll-muted:var(--liveline-muted,#5f6368);
 --ll-bg:var(--liveline-bg,#fff);--ll-line:var(--liveline-line,#e3e3e6);
---ll-accent:var(--liveline-accent,#0b57d0);--ll-breaking:var(--liveline-breaking,#c5221f);
---ll-key:var(--liveline-key,#b06000);--ll-radius:var(--liveline-radius,10px);
+--ll-accent:var(--liveline-accent,#0b57d0);--ll-on-accent:var(--liveline-on-accent,#fff);
+--ll-breaking:var(--liveline-breaking,#c5221f);--ll-on-breaking:var(--liveline-on-breaking,#fff);
+--ll-key:var(--liveline-key,#8a4a00);--ll-radius:var(--liveline-radius,10px);
 font:16px/1.5 var(--ll-font);color:var(--ll-text)}
+@media (prefers-color-scheme:dark){:host(:not([data-theme=light])){${DARK}}}
+:host([data-theme=dark]){${DARK}}
 *{box-sizing:border-box}
-.ll{background:var(--ll-bg);position:relative}
+.ll{background:var(--ll-bg);color:var(--ll-text);position:relative}
 .bar{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;padding:.5rem 0;border-bottom:1px solid var(--ll-line);font-size:.875rem}
-.status{display:inline-flex;align-items:center;gap:.4rem;color:var(--ll-muted);margin-right:auto}
+.status{display:inline-flex;align-items:center;gap:.4rem;color:var(--ll-muted);margin-inline-end:auto}
 .status::before{content:"";width:.55rem;height:.55rem;border-radius:50%;background:var(--ll-breaking)}
 .status[data-state=reconnecting]::before,.status[data-state=paused]::before{background:var(--ll-muted)}
 .status[data-state=ended]::before{background:var(--ll-line)}
@@ -22,23 +37,28 @@ button{font:inherit;cursor:pointer;border:1px solid var(--ll-line);background:va
 button:hover{border-color:var(--ll-accent)}
 :focus-visible{outline:3px solid var(--ll-accent);outline-offset:2px}
 label{display:inline-flex;align-items:center;gap:.35rem;cursor:pointer}
-.pill-holder{position:sticky;top:.75rem;z-index:2;height:0;display:flex;justify-content:center;overflow:visible}
-.pill{margin-top:.5rem;background:var(--ll-accent);color:#fff;border-color:var(--ll-accent);font-weight:600;box-shadow:0 2px 8px rgba(0,0,0,.2)}
+input{accent-color:var(--ll-accent)}
+.pill-holder{position:sticky;top:.75rem;z-index:2;height:0;display:flex;align-items:flex-start;justify-content:center;overflow:visible}
+.pill{flex:none;margin-top:.5rem;line-height:1.5;padding:.4rem 1rem;background:var(--ll-accent);color:var(--ll-on-accent);border-color:var(--ll-accent);font-weight:600;box-shadow:0 2px 8px rgba(0,0,0,.3);white-space:nowrap}
+.pill:hover{border-color:var(--ll-text)}
 .pill[hidden],.older[hidden]{display:none}
 ol{list-style:none;margin:0;padding:0}
 .entry{padding:1rem 0;border-bottom:1px solid var(--ll-line);scroll-margin-top:4rem}
 .entry.fresh{animation:ll-in .6s ease-out}
 @keyframes ll-in{from{background:color-mix(in srgb,var(--ll-accent) 12%,transparent)}to{background:transparent}}
 .entry.pinned{background:color-mix(in srgb,var(--ll-accent) 6%,var(--ll-bg));padding:1rem;border-radius:var(--ll-radius);border:1px solid var(--ll-line);margin:.75rem 0}
-.entry.breaking{border-left:4px solid var(--ll-breaking);padding-left:.85rem}
+.entry.breaking{border-inline-start:4px solid var(--ll-breaking);padding-inline-start:.85rem}
 .entry.target{outline:2px solid var(--ll-accent);outline-offset:4px;border-radius:4px}
 .meta{display:flex;flex-wrap:wrap;gap:.25rem .6rem;align-items:center;font-size:.8125rem;color:var(--ll-muted)}
-.tag{font-size:.7rem;font-weight:700;letter-spacing:.04em;text-transform:uppercase;padding:.05rem .45rem;border-radius:4px;border:1px solid currentColor}
-.tag.breaking{color:#fff;background:var(--ll-breaking);border-color:var(--ll-breaking)}
-.tag.key{color:var(--ll-key)}.tag.pinned{color:var(--ll-accent)}.tag.updated{border:0;padding:0;text-transform:none;letter-spacing:0;font-weight:400;font-style:italic}
-h3{margin:.25rem 0;font-size:1.125rem;line-height:1.3}
+.clock{font-weight:700;color:var(--ll-text);font-variant-numeric:tabular-nums}
+.ago::before{content:"· "}
+.tag{font-size:.75rem;font-weight:700;padding:.05rem .45rem;border-radius:4px;border:1px solid currentColor}
+.tag.breaking{color:var(--ll-on-breaking);background:var(--ll-breaking);border-color:var(--ll-breaking)}
+.tag.key{color:var(--ll-key)}.tag.pinned{color:var(--ll-accent)}
+.updated{margin:.25rem 0 0;font-size:.8125rem;font-style:italic;color:var(--ll-muted)}
+.headline{margin:.25rem 0;font-size:1.125rem;line-height:1.3}
 .body{overflow-wrap:anywhere}.body p{margin:.4rem 0}.body img{max-width:100%;height:auto}
-.body blockquote{margin:.5rem 0;padding-left:.75rem;border-left:3px solid var(--ll-line);color:var(--ll-muted)}
+.body blockquote{margin:.5rem 0;padding-inline-start:.75rem;border-inline-start:3px solid var(--ll-line);color:var(--ll-muted)}
 .body a{color:var(--ll-accent)}
 .key-only .entry:not(.key):not(.pinned){display:none}
 .older{display:block;margin:1rem auto}

@@ -1,3 +1,4 @@
+import type { Locale } from "./i18n.js";
 import { WIDGET_CSS } from "./styles.js";
 
 /** The fixed parts of a widget: controls, the new-updates pill, the list, the live region. */
@@ -28,19 +29,23 @@ function make<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-export function buildChrome(doc: Document, root: ShadowRoot): Chrome {
+export function buildChrome(doc: Document, root: ShadowRoot, locale: Locale): Chrome {
+  const { t } = locale;
   const style = doc.createElement("style");
   style.textContent = WIDGET_CSS;
   const section = make(doc, "section", "ll");
-  section.setAttribute("aria-label", "Live updates");
+  section.setAttribute("aria-label", t.region);
+  // The widget's own words are in this language and direction, whatever the page around it.
+  section.lang = locale.tag;
+  section.dir = t.dir;
 
-  const status = make(doc, "span", "status", "Connecting…");
+  const status = make(doc, "span", "status", t.connecting);
   status.dataset.state = "connecting";
   const keyLabel = doc.createElement("label");
   const keyOnly = make(doc, "input", "key-filter");
   keyOnly.type = "checkbox";
-  keyLabel.append(keyOnly, doc.createTextNode("Key events only"));
-  const pause = make(doc, "button", "pause", "Pause live updates");
+  keyLabel.append(keyOnly, doc.createTextNode(t.keyOnly));
+  const pause = make(doc, "button", "pause", t.pause);
   pause.setAttribute("aria-pressed", "false");
   const bar = make(doc, "div", "bar");
   bar.append(status, keyLabel, pause);
@@ -51,8 +56,8 @@ export function buildChrome(doc: Document, root: ShadowRoot): Chrome {
   pillHolder.append(pill);
 
   const list = make(doc, "ol", "entries");
-  const empty = make(doc, "p", "empty", "No updates yet.", true);
-  const older = make(doc, "button", "older", "Load older updates", true);
+  const empty = make(doc, "p", "empty", t.empty, true);
+  const older = make(doc, "button", "older", t.older, true);
 
   // The one live region: polite, and it only ever says how many updates arrived.
   const live = make(doc, "div", "sr");
@@ -62,8 +67,4 @@ export function buildChrome(doc: Document, root: ShadowRoot): Chrome {
   section.append(bar, pillHolder, list, empty, older, live);
   root.append(style, section);
   return { section, status, pause, keyOnly, pill, list, empty, older, live };
-}
-
-export function updatesLabel(n: number): string {
-  return `${n} new update${n === 1 ? "" : "s"}`;
 }

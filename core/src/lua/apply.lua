@@ -10,7 +10,8 @@
 --       revisions key prefix, revisions kept per entry, the entry fields an edit may change and
 --       the feed fields a feed change may change (comma-separated, from the contract's schemas),
 --       the epoch and seq the calling worker last saw the feed at ('' and 0 for none), a fresh epoch
--- Returns {seq, events emitted, last ticket applied, epoch}
+-- Returns {seq, events emitted, last ticket applied, epoch,
+--          why the next one cannot be applied ('' if it can)}
 local meta, entries, order, pinned, log, pending, channel =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local upto, keep, batch, publishCmd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
@@ -70,16 +71,75 @@ local function feedObject(at)
   return o
 end
 
+-- One entry is pinned at a time (as on the Guardian's live pages): pinning an entry unpins the
+-- one pinned before, as its own entry.updated with its own seq, emitted before the change that
+-- pins the new one, so a reader applying events in order never holds two pinned entries.
+local function unpinOthers(c, keepId)
+  for _, id in ipairs(redis.call('SMEMBERS', pinned)) do
+    if id ~= keepId then
+      redis.call('SREM', pinned, id)
+      local cur = redis.call('HGET', entries, id)
+      if cur then
+        local o = cjson.decode(cur)
+        if o.pinned then
+          o.pinned = false
+          o.revision = o.revision + 1
+          o.updatedAt = c.at
+          emit({ type = 'entry.updated', at = c.at, entry = o })
+          redis.call('HSET', entries, id, cjson.encode(o))
+          revise(c, id, o.revision, 'entry.updated')
+        end
+      end
+    end
+  end
+end
+
 local function same(a, b)
   if type(a) == 'table' and type(b) == 'table' then return a.name == b.name end
   return a == b
 end
 
+-- Why a decoded change cannot be applied (nil when it can): checked before anything of it is
+-- written, because a Lua error half-way would leave part of the change stored.
+local function unfit(c)
+  if type(c) ~= 'table' then return 'the change is not a JSON object' end
+  local op = c.op
+  if op == 'publish' then
+    if type(c.entry) ~= 'table' or type(c.entry.id) ~= 'string' then return 'publish without an entry' end
+  elseif op == 'update' then
+    if type(c.entryId) ~= 'string' or type(c.patch) ~= 'table' then return 'update without entryId and patch' end
+  elseif op == 'delete' then
+    if type(c.entryId) ~= 'string' then return 'delete without entryId' end
+  elseif op == 'feed.update' then
+    if type(c.patch) ~= 'table' then return 'feed.update without patch' end
+  else
+    return 'unknown op ' .. tostring(op)
+  end
+  return nil
+end
+
+-- A change this script cannot read stops the loop just before it, with nothing of it written:
+-- the worker then sets it aside (set-aside.lua) so that the changes behind it go on (issue 14).
+local blocked = ''
+
 while applied < limit do
-  applied = applied + 1
-  local raw = redis.call('HGET', pending, applied)
+  local raw = redis.call('HGET', pending, applied + 1)
+  local c = nil
   if raw then
-    local c = cjson.decode(raw)
+    local ok, decoded = pcall(cjson.decode, raw)
+    if not ok then
+      blocked = 'cannot decode: ' .. tostring(decoded)
+      break
+    end
+    local why = unfit(decoded)
+    if why then
+      blocked = why
+      break
+    end
+    c = decoded
+  end
+  applied = applied + 1
+  if c then
     requestId = c.requestId
     if c.op == 'publish' then
       local e = c.entry
@@ -88,6 +148,7 @@ while applied < limit do
         e.revision = 1
         e.publishedAt = c.at
         e.updatedAt = c.at
+        if e.pinned then unpinOthers(c, e.id) end
         emit({ type = 'entry.published', at = c.at, entry = e })
         redis.call('HSET', entries, e.id, cjson.encode(e))
         redis.call('ZADD', order, seq, e.id)
@@ -98,6 +159,7 @@ while applied < limit do
       local cur = redis.call('HGET', entries, c.entryId)
       if cur then
         local e = cjson.decode(cur)
+        local wasPinned = e.pinned == true
         local changed = false
         for _, k in ipairs(entryFields) do
           local v = c.patch[k]
@@ -110,6 +172,7 @@ while applied < limit do
         if changed then
           e.revision = e.revision + 1
           e.updatedAt = c.at
+          if e.pinned and not wasPinned then unpinOthers(c, e.id) end
           emit({ type = 'entry.updated', at = c.at, entry = e })
           redis.call('HSET', entries, e.id, cjson.encode(e))
           if e.pinned then redis.call('SADD', pinned, e.id) else redis.call('SREM', pinned, e.id) end
@@ -149,4 +212,4 @@ end
 redis.call('HSET', meta, 'applied', applied, 'seq', seq)
 local size = redis.call('ZCARD', log)
 if size > keep then redis.call('ZREMRANGEBYRANK', log, 0, size - keep - 1) end
-return {seq, emitted, applied, epoch}
+return {seq, emitted, applied, epoch, blocked}

@@ -1,7 +1,7 @@
 import type { RequestHandler } from "express";
 import type { Feed, Principal } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
-import { LivelineError } from "../errors.js";
+import { LivelineError, feedNotFound } from "../errors.js";
 import type { TokenVerifier } from "./token-verifier.js";
 
 export type { Principal };
@@ -42,14 +42,41 @@ export function assertAccess(p: Principal | undefined, feedId: string, need: Acc
   if (!inScope(p, feedId)) throw new LivelineError("forbidden", `this token is not valid for feed '${feedId}'`);
 }
 
-/** Throws (401/403) unless `p` may read `feed`: public feeds are open, private ones need a token for them. */
+/**
+ * Throws unless `p` may read `feed`: public feeds are open, private ones need a token for them.
+ * A caller without a token for the feed (none, or one whose `feeds` do not name it) is told
+ * what an unknown feed answers, 404 `feed_not_found`, so feed ids cannot be probed; subscriber
+ * tokens are handed to every paying reader, so holding one is no reason to learn more. Only a
+ * token that names the feed but has expired hears 401 `token_expired` (it knew of the feed).
+ */
 export function assertCanRead(p: Principal | undefined, feed: Pick<Feed, "id" | "visibility">): void {
-  if (feed.visibility === "private") assertAccess(p, feed.id, "read");
+  if (feed.visibility !== "private") return;
+  if (p === undefined || !inScope(p, feed.id)) throw feedNotFound(feed.id);
+  assertAccess(p, feed.id, "read");
+}
+
+/**
+ * Until when (ms since the epoch) `p` may go on reading `feed`, once let in: a private feed's
+ * right ends with the token's `exp`; public feeds and tokens without `exp` (static tokens) never
+ * end (Infinity).
+ */
+export function readableUntil(p: Principal | undefined, feed: Pick<Feed, "visibility">): number {
+  return feed.visibility === "private" && p?.exp !== undefined ? p.exp * 1000 : Infinity;
 }
 
 export function canRead(p: Principal | undefined, feed: Pick<Feed, "id" | "visibility">): boolean {
   try {
     assertCanRead(p, feed);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `p` has at least `need` on `feedId` (the boolean face of `assertAccess`). */
+export function can(p: Principal | undefined, feedId: string, need: Access): boolean {
+  try {
+    assertAccess(p, feedId, need);
     return true;
   } catch {
     return false;

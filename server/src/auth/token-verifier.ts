@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, timingSafeEqual, type KeyObject } from "node:crypto";
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
-import { FeedId, type Principal } from "@liveline/protocol";
+import { FeedId, Text, type Principal } from "@liveline/protocol";
 import { LivelineError } from "../errors.js";
 
 export interface TokenVerifierOptions {
@@ -19,7 +19,9 @@ export interface TokenVerifierOptions {
 
 /** The claims Liveline reads from a signed token; anything else in the token is ignored. */
 const Claims = z.object({
-  sub: z.string().min(1).max(200),
+  // The subject is stored as the author of each change (revision history), so it obeys the
+  // same text rule as every other stored string.
+  sub: Text.min(1).max(200),
   exp: z.number(),
   feeds: z.union([z.literal("*"), z.array(z.union([z.literal("*"), FeedId])).max(1000)]),
   role: z.enum(["editor", "admin"]).optional(),

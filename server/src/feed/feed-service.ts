@@ -4,6 +4,7 @@ import {
   type Entry,
   type EntryPage,
   type EventsResponse,
+  type FailedChangesResponse,
   type CreateFeedRequest,
   type Feed,
   type PublishEntryRequest,
@@ -12,7 +13,7 @@ import {
   type UpdateFeedRequest,
 } from "@liveline/protocol";
 import type { Change, EntryPatch, FeedStore, PublishQueue } from "@liveline/core";
-import { LivelineError } from "../errors.js";
+import { LivelineError, feedNotFound } from "../errors.js";
 import { CoalescedReads } from "../reader/coalesced-reads.js";
 import { sanitizeEntryHtml } from "./sanitize.js";
 
@@ -57,7 +58,7 @@ export class FeedService {
 
   private async readFeed(feedId: string): Promise<Feed> {
     const feed = await this.store.getFeed(feedId);
-    if (feed === undefined) throw new LivelineError("feed_not_found", `feed '${feedId}' does not exist`);
+    if (feed === undefined) throw feedNotFound(feedId);
     return feed;
   }
 
@@ -104,6 +105,10 @@ export class FeedService {
         return { entryId: result.previous.entryId, status: "queued" };
       }
       case "duplicate_id":
+        // A retracted id stays retracted: publishing it again is refused, not a silent no-op.
+        if (result.previous.retracted) {
+          throw new LivelineError("entry_retracted", `entry '${entry.id}' was retracted; publish under a new id`);
+        }
         if (result.previous.contentHash !== contentHash) {
           throw new LivelineError("entry_exists", `entry '${entry.id}' already exists with different content`);
         }
@@ -145,6 +150,17 @@ export class FeedService {
     if (result.status !== "ok") throw storeRejection(result.status, feedId);
     await this.queue.enqueue(feedId, result.ticket, requestId);
     return { status: "queued" };
+  }
+
+  /** The feed as its editors see it: with how many of its changes were set aside. */
+  async withFailedCount(feed: Feed): Promise<Feed> {
+    return { ...feed, failedChanges: await this.store.failedCount(feed.id) };
+  }
+
+  /** Accepted changes the worker could not apply and set aside, newest first. */
+  async failedChanges(feedId: string): Promise<FailedChangesResponse> {
+    await this.getFeed(feedId);
+    return { feedId, ...(await this.store.failedChanges(feedId)) };
   }
 
   async getEntry(feedId: string, entryId: string): Promise<Entry> {
@@ -205,7 +221,7 @@ export class FeedService {
 function storeRejection(status: string, feedId: string, entryId?: string): LivelineError {
   switch (status) {
     case "feed_not_found":
-      return new LivelineError("feed_not_found", `feed '${feedId}' does not exist`);
+      return feedNotFound(feedId);
     case "entry_not_found":
       return new LivelineError("entry_not_found", `entry '${entryId ?? ""}' does not exist in feed '${feedId}'`);
     case "feed_ended":

@@ -1,6 +1,7 @@
 import { ServerResponse, type IncomingMessage, type Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import {
+  RefreshRequest,
   SubscribeRequest,
   UnsubscribeRequest,
   type ClientToServerEvents,
@@ -9,16 +10,20 @@ import {
   type SocketData,
   type EventsResponse,
   type Feed,
+  type Principal,
+  type RefreshAck,
   type SubscribeAck,
   type UnsubscribeAck,
   type WireError,
 } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
+import { SOCKET_PING_INTERVAL_MS } from "../config.js";
 import { LivelineError } from "../errors.js";
 import { attachReader, detachReader, type ReaderContext, type ReaderSink } from "../reader/attach-reader.js";
 import { OneFrameAdapter, oneFrameAdapter } from "./one-frame-adapter.js";
 import type { SlowReaderPolicy } from "../reader/slow-readers.js";
 import type { SocketSecurity } from "./socket-security.js";
+import { ReadGrants } from "./read-grants.js";
 
 export type LivelineIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type LivelineSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -53,8 +58,8 @@ export function createIo(
     perMessageDeflate: false,
     cors: { origin: true, credentials: false },
     // Origins are checked for every transport (CORS alone does not cover WebSocket upgrades).
-    ...(security ? { allowRequest: security.allowRequest } : {}),
-    pingInterval: 25_000,
+    allowRequest: refuseOldProtocol(security?.allowRequest),
+    pingInterval: SOCKET_PING_INTERVAL_MS,
     pingTimeout: 20_000,
     // A broadcast is one write per reader, and a same-tick burst one write for all of it (see
     // one-frame-adapter.ts; the README's Benchmark has what each part saves).
@@ -62,6 +67,25 @@ export function createIo(
   });
   releaseUpgradeRequests(io);
   return io;
+}
+
+type AllowRequest = (req: IncomingMessage, cb: (err: string | null | undefined, ok: boolean) => void) => void;
+
+/**
+ * Only Engine.IO v4 (Socket.IO 3 and 4 clients) is spoken; `allowEIO3` stays off. engine.io
+ * refuses a v3 polling handshake itself (400 `{"code":5,"message":"Unsupported protocol version"}`)
+ * but checks a WebSocket handshake's version only after completing the upgrade, so a socket.io 2.x
+ * client would see its socket open and then drop. Refusing it here, before the upgrade, answers a
+ * plain HTTP 400 that says why.
+ */
+function refuseOldProtocol(next: AllowRequest | undefined): AllowRequest {
+  return (req, cb) => {
+    const query = new URL(req.url ?? "/", "http://localhost").searchParams;
+    if (query.get("transport") === "websocket" && query.get("EIO") !== "4") {
+      cb("Unsupported protocol version: this server speaks Engine.IO 4 (Socket.IO 3 and 4 clients)", false);
+    } else if (next) next(req, cb);
+    else cb(null, true);
+  };
 }
 
 /**
@@ -100,6 +124,12 @@ const TOO_MANY_FEEDS = new LivelineError(
 );
 const TOO_MANY_FEEDS_ACK: SubscribeAck = { ok: false, error: toWire(TOO_MANY_FEEDS) };
 
+/** What a reader hears when its token ran out before a `refresh` (see ReadGrants). */
+const TOKEN_EXPIRED: WireError = {
+  code: "token_expired",
+  message: "the token for this feed has expired; subscribe again with a fresh token and since",
+};
+
 /** The answer to a payload its schema refused: its first issue, as `validation_failed`. */
 function validationFailed(error: { issues: readonly { message: string }[] }): { ok: false; error: WireError } {
   return { ok: false, error: { code: "validation_failed", message: error.issues[0]?.message ?? "invalid" } };
@@ -128,17 +158,23 @@ export class SocketReader implements ReaderSink {
   constructor(
     readonly holder: LivelineSocket,
     private readonly feedId: string,
-    private readonly token: string | undefined,
+    /** Who reads: the subscribe's token, else the connection's (handshake or last `refresh`). */
+    private readonly principal: Principal | undefined,
     private readonly reply: (answer: SubscribeAck) => void,
     private readonly options: GatewayOptions,
+    /** Where a private feed's right to read is kept until its token's `exp` (none: it never ends). */
+    private readonly grants?: ReadGrants,
   ) {}
 
   gone(): boolean {
     return this.holder.disconnected;
   }
 
-  authorize(feed: Feed): Promise<void> | undefined {
-    return this.options.security?.authorizeRead(this.holder, feed, this.token);
+  authorize(feed: Feed): void {
+    const security = this.options.security;
+    if (security === undefined) return;
+    const until = security.authorizeRead(feed, this.principal);
+    if (feed.visibility === "private") this.grants?.grant(this.holder, feed.id, until);
   }
 
   async join(): Promise<boolean> {
@@ -175,6 +211,10 @@ export class SocketReader implements ReaderSink {
 export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
   const { readers, security } = options;
   if (security) io.use(security.middleware);
+  const grants = new ReadGrants((socket, feedId) => {
+    detachReader(readers.relay, feedId, socketHold(socket, feedId));
+    socket.emit("feed:error", { feedId, error: TOKEN_EXPIRED });
+  });
 
   /** A reader's `subscribe`: attach it to the feed, answering with where to start from. */
   function subscribe(socket: LivelineSocket, args: unknown[]): void {
@@ -200,7 +240,51 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
     }
     // The disposer is not kept: a socket that disconnects mid-attach is seen by the attach
     // (`gone`), and afterwards `unsubscribe` and `disconnect` detach it the same way.
-    attachReader(readers, feedId, { since, epoch }, new SocketReader(socket, feedId, token, reply, options));
+    const attach = (principal: Principal | undefined): void => {
+      attachReader(
+        readers,
+        feedId,
+        { since, epoch },
+        new SocketReader(socket, feedId, principal, reply, options, grants),
+      );
+    };
+    if (token === undefined || security === undefined) {
+      attach(socket.data.principal);
+      return;
+    }
+    // A subscribe's token is checked before the feed is read, as HTTP checks a bearer token
+    // before the route: a bad token answers the same for every feed, known or not.
+    security.verify(token).then(attach, (err: unknown) => reply({ ok: false, error: toWire(err) }));
+  }
+
+  /** A fresh token for the connection: later subscribes use it, and private subscriptions run on. */
+  function refresh(socket: LivelineSocket, args: unknown[]): void {
+    const { payload, ack } = splitAck(args);
+    const reply = typeof ack === "function" ? (ack as (a: RefreshAck) => void) : () => undefined;
+    const parsed = RefreshRequest.safeParse(payload);
+    if (!parsed.success) {
+      reply(validationFailed(parsed.error));
+      return;
+    }
+    if (security === undefined) {
+      reply({ ok: true });
+      return;
+    }
+    try {
+      security.beforeSubscribe(socket);
+    } catch (err) {
+      reply({ ok: false, error: toWire(err) });
+      return;
+    }
+    security.verify(parsed.data.token).then(
+      (principal) => {
+        if (socket.disconnected) return;
+        socket.data.principal = principal;
+        grants.extend(socket, principal);
+        reply({ ok: true });
+      },
+      (err: unknown) => reply({ ok: false, error: toWire(err) }),
+    );
   }
 
   function unsubscribe(socket: LivelineSocket, args: unknown[]): void {
@@ -216,7 +300,7 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
     reply({ ok: true });
   }
 
-  // The same three listeners serve every connection: EventEmitter calls a listener with the
+  // The same listeners serve every connection: EventEmitter calls a listener with the
   // socket it is attached to as `this`. Closures made per connection would cost ~0.2 KB of heap
   // per reader (heap snapshots at 3,000 readers).
   function onSubscribe(this: LivelineSocket, ...args: unknown[]): void {
@@ -225,7 +309,11 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
   function onUnsubscribe(this: LivelineSocket, ...args: unknown[]): void {
     unsubscribe(this, args);
   }
+  function onRefresh(this: LivelineSocket, ...args: unknown[]): void {
+    refresh(this, args);
+  }
   function onDisconnect(this: LivelineSocket): void {
+    grants.forget(this);
     // A Set's iteration survives deleting the entry it is on (leaveFeed does).
     for (const feedId of this.data.feeds) detachReader(readers.relay, feedId, socketHold(this, feedId));
   }
@@ -234,6 +322,7 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
     socket.data.feeds = new Set();
     socket.on("subscribe", onSubscribe);
     socket.on("unsubscribe", onUnsubscribe);
+    socket.on("refresh", onRefresh);
     socket.on("disconnect", onDisconnect);
   });
 }

@@ -10,7 +10,7 @@ import {
   type SocketData,
 } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
-import { assertAccess, canRead } from "../auth/auth.js";
+import { assertCanRead, canRead, readableUntil } from "../auth/auth.js";
 import { clientAddress, type TrustProxy } from "../http/client-address.js";
 import { LivelineError } from "../errors.js";
 import { originAllowed, type OriginPolicy } from "../http/http-security.js";
@@ -82,23 +82,26 @@ export class SocketSecurity {
     return this.verify(raw);
   }
 
-  private verify(raw: unknown): Promise<Principal> {
+  /** The principal of a token a client sent (handshake, subscribe, refresh), or 401. */
+  verify(raw: unknown): Promise<Principal> {
     const token = BearerToken.safeParse(raw);
     if (!token.success) return Promise.reject(new LivelineError("unauthorized", "the token is not valid"));
     return this.options.verifier.verify(token.data);
   }
 
-  /** Before a subscribe is looked at: the per-connection attempt limit. */
+  /** Before a subscribe or a refresh is looked at: the per-connection attempt limit. */
   beforeSubscribe(socket: LivelineSocket): void {
     this.options.limits.consumeSubscribe(socket.data);
   }
 
-  /** A private feed needs a reader (or editor) principal for it: the payload's token, else the handshake's. */
-  async authorizeRead(socket: LivelineSocket, feed: Feed, token: string | undefined): Promise<void> {
-    if (feed.visibility !== "private") return;
-    const principal = token === undefined ? socket.data.principal : await this.verify(token);
-    assertAccess(principal, feed.id, "read");
-    (socket.data.grants ??= new Set()).add(feed.id);
+  /**
+   * Throws unless `principal` (the subscribe's token, else the connection's) may read `feed`
+   * (see assertCanRead: a private feed it may not read answers as an unknown one). Returns until
+   * when it may go on reading it (ms since the epoch; Infinity for public feeds).
+   */
+  authorizeRead(feed: Feed, principal: Principal | undefined): number {
+    assertCanRead(principal, feed);
+    return readableUntil(principal, feed);
   }
 
   /**

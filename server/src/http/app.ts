@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { compileTrustProxy, type TrustProxy } from "./client-address.js";
+import compression from "compression";
 import express, { type Express, type RequestHandler } from "express";
 import { pinoHttp } from "pino-http";
-import { LIMITS } from "@liveline/protocol";
+import { LIMITS, RequestId } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { errorMiddleware, notFoundHandler } from "../errors.js";
 import type { FeedService } from "../feed/feed-service.js";
 import { httpRoutes } from "./http-routes.js";
 import { applyHttpSecurity, type OriginPolicy } from "./http-security.js";
+import { methodNotAllowed } from "./method-not-allowed.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { TokenVerifier } from "../auth/token-verifier.js";
 
@@ -27,10 +29,22 @@ export interface AppOptions {
   trustProxy?: TrustProxy;
   /** Middleware that must see every request before the routes (metrics). */
   observe?: RequestHandler[];
+  /** The media routes (server/src/media), mounted before the v1 API: uploads are not JSON. */
+  media?: RequestHandler;
 }
+
+/**
+ * gzip/br for text answers (pages, JSON, /widget.js), never for SSE: a compressed event
+ * stream would sit in the compressor's buffer instead of reaching the reader.
+ */
+const compressText = compression({
+  filter: (req, res) =>
+    !String(res.getHeader("content-type") ?? "").startsWith("text/event-stream") && compression.filter(req, res),
+});
 
 /** Probes and scrapes would drown the request log. */
 const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+const BODY_METHODS = new Set(["POST", "PATCH"]);
 
 export function createApp(options: AppOptions): Express {
   const app = express();
@@ -38,10 +52,12 @@ export function createApp(options: AppOptions): Express {
   app.set("trust proxy", options.trustProxy ?? compileTrustProxy("loopback"));
   app.set("query parser", "simple");
   applyHttpSecurity(app, options.origins);
+  app.use(compressText);
 
   app.use((req, res, next) => {
-    const given = req.get("x-request-id");
-    res.setHeader("x-request-id", given !== undefined && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID());
+    // A client's id is kept only when it is one we can store and log as is; else we make one.
+    const given = RequestId.safeParse(req.get("x-request-id"));
+    res.setHeader("x-request-id", given.success ? given.data : randomUUID());
     next();
   });
   // One JSON line per request, carrying the request id that also rides the change to the
@@ -59,13 +75,18 @@ export function createApp(options: AppOptions): Express {
     }),
   );
   for (const handler of options.observe ?? []) app.use(handler);
+  app.use(methodNotAllowed());
 
   app.get("/healthz", async (_req, res) => {
     const redis = await options.ping();
     res.status(redis ? 200 : 503).json({ status: redis ? "ok" : "degraded", redis: redis ? "ok" : "unreachable" });
   });
 
-  app.use("/v1", express.json({ limit: LIMITS.maxBodyBytes, strict: true }));
+  // Only the writes that take a body read one: a read or a retraction ignores whatever body it
+  // is sent, so it never answers 400/413/415 for it (the contract in /openapi.json says so).
+  const json = express.json({ limit: LIMITS.maxBodyBytes, strict: true });
+  app.use("/v1", (req, res, next) => (BODY_METHODS.has(req.method) ? json(req, res, next) : next()));
+  if (options.media) app.use(options.media);
   app.use("/v1", httpRoutes(options));
   options.extend?.(app);
   app.use(notFoundHandler);

@@ -14,7 +14,7 @@ import {
 } from "@liveline/protocol";
 import type { Feed } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
-import { assertAccess, assertCanRead, authenticate, canRead, requireAccess } from "../auth/auth.js";
+import { assertAccess, assertCanRead, authenticate, can, canRead, requireAccess } from "../auth/auth.js";
 import { LivelineError, parseOr400 } from "../errors.js";
 import type { FeedService } from "../feed/feed-service.js";
 import type { RateLimits } from "./rate-limits.js";
@@ -85,7 +85,19 @@ export function httpRoutes({ service, verifier, limits, logger }: HttpRoutesOpti
   });
 
   r.get("/feeds/:feedId", async (req, res) => {
-    res.json(await readable(req));
+    const feed = await readable(req);
+    if (!can(req.principal, feed.id, "edit")) {
+      res.json(feed);
+      return;
+    }
+    // Editors also see how many changes were set aside (never cached: it is theirs alone).
+    res.setHeader("Cache-Control", "private, no-store");
+    res.json(await service.withFailedCount(feed));
+  });
+
+  r.get("/feeds/:feedId/failed", requireAccess("edit"), async (req, res) => {
+    res.setHeader("Cache-Control", "private, no-store");
+    res.json(await service.failedChanges(feedIdOf(req)));
   });
 
   r.patch("/feeds/:feedId", ...admin, async (req, res) => {

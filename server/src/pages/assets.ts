@@ -1,34 +1,56 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import type { RequestHandler } from "express";
 import { LivelineError } from "../errors.js";
 
 const require = createRequire(import.meta.url);
 
+interface Encoded {
+  identity: Buffer;
+  br: Buffer;
+  gzip: Buffer;
+}
+
+/** Compressed once at the strongest settings: every reader downloads the same bytes. */
+async function encode(path: string): Promise<Encoded> {
+  const identity = await readFile(path);
+  return {
+    identity,
+    br: brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY } }),
+    gzip: gzipSync(identity, { level: 9 }),
+  };
+}
+
 /**
  * Serve a script built by the client SDK (`npm run build`): /widget.js and /console.js. Read
- * once, then kept in memory. Cross-origin use is the point of /widget.js, hence CORP.
+ * and compressed once (brotli at quality 11, gzip at level 9: far smaller than what the
+ * compression middleware affords per request), then kept in memory; the middleware passes an
+ * answer that already has a Content-Encoding. Cross-origin use is the point of /widget.js, hence CORP.
  */
 export function sdkScript(
   specifier: "@liveline/client-sdk/widget.js" | "@liveline/client-sdk/console.js",
 ): RequestHandler {
-  let cached: Promise<Buffer> | undefined;
-  return async (_req, res) => {
-    cached ??= readFile(require.resolve(specifier));
-    let body: Buffer;
+  let cached: Promise<Encoded> | undefined;
+  return async (req, res) => {
+    cached ??= encode(require.resolve(specifier));
+    let body: Encoded;
     try {
       body = await cached;
     } catch {
       cached = undefined;
       throw new LivelineError("unavailable", "the client bundle is not built; run `npm run build`");
     }
-    res
-      .set({
-        "Content-Type": "text/javascript; charset=utf-8",
-        "Cache-Control": "public, max-age=300",
-        "Cross-Origin-Resource-Policy": "cross-origin",
-        "X-Content-Type-Options": "nosniff",
-      })
-      .send(body);
+    // Browsers list gzip before br at equal weight; br is the smaller, so it goes first.
+    const encoding = req.acceptsEncodings("br") === "br" ? "br" : req.acceptsEncodings("gzip", "identity");
+    res.set({
+      "Content-Type": "text/javascript; charset=utf-8",
+      "Cache-Control": "public, max-age=300",
+      "Cross-Origin-Resource-Policy": "cross-origin",
+      "X-Content-Type-Options": "nosniff",
+      Vary: "Accept-Encoding",
+    });
+    if (encoding === "br" || encoding === "gzip") res.set("Content-Encoding", encoding).send(body[encoding]);
+    else res.send(body.identity);
   };
 }

@@ -48,7 +48,7 @@ export function consolePage(): RequestHandler {
 <input id="author" type="text" maxlength="120">
 <fieldset>
 <legend class="sr-only">Flags</legend>
-<label><input id="pinned" type="checkbox"> Pinned</label>
+<label><input id="pinned" type="checkbox"> Pin on top (replaces the pinned entry)</label>
 <label><input id="key-event" type="checkbox"> Key event</label>
 <label><input id="breaking" type="checkbox"> Breaking</label>
 </fieldset>

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from "express";
+import type { RequestHandler } from "express";
 import { FeedId, type Entry, type Feed } from "@liveline/protocol";
 import type { FeedService } from "../feed/feed-service.js";
 import { LivelineError } from "../errors.js";
@@ -9,7 +9,11 @@ export interface FeedPageOptions {
   service: FeedService;
   /** Shown as the publisher in the structured data. */
   publisherName: string;
-  /** Canonical base URL; the request's own origin when unset. */
+  /**
+   * The public base URL (PUBLIC_URL). When unset the page carries no absolute URL at all: no
+   * canonical link, no og:url, root-relative JSON-LD ids. Never the request's Host header,
+   * which anyone can forge, and the page is publicly cacheable.
+   */
   publicUrl: string | undefined;
 }
 
@@ -29,10 +33,12 @@ export function feedPage(opts: FeedPageOptions): RequestHandler {
     }
     const { entries } = await opts.service.snapshot(feed.id);
     entries.sort(pinnedFirst);
-    const pageUrl = `${baseUrl(req, opts.publicUrl)}/feeds/${feed.id}`;
+    const base = opts.publicUrl?.replace(/\/+$/, "");
+    const pageUrl = `${base ?? ""}/feeds/${feed.id}`;
     const jsonLd = liveBlogPosting(feed, entries, pageUrl, opts.publisherName);
     const head = [
-      `<link rel="canonical" href="${escapeHtml(pageUrl)}">`,
+      base === undefined ? "" : `<link rel="canonical" href="${escapeHtml(pageUrl)}">`,
+      base === undefined ? "" : `<meta property="og:url" content="${escapeHtml(pageUrl)}">`,
       feed.description === undefined ? "" : `<meta name="description" content="${escapeHtml(feed.description)}">`,
       `<meta property="og:title" content="${escapeHtml(feed.title)}">`,
       `<script type="application/ld+json">${jsonForScript(jsonLd)}</script>`,
@@ -62,11 +68,7 @@ async function findFeed(service: FeedService, feedId: string): Promise<Feed | un
   }
 }
 
-function baseUrl(req: Request, publicUrl: string | undefined): string {
-  if (publicUrl !== undefined) return publicUrl.replace(/\/+$/, "");
-  return `${req.protocol}://${req.get("host") ?? "localhost"}`;
-}
-
+/** Pinned first (one at most: pinning unpins the one before), then newest first, as the widget shows it. */
 function pinnedFirst(a: Entry, b: Entry): number {
   if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
   return a.publishedAt < b.publishedAt ? 1 : a.publishedAt > b.publishedAt ? -1 : 0;

@@ -55,6 +55,8 @@ const Envelope = z.object({ requestId: z.string().max(64).optional() });
 export class FeedRelay {
   private readonly feeds = new Map<string, Watched>();
   private readonly byChannel = new Map<string, Watched>();
+  /** Channels whose SUBSCRIBE Redis has confirmed (the health signal compares them with Redis's count). */
+  private readonly subscribed = new Set<string>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly options: FeedRelayOptions) {
@@ -94,6 +96,7 @@ export class FeedRelay {
     w.chain = (async () => {
       if (this.options.sharded) await this.options.subscriber.ssubscribe(channel);
       else await this.options.subscriber.subscribe(channel);
+      this.subscribed.add(channel);
       // Anything published before this read is in the store, and readers get it in their catch-up.
       const head = await this.options.store.head(feedId);
       if (head.exists) this.moveTo(w, head);
@@ -120,7 +123,13 @@ export class FeedRelay {
     clearInterval(this.timer);
   }
 
+  /** For readiness: is the subscriber connected, and on how many channels should Redis have it. */
+  health(): { connected: boolean; channels: number } {
+    return { connected: this.options.subscriber.status === "ready", channels: this.subscribed.size };
+  }
+
   private drop(w: Watched, channel: string): void {
+    this.subscribed.delete(channel);
     if (this.feeds.get(w.feedId) === w) this.feeds.delete(w.feedId);
     if (this.byChannel.get(channel) === w) this.byChannel.delete(channel);
   }

@@ -4,6 +4,7 @@ import {
   Epoch,
   EventsQuery,
   FeedId,
+  SOCKET_EVENTS,
   SseEventId,
   type EventsResponse,
   type Feed,
@@ -12,10 +13,13 @@ import {
 } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { parseOr400 } from "../errors.js";
-import { assertCanRead } from "../auth/auth.js";
+import { assertCanRead, readableUntil } from "../auth/auth.js";
 import { attachReader, type ReaderContext, type ReaderSink, type ResumePoint } from "../reader/attach-reader.js";
 import { ReaderCursor } from "../reader/reader-cursor.js";
 import type { BacklogWatch } from "../reader/slow-readers.js";
+
+/** Longest timer set (setTimeout overflows past 2^31 - 1 ms); a later expiry is looked at again then. */
+const MAX_TIMER_MS = 24 * 60 * 60 * 1000;
 
 /** A seq as sent in a query string. */
 const SeqText = EventsQuery.shape.since;
@@ -32,6 +36,10 @@ export class SseStream implements ReaderSink {
   /** The log epoch of what was written (from the catch-up), the first part of every event id. */
   private epoch: string | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Ends the stream when the token that let it in to a private feed expires. */
+  private expiry: NodeJS.Timeout | undefined;
+  /** Until when the reader may read the feed (Unix ms): the token's exp, or Infinity. */
+  private readableUntil = Infinity;
   private closed = false;
 
   constructor(
@@ -50,6 +58,7 @@ export class SseStream implements ReaderSink {
   /** A private feed needs a token for it (Authorization: Bearer, read by the /v1 router). */
   authorize(feed: Feed): void {
     assertCanRead(this.principal, feed);
+    this.readableUntil = readableUntil(this.principal, feed);
   }
 
   join(): boolean {
@@ -63,11 +72,18 @@ export class SseStream implements ReaderSink {
     this.res.write("retry: 1000\n\n");
     this.o.hub.add(this.feedId, this);
     this.heartbeat = setInterval(() => this.write(": heartbeat\n\n"), this.o.heartbeatMs);
+    if (this.readableUntil !== Infinity) {
+      // A stream cannot be handed a fresh token: it ends, and the client opens a new one with
+      // a fresh token and its last id (see the README's Server-Sent Events section).
+      const left = Math.min(MAX_TIMER_MS, Math.max(0, this.readableUntil - Date.now()));
+      this.expiry = setTimeout(() => this.expire(), left);
+    }
     return true;
   }
 
   leave(): void {
     clearInterval(this.heartbeat);
+    clearTimeout(this.expiry);
     this.o.hub.remove(this.feedId, this);
   }
 
@@ -94,6 +110,17 @@ export class SseStream implements ReaderSink {
       return;
     }
     this.o.logger.warn({ feedId: this.feedId, err: (err as Error).message }, "sse stream failed; closing it");
+    this.close();
+  }
+
+  /** The token ran out: say so (without an `id`, so Last-Event-ID stays the last event's), and end. */
+  private expire(): void {
+    if (Date.now() < this.readableUntil) {
+      this.expiry = setTimeout(() => this.expire(), Math.min(MAX_TIMER_MS, this.readableUntil - Date.now()));
+      return;
+    }
+    const error = { code: "token_expired", message: "the token for this feed has expired; reconnect with a fresh one" };
+    this.write(`event: ${SOCKET_EVENTS.feedError}\ndata: ${JSON.stringify({ feedId: this.feedId, error })}\n\n`);
     this.close();
   }
 

@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { MEDIA_LIMITS } from "./media-limits.js";
+
+/** Media ids are random UUIDs chosen by the server. */
+export const MediaId = z.uuid({ version: "v4", message: "must be a media id (a UUID)" });
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+/** The descriptive fields of an upload (multipart form fields beside `file`). */
+export const MediaFields = z.strictObject({
+  alt: text(MEDIA_LIMITS.maxAltChars).optional(),
+  caption: text(MEDIA_LIMITS.maxCaptionChars).optional(),
+  credit: text(MEDIA_LIMITS.maxCreditChars).optional(),
+});
+
+export const MediaVariant = z.object({
+  url: z.url(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** Content type of the file, e.g. `image/webp`. */
+  type: z.string(),
+});
+
+/**
+ * An uploaded image as clients see it: `url`, `width` and `height` are those of the largest
+ * variant; `variants` are ordered narrowest first (for `srcset`). `alt` is optional here and
+ * required once the media is attached to an entry.
+ */
+export const MediaItem = z.object({
+  id: MediaId,
+  url: z.url(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  variants: z.array(MediaVariant).min(1),
+  alt: z.string().optional(),
+  caption: z.string().optional(),
+  credit: z.string().optional(),
+});
+
+export type MediaFields = z.infer<typeof MediaFields>;
+export type MediaVariant = z.infer<typeof MediaVariant>;
+export type MediaItem = z.infer<typeof MediaItem>;

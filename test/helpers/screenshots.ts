@@ -1,0 +1,59 @@
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pixelmatch from "pixelmatch";
+import { PNG } from "pngjs";
+import type { Page } from "playwright-core";
+
+/**
+ * Screenshot baselines live in test/screenshots/, one set for both browsers the tests run on:
+ * the system Chromium (156) and the bundled one (147) render these pages to the same pixels
+ * (0 of 1,024,000 differ at desktop size, measured when the baselines were made), so keying
+ * baselines by browser version would only double what reviewers look at. Fonts do change
+ * pixels, so a machine with other fonts fails loudly, naming the files to look at.
+ * LIVELINE_UPDATE_SCREENSHOTS=1 rewrites the baselines; look at them before committing.
+ */
+const BASELINES = new URL("../screenshots/", import.meta.url).pathname;
+/** pixelmatch's per-pixel colour threshold (0–1) and the share of pixels allowed to differ. */
+const THRESHOLD = 0.1;
+const MAX_DIFF_SHARE = 0.001;
+
+export async function browserMajor(page: Page): Promise<string> {
+  const ua = await page.evaluate(() => navigator.userAgent);
+  const major = /Chrome\/(\d+)/.exec(ua)?.[1];
+  if (major === undefined) throw new Error(`not a Chromium user agent: ${ua}`);
+  return major;
+}
+
+/** Compare the viewport with its baseline; optionally also copy it to `docsPath` (npm run screenshots). */
+export async function expectScreenshot(page: Page, name: string, docsPath?: string): Promise<void> {
+  const file = join(BASELINES, `${name}.png`);
+  await page.mouse.move(0, 0);
+  const shot = await page.screenshot({ animations: "disabled", caret: "hide" });
+  if (docsPath !== undefined && process.env.LIVELINE_SCREENSHOTS === "1") writeFileSync(docsPath, shot);
+  if (process.env.LIVELINE_UPDATE_SCREENSHOTS === "1") {
+    mkdirSync(BASELINES, { recursive: true });
+    writeFileSync(file, shot);
+    return;
+  }
+  if (!existsSync(file))
+    throw new Error(
+      `no screenshot baseline ${file}: run LIVELINE_UPDATE_SCREENSHOTS=1 npx vitest run test/widget-look.test.ts with this browser, and look at the PNGs`,
+    );
+  const want = PNG.sync.read(readFileSync(file));
+  const got = PNG.sync.read(shot);
+  if (want.width !== got.width || want.height !== got.height)
+    throw new Error(`${name}: ${got.width}x${got.height}, baseline ${want.width}x${want.height}`);
+  const diff = new PNG({ width: got.width, height: got.height });
+  const differing = pixelmatch(want.data, got.data, diff.data, got.width, got.height, { threshold: THRESHOLD });
+  if (differing > got.width * got.height * MAX_DIFF_SHARE) {
+    const out = join(tmpdir(), `liveline-${name}`);
+    writeFileSync(`${out}.actual.png`, shot);
+    writeFileSync(`${out}.diff.png`, PNG.sync.write(diff));
+    copyFileSync(file, `${out}.baseline.png`);
+    const browser = `Chromium ${await browserMajor(page)}`;
+    throw new Error(
+      `${name}: ${differing} pixels differ from ${file} in ${browser}; see ${out}.{actual,diff,baseline}.png`,
+    );
+  }
+}
