@@ -1,4 +1,4 @@
-export { redisKeys, type RedisKeys, type FeedKeys } from "./redis-keys.js";
+export { redisKeys, type RedisKeys, type FeedKeys, type PresenceKeys } from "./redis-keys.js";
 export { Change, ApplyJob, type NewEntry, type EntryPatch, type FeedPatch } from "./changes.js";
 export {
   FeedStore,

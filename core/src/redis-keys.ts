@@ -14,6 +14,20 @@ export interface RedisKeys {
   queuePrefix(): string;
   /** Prefix of one rate limiter's counters (rate-limiter-flexible appends ":<key>"). */
   rateLimit(name: string): string;
+  /** Where server nodes report their readers (server/src/presence). */
+  presence: PresenceKeys;
+}
+
+/**
+ * Reader counts reported by every server node. All of them share the hash tag
+ * `{<prefix>presence}`: one node's report (DEL, HSET, PEXPIRE, SADD) is one MULTI on one slot, and
+ * `/stats` reads every node's hash with one pipeline to one shard.
+ */
+export interface PresenceKeys {
+  /** Set: ids of the server nodes that reported; a member whose hash has expired is dead. */
+  readonly nodes: string;
+  /** Hash of one node: `at` (ms of its last report), `s:<feedId>` sockets, `e:<feedId>` SSE streams. Expires. */
+  node(nodeId: string): string;
 }
 
 export interface FeedKeys {
@@ -51,6 +65,10 @@ export interface FeedKeys {
   idempotency(key: string): string;
   /** Pub/sub channel carrying this feed's events, in seq order. */
   readonly channel: string;
+  /** Set: subs of the editors who said they are in this feed (each has its `editor(sub)` key). */
+  readonly editors: string;
+  /** String (expiring): one editor's presence in this feed, {sub, name, since, editing?} JSON. */
+  editor(sub: string): string;
 }
 
 export function redisKeys(prefix = "liveline:"): RedisKeys {
@@ -59,6 +77,10 @@ export function redisKeys(prefix = "liveline:"): RedisKeys {
     feedIndex: () => `${prefix}feeds`,
     queuePrefix: () => `{${prefix}bull}`,
     rateLimit: (name) => `${prefix}rl:${name}`,
+    presence: {
+      nodes: `{${prefix}presence}:nodes`,
+      node: (nodeId) => `{${prefix}presence}:node:${nodeId}`,
+    },
     feed(feedId) {
       const base = `${prefix}{${feedId}}`;
       return {
@@ -74,6 +96,9 @@ export function redisKeys(prefix = "liveline:"): RedisKeys {
         revisionsPrefix: `${base}:rev:`,
         idempotency: (key) => `${base}:idem:${key}`,
         channel: `${base}:events`,
+        editors: `${base}:editors`,
+        // The sub comes from a token (any text): encoded, so it cannot look like another key.
+        editor: (sub) => `${base}:editor:${encodeURIComponent(sub)}`,
       };
     },
   };

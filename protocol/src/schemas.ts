@@ -207,6 +207,26 @@ export const ErrorResponse = z.object({
   error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), details: z.unknown().optional() }),
 });
 
+// ---- Who is here (GET /v1/feeds/:feedId/stats, POST /v1/feeds/:feedId/presence) ----
+
+/** An editor's heartbeat: present in the feed, and which entry (if any) they are editing. */
+export const PresenceRequest = z.strictObject({ editing: EntryId.nullable().optional() });
+
+export const EditorPresence = z.object({
+  sub: Text,
+  name: Text,
+  /** The first heartbeat of this presence (it ends after the expiry without one, or on DELETE). */
+  since: IsoTime,
+  editing: EntryId.optional(),
+});
+
+export const FeedStats = z.object({
+  /** Readers connected now across every server node (Socket.IO sockets, SSE streams). */
+  readers: z.object({ socket: Seq, sse: Seq, total: Seq }),
+  /** Editors present in the feed, earliest first. */
+  editors: z.array(EditorPresence),
+});
+
 // ---- Socket.IO payloads -------------------------------------------------------------
 
 /** A JWT is three base64url parts; anything longer than this is not one of ours. */
@@ -251,6 +271,9 @@ export type FeedEventType = FeedEvent["type"];
 export type ChangeOp = z.infer<typeof ChangeOp>;
 export type FailedChange = z.infer<typeof FailedChange>;
 export type FailedChangesResponse = z.infer<typeof FailedChangesResponse>;
+export type PresenceRequest = z.infer<typeof PresenceRequest>;
+export type EditorPresence = z.infer<typeof EditorPresence>;
+export type FeedStats = z.infer<typeof FeedStats>;
 
 // FEED_EVENT_TYPES (the zod-free list clients switch on) must name exactly the event schemas' types.
 const _eventTypesMatch: [FeedEventType, (typeof FEED_EVENT_TYPES)[number]] extends [

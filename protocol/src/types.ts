@@ -64,6 +64,8 @@ export type InterServerEvents = Record<string, never>;
  */
 export interface Principal {
   sub: string;
+  /** Display name: a JWT's `name` claim, or the name given to a static token in EDITOR_TOKENS. */
+  name?: string;
   role: "reader" | "editor" | "admin";
   /** Feed ids the token is for, or "*" for every feed. */
   feeds: "*" | readonly string[];

@@ -14,6 +14,20 @@ import { WorkerEnv, workerSettings, type WorkerSettings } from "@liveline/worker
 import { compileTrustProxy, type TrustProxy } from "./http/client-address.js";
 import { parsePublicKey } from "./auth/token-verifier.js";
 
+/**
+ * One EDITOR_TOKENS entry: `token`, or `name=token` to give the token a display name (who is
+ * here, in the console). The name is what comes before the first `=` when 16 or more characters
+ * (a token's length) follow it; otherwise the entry is taken whole as a token, so a base64
+ * token ending in `=` padding, as configured before names existed, still reads as it did.
+ */
+function namedToken(entry: string): { token: string; name?: string | undefined } {
+  const cut = entry.indexOf("=");
+  const name = entry.slice(0, cut).trim();
+  const token = entry.slice(cut + 1).trim();
+  if (cut <= 0 || name.length === 0 || token.length < 16) return { token: entry };
+  return { token, name: name.slice(0, 200) };
+}
+
 /** The server role's own section of the environment. */
 const ServerEnv = {
   PORT: Int(3000, 0, 65_535),
@@ -23,10 +37,22 @@ const ServerEnv = {
       s
         .split(",")
         .map((t) => t.trim())
-        .filter((t) => t.length > 0),
+        .filter((t) => t.length > 0)
+        .map(namedToken),
     )
-    .pipe(z.array(z.string().min(16, "each editor token must be at least 16 characters")).min(1))
+    .pipe(
+      z
+        .array(
+          z.object({
+            token: z.string().min(16, "each editor token must be at least 16 characters"),
+            name: z.string().optional(),
+          }),
+        )
+        .min(1),
+    )
     .optional(),
+  PRESENCE_INTERVAL_MS: Int(1500, 100, 60_000),
+  PRESENCE_EDITOR_TTL_MS: Int(15_000, 1000, 600_000),
   HEAD_CHECK_MS: Int(5000, 100, 600_000),
   DRAIN_SPREAD_MS: Int(5000, 0, 120_000),
   PUBLIC_URL: z.url().optional(),
@@ -95,6 +121,8 @@ const IDLE_MARGIN_MS = 5000;
 export interface ServerSettings {
   readonly port: number;
   readonly editorTokens: readonly string[];
+  /** The display name of each of `editorTokens`, by position, when EDITOR_TOKENS gave one. */
+  readonly editorNames: readonly (string | undefined)[];
   /** True when no tokens were configured and one was generated for this run. */
   readonly generatedToken: boolean;
   readonly headCheckMs: number;
@@ -129,6 +157,8 @@ export interface ServerSettings {
   readonly mediaMaxBytes: number;
   /** node:http limits on clients that are slow to send (or idle); see start-server.ts. */
   readonly httpTimeouts: HttpTimeouts;
+  /** Who is here (server/src/presence): how often a node reports its readers; editors' expiry. */
+  readonly presence: { readonly intervalMs: number; readonly editorTtlMs: number };
 }
 
 /** node:http's timeouts, in ms (0 turns one off). */
@@ -163,7 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   }
   checkHttpTimeouts(c);
   const generate = c.EDITOR_TOKENS === undefined && !(production && signed);
-  const tokens = c.EDITOR_TOKENS ?? (generate ? [`dev-${randomBytes(18).toString("base64url")}`] : []);
+  const entries = c.EDITOR_TOKENS ?? (generate ? [{ token: `dev-${randomBytes(18).toString("base64url")}` }] : []);
   // Unset CORS_ORIGINS: any origin may read (widgets embed anywhere); cross-origin writes need
   // the origin listed.
   const origins = c.CORS_ORIGINS ?? ["*"];
@@ -171,7 +201,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     ...coreConfig(c),
     ...workerSettings(c),
     port: c.PORT,
-    editorTokens: Object.freeze(tokens),
+    editorTokens: Object.freeze(entries.map((e) => e.token)),
+    editorNames: Object.freeze(entries.map((e) => e.name)),
     generatedToken: generate,
     headCheckMs: c.HEAD_CHECK_MS,
     drainSpreadMs: c.DRAIN_SPREAD_MS,
@@ -203,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       keepAliveMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       idleMs: c.HTTP_IDLE_TIMEOUT_MS,
     }),
+    presence: Object.freeze({ intervalMs: c.PRESENCE_INTERVAL_MS, editorTtlMs: c.PRESENCE_EDITOR_TTL_MS }),
   });
 }
 

@@ -37,6 +37,10 @@ import { TokenVerifier } from "./auth/token-verifier.js";
 import { FileMediaStorage } from "./media/file-storage.js";
 import { MediaService } from "./media/media-service.js";
 import { mediaRoutes } from "./media/media-routes.js";
+import { countReaders, totalPerFeed } from "./presence/reader-counts.js";
+import { PresenceStore } from "./presence/presence-store.js";
+import { PresenceReporter } from "./presence/presence-reporter.js";
+import { presenceRoutes } from "./presence/presence-routes.js";
 
 export interface ServerHandle {
   readonly url: string;
@@ -87,6 +91,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
   const service = new FeedService(store, queue);
   const verifier = new TokenVerifier({
     staticTokens: config.editorTokens,
+    staticNames: config.editorNames,
     hsSecret: config.jwtSecret,
     publicKeyPem: config.jwtPublicKey,
     jwksUrl: config.jwksUrl,
@@ -100,6 +105,10 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     logger: logger.child({ role: "gateway" }),
   });
   const metrics = new ServerMetrics(registry);
+  const presence = new PresenceStore(commands, store.keys, {
+    nodeTtlMs: PresenceReporter.ttlMs(config.presence.intervalMs),
+    editorTtlMs: config.presence.editorTtlMs,
+  });
   const serverLogger = logger.child({ role: "server" });
   const slowReaders: SlowReaderPolicy = {
     maxBacklogBytes: config.maxReaderBacklogBytes,
@@ -170,6 +179,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
       a.use(pagesRouter({ service, publisherName: config.publisherName, publicUrl: config.publicUrl }));
       const sse = { hub, readers, logger: serverLogger, heartbeatMs: config.sseHeartbeatMs };
       a.use(sseRoutes({ ...sse, slowReaders: new BacklogWatch(slowReaders) }));
+      a.use(presenceRoutes({ presence, service, verifier, limits, logger: serverLogger }));
       opts.extend?.(a);
     },
   });
@@ -184,15 +194,15 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
   metrics.bindGauges({
     sockets: () => ioServer.engine.clientsCount,
     sseStreams: () => hub.size(),
-    subscribers: () => {
-      const counts = hub.counts();
-      for (const [room, members] of ioServer.of("/").adapter.rooms) {
-        if (!room.startsWith("feed:")) continue;
-        const feedId = room.slice("feed:".length);
-        counts.set(feedId, (counts.get(feedId) ?? 0) + members.size);
-      }
-      return counts;
-    },
+    subscribers: () => totalPerFeed(countReaders(ioServer, hub)),
+  });
+  // This node's readers, reported for /stats on every node (server/src/presence).
+  const reporter = new PresenceReporter({
+    store: presence,
+    nodeId: randomUUID(),
+    count: () => countReaders(ioServer, hub),
+    intervalMs: config.presence.intervalMs,
+    logger: serverLogger,
   });
   attachGateway(ioServer, { readers, security, logger: logger.child({ role: "gateway" }) });
   await new Promise<void>((resolve, reject) => {
@@ -200,6 +210,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     http.listen(config.port, config.host, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
+  reporter.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -223,6 +234,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
         http.close();
         step("drain");
         await drainer.drain(config.drainSpreadMs);
+        await reporter.stop();
         relay.close();
         hub.closeAll(); // open SSE responses would keep the HTTP server from closing
         // A keep-alive HTTP client that never pauses (an editor's CMS) would hold the server

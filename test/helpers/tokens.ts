@@ -5,6 +5,8 @@ export const SECRET_KEY = new TextEncoder().encode(JWT_SECRET);
 
 export interface MintOptions {
   sub?: string;
+  /** The display name claim. */
+  name?: string;
   feeds?: "*" | string[];
   role?: "editor" | "admin";
   scope?: "read";
@@ -21,6 +23,7 @@ export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 export function mint(o: MintOptions = {}): Promise<string> {
   const claims: Record<string, unknown> = { feeds: o.feeds ?? "*" };
   if (o.role !== undefined) claims.role = o.role;
+  if (o.name !== undefined) claims.name = o.name;
   if (o.scope !== undefined) claims.scope = o.scope;
   let jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: o.alg ?? "HS256", ...(o.kid === undefined ? {} : { kid: o.kid }) })

@@ -7,6 +7,8 @@ import { LivelineError } from "../errors.js";
 export interface TokenVerifierOptions {
   /** Static bearer tokens (EDITOR_TOKENS): admin of every feed. */
   staticTokens: readonly string[];
+  /** The display name of each static token, by position (EDITOR_TOKENS' `name=token`); else its sub. */
+  staticNames?: readonly (string | undefined)[];
   /** HS256 shared secret (EDITOR_JWT_SECRET). */
   hsSecret?: string | undefined;
   /** SPKI PEM public key for RS256 or ES256 (EDITOR_JWT_PUBLIC_KEY). */
@@ -22,6 +24,8 @@ const Claims = z.object({
   // The subject is stored as the author of each change (revision history), so it obeys the
   // same text rule as every other stored string.
   sub: Text.min(1).max(200),
+  /** Display name (who is here, in the console); the sub when absent. */
+  name: Text.min(1).max(200).optional(),
   exp: z.number(),
   feeds: z.union([z.literal("*"), z.array(z.union([z.literal("*"), FeedId])).max(1000)]),
   role: z.enum(["editor", "admin"]).optional(),
@@ -53,13 +57,17 @@ export function parsePublicKey(pem: string): { key: KeyObject; alg: "RS256" | "E
  * `jose` against the HS256 secret, the PEM key or the JWKS, whichever the header's `alg` names.
  */
 export class TokenVerifier {
-  private readonly statics: { digest: Buffer; sub: string }[];
+  private readonly statics: { digest: Buffer; sub: string; name: string | undefined }[];
   private readonly algorithms: string[] = [];
   private readonly getKey: JWTVerifyGetKey | undefined;
   private readonly clockTolerance: number;
 
   constructor(options: TokenVerifierOptions) {
-    this.statics = options.staticTokens.map((t, i) => ({ digest: digest(t), sub: `token-${i + 1}` }));
+    this.statics = options.staticTokens.map((t, i) => ({
+      digest: digest(t),
+      sub: `token-${i + 1}`,
+      name: options.staticNames?.[i],
+    }));
     this.clockTolerance = options.clockToleranceSeconds ?? 5;
     const secret = options.hsSecret === undefined ? undefined : new TextEncoder().encode(options.hsSecret);
     const pem = options.publicKeyPem === undefined ? undefined : parsePublicKey(options.publicKeyPem);
@@ -84,9 +92,12 @@ export class TokenVerifier {
 
   async verify(token: string): Promise<Principal> {
     const d = digest(token);
-    let found: string | undefined;
-    for (const s of this.statics) if (timingSafeEqual(s.digest, d)) found = s.sub;
-    if (found !== undefined) return { sub: found, role: "admin", feeds: "*" };
+    let found: (typeof this.statics)[number] | undefined;
+    for (const s of this.statics) if (timingSafeEqual(s.digest, d)) found = s;
+    if (found !== undefined) {
+      const { sub, name } = found;
+      return { sub, ...(name === undefined ? {} : { name }), role: "admin", feeds: "*" };
+    }
     if (this.getKey === undefined || !JWT_SHAPE.test(token)) {
       throw new LivelineError("unauthorized", "the bearer token is not valid");
     }
@@ -109,6 +120,6 @@ export class TokenVerifier {
     const feeds = c.feeds === "*" || c.feeds.includes("*") ? "*" : c.feeds;
     const role = c.role ?? (c.scope === "read" ? "reader" : undefined);
     if (role === undefined) throw new LivelineError("unauthorized", 'the token needs a role or scope: "read"');
-    return { sub: c.sub, role, feeds, exp: c.exp };
+    return { sub: c.sub, ...(c.name === undefined ? {} : { name: c.name }), role, feeds, exp: c.exp };
   }
 }
