@@ -54,6 +54,7 @@ beforeAll(async () => {
     store: stack.store,
     logger,
     emit: (feedId, event) => hub.deliver(feedId, event),
+    reset: (notice) => hub.reset(notice.feedId),
   });
   readers = { service: new FeedService(stack.store, stack.queue), relay };
   sseServer = createServer((_req, res) => onStream(res));
@@ -207,7 +208,13 @@ describe("attachReader: a reader that leaves mid-attach holds nothing", () => {
     const dead = new Redis("redis://127.0.0.1:1", { lazyConnect: true, enableOfflineQueue: false });
     dead.on("error", () => undefined);
     cleanup.push(() => dead.disconnect());
-    const failing = new FeedRelay({ subscriber: dead, store: stack.store, logger, emit: () => undefined });
+    const failing = new FeedRelay({
+      subscriber: dead,
+      store: stack.store,
+      logger,
+      emit: () => undefined,
+      reset: () => undefined,
+    });
     cleanup.push(() => failing.close());
     const client: ClientSocket = connect(stack.url, { transports: ["websocket"], reconnection: false });
     cleanup.push(() => client.close());

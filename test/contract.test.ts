@@ -108,7 +108,18 @@ describe("/openapi.json", () => {
     expect(schemaOf("listEntries", "limit")).toEqual({ type: "integer", minimum: 1, maximum: LIMITS.maxPageSize });
     expect(schemaOf("listEntries", "before")).toMatchObject({ type: "integer", minimum: 0 });
     expect(schemaOf("listEvents", "since")).toMatchObject({ type: "integer", minimum: 0 });
-    expect(schemaOf("streamEvents", "Last-Event-ID")).toMatchObject({ type: "integer", minimum: 0 });
+    // Last-Event-ID is `<epoch>:<seq>` (or a plain `<seq>`): documented as the text it is.
+    const lastEventId = z
+      .object({ type: z.literal("string"), pattern: z.string() })
+      .parse(schemaOf("streamEvents", "Last-Event-ID"));
+    expect(["q3Vx0bLc:42", "42", "q3Vx0bLc:", "a:b:1"].map((id) => new RegExp(lastEventId.pattern).test(id))).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(schemaOf("streamEvents", "epoch")).toMatchObject({ type: "string" });
+    expect(schemaOf("listEvents", "epoch")).toMatchObject({ type: "string" });
     expect(schemaOf("publishEntry", "Idempotency-Key")).toMatchObject({ maxLength: LIMITS.maxIdempotencyKeyChars });
   });
 });

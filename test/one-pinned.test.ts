@@ -44,6 +44,9 @@ describe("the pinned entry", () => {
       ["entry.updated", "a"],
     ]);
     expect(seqs(reader.events)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // Each unpin is an event of the log like any other: stamped with the feed's epoch.
+    expect(reader.sub.epoch).toMatch(/^[A-Za-z0-9_-]{1,32}$/);
+    expect(reader.events.map((e) => e.epoch)).toEqual(reader.events.map(() => reader.sub.epoch));
     expect(reader.sub.entries.filter((e) => e.pinned).map((e) => e.id)).toEqual(["a"]);
 
     // The store agrees with the reader, and a late reader's snapshot holds one pinned entry.

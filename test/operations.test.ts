@@ -156,7 +156,10 @@ describe("Server-Sent Events", () => {
     expect(first.status).toBe(200);
     expect(first.headers["content-type"]).toContain("text/event-stream");
     await waitFor(() => first.messages.length === 1, "the snapshot");
-    expect(first.messages[0]).toMatchObject({ id: "1", event: "reset" });
+    // Ids are `<epoch>:<seq>`: Last-Event-ID then names the history its seq belongs to.
+    const { epoch } = JSON.parse(first.messages[0]?.data ?? "{}") as { epoch: string };
+    expect(epoch).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(first.messages[0]).toMatchObject({ id: `${epoch}:1`, event: "reset" });
     expect(entriesOf(first.messages[0] as SseMessage).map((e) => e.id)).toEqual(["before"]);
 
     await stack.api.publish("sse", { id: "a", body: "one" });
@@ -164,9 +167,9 @@ describe("Server-Sent Events", () => {
     await stack.api.retract("sse", "before");
     await waitFor(() => first.messages.length === 4, `three live events; got ${first.body()}`);
     expect(first.messages.slice(1).map((m) => [m.id, m.event])).toEqual([
-      ["2", "entry.published"],
-      ["3", "entry.updated"],
-      ["4", "entry.deleted"],
+      [`${epoch}:2`, "entry.published"],
+      [`${epoch}:3`, "entry.updated"],
+      [`${epoch}:4`, "entry.deleted"],
     ]);
     const edited = JSON.parse(first.messages[2]?.data ?? "{}") as FeedEvent;
     expect(edited).toMatchObject({ seq: 3, type: "entry.updated", entry: { id: "a", revision: 2 } });
@@ -178,20 +181,32 @@ describe("Server-Sent Events", () => {
     await stack.api.publish("sse", { id: "b", body: "two" });
     await stack.api.publish("sse", { id: "c", body: "three" });
     await waitFor(async () => (await stack.store.currentSeq("sse")) === 6, "two more applied");
-    const resumed = await openSse(`${stack.url}/v1/feeds/sse/stream`, { "last-event-id": "4" });
+    const resumed = await openSse(`${stack.url}/v1/feeds/sse/stream`, { "last-event-id": `${epoch}:4` });
     await waitFor(() => resumed.messages.length === 2, "the two missed events");
     expect(resumed.messages.map((m) => [m.id, m.event])).toEqual([
-      ["5", "entry.published"],
-      ["6", "entry.published"],
+      [`${epoch}:5`, "entry.published"],
+      [`${epoch}:6`, "entry.published"],
     ]);
     await stack.api.publish("sse", { id: "d", body: "four" });
     await waitFor(() => resumed.messages.length === 3, "a live event after the catch-up");
-    expect(resumed.messages[2]).toMatchObject({ id: "7", event: "entry.published" });
+    expect(resumed.messages[2]).toMatchObject({ id: `${epoch}:7`, event: "entry.published" });
     resumed.close();
 
-    const bySince = await openSse(`${stack.url}/v1/feeds/sse/stream?since=6`);
+    // A plain numeric id (from a stream before epochs) still resumes, within the current epoch.
+    const numeric = await openSse(`${stack.url}/v1/feeds/sse/stream`, { "last-event-id": "6" });
+    await waitFor(() => numeric.messages.length === 1, "catch-up after a plain seq");
+    expect(numeric.messages[0]?.id).toBe(`${epoch}:7`);
+    numeric.close();
+
+    // Another epoch than the log's (history lost since): a reset, never the events after its seq.
+    const otherEpoch = await openSse(`${stack.url}/v1/feeds/sse/stream`, { "last-event-id": "someOld1:6" });
+    await waitFor(() => otherEpoch.messages.length === 1, "a reset for another epoch");
+    expect(otherEpoch.messages[0]).toMatchObject({ id: `${epoch}:7`, event: "reset" });
+    otherEpoch.close();
+
+    const bySince = await openSse(`${stack.url}/v1/feeds/sse/stream?since=6&epoch=${epoch}`);
     await waitFor(() => bySince.messages.length === 1, "catch-up by ?since");
-    expect(bySince.messages[0]?.id).toBe("7");
+    expect(bySince.messages[0]?.id).toBe(`${epoch}:7`);
     bySince.close();
   });
 

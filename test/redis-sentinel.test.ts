@@ -4,7 +4,7 @@ import { Fleet, verifyDelivery } from "./faults/fleet.js";
 import { acceptedCount, publishStream } from "./faults/publisher.js";
 import { expectNothingLost } from "./faults/scenario.js";
 import { startSentinels, type SentinelSetup } from "./helpers/redis-sentinel.js";
-import { openSse, type SseReader } from "./helpers/sse.js";
+import { openSse, seqOf, type SseReader } from "./helpers/sse.js";
 import { Api, startStack, type ApiResponse, type Stack } from "./helpers/stack.js";
 import { sleep, waitFor } from "./helpers/wait.js";
 
@@ -56,7 +56,7 @@ async function redisUp(s: Stack): Promise<Record<string, number>> {
 
 /** The SSE stream's events after its opening snapshot: consecutive seqs, none twice. */
 function sseSeqs(sse: SseReader): number[] {
-  return sse.messages.filter((m) => m.event !== "reset").map((m) => Number(m.id));
+  return sse.messages.filter((m) => m.event !== "reset").map(seqOf);
 }
 
 describe("on Redis Sentinel", () => {

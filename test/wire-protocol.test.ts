@@ -48,21 +48,24 @@ describe("Socket.IO on the wire", () => {
     await waitFor(() => s.frames.length === 2, "the namespace connect");
     expect(payload(s.frames[1] ?? "", "40")).toMatchObject({ sid: expect.any(String) });
 
-    s.send('420["subscribe",{"feedId":"election-night","since":1}]');
+    const head = await stack.store.head("election-night");
+    const epoch = head.exists ? head.epoch : "";
+    s.send(`420["subscribe",{"feedId":"election-night","since":1,"epoch":"${epoch}"}]`);
     await waitFor(() => s.frames.length === 3, "the subscribe ack");
     const [ack] = payload(s.frames[2] ?? "", "430") as unknown[];
     expect(ack).toMatchObject({
       ok: true,
       seq: 2,
+      epoch,
       feed: { id: "election-night", seq: 2 },
-      events: [{ seq: 2, type: "entry.published", entry: { id: "turnout" } }],
+      events: [{ seq: 2, epoch, type: "entry.published", entry: { id: "turnout" } }],
     });
 
     await stack.api.edit("election-night", "turnout", { body: "Turnout 72%" });
     await waitFor(() => s.frames.length === 4, "the pushed event");
     expect(payload(s.frames[3] ?? "", "42")).toMatchObject([
       "feed:event",
-      { feedId: "election-night", seq: 3, type: "entry.updated", entry: { id: "turnout", revision: 2 } },
+      { feedId: "election-night", seq: 3, epoch, type: "entry.updated", entry: { id: "turnout", revision: 2 } },
     ]);
 
     s.send('421["unsubscribe",{"feedId":"election-night"}]');

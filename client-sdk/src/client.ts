@@ -158,6 +158,7 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
         close: (initiator) => this.onDisconnect(initiator === "server" ? "server_disconnect" : "transport_closed"),
         connectError: (err) => this.onConnectError(err),
         event: (event) => this.subs.get(event.feedId)?.handleEvent(event),
+        reset: (notice) => this.subs.get(notice.feedId)?.handleReset(notice),
         feedError: (notice) => this.onFeedError(notice),
       },
     );
@@ -301,6 +302,7 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
     fetchCatchUp(this.catchUpUrl ?? this.url, sub.feedId, since, {
       fetch: this.fetchImpl,
       token: this.tokens?.current(),
+      epoch: sub.epoch,
     })
       .then((r) => {
         if (this.subs.get(sub.feedId) === sub) sub.handleCatchUp(r);

@@ -1,33 +1,57 @@
 import type { Entry, Feed, FeedEvent } from "@liveline/protocol";
 
-export type ApplyOutcome = { applied: FeedEvent[]; gap: boolean };
+/** `epochChanged`: the event belongs to another log epoch than the state (history was lost): start over. */
+/** Most events of a newer epoch kept while the reset to it is under way. */
+const MAX_OTHER_EPOCH = 1000;
+
+export type ApplyOutcome = { applied: FeedEvent[]; gap: boolean; epochChanged?: true };
 
 /**
  * A feed's state on the client: entries by id and the last applied seq. Events are applied
  * strictly in seq order, each once: an old seq is dropped, an early one waits in a buffer
  * until the missing ones arrive. Applying is an upsert, so a snapshot that already contains
  * a change and the event for it agree.
+ *
+ * Seqs count within one log epoch. An event of another epoch is never applied to this state: it
+ * is kept until a snapshot of its epoch replaces the state (`reset`), then applied if newer.
  */
 export class FeedState {
   private readonly entries = new Map<string, Entry>();
   private readonly pending = new Map<number, FeedEvent>();
+  /** Events of another epoch than `epoch`, by seq: the next history, until a reset moves to it. */
+  private readonly otherEpoch = new Map<number, FeedEvent>();
   private sorted: Entry[] | undefined;
   /** Last applied seq; undefined until the first subscribe answer. */
   seq: number | undefined;
+  /** The log epoch `seq` belongs to; undefined until an answer named one (servers before epochs). */
+  epoch: string | undefined;
   feed: Feed | undefined;
 
-  /** Replace everything with a snapshot (first subscribe, or `reset`). */
-  reset(feed: Feed, seq: number, entries: Entry[]): FeedEvent[] {
+  /** Replace everything with a snapshot of `epoch` (first subscribe, or `reset`). */
+  reset(feed: Feed, seq: number, entries: Entry[], epoch?: string): FeedEvent[] {
     this.entries.clear();
     for (const e of entries) this.entries.set(e.id, e);
     this.feed = feed;
     this.seq = seq;
     this.sorted = undefined;
+    if (epoch !== undefined && epoch !== this.epoch) {
+      // Waiting events of the old epoch are history that is gone; those of the new one apply.
+      const waiting = [...this.pending.values(), ...this.otherEpoch.values()];
+      this.pending.clear();
+      for (const e of waiting) if (e.epoch === undefined || e.epoch === epoch) this.pending.set(e.seq, e);
+      this.epoch = epoch;
+    }
+    this.otherEpoch.clear();
     return this.drain();
   }
 
   /** Accept one event from any source; returns what got applied, in order. */
   offer(event: FeedEvent): ApplyOutcome {
+    if (event.epoch !== undefined && this.epoch !== undefined && event.epoch !== this.epoch) {
+      // Bounded: a reader that cannot resubscribe meanwhile fills the rest as a gap later.
+      if (this.otherEpoch.size < MAX_OTHER_EPOCH) this.otherEpoch.set(event.seq, event);
+      return { applied: [], gap: false, epochChanged: true };
+    }
     if (this.seq === undefined) {
       this.pending.set(event.seq, event);
       return { applied: [], gap: false };

@@ -13,11 +13,20 @@ export interface CatchUpOptions {
   signal?: AbortSignal;
   /** Subscriber token for a private feed, sent as `Authorization: Bearer <token>`. */
   token?: string | undefined;
+  /**
+   * The feed log's epoch `since` belongs to (from the last answer). Send it: when the feed's
+   * history was lost meanwhile the answer is a `reset`, never events that reuse the seqs held.
+   */
+  epoch?: string | undefined;
 }
 
-/** What the catch-up endpoint answered: the missed events, or a snapshot when too far behind. */
+/**
+ * What the catch-up endpoint answered: the missed events, or a snapshot when too far behind or
+ * of another epoch. `epoch` is the feed log's (undefined from servers before epochs).
+ */
 export type CatchUpResult =
-  { reset: false; seq: number; events: FeedEvent[] } | { reset: true; seq: number; entries: Entry[] };
+  | { reset: false; seq: number; epoch?: string; events: FeedEvent[] }
+  | { reset: true; seq: number; epoch?: string; entries: Entry[] };
 
 export class CatchUpError extends Error {
   constructor(
@@ -53,7 +62,9 @@ export async function fetchCatchUp(
 ): Promise<CatchUpResult> {
   const doFetch = options.fetch ?? defaultFetch();
   if (doFetch === undefined) throw new CatchUpError("no fetch implementation available");
-  const url = `${baseUrl.replace(/\/+$/, "")}/v1/feeds/${encodeURIComponent(feedId)}/events?since=${since}`;
+  // The epoch first: a page of a named epoch that ends before the head is cacheable for good.
+  const epoch = options.epoch === undefined ? "" : `epoch=${encodeURIComponent(options.epoch)}&`;
+  const url = `${baseUrl.replace(/\/+$/, "")}/v1/feeds/${encodeURIComponent(feedId)}/events?${epoch}since=${since}`;
   const res = await doFetch(url, {
     headers:
       options.token === undefined
@@ -68,15 +79,18 @@ export async function fetchCatchUp(
 function parseCatchUp(body: unknown): CatchUpResult {
   // The SDK carries no zod: check the shape by hand, enough to never apply garbage.
   if (typeof body !== "object" || body === null) throw new CatchUpError("catch-up answer is not an object");
-  const b = body as Partial<Record<keyof EventsResponse | "reset" | "entries" | "events", unknown>>;
+  const b = body as Partial<Record<keyof EventsResponse | "reset" | "entries" | "events" | "epoch", unknown>>;
   if (typeof b.seq !== "number") throw new CatchUpError("catch-up answer has no seq");
-  if (b.reset === true && Array.isArray(b.entries)) return { reset: true, seq: b.seq, entries: b.entries as Entry[] };
+  const epoch = typeof b.epoch === "string" && b.epoch !== "" ? { epoch: b.epoch } : {};
+  if (b.reset === true && Array.isArray(b.entries)) {
+    return { reset: true, seq: b.seq, ...epoch, entries: b.entries as Entry[] };
+  }
   if (Array.isArray(b.events)) {
     const events = b.events as FeedEvent[];
     if (events.some((e) => typeof e !== "object" || e === null || typeof e.seq !== "number")) {
       throw new CatchUpError("catch-up answer has a malformed event");
     }
-    return { reset: false, seq: b.seq, events };
+    return { reset: false, seq: b.seq, ...epoch, events };
   }
   throw new CatchUpError("catch-up answer has neither events nor a reset snapshot");
 }

@@ -15,7 +15,12 @@ export {
   type TransportOptions,
   type CloseInitiator,
 } from "./transport.js";
-export { Subscription, type SubscriptionEvents, type SubscribedContext } from "./subscription.js";
+export {
+  Subscription,
+  type SubscriptionEvents,
+  type SubscribedContext,
+  type UnrecoveredReason,
+} from "./subscription.js";
 export { FeedState } from "./feed-state.js";
 export { expiryOf, type GetToken } from "./token-source.js";
 export {
@@ -27,4 +32,4 @@ export {
 } from "./http-catch-up.js";
 export { fullJitterDelay } from "./backoff.js";
 export { TypedEmitter, type EventMap } from "./typed-emitter.js";
-export type { Entry, Feed, FeedEvent, SubscribeAck, WireError, ErrorCode } from "@liveline/protocol";
+export type { Entry, Feed, FeedEvent, FeedResetNotice, SubscribeAck, WireError, ErrorCode } from "@liveline/protocol";

@@ -1,4 +1,4 @@
-import type { Entry, Feed, FeedEvent, SubscribeAck, WireError } from "@liveline/protocol";
+import type { Entry, Feed, FeedEvent, FeedResetNotice, SubscribeAck, WireError } from "@liveline/protocol";
 import { FeedState } from "./feed-state.js";
 import type { CatchUpResult } from "./http-catch-up.js";
 import type { SubscriptionState, SubscriptionStateChange, SubscriptionStateReason } from "./states.js";
@@ -7,11 +7,23 @@ import { TypedEmitter } from "./typed-emitter.js";
 export interface SubscribedContext {
   /** The seq the subscription now stands at. */
   seq: number;
-  /** The state was replaced by a snapshot (first subscribe, or the log no longer reached back). */
+  /** The feed log's epoch that `seq` belongs to (undefined from servers before epochs). */
+  epoch?: string;
+  /** The state was replaced by a snapshot (first subscribe, the log no longer reached back, or history was lost). */
   reset: boolean;
+  /** The subscription held a position and asked to resume from it (as centrifuge-js's `wasRecovering`). */
+  wasRecovering: boolean;
   /** A resubscribe got exactly the missed events: nothing was lost while away. */
   recovered: boolean;
+  /**
+   * Why a resume was not recovered: `epoch_changed` — the feed's history was lost (Redis wiped,
+   * restored from a backup, failed over behind) and what was shown is replaced by the current
+   * state; `too_far_behind` — the kept log no longer reached back to the held seq.
+   */
+  reason?: UnrecoveredReason;
 }
+
+export type UnrecoveredReason = "epoch_changed" | "too_far_behind";
 
 export interface SubscriptionEvents {
   [event: string]: unknown[];
@@ -30,7 +42,10 @@ export interface SubscriptionEvents {
 /** What a subscription needs from its client (kept narrow so it is easy to test). */
 export interface SubscriptionHost {
   requestSubscribe(sub: Subscription): void;
-  /** A gap stayed open for `gapTimeout`: fetch the missing range by whatever path works. */
+  /**
+   * A gap stayed open for `gapTimeout`, or the feed's epoch changed: fetch what is missing (or
+   * the reset) by whatever path works, resuming from the held seq and epoch.
+   */
   requestGapFill(sub: Subscription): void;
   requestUnsubscribe(sub: Subscription): void;
 }
@@ -45,6 +60,8 @@ export class Subscription extends TypedEmitter<SubscriptionEvents> {
   private active = true;
   /** A new subscription is `subscribing` at once: the client sends it as soon as it is connected. */
   private current: SubscriptionState = "subscribing";
+  /** A resume was asked for because the epoch changed; cleared by the answer. */
+  private resyncAsked = false;
 
   constructor(
     readonly feedId: string,
@@ -70,6 +87,11 @@ export class Subscription extends TypedEmitter<SubscriptionEvents> {
   /** Last applied seq, or undefined before the first answer. */
   get seq(): number | undefined {
     return this.feedState.seq;
+  }
+
+  /** The feed log's epoch that `seq` belongs to (sent back with `seq` on every resume). */
+  get epoch(): string | undefined {
+    return this.feedState.epoch;
   }
 
   /** The app still follows this feed (false once `unsubscribe()` or `client.close()` ran). */
@@ -104,35 +126,48 @@ export class Subscription extends TypedEmitter<SubscriptionEvents> {
   }
 
   /** @internal the payload to (re)subscribe with. */
-  subscribePayload(): { feedId: string; since?: number } {
-    return this.feedState.seq === undefined
-      ? { feedId: this.feedId }
-      : { feedId: this.feedId, since: this.feedState.seq };
+  subscribePayload(): { feedId: string; since?: number; epoch?: string } {
+    const { seq, epoch } = this.feedState;
+    if (seq === undefined) return { feedId: this.feedId };
+    return epoch === undefined ? { feedId: this.feedId, since: seq } : { feedId: this.feedId, since: seq, epoch };
   }
 
   /** @internal an answer to `subscribe`. */
   handleAck(ack: SubscribeAck, resumed: boolean): void {
     if (!ack.ok) {
+      this.resyncAsked = false;
       this.setState("unsubscribed", "subscribe_refused", ack.error);
       this.emit("error", ack.error);
       return;
     }
     const before = this.feedState.feed;
+    const epochChanged = this.changesEpoch(ack.epoch);
+    this.resyncAsked = false;
     let applied: FeedEvent[];
     let reset = false;
     if ("reset" in ack) {
-      applied = this.feedState.reset(ack.feed, ack.seq, ack.entries);
+      applied = this.feedState.reset(ack.feed, ack.seq, ack.entries, ack.epoch);
       reset = true;
     } else {
-      if (this.feedState.seq === undefined) this.feedState.reset(ack.feed, ack.seq - ack.events.length, []);
+      if (this.feedState.seq === undefined) {
+        this.feedState.reset(ack.feed, ack.seq - ack.events.length, [], ack.epoch);
+      }
+      // A server before epochs never names one; the first that does names this history.
+      this.feedState.epoch ??= ack.epoch;
       applied = [];
       for (const e of ack.events) applied.push(...this.feedState.offer(e).applied);
     }
     this.clearGapTimer();
     this.setState("subscribed", "subscribe_ok");
-    this.emit("subscribed", { seq: this.feedState.seq ?? ack.seq, reset, recovered: resumed && !reset });
+    this.emit("subscribed", this.context(resumed, reset, epochChanged));
     this.publish(applied, reset || before === undefined);
     if (this.feedState.waiting > 0) this.scheduleGapFill();
+  }
+
+  /** @internal a `feed:reset`: the feed's history was lost; resume (with the held epoch) to get the reset. */
+  handleReset(notice: FeedResetNotice): void {
+    if (!this.active || this.feedState.seq === undefined || notice.epoch === this.feedState.epoch) return;
+    this.resync();
   }
 
   /**
@@ -151,13 +186,17 @@ export class Subscription extends TypedEmitter<SubscriptionEvents> {
     const feed = this.feedState.feed;
     if (!this.active || this.feedState.seq === undefined || feed === undefined) return;
     let applied: FeedEvent[] = [];
+    const epochChanged = this.changesEpoch(r.epoch);
     if (r.reset) {
-      // A snapshot older than what is applied already would step back in time: ignore it.
-      if (r.seq <= this.feedState.seq) return;
-      applied = this.feedState.reset({ ...feed, seq: r.seq }, r.seq, r.entries);
-      this.emit("subscribed", { seq: this.feedState.seq, reset: true, recovered: false });
+      // A snapshot older than what is applied already would step back in time (unless it is
+      // of another history): ignore it.
+      if (!epochChanged && r.seq <= this.feedState.seq) return;
+      this.resyncAsked = false;
+      applied = this.feedState.reset({ ...feed, seq: r.seq }, r.seq, r.entries, r.epoch);
+      this.emit("subscribed", this.context(true, true, epochChanged));
     } else {
-      for (const e of r.events) if (e.feedId === this.feedId) applied.push(...this.feedState.offer(e).applied);
+      this.feedState.epoch ??= r.epoch;
+      for (const e of r.events) if (e.feedId === this.feedId) applied.push(...this.offer(e));
     }
     this.publish(applied, r.reset);
     if (this.feedState.waiting > 0) this.scheduleGapFill();
@@ -167,10 +206,41 @@ export class Subscription extends TypedEmitter<SubscriptionEvents> {
   /** @internal a live `feed:event`. */
   handleEvent(event: FeedEvent): void {
     if (!this.active) return;
-    const { applied, gap } = this.feedState.offer(event);
+    const { applied, gap, epochChanged } = this.feedState.offer(event);
+    if (epochChanged) this.resync();
     this.publish(applied, false);
     if (gap) this.scheduleGapFill();
     else if (applied.length > 0) this.clearGapTimer();
+  }
+
+  private offer(event: FeedEvent): FeedEvent[] {
+    const { applied, epochChanged } = this.feedState.offer(event);
+    if (epochChanged) this.resync();
+    return applied;
+  }
+
+  /** Whether an answer naming `epoch` moves this subscription to another history. */
+  private changesEpoch(epoch: string | undefined): boolean {
+    return epoch !== undefined && this.feedState.epoch !== undefined && epoch !== this.feedState.epoch;
+  }
+
+  /** The feed's epoch changed: resume now (once until answered); the answer is a reset. */
+  private resync(): void {
+    if (this.resyncAsked || !this.active) return;
+    this.resyncAsked = true;
+    this.host.requestGapFill(this);
+  }
+
+  private context(resumed: boolean, reset: boolean, epochChanged: boolean): SubscribedContext {
+    const ctx: SubscribedContext = {
+      seq: this.feedState.seq ?? 0,
+      reset,
+      wasRecovering: resumed,
+      recovered: resumed && !reset,
+    };
+    if (this.feedState.epoch !== undefined) ctx.epoch = this.feedState.epoch;
+    if (resumed && reset) ctx.reason = epochChanged ? "epoch_changed" : "too_far_behind";
+    return ctx;
   }
 
   /** @internal the end of the subscription (idempotent). */

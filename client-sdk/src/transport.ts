@@ -4,6 +4,7 @@ import type {
   ClientToServerEvents,
   FeedErrorNotice,
   FeedEvent,
+  FeedResetNotice,
   RefreshAck,
   RefreshRequest,
   ServerToClientEvents,
@@ -25,6 +26,8 @@ export interface TransportHandlers {
   connectError(error: { code?: string; message: string }): void;
   /** A live `feed:event` of any subscribed feed. */
   event(event: FeedEvent): void;
+  /** A `feed:reset`: a subscribed feed's history was lost (its log has a new epoch). */
+  reset(notice: FeedResetNotice): void;
   /** `feed:error`: the server ended one subscription (e.g. its token expired). */
   feedError(notice: FeedErrorNotice): void;
 }
@@ -97,6 +100,7 @@ export const socketIoTransport: TransportFactory = (options, handlers) => {
     handlers.connectError(typeof code === "string" ? { code, message: err.message } : { message: err.message });
   });
   socket.on(SOCKET_EVENTS.feedEvent, (event: FeedEvent) => handlers.event(event));
+  socket.on(SOCKET_EVENTS.feedReset, (notice: FeedResetNotice) => handlers.reset(notice));
   socket.on(SOCKET_EVENTS.feedError, (notice: FeedErrorNotice) => handlers.feedError(notice));
   return {
     get id() {

@@ -231,3 +231,91 @@ describe("resume and gaps", () => {
     expect(sub.state).toBe("subscribing");
   });
 });
+
+describe("feed log epoch (lost history)", () => {
+  const inEpoch = (n: number, epoch: string): FeedEvent => ({ ...published(n), epoch });
+
+  it("resumes with its epoch; a feed:reset of another epoch brings a reset reported as epoch_changed", async () => {
+    makeClient();
+    const sub = client.subscribe("f");
+    client.connect();
+    server.current.open();
+    server.current
+      .lastSubscribe()
+      .answer({ ok: true, feed, seq: 2, epoch: "old", entries: [entry(1), entry(2)], reset: true });
+    await flush();
+    expect(sub.epoch).toBe("old");
+    const contexts: unknown[] = [];
+    sub.on("subscribed", (c) => contexts.push(c));
+
+    // The same epoch: nothing to do.
+    const sent = server.current.subscribes.length;
+    server.current.handlers.reset({ feedId: "f", epoch: "old", seq: 2 });
+    expect(server.current.subscribes.length).toBe(sent);
+    server.current.handlers.reset({ feedId: "f", epoch: "new", seq: 1 });
+    expect(server.current.subscribes.length).toBe(sent + 1);
+    expect(server.current.lastSubscribe().payload).toEqual({ feedId: "f", since: 2, epoch: "old" });
+    // An event of the new history arrives before the ack: kept, applied after the reset.
+    server.current.handlers.event(inEpoch(2, "new"));
+    expect(server.current.subscribes.length).toBe(sent + 1); // asked once
+    server.current.lastSubscribe().answer({ ok: true, feed, seq: 1, epoch: "new", entries: [entry(9)], reset: true });
+    await flush();
+    expect(contexts).toEqual([
+      { seq: 2, epoch: "new", reset: true, wasRecovering: true, recovered: false, reason: "epoch_changed" },
+    ]);
+    expect(sub.entries.map((e) => e.id)).toEqual(["e9", "e2"]);
+    expect(sub.seq).toBe(2);
+  });
+
+  it("a feed:error (token expired) resumes with a fresh token and the held epoch; a new epoch then resets", async () => {
+    let issued = 0;
+    makeClient({ getToken: () => Promise.resolve(`token-${++issued}`) });
+    const sub = client.subscribe("f");
+    client.connect();
+    server.current.open();
+    await flush();
+    server.current.lastSubscribe().answer({ ok: true, feed, seq: 3, epoch: "old", entries: [entry(3)], reset: true });
+    await flush();
+    const contexts: unknown[] = [];
+    sub.on("subscribed", (c) => contexts.push(c));
+    const issuedBefore = issued;
+
+    server.current.handlers.feedError({ feedId: "f", error: { code: "token_expired", message: "expired" } });
+    await flush();
+    expect(issued).toBe(issuedBefore + 1);
+    expect(server.current.lastSubscribe().payload).toEqual({
+      feedId: "f",
+      since: 3,
+      epoch: "old",
+      token: `token-${issued}`,
+    });
+    // History was lost while the token ran out: the resume is answered with the new epoch's snapshot.
+    server.current.lastSubscribe().answer({ ok: true, feed, seq: 1, epoch: "new", entries: [entry(7)], reset: true });
+    await flush();
+    expect(sub.state).toBe("subscribed");
+    expect(contexts).toEqual([
+      { seq: 1, epoch: "new", reset: true, wasRecovering: true, recovered: false, reason: "epoch_changed" },
+    ]);
+    expect(sub.entries.map((e) => e.id)).toEqual(["e7"]);
+  });
+
+  it("an event of another epoch makes it resume; a stale one of the old epoch is never applied", async () => {
+    makeClient();
+    const sub = client.subscribe("f");
+    client.connect();
+    server.current.open();
+    server.current.lastSubscribe().answer({ ok: true, feed, seq: 3, epoch: "old", entries: [entry(3)], reset: true });
+    await flush();
+    const applied: number[] = [];
+    sub.on("event", (e) => applied.push(e.seq));
+    server.current.handlers.event(inEpoch(4, "new"));
+    expect(applied).toEqual([]);
+    expect(server.current.lastSubscribe().payload).toEqual({ feedId: "f", since: 3, epoch: "old" });
+    server.current.lastSubscribe().answer({ ok: true, feed, seq: 4, epoch: "new", entries: [entry(4)], reset: true });
+    await flush();
+    server.current.handlers.event(inEpoch(5, "old"));
+    server.current.handlers.event(inEpoch(5, "new"));
+    expect(applied).toEqual([5]);
+    expect(sub.entries.map((e) => e.id)).toEqual(["e5", "e4"]);
+  });
+});

@@ -17,12 +17,15 @@ import {
   type AcceptResult,
   type ApplyResult,
   type CatchUp,
+  type Head,
   type ScriptSpec,
+  type Snapshot,
 } from "./scripts.js";
 import { redisKeys, type RedisKeys } from "./redis-keys.js";
+import { newEpoch, type HeldPosition } from "./epoch.js";
 import { describeFailedChange } from "./failed-change.js";
 
-export type { AcceptResult, ApplyResult, CatchUp };
+export type { AcceptResult, ApplyResult, CatchUp, Head, Snapshot };
 
 export type RedisClient = Redis | Cluster;
 
@@ -104,7 +107,11 @@ export class FeedStore {
     // The index and the feed's keys sit in different cluster slots, so they cannot share a
     // script. Index first: a crash in between leaves an id without a feed, which listFeeds skips.
     await this.redis.zadd(this.keys.feedIndex(), "NX", now.getTime(), feed.id);
-    const created = await this.run(SCRIPTS.createFeed, { meta: k.meta }, { ...feed, createdAt: now.toISOString() });
+    const created = await this.run(
+      SCRIPTS.createFeed,
+      { meta: k.meta },
+      { ...feed, createdAt: now.toISOString(), epoch: newEpoch() },
+    );
     await this.replicated();
     return created;
   }
@@ -149,10 +156,16 @@ export class FeedStore {
     if (acknowledged < replicas) throw new ReplicationTimeoutError(replicas, acknowledged);
   }
 
-  /** Apply pending changes up to `ticket` (at most `batch` per call; call again while behind). */
-  async apply(feedId: string, ticket: number, batch = 200): Promise<ApplyResult> {
+  /**
+   * Apply pending changes up to `ticket` (at most `batch` per call; call again while behind).
+   * `held`: where the calling worker last saw the feed; a feed now behind it in the same epoch
+   * lost history, and gets a new epoch before anything is applied.
+   */
+  async apply(feedId: string, ticket: number, batch = 200, held?: HeldPosition): Promise<ApplyResult> {
     const k = this.keys.feed(feedId);
     return this.run(SCRIPTS.apply, k, {
+      held,
+      fresh: newEpoch(),
       ticket,
       batch,
       eventLogLength: this.eventLogLength,
@@ -230,10 +243,20 @@ export class FeedStore {
     return more && last !== undefined ? { entries, next: last } : { entries };
   }
 
-  /** The latest `size` entries and every pinned one, newest first, with the seq they reflect. */
-  async snapshot(feedId: string, size: number): Promise<{ seq: number; entries: Entry[] }> {
+  /** The latest `size` entries and every pinned one, newest first, with the seq and epoch they reflect. */
+  async snapshot(feedId: string, size: number): Promise<Snapshot> {
     const k = this.keys.feed(feedId);
-    return this.run(SCRIPTS.snapshot, k, { size });
+    return this.run(SCRIPTS.snapshot, k, { size, fresh: newEpoch() });
+  }
+
+  /**
+   * The feed's head (seq, epoch, the `at` of its last event), checked against what a watcher
+   * holds: when the feed is behind `held`, or has another event at `held.seq`, in the same
+   * epoch, history was lost and the epoch changes (once, whoever notices first).
+   */
+  async head(feedId: string, held?: HeldPosition): Promise<Head> {
+    const k = this.keys.feed(feedId);
+    return this.run(SCRIPTS.head, k, { held, fresh: newEpoch() });
   }
 
   /** The entry's revision history, oldest first (kept after a retraction, too). */
@@ -242,10 +265,14 @@ export class FeedStore {
     return raws.map((r) => RevisionSchema.parse(JSON.parse(r)));
   }
 
-  /** Events after `since`, or `reset` when the kept log no longer reaches back that far. */
-  async eventsSince(feedId: string, since: number, most: number): Promise<CatchUp> {
+  /**
+   * Events after `since`, or `reset` when the kept log no longer reaches back that far, or when
+   * `epoch` (the reader's) is not the log's. A reader of the log's epoch holding a seq the feed
+   * never reached proves history was lost: the epoch changes, and the answer is `reset`.
+   */
+  async eventsSince(feedId: string, since: number, most: number, epoch?: string): Promise<CatchUp> {
     const k = this.keys.feed(feedId);
-    return this.run(SCRIPTS.catchUp, k, { since, most });
+    return this.run(SCRIPTS.catchUp, k, { since, most, epoch, fresh: newEpoch() });
   }
 
   /** Feeds that have accepted changes not applied yet (used to re-drive lost jobs). */

@@ -15,9 +15,12 @@ export {
   type AcceptResult,
   type ApplyResult,
   type CatchUp,
+  type Head,
+  type Snapshot,
   type RedisClient,
   type EntryPageResult,
 } from "./feed-store.js";
+export { newEpoch, type HeldPosition } from "./epoch.js";
 export { PublishQueue, QUEUE_NAME, type PublishQueueOptions } from "./publish-queue.js";
 export { createLogger, type Logger } from "./logger.js";
 export { createRegistry, instrumentQueue } from "./metrics.js";

@@ -72,7 +72,10 @@ export interface WebhookKeys {
 }
 
 export interface FeedKeys {
-  /** Hash: id, title, description, status, seq, createdAt, updatedAt, ticket, applied, failed. */
+  /**
+   * Hash: id, title, description, status, seq, createdAt, updatedAt, ticket, applied, failed,
+   * epoch (of the log).
+   */
   readonly meta: string;
   /** Hash: entry id → Entry JSON (current state). */
   readonly entries: string;

@@ -8,6 +8,7 @@ import {
   type FeedVisibility,
 } from "@liveline/protocol";
 import { ENTRY_PATCH_FIELDS, FEED_PATCH_FIELDS, type Change } from "./changes.js";
+import type { HeldPosition } from "./epoch.js";
 
 /**
  * The typed boundary between TypeScript and the Lua scripts (after BullMQ's `scripts.ts`): for
@@ -56,12 +57,18 @@ export interface ApplyInput {
   eventLogLength: number;
   publishCommand: "PUBLISH" | "SPUBLISH";
   revisionsKept: number;
+  /** Where the calling worker last saw the feed: a feed now behind it in that epoch gets a new one. */
+  held?: HeldPosition | undefined;
+  /** The epoch set when the feed has none, or when `held` proves history was lost. */
+  fresh: string;
 }
 
 export interface ApplyResult {
   seq: number;
   emitted: number;
   applied: number;
+  /** The log's epoch after the call ('' when there is no such feed). */
+  epoch: string;
   /** Why the change after `applied` cannot be applied (it stopped there), when it cannot. */
   blocked?: string;
 }
@@ -73,7 +80,21 @@ export interface SetAsideInput {
   kept: number;
 }
 
-export type CatchUp = { kind: "events"; seq: number; events: FeedEvent[] } | { kind: "reset"; seq: number };
+export type CatchUp =
+  { kind: "events"; seq: number; epoch: string; events: FeedEvent[] } | { kind: "reset"; seq: number; epoch: string };
+
+/** A feed's head, checked against a watcher's held position (head.lua). */
+export type Head =
+  | { exists: false }
+  | {
+      exists: true;
+      seq: number;
+      epoch: string;
+      /** `at` of the event at `seq` ('' when the log does not hold it). */
+      at: string;
+      /** This call found history lost and changed the epoch. */
+      rotated: boolean;
+    };
 
 export interface NewFeedInput {
   id: string;
@@ -86,6 +107,17 @@ export interface NewFeedInput {
 function reply(raw: unknown, script: string): unknown[] {
   if (!Array.isArray(raw)) throw new Error(`${script}: expected an array reply`);
   return raw as unknown[];
+}
+
+export interface Snapshot {
+  seq: number;
+  epoch: string;
+  entries: Entry[];
+}
+
+/** A Lua string reply ('' for nil or a missing field). */
+function text(raw: unknown): string {
+  return typeof raw === "string" ? raw : "";
 }
 
 function parseEntry(raw: string): Entry {
@@ -152,10 +184,18 @@ export const SCRIPTS = {
       a.revisionsKept,
       ENTRY_PATCH_FIELDS.join(","),
       FEED_PATCH_FIELDS.join(","),
+      a.held?.epoch ?? "",
+      a.held?.seq ?? 0,
+      a.fresh,
     ],
     decode: (raw): ApplyResult => {
-      const [seq, emitted, applied, blocked] = reply(raw, "apply");
-      const result = { seq: Number(seq ?? 0), emitted: Number(emitted ?? 0), applied: Number(applied ?? 0) };
+      const [seq, emitted, applied, epoch, blocked] = reply(raw, "apply");
+      const result = {
+        seq: Number(seq ?? 0),
+        emitted: Number(emitted ?? 0),
+        applied: Number(applied ?? 0),
+        epoch: text(epoch),
+      };
       return typeof blocked === "string" && blocked !== "" ? { ...result, blocked } : result;
     },
   }),
@@ -169,31 +209,57 @@ export const SCRIPTS = {
     decode: (raw): number => Number(raw),
   }),
 
-  /** The latest entries and every pinned one, with the seq they reflect (snapshot.lua). */
+  /** The latest entries and every pinned one, with the seq and epoch they reflect (snapshot.lua). */
   snapshot: spec({
     name: "snapshot",
     file: "snapshot",
     keys: ["meta", "entries", "order", "pinned"] as const,
-    args: (a: { size: number }) => [a.size],
-    decode: (raw): { seq: number; entries: Entry[] } => {
-      const [seq, ...raws] = reply(raw, "snapshot");
+    args: (a: { size: number; fresh: string }) => [a.size, a.fresh],
+    decode: (raw): Snapshot => {
+      const [seq, epoch, ...raws] = reply(raw, "snapshot");
       const entries = raws.flatMap((r) => (typeof r === "string" ? [parseEntry(r)] : []));
       entries.sort(newestFirst);
-      return { seq: Number(seq), entries };
+      return { seq: Number(seq), epoch: text(epoch), entries };
     },
   }),
 
-  /** Events after `since`, or `reset` when the kept log no longer reaches back (catch-up.lua). */
+  /**
+   * Events after `since` (of the reader's `epoch`, when it names one), or `reset` when the kept
+   * log no longer reaches back or the epoch is another (catch-up.lua).
+   */
   catchUp: spec({
     name: "catchUp",
     file: "catch-up",
     keys: ["meta", "log"] as const,
-    args: (a: { since: number; most: number }) => [a.since, a.most],
+    args: (a: { since: number; most: number; epoch?: string | undefined; fresh: string }) => [
+      a.since,
+      a.most,
+      a.epoch ?? "",
+      a.fresh,
+    ],
     decode: (raw): CatchUp => {
-      const [seq, kind, ...raws] = reply(raw, "catchUp");
-      if (kind === "reset") return { kind: "reset", seq: Number(seq) };
+      const [seq, epoch, kind, ...raws] = reply(raw, "catchUp");
+      if (kind === "reset") return { kind: "reset", seq: Number(seq), epoch: text(epoch) };
       const events = raws.map((r) => FeedEventSchema.parse(JSON.parse(String(r))));
-      return { kind: "events", seq: Number(seq), events };
+      return { kind: "events", seq: Number(seq), epoch: text(epoch), events };
+    },
+  }),
+
+  /** The feed's head checked against a watcher's held position; a proven loss changes the epoch (head.lua). */
+  head: spec({
+    name: "head",
+    file: "head",
+    keys: ["meta", "log"] as const,
+    args: (a: { held?: HeldPosition | undefined; fresh: string }) => [
+      a.fresh,
+      a.held?.epoch ?? "",
+      a.held?.seq ?? 0,
+      a.held?.at ?? "",
+    ],
+    decode: (raw): Head => {
+      const [exists, seq, epoch, at, rotated] = reply(raw, "head");
+      if (Number(exists) !== 1) return { exists: false };
+      return { exists: true, seq: Number(seq), epoch: text(epoch), at: text(at), rotated: Number(rotated) === 1 };
     },
   }),
 
@@ -202,7 +268,14 @@ export const SCRIPTS = {
     name: "createFeed",
     file: "create-feed",
     keys: ["meta"] as const,
-    args: (a: NewFeedInput) => [a.id, a.title, a.description ?? "", a.createdAt, a.visibility ?? "public"],
+    args: (a: NewFeedInput & { epoch: string }) => [
+      a.id,
+      a.title,
+      a.description ?? "",
+      a.createdAt,
+      a.visibility ?? "public",
+      a.epoch,
+    ],
     decode: (raw): boolean => raw === 1,
   }),
 } as const;

@@ -7,6 +7,7 @@ import {
   FEED_STATUSES,
   FEED_VISIBILITIES,
   LIMITS,
+  EPOCH_PATTERN,
 } from "./constants.js";
 
 /**
@@ -28,6 +29,12 @@ export const FeedId = Text.regex(FEED_ID_PATTERN, "must be a slug: a-z, 0-9 and 
 export const EntryId = Text.regex(ENTRY_ID_PATTERN, "must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'");
 
 export const Seq = z.number().int().nonnegative();
+/**
+ * A feed log's epoch (issue 14): a short random string that names one unbroken history of the
+ * feed's seqs. It changes whenever history may have been lost (a wipe, a restore, a failover),
+ * so `(epoch, seq)` is a resume point and `seq` alone is not. See EPOCH_PATTERN.
+ */
+export const Epoch = z.string().regex(EPOCH_PATTERN, "must be 1-32 characters of A-Z, a-z, 0-9, '_' and '-'");
 const IsoTime = z.iso.datetime({ offset: true });
 
 export const FeedStatus = z.enum(FEED_STATUSES);
@@ -62,7 +69,8 @@ export const Entry = z.object({
   updatedAt: IsoTime,
 });
 
-const EventBase = { feedId: FeedId, seq: Seq.min(1), at: IsoTime };
+/** `epoch`: the log's epoch when the event was stored (absent from events stored before epochs). */
+const EventBase = { feedId: FeedId, seq: Seq.min(1), at: IsoTime, epoch: Epoch.optional() };
 
 export const FeedEvent = z.discriminatedUnion("type", [
   z.object({ ...EventBase, type: z.literal("entry.published"), entry: Entry }),
@@ -134,15 +142,30 @@ export const ListEntriesQuery = z.object({
   before: SeqParam.optional(),
 });
 
-export const EventsQuery = z.object({ since: SeqParam });
+/** `epoch`: the epoch `since` belongs to; a different one answers `reset` (issue 14). */
+export const EventsQuery = z.object({ since: SeqParam, epoch: Epoch.optional() });
+
+/**
+ * An SSE event id, as `Last-Event-ID` sends it back: `<epoch>:<seq>`, or a plain `<seq>` (what
+ * streams sent before epochs; such a reader is answered as one that named no epoch).
+ */
+export const SseEventId = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9_-]{1,32}:)?\d{1,15}$/, "must be <seq> or <epoch>:<seq>")
+  .transform((id) => {
+    const colon = id.lastIndexOf(":");
+    return colon < 0
+      ? { since: Number(id), epoch: undefined }
+      : { since: Number(id.slice(colon + 1)), epoch: id.slice(0, colon) };
+  });
 
 // ---- HTTP responses ------------------------------------------------------------------
 
 export const AcceptedResponse = z.object({ entryId: EntryId.optional(), status: z.literal("queued") });
 export const EntryPage = z.object({ entries: z.array(Entry), next: z.string().optional() });
 export const EventsResponse = z.union([
-  z.object({ events: z.array(FeedEvent), seq: Seq }),
-  z.object({ reset: z.literal(true), entries: z.array(Entry), seq: Seq }),
+  z.object({ events: z.array(FeedEvent), seq: Seq, epoch: Epoch }),
+  z.object({ reset: z.literal(true), entries: z.array(Entry), seq: Seq, epoch: Epoch }),
 ]);
 /** One line of an entry's revision history: who changed it, when, and how. */
 export const Revision = z.object({
@@ -214,6 +237,8 @@ export const BearerToken = Text.min(1)
 export const SubscribeRequest = z.strictObject({
   feedId: FeedId,
   since: Seq.optional(),
+  /** The epoch `since` belongs to: a different one (history lost meanwhile) answers `reset`. */
+  epoch: Epoch.optional(),
   /** Subscriber token for a private feed (else the handshake's `auth.token` is used). */
   token: BearerToken.optional(),
 });
@@ -231,6 +256,7 @@ export type Feed = z.infer<typeof Feed>;
 export type Author = z.infer<typeof Author>;
 export type Entry = z.infer<typeof Entry>;
 export type FeedEvent = z.infer<typeof FeedEvent>;
+export type Epoch = z.infer<typeof Epoch>;
 export type CreateFeedRequest = z.infer<typeof CreateFeedRequest>;
 export type UpdateFeedRequest = z.infer<typeof UpdateFeedRequest>;
 export type PublishEntryRequest = z.infer<typeof PublishEntryRequest>;

@@ -6,11 +6,26 @@ export interface WireError {
   message: string;
 }
 
-/** Ack of `subscribe`: missed events when `since` is still in the log, a snapshot otherwise. */
+/**
+ * Ack of `subscribe`: missed events when `since` (of the same `epoch`) is still in the log, a
+ * snapshot otherwise. `epoch` is the feed log's epoch the answer belongs to; every current server
+ * sends it (it is optional so that clients also follow servers older than epochs).
+ */
 export type SubscribeAck =
-  | { ok: true; feed: Feed; seq: number; events: FeedEvent[] }
-  | { ok: true; feed: Feed; seq: number; entries: Entry[]; reset: true }
+  | { ok: true; feed: Feed; seq: number; epoch?: string; events: FeedEvent[] }
+  | { ok: true; feed: Feed; seq: number; epoch?: string; entries: Entry[]; reset: true }
   | { ok: false; error: WireError };
+
+/**
+ * `feed:reset`: the feed's history was lost and its log has a new `epoch` (now at `seq`). What a
+ * reader holds from an older epoch is stale: subscribe again with its `since` and `epoch`, and
+ * the ack's `reset` snapshot replaces it.
+ */
+export interface FeedResetNotice {
+  feedId: string;
+  epoch: string;
+  seq: number;
+}
 
 export type UnsubscribeAck = { ok: true } | { ok: false; error: WireError };
 
@@ -36,6 +51,7 @@ export interface ClientToServerEvents {
 
 export interface ServerToClientEvents {
   "feed:event": (event: FeedEvent) => void;
+  "feed:reset": (notice: FeedResetNotice) => void;
   "feed:error": (notice: FeedErrorNotice) => void;
 }
 

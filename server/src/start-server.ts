@@ -130,6 +130,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     store,
     logger: logger.child({ role: "relay" }),
     emit: (feedId, event) => fanOut.deliver(feedId, event),
+    reset: (notice) => fanOut.reset(notice),
     headCheckMs: config.headCheckMs,
     sharded: cluster,
   });

@@ -1,4 +1,5 @@
 import { request, type IncomingMessage } from "node:http";
+import { SseEventId } from "@liveline/protocol";
 
 export interface SseMessage {
   id: string | undefined;
@@ -69,4 +70,9 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
     req.on("error", reject);
     req.end();
   });
+}
+
+/** The seq an event's id names (`<epoch>:<seq>`, or a plain `<seq>`); NaN for an event without an id. */
+export function seqOf(m: SseMessage): number {
+  return m.id === undefined ? Number.NaN : SseEventId.parse(m.id).since;
 }

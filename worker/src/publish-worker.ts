@@ -2,9 +2,12 @@ import { EventEmitter } from "node:events";
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { FailedChange } from "@liveline/protocol";
 import { ApplyJob } from "@liveline/core";
-import type { FeedStore } from "@liveline/core";
+import type { ApplyResult, FeedStore, HeldPosition } from "@liveline/core";
 import type { Logger } from "@liveline/core";
 import { QUEUE_NAME, type PublishQueue } from "@liveline/core";
+
+/** Feeds whose last applied position a worker remembers (about 100 bytes each). */
+const HELD_FEEDS = 10_000;
 
 export interface PublishWorkerOptions {
   connection: ConnectionOptions;
@@ -51,6 +54,13 @@ export class PublishWorker {
   private sweepTimer: NodeJS.Timeout | undefined;
   /** What the previous sweep saw per feed behind: "<ticket>/<applied>". */
   private lastSeen = new Map<string, string>();
+  /**
+   * The epoch and seq this process last applied each feed at (the most recent feeds, bounded).
+   * The apply script compares them with the store: a feed behind them in the same epoch lost
+   * history (Redis restored from an older backup, failed over behind), and gets a new epoch
+   * before new changes take those seqs again (issue 14).
+   */
+  private readonly held = new Map<string, HeldPosition>();
 
   constructor(private readonly options: PublishWorkerOptions) {
     this.worker = new Worker<ApplyJob>(QUEUE_NAME, (job) => this.process(job), {
@@ -97,7 +107,7 @@ export class PublishWorker {
     let before = -1;
     // A long backlog is applied in bounded batches so no single script blocks Redis for long.
     for (;;) {
-      const result = await this.options.store.apply(feedId, ticket);
+      const result = await this.applyOnce(feedId, ticket);
       emitted += result.emitted;
       if (result.blocked !== undefined) {
         await this.setAside(feedId, result.applied, result.blocked, "unreadable");
@@ -118,6 +128,25 @@ export class PublishWorker {
       "change set aside: it cannot be applied; the feed goes on without it",
     );
     this.events.emit("set-aside", { feedId, reason, record });
+  }
+
+  /** One apply call, with where this worker last saw the feed: a feed now behind it gets a new epoch. */
+  private async applyOnce(feedId: string, ticket: number): Promise<ApplyResult> {
+    const held = this.held.get(feedId);
+    const result = await this.options.store.apply(feedId, ticket, undefined, held);
+    if (held !== undefined && result.epoch !== "" && result.epoch !== held.epoch) {
+      this.options.logger.warn(
+        { feedId, from: held, to: { epoch: result.epoch, seq: result.seq } },
+        "feed epoch changed",
+      );
+    }
+    this.held.delete(feedId); // re-inserted last: the map's order is least recently applied first
+    if (result.epoch !== "") this.held.set(feedId, { epoch: result.epoch, seq: result.seq });
+    if (this.held.size > HELD_FEEDS) {
+      const oldest = this.held.keys().next();
+      if (oldest.done !== true) this.held.delete(oldest.value);
+    }
+    return result;
   }
 
   /**

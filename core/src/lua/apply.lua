@@ -8,8 +8,10 @@
 -- (key: ARGV[5] .. entry id, in the feed's hash-tag slot), trimmed to ARGV[6] records.
 -- ARGV: up-to ticket, log length to keep, most changes to apply in this call, publish command,
 --       revisions key prefix, revisions kept per entry, the entry fields an edit may change and
---       the feed fields a feed change may change (comma-separated, from the contract's schemas)
--- Returns {seq, events emitted, last ticket applied, why the next one cannot be applied ('' if it can)}
+--       the feed fields a feed change may change (comma-separated, from the contract's schemas),
+--       the epoch and seq the calling worker last saw the feed at ('' and 0 for none), a fresh epoch
+-- Returns {seq, events emitted, last ticket applied, epoch,
+--          why the next one cannot be applied ('' if it can)}
 local meta, entries, order, pinned, log, pending, channel =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local upto, keep, batch, publishCmd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
@@ -27,6 +29,14 @@ local applied = tonumber(redis.call('HGET', meta, 'applied') or '0')
 local seq = tonumber(redis.call('HGET', meta, 'seq') or '0')
 local feedId = redis.call('HGET', meta, 'id')
 local emitted = 0
+-- The log's epoch (issue 14), stamped on every event. A feed from before epochs gets the fresh
+-- one. A worker that saw this epoch at a seq the feed is now behind of proves history was lost
+-- (a restore, a failover behind): the epoch changes before anything new takes those seqs again.
+local epoch = redis.call('HGET', meta, 'epoch')
+if not epoch or (epoch == ARGV[9] and seq < tonumber(ARGV[10])) then
+  epoch = ARGV[11]
+  redis.call('HSET', meta, 'epoch', epoch)
+end
 local limit = math.min(upto, applied + batch)
 
 -- The API request that caused the change rides along (not part of the public event: readers'
@@ -37,6 +47,7 @@ local function emit(ev)
   seq = seq + 1
   ev.seq = seq
   ev.feedId = feedId
+  ev.epoch = epoch
   if requestId then ev.requestId = requestId end
   local json = cjson.encode(ev)
   redis.call('ZADD', log, seq, json)
@@ -201,4 +212,4 @@ end
 redis.call('HSET', meta, 'applied', applied, 'seq', seq)
 local size = redis.call('ZCARD', log)
 if size > keep then redis.call('ZREMRANGEBYRANK', log, 0, size - keep - 1) end
-return {seq, emitted, applied, blocked}
+return {seq, emitted, applied, epoch, blocked}

@@ -1,13 +1,28 @@
--- Events after `since`, or a signal that the log no longer reaches back that far.
--- KEYS: meta, log   ARGV: since, most events
--- Returns {seq, 'events', e1, e2, ...} or {seq, 'reset'}
+-- Events after `since`, or a signal that the log no longer reaches back that far, with the
+-- log's epoch. A reader that names its epoch is answered from the log only within that epoch.
+-- A reader of the current epoch holding a seq the feed never reached proves history was lost
+-- (a restore or a failover behind it): the epoch changes here, atomically, and it gets `reset`.
+-- KEYS: meta, log   ARGV: since, most events, the reader's epoch ('' when not sent), a fresh epoch
+-- Returns {seq, epoch, 'events', e1, e2, ...} or {seq, epoch, 'reset'}
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
-local since, most = tonumber(ARGV[1]), tonumber(ARGV[2])
-if since == seq then return {seq, 'events'} end
-if since > seq or seq - since > most then return {seq, 'reset'} end
+local since, most, asked, fresh = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then
+  -- A feed from before epochs gets one now; a reader's epoch cannot be it.
+  epoch = ''
+  if redis.call('EXISTS', KEYS[1]) == 1 then epoch = fresh; redis.call('HSET', KEYS[1], 'epoch', epoch) end
+end
+if asked ~= '' and asked ~= epoch then return {seq, epoch, 'reset'} end
+if since > seq then
+  if asked ~= '' then epoch = fresh; redis.call('HSET', KEYS[1], 'epoch', epoch) end
+  return {seq, epoch, 'reset'}
+end
+if since == seq then return {seq, epoch, 'events'} end
+if seq - since > most then return {seq, epoch, 'reset'} end
 local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-if #oldest == 0 or tonumber(oldest[2]) > since + 1 then return {seq, 'reset'} end
+if #oldest == 0 or tonumber(oldest[2]) > since + 1 then return {seq, epoch, 'reset'} end
 local out = redis.call('ZRANGE', KEYS[2], since + 1, seq, 'BYSCORE')
 table.insert(out, 1, 'events')
+table.insert(out, 1, epoch)
 table.insert(out, 1, seq)
 return out

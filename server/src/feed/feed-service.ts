@@ -35,10 +35,10 @@ export interface Accepted {
 export class FeedService {
   private readonly feeds = new CoalescedReads((feedId) => this.readFeed(feedId));
   private readonly snapshots = new CoalescedReads((feedId) => this.store.snapshot(feedId, LIMITS.snapshotSize));
-  /** Keyed `feedId@since`: one log read per feed and resume point. */
+  /** Keyed `feedId@since@epoch`: one log read per feed and resume point (ids and epochs hold no '@'). */
   private readonly logReads = new CoalescedReads((key) => {
-    const at = key.lastIndexOf("@");
-    return this.store.eventsSince(key.slice(0, at), Number(key.slice(at + 1)), LIMITS.maxCatchUpEvents);
+    const [feedId = "", since = "0", epoch = ""] = key.split("@");
+    return this.store.eventsSince(feedId, Number(since), LIMITS.maxCatchUpEvents, epoch === "" ? undefined : epoch);
   });
 
   constructor(
@@ -185,22 +185,23 @@ export class FeedService {
 
   /**
    * Where a reader starts: the events after `since` (in order, up to the feed's head `seq`), or,
-   * without `since` or when the kept log no longer reaches back to it, a snapshot of the latest
-   * entries with `reset: true`. The one catch-up of every reader transport (socket subscribe,
-   * SSE, `GET /v1/feeds/:feedId/events`). The caller has read the feed already (to authorize
-   * the reader), so a missing feed is not looked for again here.
+   * without `since`, when the kept log no longer reaches back to it, or when `epoch` (the one
+   * `since` belongs to) is not the log's, a snapshot of the latest entries with `reset: true`.
+   * Every answer names the log's epoch. The one catch-up of every reader transport (socket
+   * subscribe, SSE, `GET /v1/feeds/:feedId/events`). The caller has read the feed already (to
+   * authorize the reader), so a missing feed is not looked for again here.
    */
-  async catchUp(feedId: string, since?: number): Promise<EventsResponse> {
+  async catchUp(feedId: string, since?: number, epoch?: string): Promise<EventsResponse> {
     if (since !== undefined) {
-      const r = await this.logReads.get(`${feedId}@${since}`);
-      if (r.kind === "events") return { events: r.events, seq: r.seq };
+      const r = await this.logReads.get(`${feedId}@${since}@${epoch ?? ""}`);
+      if (r.kind === "events") return { events: r.events, seq: r.seq, epoch: r.epoch };
     }
     const snap = await this.snapshots.get(feedId);
-    return { reset: true, entries: snap.entries, seq: snap.seq };
+    return { reset: true, entries: snap.entries, seq: snap.seq, epoch: snap.epoch };
   }
 
-  /** The feed's latest entries (LIMITS.snapshotSize), as of `seq`. */
-  snapshot(feedId: string): Promise<{ seq: number; entries: Entry[] }> {
+  /** The feed's latest entries (LIMITS.snapshotSize), as of `seq` in `epoch`. */
+  snapshot(feedId: string): Promise<{ seq: number; epoch: string; entries: Entry[] }> {
     return this.snapshots.get(feedId);
   }
 

@@ -193,9 +193,10 @@ export class SocketReader implements ReaderSink {
   }
 
   caughtUp(feed: Feed, answer: EventsResponse): void {
-    const { seq } = answer;
-    if ("reset" in answer) this.reply({ ok: true, feed: { ...feed, seq }, seq, entries: answer.entries, reset: true });
-    else this.reply({ ok: true, feed: { ...feed, seq }, seq, events: answer.events });
+    const { seq, epoch } = answer;
+    if ("reset" in answer) {
+      this.reply({ ok: true, feed: { ...feed, seq }, seq, epoch, entries: answer.entries, reset: true });
+    } else this.reply({ ok: true, feed: { ...feed, seq }, seq, epoch, events: answer.events });
   }
 
   failed(err: unknown): void {
@@ -206,7 +207,7 @@ export class SocketReader implements ReaderSink {
   }
 }
 
-/** The reader-facing Socket.IO protocol: `subscribe`, `unsubscribe`, and `feed:event` pushes. */
+/** The reader-facing Socket.IO protocol: `subscribe`, `unsubscribe`, and `feed:event` / `feed:reset` pushes. */
 export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
   const { readers, security } = options;
   if (security) io.use(security.middleware);
@@ -225,7 +226,7 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
       reply(validationFailed(parsed.error));
       return;
     }
-    const { feedId, since, token } = parsed.data;
+    const { feedId, since, epoch, token } = parsed.data;
     // Refused before any Redis work; counted again when the feed is added (SocketReader.join).
     if (overLimit(socket.data.feeds, feedId)) {
       reply(TOO_MANY_FEEDS_ACK);
@@ -240,7 +241,12 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
     // The disposer is not kept: a socket that disconnects mid-attach is seen by the attach
     // (`gone`), and afterwards `unsubscribe` and `disconnect` detach it the same way.
     const attach = (principal: Principal | undefined): void => {
-      attachReader(readers, feedId, since, new SocketReader(socket, feedId, principal, reply, options, grants));
+      attachReader(
+        readers,
+        feedId,
+        { since, epoch },
+        new SocketReader(socket, feedId, principal, reply, options, grants),
+      );
     };
     if (token === undefined || security === undefined) {
       attach(socket.data.principal);

@@ -148,16 +148,21 @@ export function httpRoutes({ service, verifier, limits, logger }: HttpRoutesOpti
   r.get("/feeds/:feedId/events", async (req, res) => {
     const feed = await readable(req);
     const feedId = feed.id;
-    const { since } = parseOr400(EventsQuery, req.query, "query");
-    const answer = await service.catchUp(feedId, since);
-    // A page that ends before the feed's head will never change: a CDN may keep it.
-    const complete = "events" in answer && answer.events.length > 0 && answer.seq > since + answer.events.length;
+    const { since, epoch } = parseOr400(EventsQuery, req.query, "query");
+    const answer = await service.catchUp(feedId, since, epoch);
+    // A page that ends before the feed's head will never change: a CDN may keep it. Only a URL
+    // that names the epoch names one history: `?since=` alone may mean another after a loss.
+    const complete =
+      epoch !== undefined &&
+      "events" in answer &&
+      answer.events.length > 0 &&
+      answer.seq > since + answer.events.length;
     // A private feed's pages are never for a shared cache.
     const cache = complete ? "public, max-age=31536000, immutable" : "no-cache";
     res.setHeader("Cache-Control", feed.visibility === "private" ? "private, no-store" : cache);
-    // The answer for `since` is fixed by the feed's head seq (the log is append-only), so the
-    // head names it: a revalidation while nothing was published is a bodyless 304.
-    const etag = `W/"${feedId}-${since}-${answer.seq}${"reset" in answer ? "-r" : ""}"`;
+    // The answer for `since` is fixed by the log's epoch and head seq (the log is append-only
+    // within an epoch), so they name it: a revalidation while nothing was published is a 304.
+    const etag = `W/"${feedId}-${since}-${answer.epoch}-${answer.seq}${"reset" in answer ? "-r" : ""}"`;
     res.setHeader("ETag", etag);
     const asked = req.get("if-none-match");
     if (asked !== undefined && asked.split(/\s*,\s*/).includes(etag)) {

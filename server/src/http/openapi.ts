@@ -20,6 +20,7 @@ import {
   MediaId,
   MediaItem,
   PresenceRequest,
+  SseEventId,
   PublishEntryRequest,
   RevisionsResponse,
   UpdateEntryRequest,
@@ -57,7 +58,11 @@ export interface DocumentedRoute {
   /** @default "application/json" */
   bodyType?: string;
   query?: z.ZodObject;
-  headers?: Record<string, { schema: z.ZodType; description: string }>;
+  /**
+   * `asSent`: document the header's text (its pattern), not what it is parsed into — for a
+   * header that denotes a structure (Last-Event-ID's `<epoch>:<seq>`) rather than one value.
+   */
+  headers?: Record<string, { schema: z.ZodType; description: string; asSent?: boolean }>;
   responses: Record<number, Reply>;
 }
 
@@ -344,7 +349,8 @@ export const ROUTES: DocumentedRoute[] = [
     method: "get",
     path: "/v1/feeds/:feedId/events",
     operationId: "listEvents",
-    summary: "Catch-up: events after `since`, or a snapshot with reset",
+    summary:
+      "Catch-up: events after `since` (of `epoch`), or a snapshot with reset (log trimmed, or another epoch: history lost)",
     query: EventsQuery,
     responses: { 200: { description: "events or snapshot", schema: "EventsResponse" } },
   },
@@ -352,10 +358,15 @@ export const ROUTES: DocumentedRoute[] = [
     method: "get",
     path: "/v1/feeds/:feedId/stream",
     operationId: "streamEvents",
-    summary: "Server-Sent Events: `id: <seq>`, `event: <type>`, JSON data; resume with Last-Event-ID",
-    query: z.object({ since: EventsQuery.shape.since.optional() }),
+    summary: "Server-Sent Events: `id: <epoch>:<seq>`, `event: <type>`, JSON data; resume with Last-Event-ID",
+    query: z.object({ since: EventsQuery.shape.since.optional(), epoch: EventsQuery.shape.epoch }),
     headers: {
-      "Last-Event-ID": { schema: EventsQuery.shape.since, description: "resume after this seq (wins over ?since=)" },
+      "Last-Event-ID": {
+        schema: SseEventId,
+        asSent: true,
+        description:
+          "resume after `<epoch>:<seq>` (or a plain `<seq>`), wins over ?since=&epoch=; another epoch answers `event: reset`",
+      },
     },
     responses: {
       200: { description: "an endless text/event-stream", schema: Text, contentType: "text/event-stream" },
@@ -452,7 +463,7 @@ function operation(route: DocumentedRoute): Record<string, unknown> {
     parameters.push({ name, in: "query", required: !s.safeParse(undefined).success, schema: jsonSchema(s, "output") });
   }
   for (const [name, h] of Object.entries(route.headers ?? {})) {
-    const schema = jsonSchema(h.schema, "output");
+    const schema = jsonSchema(h.schema, h.asSent === true ? "input" : "output");
     parameters.push({ name, in: "header", required: false, description: h.description, schema });
   }
   const replies = { ...impliedResponses(route), ...route.responses };

@@ -34,6 +34,16 @@ export interface ReaderSink extends ReaderHold {
   failed(err: unknown): void;
 }
 
+/**
+ * Where a reader resumes from: the last seq it holds and the log epoch that seq belongs to. A
+ * reader without `since` starts from a snapshot; one whose `epoch` is no longer the log's (history
+ * was lost since) is answered `reset` too, never events that reuse the seqs it holds.
+ */
+export interface ResumePoint {
+  since?: number | undefined;
+  epoch?: string | undefined;
+}
+
 /** Releases what an attach took; idempotent, and safe at any point of the attach. */
 export type Disposer = () => void;
 
@@ -67,22 +77,22 @@ export type Disposer = () => void;
  *   join = () => (this.hub.add(this.feedId, this), true);
  *   leave = () => this.hub.remove(this.feedId, this);
  *   caughtUp(_feed: Feed, answer: EventsResponse) {
- *     const held = this.cursor.caughtUp(answer.seq);
+ *     const held = this.cursor.caughtUp(answer.seq, answer.epoch);
  *     if ("reset" in answer || answer.events.length > 0) this.answer(answer);  // else wait for push
  *     for (const e of held) this.push(e);
  *   }
- *   push(e: FeedEvent) { if (this.cursor.offer(e) === "write") this.answer({ events: [e], seq: e.seq }); }
+ *   push(e: FeedEvent) { if (this.cursor.offer(e) === "write") this.answer({ events: [e], seq: e.seq, epoch: e.epoch ?? "" }); }
  *   failed = (err: unknown) => this.res.headersSent ? this.res.end() : this.res.status(503).end();
  *   private answer(body: EventsResponse) { this.dispose(); if (!this.res.headersSent) this.res.json(body); }
  * }
  * // route: const reader = new PollReader(res, feedId, req.principal, hub);
- * //        reader.dispose = attachReader(ctx, feedId, since, reader); res.once("close", reader.dispose);
+ * //        reader.dispose = attachReader(ctx, feedId, { since, epoch }, reader); res.once("close", reader.dispose);
  * ```
  */
 export function attachReader(
   ctx: ReaderContext,
   feedId: string,
-  since: number | undefined,
+  from: ResumePoint | undefined,
   sink: ReaderSink,
 ): Disposer {
   let disposed = false;
@@ -120,7 +130,7 @@ export function attachReader(
       throw err;
     }
     if (stopped()) return;
-    const answer = await ctx.service.catchUp(feedId, since);
+    const answer = await ctx.service.catchUp(feedId, from?.since, from?.epoch);
     if (stopped()) return;
     sink.caughtUp(feed, answer);
   };

@@ -1,4 +1,4 @@
-import type { FeedEvent } from "@liveline/protocol";
+import type { FeedEvent, FeedResetNotice } from "@liveline/protocol";
 import { roomOf, type LivelineIo } from "../gateway/gateway.js";
 import type { SocketSecurity } from "../gateway/socket-security.js";
 import type { ServerMetrics } from "../ops/metrics.js";
@@ -26,5 +26,15 @@ export class NodeFanOut {
     if (this.io && event.type === "feed.updated" && event.feed.visibility === "private") {
       void this.security.evictUnauthorized(this.io, roomOf(feedId), feedId).catch(() => undefined);
     }
+  }
+
+  /**
+   * The feed's history was lost (a new epoch): socket readers are told with `feed:reset` (the
+   * SDK subscribes again and gets a snapshot); SSE streams are ended, and EventSource's
+   * reconnect, whose Last-Event-ID names the old epoch, gets `event: reset`.
+   */
+  reset(notice: FeedResetNotice): void {
+    this.io?.local.to(roomOf(notice.feedId)).emit("feed:reset", notice);
+    this.hub.reset(notice.feedId);
   }
 }

@@ -1,5 +1,5 @@
-import { FeedEvent as FeedEventSchema, LIMITS, type FeedEvent } from "@liveline/protocol";
-import type { FeedStore, Logger, RedisClient } from "@liveline/core";
+import { FeedEvent as FeedEventSchema, LIMITS, type FeedEvent, type FeedResetNotice } from "@liveline/protocol";
+import type { FeedStore, Head, Logger, RedisClient } from "@liveline/core";
 import { z } from "zod";
 
 interface Watched {
@@ -8,6 +8,12 @@ interface Watched {
   holders: Set<object>;
   /** Highest seq this node has emitted (or knows its subscribers hold from their ack). */
   lastSeq: number;
+  /** The log epoch `lastSeq` belongs to ('' while the feed was not found). */
+  epoch: string;
+  /** `at` of the event at `lastSeq` ('' when unknown): tells a rewritten seq from the one emitted. */
+  lastAt: string;
+  /** A head check is queued and has not started: more reasons to check need no second one. */
+  checkQueued: boolean;
   /** Serialises everything done for one feed, so emits leave in seq order. */
   chain: Promise<void>;
 }
@@ -19,6 +25,8 @@ export interface FeedRelayOptions {
   logger: Logger;
   /** Hands one event to this node's readers of the feed (NodeFanOut.deliver: rooms and SSE streams). */
   emit: (feedId: string, event: FeedEvent) => void;
+  /** Tells this node's readers of the feed that its history was lost and its log has a new epoch. */
+  reset: (notice: FeedResetNotice) => void;
   /** How often to compare each watched feed's head with what was emitted. @default 5000 */
   headCheckMs?: number;
   /** Redis Cluster: sharded pub/sub (SSUBSCRIBE, `smessage`), matching the store's SPUBLISH. */
@@ -34,6 +42,15 @@ const Envelope = z.object({ requestId: z.string().max(64).optional() });
  * at-most-once, so a message can be lost (a dropped subscriber connection, a Redis restart);
  * the relay notices from the next seq, or from a periodic check of the feed's head, and
  * fills the hole from the event log before going on. Readers then never need to ask.
+ *
+ * It is also a witness of the feed's history (issue 14): it remembers the epoch, the last seq
+ * and that event's `at`. When the feed turns out to be behind that, or to hold another event at
+ * that seq, in the same epoch (Redis restored from an older backup, failed over to a lagging
+ * replica), it has the epoch changed (head.lua); when the epoch is another than the one it
+ * emitted (changed by a worker, a reader's resume or another node, or the feed recreated after
+ * a wipe), it tells its readers (`reset`) and goes on from the new head, never handing them
+ * events that reuse seqs they hold. It checks on every subscriber reconnect, every
+ * `headCheckMs`, every event of another epoch and every seq it has already emitted.
  */
 export class FeedRelay {
   private readonly feeds = new Map<string, Watched>();
@@ -64,7 +81,15 @@ export class FeedRelay {
       await existing.chain;
       return;
     }
-    const w: Watched = { feedId, holders: new Set([holder]), lastSeq: 0, chain: Promise.resolve() };
+    const w: Watched = {
+      feedId,
+      holders: new Set([holder]),
+      lastSeq: 0,
+      epoch: "",
+      lastAt: "",
+      checkQueued: false,
+      chain: Promise.resolve(),
+    };
     const channel = this.options.store.keys.feed(feedId).channel;
     this.feeds.set(feedId, w);
     this.byChannel.set(channel, w);
@@ -73,7 +98,8 @@ export class FeedRelay {
       else await this.options.subscriber.subscribe(channel);
       this.subscribed.add(channel);
       // Anything published before this read is in the store, and readers get it in their catch-up.
-      w.lastSeq = await this.options.store.currentSeq(feedId);
+      const head = await this.options.store.head(feedId);
+      if (head.exists) this.moveTo(w, head);
     })();
     try {
       await w.chain;
@@ -122,29 +148,80 @@ export class FeedRelay {
       return;
     }
     this.enqueue(w, async () => {
-      if (event.seq <= w.lastSeq) return;
+      if (event.epoch !== undefined && event.epoch !== w.epoch) {
+        // Stored in another epoch than the one emitted: find out which is the feed's now.
+        await this.check(w);
+        if (event.epoch !== w.epoch) return;
+      }
+      if (event.seq <= w.lastSeq) {
+        // Mostly the overlap of a catch-up or a repair with pub/sub; but a seq taken again
+        // after a restore looks the same, so the head is checked (once per burst).
+        if (event.seq < w.lastSeq || event.at !== w.lastAt) this.queueCheck(w);
+        return;
+      }
       if (event.seq > w.lastSeq + 1) await this.repair(w);
       if (event.seq === w.lastSeq + 1) this.deliver(w, event, requestId);
     });
   }
 
   private checkHeads(): void {
-    for (const w of this.feeds.values()) {
-      this.enqueue(w, async () => {
-        const head = await this.options.store.currentSeq(w.feedId);
-        if (head > w.lastSeq) await this.repair(w);
-      });
-    }
+    for (const w of this.feeds.values()) this.queueCheck(w);
+  }
+
+  private queueCheck(w: Watched): void {
+    if (w.checkQueued) return;
+    w.checkQueued = true;
+    this.enqueue(w, () => this.check(w));
+  }
+
+  /**
+   * Compare the feed's head with what this node emitted: a loss proven in this epoch changes the
+   * epoch; another epoch than the emitted one is told to the readers; a head ahead is repaired.
+   * A feed not found (wiped) is left as it is: recreated, it comes back with another epoch.
+   */
+  private async check(w: Watched): Promise<void> {
+    w.checkQueued = false;
+    const held = w.epoch === "" ? undefined : { epoch: w.epoch, seq: w.lastSeq, at: w.lastAt || undefined };
+    const head = await this.options.store.head(w.feedId, held);
+    if (!head.exists) return;
+    if (head.epoch !== w.epoch) this.startOver(w, head);
+    else if (head.seq > w.lastSeq) await this.repair(w);
+  }
+
+  /** The feed's log has another epoch: readers are told, and the relay goes on from its head. */
+  private startOver(w: Watched, head: Extract<Head, { exists: true }>): void {
+    this.options.logger.warn(
+      { feedId: w.feedId, from: { epoch: w.epoch, seq: w.lastSeq }, to: { epoch: head.epoch, seq: head.seq } },
+      head.rotated ? "feed history was lost: new epoch" : "feed epoch changed",
+    );
+    this.moveTo(w, head);
+    this.options.reset({ feedId: w.feedId, epoch: head.epoch, seq: head.seq });
+  }
+
+  private moveTo(w: Watched, head: { seq: number; epoch: string; at: string }): void {
+    w.lastSeq = head.seq;
+    w.epoch = head.epoch;
+    w.lastAt = head.at;
   }
 
   /** Emit from the log everything after `lastSeq`. */
   private async repair(w: Watched): Promise<void> {
-    const r = await this.options.store.eventsSince(w.feedId, w.lastSeq, LIMITS.maxCatchUpEvents);
+    const r = await this.options.store.eventsSince(
+      w.feedId,
+      w.lastSeq,
+      LIMITS.maxCatchUpEvents,
+      w.epoch === "" ? undefined : w.epoch,
+    );
+    if (r.epoch !== w.epoch) {
+      await this.check(w);
+      return;
+    }
     if (r.kind === "reset") {
       // Too far behind for the log: readers see the gap and start over from a snapshot (the SDK
       // asks for one; an SSE stream is ended, and EventSource's reconnect gets `event: reset`).
       this.options.logger.warn({ feedId: w.feedId, from: w.lastSeq, to: r.seq }, "relay gap beyond the log");
       w.lastSeq = r.seq;
+      w.lastAt = "";
       return;
     }
     if (r.events.length > 0) {
@@ -155,6 +232,7 @@ export class FeedRelay {
 
   private deliver(w: Watched, event: FeedEvent, requestId?: string): void {
     w.lastSeq = event.seq;
+    w.lastAt = event.at;
     this.options.emit(w.feedId, event);
     this.options.logger.info({ feedId: w.feedId, seq: event.seq, type: event.type, requestId }, "emitted");
   }

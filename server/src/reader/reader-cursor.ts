@@ -9,7 +9,9 @@ export type CursorVerdict =
   /** At or below what the reader was already sent (the catch-up and the relay overlap): skip it. */
   | "skip"
   /** Past the next seq: the relay skipped events its log no longer had; the reader must start over. */
-  | "gap";
+  | "gap"
+  /** Of another log epoch than the reader's: history was lost; the reader must start over. */
+  | "epoch";
 
 /**
  * Where the catch-up and the relay's events meet, for a transport that writes to each reader
@@ -23,6 +25,8 @@ export type CursorVerdict =
 export class ReaderCursor {
   /** The last seq written to the reader; undefined until its catch-up is. */
   private last: number | undefined;
+  /** The log epoch `last` belongs to, when the catch-up named one. */
+  private epoch: string | undefined;
   private held: FeedEvent[] = [];
 
   offer(event: FeedEvent): CursorVerdict {
@@ -30,15 +34,17 @@ export class ReaderCursor {
       this.held.push(event);
       return "held";
     }
+    if (event.epoch !== undefined && this.epoch !== undefined && event.epoch !== this.epoch) return "epoch";
     if (event.seq <= this.last) return "skip";
     if (event.seq > this.last + 1) return "gap";
     this.last = event.seq;
     return "write";
   }
 
-  /** The catch-up was written, up to `seq`: the events held meanwhile, to `offer` again. */
-  caughtUp(seq: number): FeedEvent[] {
+  /** The catch-up was written, up to `seq` of `epoch`: the events held meanwhile, to `offer` again. */
+  caughtUp(seq: number, epoch?: string): FeedEvent[] {
     this.last = seq;
+    this.epoch = epoch;
     const held = this.held;
     this.held = [];
     return held;

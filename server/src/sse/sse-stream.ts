@@ -1,9 +1,11 @@
 import type { ServerResponse } from "node:http";
 import { Router, type NextFunction } from "express";
 import {
+  Epoch,
   EventsQuery,
   FeedId,
   SOCKET_EVENTS,
+  SseEventId,
   type EventsResponse,
   type Feed,
   type FeedEvent,
@@ -12,14 +14,14 @@ import {
 import type { Logger } from "@liveline/core";
 import { parseOr400 } from "../errors.js";
 import { assertCanRead, readableUntil } from "../auth/auth.js";
-import { attachReader, type ReaderContext, type ReaderSink } from "../reader/attach-reader.js";
+import { attachReader, type ReaderContext, type ReaderSink, type ResumePoint } from "../reader/attach-reader.js";
 import { ReaderCursor } from "../reader/reader-cursor.js";
 import type { BacklogWatch } from "../reader/slow-readers.js";
 
 /** Longest timer set (setTimeout overflows past 2^31 - 1 ms); a later expiry is looked at again then. */
 const MAX_TIMER_MS = 24 * 60 * 60 * 1000;
 
-/** A seq as sent in a header or query string. */
+/** A seq as sent in a query string. */
 const SeqText = EventsQuery.shape.since;
 
 /**
@@ -31,10 +33,12 @@ const SeqText = EventsQuery.shape.since;
 export class SseStream implements ReaderSink {
   readonly holder = this;
   private readonly cursor = new ReaderCursor();
+  /** The log epoch of what was written (from the catch-up), the first part of every event id. */
+  private epoch: string | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   /** Ends the stream when the token that let it in to a private feed expires. */
   private expiry: NodeJS.Timeout | undefined;
-  /** Until when the reader may read the feed (ms since the epoch): the token's exp, or Infinity. */
+  /** Until when the reader may read the feed (Unix ms): the token's exp, or Infinity. */
   private readableUntil = Infinity;
   private closed = false;
 
@@ -85,18 +89,19 @@ export class SseStream implements ReaderSink {
 
   /** The events after the reader's seq, or `event: reset` with the feed's current entries. */
   caughtUp(_feed: Feed, answer: EventsResponse): void {
-    const { seq } = answer;
-    if ("reset" in answer) this.send("reset", seq, { reset: true, seq, entries: answer.entries });
+    const { seq, epoch } = answer;
+    this.epoch = epoch;
+    if ("reset" in answer) this.send("reset", seq, { reset: true, seq, epoch, entries: answer.entries });
     else for (const e of answer.events) this.send(e.type, e.seq, e);
-    for (const e of this.cursor.caughtUp(seq)) this.push(e);
+    for (const e of this.cursor.caughtUp(seq, epoch)) this.push(e);
   }
 
   push(event: FeedEvent): void {
     const verdict = this.cursor.offer(event);
     if (verdict === "write") this.send(event.type, event.seq, event);
-    // The relay skipped events its log no longer had: EventSource reconnects with its
-    // Last-Event-ID, and the catch-up answers that with `event: reset`.
-    else if (verdict === "gap") this.close();
+    // The relay skipped events its log no longer had, or the feed's history was lost (another
+    // epoch): EventSource reconnects with its Last-Event-ID, answered with `event: reset`.
+    else if (verdict === "gap" || verdict === "epoch") this.close();
   }
 
   failed(err: unknown): void {
@@ -125,8 +130,10 @@ export class SseStream implements ReaderSink {
     if (!this.res.writableEnded) this.res.end();
   }
 
+  /** Ids are `<epoch>:<seq>`, so that EventSource's Last-Event-ID names the epoch too. */
   private send(type: string, seq: number, data: unknown): void {
-    this.write(`id: ${seq}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+    const id = this.epoch === undefined || this.epoch === "" ? String(seq) : `${this.epoch}:${seq}`;
+    this.write(`id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   private write(chunk: string): void {
@@ -149,6 +156,11 @@ export class SseHub {
 
   deliver(feedId: string, event: FeedEvent): void {
     for (const s of this.feeds.get(feedId) ?? []) s.push(event);
+  }
+
+  /** The feed's history was lost (a new epoch): end its streams, which resume with `event: reset`. */
+  reset(feedId: string): void {
+    for (const s of this.feeds.get(feedId) ?? []) s.close();
   }
 
   /** Open streams per feed. */
@@ -192,18 +204,27 @@ export interface SseRouteOptions {
   slowReaders: BacklogWatch;
 }
 
+/**
+ * Where a stream resumes: Last-Event-ID (what EventSource sends on reconnect: `<epoch>:<seq>`, or
+ * a plain `<seq>` from a stream before epochs) wins over `?since=` (with `?epoch=`).
+ */
+function resumePoint(lastEventId: string | undefined, query: Record<string, unknown>): ResumePoint | undefined {
+  if (lastEventId !== undefined) return parseOr400(SseEventId, lastEventId.trim(), "Last-Event-ID");
+  const since = typeof query.since === "string" ? parseOr400(SeqText, query.since.trim(), "since") : undefined;
+  const epoch = typeof query.epoch === "string" ? parseOr400(Epoch, query.epoch, "epoch") : undefined;
+  return since === undefined ? undefined : { since, epoch };
+}
+
 /** `GET /v1/feeds/:feedId/stream`: the feed's events as Server-Sent Events, resumable. */
 export function sseRoutes(o: SseRouteOptions): Router {
   const r = Router();
   r.get("/v1/feeds/:feedId/stream", (req, res, next) => {
     const feedId = parseOr400(FeedId, req.params.feedId, "feed id");
-    // Last-Event-ID (what EventSource sends on reconnect) wins over ?since=.
-    const rawSince = req.get("last-event-id") ?? (typeof req.query.since === "string" ? req.query.since : undefined);
-    const since = rawSince === undefined ? undefined : parseOr400(SeqText, rawSince.trim(), "Last-Event-ID or since");
+    const from = resumePoint(req.get("last-event-id"), req.query);
     const stream = new SseStream(res, feedId, req.principal, o, next);
     // Listened for before anything is awaited: whenever the reader goes (or the stream is
     // ended), the disposer lets go of what the attach holds by then.
-    res.once("close", attachReader(o.readers, feedId, since, stream));
+    res.once("close", attachReader(o.readers, feedId, from, stream));
   });
   return r;
 }
