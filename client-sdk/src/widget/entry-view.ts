@@ -62,9 +62,15 @@ export function renderEntry(
   }
 
   const level = Math.min(6, Math.max(1, Math.round(look.headingLevel)));
-  if (entry.headline !== undefined) article.append(text(doc, `h${level}` as "h2", "headline", entry.headline));
+  // dir=auto: an entry's words may be in another language (and direction) than the widget's.
+  if (entry.headline !== undefined) {
+    const h = text(doc, `h${level}` as "h2", "headline", entry.headline);
+    h.dir = "auto";
+    article.append(h);
+  }
   const body = doc.createElement("div");
   body.className = "body";
+  body.dir = "auto";
   body.append(safeFragment(doc, entry.body));
   article.append(body);
   li.append(article);

@@ -56,6 +56,7 @@ export class KeyEvents {
     time.className = "clock";
     setClock(time, entry.publishedAt, now, this.locale.tag);
     const title = this.doc.createElement("span");
+    title.dir = "auto"; // an entry's words may be in another language than the widget's
     title.textContent = this.wordsOf(entry);
     a.append(time, " ", title);
     li.append(a);

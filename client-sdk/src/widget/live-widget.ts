@@ -118,7 +118,10 @@ export class LiveWidget {
       if (link !== null && link.hash === this.doc.defaultView?.location.hash) void this.openDeepLink();
     });
     const timer = setInterval(() => refreshTimes(ui.list, Date.now(), this.opts.locale.tag), TIME_REFRESH_MS);
-    this.cleanups.push(() => clearInterval(timer), () => sharing.destroy());
+    this.cleanups.push(
+      () => clearInterval(timer),
+      () => sharing.destroy(),
+    );
     if (win) {
       const onScroll = () => this.onScroll(win);
       const onHash = () => void this.openDeepLink();

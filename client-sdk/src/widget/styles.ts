@@ -62,7 +62,7 @@ ol{list-style:none;margin:0;padding:0}
 .key-events ol{margin:0 0 .4rem}
 .key-events li{border-top:1px solid var(--ll-line)}
 .key-events a{display:flex;gap:.75rem;padding:.45rem 0;color:var(--ll-text);text-decoration:none}
-.key-events a:hover span{text-decoration:underline}
+.key-events a:hover span{text-decoration:underline}.key-events time{flex:none;white-space:nowrap}
 .toast-holder{position:sticky;bottom:1rem;z-index:2;height:0;display:flex;align-items:flex-end;justify-content:center}
 .toast{padding:.4rem 1rem;border-radius:999px;background:var(--ll-text);color:var(--ll-bg);font-weight:600;box-shadow:0 2px 8px rgba(0,0,0,.3)}
 .toast:empty{display:none}

@@ -8,6 +8,8 @@ export interface PagesOptions {
   service: FeedService;
   publisherName: string;
   publicUrl: string | undefined;
+  publisherLogoUrl: string | undefined;
+  language: string;
 }
 
 /** The service's own pages: the reader page of a feed, the editor console, and their scripts. */
