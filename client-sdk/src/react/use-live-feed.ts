@@ -17,8 +17,8 @@ export interface LiveFeedState {
 }
 
 interface FeedStore {
-  subscribe(onChange: () => void): () => void;
-  getSnapshot(): LiveFeedState;
+  subscribe: (onChange: () => void) => () => void;
+  getSnapshot: () => LiveFeedState;
 }
 
 /**
@@ -44,7 +44,7 @@ function feedStore(client: LivelineClient, feedId: string): FeedStore {
     snapshot = { entries, pinned: entries.find((e) => e.pinned), state: client.state, error };
   };
   return {
-    subscribe(onChange) {
+    subscribe: (onChange) => {
       const sub = client.subscribe(feedId);
       follow(client, feedId, 1);
       const changed = () => {
