@@ -5,7 +5,7 @@ import { FeedId, type Entry, type Feed } from "@liveline/protocol";
 import type { FeedService } from "../feed/feed-service.js";
 import { LivelineError } from "../errors.js";
 import { sanitizeEntryHtml } from "../feed/sanitize.js";
-import { plainText } from "./feed-page.js";
+import { plainText } from "./structured-data.js";
 
 export interface FeedDocumentsOptions {
   service: FeedService;
