@@ -77,9 +77,18 @@ export function mediaRoutes({ media, verifier, limits, logger, maxBytes, publicU
     const file =
       id.success && VARIANT_FILE.test(req.params.file) ? await media.file(id.data, req.params.file) : undefined;
     if (!id.success || file === undefined) throw new LivelineError("media_not_found", "no such media file");
+    res.setHeader("Cache-Control", IMMUTABLE);
+    // The file never changes, so its name is its version: a revalidation (a browser's reload,
+    // a CDN past its own limit) is answered 304 like every other GET, without the bytes.
+    const etag = `"${id.data}-${req.params.file}-${file.size}"`;
+    res.setHeader("ETag", etag);
+    if (req.fresh) {
+      file.body.destroy();
+      res.status(304).end();
+      return;
+    }
     res.setHeader("Content-Type", VARIANT_TYPE);
     res.setHeader("Content-Length", String(file.size));
-    res.setHeader("Cache-Control", IMMUTABLE);
     // A reader that goes away mid-file just ends the stream; there is nobody to answer.
     await pipeline(file.body, res).catch(() => res.destroy());
   });
