@@ -1,15 +1,16 @@
 import sanitizeHtml from "sanitize-html";
 
 /**
- * The contract's allowlist: p, a, strong, em, ul/ol/li, blockquote, br, img with an https
- * src. Links are https (or mailto) only and get rel="noopener noreferrer". Anything else --
+ * The contract's allowlist: p, h2, h3, a, strong, em, ul/ol/li, blockquote, br, img with an
+ * https src. `<b>` and `<i>` (what Word, Google Docs and older CMSs write) become strong and
+ * em, so pasted or legacy emphasis is kept rather than dropped (issue 15). Links are https (or mailto) only and get rel="noopener noreferrer". Anything else --
  * scripts, styles, event handlers, javascript: URLs -- is removed, not escaped.
  */
 const HTTPS = /^https:\/\/[^\s/]/i;
 const MAILTO = /^mailto:/i;
 
 const OPTIONS: sanitizeHtml.IOptions = {
-  allowedTags: ["p", "a", "strong", "em", "ul", "ol", "li", "blockquote", "br", "img"],
+  allowedTags: ["p", "h2", "h3", "a", "strong", "em", "ul", "ol", "li", "blockquote", "br", "img"],
   allowedAttributes: { a: ["href", "title", "rel", "target"], img: ["src", "alt", "width", "height"] },
   allowedSchemes: ["https"],
   allowedSchemesByTag: { a: ["https", "mailto"], img: ["https"] },
@@ -19,6 +20,8 @@ const OPTIONS: sanitizeHtml.IOptions = {
   // sanitize-html lets scheme-less (relative) URLs through; entries are shown on other sites,
   // where a relative URL means something else, so only absolute https (and mailto) survive.
   transformTags: {
+    b: "strong",
+    i: "em",
     a: (tagName, attribs) => {
       const { href, ...rest } = attribs;
       const url = href?.trim();
