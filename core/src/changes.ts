@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { Entry, EntryId, UpdateEntryRequest, UpdateFeedRequest } from "@liveline/protocol";
+import {
+  ENTRY_CONTENT_FIELDS,
+  Embed,
+  Entry,
+  EntryId,
+  EntryMedia,
+  UpdateEntryRequest,
+  UpdateFeedRequest,
+} from "@liveline/protocol";
 
 /**
  * A change accepted by the API and waiting in the feed's pending hash until a worker applies
@@ -14,18 +22,34 @@ const NewEntry = Entry.pick({
   pinned: true,
   keyEvent: true,
   breaking: true,
+  media: true,
+  embeds: true,
+}).extend({
+  /** Absent: published at once. A draft (or a scheduled one) is kept from readers until released. */
+  status: z.enum(["draft", "scheduled", "published"]).optional(),
+  publishAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 /**
- * An edit as stored: the request's own schema (its body already sanitized). The apply script
- * is handed the field names from here, so a field added to the contract is applied without
- * touching the Lua.
+ * An edit as stored: the request's own schema (its body already sanitized), with media and
+ * embeds resolved (an id becomes the item with its variants; a URL gets its provider). The
+ * apply script is handed the field names from here, so a field added to the contract is applied
+ * without touching the Lua; `correction` and `publishAt` are not fields of the entry and are
+ * applied by name.
  */
-const EntryPatch = UpdateEntryRequest;
+const EntryPatch = z.strictObject({
+  ...UpdateEntryRequest.shape,
+  media: z.array(EntryMedia).optional(),
+  embeds: z.array(Embed).optional(),
+});
 const FeedPatch = UpdateFeedRequest;
 
 /** The fields an entry edit may change, in the contract's order (apply.lua's ARGV). */
-export const ENTRY_PATCH_FIELDS = Object.keys(UpdateEntryRequest.shape) as (keyof UpdateEntryRequest)[];
+export const ENTRY_PATCH_FIELDS = Object.keys(EntryPatch.shape).filter(
+  (k) => k !== "correction" && k !== "publishAt",
+) as (keyof EntryPatch)[];
+/** Of those, the ones that are content: changing one moves `updatedAt` (apply.lua's ARGV). */
+export { ENTRY_CONTENT_FIELDS };
 /** The fields a feed change may change (apply.lua's ARGV). */
 export const FEED_PATCH_FIELDS = Object.keys(UpdateFeedRequest.shape) as (keyof UpdateFeedRequest)[];
 
@@ -46,6 +70,17 @@ export const Change = z.discriminatedUnion("op", [
   z.object({ ...base, op: z.literal("update"), entryId: EntryId, patch: EntryPatch }),
   z.object({ ...base, op: z.literal("delete"), entryId: EntryId }),
   z.object({ ...base, op: z.literal("feed.update"), patch: FeedPatch }),
+  /**
+   * Publish a draft or scheduled entry now. `scheduleVersion`: only if the entry is still
+   * scheduled under that version (the delayed job of a schedule since moved or cancelled is a
+   * no-op); absent for the editor's own publish.
+   */
+  z.object({
+    ...base,
+    op: z.literal("release"),
+    entryId: EntryId,
+    scheduleVersion: z.number().int().positive().optional(),
+  }),
 ]);
 
 export type Change = z.infer<typeof Change>;
@@ -62,3 +97,21 @@ export const ApplyJob = z.object({
   requestId: z.string().max(64).optional(),
 });
 export type ApplyJob = z.infer<typeof ApplyJob>;
+
+/**
+ * BullMQ delayed job: "at publishAt, publish this scheduled entry, if it is still scheduled
+ * under `scheduleVersion`". Its id names the version, so a reschedule adds a new job and the
+ * old one, if it still fires, finds another version and does nothing.
+ */
+export const ReleaseJob = z.object({
+  v: z.literal(1),
+  kind: z.literal("release"),
+  feedId: z.string(),
+  entryId: EntryId,
+  scheduleVersion: z.number().int().positive(),
+});
+export type ReleaseJob = z.infer<typeof ReleaseJob>;
+
+/** Every job of the publish queue (jobs without `kind` are apply jobs, as before issue 15). */
+export const PublishJob = z.union([ReleaseJob, ApplyJob]);
+export type PublishJob = z.infer<typeof PublishJob>;

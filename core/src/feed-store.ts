@@ -1,7 +1,10 @@
 import type { Redis, Cluster } from "ioredis";
+import { z } from "zod";
 import {
   LIMITS,
   Entry as EntrySchema,
+  DraftEntry as DraftEntrySchema,
+  type DraftEntry,
   FailedChange as FailedChangeSchema,
   type FailedChange,
   Revision as RevisionSchema,
@@ -11,6 +14,7 @@ import {
   type Feed,
 } from "@liveline/protocol";
 import type { Change } from "./changes.js";
+import type { AcceptInput } from "./scripts.js";
 import {
   SCRIPTS,
   scriptSources,
@@ -130,14 +134,15 @@ export class FeedStore {
   async accept(
     feedId: string,
     change: Change,
-    options: { entryId?: string; contentHash?: string; idempotencyKey?: string; idempotencyTtlSeconds?: number } = {},
+    options: Omit<AcceptInput, "change"> & { idempotencyKey?: string } = {},
   ): Promise<AcceptResult> {
     const k = this.keys.feed(feedId);
-    const idempotency = options.idempotencyKey === undefined ? k.meta : k.idempotency(options.idempotencyKey);
+    const { idempotencyKey, ...input } = options;
+    const idempotency = idempotencyKey === undefined ? k.meta : k.idempotency(idempotencyKey);
     const result = await this.run(
       SCRIPTS.accept,
-      { meta: k.meta, pending: k.pending, ids: k.ids, idempotency },
-      { change, ...options },
+      { meta: k.meta, pending: k.pending, ids: k.ids, idempotency, accepted: k.accepted, entries: k.entries },
+      { change, ...input },
     );
     // Also for a duplicate: the first try may have reached the primary only.
     await this.replicated();
@@ -188,7 +193,15 @@ export class FeedStore {
     const record = describeFailedChange(applied + 1, raw, error, now);
     const moved = await this.run(
       SCRIPTS.setAside,
-      { meta: k.meta, pending: k.pending, ids: k.ids, entries: k.entries, failed: k.failed },
+      {
+        meta: k.meta,
+        pending: k.pending,
+        ids: k.ids,
+        entries: k.entries,
+        failed: k.failed,
+        drafts: k.drafts,
+        accepted: k.accepted,
+      },
       { applied, record, kept: LIMITS.maxFailedChangesKept },
     );
     return moved > 0 ? record : undefined;
@@ -220,7 +233,36 @@ export class FeedStore {
 
   async getEntry(feedId: string, entryId: string): Promise<Entry | undefined> {
     const raw = await this.redis.hget(this.keys.feed(feedId).entries, entryId);
-    return raw === null ? undefined : EntrySchema.parse(JSON.parse(raw));
+    return raw === null ? undefined : parsePublished(raw);
+  }
+
+  /** A draft or scheduled entry (editors only: no reader's path calls this). */
+  async getDraft(feedId: string, entryId: string): Promise<DraftEntry | undefined> {
+    const raw = await this.redis.hget(this.keys.feed(feedId).drafts, entryId);
+    return raw === null ? undefined : DraftEntrySchema.parse(JSON.parse(raw));
+  }
+
+  /** Every draft and scheduled entry of the feed, scheduled first by time, then drafts newest first. */
+  async listDrafts(feedId: string): Promise<DraftEntry[]> {
+    const raws = await this.redis.hvals(this.keys.feed(feedId).drafts);
+    const drafts = raws.map((r) => DraftEntrySchema.parse(JSON.parse(r)));
+    const key = (d: DraftEntry) => (d.publishAt === undefined ? `1${invert(d.updatedAt)}` : `0${d.publishAt}`);
+    return drafts.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  }
+
+  /**
+   * The entry's accepted revision: the one it has once every change accepted so far is
+   * applied (what If-Match is checked against). Undefined when the entry was never accepted.
+   */
+  async acceptedRevision(feedId: string, entryId: string): Promise<number | undefined> {
+    const k = this.keys.feed(feedId);
+    const [state, entry] = await Promise.all([
+      this.redis.hget(k.accepted, entryId),
+      this.redis.hget(k.entries, entryId),
+    ]);
+    if (state !== null) return AcceptedState.parse(JSON.parse(state)).r;
+    // Entries accepted before accepted states were kept: their stored revision.
+    return entry === null ? undefined : parsePublished(entry).revision;
   }
 
   /** Entries newest first; `before` is the cursor from a previous page's `next`. */
@@ -238,7 +280,7 @@ export class FeedStore {
     const pageIds = ids.slice(0, limit);
     if (pageIds.length === 0) return { entries: [] };
     const raws = await this.redis.hmget(k.entries, ...pageIds);
-    const entries = raws.flatMap((r) => (r === null ? [] : [EntrySchema.parse(JSON.parse(r))]));
+    const entries = raws.flatMap((r) => (r === null ? [] : [parsePublished(r)]));
     const last = scores[pageIds.length - 1];
     return more && last !== undefined ? { entries, next: last } : { entries };
   }
@@ -282,6 +324,19 @@ export class FeedStore {
     const marks = await Promise.all(ids.map(async (feedId) => ({ feedId, ...(await this.acceptedTicket(feedId)) })));
     return marks.filter((m) => m.ticket > m.applied);
   }
+}
+
+/** The accepted state accept.lua keeps per entry (only `r` is read here). */
+const AcceptedState = z.object({ r: z.number().int().positive() });
+
+/** An entry of the entries hash: published, whether or not it was stored before statuses. */
+function parsePublished(raw: string): Entry {
+  return { ...EntrySchema.parse(JSON.parse(raw)), status: "published" };
+}
+
+/** An ISO time that sorts the other way round (newest first as text). */
+function invert(iso: string): string {
+  return String(1e15 - Date.parse(iso)).padStart(16, "0");
 }
 
 function parseFeed(h: Record<string, string>): Feed | undefined {

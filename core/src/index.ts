@@ -7,7 +7,7 @@ export {
   type FeedOutputKeys,
   type WebhookKeys,
 } from "./redis-keys.js";
-export { Change, ApplyJob, type NewEntry, type EntryPatch, type FeedPatch } from "./changes.js";
+export { Change, ApplyJob, ReleaseJob, PublishJob, type NewEntry, type EntryPatch, type FeedPatch } from "./changes.js";
 export {
   FeedStore,
   ReplicationTimeoutError,

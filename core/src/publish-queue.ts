@@ -1,5 +1,5 @@
 import { Queue, type ConnectionOptions } from "bullmq";
-import type { ApplyJob } from "./changes.js";
+import type { ApplyJob, PublishJob, ReleaseJob } from "./changes.js";
 
 export const QUEUE_NAME = "publish";
 
@@ -14,10 +14,10 @@ export interface PublishQueueOptions {
  * is derived from (feed, ticket), so enqueuing the same ticket twice is a no-op in BullMQ.
  */
 export class PublishQueue {
-  readonly queue: Queue<ApplyJob>;
+  readonly queue: Queue<PublishJob>;
 
   constructor(options: PublishQueueOptions) {
-    this.queue = new Queue<ApplyJob>(QUEUE_NAME, {
+    this.queue = new Queue<PublishJob>(QUEUE_NAME, {
       connection: options.connection,
       prefix: options.prefix,
       defaultJobOptions: {
@@ -37,7 +37,32 @@ export class PublishQueue {
     await this.queue.add("apply", data, { jobId });
   }
 
+  /**
+   * Publish a scheduled entry at `at` (a BullMQ delayed job: kept in Redis, so it outlives the
+   * worker that would have run it). The id names the schedule version, so a reschedule adds a
+   * new job and a repeated call for the same version is a no-op; the job of a version that was
+   * moved or cancelled still fires, and accept.lua answers it `stale`. It is removed here too,
+   * when it is still waiting, only to keep the delayed set small.
+   */
+  async enqueueRelease(feedId: string, entryId: string, scheduleVersion: number, at: Date): Promise<void> {
+    const data: ReleaseJob = { v: 1, kind: "release", feedId, entryId, scheduleVersion };
+    const delay = Math.max(0, at.getTime() - Date.now());
+    await this.queue.add("release", data, { jobId: releaseJobId(feedId, entryId, scheduleVersion), delay });
+    await this.cancelRelease(feedId, entryId, scheduleVersion - 1);
+  }
+
+  /** Drop the delayed job of an earlier schedule version, if it is still waiting (best effort). */
+  async cancelRelease(feedId: string, entryId: string, scheduleVersion: number): Promise<void> {
+    if (scheduleVersion < 1) return;
+    await this.queue.remove(releaseJobId(feedId, entryId, scheduleVersion)).catch(() => 0);
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
   }
+}
+
+/** "<feed>.<entry>.s<version>": '.' never appears in a feed or entry id (BullMQ forbids ':'). */
+function releaseJobId(feedId: string, entryId: string, scheduleVersion: number): string {
+  return `${feedId}.${entryId}.s${scheduleVersion}`;
 }

@@ -92,6 +92,13 @@ export interface FeedKeys {
    * their ticket, the newest `LIMITS.maxFailedChangesKept` kept; `meta.failed` counts them all.
    */
   readonly failed: string;
+  /** Hash: entry id → draft or scheduled Entry JSON (with `by`); never read by a reader's path. */
+  readonly drafts: string;
+  /**
+   * Hash: entry id → the entry's accepted state `{r, st, sv, by}` JSON: revision, status and
+   * schedule version once every accepted change is applied (accept.lua checks If-Match on it).
+   */
+  readonly accepted: string;
   /** Hash: entry id → "<content hash>", or "deleted:<content hash>" once retracted: every id ever accepted on this feed. */
   readonly ids: string;
   /** List: the entry's revision history, {revision, by, at, type} JSON, oldest first, trimmed. */
@@ -161,6 +168,8 @@ export function redisKeys(prefix = "liveline:"): RedisKeys {
         pending: `${base}:pending`,
         failed: `${base}:failed`,
         ids: `${base}:ids`,
+        drafts: `${base}:drafts`,
+        accepted: `${base}:accepted`,
         revisions: (entryId) => `${base}:rev:${entryId}`,
         revisionsPrefix: `${base}:rev:`,
         idempotency: (key) => `${base}:idem:${key}`,

@@ -7,7 +7,7 @@ import {
   type FeedEvent,
   type FeedVisibility,
 } from "@liveline/protocol";
-import { ENTRY_PATCH_FIELDS, FEED_PATCH_FIELDS, type Change } from "./changes.js";
+import { ENTRY_CONTENT_FIELDS, ENTRY_PATCH_FIELDS, FEED_PATCH_FIELDS, type Change } from "./changes.js";
 import type { HeldPosition } from "./epoch.js";
 
 /**
@@ -34,11 +34,20 @@ function spec<const K extends readonly string[], A, R>(s: ScriptSpec<K, A, R>): 
 }
 
 export type AcceptResult =
-  | { status: "ok"; ticket: number }
+  /** `revision`, `scheduleVersion`: the entry's accepted state after this change (0 for feed changes). */
+  | { status: "ok"; ticket: number; revision: number; scheduleVersion: number }
   /** The Idempotency-Key was used before: for this entry, with this content hash. */
   | { status: "duplicate_key"; ticket: number; previous: { entryId: string; contentHash: string } }
   /** The entry id was accepted before, with this content hash (and retracted since, maybe). */
   | { status: "duplicate_id"; ticket: number; previous: { contentHash: string; retracted: boolean } }
+  /** If-Match named another revision than the entry's accepted one, `revision`. */
+  | { status: "revision_conflict"; revision: number }
+  /** A contributor's change that only an editor may make. */
+  | { status: "forbidden" }
+  /** publishAt or a release on an entry published already. */
+  | { status: "entry_published" }
+  /** A scheduled release whose schedule moved or was cancelled since: nothing to do. */
+  | { status: "stale" }
   | { status: "feed_not_found" | "entry_not_found" | "feed_ended" };
 
 export interface AcceptInput {
@@ -47,6 +56,17 @@ export interface AcceptInput {
   entryId?: string | undefined;
   contentHash?: string | undefined;
   idempotencyTtlSeconds?: number | undefined;
+  /** The revision an If-Match names: the change is refused unless it is the accepted one. */
+  ifMatch?: number | undefined;
+  /** The writer (a token's sub) and whether it is a contributor (drafts of their own only). */
+  actor?: { sub: string; contributor: boolean } | undefined;
+  /**
+   * The status the change gives the entry: a publish's (draft, scheduled or published); an
+   * edit's when it schedules or cancels (else undefined: kept).
+   */
+  status?: "draft" | "scheduled" | "published" | undefined;
+  /** A release: only if still scheduled under this version. */
+  scheduleVersion?: number | undefined;
 }
 
 export interface ApplyInput {
@@ -120,8 +140,9 @@ function text(raw: unknown): string {
   return typeof raw === "string" ? raw : "";
 }
 
+/** An entry of the entries hash: published (entries stored before statuses have none). */
 function parseEntry(raw: string): Entry {
-  return EntrySchema.parse(JSON.parse(raw));
+  return { ...EntrySchema.parse(JSON.parse(raw)), status: "published" };
 }
 
 /** The marker accept.lua and apply.lua keep in the ids hash for a retracted entry. */
@@ -132,20 +153,36 @@ export const SCRIPTS = {
   accept: spec({
     name: "accept",
     file: "accept",
-    keys: ["meta", "pending", "ids", "idempotency"] as const,
+    keys: ["meta", "pending", "ids", "idempotency", "accepted", "entries"] as const,
     args: (a: AcceptInput) => [
       a.change.op,
       JSON.stringify(a.change),
       a.entryId ?? "",
       a.contentHash ?? "",
       a.idempotencyTtlSeconds ?? 86_400,
+      a.ifMatch ?? "",
+      a.actor?.contributor === true ? "contributor" : "",
+      a.actor?.sub ?? "",
+      a.status ?? (a.change.op === "publish" ? "published" : ""),
+      a.scheduleVersion ?? "",
     ],
     decode: (raw): AcceptResult => {
-      const [status, ticket, previous] = reply(raw, "accept");
+      const [status, ticket, previous, revision, scheduleVersion] = reply(raw, "accept");
       const prev = String(previous);
       switch (status) {
         case "ok":
-          return { status, ticket: Number(ticket) };
+          return {
+            status,
+            ticket: Number(ticket),
+            revision: Number(revision),
+            scheduleVersion: Number(scheduleVersion),
+          };
+        case "revision_conflict":
+          return { status, revision: Number(revision) };
+        case "forbidden":
+        case "entry_published":
+        case "stale":
+          return { status };
         case "duplicate_key": {
           // accept.lua stores "<entry id>|<content hash>" under the Idempotency-Key.
           const bar = prev.indexOf("|");
@@ -174,7 +211,7 @@ export const SCRIPTS = {
   apply: spec({
     name: "apply",
     file: "apply",
-    keys: ["meta", "entries", "order", "pinned", "log", "pending", "channel"] as const,
+    keys: ["meta", "entries", "order", "pinned", "log", "pending", "channel", "drafts", "accepted"] as const,
     args: (a: ApplyInput & { revisionsPrefix: string }) => [
       a.ticket,
       a.eventLogLength,
@@ -187,6 +224,7 @@ export const SCRIPTS = {
       a.held?.epoch ?? "",
       a.held?.seq ?? 0,
       a.fresh,
+      ENTRY_CONTENT_FIELDS.join(","),
     ],
     decode: (raw): ApplyResult => {
       const [seq, emitted, applied, epoch, blocked] = reply(raw, "apply");
@@ -204,7 +242,7 @@ export const SCRIPTS = {
   setAside: spec({
     name: "setAside",
     file: "set-aside",
-    keys: ["meta", "pending", "ids", "entries", "failed"] as const,
+    keys: ["meta", "pending", "ids", "entries", "failed", "drafts", "accepted"] as const,
     args: (a: SetAsideInput) => [a.applied, JSON.stringify(a.record), a.record.op, a.record.entryId ?? "", a.kept],
     decode: (raw): number => Number(raw),
   }),

@@ -20,6 +20,22 @@ export const FEED_STATUSES = ["live", "ended"] as const;
 /** Private feeds are readable only with a subscriber (or editor) token for the feed. */
 export const FEED_VISIBILITIES = ["public", "private"] as const;
 
+/**
+ * An entry's status (issue 15). A `draft` is seen by editors only; a `scheduled` one is a draft
+ * with a `publishAt`, published by the worker at that time; readers only ever see `published`.
+ */
+export const ENTRY_STATUSES = ["draft", "scheduled", "published"] as const;
+
+/**
+ * The entry fields that are its content: a change to one of them (or a correction) gives the
+ * entry a new `updatedAt`, the "Updated" mark readers see. Toggling pinned, keyEvent or breaking
+ * is not content: it bumps `revision` (every applied change does) but not `updatedAt`.
+ */
+export const ENTRY_CONTENT_FIELDS = ["headline", "body", "author", "media", "embeds"] as const;
+
+/** Embed providers recognised by URL pattern; `link` is a plain link card for any other https URL. */
+export const EMBED_PROVIDERS = ["youtube", "vimeo", "x", "bluesky", "instagram", "tiktok", "facebook", "link"] as const;
+
 /** Every `type` a FeedEvent can have; all of them share one `seq` space per feed. */
 export const FEED_EVENT_TYPES = ["entry.published", "entry.updated", "entry.deleted", "feed.updated"] as const;
 

@@ -27,6 +27,10 @@ export const ERROR_STATUS = {
   entry_retracted: 409,
   idempotency_key_reused: 409,
   feed_ended: 409,
+  /** publishAt, or the publish route, on an entry that is published already. */
+  entry_published: 409,
+  /** If-Match named a revision the entry has moved past (the current entry is in `details`). */
+  revision_conflict: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
   image_too_large: 422,

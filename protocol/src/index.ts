@@ -3,3 +3,4 @@ export * from "./schemas.js";
 export type * from "./types.js";
 export * from "./media.js";
 export * from "./outputs.js";
+export * from "./editorial.js";

@@ -8,19 +8,21 @@ import {
   FEED_VISIBILITIES,
   LIMITS,
   EPOCH_PATTERN,
+  ENTRY_STATUSES,
 } from "./constants.js";
+import {
+  Correction,
+  CorrectionText,
+  ENTRY_ATTACHMENT_LIMITS,
+  Embed,
+  EmbedRef,
+  EntryMedia,
+  EntryMediaRef,
+} from "./editorial.js";
 
-/**
- * The text primitive: every string a client sends (bodies, ids, socket payloads, stored headers)
- * starts here. A string that is not well-formed Unicode -- an unpaired UTF-16 surrogate, which
- * JSON can carry as `\ud800` -- is refused with `validation_failed` naming the field: the apply
- * script's JSON decoder (Redis cjson) cannot read it back, so accepting it would answer 202 for a
- * change that can never be applied (issue 14). Everything else (NUL, other controls, bidi
- * controls, non-characters) round-trips through the apply path byte for byte and is carried.
- */
-export const Text = z.string().refine((s) => s.isWellFormed(), {
-  message: "must be well-formed Unicode (no unpaired UTF-16 surrogate such as \\ud800)",
-});
+import { Text } from "./text.js";
+
+export { Text };
 
 /** See FEED_ID_PATTERN. */
 export const FeedId = Text.regex(FEED_ID_PATTERN, "must be a slug: a-z, 0-9 and '-', at most 64 characters");
@@ -55,19 +57,37 @@ export const Feed = z.object({
 
 export const Author = z.object({ name: Text.min(1).max(LIMITS.maxAuthorNameChars) });
 
+export const EntryStatus = z.enum(ENTRY_STATUSES);
+
+/**
+ * `status`, `publishAt`, `media`, `embeds` and `corrections` came with issue 15 (additive:
+ * entries stored before have none; a published entry read from the store always says
+ * "published"). `updatedAt` moves only with content (see ENTRY_CONTENT_FIELDS); `publishedAt`
+ * of a draft is when it was created, and becomes the time it was published.
+ */
 export const Entry = z.object({
   id: EntryId,
   feedId: FeedId,
   revision: z.number().int().positive(),
+  status: EntryStatus.optional(),
+  /** A scheduled entry's publication time. */
+  publishAt: IsoTime.optional(),
   headline: z.string().optional(),
   body: z.string(),
   author: Author.optional(),
+  media: z.array(EntryMedia).optional(),
+  embeds: z.array(Embed).optional(),
+  corrections: z.array(Correction).optional(),
   pinned: z.boolean(),
   keyEvent: z.boolean(),
   breaking: z.boolean(),
   publishedAt: IsoTime,
   updatedAt: IsoTime,
 });
+
+/** A draft or scheduled entry as editors see it: with the token subject that wrote it. */
+export const DraftEntry = Entry.extend({ by: z.string().optional() });
+export const DraftsResponse = z.object({ entries: z.array(DraftEntry) });
 
 /** `epoch`: the log's epoch when the event was stored (absent from events stored before epochs). */
 const EventBase = { feedId: FeedId, seq: Seq.min(1), at: IsoTime, epoch: Epoch.optional() };
@@ -101,15 +121,26 @@ export const UpdateFeedRequest = z
   })
   .refine((v) => Object.keys(v).length > 0, { message: "at least one field must be given" });
 
-export const PublishEntryRequest = z.strictObject({
-  id: EntryId.optional(),
-  headline: Headline.optional(),
-  body: RawBody,
-  author: Author.strict().optional(),
-  pinned: z.boolean().optional(),
-  keyEvent: z.boolean().optional(),
-  breaking: z.boolean().optional(),
-});
+export const PublishEntryRequest = z
+  .strictObject({
+    id: EntryId.optional(),
+    headline: Headline.optional(),
+    body: RawBody,
+    author: Author.strict().optional(),
+    pinned: z.boolean().optional(),
+    keyEvent: z.boolean().optional(),
+    breaking: z.boolean().optional(),
+    /** `draft`: stored for editors only, published later (POST …/entries/:entryId/publish). */
+    status: z.enum(["draft", "published"]).optional(),
+    /** A future time: the entry is `scheduled`, published then by the worker. */
+    publishAt: IsoTime.optional(),
+    media: z.array(EntryMediaRef).max(ENTRY_ATTACHMENT_LIMITS.maxMedia).optional(),
+    embeds: z.array(EmbedRef).max(ENTRY_ATTACHMENT_LIMITS.maxEmbeds).optional(),
+  })
+  .refine((v) => !(v.status === "published" && v.publishAt !== undefined), {
+    message: 'publishAt schedules an entry: it cannot be sent with status "published"',
+    path: ["publishAt"],
+  });
 
 export const UpdateEntryRequest = z
   .strictObject({
@@ -119,12 +150,26 @@ export const UpdateEntryRequest = z
     pinned: z.boolean().optional(),
     keyEvent: z.boolean().optional(),
     breaking: z.boolean().optional(),
+    media: z.array(EntryMediaRef).max(ENTRY_ATTACHMENT_LIMITS.maxMedia).optional(),
+    embeds: z.array(EmbedRef).max(ENTRY_ATTACHMENT_LIMITS.maxEmbeds).optional(),
+    /** A correction notice readers see (kept in the entry's `corrections`). */
+    correction: CorrectionText.optional(),
+    /** Drafts only: a future time schedules (or reschedules) it; null cancels back to a draft. */
+    publishAt: IsoTime.nullable().optional(),
   })
   .refine((v) => Object.keys(v).length > 0, { message: "at least one field must be given" });
 
 export const IdempotencyKey = Text.min(1)
   .max(LIMITS.maxIdempotencyKeyChars)
   .regex(/^[\x21-\x7e]+$/);
+
+/**
+ * `If-Match` on PATCH/DELETE of an entry: the ETag of `GET …/entries/:entryId`, `"r<revision>"`
+ * (issue 15). Parsed into the revision number.
+ */
+export const IfMatch = Text.regex(/^(?:W\/)?"r\d{1,15}"$/, 'must be an entry ETag such as "r3"').transform((tag) =>
+  Number(tag.slice(tag.indexOf('"r') + 2, -1)),
+);
 
 /** `X-Request-Id` as given by a client (else one is generated); it rides the change to the logs. */
 export const RequestId = Text.regex(/^[\w.-]{1,64}$/);
@@ -172,12 +217,13 @@ export const Revision = z.object({
   revision: z.number().int().nonnegative(),
   by: z.string(),
   at: IsoTime,
-  type: z.enum(["entry.published", "entry.updated", "entry.deleted"]),
+  /** `entry.drafted`: created as a draft (or scheduled); its publication is an `entry.published`. */
+  type: z.enum(["entry.drafted", "entry.published", "entry.updated", "entry.deleted"]),
 });
 export const RevisionsResponse = z.object({ entryId: EntryId, revisions: z.array(Revision) });
 
 /** The change types a failed-change record names (`unknown` when its JSON could not be read). */
-export const ChangeOp = z.enum(["publish", "update", "delete", "feed.update", "unknown"]);
+export const ChangeOp = z.enum(["publish", "update", "delete", "release", "feed.update", "unknown"]);
 
 /**
  * An accepted change the worker could not apply after its retries, set aside (dead-lettered)
@@ -255,6 +301,9 @@ export type RevisionsResponse = z.infer<typeof RevisionsResponse>;
 export type Feed = z.infer<typeof Feed>;
 export type Author = z.infer<typeof Author>;
 export type Entry = z.infer<typeof Entry>;
+export type EntryStatus = z.infer<typeof EntryStatus>;
+export type DraftEntry = z.infer<typeof DraftEntry>;
+export type DraftsResponse = z.infer<typeof DraftsResponse>;
 export type FeedEvent = z.infer<typeof FeedEvent>;
 export type Epoch = z.infer<typeof Epoch>;
 export type CreateFeedRequest = z.infer<typeof CreateFeedRequest>;

@@ -66,7 +66,7 @@ export interface Principal {
   sub: string;
   /** Display name: a JWT's `name` claim, or the name given to a static token in EDITOR_TOKENS. */
   name?: string;
-  role: "reader" | "editor" | "admin";
+  role: "reader" | "contributor" | "editor" | "admin";
   /** Feed ids the token is for, or "*" for every feed. */
   feeds: "*" | readonly string[];
   /** Expiry, in seconds since the epoch (undefined for static tokens). */

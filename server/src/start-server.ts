@@ -91,7 +91,12 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
   instrumentQueue(queue, registry);
 
   const hub = new SseHub();
-  const service = new FeedService(store, queue);
+  const serverLogger = logger.child({ role: "server" });
+  const media = new MediaService(
+    new FileMediaStorage(join(config.dataDir, "media")),
+    serverLogger.child({ role: "media" }),
+  );
+  const service = new FeedService(store, queue, { media, publicUrl: config.publicUrl });
   const verifier = new TokenVerifier({
     staticTokens: config.editorTokens,
     staticNames: config.editorNames,
@@ -112,7 +117,6 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     nodeTtlMs: PresenceReporter.ttlMs(config.presence.intervalMs),
     editorTtlMs: config.presence.editorTtlMs,
   });
-  const serverLogger = logger.child({ role: "server" });
   const slowReaders: SlowReaderPolicy = {
     maxBacklogBytes: config.maxReaderBacklogBytes,
     graceMs: config.readerBacklogGraceMs,
@@ -178,10 +182,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     ping: async () => (await commands.ping().catch(() => "")) === "PONG",
     observe: [metrics.writesMiddleware()],
     media: mediaRoutes({
-      media: new MediaService(
-        new FileMediaStorage(join(config.dataDir, "media")),
-        serverLogger.child({ role: "media" }),
-      ),
+      media,
       verifier,
       limits,
       logger: serverLogger,

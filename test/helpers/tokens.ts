@@ -8,7 +8,7 @@ export interface MintOptions {
   /** The display name claim. */
   name?: string;
   feeds?: "*" | string[];
-  role?: "editor" | "admin";
+  role?: "contributor" | "editor" | "admin";
   scope?: "read";
   /** Seconds since the epoch; default: 10 minutes from now. */
   exp?: number | null;

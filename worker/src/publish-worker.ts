@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { FailedChange } from "@liveline/protocol";
-import { ApplyJob } from "@liveline/core";
+import { PublishJob, type ApplyJob, type ReleaseJob } from "@liveline/core";
 import type { ApplyResult, FeedStore, HeldPosition } from "@liveline/core";
 import type { Logger } from "@liveline/core";
 import { QUEUE_NAME, type PublishQueue } from "@liveline/core";
@@ -49,7 +49,7 @@ export interface PublishWorkerEvents {
  * and the changes behind it are applied.
  */
 export class PublishWorker {
-  readonly worker: Worker<ApplyJob>;
+  readonly worker: Worker<PublishJob>;
   readonly events = new EventEmitter<PublishWorkerEvents>();
   private sweepTimer: NodeJS.Timeout | undefined;
   /** What the previous sweep saw per feed behind: "<ticket>/<applied>". */
@@ -63,7 +63,7 @@ export class PublishWorker {
   private readonly held = new Map<string, HeldPosition>();
 
   constructor(private readonly options: PublishWorkerOptions) {
-    this.worker = new Worker<ApplyJob>(QUEUE_NAME, (job) => this.process(job), {
+    this.worker = new Worker<PublishJob>(QUEUE_NAME, (job) => this.process(job), {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency ?? 8,
@@ -80,10 +80,38 @@ export class PublishWorker {
     }
   }
 
-  private async process(job: Job<ApplyJob>): Promise<{ seq: number; emitted: number }> {
-    const parsed = ApplyJob.safeParse(job.data);
+  private async process(job: Job<PublishJob>): Promise<{ seq: number; emitted: number }> {
+    const parsed = PublishJob.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed job data: ${parsed.error.message}`);
-    const { feedId, ticket, requestId } = parsed.data;
+    if ("kind" in parsed.data) return this.release(job, parsed.data);
+    return this.applyJob(job, parsed.data);
+  }
+
+  /**
+   * A scheduled entry's time has come: accept its release (a change like any other, in ticket
+   * order with the feed's other changes), then apply. accept.lua answers `stale` when the
+   * schedule was moved or cancelled after this job was added: nothing to do.
+   */
+  private async release(job: Job<PublishJob>, data: ReleaseJob): Promise<{ seq: number; emitted: number }> {
+    const { feedId, entryId, scheduleVersion } = data;
+    const at = new Date().toISOString();
+    const result = await this.options.store.accept(
+      feedId,
+      { v: 2, op: "release", at, by: "schedule", entryId, scheduleVersion },
+      { entryId, scheduleVersion },
+    );
+    if (result.status !== "ok") {
+      this.options.logger.info(
+        { jobId: job.id, feedId, entryId, scheduleVersion, status: result.status },
+        "release skipped",
+      );
+      return { seq: 0, emitted: 0 };
+    }
+    return this.applyJob(job, { v: 1, feedId, ticket: result.ticket });
+  }
+
+  private async applyJob(job: Job<PublishJob>, data: ApplyJob): Promise<{ seq: number; emitted: number }> {
+    const { feedId, ticket, requestId } = data;
     let result: { seq: number; emitted: number };
     try {
       result = await this.applyUpTo(feedId, ticket);

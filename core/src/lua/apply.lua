@@ -3,17 +3,21 @@
 -- published on the feed's channel -- all in this one atomic script, so a seq is never
 -- assigned twice, never skipped, and never stored without being published.
 -- A ticket already applied is skipped, which makes a retried job harmless.
--- KEYS: meta, entries, order, pinned, log, pending, channel
+-- KEYS: meta, entries, order, pinned, log, pending, channel, drafts, accepted
+-- Drafts and scheduled entries live in the drafts hash, never in entries/order/log: no read
+-- path a reader has (snapshot, catch-up, list, get) looks there, and they take no seq. A
+-- `release` moves one into entries as an entry.published, with the next seq (issue 15).
 -- Each entry change also appends {revision, by, at, type} to the entry's revision list
 -- (key: ARGV[5] .. entry id, in the feed's hash-tag slot), trimmed to ARGV[6] records.
 -- ARGV: up-to ticket, log length to keep, most changes to apply in this call, publish command,
 --       revisions key prefix, revisions kept per entry, the entry fields an edit may change and
 --       the feed fields a feed change may change (comma-separated, from the contract's schemas),
---       the epoch and seq the calling worker last saw the feed at ('' and 0 for none), a fresh epoch
+--       the epoch and seq the calling worker last saw the feed at ('' and 0 for none), a fresh epoch,
+--       the content fields (comma-separated: a change to one of them moves `updatedAt`)
 -- Returns {seq, events emitted, last ticket applied, epoch,
 --          why the next one cannot be applied ('' if it can)}
-local meta, entries, order, pinned, log, pending, channel =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local meta, entries, order, pinned, log, pending, channel, drafts, accepted =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local upto, keep, batch, publishCmd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local revPrefix, revKeep = ARGV[5], tonumber(ARGV[6])
 
@@ -23,6 +27,8 @@ local function fields(csv)
   return out
 end
 local entryFields, feedFields = fields(ARGV[7]), fields(ARGV[8])
+local contentField = {}
+for _, f in ipairs(fields(ARGV[12] or '')) do contentField[f] = true end
 
 if redis.call('EXISTS', meta) == 0 then return {0, 0, 0} end
 local applied = tonumber(redis.call('HGET', meta, 'applied') or '0')
@@ -63,6 +69,33 @@ local function revise(c, entryId, revision, kind)
   redis.call('LTRIM', key, -revKeep, -1)
 end
 
+-- The entry's next revision when the apply script itself changes it (an unpin), or when the
+-- revision a change was accepted with is no longer ahead (an unpin came in between): taken
+-- from the entry's accepted state, so that an If-Match of the accepted revision stays exact.
+local function bump(id, current)
+  local raw = redis.call('HGET', accepted, id)
+  local st = { st = 'published', sv = 0 }
+  if raw then st = cjson.decode(raw) end
+  st.r = math.max(tonumber(st.r) or 0, current) + 1
+  redis.call('HSET', accepted, id, cjson.encode(st))
+  return st.r
+end
+
+local function revisionFor(c, e)
+  local r = tonumber(c.rev)
+  if r and r > e.revision then return r end
+  return bump(e.id, e.revision)
+end
+
+-- cjson writes an empty array as {}: an attachment list that became empty is left out instead
+-- (before the entry is emitted or stored). Returns the entry's JSON.
+local function tidy(e)
+  for _, k in ipairs({ 'media', 'embeds', 'corrections' }) do
+    if type(e[k]) == 'table' and next(e[k]) == nil then e[k] = nil end
+  end
+  return cjson.encode(e)
+end
+
 local function feedObject(at)
   local f = redis.call('HMGET', meta, 'title', 'description', 'status', 'createdAt', 'visibility')
   local o = { id = feedId, title = f[1], status = f[3], seq = seq + 1, createdAt = f[4], updatedAt = at,
@@ -83,10 +116,9 @@ local function unpinOthers(c, keepId)
         local o = cjson.decode(cur)
         if o.pinned then
           o.pinned = false
-          o.revision = o.revision + 1
-          o.updatedAt = c.at
+          o.revision = bump(id, o.revision)
           emit({ type = 'entry.updated', at = c.at, entry = o })
-          redis.call('HSET', entries, id, cjson.encode(o))
+          redis.call('HSET', entries, id, tidy(o))
           revise(c, id, o.revision, 'entry.updated')
         end
       end
@@ -95,7 +127,8 @@ local function unpinOthers(c, keepId)
 end
 
 local function same(a, b)
-  if type(a) == 'table' and type(b) == 'table' then return a.name == b.name end
+  -- Tables (author, media, embeds) as their JSON: the same content decodes to the same text.
+  if type(a) == 'table' and type(b) == 'table' then return cjson.encode(a) == cjson.encode(b) end
   return a == b
 end
 
@@ -108,8 +141,8 @@ local function unfit(c)
     if type(c.entry) ~= 'table' or type(c.entry.id) ~= 'string' then return 'publish without an entry' end
   elseif op == 'update' then
     if type(c.entryId) ~= 'string' or type(c.patch) ~= 'table' then return 'update without entryId and patch' end
-  elseif op == 'delete' then
-    if type(c.entryId) ~= 'string' then return 'delete without entryId' end
+  elseif op == 'delete' or op == 'release' then
+    if type(c.entryId) ~= 'string' then return op .. ' without entryId' end
   elseif op == 'feed.update' then
     if type(c.patch) ~= 'table' then return 'feed.update without patch' end
   else
@@ -143,41 +176,96 @@ while applied < limit do
     requestId = c.requestId
     if c.op == 'publish' then
       local e = c.entry
-      if redis.call('HEXISTS', entries, e.id) == 0 then
+      if redis.call('HEXISTS', entries, e.id) == 0 and redis.call('HEXISTS', drafts, e.id) == 0 then
         e.feedId = feedId
-        e.revision = 1
+        e.revision = tonumber(c.rev) or 1
         e.publishedAt = c.at
         e.updatedAt = c.at
-        if e.pinned then unpinOthers(c, e.id) end
-        emit({ type = 'entry.published', at = c.at, entry = e })
-        redis.call('HSET', entries, e.id, cjson.encode(e))
-        redis.call('ZADD', order, seq, e.id)
-        if e.pinned then redis.call('SADD', pinned, e.id) end
-        revise(c, e.id, 1, 'entry.published')
+        if e.status == 'draft' or e.status == 'scheduled' then
+          -- Kept for editors only: no seq, no event, not in any reader's read.
+          if type(c.by) == 'string' then e.by = c.by end
+          redis.call('HSET', drafts, e.id, tidy(e))
+          revise(c, e.id, e.revision, 'entry.drafted')
+        else
+          e.status = 'published'
+          e.publishAt = nil
+          if e.pinned then unpinOthers(c, e.id) end
+          tidy(e)
+          emit({ type = 'entry.published', at = c.at, entry = e })
+          redis.call('HSET', entries, e.id, tidy(e))
+          redis.call('ZADD', order, seq, e.id)
+          if e.pinned then redis.call('SADD', pinned, e.id) end
+          revise(c, e.id, e.revision, 'entry.published')
+        end
       end
     elseif c.op == 'update' then
       local cur = redis.call('HGET', entries, c.entryId)
+      local draft = false
+      if not cur then
+        cur = redis.call('HGET', drafts, c.entryId)
+        draft = cur ~= false
+      end
       if cur then
         local e = cjson.decode(cur)
         local wasPinned = e.pinned == true
-        local changed = false
+        local changed, content = false, false
         for _, k in ipairs(entryFields) do
           local v = c.patch[k]
           if v == cjson.null then
-            if e[k] ~= nil then e[k] = nil; changed = true end
+            if e[k] ~= nil then e[k] = nil; changed = true; content = content or contentField[k] == true end
           elseif v ~= nil and not same(e[k], v) then
-            e[k] = v; changed = true
+            e[k] = v; changed = true; content = content or contentField[k] == true
           end
         end
-        if changed then
-          e.revision = e.revision + 1
-          e.updatedAt = c.at
+        -- A correction is content: readers are shown it, with the entry marked updated.
+        if type(c.patch.correction) == 'string' then
+          if type(e.corrections) ~= 'table' then e.corrections = {} end
+          table.insert(e.corrections, { at = c.at, text = c.patch.correction })
+          changed, content = true, true
+        end
+        -- Scheduling a draft, moving its time, or cancelling back to a draft (accept.lua allowed it).
+        local when = c.patch.publishAt
+        if draft and when ~= nil then
+          if when == cjson.null then e.publishAt = nil; e.status = 'draft'
+          else e.publishAt = when; e.status = 'scheduled' end
+          changed = true
+        end
+        -- Every accepted edit took a revision (If-Match counts on it), so the entry moves to it
+        -- even when the edit changed nothing; only a change is an event.
+        e.revision = revisionFor(c, e)
+        if content then e.updatedAt = c.at end
+        if changed and draft then
+          redis.call('HSET', drafts, e.id, tidy(e))
+          revise(c, e.id, e.revision, 'entry.updated')
+        elseif changed then
           if e.pinned and not wasPinned then unpinOthers(c, e.id) end
+          tidy(e)
           emit({ type = 'entry.updated', at = c.at, entry = e })
-          redis.call('HSET', entries, e.id, cjson.encode(e))
+          redis.call('HSET', entries, e.id, tidy(e))
           if e.pinned then redis.call('SADD', pinned, e.id) else redis.call('SREM', pinned, e.id) end
           revise(c, e.id, e.revision, 'entry.updated')
+        else
+          redis.call('HSET', draft and drafts or entries, e.id, tidy(e))
         end
+      end
+    elseif c.op == 'release' then
+      local cur = redis.call('HGET', drafts, c.entryId)
+      if cur then
+        local e = cjson.decode(cur)
+        redis.call('HDEL', drafts, c.entryId)
+        e.status = 'published'
+        e.publishAt = nil
+        e.by = nil
+        e.revision = revisionFor(c, e)
+        e.publishedAt = c.at
+        e.updatedAt = c.at
+        if e.pinned then unpinOthers(c, e.id) end
+        tidy(e)
+        emit({ type = 'entry.published', at = c.at, entry = e })
+        redis.call('HSET', entries, e.id, tidy(e))
+        redis.call('ZADD', order, seq, e.id)
+        if e.pinned then redis.call('SADD', pinned, e.id) end
+        revise(c, e.id, e.revision, 'entry.published')
       end
     elseif c.op == 'delete' then
       local cur = redis.call('HGET', entries, c.entryId)
@@ -187,6 +275,13 @@ while applied < limit do
         redis.call('ZREM', order, c.entryId)
         redis.call('SREM', pinned, c.entryId)
         emit({ type = 'entry.deleted', at = c.at, entryId = c.entryId })
+      else
+        -- A draft is discarded without an event: no reader ever saw it.
+        cur = redis.call('HGET', drafts, c.entryId)
+        if cur then
+          redis.call('HDEL', drafts, c.entryId)
+          revise(c, c.entryId, cjson.decode(cur).revision, 'entry.deleted')
+        end
       end
     elseif c.op == 'feed.update' then
       -- A field counts as changed when given and different from what the feed holds

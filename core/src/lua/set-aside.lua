@@ -5,10 +5,11 @@
 -- the caller looked (ARGV[1]), which makes a repeated or late call harmless.
 -- A publish set aside frees its entry id (unless that entry exists), so the editor can publish
 -- it again once corrected.
--- KEYS: meta, pending, ids, entries, failed
+-- A release set aside leaves its draft a draft (its accepted state says so again).
+-- KEYS: meta, pending, ids, entries, failed, drafts, accepted
 -- ARGV: applied ticket the caller saw, record JSON, op, entry id ('' if none), records kept
 -- Returns the ticket set aside, or 0 when there was nothing to do.
-local meta, pending, ids, entries, failed = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local meta, pending, ids, entries, failed, drafts, accepted = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local seen, record, op, entryId, kept = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 
 if redis.call('EXISTS', meta) == 0 then return 0 end
@@ -22,7 +23,16 @@ redis.call('ZREMRANGEBYRANK', failed, 0, -kept - 1)
 redis.call('HINCRBY', meta, 'failed', 1)
 redis.call('HDEL', pending, ticket)
 redis.call('HSET', meta, 'applied', ticket)
-if op == 'publish' and entryId ~= '' and redis.call('HEXISTS', entries, entryId) == 0 then
+if op == 'publish' and entryId ~= '' and redis.call('HEXISTS', entries, entryId) == 0
+  and redis.call('HEXISTS', drafts, entryId) == 0 then
   redis.call('HDEL', ids, entryId)
+  redis.call('HDEL', accepted, entryId)
+elseif op == 'release' and entryId ~= '' then
+  local draft, state = redis.call('HGET', drafts, entryId), redis.call('HGET', accepted, entryId)
+  if draft and state then
+    local st = cjson.decode(state)
+    st.st = cjson.decode(draft).status or 'draft'
+    redis.call('HSET', accepted, entryId, cjson.encode(st))
+  end
 end
 return ticket

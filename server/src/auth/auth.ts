@@ -12,11 +12,19 @@ declare module "express-serve-static-core" {
   }
 }
 
-/** What a request or a subscription needs: reading a private feed, writing entries, or admin. */
-export type Access = "read" | "edit" | "admin";
+/**
+ * What a request or a subscription needs: reading a private feed, writing drafts of one's own
+ * (`contribute`: what a contributor token may; issue 15), writing entries, or admin.
+ */
+export type Access = "read" | "contribute" | "edit" | "admin";
 
-const RANK = { reader: 0, editor: 1, admin: 2 } as const;
-const NEEDS = { read: 0, edit: 1, admin: 2 } as const;
+const RANK = { reader: 0, contributor: 1, editor: 2, admin: 3 } as const;
+const NEEDS = { read: 0, contribute: 1, edit: 2, admin: 3 } as const;
+
+/** A contributor token: its drafts only, never a publish (the service enforces the rest). */
+export function isContributor(p: Principal | undefined): boolean {
+  return p?.role === "contributor";
+}
 
 /** The token of an `Authorization: Bearer <token>` header, if there is one. */
 export function bearerOf(header: string | undefined): string | undefined {

@@ -9,8 +9,8 @@ export interface MintTokenOptions {
   sub: string;
   /** Feed ids, or "*" for every feed. */
   feeds: "*" | string[];
-  /** "editor" or "admin" for an editor token; "read" for a subscriber token. */
-  role: "editor" | "admin" | "read";
+  /** "editor" or "admin" for an editor token; "contributor" for drafts only; "read" for a subscriber token. */
+  role: "contributor" | "editor" | "admin" | "read";
   /** Lifetime in seconds. @default 3600 (subscriber tokens: keep it short, e.g. 300) */
   ttlSeconds?: number;
 }
@@ -26,10 +26,10 @@ export function mintToken(o: MintTokenOptions): Promise<string> {
     .sign(new TextEncoder().encode(o.secret));
 }
 
-const USAGE = `usage: EDITOR_JWT_SECRET=... npm run mint-token -- --sub ana@newsroom [--role editor|admin|read] [--feeds id1,id2|*] [--ttl seconds]`;
+const USAGE = `usage: EDITOR_JWT_SECRET=... npm run mint-token -- --sub ana@newsroom [--role contributor|editor|admin|read] [--feeds id1,id2|*] [--ttl seconds]`;
 
 function isRole(r: string | undefined): r is MintTokenOptions["role"] {
-  return r === "editor" || r === "admin" || r === "read";
+  return r === "contributor" || r === "editor" || r === "admin" || r === "read";
 }
 
 async function cli(): Promise<void> {

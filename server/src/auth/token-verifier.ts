@@ -28,7 +28,7 @@ const Claims = z.object({
   name: Text.min(1).max(200).optional(),
   exp: z.number(),
   feeds: z.union([z.literal("*"), z.array(z.union([z.literal("*"), FeedId])).max(1000)]),
-  role: z.enum(["editor", "admin"]).optional(),
+  role: z.enum(["contributor", "editor", "admin"]).optional(),
   scope: z.literal("read").optional(),
 });
 

@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import {
   LIMITS,
+  type DraftEntry,
   type Entry,
   type EntryPage,
   type EventsResponse,
@@ -12,14 +13,33 @@ import {
   type UpdateEntryRequest,
   type UpdateFeedRequest,
 } from "@liveline/protocol";
-import type { Change, EntryPatch, FeedStore, PublishQueue } from "@liveline/core";
+import type { AcceptResult, Change, EntryPatch, FeedStore, PublishQueue } from "@liveline/core";
 import { LivelineError, feedNotFound } from "../errors.js";
+import type { MediaService } from "../media/media-service.js";
 import { CoalescedReads } from "../reader/coalesced-reads.js";
-import { sanitizeEntryHtml } from "./sanitize.js";
+import { resolveEmbeds, resolveMedia } from "./entry-attachments.js";
+import { cleanBody, futureTime, hashOf, now } from "./entry-input.js";
 
 export interface Accepted {
   entryId?: string;
   status: "queued";
+}
+
+/** Who writes and how (issue 15): all optional, so callers from before keep working. */
+export interface WriteOptions {
+  /** A contributor may write drafts of their own only. */
+  contributor?: boolean;
+  /** The origin media URLs are built on when PUBLIC_URL is unset (the request's). */
+  mediaBase?: string;
+  /** If-Match: the entry revision the writer saw (412 `revision_conflict` if it moved). */
+  ifMatch?: number;
+}
+
+export interface FeedServiceOptions {
+  /** Resolves the media entries attach (without it, attaching media is refused). */
+  media?: MediaService;
+  /** PUBLIC_URL: the origin of media URLs stored on entries. */
+  publicUrl?: string | undefined;
 }
 
 /**
@@ -44,6 +64,7 @@ export class FeedService {
   constructor(
     private readonly store: FeedStore,
     private readonly queue: PublishQueue,
+    private readonly options: FeedServiceOptions = {},
   ) {}
 
   async createFeed(input: CreateFeedRequest): Promise<Feed> {
@@ -72,16 +93,29 @@ export class FeedService {
     idempotencyKey?: string,
     requestId?: string,
     by = "unknown",
+    opts: WriteOptions = {},
   ): Promise<Accepted> {
-    const body = cleanBody(input.body);
+    const body = cleanBody(input.body, this.options.publicUrl);
+    const publishAt = input.publishAt === undefined ? undefined : futureTime(input.publishAt);
+    const status: "draft" | "scheduled" | "published" =
+      publishAt !== undefined ? "scheduled" : input.status === "draft" ? "draft" : "published";
+    if (opts.contributor === true && status !== "draft") {
+      throw new LivelineError("forbidden", 'a contributor writes drafts only: send "status": "draft"');
+    }
+    const media = await resolveMedia(input.media ?? [], this.mediaResolver(opts));
+    const embeds = resolveEmbeds(input.embeds ?? []);
     const entry = {
       id: input.id ?? randomUUID(),
       ...(input.headline === undefined ? {} : { headline: input.headline }),
       body,
       ...(input.author === undefined ? {} : { author: input.author }),
+      ...(media.length === 0 ? {} : { media }),
+      ...(embeds.length === 0 ? {} : { embeds }),
       pinned: input.pinned ?? false,
       keyEvent: input.keyEvent ?? false,
       breaking: input.breaking ?? false,
+      status,
+      ...(publishAt === undefined ? {} : { publishAt: publishAt.toISOString() }),
     };
     // The hash covers what the editor sent (not the generated id), so a retry with the same
     // Idempotency-Key and the same body is recognised as the same publish.
@@ -90,11 +124,18 @@ export class FeedService {
     const result = await this.store.accept(feedId, change, {
       entryId: entry.id,
       contentHash,
+      status,
+      actor: { sub: by, contributor: opts.contributor === true },
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     });
+    // A scheduled publish always starts at schedule version 1: a retry adds the same job (a
+    // no-op), and a job of a schedule moved since is answered `stale` by accept.lua.
+    const schedule = () =>
+      publishAt === undefined ? Promise.resolve() : this.queue.enqueueRelease(feedId, entry.id, 1, publishAt);
     switch (result.status) {
       case "ok":
         await this.queue.enqueue(feedId, result.ticket, requestId);
+        await schedule();
         return { entryId: entry.id, status: "queued" };
       case "duplicate_key": {
         if (result.previous.contentHash !== contentHash) {
@@ -102,6 +143,7 @@ export class FeedService {
         }
         // Schedule again in case the first attempt's enqueue never happened; same job id = no-op.
         await this.queue.enqueue(feedId, result.ticket, requestId);
+        await schedule();
         return { entryId: result.previous.entryId, status: "queued" };
       }
       case "duplicate_id":
@@ -113,9 +155,10 @@ export class FeedService {
           throw new LivelineError("entry_exists", `entry '${entry.id}' already exists with different content`);
         }
         await this.queue.enqueue(feedId, result.ticket, requestId);
+        await schedule();
         return { entryId: entry.id, status: "queued" };
       default:
-        throw storeRejection(result.status, feedId, entry.id);
+        throw await this.rejection(result, feedId, entry.id);
     }
   }
 
@@ -125,16 +168,80 @@ export class FeedService {
     input: UpdateEntryRequest,
     requestId?: string,
     by = "unknown",
+    opts: WriteOptions = {},
   ): Promise<Accepted> {
-    const patch: EntryPatch = { ...input };
-    if (input.body !== undefined) patch.body = cleanBody(input.body);
+    const { media, embeds, publishAt, ...rest } = input;
+    const patch: EntryPatch = { ...rest };
+    if (input.body !== undefined) patch.body = cleanBody(input.body, this.options.publicUrl);
+    if (media !== undefined) patch.media = await resolveMedia(media, this.mediaResolver(opts));
+    if (embeds !== undefined) patch.embeds = resolveEmbeds(embeds);
+    // publishAt schedules (a future time), reschedules, or cancels (null) a draft.
+    const when = publishAt === undefined || publishAt === null ? publishAt : futureTime(publishAt);
+    if (when !== undefined) patch.publishAt = when === null ? null : when.toISOString();
+    if (opts.contributor === true && when !== undefined) {
+      throw new LivelineError("forbidden", "a contributor may not schedule: an editor publishes contributions");
+    }
     const change: Change = { v: 2, op: "update", at: now(), by, entryId, patch, ...(requestId ? { requestId } : {}) };
-    return this.acceptEntryChange(feedId, entryId, change, requestId);
+    const status = when === undefined ? undefined : when === null ? "draft" : "scheduled";
+    const result = await this.acceptEntryChange(feedId, entryId, change, requestId, by, opts, status);
+    if (when instanceof Date) await this.queue.enqueueRelease(feedId, entryId, result.scheduleVersion, when);
+    else if (when === null) await this.queue.cancelRelease(feedId, entryId, result.scheduleVersion - 1);
+    return { entryId, status: "queued" };
   }
 
-  async deleteEntry(feedId: string, entryId: string, requestId?: string, by = "unknown"): Promise<Accepted> {
+  async deleteEntry(
+    feedId: string,
+    entryId: string,
+    requestId?: string,
+    by = "unknown",
+    opts: WriteOptions = {},
+  ): Promise<Accepted> {
     const change: Change = { v: 2, op: "delete", at: now(), by, entryId, ...(requestId ? { requestId } : {}) };
-    return this.acceptEntryChange(feedId, entryId, change, requestId);
+    await this.acceptEntryChange(feedId, entryId, change, requestId, by, opts);
+    return { entryId, status: "queued" };
+  }
+
+  /**
+   * Publish a draft or scheduled entry now (`POST …/entries/:entryId/publish`): it gets its seq
+   * when the worker applies the release. A scheduled one's delayed job then finds it published
+   * and does nothing.
+   */
+  async releaseEntry(feedId: string, entryId: string, requestId?: string, by = "unknown"): Promise<Accepted> {
+    const change: Change = { v: 2, op: "release", at: now(), by, entryId, ...(requestId ? { requestId } : {}) };
+    await this.acceptEntryChange(feedId, entryId, change, requestId, by);
+    return { entryId, status: "queued" };
+  }
+
+  /** Drafts and scheduled entries (scheduled first, soonest first); a contributor's own only. */
+  async listDrafts(feedId: string, onlyBy?: string): Promise<DraftEntry[]> {
+    await this.getFeed(feedId);
+    const drafts = await this.store.listDrafts(feedId);
+    return onlyBy === undefined ? drafts : drafts.filter((d) => d.by === onlyBy);
+  }
+
+  /**
+   * An entry for its editors: published, or else a draft (a contributor's own only), with its
+   * accepted revision, the ETag that If-Match names.
+   */
+  async getEntryForEditor(
+    feedId: string,
+    entryId: string,
+    onlyBy?: string,
+  ): Promise<{ entry: Entry | DraftEntry; revision: number }> {
+    const [published, draft, revision] = await Promise.all([
+      this.store.getEntry(feedId, entryId),
+      this.store.getDraft(feedId, entryId),
+      this.store.acceptedRevision(feedId, entryId),
+    ]);
+    const entry =
+      published ?? (draft !== undefined && (onlyBy === undefined || draft.by === onlyBy) ? draft : undefined);
+    if (entry === undefined) return { entry: await this.getEntry(feedId, entryId), revision: 0 }; // throws the 404
+    return { entry, revision: revision ?? entry.revision };
+  }
+
+  /** The accepted revision of a published entry (its ETag), or its stored one. */
+  async acceptedRevision(feedId: string, entry: Entry): Promise<number> {
+    return (await this.store.acceptedRevision(feedId, entry.id)) ?? entry.revision;
   }
 
   async updateFeed(feedId: string, input: UpdateFeedRequest, requestId?: string, by = "unknown"): Promise<Accepted> {
@@ -205,21 +312,53 @@ export class FeedService {
     return this.snapshots.get(feedId);
   }
 
+  private mediaResolver(opts: WriteOptions) {
+    const base = (this.options.publicUrl ?? opts.mediaBase)?.replace(/\/$/, "");
+    return this.options.media === undefined || base === undefined ? undefined : { media: this.options.media, base };
+  }
+
   private async acceptEntryChange(
     feedId: string,
     entryId: string,
     change: Change,
-    requestId?: string,
-  ): Promise<Accepted> {
-    const result = await this.store.accept(feedId, change, { entryId });
-    if (result.status !== "ok") throw storeRejection(result.status, feedId, entryId);
+    requestId: string | undefined,
+    by: string,
+    opts: WriteOptions = {},
+    status?: "draft" | "scheduled",
+  ): Promise<{ ticket: number; scheduleVersion: number }> {
+    const result = await this.store.accept(feedId, change, {
+      entryId,
+      ifMatch: opts.ifMatch,
+      actor: { sub: by, contributor: opts.contributor === true },
+      status,
+    });
+    if (result.status !== "ok") throw await this.rejection(result, feedId, entryId);
     await this.queue.enqueue(feedId, result.ticket, requestId);
-    return { entryId, status: "queued" };
+    return result;
+  }
+
+  /** The error for a change the store refused; a conflict carries the entry as it is now. */
+  private async rejection(result: AcceptResult, feedId: string, entryId: string): Promise<LivelineError> {
+    if (result.status !== "revision_conflict") return storeRejection(result.status, feedId, entryId);
+    const current = (await this.store.getEntry(feedId, entryId)) ?? (await this.store.getDraft(feedId, entryId));
+    return new LivelineError(
+      "revision_conflict",
+      `entry '${entryId}' is at revision ${result.revision}: someone changed it first; reload and apply your edit again`,
+      {
+        revision: result.revision,
+        etag: `"r${result.revision}"`,
+        ...(current === undefined ? {} : { entry: current }),
+      },
+    );
   }
 }
 
 function storeRejection(status: string, feedId: string, entryId?: string): LivelineError {
   switch (status) {
+    case "forbidden":
+      return new LivelineError("forbidden", "a contributor may change drafts of their own only, and never publish");
+    case "entry_published":
+      return new LivelineError("entry_published", `entry '${entryId ?? ""}' is published already`);
     case "feed_not_found":
       return feedNotFound(feedId);
     case "entry_not_found":
@@ -229,41 +368,4 @@ function storeRejection(status: string, feedId: string, entryId?: string): Livel
     default:
       return new LivelineError("internal", `unexpected store answer: ${status}`);
   }
-}
-
-function cleanBody(raw: string): string {
-  const body = sanitizeEntryHtml(raw);
-  if (body.length === 0) {
-    throw new LivelineError("validation_failed", "invalid request body", [
-      { path: "body", message: "is empty once unsafe HTML is removed" },
-    ]);
-  }
-  if (body.length > LIMITS.maxEntryBodyChars) {
-    throw new LivelineError("validation_failed", "invalid request body", [
-      { path: "body", message: `must be at most ${LIMITS.maxEntryBodyChars} characters` },
-    ]);
-  }
-  return body;
-}
-
-function hashOf(value: unknown): string {
-  return createHash("sha256").update(canonical(value)).digest("base64url").slice(0, 22);
-}
-
-/** JSON with sorted keys, so that {a,b} and {b,a} hash the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const obj = value as Record<string, unknown>;
-    return `{${Object.keys(obj)
-      .sort()
-      .filter((k) => obj[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-function now(): string {
-  return new Date().toISOString();
 }

@@ -6,6 +6,7 @@ import {
   EventsQuery,
   FeedId,
   IdempotencyKey,
+  IfMatch,
   LIMITS,
   ListEntriesQuery,
   PublishEntryRequest,
@@ -14,9 +15,9 @@ import {
 } from "@liveline/protocol";
 import type { Feed } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
-import { assertAccess, assertCanRead, authenticate, can, canRead, requireAccess } from "../auth/auth.js";
+import { assertAccess, assertCanRead, authenticate, can, canRead, isContributor, requireAccess } from "../auth/auth.js";
 import { LivelineError, parseOr400 } from "../errors.js";
-import type { FeedService } from "../feed/feed-service.js";
+import type { FeedService, WriteOptions } from "../feed/feed-service.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { TokenVerifier } from "../auth/token-verifier.js";
 
@@ -53,6 +54,20 @@ function byOf(req: Request): string {
   return req.principal?.sub ?? "unknown";
 }
 
+/** Who writes, the If-Match they sent, and the origin for media URLs (when PUBLIC_URL is unset). */
+function writeOptionsOf(req: Request): WriteOptions {
+  const header = req.get("if-match");
+  const ifMatch = header === undefined ? undefined : parseOr400(IfMatch, header, "If-Match header");
+  return {
+    contributor: isContributor(req.principal),
+    mediaBase: `${req.protocol}://${req.get("host") ?? "localhost"}`,
+    ...(ifMatch === undefined ? {} : { ifMatch }),
+  };
+}
+
+/** An entry's ETag: its accepted revision (see "Conflicts" in the README). */
+const etagOf = (revision: number) => `"r${revision}"`;
+
 /** The v1 HTTP API; every handler is a thin shell over the feed service. */
 export function httpRoutes({ service, verifier, limits, logger }: HttpRoutesOptions): Router {
   const r = Router();
@@ -62,6 +77,8 @@ export function httpRoutes({ service, verifier, limits, logger }: HttpRoutesOpti
     limits.consume("publish", byOf(req)).then(() => next(), next);
   };
   const editor = [requireAccess("edit"), throttle, requireJsonBody];
+  // Entry writes a contributor may make too (their own drafts; the service checks the rest).
+  const writer = [requireAccess("contribute"), throttle, requireJsonBody];
   const admin = [requireAccess("admin"), throttle, requireJsonBody];
 
   /** The feed, when the request may read it (a private feed needs a token for it). */
@@ -106,25 +123,42 @@ export function httpRoutes({ service, verifier, limits, logger }: HttpRoutesOpti
     res.status(202).json(await service.updateFeed(feedId, body, requestIdOf(req), byOf(req)));
   });
 
-  r.post("/feeds/:feedId/entries", ...editor, async (req, res) => {
+  r.post("/feeds/:feedId/entries", ...writer, async (req, res) => {
     const feedId = feedIdOf(req);
     const body = parseOr400(PublishEntryRequest, req.body, "request body");
     const rawKey = req.get("idempotency-key");
     const key = rawKey === undefined ? undefined : parseOr400(IdempotencyKey, rawKey, "Idempotency-Key header");
-    res.status(202).json(await service.publish(feedId, body, key, requestIdOf(req), byOf(req)));
+    res.status(202).json(await service.publish(feedId, body, key, requestIdOf(req), byOf(req), writeOptionsOf(req)));
   });
 
-  r.patch("/feeds/:feedId/entries/:entryId", ...editor, async (req, res) => {
+  r.patch("/feeds/:feedId/entries/:entryId", ...writer, async (req, res) => {
     const feedId = feedIdOf(req);
     const entryId = entryIdOf(req);
     const body = parseOr400(UpdateEntryRequest, req.body, "request body");
-    res.status(202).json(await service.updateEntry(feedId, entryId, body, requestIdOf(req), byOf(req)));
+    const opts = writeOptionsOf(req);
+    res.status(202).json(await service.updateEntry(feedId, entryId, body, requestIdOf(req), byOf(req), opts));
   });
 
-  r.delete("/feeds/:feedId/entries/:entryId", ...editor, async (req, res) => {
+  r.delete("/feeds/:feedId/entries/:entryId", ...writer, async (req, res) => {
     const feedId = feedIdOf(req);
     const entryId = entryIdOf(req);
-    res.status(202).json(await service.deleteEntry(feedId, entryId, requestIdOf(req), byOf(req)));
+    const opts = writeOptionsOf(req);
+    res.status(202).json(await service.deleteEntry(feedId, entryId, requestIdOf(req), byOf(req), opts));
+  });
+
+  // Publishing a draft or scheduled entry now: editors only (never a contributor).
+  r.post("/feeds/:feedId/entries/:entryId/publish", requireAccess("edit"), throttle, async (req, res) => {
+    const feedId = feedIdOf(req);
+    const entryId = entryIdOf(req);
+    res.status(202).json(await service.releaseEntry(feedId, entryId, requestIdOf(req), byOf(req)));
+  });
+
+  // Drafts and scheduled entries: every one for editors, a contributor's own for a contributor.
+  r.get("/feeds/:feedId/drafts", requireAccess("contribute"), async (req, res) => {
+    const feedId = feedIdOf(req);
+    res.setHeader("Cache-Control", "private, no-store");
+    const onlyBy = isContributor(req.principal) ? byOf(req) : undefined;
+    res.json({ entries: await service.listDrafts(feedId, onlyBy) });
   });
 
   r.get("/feeds/:feedId/entries", async (req, res) => {
@@ -135,7 +169,19 @@ export function httpRoutes({ service, verifier, limits, logger }: HttpRoutesOpti
 
   r.get("/feeds/:feedId/entries/:entryId", async (req, res) => {
     const { id: feedId } = await readable(req);
-    res.json(await service.getEntry(feedId, entryIdOf(req)));
+    const entryId = entryIdOf(req);
+    // Its writers also find a draft here (with private caching); readers only published entries.
+    if (can(req.principal, feedId, "contribute")) {
+      const onlyBy = isContributor(req.principal) ? byOf(req) : undefined;
+      const { entry, revision } = await service.getEntryForEditor(feedId, entryId, onlyBy);
+      res.setHeader("Cache-Control", "private, no-store");
+      res.setHeader("ETag", etagOf(revision));
+      res.json(entry);
+      return;
+    }
+    const entry = await service.getEntry(feedId, entryId);
+    res.setHeader("ETag", etagOf(await service.acceptedRevision(feedId, entry)));
+    res.json(entry);
   });
 
   r.get("/feeds/:feedId/entries/:entryId/revisions", requireAccess("edit"), async (req, res) => {

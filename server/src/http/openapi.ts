@@ -14,6 +14,8 @@ import {
   FeedId,
   FeedStats,
   IdempotencyKey,
+  IfMatch,
+  DraftsResponse,
   LIMITS,
   ListEntriesQuery,
   MediaFields,
@@ -37,6 +39,8 @@ interface Reply {
   contentType?: string;
   /** The answer carries `Retry-After` (seconds). */
   retryAfter?: boolean;
+  /** The answer carries the entry's `ETag` (`"r<accepted revision>"`). */
+  etag?: boolean;
 }
 
 /**
@@ -89,6 +93,17 @@ const PARAMS: Record<string, z.ZodType> = {
 
 const err = (description: string): Reply => ({ description, schema: "Error" });
 const accepted: Reply = { description: "Accepted: queued, applied within milliseconds", schema: "AcceptedResponse" };
+const ifMatch = {
+  "If-Match": {
+    schema: IfMatch,
+    asSent: true,
+    description:
+      'the ETag of GET …/entries/:entryId ("r<revision>"): refused with 412 revision_conflict when the entry\'s accepted revision is another',
+  },
+};
+const conflict = err(
+  "revision_conflict: If-Match names a revision the entry has moved past; `details` holds `revision`, `etag` and the current `entry`",
+);
 const Text = z.string();
 /** Probe bodies are diagnostics: checks may be added, so other fields are allowed. */
 const Health = z.looseObject({ status: z.enum(["ok", "degraded"]), redis: z.enum(["ok", "unreachable"]) });
@@ -294,7 +309,8 @@ export const ROUTES: DocumentedRoute[] = [
     method: "post",
     path: "/v1/feeds/:feedId/entries",
     operationId: "publishEntry",
-    summary: "Publish an entry",
+    summary:
+      'Publish an entry, or keep it as a draft (`"status": "draft"`) or schedule it (`publishAt`, a future time). Contributors: drafts only (else 403)',
     editor: true,
     body: PublishEntryRequest,
     headers: { "Idempotency-Key": { schema: IdempotencyKey, description: "repeat-safe publish (kept 24 h)" } },
@@ -317,25 +333,50 @@ export const ROUTES: DocumentedRoute[] = [
     method: "patch",
     path: "/v1/feeds/:feedId/entries/:entryId",
     operationId: "updateEntry",
-    summary: "Edit an entry (correction, pin, key event)",
+    summary:
+      "Edit an entry (content, media, embeds, correction, pin, key event); a draft's publishAt schedules, reschedules or (null) cancels it. Contributors: their own drafts only",
     editor: true,
     body: UpdateEntryRequest,
-    responses: { 202: accepted },
+    headers: ifMatch,
+    responses: {
+      202: accepted,
+      409: err("entry_published: publishAt sent for a published entry"),
+      412: conflict,
+    },
   },
   {
     method: "delete",
     path: "/v1/feeds/:feedId/entries/:entryId",
     operationId: "retractEntry",
-    summary: "Retract an entry",
+    summary: "Retract an entry (a draft is discarded, with no event)",
     editor: true,
-    responses: { 202: accepted },
+    headers: ifMatch,
+    responses: { 202: accepted, 412: conflict },
+  },
+  {
+    method: "post",
+    path: "/v1/feeds/:feedId/entries/:entryId/publish",
+    operationId: "publishDraft",
+    summary: "Publish a draft or scheduled entry now: it gets its seq when applied (editors, never contributors)",
+    editor: true,
+    responses: { 202: accepted, 409: err("entry_published: it is published already; feed_ended") },
+  },
+  {
+    method: "get",
+    path: "/v1/feeds/:feedId/drafts",
+    operationId: "listDrafts",
+    summary:
+      "Drafts and scheduled entries (scheduled first, soonest first), each with `by`, the token subject that wrote it; a contributor sees their own",
+    editor: true,
+    responses: { 200: { description: "drafts", schema: DraftsResponse } },
   },
   {
     method: "get",
     path: "/v1/feeds/:feedId/entries/:entryId",
     operationId: "getEntry",
-    summary: "One entry",
-    responses: { 200: { description: "the entry", schema: "Entry" } },
+    summary:
+      "One entry, with an ETag of its accepted revision for If-Match (its writers also get a draft here; readers only published entries)",
+    responses: { 200: { description: "the entry", schema: "Entry", etag: true } },
   },
   {
     method: "get",
@@ -431,11 +472,20 @@ const RETRY_AFTER = {
   },
 };
 
+const ETAG = {
+  ETag: {
+    description: 'the entry\'s accepted revision, `"r<n>"`: send it back as If-Match',
+    required: true,
+    schema: { type: "string", pattern: '^"r\\d+"$' },
+  },
+};
+
 function response(r: Reply): Record<string, unknown> {
   const schema = replySchema(r.schema);
   return {
     description: r.description,
     ...(r.retryAfter ? { headers: RETRY_AFTER } : {}),
+    ...(r.etag ? { headers: ETAG } : {}),
     ...(schema === undefined ? {} : { content: { [r.contentType ?? "application/json"]: { schema } } }),
   };
 }

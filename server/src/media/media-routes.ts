@@ -42,7 +42,8 @@ export function mediaRoutes({ media, verifier, limits, logger, maxBytes, publicU
     limits.consume("publish", req.principal?.sub ?? "unknown").then(() => next(), next);
   };
 
-  r.post("/v1/media", authenticate(verifier, logger), requireAccess("edit"), throttle, async (req, res) => {
+  // Contributors upload the images of their drafts too.
+  r.post("/v1/media", authenticate(verifier, logger), requireAccess("contribute"), throttle, async (req, res) => {
     let upload: ReceivedUpload;
     try {
       upload = await receiveUpload(req, maxBytes);

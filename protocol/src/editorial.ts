@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { EMBED_PROVIDERS } from "./constants.js";
+import { MEDIA_LIMITS } from "./media-limits.js";
+import { MediaId, MediaItem } from "./media.js";
+
+import { Text } from "./text.js";
+
+/** What an entry carries besides its text (issue 15): hosted images, embedded posts, corrections. */
+const text = (max: number) => Text.trim().min(1).max(max);
+
+/** Most media items and embeds one entry carries. */
+export const ENTRY_ATTACHMENT_LIMITS = { maxMedia: 20, maxEmbeds: 10, maxCorrectionChars: 1_000, maxCorrections: 50 };
+
+/** An uploaded image attached to an entry, as sent: alt text is required once attached. */
+export const EntryMediaRef = z.strictObject({
+  id: MediaId,
+  alt: text(MEDIA_LIMITS.maxAltChars),
+  caption: text(MEDIA_LIMITS.maxCaptionChars).optional(),
+  credit: text(MEDIA_LIMITS.maxCreditChars).optional(),
+});
+
+/** An attached image as stored and as readers get it: the media item with its required alt. */
+export const EntryMedia = MediaItem.extend({ alt: z.string() });
+
+function isHttpsUrl(s: string): boolean {
+  if (!URL.canParse(s)) return false;
+  const url = new URL(s);
+  return url.protocol === "https:" && z.regexes.domain.test(url.hostname);
+}
+
+/** An embed as sent: an https URL (http:, javascript: and every other scheme are refused). */
+export const EmbedRef = z.strictObject({
+  url: Text.max(2_000).refine(isHttpsUrl, "must be an https URL with a host name"),
+});
+
+/** Recognised from the URL alone (no call to the provider); anything else https is a `link` card. */
+export const EmbedProvider = z.enum(EMBED_PROVIDERS);
+
+export const Embed = z.object({ url: z.string(), provider: EmbedProvider, title: z.string().optional() });
+
+/** A correction notice readers see under the entry, oldest first. */
+export const Correction = z.object({ at: z.iso.datetime({ offset: true }), text: z.string() });
+
+export const CorrectionText = text(ENTRY_ATTACHMENT_LIMITS.maxCorrectionChars);
+
+export type EntryMediaRef = z.infer<typeof EntryMediaRef>;
+export type EntryMedia = z.infer<typeof EntryMedia>;
+export type EmbedRef = z.infer<typeof EmbedRef>;
+export type EmbedProvider = z.infer<typeof EmbedProvider>;
+export type Embed = z.infer<typeof Embed>;
+export type Correction = z.infer<typeof Correction>;
