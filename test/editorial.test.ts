@@ -100,6 +100,25 @@ describe("drafts", () => {
   });
 });
 
+describe("alerts", () => {
+  it("never go out for a breaking draft, only once it is published", async () => {
+    const feedId = "draft-alerts";
+    await api.createFeed(feedId);
+    const decisions = async () =>
+      (await api.request<{ last: { entryId: string }[] }>("GET", `/v1/feeds/${feedId}/alerts`)).body.last.map(
+        (a) => a.entryId,
+      );
+    await api.publish(feedId, { id: "bd", headline: "Draft flash", body: "<p>x</p>", breaking: true, status: "draft" });
+    await api.publish(feedId, { id: "bp", headline: "Flash", body: "<p>y</p>", breaking: true });
+    // The outputs pipeline walks the log in seq order: once it decided on bp, it saw all there is.
+    await waitFor(async () => (await decisions()).length === 1, "the published entry's alert decision");
+    expect(await decisions()).toEqual(["bp"]);
+    await api.request("POST", `/v1/feeds/${feedId}/entries/bd/publish`);
+    await waitFor(async () => (await decisions()).length === 2, "the draft's alert, once published");
+    expect((await decisions()).sort()).toEqual(["bd", "bp"]);
+  });
+});
+
 describe("scheduling", () => {
   it("publishes at publishAt, not before (within a second), and refuses a past time", async () => {
     const feedId = "scheduled";

@@ -76,8 +76,7 @@ export function httpRoutes({ service, verifier, limits, logger }: HttpRoutesOpti
   const throttle: RequestHandler = (req, _res, next) => {
     limits.consume("publish", byOf(req)).then(() => next(), next);
   };
-  const editor = [requireAccess("edit"), throttle, requireJsonBody];
-  // Entry writes a contributor may make too (their own drafts; the service checks the rest).
+  // Entry writes: editors, and contributors too (their own drafts; the service checks the rest).
   const writer = [requireAccess("contribute"), throttle, requireJsonBody];
   const admin = [requireAccess("admin"), throttle, requireJsonBody];
 
