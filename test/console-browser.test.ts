@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import type { Page } from "playwright-core";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { axeViolations } from "./helpers/axe.js";
 import { launchBrowser, type Browser } from "./helpers/browser.js";
@@ -39,6 +40,11 @@ interface StoredEntry {
   revision: number;
   keyEvent: boolean;
   pinned: boolean;
+  status?: string;
+  publishedAt: string;
+  media?: { id: string; alt: string; caption?: string; credit?: string; url: string }[];
+  embeds?: { url: string; provider: string }[];
+  corrections?: { at: string; text: string }[];
 }
 
 async function entries(feedId: string): Promise<StoredEntry[]> {
@@ -201,6 +207,123 @@ describe("composing and publishing", () => {
   });
 });
 
+describe("images, embeds, drafts and scheduling", () => {
+  it("uploads an image with progress and required alt text, embeds a pasted video link, previews both", async () => {
+    await stack.api.createFeed("photo", "Photo desk");
+    const page = await openConsole("photo");
+    await page.evaluate(() => {
+      const w = window as unknown as { sawProgress: boolean };
+      w.sawProgress = false;
+      new MutationObserver(() => {
+        if (document.querySelector("#media-list progress") !== null) w.sawProgress = true;
+      }).observe(document.body, { subtree: true, childList: true });
+    });
+    const jpeg = await sharp({
+      create: { width: 1600, height: 1000, channels: 3, background: { r: 30, g: 90, b: 160 } },
+    })
+      .jpeg()
+      .toBuffer();
+    await page.locator("#headline").fill("Flood barrier holds");
+    await editor(page).click();
+    await page.keyboard.type("The barrier held overnight.");
+    await page.locator("#media-file").setInputFiles({ name: "barrier.jpg", mimeType: "image/jpeg", buffer: jpeg });
+    await page.locator("#media-list li img").waitFor();
+    expect(await page.evaluate(() => (window as unknown as { sawProgress: boolean }).sawProgress)).toBe(true);
+
+    // No alt text: the entry does not go out, and the field to fill is focused.
+    await page.locator("#submit").click();
+    await expect
+      .poll(() => page.locator("#message").textContent())
+      .toBe("Every image needs alt text: describe what it shows.");
+    expect(await page.evaluate(() => document.activeElement?.id.startsWith("alt-"))).toBe(true);
+    await page.keyboard.type("The flood barrier with water up to its top");
+    await page.getByLabel("Caption (optional)").fill("The Thames barrier at dawn.");
+    await page.getByLabel("Credit (optional)").fill("Photo: J. Smith");
+
+    // A video link pasted alone on an empty line becomes an embed.
+    await editor(page).click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.press("Enter");
+    await pasteHtml(page, "", "https://www.youtube.com/watch?v=dQw4w9WgXcQ");
+    await expect.poll(() => page.locator("#embed-list li").count()).toBe(1);
+    expect(await editor(page).textContent()).toBe("The barrier held overnight.");
+
+    await expect
+      .poll(() => page.locator("#preview figure.media img").getAttribute("alt"))
+      .toBe("The flood barrier with water up to its top");
+    expect(await page.locator("#preview figure.media figcaption").textContent()).toBe(
+      "The Thames barrier at dawn. Photo: J. Smith",
+    );
+    expect(await page.locator("#preview a.embed").getAttribute("href")).toBe(
+      "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+    );
+
+    await page.locator("#submit").click();
+    await expect.poll(() => page.locator("#message").textContent()).toBe("Published.");
+    await waitFor(async () => (await entries("photo")).length === 1, "the entry with media stored");
+    const [stored] = await entries("photo");
+    expect(stored?.media).toMatchObject([
+      {
+        alt: "The flood barrier with water up to its top",
+        caption: "The Thames barrier at dawn.",
+        credit: "Photo: J. Smith",
+      },
+    ]);
+    expect(stored?.embeds).toMatchObject([{ provider: "youtube" }]);
+    expect(stored?.body).toBe("<p>The barrier held overnight.</p>");
+
+    // Readers get the image (its alt and caption) and the video card on the feed page.
+    const reader = await browser.context.newPage();
+    await reader.goto(`${stack.url}/feeds/photo`);
+    await reader.locator("#live article.entry figure.media img").waitFor();
+    expect(await reader.locator("#live article.entry figure.media img").getAttribute("alt")).toBe(
+      "The flood barrier with water up to its top",
+    );
+    expect(await reader.locator("#live article.entry a.embed.youtube .embed-source").textContent()).toBe("YouTube");
+    await reader.close();
+    await page.close();
+  });
+
+  it("saves a draft readers cannot see, schedules it, and it goes out on time; publishes another now", async () => {
+    await stack.api.createFeed("later", "Later");
+    const page = await openConsole("later");
+    await page.locator("#headline").fill("Count resumes");
+    await editor(page).click();
+    await page.keyboard.type("Counting resumes at nine.");
+    await page.keyboard.press("Control+s");
+    await expect.poll(() => page.locator("#message").textContent()).toBe("Draft saved.");
+    await expect.poll(() => page.locator("#entries li .status").allTextContents()).toEqual(["draft"]);
+    expect(await entries("later")).toEqual([]);
+
+    await page.getByRole("button", { name: "Edit “Count resumes”" }).click();
+    await expect.poll(() => page.locator("#compose-title").textContent()).toBe("Edit “Count resumes”");
+    const at = new Date(Date.now() + 4_000);
+    const local = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 19); // datetime-local value
+    await page.locator("#publish-at").fill(local(at));
+    await page.locator("#schedule").click();
+    await expect.poll(() => page.locator("#message").textContent()).toMatch(/^Scheduled for /);
+    await expect
+      .poll(() => page.locator("#entries li .status").allTextContents())
+      .toEqual([expect.stringMatching(/^scheduled for /)]);
+    expect(await entries("later")).toEqual([]);
+    await waitFor(async () => (await entries("later")).length === 1, "the scheduled entry published", 15_000);
+    // Not before its time: the field names whole seconds, so that second is the earliest.
+    const published = Date.parse((await entries("later"))[0]?.publishedAt ?? "");
+    expect(published).toBeGreaterThanOrEqual(Math.floor(at.getTime() / 1000) * 1000);
+    await expect.poll(() => page.locator("#entries li .status").allTextContents()).toEqual(["published"]);
+
+    await page.locator("#headline").fill("Recount ordered");
+    await editor(page).click();
+    await page.keyboard.type("A recount has been ordered.");
+    await page.locator("#save-draft").click();
+    await expect.poll(() => page.locator("#message").textContent()).toBe("Draft saved.");
+    await page.getByRole("button", { name: "Publish now “Recount ordered”" }).click();
+    await waitFor(async () => (await entries("later")).length === 2, "the draft published");
+    await expect.poll(() => page.locator("#entries li .status").allTextContents()).toEqual(["published", "published"]);
+    await page.close();
+  });
+});
+
 describe("the timeline", () => {
   it("pages back to the first entry, filters key events, toggles flags, corrects and retracts", async () => {
     await stack.api.createFeed("long", "A long night");
@@ -234,9 +357,25 @@ describe("the timeline", () => {
     await editor(page).click();
     await page.keyboard.press("Control+End");
     await page.keyboard.type(", corrected");
+    await page.locator("#correction").fill("An earlier version gave the wrong ward.");
     await page.locator("#submit").click();
     await expect.poll(() => page.locator("#message").textContent()).toBe("Correction saved.");
     await waitFor(async () => (await entries("long")).find((e) => e.id === "e7")?.revision === 3, "correction applied");
+    expect((await entries("long")).find((e) => e.id === "e7")?.corrections?.map((c) => c.text)).toEqual([
+      "An earlier version gave the wrong ward.",
+    ]);
+
+    // A colleague changes the entry while it is open here: the save is refused, the text kept.
+    await page.getByRole("button", { name: "Correct “Update 9”" }).click();
+    await expect.poll(() => page.locator("#compose-title").textContent()).toBe("Correct “Update 9”");
+    expect((await stack.api.request("PATCH", "/v1/feeds/long/entries/e9", { body: "<p>Theirs</p>" })).status).toBe(202);
+    await waitFor(async () => (await entries("long")).find((e) => e.id === "e9")?.revision === 2, "their edit applied");
+    await editor(page).click();
+    await page.keyboard.type(" (mine)");
+    await page.locator("#submit").click();
+    await expect.poll(() => page.locator("#message").textContent()).toContain("a colleague changed “Update 9”");
+    expect(await editor(page).textContent()).toBe("Text 9 (mine)");
+    await page.locator("#cancel-edit").click();
     expect((await entries("long")).find((e) => e.id === "e7")).toMatchObject({
       body: "<p>Text 7, corrected</p>",
       keyEvent: true,

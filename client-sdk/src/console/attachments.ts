@@ -92,41 +92,92 @@ export class Attachments {
     this.renderEmbeds();
   }
 
+  /** Show an entry's own images and embeds (when opening it to edit). */
+  load(media: MediaItem[], embedUrls: string[]): void {
+    this.clear();
+    for (const item of media) {
+      const upload = this.row(item.alt ?? item.id);
+      this.uploaded(upload, item);
+      upload.alt.value = item.alt ?? "";
+      upload.caption.value = item.caption ?? "";
+      upload.credit.value = item.credit ?? "";
+    }
+    this.embeds = [...embedUrls];
+    this.renderEmbeds();
+  }
+
   private upload(file: File): void {
-    const key = nextKey++;
-    const row = document.createElement("li");
-    row.className = "upload";
-    const name = document.createElement("span");
-    name.className = "file-name";
-    name.textContent = file.name;
+    const upload = this.row(file.name);
     const progress = document.createElement("progress");
     progress.max = 100;
     progress.value = 0;
     progress.setAttribute("aria-label", `Uploading ${file.name}`);
-    const field = (label: string, required: boolean): HTMLInputElement => {
+    upload.row.insertBefore(progress, upload.row.querySelector("button"));
+    this.opts.say(`Uploading ${file.name}…`);
+    uploadMedia(file, (f) => (progress.value = Math.round(f * 100)))
+      .then((item) => {
+        progress.remove();
+        this.uploaded(upload, item);
+        this.opts.say(`${file.name} uploaded. Describe it in the alt text.`);
+        upload.alt.focus();
+        this.opts.onChange();
+      })
+      .catch((err: unknown) => {
+        upload.error = describeError(err);
+        progress.remove();
+        upload.row.querySelector(".upload-fields")?.remove();
+        const p = document.createElement("span");
+        p.className = "error";
+        p.textContent = `Not uploaded: ${upload.error}`;
+        upload.row.insertBefore(p, upload.row.querySelector("button"));
+        this.opts.say(`${file.name} was not uploaded: ${upload.error}`, true);
+        this.uploads = this.uploads.filter((u) => u !== upload);
+        this.opts.onChange();
+      });
+  }
+
+  /** A thumbnail in place of the progress bar, once the server has the image. */
+  private uploaded(upload: Upload, item: MediaItem): void {
+    upload.item = item;
+    const img = document.createElement("img");
+    const smallest = item.variants[0] ?? item;
+    img.src = smallest.url;
+    img.alt = "";
+    img.width = 96;
+    img.height = Math.max(1, Math.round((96 * item.height) / item.width));
+    upload.row.insertBefore(img, upload.row.firstChild);
+  }
+
+  /** One image's row: its name, alt text (required), caption and credit, and Remove. */
+  private row(name: string): Upload {
+    const key = nextKey++;
+    const row = document.createElement("li");
+    row.className = "upload";
+    const label = document.createElement("span");
+    label.className = "file-name";
+    label.textContent = name;
+    const field = (id: string, required: boolean, max: number): HTMLInputElement => {
       const input = document.createElement("input");
       input.type = "text";
-      input.id = `${label.split(" ")[0]?.toLowerCase() ?? "field"}-${key}`;
+      input.id = `${id}-${key}`;
       input.required = required;
+      input.maxLength = max;
       input.addEventListener("input", () => this.opts.onChange());
       return input;
     };
     const upload: Upload = {
       key,
       row,
-      alt: field("Alt text", true),
-      caption: field("Caption", false),
-      credit: field("Credit", false),
+      alt: field("alt", true, 1000),
+      caption: field("caption", false, 2000),
+      credit: field("credit", false, 300),
     };
-    upload.alt.maxLength = 1000;
-    upload.caption.maxLength = 2000;
-    upload.credit.maxLength = 300;
     const remove = document.createElement("button");
     remove.type = "button";
     remove.textContent = "Remove";
-    remove.setAttribute("aria-label", `Remove ${file.name}`);
+    remove.setAttribute("aria-label", `Remove ${name}`);
     remove.addEventListener("click", () => {
-      this.uploads = this.uploads.filter((u) => u.key !== key);
+      this.uploads = this.uploads.filter((u) => u !== upload);
       row.remove();
       this.opts.onChange();
     });
@@ -137,36 +188,10 @@ export class Attachments {
       labelled(upload.caption, "Caption (optional)"),
       labelled(upload.credit, "Credit (optional)"),
     );
-    row.append(name, progress, remove, fields);
+    row.append(label, remove, fields);
     this.opts.mediaList.append(row);
     this.uploads.push(upload);
-    this.opts.say(`Uploading ${file.name}…`);
-    uploadMedia(file, (f) => (progress.value = Math.round(f * 100)))
-      .then((item) => {
-        upload.item = item;
-        const img = document.createElement("img");
-        const smallest = item.variants[0] ?? item;
-        img.src = smallest.url;
-        img.alt = "";
-        img.width = 96;
-        img.height = Math.max(1, Math.round((96 * item.height) / item.width));
-        progress.replaceWith(img);
-        this.opts.say(`${file.name} uploaded. Describe it in the alt text.`);
-        upload.alt.focus();
-        this.opts.onChange();
-      })
-      .catch((err: unknown) => {
-        upload.error = describeError(err);
-        progress.remove();
-        fields.remove();
-        const p = document.createElement("span");
-        p.className = "error";
-        p.textContent = `Not uploaded: ${upload.error}`;
-        row.insertBefore(p, remove);
-        this.opts.say(`${file.name} was not uploaded: ${upload.error}`, true);
-        this.uploads = this.uploads.filter((u) => u.key !== key);
-        this.opts.onChange();
-      });
+    return upload;
   }
 
   private renderEmbeds(): void {

@@ -108,7 +108,10 @@ export class Composer {
     }
     const text = event.clipboardData?.getData("text/plain").trim() ?? "";
     const html = event.clipboardData?.getData("text/html") ?? "";
-    return html === "" && SINGLE_URL.test(text) && this.opts.onPastedUrl(text);
+    // A link pasted alone on an empty line is an embed (a video, a post); pasted inside a
+    // sentence it stays a link in the text.
+    const emptyLine = this.editor.state.selection.$from.parent.content.size === 0;
+    return html === "" && emptyLine && SINGLE_URL.test(text) && this.opts.onPastedUrl(text);
   }
 
   private drop(event: DragEvent): boolean {

@@ -3,7 +3,7 @@
  * public HTTP API like any CMS would, and the SDK to show the feed's entries live. The editor
  * token lives in sessionStorage only: it is gone when the tab closes.
  */
-import type { AlertStatus, EntryPage, FailedChangesResponse, Feed } from "@liveline/protocol";
+import type { AlertStatus, DraftsResponse, EntryPage, FailedChangesResponse, Feed } from "@liveline/protocol";
 import { LivelineClient } from "../client.js";
 import type { Subscription } from "../subscription.js";
 import { describeAlerts } from "./alert-status.js";
@@ -91,6 +91,7 @@ const timeline = new Timeline({
   list: el("entries"),
   older: el("older"),
   keyOnly: el("key-only"),
+  loadDrafts: () => api<DraftsResponse>("GET", feedPath(ui.feed.value, "/drafts")),
   loadPage: (before) =>
     api<EntryPage>(
       "GET",
@@ -103,9 +104,24 @@ const timeline = new Timeline({
         () => api("PATCH", feedPath(ui.feed.value, `/entries/${encodeURIComponent(e.id)}`), { [flag]: !e[flag] }),
         `${flagName[flag]} ${e[flag] ? "off" : "on"} for “${entryName(e)}”.`,
       ),
+    publishNow: (e) =>
+      void attempt(
+        () => api("POST", feedPath(ui.feed.value, `/entries/${encodeURIComponent(e.id)}/publish`)),
+        `Publishing “${entryName(e)}”.`,
+      ),
     retract: (e) => {
-      if (!confirm(`Retract “${entryName(e)}”? Readers will no longer see it.`)) return;
-      void attempt(() => api("DELETE", feedPath(ui.feed.value, `/entries/${encodeURIComponent(e.id)}`)), "Retracted.");
+      const draft = e.status === "draft" || e.status === "scheduled";
+      const question = draft
+        ? `Delete the draft “${entryName(e)}”?`
+        : `Retract “${entryName(e)}”? Readers will no longer see it.`;
+      if (!confirm(question)) return;
+      void attempt(
+        async () => {
+          await api("DELETE", feedPath(ui.feed.value, `/entries/${encodeURIComponent(e.id)}`));
+          if (draft) await timeline.refreshDrafts();
+        },
+        draft ? "Draft deleted." : "Retracted.",
+      );
     },
   },
 });
@@ -131,7 +147,11 @@ const form = new EntryForm({
     breaking: el("breaking"),
     submit: el("submit"),
     cancel: el("cancel-edit"),
-    senders: [el("submit")],
+    publishAt: el("publish-at"),
+    correction: el("correction"),
+    correctionBox: el("correction-box"),
+    senders: [el("submit"), el("save-draft"), el("schedule")],
+    draftOnly: [el("save-draft"), el("schedule-box")],
   },
   composer,
   attachments,
@@ -141,6 +161,7 @@ const form = new EntryForm({
     liveBar.setEditing(id);
     refreshPreview();
   },
+  onSent: () => void timeline.refreshDrafts(),
 });
 
 function showToken(): void {
@@ -287,19 +308,22 @@ ui.embedUrl.addEventListener("keydown", (ev) => {
     addEmbed();
   }
 });
+el("save-draft").addEventListener("click", () => void form.send("draft"));
+el("schedule").addEventListener("click", () => void form.send("schedule"));
 el("entry-form").addEventListener("input", refreshPreview);
 el("entry-form").addEventListener("change", refreshPreview);
 
-// Shortcuts anywhere on the page: Ctrl/Cmd+Enter publishes. Capture phase, so the editor
+// Shortcuts anywhere on the page: Ctrl/Cmd+Enter publishes, Ctrl/Cmd+S saves a draft (not the
+// page, as the browser would). Capture phase, so the editor
 // (where Mod-Enter would insert a line break) never sees the keystroke.
 document.addEventListener(
   "keydown",
   (ev) => {
     if (!(ev.ctrlKey || ev.metaKey) || ev.altKey || ev.shiftKey) return;
-    if (ev.key === "Enter") {
+    if (ev.key === "Enter" || ev.key.toLowerCase() === "s") {
       ev.preventDefault();
       ev.stopPropagation();
-      void form.send("publish");
+      void form.send(ev.key === "Enter" ? "publish" : "draft");
     }
   },
   { capture: true },

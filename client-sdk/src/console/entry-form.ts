@@ -22,8 +22,15 @@ export interface EntryFormUi {
   breaking: HTMLInputElement;
   submit: HTMLButtonElement;
   cancel: HTMLButtonElement;
+  /** When to publish, for Schedule (a datetime-local field, the editor's own clock). */
+  publishAt: HTMLInputElement;
+  /** The correction note readers see, when correcting a published entry. */
+  correction: HTMLInputElement;
+  correctionBox: HTMLElement;
   /** Buttons that send (disabled together while a request is out). */
   senders: HTMLButtonElement[];
+  /** Controls for drafts only (Save draft, Schedule): hidden while correcting a published entry. */
+  draftOnly: HTMLElement[];
 }
 
 export interface EntryFormDeps {
@@ -34,6 +41,8 @@ export interface EntryFormDeps {
   say: (text: string, isError?: boolean) => void;
   /** The entry being corrected changed (null: back to composing a new one). */
   onEditing: (entryId: string | null) => void;
+  /** Something was saved: drafts may have changed. */
+  onSent: () => void;
 }
 
 interface Editing {
@@ -53,6 +62,10 @@ export class EntryForm {
       void this.send("publish");
     });
     d.ui.cancel.addEventListener("click", () => this.reset());
+  }
+
+  private get draftOnly(): HTMLElement[] {
+    return this.d.ui.draftOnly;
   }
 
   get editingId(): string | null {
@@ -87,9 +100,28 @@ export class EntryForm {
       body: f.body,
       ...(f.author === "" ? {} : { author: { name: f.author } }),
       ...f.flags,
+      ...(f.media.length > 0 ? { media: this.d.attachments.previewMedia() } : {}),
+      ...(f.embeds.length > 0 ? { embeds: f.embeds.map((e) => ({ url: e.url, provider: "link" as const })) } : {}),
+      ...(this.correctionsPreview(base) ?? {}),
       publishedAt: base?.publishedAt ?? now,
       updatedAt: now,
     };
+  }
+
+  /** The entry's corrections, with the one being written, as readers will see them. */
+  private correctionsPreview(base: Entry | undefined): Pick<Entry, "corrections"> | undefined {
+    const text = this.d.ui.correction.value.trim();
+    const list = [...(base?.corrections ?? []), ...(text === "" ? [] : [{ at: new Date().toISOString(), text }])];
+    return list.length === 0 ? undefined : { corrections: list };
+  }
+
+  /** The Schedule field as an ISO time, or why it cannot be used. */
+  private scheduledTime(): string | Error {
+    const raw = this.d.ui.publishAt.value;
+    const at = raw === "" ? NaN : new Date(raw).getTime();
+    if (Number.isNaN(at)) return new Error("Choose the date and time to publish at first.");
+    if (at <= Date.now()) return new Error("The publication time must be in the future.");
+    return new Date(at).toISOString();
   }
 
   /** Why the entry cannot go out yet, or undefined when it can. */
@@ -109,10 +141,15 @@ export class EntryForm {
     if (this.sending) return; // a double click, or Ctrl+Enter held down
     const problem = this.problem();
     if (problem !== undefined) return this.d.say(problem, true);
+    const at = mode === "schedule" ? this.scheduledTime() : undefined;
+    if (at instanceof Error) {
+      this.d.ui.publishAt.focus();
+      return this.d.say(at.message, true);
+    }
     this.setSending(true);
     try {
-      if (this.editing === undefined) await this.publish(mode);
-      else await this.correct(this.editing);
+      if (this.editing === undefined) await this.publish(mode, at);
+      else await this.correct(this.editing, mode, at);
     } catch (err) {
       // The text, images and key stay: fixing the cause and sending again is one click, and
       // the same Idempotency-Key makes it safe if the first attempt did reach the server.
@@ -122,7 +159,7 @@ export class EntryForm {
     }
   }
 
-  private async publish(mode: SendMode): Promise<void> {
+  private async publish(mode: SendMode, at: string | undefined): Promise<void> {
     const f = this.fields();
     const entry = {
       body: f.body,
@@ -131,34 +168,47 @@ export class EntryForm {
       ...f.flags,
       ...(f.media.length > 0 ? { media: f.media } : {}),
       ...(f.embeds.length > 0 ? { embeds: f.embeds } : {}),
+      ...(mode === "draft" ? { status: "draft" } : {}),
+      ...(at === undefined ? {} : { publishAt: at }),
     };
     await call("POST", feedPath(this.d.feedId(), "/entries"), entry, { "idempotency-key": this.key });
     this.reset();
-    this.d.say(mode === "publish" ? "Published." : "Saved.");
+    this.d.say(done(mode, at));
+    this.d.onSent();
   }
 
-  private async correct({ entry, etag }: Editing): Promise<void> {
+  /** Save changes to an entry; a draft may also be scheduled or published from here. */
+  private async correct({ entry, etag }: Editing, mode: SendMode, at: string | undefined): Promise<void> {
     const f = this.fields();
+    const isDraft = entry.status === "draft" || entry.status === "scheduled";
+    const correction = this.d.ui.correction.value.trim();
     const patch = {
       body: f.body,
       headline: f.headline === "" ? null : f.headline,
       author: f.author === "" ? null : { name: f.author },
       ...f.flags,
-      ...(f.media.length > 0 ? { media: f.media } : {}),
-      ...(f.embeds.length > 0 ? { embeds: f.embeds } : {}),
+      media: f.media,
+      embeds: f.embeds,
+      ...(!isDraft && correction !== "" ? { correction } : {}),
+      ...(isDraft && mode === "schedule" ? { publishAt: at } : {}),
+      ...(isDraft && mode === "draft" && entry.status === "scheduled" ? { publishAt: null } : {}),
     };
+    const path = feedPath(this.d.feedId(), `/entries/${encodeURIComponent(entry.id)}`);
     const headers: Record<string, string> = etag === null ? {} : { "if-match": etag };
     try {
-      await call("PATCH", feedPath(this.d.feedId(), `/entries/${encodeURIComponent(entry.id)}`), patch, headers);
+      await call("PATCH", path, patch, headers);
     } catch (err) {
       if (err instanceof ApiError && err.code === "revision_conflict")
         throw new Error(
-          `a colleague changed “${entryName(entry)}” after you opened it; copy your text, cancel, and correct it again`,
+          `a colleague changed “${entryName(entry)}” after you opened it; copy your text, cancel, and open it again`,
         );
       throw err;
     }
+    // Changes of one feed are applied in the order they were accepted: the edit lands first.
+    if (isDraft && mode === "publish") await call("POST", `${path}/publish`);
     this.reset();
-    this.d.say("Correction saved.");
+    this.d.say(isDraft ? done(mode, at) : "Correction saved.");
+    this.d.onSent();
   }
 
   /** Load a published entry into the form to correct it. */
@@ -175,15 +225,22 @@ export class EntryForm {
     const { ui } = this.d;
     this.editing = { entry: current, etag };
     this.d.attachments.clear();
-    ui.title.textContent = `Correct “${entryName(current)}”`;
+    const isDraft = current.status === "draft" || current.status === "scheduled";
+    ui.title.textContent = `${isDraft ? "Edit" : "Correct"} “${entryName(current)}”`;
     ui.headline.value = current.headline ?? "";
     this.d.composer.setHtml(current.body);
     ui.author.value = current.author?.name ?? "";
     ui.pinned.checked = current.pinned;
     ui.keyEvent.checked = current.keyEvent;
     ui.breaking.checked = current.breaking;
-    ui.submit.textContent = "Save correction";
+    ui.submit.textContent = isDraft ? "Publish" : "Save correction";
     ui.cancel.hidden = false;
+    ui.correctionBox.hidden = isDraft;
+    for (const b of this.draftOnly) b.hidden = !isDraft;
+    this.d.attachments.load(
+      current.media ?? [],
+      (current.embeds ?? []).map((e) => e.url),
+    );
     this.d.onEditing(current.id);
     ui.headline.focus();
   }
@@ -198,6 +255,8 @@ export class EntryForm {
     ui.title.textContent = "New entry";
     ui.submit.textContent = "Publish";
     ui.cancel.hidden = true;
+    ui.correctionBox.hidden = true;
+    for (const b of this.draftOnly) b.hidden = false;
     this.d.onEditing(null);
   }
 
@@ -206,4 +265,11 @@ export class EntryForm {
     for (const b of this.d.ui.senders) b.disabled = on;
     this.d.ui.form.setAttribute("aria-busy", String(on));
   }
+}
+
+function done(mode: SendMode, at: string | undefined): string {
+  if (mode === "draft") return "Draft saved.";
+  if (mode === "schedule" && at !== undefined)
+    return `Scheduled for ${new Date(at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })}.`;
+  return "Published.";
 }

@@ -3,12 +3,13 @@
  * first one, with its time, author, status and flags, and the actions on it. Live entries come
  * from the SDK (each event applied once, in order); older pages from GET …/entries?before=.
  */
-import type { Entry, EntryPage, FeedEvent } from "@liveline/protocol";
+import type { DraftsResponse, Entry, EntryPage, FeedEvent } from "@liveline/protocol";
 import { displayOrder } from "../widget/entry-view.js";
 
 export interface TimelineActions {
   edit: (entry: Entry) => void;
   toggle: (entry: Entry, flag: "pinned" | "keyEvent" | "breaking") => void;
+  publishNow: (entry: Entry) => void;
   retract: (entry: Entry) => void;
 }
 
@@ -18,7 +19,12 @@ export interface TimelineOptions {
   keyOnly: HTMLInputElement;
   actions: TimelineActions;
   loadPage: (before: string | undefined) => Promise<EntryPage>;
+  /** Drafts and scheduled entries (editors only; they never come through the live feed). */
+  loadDrafts: () => Promise<DraftsResponse>;
 }
+
+const DRAFTS_EVERY_MS = 5_000;
+const isDraft = (e: Entry): boolean => e.status === "draft" || e.status === "scheduled";
 
 const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 const day = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
@@ -41,6 +47,22 @@ export class Timeline {
   constructor(private readonly opts: TimelineOptions) {
     opts.older.addEventListener("click", () => void this.loadOlder());
     opts.keyOnly.addEventListener("change", () => this.render());
+    // A colleague's draft, or a scheduled entry going out, shows up without a reload.
+    setInterval(() => void this.refreshDrafts(), DRAFTS_EVERY_MS);
+  }
+
+  /** Replace the drafts shown with the server's list (no token: none are shown). */
+  async refreshDrafts(): Promise<void> {
+    if (!this.started) return;
+    let drafts: Entry[];
+    try {
+      drafts = (await this.opts.loadDrafts()).entries;
+    } catch {
+      drafts = [];
+    }
+    for (const [id, e] of this.entries) if (isDraft(e)) this.entries.delete(id);
+    for (const d of drafts) if (!this.entries.has(d.id)) this.entries.set(d.id, d);
+    this.render();
   }
 
   get(id: string): Entry | undefined {
@@ -60,6 +82,7 @@ export class Timeline {
     if (!this.started) {
       this.started = true;
       void this.loadOlder();
+      void this.refreshDrafts();
     }
     this.render();
   }
@@ -87,7 +110,10 @@ export class Timeline {
 
   private render(): void {
     const keyOnly = this.opts.keyOnly.checked;
-    const shown = [...this.entries.values()].filter((e) => !keyOnly || e.keyEvent).sort(displayOrder);
+    // Drafts and scheduled entries first (what is still to go out), then the published timeline.
+    const shown = [...this.entries.values()]
+      .filter((e) => !keyOnly || e.keyEvent)
+      .sort((a, b) => Number(isDraft(b)) - Number(isDraft(a)) || displayOrder(a, b));
     this.opts.list.replaceChildren(...shown.map((e) => this.row(e)));
   }
 
@@ -103,8 +129,12 @@ export class Timeline {
     time.textContent =
       at.toDateString() === new Date().toDateString() ? clock.format(at) : `${day.format(at)}, ${clock.format(at)}`;
     const status = document.createElement("span");
-    status.className = "status published";
-    status.textContent = "published";
+    const state = e.status ?? "published";
+    status.className = `status ${state}`;
+    status.textContent =
+      state === "scheduled" && e.publishAt !== undefined
+        ? `scheduled for ${clock.format(new Date(e.publishAt))}`
+        : state;
     head.append(time, status);
     if (e.author !== undefined) head.append(span("author", e.author.name));
     if (e.revision > 1) head.append(span("revision", `rev. ${e.revision}`));
@@ -114,6 +144,16 @@ export class Timeline {
     const actions = document.createElement("div");
     actions.className = "actions";
     const { edit, toggle, retract } = this.opts.actions;
+    const { publishNow } = this.opts.actions;
+    if (isDraft(e)) {
+      actions.append(
+        button("Edit", name, () => edit(e)),
+        button("Publish now", name, () => publishNow(e)),
+        button("Delete", name, () => retract(e)),
+      );
+      li.append(head, title, actions);
+      return li;
+    }
     actions.append(
       button("Correct", name, () => edit(e)),
       flagButton("Pinned", name, e.pinned, () => toggle(e, "pinned")),

@@ -1,4 +1,5 @@
 import type { Entry } from "@liveline/protocol";
+import { renderCorrections, renderEmbeds, renderMedia } from "./entry-attachments.js";
 import type { Locale } from "./i18n.js";
 import { safeFragment } from "./safe-html.js";
 import { setClock, setTime } from "./time-format.js";
@@ -60,7 +61,8 @@ export function renderEntry(
   const body = doc.createElement("div");
   body.className = "body";
   body.append(safeFragment(doc, entry.body));
-  article.append(body);
+  article.append(body, ...renderMedia(doc, entry.media ?? []), ...renderEmbeds(doc, entry.embeds ?? []));
+  article.append(...renderCorrections(doc, entry.corrections ?? [], now, look.locale));
   li.append(article);
   return li;
 }

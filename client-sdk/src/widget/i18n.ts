@@ -21,6 +21,8 @@ export interface Messages {
   readonly breaking: string;
   readonly keyEvent: string;
   readonly updated: string;
+  /** Before a correction notice's text: "Correction {t}: …". */
+  readonly correction: string;
   readonly empty: string;
   readonly older: string;
   readonly loading: string;
@@ -46,6 +48,7 @@ const en: Messages = {
   breaking: "Breaking",
   keyEvent: "Key event",
   updated: "Updated {t}",
+  correction: "Correction {t}",
   empty: "No updates yet.",
   older: "Load older updates",
   loading: "Loading…",
@@ -70,6 +73,7 @@ const de: Messages = {
   breaking: "Eilmeldung",
   keyEvent: "Wichtig",
   updated: "Aktualisiert {t}",
+  correction: "Korrektur {t}",
   empty: "Noch keine Updates.",
   older: "Ältere Updates laden",
   loading: "Wird geladen…",
@@ -94,6 +98,7 @@ const fr: Messages = {
   breaking: "Urgent",
   keyEvent: "Moment clé",
   updated: "Mis à jour à {t}",
+  correction: "Correction à {t}",
   empty: "Pas encore de mise à jour.",
   older: "Afficher les mises à jour précédentes",
   loading: "Chargement…",
@@ -118,6 +123,7 @@ const es: Messages = {
   breaking: "Última hora",
   keyEvent: "Momento clave",
   updated: "Actualizado {t}",
+  correction: "Corrección {t}",
   empty: "Aún no hay actualizaciones.",
   older: "Cargar actualizaciones anteriores",
   loading: "Cargando…",
@@ -142,6 +148,7 @@ const uk: Messages = {
   breaking: "Терміново",
   keyEvent: "Ключова подія",
   updated: "Оновлено {t}",
+  correction: "Виправлення {t}",
   empty: "Оновлень ще немає.",
   older: "Завантажити попередні оновлення",
   loading: "Завантаження…",
@@ -171,6 +178,7 @@ const ar: Messages = {
   breaking: "عاجل",
   keyEvent: "حدث رئيسي",
   updated: "حُدّث {t}",
+  correction: "تصحيح {t}",
   empty: "لا توجد تحديثات بعد.",
   older: "تحميل التحديثات الأقدم",
   loading: "جارٍ التحميل…",

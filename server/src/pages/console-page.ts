@@ -46,11 +46,21 @@ export function consolePage(): RequestHandler {
 <label><input id="key-event" type="checkbox"> Key event</label>
 <label><input id="breaking" type="checkbox"> Breaking</label>
 </fieldset>
+<div id="correction-box" hidden>
+<label for="correction">Correction note readers will see (optional)</label>
+<input id="correction" type="text" maxlength="1000" autocomplete="off">
+</div>
 <div class="send">
 <button id="submit" type="submit" class="primary" aria-keyshortcuts="Control+Enter">Publish</button>
-<button id="cancel-edit" type="button" hidden>Cancel correction</button>
+<button id="save-draft" type="button" aria-keyshortcuts="Control+S">Save draft</button>
+<button id="cancel-edit" type="button" hidden>Cancel</button>
 </div>
-<p class="hint">Ctrl+Enter (⌘+Enter) publishes.</p>
+<div id="schedule-box" class="row schedule">
+<div><label for="publish-at">Publish later, at</label>
+<input id="publish-at" type="datetime-local" step="1"></div>
+<button id="schedule" type="button">Schedule</button>
+</div>
+<p class="hint">Ctrl+Enter (⌘+Enter) publishes, Ctrl+S (⌘+S) saves a draft.</p>
 </form>
 <p id="message" role="status" aria-live="polite"></p>
 </section>
