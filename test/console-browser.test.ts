@@ -490,6 +490,8 @@ describe("for everyone, on every screen", () => {
         const p = await openConsole("keys", viewport);
         await p.emulateMedia({ colorScheme: scheme });
         await expect.poll(() => p.locator("#entries li").count()).toBe(2);
+        // Nothing wider than the screen: a phone never scrolls sideways.
+        expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
         const violations = await axeViolations(p);
         counts.push(`${name} ${scheme}: ${violations.length}`);
         expect(violations, `${name} (${scheme})`).toEqual([]);
@@ -527,13 +529,23 @@ describe("screenshots", () => {
       },
     ];
     for (const e of seed) await stack.api.publish("budget", e);
+    await stack.api.publish("budget", {
+      id: "s4",
+      headline: "Pensions: what changes",
+      body: "<p>Draft explainer.</p>",
+      status: "draft",
+    });
+    const photo = await sharp({
+      create: { width: 1200, height: 800, channels: 3, background: { r: 40, g: 96, b: 150 } },
+    })
+      .jpeg()
+      .toBuffer();
     await stack.api.as(COLLEAGUE).request("POST", "/v1/feeds/budget/presence", { editing: "s2" });
     for (const [name, viewport] of [
       ["desktop", DESKTOP],
       ["phone", PHONE],
     ] as const) {
       const page = await openConsole("budget", viewport);
-      await expect.poll(() => page.locator("#entries li").count()).toBe(3);
       await page.locator("#headline").fill("Income tax thresholds");
       await editor(page).click();
       await page.keyboard.type("Thresholds stay frozen until ");
@@ -541,10 +553,15 @@ describe("screenshots", () => {
       await page.keyboard.type("2030");
       await page.keyboard.press("Control+b");
       await page.keyboard.type(".");
+      await page.locator("#media-file").setInputFiles({ name: "treasury.jpg", mimeType: "image/jpeg", buffer: photo });
+      await page.locator("#media-list li img").waitFor();
+      await page.getByLabel("Alt text (required: what the image shows)").fill("The Treasury building in Whitehall");
+      await page.getByLabel("Credit (optional)").fill("Photo: Liveline");
       await page.locator("#author").fill("Economics");
+      await expect.poll(() => page.locator("#entries li").count()).toBe(4);
       await expect.poll(() => page.locator("#colleagues li").count(), { timeout: 10_000 }).toBe(2);
       await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: `docs/console-${name}.png`, fullPage: name === "phone" ? false : false });
+      await page.screenshot({ path: `docs/console-${name}.png` });
       await page.close();
     }
   });

@@ -29,6 +29,8 @@ main.console{padding-top:.5rem}
 .upload-fields label{margin:.4rem 0 .15rem;font-weight:500}
 .embed-url,.file-name{flex:1;overflow-wrap:anywhere}
 input[type=url],input[type=datetime-local]{width:100%;box-sizing:border-box;font:inherit;color:inherit;background:var(--paper);padding:.45rem .6rem;border:1px solid var(--field);border-radius:6px}
+main.console .row{flex-wrap:wrap}main.console .row>div{min-width:min(100%,14rem)}
+input[type=datetime-local]{min-width:0;max-width:100%}
 .send{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:.75rem}
 .send button{min-height:2.75rem}
 button:disabled{opacity:.6;cursor:progress}
