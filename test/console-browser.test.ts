@@ -6,6 +6,7 @@ import { axeViolations } from "./helpers/axe.js";
 import { launchBrowser, type Browser } from "./helpers/browser.js";
 import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { startStack, TOKEN, type Stack } from "./helpers/stack.js";
+import { JWT_SECRET, mint } from "./helpers/tokens.js";
 import { waitFor } from "./helpers/wait.js";
 
 // The editor console (issue 15) in headless Chromium against the real stack, driven as an
@@ -25,7 +26,10 @@ let browser: Browser;
 
 beforeAll(async () => {
   [redis, browser] = await Promise.all([startRedis(), launchBrowser({ viewport: DESKTOP })]);
-  stack = await startStack(redis.url, { EDITOR_TOKENS: `Night desk=${TOKEN},Ada=${COLLEAGUE}` });
+  stack = await startStack(redis.url, {
+    EDITOR_TOKENS: `Night desk=${TOKEN},Ada=${COLLEAGUE}`,
+    EDITOR_JWT_SECRET: JWT_SECRET,
+  });
 });
 afterAll(async () => {
   await browser?.close();
@@ -53,10 +57,10 @@ async function entries(feedId: string): Promise<StoredEntry[]> {
 }
 
 /** The console on `feedId`, signed in (the token is in the tab's sessionStorage, as the form puts it). */
-async function openConsole(feedId: string, viewport = DESKTOP, signedIn = true): Promise<Page> {
+async function openConsole(feedId: string, viewport = DESKTOP, token: string | null = TOKEN): Promise<Page> {
   const page = await browser.context.newPage();
   await page.setViewportSize(viewport);
-  if (signedIn) await page.addInitScript((t) => sessionStorage.setItem("liveline-editor-token", t), TOKEN);
+  if (token !== null) await page.addInitScript((t) => sessionStorage.setItem("liveline-editor-token", t), token);
   await page.goto(`${stack.url}/console?feed=${feedId}`);
   await page.locator("#body .ProseMirror").waitFor();
   await expect.poll(() => page.locator("#feed").inputValue()).toBe(feedId);
@@ -240,6 +244,20 @@ describe("images, embeds, drafts and scheduling", () => {
     await page.getByLabel("Caption (optional)").fill("The Thames barrier at dawn.");
     await page.getByLabel("Credit (optional)").fill("Photo: J. Smith");
 
+    // An image pasted into the text is uploaded too (here: a chart copied from elsewhere).
+    const png = await sharp({ create: { width: 400, height: 300, channels: 3, background: { r: 200, g: 200, b: 40 } } })
+      .png()
+      .toBuffer();
+    await editor(page).evaluate((el, b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], "chart.png", { type: "image/png" }));
+      el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, png.toString("base64"));
+    await expect.poll(() => page.locator("#media-list li img").count()).toBe(2);
+    await page.getByRole("button", { name: "Remove chart.png" }).click();
+    await expect.poll(() => page.locator("#media-list li").count()).toBe(1);
+
     // A video link pasted alone on an empty line becomes an embed.
     await editor(page).click();
     await page.keyboard.press("Control+End");
@@ -321,6 +339,28 @@ describe("images, embeds, drafts and scheduling", () => {
     await waitFor(async () => (await entries("later")).length === 2, "the draft published");
     await expect.poll(() => page.locator("#entries li .status").allTextContents()).toEqual(["published", "published"]);
     await page.close();
+  });
+  it("lets a contributor save a draft but not publish it; an editor publishes the contribution", async () => {
+    await stack.api.createFeed("stringer", "Stringer");
+    const cora = await mint({ sub: "cora@desk", name: "Cora", role: "contributor", feeds: ["stringer"] });
+    const page = await openConsole("stringer", PHONE, cora);
+    await page.locator("#headline").fill("Crowds at the harbour");
+    await editor(page).click();
+    await page.keyboard.type("Hundreds have gathered.");
+    await page.locator("#submit").click();
+    await expect
+      .poll(() => page.locator("#message").textContent())
+      .toMatch(/^Not sent: .*\(forbidden\)\. Your text is kept\.$/);
+    expect(await editor(page).textContent()).toBe("Hundreds have gathered.");
+    await page.locator("#save-draft").click();
+    await expect.poll(() => page.locator("#message").textContent()).toBe("Draft saved.");
+    expect(await entries("stringer")).toEqual([]);
+    await page.close();
+
+    const desk = await openConsole("stringer");
+    await desk.getByRole("button", { name: "Publish now “Crowds at the harbour”" }).click();
+    await waitFor(async () => (await entries("stringer")).length === 1, "the contribution published");
+    await desk.close();
   });
 });
 
@@ -443,7 +483,7 @@ describe("for everyone, on every screen", () => {
       body: "<p>Queues outside.</p>",
       keyEvent: true,
     });
-    const page = await openConsole("keys", DESKTOP, false);
+    const page = await openConsole("keys", DESKTOP, null);
     const tabTo = async (selector: string) => {
       for (let i = 0; i < 60; i++) {
         await page.keyboard.press("Tab");
@@ -468,10 +508,18 @@ describe("for everyone, on every screen", () => {
     await page.keyboard.type("record");
     await page.keyboard.press("Control+b");
     await page.keyboard.type(" turnout.");
+    // Ctrl+K links the selected word (the address asked in the browser's own dialog).
+    for (let i = 0; i < " turnout.".length; i++) await page.keyboard.press("ArrowLeft");
+    for (let i = 0; i < "record".length; i++) await page.keyboard.press("Shift+ArrowLeft");
+    page.once("dialog", (d) => void d.accept("https://example.org/turnout"));
+    await page.keyboard.press("Control+k");
+    await expect.poll(() => page.locator("#toolbar button[aria-label=Link]").getAttribute("aria-pressed")).toBe("true");
     await page.keyboard.press("Control+Enter");
     await expect.poll(() => page.locator("#message").textContent()).toBe("Published.");
     await waitFor(async () => (await entries("keys")).length === 2, "keyboard entry stored");
-    expect((await entries("keys"))[0]?.body).toBe("<p>Officials report <strong>record</strong> turnout.</p>");
+    expect((await entries("keys"))[0]?.body).toBe(
+      '<p>Officials report <a href="https://example.org/turnout" target="_blank" rel="noopener noreferrer"><strong>record</strong></a> turnout.</p>',
+    );
     // The token stays in this tab's session only.
     expect(
       await page.evaluate(() => ({
