@@ -1,6 +1,6 @@
 // Builds the SDK: ESM and CJS for bundlers and Node (socket.io-client stays a dependency),
 // the embeddable widget (a minified script-tag bundle with socket.io-client inside, and an
-// ES module), the editor console's script, plus type declarations. `import type` from @liveline/protocol is erased, so zod never
+// ES module), the optional React entry, the editor console's script, plus type declarations. `import type` from @liveline/protocol is erased, so zod never
 // reaches a bundle.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
@@ -25,6 +25,15 @@ await build({
   entryPoints: [`${here}src/widget/index.ts`],
   format: "esm",
   outfile: `${here}dist/widget-module.js`,
+});
+// The React entry: React (a peer dependency) and the SDK's other modules stay imports of the
+// app's own copies; it carries the widget's code, /widget.js never carries React.
+await build({
+  ...common,
+  entryPoints: [`${here}src/react/index.ts`],
+  external: ["socket.io-client", "react", "react-dom"],
+  format: "esm",
+  outfile: `${here}dist/react.js`,
 });
 // Script-tag bundles: everything inside, minified, for browsers only.
 const browser = {

@@ -76,6 +76,19 @@ afterEach(() => {
 });
 
 /** How many connections Redis has subscribed to the feed's channel. */
+/** A real Socket.IO client connected to the stack, and the server's socket for it. */
+async function connectedSocket() {
+  const client: ClientSocket = connect(stack.url, { transports: ["websocket"], reconnection: false });
+  cleanup.push(() => client.close());
+  await new Promise<void>((resolve, reject) => {
+    client.once("connect", resolve);
+    client.once("connect_error", reject);
+  });
+  const socket = stack.io.of("/").sockets.get(client.id ?? "");
+  if (socket === undefined) throw new Error("the server has no socket for the client");
+  return { client, socket };
+}
+
 async function subscribers(feedId: string): Promise<number> {
   const admin = new Redis(redis.url);
   try {
@@ -130,14 +143,7 @@ describe("attachReader: a reader that leaves mid-attach holds nothing", () => {
   it.each(cases)("Socket.IO, leaving after %s: %s", async (step, way) => {
     const feedId = `io-${step}-${way === "the disposer is called" ? "disposer" : "gone"}`;
     await stack.api.createFeed(feedId);
-    const client: ClientSocket = connect(stack.url, { transports: ["websocket"], reconnection: false });
-    cleanup.push(() => client.close());
-    await new Promise<void>((resolve, reject) => {
-      client.once("connect", resolve);
-      client.once("connect_error", reject);
-    });
-    const socket = stack.io.of("/").sockets.get(client.id ?? "");
-    if (socket === undefined) throw new Error("the server has no socket for the client");
+    const { socket } = await connectedSocket();
     const acks: SubscribeAck[] = [];
     const sink = new SocketReader(socket, feedId, undefined, (a) => acks.push(a), { readers, logger });
     let dispose: Disposer = () => undefined;
@@ -216,14 +222,7 @@ describe("attachReader: a reader that leaves mid-attach holds nothing", () => {
       reset: () => undefined,
     });
     cleanup.push(() => failing.close());
-    const client: ClientSocket = connect(stack.url, { transports: ["websocket"], reconnection: false });
-    cleanup.push(() => client.close());
-    await new Promise<void>((resolve, reject) => {
-      client.once("connect", resolve);
-      client.once("connect_error", reject);
-    });
-    const socket = stack.io.of("/").sockets.get(client.id ?? "");
-    if (socket === undefined) throw new Error("the server has no socket for the client");
+    const { socket } = await connectedSocket();
     const acks: SubscribeAck[] = [];
     const context = { service: readers.service, relay: failing };
     attachReader(

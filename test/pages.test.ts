@@ -131,6 +131,107 @@ describe("feed page /feeds/:feedId", () => {
   });
 });
 
+describe("SEO and sharing", () => {
+  it("fills LiveBlogPosting (image, logo, authors, language, canonical, dateModified) and Open Graph / Twitter tags", async () => {
+    await stack.api.request("POST", "/v1/feeds", { id: "share-seo", title: "Election night: live" });
+    const long =
+      "Turnout in the capital reached 71 percent by nine o'clock, the highest figure recorded at any general election since polling districts were redrawn";
+    await stack.api.publish("share-seo", { id: "turnout", body: `<p>${long}</p>`, author: { name: "Ana Ruiz" } });
+    await stack.api.publish("share-seo", {
+      id: "photo",
+      headline: "Queues outside the town hall",
+      body: '<p>Voters waited an hour.</p><p><img src="https://images.example.com/queue.jpg?w=1200&amp;q=80" alt="A queue"></p>',
+      author: { name: "Tom Reed", role: "Political editor", avatarUrl: "/media/abc/96.webp" },
+    });
+    await stack.api.publish("share-seo", { id: "more", body: "<p>More soon.</p>", author: { name: "Ana Ruiz" } });
+    await waitFor(async () => (await stack.store.currentSeq("share-seo")) === 3, "entries applied");
+    await stack.api.edit("share-seo", "turnout", { body: `<p>${long}.</p>` });
+    await waitFor(async () => (await stack.store.currentSeq("share-seo")) === 4, "edit applied");
+
+    // Without PUBLIC_URL: no absolute page URL anywhere, and the defaults.
+    const plain = (await page("/feeds/share-seo")).html;
+    const ld0 = jsonLd(plain);
+    expect(ld0).not.toHaveProperty("mainEntityOfPage");
+    expect(ld0.inLanguage).toBe("en");
+    expect(ld0.image).toBe("https://images.example.com/queue.jpg?w=1200&q=80");
+    expect(plain).toContain('<meta name="twitter:card" content="summary_large_image">');
+    expect(plain).not.toContain("og:url");
+
+    const configured = await startStack(redis.url, {
+      PUBLIC_URL: "https://live.example.com",
+      PUBLISHER_NAME: "The Daily Example",
+      PUBLISHER_LOGO_URL: "https://static.example.com/logo.png",
+      FEED_LANGUAGE: "en-gb",
+      KEY_PREFIX: stack.keyPrefix,
+      ROLE: "server",
+    });
+    try {
+      const html = await (await fetch(`${configured.url}/feeds/share-seo`)).text();
+      expect(html).toContain('<html lang="en-GB">');
+      const ld = jsonLd(html);
+      const turnout = (await stack.api.request<{ updatedAt: string }>("GET", "/v1/feeds/share-seo/entries/turnout"))
+        .body;
+      expect(ld).toMatchObject({
+        mainEntityOfPage: { "@type": "WebPage", "@id": "https://live.example.com/feeds/share-seo" },
+        inLanguage: "en-GB",
+        image: "https://images.example.com/queue.jpg?w=1200&q=80",
+        dateModified: turnout.updatedAt, // the latest change: the edit, not the feed's creation
+        publisher: {
+          "@type": "Organization",
+          name: "The Daily Example",
+          logo: { "@type": "ImageObject", url: "https://static.example.com/logo.png" },
+        },
+        author: [
+          { "@type": "Person", name: "Ana Ruiz" },
+          {
+            "@type": "Person",
+            name: "Tom Reed",
+            jobTitle: "Political editor",
+            image: "https://live.example.com/media/abc/96.webp",
+          },
+        ],
+      });
+      const updates = ld.liveBlogUpdate as { "@id": string; headline: string }[];
+      const cut = updates.find((u) => u["@id"].endsWith("#entry-turnout"))?.headline ?? "";
+      // No headline: the text cut at a word boundary, at most 110 characters with the ellipsis.
+      expect(cut).toBe(
+        "Turnout in the capital reached 71 percent by nine o'clock, the highest figure recorded at any general…",
+      );
+      expect(cut.length).toBeLessThanOrEqual(110);
+      for (const tag of [
+        '<meta property="og:type" content="article">',
+        '<meta property="og:site_name" content="The Daily Example">',
+        '<meta property="og:title" content="Election night: live">',
+        '<meta property="og:url" content="https://live.example.com/feeds/share-seo">',
+        '<meta property="og:image" content="https://images.example.com/queue.jpg?w=1200&amp;q=80">',
+        '<meta property="og:description" content="More soon.">',
+        '<meta name="twitter:card" content="summary_large_image">',
+        '<meta name="twitter:title" content="Election night: live">',
+      ])
+        expect(html).toContain(tag);
+    } finally {
+      await configured.close();
+    }
+  });
+
+  it("uses the publisher's logo as the image, and a small card, when no entry has a picture", async () => {
+    await stack.api.createFeed("no-pictures");
+    const configured = await startStack(redis.url, {
+      PUBLISHER_LOGO_URL: "https://static.example.com/logo.png",
+      KEY_PREFIX: stack.keyPrefix,
+      ROLE: "server",
+    });
+    try {
+      const html = await (await fetch(`${configured.url}/feeds/no-pictures`)).text();
+      expect(jsonLd(html).image).toBe("https://static.example.com/logo.png");
+      expect(html).toContain('<meta property="og:image" content="https://static.example.com/logo.png">');
+      expect(html).toContain('<meta name="twitter:card" content="summary">');
+    } finally {
+      await configured.close();
+    }
+  });
+});
+
 describe("public URLs never come from the request", () => {
   it("ignores a forged Host: no absolute URL without PUBLIC_URL, PUBLIC_URL's alone with it", async () => {
     await stack.api.createFeed("host");

@@ -21,7 +21,7 @@ export {
   type EntryPageResult,
 } from "./feed-store.js";
 export { newEpoch, type HeldPosition } from "./epoch.js";
-export { PublishQueue, QUEUE_NAME, type PublishQueueOptions } from "./publish-queue.js";
+export { PublishQueue, QUEUE_NAME, retainedJobs, type PublishQueueOptions } from "./publish-queue.js";
 export { createLogger, type Logger } from "./logger.js";
 export { createRegistry, instrumentQueue } from "./metrics.js";
 export { readiness, type Readiness } from "./readiness.js";

@@ -1,7 +1,20 @@
-import { Queue, type ConnectionOptions } from "bullmq";
+import { Queue, type ConnectionOptions, type DefaultJobOptions } from "bullmq";
 import type { ApplyJob, PublishJob, ReleaseJob } from "./changes.js";
 
 export const QUEUE_NAME = "publish";
+
+/**
+ * How every Liveline queue keeps and retries its jobs: `attempts` tries with exponential backoff
+ * from `delayMs`; finished jobs kept an hour (at most 10,000), failed ones a week for inspection.
+ */
+export function retainedJobs(attempts: number, delayMs: number): DefaultJobOptions {
+  return {
+    attempts,
+    backoff: { type: "exponential", delay: delayMs },
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
 
 export interface PublishQueueOptions {
   connection: ConnectionOptions;
@@ -20,12 +33,7 @@ export class PublishQueue {
     this.queue = new Queue<PublishJob>(QUEUE_NAME, {
       connection: options.connection,
       prefix: options.prefix,
-      defaultJobOptions: {
-        attempts: 12,
-        backoff: { type: "exponential", delay: 100 },
-        removeOnComplete: { age: 3600, count: 10_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
+      defaultJobOptions: retainedJobs(12, 100),
     });
   }
 

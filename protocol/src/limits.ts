@@ -6,6 +6,10 @@ export const LIMITS = {
   maxEntryBodyChars: 20_000,
   maxHeadlineChars: 300,
   maxAuthorNameChars: 120,
+  /** An author's role or title on a byline ("Political editor"). */
+  maxAuthorRoleChars: 120,
+  /** Longest author picture URL. */
+  maxAvatarUrlChars: 2_048,
   maxFeedTitleChars: 200,
   maxFeedDescriptionChars: 2_000,
   maxIdempotencyKeyChars: 200,

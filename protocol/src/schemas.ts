@@ -55,7 +55,26 @@ export const Feed = z.object({
   updatedAt: IsoTime,
 });
 
-export const Author = z.object({ name: Text.min(1).max(LIMITS.maxAuthorNameChars) });
+/** A path of this service's media (no `//`, no `..`); checked by pattern: this package runs without URL. */
+const MEDIA_PATH = /^\/media\/[\w.-]+(\/[\w.-]+)*$/;
+/** https, a host name, an optional port and path; no spaces, quotes, angle brackets or backslashes. */
+const HTTPS_URL = /^https:\/\/[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?(?:[/?#][^\s"'<>\\`]*)?$/i;
+
+/**
+ * Where an author's picture may come from: an https URL, or a path under `/media/` of this
+ * service (what `POST /v1/media` answers). Nothing else: no http (mixed content on https
+ * pages), no `data:` or `javascript:`, no `..` walking out of /media/.
+ */
+export const AvatarUrl = Text.max(LIMITS.maxAvatarUrlChars).refine(
+  (s) => (MEDIA_PATH.test(s) && !s.includes("..")) || HTTPS_URL.test(s),
+  { message: "must be an https URL or a path under /media/" },
+);
+/** A byline: the name, and optionally a role ("Political editor") and a small picture. */
+export const Author = z.object({
+  name: Text.min(1).max(LIMITS.maxAuthorNameChars),
+  role: Text.trim().min(1).max(LIMITS.maxAuthorRoleChars).optional(),
+  avatarUrl: AvatarUrl.optional(),
+});
 
 export const EntryStatus = z.enum(ENTRY_STATUSES);
 

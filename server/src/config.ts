@@ -91,6 +91,13 @@ const ServerEnv = {
   RATE_LIMIT_CONNECTIONS: Int(6000, 0, 10_000_000),
   RATE_LIMIT_WINDOW_SECONDS: Int(60, 1, 86_400),
   PUBLISHER_NAME: z.string().trim().min(1).max(200).default("Liveline"),
+  PUBLISHER_LOGO_URL: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
+  FEED_LANGUAGE: z
+    .string()
+    .trim()
+    .refine(accepts(canonicalLanguage), "must be a BCP 47 language tag such as en, de-AT or ar")
+    .transform(canonicalLanguage)
+    .default("en"),
   SSE_HEARTBEAT_MS: Int(15_000, 50, 300_000),
   MAX_READER_BACKLOG_BYTES: Int(1024 * 1024, 16 * 1024, 64 * 1024 * 1024),
   READER_BACKLOG_GRACE_MS: Int(5000, 0, 600_000),
@@ -109,6 +116,13 @@ const ServerEnv = {
   HTTP_KEEP_ALIVE_TIMEOUT_MS: Int(5000, 0, 600_000),
   HTTP_IDLE_TIMEOUT_MS: Int(120_000, 0, 3_600_000),
 } satisfies z.ZodRawShape;
+
+/** A BCP 47 tag in its canonical form ("en-gb" → "en-GB"); throws on anything else. */
+function canonicalLanguage(tag: string): string {
+  const [canonical] = Intl.getCanonicalLocales(tag);
+  if (canonical === undefined) throw new RangeError("no language tag");
+  return canonical;
+}
 
 /**
  * Socket.IO's ping interval: a long-polling GET is held open up to this long without a byte, so
@@ -144,6 +158,10 @@ export interface ServerSettings {
   };
   /** Publisher named in the feed pages' structured data. */
   readonly publisherName: string;
+  /** The publisher's logo (https), for the feed pages' structured data and link previews. */
+  readonly publisherLogoUrl: string | undefined;
+  /** The language the feeds are written in (BCP 47), for the feed pages' `lang` and inLanguage. */
+  readonly feedLanguage: string;
   readonly sseHeartbeatMs: number;
   /** Most bytes waiting on a node for one reader (socket or SSE) before it is disconnected. */
   readonly maxReaderBacklogBytes: number;
@@ -219,6 +237,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS,
     }),
     publisherName: c.PUBLISHER_NAME,
+    publisherLogoUrl: c.PUBLISHER_LOGO_URL,
+    feedLanguage: c.FEED_LANGUAGE,
     sseHeartbeatMs: c.SSE_HEARTBEAT_MS,
     maxReaderBacklogBytes: c.MAX_READER_BACKLOG_BYTES,
     readerBacklogGraceMs: c.READER_BACKLOG_GRACE_MS,

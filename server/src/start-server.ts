@@ -191,7 +191,15 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     }),
     extend: (a) => {
       a.use(opsRoutes({ readiness, registry }));
-      a.use(pagesRouter({ service, publisherName: config.publisherName, publicUrl: config.publicUrl }));
+      a.use(
+        pagesRouter({
+          service,
+          publisherName: config.publisherName,
+          publicUrl: config.publicUrl,
+          publisherLogoUrl: config.publisherLogoUrl,
+          language: config.feedLanguage,
+        }),
+      );
       const sse = { hub, readers, logger: serverLogger, heartbeatMs: config.sseHeartbeatMs };
       a.use(sseRoutes({ ...sse, slowReaders: new BacklogWatch(slowReaders) }));
       a.use(presenceRoutes({ presence, service, verifier, limits, logger: serverLogger }));

@@ -24,7 +24,11 @@ export class Preview {
   }
 
   show(entry: Entry): void {
-    const look = { locale: pickLocale([document.documentElement.lang], navigator.language), headingLevel: 3 };
+    const look = {
+      locale: pickLocale([document.documentElement.lang], navigator.language),
+      headingLevel: 3,
+      baseUrl: location.origin,
+    };
     this.list.replaceChildren(renderEntry(document, entry, Date.now(), look, undefined));
   }
 }

@@ -1,8 +1,10 @@
 /**
  * Entry of the script-tag build (`/widget.js`): mounts a widget on every
- * `<div data-liveline-feed="FEED_ID">` of the page, now and once the document is parsed.
- * The server is the script's own origin unless the element says `data-liveline-url`.
+ * `<div data-liveline-feed="FEED_ID">` of the page, now and once the document is parsed, and
+ * defines the `<liveline-feed feed="FEED_ID">` element. The server is the script's own
+ * origin unless the element says `data-liveline-url` (or `src`).
  */
+import { defineLivelineFeed } from "./custom-element.js";
 import { mount, type MountedWidget } from "./mount.js";
 import { offerAlerts } from "./push-opt-in.js";
 
@@ -28,4 +30,5 @@ function mountAll(): void {
 }
 
 mountAll();
+defineLivelineFeed(scriptOrigin);
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mountAll);

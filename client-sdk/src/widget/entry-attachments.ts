@@ -9,26 +9,30 @@ import { isHttpsUrl } from "./safe-html.js";
  * or script is loaded into a reader's page), and the correction notices readers are owed.
  */
 
-/** Hosted images: URLs the server built under its own origin (http only in development). */
-function isImageUrl(value: string): boolean {
+export /** https anywhere, or this server's own /media/ (the contract allows nothing else; checked again here). */
+function pictureUrl(value: string, baseUrl: string): string | undefined {
   try {
-    const u = new URL(value);
-    return u.protocol === "https:" || u.protocol === "http:";
+    const url = new URL(value, baseUrl);
+    const own = url.origin === new URL(baseUrl).origin && url.pathname.startsWith("/media/");
+    return url.protocol === "https:" || own ? url.href : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-export function renderMedia(doc: Document, media: EntryMedia[]): HTMLElement[] {
+export function renderMedia(doc: Document, media: EntryMedia[], baseUrl: string): HTMLElement[] {
   return media.flatMap((m) => {
-    if (!isImageUrl(m.url)) return [];
+    const src = pictureUrl(m.url, baseUrl);
+    if (src === undefined) return [];
     const figure = doc.createElement("figure");
     figure.className = "media";
     const img = doc.createElement("img");
-    img.src = m.url;
+    img.src = src;
     const srcset = m.variants
-      .filter((v) => isImageUrl(v.url))
-      .map((v) => `${v.url} ${v.width}w`)
+      .flatMap((v) => {
+        const url = pictureUrl(v.url, baseUrl);
+        return url === undefined ? [] : [`${url} ${v.width}w`];
+      })
       .join(", ");
     if (srcset !== "") img.srcset = srcset;
     img.sizes = "(max-width: 44rem) 100vw, 44rem";

@@ -1,5 +1,5 @@
 import type { Entry } from "@liveline/protocol";
-import { renderCorrections, renderEmbeds, renderMedia } from "./entry-attachments.js";
+import { pictureUrl, renderCorrections, renderEmbeds, renderMedia } from "./entry-attachments.js";
 import type { Locale } from "./i18n.js";
 import { safeFragment } from "./safe-html.js";
 import { setClock, setTime } from "./time-format.js";
@@ -9,6 +9,8 @@ export interface EntryLook {
   locale: Locale;
   /** 1–6: headlines are <hN>, one level below the host page's heading over the widget. */
   headingLevel: number;
+  /** The Liveline server's origin: `/media/` pictures are its own. */
+  baseUrl: string;
 }
 
 /**
@@ -40,10 +42,14 @@ export function renderEntry(
   time.className = "published";
   setTime(time, entry.publishedAt, now, tag);
   meta.append(time);
-  if (entry.author) meta.append(text(doc, "span", "author", entry.author.name));
+  if (entry.author) meta.append(byline(doc, entry.author, look.baseUrl));
   if (entry.pinned) meta.append(text(doc, "span", "tag pinned", t.pinned));
   if (entry.breaking) meta.append(text(doc, "span", "tag breaking", t.breaking));
   if (entry.keyEvent) meta.append(text(doc, "span", "tag key", t.keyEvent));
+  // Its name is its visible word (WCAG 2.5.3); the widget's one click handler does the sharing.
+  const share = text(doc, "button", "share", t.share);
+  share.type = "button";
+  meta.append(share);
   article.append(meta);
   if (correctedAt !== undefined) {
     // "Updated {t}": the words around the time come from the language, in its own order.
@@ -57,14 +63,41 @@ export function renderEntry(
   }
 
   const level = Math.min(6, Math.max(1, Math.round(look.headingLevel)));
-  if (entry.headline !== undefined) article.append(text(doc, `h${level}` as "h2", "headline", entry.headline));
+  // dir=auto: an entry's words may be in another language (and direction) than the widget's.
+  if (entry.headline !== undefined) {
+    const h = text(doc, `h${level}` as "h2", "headline", entry.headline);
+    h.dir = "auto";
+    article.append(h);
+  }
   const body = doc.createElement("div");
   body.className = "body";
+  body.dir = "auto";
   body.append(safeFragment(doc, entry.body));
-  article.append(body, ...renderMedia(doc, entry.media ?? []), ...renderEmbeds(doc, entry.embeds ?? []));
+  article.append(body, ...renderMedia(doc, entry.media ?? [], look.baseUrl), ...renderEmbeds(doc, entry.embeds ?? []));
   article.append(...renderCorrections(doc, entry.corrections ?? [], now, look.locale));
   li.append(article);
   return li;
+}
+
+/** Name, then role, after a small round picture when there is one (decorative: alt=""). */
+function byline(doc: Document, author: NonNullable<Entry["author"]>, baseUrl: string): HTMLElement {
+  const by = doc.createElement("span");
+  by.className = "byline";
+  const src = author.avatarUrl === undefined ? undefined : pictureUrl(author.avatarUrl, baseUrl);
+  if (src !== undefined) {
+    const img = doc.createElement("img");
+    img.className = "avatar";
+    img.alt = "";
+    img.width = 24;
+    img.height = 24;
+    img.loading = "lazy";
+    img.decoding = "async";
+    img.src = src;
+    by.append(img);
+  }
+  by.append(text(doc, "span", "author", author.name));
+  if (author.role !== undefined) by.append(text(doc, "span", "role", author.role));
+  return by;
 }
 
 function text<K extends keyof HTMLElementTagNameMap>(

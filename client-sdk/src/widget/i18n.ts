@@ -28,6 +28,12 @@ export interface Messages {
   readonly loading: string;
   readonly olderFailed: string;
   readonly show: string;
+  /** The heading of the key-events summary above the entries. */
+  readonly keyEvents: string;
+  /** The button under each entry that shares (or copies) its permalink. */
+  readonly share: string;
+  readonly linkCopied: string;
+  readonly copyFailed: string;
   /** By Intl.PluralRules category; `other` is required. */
   readonly newUpdates: Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
 }
@@ -54,6 +60,10 @@ const en: Messages = {
   loading: "Loading…",
   olderFailed: "Could not load older updates – try again",
   show: "show",
+  keyEvents: "Key events",
+  share: "Share",
+  linkCopied: "Link copied",
+  copyFailed: "Could not copy the link",
   newUpdates: { one: "# new update", other: "# new updates" },
 };
 
@@ -79,6 +89,10 @@ const de: Messages = {
   loading: "Wird geladen…",
   olderFailed: "Ältere Updates nicht geladen – erneut versuchen",
   show: "anzeigen",
+  keyEvents: "Wichtige Ereignisse",
+  share: "Teilen",
+  linkCopied: "Link kopiert",
+  copyFailed: "Link konnte nicht kopiert werden",
   newUpdates: { one: "# neues Update", other: "# neue Updates" },
 };
 
@@ -104,6 +118,10 @@ const fr: Messages = {
   loading: "Chargement…",
   olderFailed: "Échec du chargement – réessayer",
   show: "afficher",
+  keyEvents: "Moments clés",
+  share: "Partager",
+  linkCopied: "Lien copié",
+  copyFailed: "Impossible de copier le lien",
   newUpdates: { one: "# nouvelle mise à jour", other: "# nouvelles mises à jour" },
 };
 
@@ -129,6 +147,10 @@ const es: Messages = {
   loading: "Cargando…",
   olderFailed: "No se pudieron cargar – reintentar",
   show: "mostrar",
+  keyEvents: "Momentos clave",
+  share: "Compartir",
+  linkCopied: "Enlace copiado",
+  copyFailed: "No se pudo copiar el enlace",
   newUpdates: { one: "# actualización nueva", other: "# actualizaciones nuevas" },
 };
 
@@ -154,6 +176,10 @@ const uk: Messages = {
   loading: "Завантаження…",
   olderFailed: "Не вдалося завантажити – спробуйте ще раз",
   show: "показати",
+  keyEvents: "Ключові події",
+  share: "Поділитися",
+  linkCopied: "Посилання скопійовано",
+  copyFailed: "Не вдалося скопіювати посилання",
   newUpdates: {
     one: "# нове оновлення",
     few: "# нові оновлення",
@@ -184,6 +210,10 @@ const ar: Messages = {
   loading: "جارٍ التحميل…",
   olderFailed: "تعذّر التحميل – حاول مجددًا",
   show: "عرض",
+  keyEvents: "الأحداث الرئيسية",
+  share: "مشاركة",
+  linkCopied: "تم نسخ الرابط",
+  copyFailed: "تعذّر نسخ الرابط",
   newUpdates: {
     one: "تحديث جديد واحد",
     two: "تحديثان جديدان",

@@ -8,6 +8,7 @@ import { displayOrder, renderEntry, type EntryLook } from "./entry-view.js";
 import { deepLinkId } from "./deep-link.js";
 import { FeedHistory } from "./history.js";
 import type { Locale } from "./i18n.js";
+import { ShareButtons } from "./share.js";
 import { refreshTimes } from "./time-format.js";
 import { buildChrome, type Chrome } from "./widget-chrome.js";
 
@@ -72,7 +73,7 @@ export class LiveWidget {
     // Server-rendered entries stay in the light DOM for crawlers; the shadow root replaces them on screen.
     const root = host.shadowRoot ?? host.attachShadow({ mode: "open" });
     root.replaceChildren();
-    this.look = { locale: opts.locale, headingLevel: opts.headingLevel };
+    this.look = { locale: opts.locale, headingLevel: opts.headingLevel, baseUrl: opts.baseUrl };
     this.ui = buildChrome(this.doc, root, opts.locale);
     this.history = new FeedHistory(opts.baseUrl, opts.feedId);
     this.sub = opts.client.subscribe(opts.feedId);
@@ -110,8 +111,17 @@ export class LiveWidget {
     ui.keyOnly.addEventListener("change", () => ui.section.classList.toggle("key-only", ui.keyOnly.checked));
     ui.pill.addEventListener("click", () => this.showPending(true));
     ui.older.addEventListener("click", () => void this.loadOlder());
+    const sharing = new ShareButtons(ui.list, ui.toast, this.t, (id) => this.shown.get(id)?.headline);
+    ui.keyEvents.root.addEventListener("click", (ev) => {
+      // A jump to the entry already in the address bar fires no hashchange: open it here.
+      const link = ev.target instanceof Element ? ev.target.closest("a") : null;
+      if (link !== null && link.hash === this.doc.defaultView?.location.hash) void this.openDeepLink();
+    });
     const timer = setInterval(() => refreshTimes(ui.list, Date.now(), this.opts.locale.tag), TIME_REFRESH_MS);
-    this.cleanups.push(() => clearInterval(timer));
+    this.cleanups.push(
+      () => clearInterval(timer),
+      () => sharing.destroy(),
+    );
     if (win) {
       const onScroll = () => this.onScroll(win);
       const onHash = () => void this.openDeepLink();
@@ -172,6 +182,7 @@ export class LiveWidget {
       this.nodes.set(entry.id, li);
       this.rendered.set(entry.id, entry);
       if (pinChanged) this.render();
+      else this.ui.keyEvents.update(this.shown.values(), Date.now());
       return;
     }
     if (!isNew && !entry.pinned) {
@@ -198,6 +209,7 @@ export class LiveWidget {
       this.nodes.delete(entryId);
       this.rendered.delete(entryId);
       this.ui.empty.hidden = this.shown.size > 0;
+      this.ui.keyEvents.update(this.shown.values(), Date.now());
     }
   }
 
@@ -305,6 +317,7 @@ export class LiveWidget {
     }
     this.ui.empty.hidden = this.shown.size > 0 || !this.ready;
     this.ui.older.hidden = !this.hasOlder;
+    this.ui.keyEvents.update(this.shown.values(), now);
   }
 
   /** Insert what waits behind the pill; when asked by the reader, take them to it. */

@@ -20,6 +20,11 @@ export interface MountOptions {
    * @default the element's `data-heading-level`, else one below the page's last heading before the widget (at most 6), else 2
    */
   headingLevel?: number;
+  /**
+   * A client the app already has (the React component passes its own): the widget uses it
+   * and leaves it open when destroyed. @default one connection per server, shared by the page's widgets
+   */
+  client?: LivelineClient;
 }
 
 export interface MountedWidget {
@@ -44,8 +49,9 @@ const shared = new Map<string, { client: LivelineClient; users: number }>();
  */
 export function mount(element: HTMLElement, options: MountOptions): MountedWidget {
   if (!FEED_ID_PATTERN.test(options.feedId)) throw new Error(`liveline: invalid feed id '${options.feedId}'`);
-  const baseUrl = new URL(options.url ?? element.ownerDocument.location.origin).origin;
-  let slot = shared.get(baseUrl);
+  const given = options.client;
+  const baseUrl = new URL(options.url ?? given?.url ?? element.ownerDocument.location.origin).origin;
+  let slot = given === undefined ? shared.get(baseUrl) : { client: given, users: Infinity };
   if (slot === undefined) {
     slot = {
       client: new LivelineClient({ url: baseUrl, minReconnectDelay: 500, maxReconnectDelay: 10_000 }),

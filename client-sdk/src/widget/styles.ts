@@ -4,7 +4,7 @@
  * the shadow tree), e.g. `[data-liveline-feed] { --liveline-accent: #b00020 }`.
  *
  * Dark follows the reader's `prefers-color-scheme` unless the host element says
- * `data-theme="light"` or `data-theme="dark"`. Every pair of colours meets WCAG AA (4.5:1),
+ * `data-theme="light"` or `data-theme="dark"` (`theme` on `<liveline-feed>`). Every pair of colours meets WCAG AA (4.5:1),
  * tags on the pinned entry's tinted background included. Sides are logical (inline-start,
  * inline-end), so right-to-left languages mirror the layout.
  */
@@ -24,8 +24,8 @@ export const WIDGET_CSS = `
 --ll-breaking:var(--liveline-breaking,#c5221f);--ll-on-breaking:var(--liveline-on-breaking,#fff);
 --ll-key:var(--liveline-key,#8a4a00);--ll-radius:var(--liveline-radius,10px);
 font:16px/1.5 var(--ll-font);color:var(--ll-text)}
-@media (prefers-color-scheme:dark){:host(:not([data-theme=light])){${DARK}}}
-:host([data-theme=dark]){${DARK}}
+@media (prefers-color-scheme:dark){:host(:not([data-theme=light]):not([theme=light])){${DARK}}}
+:host([data-theme=dark]),:host([theme=dark]){${DARK}}
 *{box-sizing:border-box}
 .ll{background:var(--ll-bg);color:var(--ll-text);position:relative}
 .bar{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;padding:.5rem 0;border-bottom:1px solid var(--ll-line);font-size:.875rem}
@@ -41,7 +41,7 @@ input{accent-color:var(--ll-accent)}
 .pill-holder{position:sticky;top:.75rem;z-index:2;height:0;display:flex;align-items:flex-start;justify-content:center;overflow:visible}
 .pill{flex:none;margin-top:.5rem;line-height:1.5;padding:.4rem 1rem;background:var(--ll-accent);color:var(--ll-on-accent);border-color:var(--ll-accent);font-weight:600;box-shadow:0 2px 8px rgba(0,0,0,.3);white-space:nowrap}
 .pill:hover{border-color:var(--ll-text)}
-.pill[hidden],.older[hidden]{display:none}
+.pill[hidden],.older[hidden],.key-events[hidden]{display:none}
 ol{list-style:none;margin:0;padding:0}
 .entry{padding:1rem 0;border-bottom:1px solid var(--ll-line);scroll-margin-top:4rem}
 .entry.fresh{animation:ll-in .6s ease-out}
@@ -52,6 +52,20 @@ ol{list-style:none;margin:0;padding:0}
 .meta{display:flex;flex-wrap:wrap;gap:.25rem .6rem;align-items:center;font-size:.8125rem;color:var(--ll-muted)}
 .clock{font-weight:700;color:var(--ll-text);font-variant-numeric:tabular-nums}
 .ago::before{content:"· "}
+.byline{display:inline-flex;align-items:center;gap:.35rem}
+.avatar{width:24px;height:24px;border-radius:50%;object-fit:cover;flex:none;background:var(--ll-line)}
+.author{color:var(--ll-text);font-weight:600}.role::before{content:"· "}
+.meta .share{margin-inline-start:auto;font-size:.8125rem;padding:.15rem .7rem}
+.key-events{margin:.75rem 0 .25rem;padding:.25rem .85rem;border:1px solid var(--ll-line);border-radius:var(--ll-radius)}
+.key-events summary{cursor:pointer;font-weight:700;padding:.4rem 0}
+.key-events .count{color:var(--ll-muted);font-weight:400}
+.key-events ol{margin:0 0 .4rem}
+.key-events li{border-top:1px solid var(--ll-line)}
+.key-events a{display:flex;gap:.75rem;padding:.45rem 0;color:var(--ll-text);text-decoration:none}
+.key-events a:hover span{text-decoration:underline}.key-events time{flex:none;white-space:nowrap}
+.toast-holder{position:sticky;bottom:1rem;z-index:2;height:0;display:flex;align-items:flex-end;justify-content:center}
+.toast{padding:.4rem 1rem;border-radius:999px;background:var(--ll-text);color:var(--ll-bg);font-weight:600;box-shadow:0 2px 8px rgba(0,0,0,.3)}
+.toast:empty{display:none}
 .tag{font-size:.75rem;font-weight:700;padding:.05rem .45rem;border-radius:4px;border:1px solid currentColor}
 .tag.breaking{color:var(--ll-on-breaking);background:var(--ll-breaking);border-color:var(--ll-breaking)}
 .tag.key{color:var(--ll-key)}.tag.pinned{color:var(--ll-accent)}

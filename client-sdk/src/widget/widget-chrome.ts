@@ -1,7 +1,11 @@
 import type { Locale } from "./i18n.js";
+import { KeyEvents } from "./key-events.js";
 import { WIDGET_CSS } from "./styles.js";
 
-/** The fixed parts of a widget: controls, the new-updates pill, the list, the live region. */
+/**
+ * The fixed parts of a widget: controls, the key-events summary, the new-updates pill, the
+ * list, the live region, and the share confirmation.
+ */
 export interface Chrome {
   section: HTMLElement;
   status: HTMLElement;
@@ -12,6 +16,9 @@ export interface Chrome {
   empty: HTMLElement;
   older: HTMLButtonElement;
   live: HTMLElement;
+  keyEvents: KeyEvents;
+  /** Visible and polite: "Link copied" after a share button copied an entry's link. */
+  toast: HTMLElement;
 }
 
 function make<K extends keyof HTMLElementTagNameMap>(
@@ -64,7 +71,14 @@ export function buildChrome(doc: Document, root: ShadowRoot, locale: Locale): Ch
   live.setAttribute("aria-live", "polite");
   live.setAttribute("aria-atomic", "true");
 
-  section.append(bar, pillHolder, list, empty, older, live);
+  const keyEvents = new KeyEvents(doc, locale);
+  // Sticks to the bottom of the screen while the widget is in view; a status, so it is spoken.
+  const toastHolder = make(doc, "div", "toast-holder");
+  const toast = make(doc, "div", "toast");
+  toast.setAttribute("role", "status");
+  toastHolder.append(toast);
+
+  section.append(bar, keyEvents.root, pillHolder, list, empty, older, toastHolder, live);
   root.append(style, section);
-  return { section, status, pause, keyOnly, pill, list, empty, older, live };
+  return { section, status, pause, keyOnly, pill, list, empty, older, live, keyEvents, toast };
 }

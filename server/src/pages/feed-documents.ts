@@ -5,7 +5,7 @@ import { FeedId, type Entry, type Feed } from "@liveline/protocol";
 import type { FeedService } from "../feed/feed-service.js";
 import { LivelineError } from "../errors.js";
 import { sanitizeEntryHtml } from "../feed/sanitize.js";
-import { plainText } from "./feed-page.js";
+import { plainText } from "./structured-data.js";
 
 export interface FeedDocumentsOptions {
   service: FeedService;
@@ -43,6 +43,9 @@ export function feedDocuments(opts: FeedDocumentsOptions): { atom: RequestHandle
     if (feed.visibility === "private") return undefined;
     const { entries } = await opts.service.snapshot(feed.id);
     const latest = [...entries].sort(byPublished).slice(0, ENTRIES);
+    // Feed documents need absolute links. Without PUBLIC_URL they take the request's host, so
+    // the answer is then kept out of shared caches (see `send`): a forged Host header reaches
+    // only the client that forged it.
     const base = opts.publicUrl?.replace(/\/+$/, "") ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
     const page = `${base}/feeds/${feed.id}`;
     const updated = latest.reduce((max, e) => (e.updatedAt > max ? e.updatedAt : max), feed.updatedAt);
@@ -67,7 +70,8 @@ export function feedDocuments(opts: FeedDocumentsOptions): { atom: RequestHandle
         res.status(404).type("text/plain").send("no such public feed\n");
         return;
       }
-      res.setHeader("Cache-Control", "public, max-age=5");
+      res.setHeader("Cache-Control", opts.publicUrl === undefined ? "private, max-age=5" : "public, max-age=5");
+      if (opts.publicUrl === undefined) res.setHeader("Vary", "Host");
       res.type(type).send(render(doc));
     };
   };

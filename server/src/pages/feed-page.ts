@@ -4,6 +4,8 @@ import type { FeedService } from "../feed/feed-service.js";
 import { LivelineError } from "../errors.js";
 import { sanitizeEntryHtml } from "../feed/sanitize.js";
 import { escapeHtml, jsonForScript, layout, sendPage } from "./html.js";
+import { socialMeta } from "./social-meta.js";
+import { liveBlogPosting, publicMediaUrl, type PageFacts } from "./structured-data.js";
 
 export interface FeedPageOptions {
   service: FeedService;
@@ -15,6 +17,10 @@ export interface FeedPageOptions {
    * which anyone can forge, and the page is publicly cacheable.
    */
   publicUrl: string | undefined;
+  /** PUBLISHER_LOGO_URL (https): publisher.logo, and the page's image when no entry has one. */
+  publisherLogoUrl: string | undefined;
+  /** FEED_LANGUAGE: the feeds' language (BCP 47), for `<html lang>` and inLanguage. */
+  language: string;
 }
 
 /**
@@ -34,15 +40,18 @@ export function feedPage(opts: FeedPageOptions): RequestHandler {
     const { entries } = await opts.service.snapshot(feed.id);
     entries.sort(pinnedFirst);
     const base = opts.publicUrl?.replace(/\/+$/, "");
-    const pageUrl = `${base ?? ""}/feeds/${feed.id}`;
-    const jsonLd = liveBlogPosting(feed, entries, pageUrl, opts.publisherName);
+    const facts: PageFacts = {
+      pageUrl: `${base ?? ""}/feeds/${feed.id}`,
+      base,
+      publisherName: opts.publisherName,
+      publisherLogoUrl: opts.publisherLogoUrl,
+      language: opts.language,
+    };
     const head = [
-      base === undefined ? "" : `<link rel="canonical" href="${escapeHtml(pageUrl)}">`,
-      base === undefined ? "" : `<meta property="og:url" content="${escapeHtml(pageUrl)}">`,
-      `<link rel="alternate" type="application/atom+xml" title="${escapeHtml(feed.title)}" href="${escapeHtml(pageUrl)}/atom.xml"><link rel="alternate" type="application/feed+json" title="${escapeHtml(feed.title)}" href="${escapeHtml(pageUrl)}/feed.json">`,
-      feed.description === undefined ? "" : `<meta name="description" content="${escapeHtml(feed.description)}">`,
-      `<meta property="og:title" content="${escapeHtml(feed.title)}">`,
-      `<script type="application/ld+json">${jsonForScript(jsonLd)}</script>`,
+      base === undefined ? "" : `<link rel="canonical" href="${escapeHtml(facts.pageUrl)}">`,
+      `<link rel="alternate" type="application/atom+xml" title="${escapeHtml(feed.title)}" href="${escapeHtml(facts.pageUrl)}/atom.xml"><link rel="alternate" type="application/feed+json" title="${escapeHtml(feed.title)}" href="${escapeHtml(facts.pageUrl)}/feed.json">`,
+      socialMeta(feed, entries, facts),
+      `<script type="application/ld+json">${jsonForScript(liveBlogPosting(feed, entries, facts))}</script>`,
     ].join("\n");
     const ended = feed.status === "ended";
     const body = `<main>
@@ -51,12 +60,12 @@ export function feedPage(opts: FeedPageOptions): RequestHandler {
 ${feed.description === undefined ? "" : `<p class="lede">${escapeHtml(feed.description)}</p>`}
 <div id="live" data-liveline-feed="${escapeHtml(feed.id)}">
 <ol class="ssr-entries">
-${entries.map(renderEntry).join("\n")}
+${entries.map((e) => renderEntry(e, base)).join("\n")}
 </ol>
 </div>
 <script async src="/widget.js"></script>
 </main>`;
-    sendPage(res, 200, layout({ title: feed.title, head, body }), 5);
+    sendPage(res, 200, layout({ title: feed.title, head, body, lang: opts.language }), 5);
   };
 }
 
@@ -77,68 +86,24 @@ function pinnedFirst(a: Entry, b: Entry): number {
 
 const utc = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
-function renderEntry(e: Entry): string {
+function renderEntry(e: Entry, base: string | undefined): string {
   const tags = [e.pinned && "Pinned", e.breaking && "Breaking", e.keyEvent && "Key event"].filter(Boolean).join(" · ");
   return `<li><article class="ssr-entry" id="entry-${escapeHtml(e.id)}">
 <div class="meta"><time datetime="${escapeHtml(e.publishedAt)}">${escapeHtml(utc.format(new Date(e.publishedAt)))} UTC</time>${
-    e.author ? ` · <span>${escapeHtml(e.author.name)}</span>` : ""
+    e.author ? ` · ${byline(e.author, base)}` : ""
   }${tags ? ` · <span>${escapeHtml(tags)}</span>` : ""}${e.revision > 1 ? " · <em>Updated</em>" : ""}</div>
 ${e.headline === undefined ? "" : `<h2>${escapeHtml(e.headline)}</h2>`}
 <div class="body">${sanitizeEntryHtml(e.body)}</div>
 </article></li>`;
 }
 
-const ENTITIES: Record<string, string> = {
-  "&amp;": "&",
-  "&lt;": "<",
-  "&gt;": ">",
-  "&quot;": '"',
-  "&#39;": "'",
-  "&nbsp;": " ",
-};
-
-/** Plain text of a (sanitized) body, for structured data. */
-export function plainText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>|<\/(p|li|blockquote)>/gi, " ")
-    .replace(/<[^>]*>/g, "")
-    .replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (m) => ENTITIES[m] ?? m)
-    .replace(/\s+/g, " ")
-    .trim();
-}
-
-function liveBlogPosting(
-  feed: Feed,
-  entries: Entry[],
-  pageUrl: string,
-  publisherName: string,
-): Record<string, unknown> {
-  const publisher = { "@type": "Organization", name: publisherName };
-  return {
-    "@context": "https://schema.org",
-    "@type": "LiveBlogPosting",
-    "@id": pageUrl,
-    url: pageUrl,
-    headline: feed.title,
-    ...(feed.description === undefined ? {} : { description: feed.description }),
-    datePublished: feed.createdAt,
-    dateModified: feed.updatedAt,
-    coverageStartTime: feed.createdAt,
-    ...(feed.status === "ended" ? { coverageEndTime: feed.updatedAt } : {}),
-    publisher,
-    liveBlogUpdate: entries.map((e) => {
-      const text = plainText(e.body);
-      return {
-        "@type": "BlogPosting",
-        "@id": `${pageUrl}#entry-${e.id}`,
-        url: `${pageUrl}#entry-${e.id}`,
-        headline: (e.headline ?? text).slice(0, 110),
-        articleBody: text,
-        datePublished: e.publishedAt,
-        dateModified: e.updatedAt,
-        ...(e.author ? { author: { "@type": "Person", name: e.author.name } } : {}),
-        publisher,
-      };
-    }),
-  };
+/** Name, role, and a 24px round picture (decorative, lazy, sized so nothing shifts). */
+function byline(author: NonNullable<Entry["author"]>, base: string | undefined): string {
+  const src = author.avatarUrl === undefined ? undefined : publicMediaUrl(author.avatarUrl, base);
+  const img =
+    src === undefined
+      ? ""
+      : `<img class="avatar" src="${escapeHtml(src)}" alt="" width="24" height="24" loading="lazy" decoding="async"> `;
+  const role = author.role === undefined ? "" : `, <span class="role">${escapeHtml(author.role)}</span>`;
+  return `<span class="byline">${img}<span class="author">${escapeHtml(author.name)}</span>${role}</span>`;
 }

@@ -79,6 +79,7 @@ h1{font-size:1.75rem;line-height:1.2;margin:.5rem 0}
 .ssr-entry{padding:1rem 0;border-bottom:1px solid var(--line)}
 .ssr-entry h2{font-size:1.125rem;margin:.25rem 0}
 .ssr-entry .meta{font-size:.8125rem;color:var(--muted)}
+.ssr-entry .avatar{border-radius:50%;vertical-align:middle}
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}
 input[type=text],input[type=password],select,textarea{width:100%;box-sizing:border-box;font:inherit;color:inherit;background:var(--paper);padding:.45rem .6rem;border:1px solid var(--field);border-radius:6px}
 textarea{min-height:7rem}

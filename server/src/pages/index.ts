@@ -9,6 +9,8 @@ export interface PagesOptions {
   service: FeedService;
   publisherName: string;
   publicUrl: string | undefined;
+  publisherLogoUrl: string | undefined;
+  language: string;
 }
 
 /** The service's own pages: the reader page of a feed, the editor console, and their scripts. */

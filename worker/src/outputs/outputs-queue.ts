@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from "bullmq";
 import { z } from "zod";
 import { EntryId, FeedId, PushPayload } from "@liveline/protocol";
+import { retainedJobs } from "@liveline/core";
 
 /** The output pipeline's own queue: its jobs never wait behind, nor hold up, the publish queue. */
 export const OUTPUTS_QUEUE = "outputs";
@@ -57,12 +58,7 @@ export class OutputsQueue {
     this.queue = new Queue<OutputJob>(OUTPUTS_QUEUE, {
       connection: options.connection,
       prefix: options.prefix,
-      defaultJobOptions: {
-        attempts: 10,
-        backoff: { type: "exponential", delay: 200 },
-        removeOnComplete: { age: 3600, count: 10_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
+      defaultJobOptions: retainedJobs(10, 200),
     });
   }
 
