@@ -297,7 +297,8 @@ describe("images, embeds, drafts and scheduling", () => {
     expect(await reader.locator("#live article.entry figure.media img").getAttribute("alt")).toBe(
       "The flood barrier with water up to its top",
     );
-    expect(await reader.locator("#live article.entry a.embed.youtube .embed-source").textContent()).toBe("YouTube");
+    expect(await reader.locator("#live article.entry a.embed.youtube b").textContent()).toBe("youtube");
+    expect(await axeViolations(reader)).toEqual([]); // the picture, its caption and the card included
     await reader.close();
     await page.close();
   });

@@ -72,8 +72,13 @@ export function renderEntry(
   const body = doc.createElement("div");
   body.className = "body";
   body.dir = "auto";
-  body.append(safeFragment(doc, entry.body));
-  article.append(body, ...renderMedia(doc, entry.media ?? [], look.baseUrl), ...renderEmbeds(doc, entry.embeds ?? []));
+  // Pictures and embed cards go inside the body: its overflow and image rules hold them too.
+  body.append(
+    safeFragment(doc, entry.body),
+    ...renderMedia(doc, entry.media ?? [], look.baseUrl),
+    ...renderEmbeds(doc, entry.embeds ?? []),
+  );
+  article.append(body);
   article.append(...renderCorrections(doc, entry.corrections ?? [], now, look.locale));
   li.append(article);
   return li;

@@ -21,8 +21,6 @@ export interface Messages {
   readonly breaking: string;
   readonly keyEvent: string;
   readonly updated: string;
-  /** Before a correction notice's text: "Correction {t}: …". */
-  readonly correction: string;
   readonly empty: string;
   readonly older: string;
   readonly loading: string;
@@ -54,7 +52,6 @@ const en: Messages = {
   breaking: "Breaking",
   keyEvent: "Key event",
   updated: "Updated {t}",
-  correction: "Correction {t}",
   empty: "No updates yet.",
   older: "Load older updates",
   loading: "Loading…",
@@ -83,7 +80,6 @@ const de: Messages = {
   breaking: "Eilmeldung",
   keyEvent: "Wichtig",
   updated: "Aktualisiert {t}",
-  correction: "Korrektur {t}",
   empty: "Noch keine Updates.",
   older: "Ältere Updates laden",
   loading: "Wird geladen…",
@@ -112,7 +108,6 @@ const fr: Messages = {
   breaking: "Urgent",
   keyEvent: "Moment clé",
   updated: "Mis à jour à {t}",
-  correction: "Correction à {t}",
   empty: "Pas encore de mise à jour.",
   older: "Afficher les mises à jour précédentes",
   loading: "Chargement…",
@@ -141,7 +136,6 @@ const es: Messages = {
   breaking: "Última hora",
   keyEvent: "Momento clave",
   updated: "Actualizado {t}",
-  correction: "Corrección {t}",
   empty: "Aún no hay actualizaciones.",
   older: "Cargar actualizaciones anteriores",
   loading: "Cargando…",
@@ -170,7 +164,6 @@ const uk: Messages = {
   breaking: "Терміново",
   keyEvent: "Ключова подія",
   updated: "Оновлено {t}",
-  correction: "Виправлення {t}",
   empty: "Оновлень ще немає.",
   older: "Завантажити попередні оновлення",
   loading: "Завантаження…",
@@ -204,7 +197,6 @@ const ar: Messages = {
   breaking: "عاجل",
   keyEvent: "حدث رئيسي",
   updated: "حُدّث {t}",
-  correction: "تصحيح {t}",
   empty: "لا توجد تحديثات بعد.",
   older: "تحميل التحديثات الأقدم",
   loading: "جارٍ التحميل…",

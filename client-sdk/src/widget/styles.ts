@@ -74,11 +74,10 @@ ol{list-style:none;margin:0;padding:0}
 .body{overflow-wrap:anywhere}.body p{margin:.4rem 0}.body img{max-width:100%;height:auto}
 .body blockquote{margin:.5rem 0;padding-inline-start:.75rem;border-inline-start:3px solid var(--ll-line);color:var(--ll-muted)}
 .body a{color:var(--ll-accent)}
-.media{margin:.6rem 0}.media img{display:block;max-width:100%;height:auto;border-radius:calc(var(--ll-radius) / 2)}
-.media figcaption{font-size:.875rem;color:var(--ll-muted);margin-top:.3rem}.media .credit{font-style:italic}
-.embed{display:flex;flex-direction:column;gap:.1rem;margin:.6rem 0;padding:.6rem .8rem;border:1px solid var(--ll-line);border-radius:var(--ll-radius);color:var(--ll-text);text-decoration:none;overflow-wrap:anywhere}
-.embed:hover{border-color:var(--ll-accent)}.embed-source{font-size:.75rem;font-weight:700;text-transform:uppercase;color:var(--ll-muted)}.embed-title{color:var(--ll-accent)}
-.correction{font-size:.875rem;margin:.5rem 0;padding:.35rem .6rem;border-inline-start:3px solid var(--ll-key)}
+figure,.embed{margin:.6rem 0}
+figcaption,.correction{font-size:.875rem;color:var(--ll-muted)}
+.embed{display:block;padding:.6rem .8rem;border:1px solid var(--ll-line);border-radius:var(--ll-radius)}
+.embed b{display:block;font-size:.75rem;text-transform:uppercase}
 .key-only .entry:not(.key):not(.pinned){display:none}
 .older{display:block;margin:1rem auto}
 .empty{color:var(--ll-muted);padding:1rem 0}
