@@ -275,6 +275,7 @@ describe("images, embeds, drafts and scheduling", () => {
     expect(await page.locator("#preview a.embed").getAttribute("href")).toBe(
       "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
     );
+    expect(await page.locator("#preview a.embed b").textContent()).toBe("youtube"); // as the server will name it
 
     await page.locator("#submit").click();
     await expect.poll(() => page.locator("#message").textContent()).toBe("Published.");

@@ -5,6 +5,7 @@
  * a request is out, and on failure the text stays where it is with the reason shown.
  */
 import type { Entry } from "@liveline/protocol";
+import { embedProviderOf } from "@liveline/protocol/constants";
 import { ApiError, call, describeError, feedPath } from "./console-api.js";
 import type { Attachments } from "./attachments.js";
 import type { Composer } from "./composer.js";
@@ -101,7 +102,9 @@ export class EntryForm {
       ...(f.author === "" ? {} : { author: { name: f.author } }),
       ...f.flags,
       ...(f.media.length > 0 ? { media: this.d.attachments.previewMedia() } : {}),
-      ...(f.embeds.length > 0 ? { embeds: f.embeds.map((e) => ({ url: e.url, provider: "link" as const })) } : {}),
+      ...(f.embeds.length > 0
+        ? { embeds: f.embeds.map((e) => ({ url: e.url, provider: embedProviderOf(new URL(e.url)) })) }
+        : {}),
       ...(this.correctionsPreview(base) ?? {}),
       publishedAt: base?.publishedAt ?? now,
       updatedAt: now,
