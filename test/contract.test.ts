@@ -3,13 +3,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import sharp from "sharp";
 import { WebSocket } from "ws";
 import { z } from "zod";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LIMITS } from "@liveline/protocol";
 import { buildOpenApi } from "@liveline/server";
 import { checkAnswer } from "./helpers/contract.js";
-import { startStack, type Api, type ApiResponse, type Stack } from "./helpers/stack.js";
+import { startStack, TOKEN, type Api, type ApiResponse, type Stack } from "./helpers/stack.js";
 import { JWT_SECRET, mint } from "./helpers/tokens.js";
 import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
@@ -19,7 +20,8 @@ import { waitFor } from "./helpers/wait.js";
  * which fails the test when an answer is not one /openapi.json declares (test/helpers/contract.ts);
  * these probes drive each kind of answer the document promises through every operation.
  */
-const fx = useStack({ EDITOR_JWT_SECRET: JWT_SECRET });
+// Webhooks to this machine are allowed: the probes register one (it is never reached).
+const fx = useStack({ EDITOR_JWT_SECRET: JWT_SECRET, ALLOW_PRIVATE_OUTBOUND: "true" });
 const stack = (): Stack => fx.stack;
 const execFileAsync = promisify(execFile);
 
@@ -42,7 +44,18 @@ const ops: Op[] = Object.entries(doc.paths).flatMap(([template, byMethod]) =>
 );
 const api = (o: Op) => o.template.startsWith("/v1/");
 const streams = (o: Op) => o.op.operationId === "streamEvents";
-const isRead = (o: Op) => api(o) && o.method === "GET" && !o.op.security.some((s) => "editorToken" in s);
+const forEditors = (o: Op) => o.op.security.some((s) => "editorToken" in s);
+const isRead = (o: Op) => api(o) && o.method === "GET" && !forEditors(o);
+const jsonBody = (o: Op) =>
+  z.object({ content: z.record(z.string(), z.unknown()) }).safeParse(o.op.requestBody).data?.content[
+    "application/json"
+  ] !== undefined;
+
+const pushSubscription = {
+  endpoint: "https://push.example.com/send/contract",
+  keys: { p256dh: `B${"A".repeat(86)}`, auth: "A".repeat(22) },
+};
+const device = { platform: "fcm", token: "contract-device" };
 
 /** A valid body for each write, so a probe reaches the check it is aimed at. */
 const SAMPLE_BODY: Record<string, unknown> = {
@@ -50,12 +63,42 @@ const SAMPLE_BODY: Record<string, unknown> = {
   updateFeed: { title: "Renamed" },
   publishEntry: { body: "sample" },
   updateEntry: { headline: "Corrected" },
+  heartbeatPresence: { editing: "e1" },
+  subscribeWebPush: pushSubscription,
+  unsubscribeWebPush: { endpoint: pushSubscription.endpoint },
+  registerDevice: device,
+  removeDevice: device,
+  createWebhook: { url: "http://127.0.0.1:9/contract-hook" },
 };
 
-/** The operation's path with these values, plus the query it needs (`since` for catch-up). */
-function url(o: Op, values: { feedId?: string; entryId?: string } = {}): string {
-  const path = o.template.replace("{feedId}", values.feedId ?? "open").replace("{entryId}", values.entryId ?? "e1");
+/** Path values of things that exist (made in beforeAll); the uploaded image's set in beforeAll. */
+const existing = {
+  feedId: "open",
+  entryId: "e1",
+  mediaId: "",
+  file: "",
+  id: "",
+  // Well-formed; no delivery has this id (the probes never need one that exists).
+  deliveryId: `msg_${"A".repeat(26)}`,
+};
+type Values = Partial<typeof existing>;
+
+/** The operation's path with these values (else `existing`), plus the query it needs (`since` for catch-up). */
+function url(o: Op, values: Values = {}): string {
+  const all: Record<string, string> = { ...existing, ...values };
+  const path = o.template.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    const value = all[name];
+    if (value === undefined) throw new Error(`no value for {${name}} in ${o.template}`);
+    return value;
+  });
   return o.op.operationId === "listEvents" ? `${path}?since=0` : path;
+}
+
+/** Every path parameter of the operation set to `value`. */
+function allParams(o: Op, value: string): Values {
+  const values: Record<string, string> = {};
+  for (const [, name] of o.template.matchAll(/\{(\w+)\}/g)) if (name !== undefined) values[name] = value;
+  return values;
 }
 
 function call(client: Api, o: Op, path = url(o), headers: Record<string, string> = {}): Promise<ApiResponse> {
@@ -75,6 +118,27 @@ beforeAll(async () => {
   for (const feed of ["open", "closed"])
     expect((await editor.publish(feed, { id: "e1", body: "one" })).status).toBe(202);
   await waitFor(async () => (await stack().store.currentSeq("closed")) === 1, "the entries applied");
+
+  const form = new FormData();
+  const image = await sharp({ create: { width: 8, height: 8, channels: 3, background: "#c00" } })
+    .png()
+    .toBuffer();
+  form.append("file", new Blob([new Uint8Array(image)], { type: "image/png" }), "dot.png");
+  const uploaded = await fetch(`${stack().url}/v1/media`, {
+    method: "POST",
+    body: form,
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  expect(uploaded.status).toBe(201);
+  const media = z
+    .object({ id: z.string(), variants: z.array(z.object({ url: z.string() })) })
+    .parse(await uploaded.json());
+  existing.mediaId = media.id;
+  existing.file = media.variants[0]?.url.split("/").at(-1) ?? "";
+
+  const hook = await editor.request<{ id: string }>("POST", "/v1/webhooks", SAMPLE_BODY.createWebhook);
+  expect(hook.status).toBe(201);
+  existing.id = hook.body.id;
 });
 
 describe("/openapi.json", () => {
@@ -154,7 +218,7 @@ describe("methods", () => {
     for (const [template, byMethod] of Object.entries(doc.paths)) {
       const documented = Object.keys(byMethod).map((m) => m.toUpperCase());
       const expected = [...documented, ...(documented.includes("GET") ? ["HEAD"] : []), "OPTIONS"].sort();
-      const path = template.replace("{feedId}", "open").replace("{entryId}", "e1");
+      const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => (name === "feedId" ? "open" : "e1"));
       for (const method of METHODS.filter((m) => !documented.includes(m))) {
         // No token and a body that is not JSON: neither is looked at before the method.
         const r = await stack()
@@ -188,11 +252,7 @@ describe("each status a route's kind promises is what it answers", () => {
   it("a path parameter that is malformed or badly percent-encoded answers 400", async () => {
     for (const o of ops.filter((x) => x.template.includes("{"))) {
       for (const bad of ["%E0%A4%A", ...(api(o) ? ["Not%20A%20Slug!"] : [])]) {
-        const r = await call(
-          stack().api,
-          o,
-          url(o, { feedId: bad, entryId: o.template.includes("{entryId}") ? bad : "e1" }),
-        );
+        const r = await call(stack().api, o, url(o, allParams(o, bad)));
         expect(outcome(o, r), bad).toBe(`${o.method} ${o.template} → 400 validation_failed`);
       }
     }
@@ -210,6 +270,8 @@ describe("each status a route's kind promises is what it answers", () => {
       const path = url(o);
       const asText = await stack().api.request(o.method, path, "title=x", { "content-type": "text/plain" });
       expect(outcome(o, asText)).toBe(`${o.method} ${o.template} → 415 unsupported_media_type`);
+      // An upload (multipart) is refused any JSON at all, above; its size limit is MEDIA_MAX_BYTES.
+      if (!jsonBody(o)) continue;
       const big = await stack().api.request(o.method, path, { body: "x".repeat(LIMITS.maxBodyBytes) });
       expect(outcome(o, big)).toBe(`${o.method} ${o.template} → 413 payload_too_large`);
       const broken = await stack().api.request(o.method, path, "{broken");
@@ -217,14 +279,27 @@ describe("each status a route's kind promises is what it answers", () => {
     }
   });
 
-  it("every read of a private feed answers 401 without a token and 403 with a token for another feed", async () => {
+  // Was 401 without a token and 403 with one for another feed; since private feeds no longer
+  // leak their existence (README "Security"), both hear what an unknown feed answers.
+  it("every reader's operation on a private feed answers 404 feed_not_found without a token for it", async () => {
     const other = await mint({ sub: "app", scope: "read", feeds: ["open"] });
-    for (const o of ops.filter((x) => isRead(x) && x.template.includes("{feedId}"))) {
-      const none = await call(stack().api.as(null), o, url(o, { feedId: "closed" }));
-      expect(outcome(o, none)).toBe(`${o.method} ${o.template} → 401 unauthorized`);
-      const wrong = await call(stack().api.as(other), o, url(o, { feedId: "closed" }));
-      expect(outcome(o, wrong)).toBe(`${o.method} ${o.template} → 403 forbidden`);
+    const unknown = await call(
+      stack().api.as(null),
+      ops.find((x) => x.op.operationId === "getFeed") as Op,
+      "/v1/feeds/nope",
+    );
+    const readerOps = ops.filter((x) => api(x) && !forEditors(x) && x.template.includes("{feedId}"));
+    expect(readerOps.length).toBeGreaterThan(6);
+    for (const o of readerOps) {
+      for (const caller of [stack().api.as(null), stack().api.as(other)]) {
+        const r = await call(caller, o, url(o, { feedId: "closed" }));
+        expect(outcome(o, r)).toBe(`${o.method} ${o.template} → 404 feed_not_found`);
+        expect(r.body).toEqual(JSON.parse(JSON.stringify(unknown.body).replaceAll("'nope'", "'closed'")) as unknown);
+      }
     }
+    const expired = await mint({ sub: "app", scope: "read", feeds: ["closed"], exp: 1 });
+    const late = await stack().api.as(expired).request("GET", "/v1/feeds/closed");
+    expect([late.status, codeOf(late)]).toEqual([401, "token_expired"]);
   });
 
   it("unknown feeds and entries answer 404 on every operation that names one", async () => {
@@ -240,11 +315,17 @@ describe("each status a route's kind promises is what it answers", () => {
     expect([page.status, page.headers.get("content-type")]).toEqual([404, "text/html; charset=utf-8"]);
   });
 
-  it("every write past the token's rate limit answers 429 with Retry-After", async () => {
-    const limited = await startStack(fx.redis.url, { RATE_LIMIT_PUBLISHES: "1" });
+  it("every write past its rate limit (the token's, or a reader's address's) answers 429 with Retry-After", async () => {
+    const limited = await startStack(fx.redis.url, { RATE_LIMIT_PUBLISHES: "1", RATE_LIMIT_CONNECTIONS: "1" });
     try {
       const writes = ops.filter((x) => api(x) && x.method !== "GET");
+      expect(writes.filter((o) => !forEditors(o)).length).toBeGreaterThan(3);
+      // Each spends the one request of its window: the editor token's, and this address's.
       expect((await limited.api.createFeed("limited")).status).toBe(201);
+      const optIn = await limited.api
+        .as(null)
+        .request("DELETE", "/v1/feeds/limited/push/web", { endpoint: "https://x.example/1" });
+      expect(optIn.status).toBe(204);
       for (const o of writes) {
         const r = await call(limited.api, o, url(o, { feedId: "limited" }));
         expect(outcome(o, r)).toBe(`${o.method} ${o.template} → 429 rate_limited`);
@@ -260,7 +341,9 @@ describe("each status a route's kind promises is what it answers", () => {
     await fx.redis.kill();
     try {
       // At once: each waits out the Redis client's retry before it fails.
-      const all = ops.filter(api);
+      // Those that need no Redis (a file on disk, the configuration) say so by declaring no 503.
+      const all = ops.filter((o) => api(o) && o.op.responses["503"] !== undefined);
+      expect(all.length).toBeGreaterThan(25);
       const answers = await Promise.all(all.map((o) => call(stack().api, o)));
       all.forEach((o, i) => {
         const r = answers[i];
@@ -268,6 +351,9 @@ describe("each status a route's kind promises is what it answers", () => {
         expect(outcome(o, r)).toBe(`${o.method} ${o.template} → 503 unavailable`);
         expect(r.headers.get("retry-after")).toBe("1");
       });
+      for (const o of ops.filter((x) => api(x) && x.op.responses["503"] === undefined)) {
+        expect((await call(stack().api, o)).status, o.template).toBe(200);
+      }
       expect((await stack().api.request("GET", "/feeds/open")).status).toBe(503);
       expect((await stack().api.request("GET", "/healthz")).status).toBe(503);
     } finally {

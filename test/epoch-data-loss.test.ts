@@ -53,8 +53,15 @@ async function storeEpoch(feedId: string): Promise<string> {
   return head.epoch;
 }
 
+/** Waits for every reader at (epoch, seq); on a timeout, names each one that is not and where it is. */
 async function allAt(rs: TrackedReader[], seq: number, epoch: string, what: string): Promise<void> {
-  await waitFor(() => rs.every((r) => r.seq() === seq && r.epoch() === epoch), what, 20_000);
+  const behind = () =>
+    rs
+      .filter((r) => r.seq() !== seq || r.epoch() !== epoch)
+      .map((r) => `${r.name} at ${r.epoch() ?? "?"}:${r.seq() ?? "?"}`);
+  await waitFor(() => behind().length === 0, what, 20_000).catch((err: unknown) => {
+    throw new Error(`${String(err)}; not there: ${behind().join(", ")} (want ${epoch}:${seq})`);
+  });
 }
 
 function report(scenario: string, rs: TrackedReader[], store: Entry[]): void {

@@ -151,6 +151,20 @@ describe("requests node:http cannot parse answer in the documented error shape",
     });
   }
 
+  it("a keep-alive connection's later request with headers too large is answered 431 too", async () => {
+    const c = await openRaw();
+    c.socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    await waitFor(() => c.received().includes('"status":"ok"'), "the first answer on the connection");
+    const first = c.received().length;
+    c.socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"b".repeat(20 * 1024)}\r\n\r\n`);
+    await c.closed;
+    const answer = parseAnswer(c.received().slice(first));
+    expect([answer.status, answer.body]).toEqual([
+      431,
+      { error: { code: "headers_too_large", message: expect.any(String) } },
+    ]);
+  });
+
   it("the process keeps serving after all of them", async () => {
     expect((await fetch(`${stack.url}/healthz`)).status).toBe(200);
   });

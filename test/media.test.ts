@@ -1,4 +1,5 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -64,7 +65,8 @@ function riffChunks(file: Buffer): string[] {
 async function fetchVariants(item: MediaItem): Promise<Buffer[]> {
   return Promise.all(
     item.variants.map(async (v) => {
-      const res = await fetch(v.url);
+      // Root-relative without PUBLIC_URL: on the Liveline origin.
+      const res = await fetch(new URL(v.url, stack.url));
       expect(res.status, v.url).toBe(200);
       expect(res.headers.get("content-type")).toBe("image/webp");
       expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
@@ -110,7 +112,7 @@ describe("POST /v1/media", () => {
       [1500, 2000, "image/webp"],
     ]);
     expect([item.width, item.height, item.url]).toEqual([1500, 2000, item.variants[2]?.url]);
-    expect(item.url).toBe(`${stack.url}/media/${item.id}/1500.webp`);
+    expect(item.url).toBe(`/media/${item.id}/1500.webp`);
     expect(item).toMatchObject({ alt: "Smoke over the city", caption: "Kyiv, Monday", credit: "A. Reporter" });
 
     for (const bytes of await fetchVariants(item)) {
@@ -240,6 +242,40 @@ describe("POST /v1/media", () => {
       itemOf(await upload(await solid(16, 16).png().toBuffer(), { base: small.url }));
     } finally {
       await small.close();
+    }
+  });
+});
+
+/** GET with a Host header of the caller's choosing (fetch would send the URL's own). */
+function getWithHost(url: string, host: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { headers: { host, "x-forwarded-host": host } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => resolve(JSON.parse(text) as unknown));
+    });
+    req.on("error", reject);
+  });
+}
+
+describe("media URLs", () => {
+  it("are root-relative without PUBLIC_URL, never built from the request's Host (cache poisoning, issue 16)", async () => {
+    const item = itemOf(await upload(await solid(32, 32).jpeg().toBuffer()));
+    const forged = (await getWithHost(`${stack.url}/v1/media/${item.id}`, "attacker.example")) as MediaItem;
+    expect(forged.url).toBe(`/media/${item.id}/32.webp`);
+    expect(forged).toEqual(item);
+  });
+
+  it("are absolute on PUBLIC_URL when it is set, whatever Host the request names", async () => {
+    const site = await startStack(fixture.redis.url, { DATA_DIR: dataDir, PUBLIC_URL: "https://live.example.com/" });
+    try {
+      const item = itemOf(await upload(await solid(32, 32).jpeg().toBuffer(), { base: site.url }));
+      expect(item.variants.map((v) => v.url)).toEqual([`https://live.example.com/media/${item.id}/32.webp`]);
+      const forged = (await getWithHost(`${site.url}/v1/media/${item.id}`, "attacker.example")) as MediaItem;
+      expect(forged.url).toBe(`https://live.example.com/media/${item.id}/32.webp`);
+    } finally {
+      await site.close();
     }
   });
 });

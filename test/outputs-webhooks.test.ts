@@ -140,7 +140,10 @@ describe("webhooks", () => {
       `/v1/webhooks/${hook.body.id}/deliveries?status=dead`,
     );
     expect(after.body.deliveries).toHaveLength(0);
-    expect((await api.request("POST", `/v1/webhooks/${hook.body.id}/deliveries/msg_nope/replay`)).status).toBe(404);
+    // A delivery id that is no delivery's is 404; one that is not a delivery id at all is 400.
+    const unknown = `/v1/webhooks/${hook.body.id}/deliveries/msg_${"A".repeat(26)}/replay`;
+    expect((await api.request("POST", unknown)).status).toBe(404);
+    expect((await api.request("POST", `/v1/webhooks/${hook.body.id}/deliveries/msg_nope/replay`)).status).toBe(400);
     const metrics = await (await fetch(`${fixture.stack.url}/metrics`)).text();
     expect(metrics).toMatch(/liveline_webhook_dead_letters_total\{[^}]*\} 1/);
   });

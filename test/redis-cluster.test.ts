@@ -64,12 +64,15 @@ describe("on a 3-master Redis Cluster", () => {
     }
 
     await waitFor(() => sse.messages.length === 5, "four events on the SSE stream");
+    // SSE ids are `<epoch>:<seq>` (the feed-log epoch): one epoch throughout, seqs in order.
+    const head = await stack.store.head("night-2");
+    const epoch = head.exists ? head.epoch : "no feed";
     expect(sse.messages.map((m) => `${m.id ?? ""} ${m.event ?? ""}`)).toEqual([
-      "0 reset",
-      "1 entry.published",
-      "2 entry.published",
-      "3 entry.updated",
-      "4 entry.deleted",
+      `${epoch}:0 reset`,
+      `${epoch}:1 entry.published`,
+      `${epoch}:2 entry.published`,
+      `${epoch}:3 entry.updated`,
+      `${epoch}:4 entry.deleted`,
     ]);
     sse.close();
 

@@ -13,8 +13,15 @@ export const MediaFields = z.strictObject({
   credit: text(MEDIA_LIMITS.maxCreditChars).optional(),
 });
 
+/**
+ * Where a file is served: an absolute URL on PUBLIC_URL, or, when the deployment has none, a
+ * root-relative path on the Liveline origin (`/media/<id>/480.webp`), never an origin taken
+ * from the request.
+ */
+const MediaUrl = z.union([z.url({ protocol: /^https?$/ }), z.string().regex(/^\/media\/[^/?#]+\/[^/?#]+$/)]);
+
 export const MediaVariant = z.object({
-  url: z.url(),
+  url: MediaUrl,
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   /** Content type of the file, e.g. `image/webp`. */
@@ -28,7 +35,7 @@ export const MediaVariant = z.object({
  */
 export const MediaItem = z.object({
   id: MediaId,
-  url: z.url(),
+  url: MediaUrl,
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   variants: z.array(MediaVariant).min(1),

@@ -48,8 +48,13 @@ export const CreateWebhookRequest = z.strictObject({
 });
 export type CreateWebhookRequest = z.infer<typeof CreateWebhookRequest>;
 
+/** A webhook endpoint's id: `wh_` and 12 random bytes, base64url (webhook-store.ts makes them). */
+export const WebhookId = z.string().regex(/^wh_[\w-]{16}$/, "must be a webhook id (wh_…)");
+/** A delivery's id, its Standard Webhooks message id: `msg_` and 26 base64url characters. */
+export const DeliveryId = z.string().regex(/^msg_[\w-]{26}$/, "must be a delivery id (msg_…)");
+
 export const Webhook = z.object({
-  id: z.string(),
+  id: WebhookId,
   url: z.string(),
   feeds: z.array(FeedId).optional(),
   events: z.array(FeedEventTypeName).optional(),
@@ -58,7 +63,9 @@ export const Webhook = z.object({
 export type Webhook = z.infer<typeof Webhook>;
 
 /** The answer to a registration: the only time the signing secret is shown. */
-export const CreatedWebhook = Webhook.extend({ secret: z.string().startsWith("whsec_") });
+// A pattern rather than `startsWith`: zod writes that as `format: "starts_with"`, which no
+// JSON Schema validator knows, so /openapi.json would not say what the secret looks like.
+export const CreatedWebhook = Webhook.extend({ secret: z.string().regex(/^whsec_/) });
 
 export const DeliveryAttempt = z.object({
   at: z.string(),
@@ -70,8 +77,8 @@ export const DeliveryAttempt = z.object({
 
 export const Delivery = z.object({
   /** The Standard Webhooks message id (`webhook-id`), the same on every try and replay. */
-  id: z.string(),
-  endpointId: z.string(),
+  id: DeliveryId,
+  endpointId: WebhookId,
   feedId: FeedId,
   seq: z.number().int().positive(),
   type: FeedEventTypeName,

@@ -63,12 +63,14 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
  * node:http's `clientError`: the request could not be parsed (request line, header syntax,
  * headers over 16 KiB) or did not arrive in time. No Express handler runs for it, so the answer
  * is written raw, like node's own default, but with the documented JSON body; the connection is
- * closed after it. As node does, nothing is written once the connection has sent a byte (a
- * keep-alive connection mid-response), so no answer is corrupted.
+ * closed after it. As node does, nothing is written once the response in progress on the
+ * connection has sent its headers, so no answer is corrupted. (Not "once the connection has
+ * sent a byte": a keep-alive connection's earlier answers are complete, and its next request,
+ * say one with headers over the limit, is owed its 431 like the first.)
  */
 export function answerClientError(err: NodeJS.ErrnoException, socket: Socket, logger: Logger): void {
   const code = clientErrorCode(err);
-  if (code === undefined || !socket.writable || socket.bytesWritten > 0) {
+  if (code === undefined || !socket.writable || responseStarted(socket)) {
     socket.destroy();
     return;
   }
@@ -86,4 +88,14 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket, lo
   // Destroyed once written, so a client that never closes its side holds nothing.
   socket.destroySoon();
   logger.debug({ code, parserCode: err.code, ip: socket.remoteAddress }, "http client error");
+}
+
+/**
+ * Whether the response node:http is writing on this connection has sent its headers: node's own
+ * clientError default asks the same of `socket._httpMessage` (the response in progress, none
+ * between keep-alive requests).
+ */
+function responseStarted(socket: Socket): boolean {
+  const current: unknown = Reflect.get(socket, "_httpMessage");
+  return typeof current === "object" && current !== null && Reflect.get(current, "headersSent") === true;
 }

@@ -21,12 +21,14 @@ import {
   MediaFields,
   MediaId,
   MediaItem,
+  DeliveryId,
   PresenceRequest,
   SseEventId,
   PublishEntryRequest,
   RevisionsResponse,
   UpdateEntryRequest,
   UpdateFeedRequest,
+  WebhookId,
 } from "@liveline/protocol";
 import { OUTPUT_ROUTES } from "../outputs/openapi-routes.js";
 
@@ -63,6 +65,11 @@ export interface DocumentedRoute {
   bodyType?: string;
   query?: z.ZodObject;
   /**
+   * Answers without Redis (a file on disk, the configuration): no 503 while Redis is away.
+   * @default true for `/v1` routes
+   */
+  needsRedis?: boolean;
+  /**
    * `asSent`: document the header's text (its pattern), not what it is parsed into — for a
    * header that denotes a structure (Last-Event-ID's `<epoch>:<seq>`) rather than one value.
    */
@@ -87,8 +94,8 @@ const PARAMS: Record<string, z.ZodType> = {
   entryId: EntryId,
   mediaId: MediaId,
   file: z.string().regex(/^\d{1,5}\.webp$/),
-  id: z.string(),
-  deliveryId: z.string(),
+  id: WebhookId,
+  deliveryId: DeliveryId,
 };
 
 const err = (description: string): Reply => ({ description, schema: "Error" });
@@ -119,9 +126,12 @@ const Readiness = z.looseObject({
  *   If-None-Match (not the endless SSE stream);
  * - a path parameter that is malformed, or not validly percent-encoded, is a 400;
  * - every `/v1` route reads an Authorization header when one is sent and refuses a bad one (401)
- *   even on a public read, and needs Redis (503 while it is away);
- * - a `/v1` read of one feed answers 401/403 for a private feed and 404 for an unknown one;
- * - writes parse a JSON body (400, 413, 415) and count against the token's rate limit (429).
+ *   even on a public read, and needs Redis (503 while it is away) unless it says otherwise;
+ * - a `/v1` route of one feed answers 404 for an unknown feed and, without a token for it, for
+ *   a private one too (no caller learns which private feeds exist); a token for it that has
+ *   expired is 401 `token_expired`;
+ * - writes parse a JSON body (400, 413, 415); an editor's count against the token's rate limit,
+ *   a reader's (no token needed) against its address's (429).
  */
 function impliedResponses(route: DocumentedRoute): Record<number, Reply> {
   const out: Record<number, Reply> = {};
@@ -148,17 +158,23 @@ function impliedResponses(route: DocumentedRoute): Record<number, Reply> {
     add(415, err(`unsupported_media_type: the body is not sent as ${route.bodyType ?? "application/json"}`));
   }
   if (api) add(401, err("unauthorized / token_expired: a bearer token was sent and is not valid"));
+  const write = route.method !== "get";
   if (route.editor) {
     add(401, err("unauthorized: no bearer token"));
     add(403, err("forbidden: the token's role or feeds do not cover this"));
-    if (route.method !== "get") add(429, { ...err("rate_limited: too many writes with this token"), retryAfter: true });
-  } else if (api && hasFeed) {
-    add(401, err("unauthorized: the feed is private and no token was sent"));
-    add(403, err("forbidden: the feed is private and the token does not cover it"));
+    if (write) add(429, { ...err("rate_limited: too many writes with this token"), retryAfter: true });
+  } else if (api && write) {
+    add(429, {
+      ...err("rate_limited: too many requests from this address (RATE_LIMIT_CONNECTIONS)"),
+      retryAfter: true,
+    });
   }
-  if (api && hasFeed)
-    add(404, err(route.path.includes(":entryId") ? "feed_not_found / entry_not_found" : "feed_not_found"));
-  if (api) add(503, { ...err("unavailable: Redis is unreachable; retry later"), retryAfter: true });
+  if (api && hasFeed) {
+    const feed = route.editor ? "feed_not_found" : "feed_not_found (also a private feed, without a token for it)";
+    add(404, err(route.path.includes(":entryId") ? `${feed} / entry_not_found` : feed));
+  }
+  if (api && route.needsRedis !== false)
+    add(503, { ...err("unavailable: Redis is unreachable; retry later"), retryAfter: true });
   add(500, err("internal: an unexpected failure (never a stack trace)"));
   return out;
 }
@@ -435,7 +451,9 @@ export const ROUTES: DocumentedRoute[] = [
     method: "get",
     path: "/v1/media/:mediaId",
     operationId: "getMedia",
-    summary: "An uploaded image's record: its variants, alt, caption and credit",
+    summary:
+      "An uploaded image's record: its variants, alt, caption and credit (URLs on PUBLIC_URL, else root-relative)",
+    needsRedis: false,
     responses: { 200: { description: "the media", schema: "Media" }, 404: err("media_not_found") },
   },
   {
@@ -445,7 +463,9 @@ export const ROUTES: DocumentedRoute[] = [
     summary: "One variant of an uploaded image (Cache-Control: public, max-age=31536000, immutable)",
     responses: {
       200: { description: "the image", schema: Text, contentType: "image/webp" },
-      404: err("media_not_found"),
+      // Served like static files: a name that is no variant's is simply not there.
+      400: err("validation_failed: the path is not validly percent-encoded"),
+      404: err("media_not_found: no such item, or a name that is not one of its variants (`<width>.webp`)"),
     },
   },
   ...OUTPUT_ROUTES,

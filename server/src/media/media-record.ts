@@ -45,7 +45,7 @@ export type MediaRecord = z.infer<typeof MediaRecord>;
 /** Path of one of an item's files as served by this service. */
 export const mediaPath = (id: string, file: string) => `/media/${id}/${file}`;
 
-/** The record as clients see it, with URLs under `base` (PUBLIC_URL or the request's origin). */
+/** The record as clients see it, with URLs under `base` (PUBLIC_URL, or "" for root-relative URLs). */
 export function toMediaItem(record: MediaRecord, base: string): MediaItem {
   const variants = record.variants.map((v) => ({
     url: `${base}${mediaPath(record.id, v.file)}`,

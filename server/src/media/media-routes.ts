@@ -1,5 +1,5 @@
 import { pipeline } from "node:stream/promises";
-import { Router, type Request, type RequestHandler } from "express";
+import { Router, type RequestHandler } from "express";
 import { MediaFields, MediaId } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { authenticate, requireAccess } from "../auth/auth.js";
@@ -18,7 +18,11 @@ export interface MediaRoutesOptions {
   logger: Logger;
   /** MEDIA_MAX_BYTES. */
   maxBytes: number;
-  /** PUBLIC_URL: the origin media URLs are built on; else the request's own. */
+  /**
+   * PUBLIC_URL: the origin media URLs are built on. Unset, they are root-relative
+   * (`/media/<id>/480.webp`): never built from the request's Host header, which any client
+   * chooses and a shared cache does not key on (cache poisoning, issue 16).
+   */
   publicUrl: string | undefined;
 }
 
@@ -35,8 +39,7 @@ const present = (fields: Readonly<Record<string, string>>) =>
  */
 export function mediaRoutes({ media, verifier, limits, logger, maxBytes, publicUrl }: MediaRoutesOptions): Router {
   const r = Router();
-  const baseOf = (req: Request) =>
-    publicUrl?.replace(/\/$/, "") ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
+  const base = publicUrl?.replace(/\/+$/, "") ?? "";
   // An upload counts against the token's write limit like a publish.
   const throttle: RequestHandler = (req, _res, next) => {
     limits.consume("publish", req.principal?.sub ?? "unknown").then(() => next(), next);
@@ -56,17 +59,18 @@ export function mediaRoutes({ media, verifier, limits, logger, maxBytes, publicU
       const fields = parseOr400(MediaFields, present(upload.fields), "form fields");
       const by = req.principal?.sub ?? "unknown";
       const record = await media.upload({ path: upload.path, bytes: upload.bytes, fields, by });
-      const item = toMediaItem(record, baseOf(req));
+      const item = toMediaItem(record, base);
       res.status(201).location(`/v1/media/${record.id}`).json(item);
     } finally {
       await upload.dispose();
     }
   });
 
-  r.get("/v1/media/:mediaId", async (req, res) => {
+  // Like every /v1 route, a token that is sent must be valid, even on this public read.
+  r.get("/v1/media/:mediaId", authenticate(verifier, logger), async (req, res) => {
     const id = parseOr400(MediaId, req.params.mediaId, "media id");
     res.setHeader("Cache-Control", "no-cache");
-    res.json(toMediaItem(await media.get(id), baseOf(req)));
+    res.json(toMediaItem(await media.get(id), base));
   });
 
   r.get("/media/:mediaId/:file", async (req, res) => {
@@ -74,9 +78,18 @@ export function mediaRoutes({ media, verifier, limits, logger, maxBytes, publicU
     const file =
       id.success && VARIANT_FILE.test(req.params.file) ? await media.file(id.data, req.params.file) : undefined;
     if (!id.success || file === undefined) throw new LivelineError("media_not_found", "no such media file");
+    res.setHeader("Cache-Control", IMMUTABLE);
+    // The file never changes, so its name is its version: a revalidation (a browser's reload,
+    // a CDN past its own limit) is answered 304 like every other GET, without the bytes.
+    const etag = `"${id.data}-${req.params.file}-${file.size}"`;
+    res.setHeader("ETag", etag);
+    if (req.fresh) {
+      file.body.destroy();
+      res.status(304).end();
+      return;
+    }
     res.setHeader("Content-Type", VARIANT_TYPE);
     res.setHeader("Content-Length", String(file.size));
-    res.setHeader("Cache-Control", IMMUTABLE);
     // A reader that goes away mid-file just ends the stream; there is nobody to answer.
     await pipeline(file.body, res).catch(() => res.destroy());
   });

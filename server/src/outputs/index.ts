@@ -59,6 +59,7 @@ export async function outputsHttp(o: OutputsRoutesOptions): Promise<OutputsHttp>
     webhookRoutes({
       hooks: new WebhookStore(o.commands, keys),
       queue,
+      limits: o.limits,
       allowPrivateOutbound: o.settings.allowPrivateOutbound,
     }),
   );

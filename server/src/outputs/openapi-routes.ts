@@ -27,6 +27,7 @@ interface OutputRoute {
   editor?: boolean;
   body?: z.ZodType;
   query?: z.ZodObject;
+  needsRedis?: boolean;
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 }
 
@@ -64,6 +65,7 @@ export const OUTPUT_ROUTES: OutputRoute[] = [
     path: "/v1/push/web/key",
     operationId: "getWebPushKey",
     summary: "The VAPID public key browsers subscribe with (applicationServerKey)",
+    needsRedis: false,
     responses: {
       200: { description: "the key", schema: z.object({ publicKey: z.string() }) },
       404: err("not_configured: Web Push is off"),
@@ -77,9 +79,8 @@ export const OUTPUT_ROUTES: OutputRoute[] = [
     body: WebPushSubscription,
     responses: {
       201: { description: "subscribed (idempotent per endpoint)", schema: Registered },
-      400: err("validation_failed (also: an endpoint on a private address)"),
-      404: err("feed_not_found / not_configured"),
-      429: err("rate_limited"),
+      400: err("validation_failed (also: an endpoint on a private address) / invalid_json"),
+      404: err("feed_not_found (also a private feed, without a token for it) / not_configured: Web Push is off"),
     },
   },
   {
@@ -88,7 +89,7 @@ export const OUTPUT_ROUTES: OutputRoute[] = [
     operationId: "unsubscribeWebPush",
     summary: "Unsubscribe a browser (body: the PushSubscription, or just its endpoint)",
     body: WebPushSubscription.pick({ endpoint: true }),
-    responses: { 204: { description: "unsubscribed (also when it was not)" }, 404: err("feed_not_found") },
+    responses: { 204: { description: "unsubscribed (also when it was not)" } },
   },
   {
     method: "post",
@@ -98,9 +99,7 @@ export const OUTPUT_ROUTES: OutputRoute[] = [
     body: DeviceRegistration,
     responses: {
       201: { description: "registered (idempotent per token)", schema: Registered },
-      400: err("validation_failed"),
-      404: err("feed_not_found / not_configured (FCM is off)"),
-      429: err("rate_limited"),
+      404: err("feed_not_found (also a private feed, without a token for it) / not_configured: FCM is off"),
     },
   },
   {
@@ -109,7 +108,7 @@ export const OUTPUT_ROUTES: OutputRoute[] = [
     operationId: "removeDevice",
     summary: "Remove an app's device token",
     body: DeviceRegistration,
-    responses: { 204: { description: "removed (also when it was not)" }, 404: err("feed_not_found") },
+    responses: { 204: { description: "removed (also when it was not)" } },
   },
   {
     method: "get",
@@ -119,9 +118,6 @@ export const OUTPUT_ROUTES: OutputRoute[] = [
     editor: true,
     responses: {
       200: { description: "alert status", schema: AlertStatus },
-      401: err("unauthorized"),
-      403: err("forbidden"),
-      404: err("feed_not_found"),
     },
   },
   {
@@ -133,8 +129,7 @@ export const OUTPUT_ROUTES: OutputRoute[] = [
     body: CreateWebhookRequest,
     responses: {
       201: { description: "registered", schema: CreatedWebhook },
-      400: err("validation_failed (also: a URL on a private address)"),
-      401: err("unauthorized"),
+      400: err("validation_failed (also: a URL on a private address) / invalid_json"),
       403: err("forbidden: not an admin of every feed"),
     },
   },

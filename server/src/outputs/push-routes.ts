@@ -1,5 +1,5 @@
-import { Router, type Request, type RequestHandler } from "express";
-import { DeviceRegistration, FeedId, WebPushSubscription } from "@liveline/protocol";
+import express, { Router, type Request, type RequestHandler } from "express";
+import { DeviceRegistration, FeedId, LIMITS, WebPushSubscription } from "@liveline/protocol";
 import { OutboundRefused, assertPublicUrl, type PushStore, type VapidSettings } from "@liveline/worker";
 import { assertCanRead, requireAccess } from "../auth/auth.js";
 import { LivelineError, parseOr400 } from "../errors.js";
@@ -18,8 +18,8 @@ export interface PushRoutesOptions {
 
 /**
  * Readers' opt-ins (Web Push subscriptions, app device tokens) and the alert status editors
- * see. Opting in needs no token on a public feed (a reader has none), so it counts against
- * the per-address connection limit instead.
+ * see. Opting in or out needs no token on a public feed (a reader has none), so it counts
+ * against the per-address connection limit (RATE_LIMIT_CONNECTIONS) instead of a token's.
  */
 export function pushRoutes(o: PushRoutesOptions): Router {
   const r = Router();
@@ -27,6 +27,17 @@ export function pushRoutes(o: PushRoutesOptions): Router {
     // The app trusts TRUST_PROXY for req.ip.
     o.limits.consume("connect", req.ip ?? "unknown").then(() => next(), next);
   };
+  // Each opt-in route reads a JSON body, the DELETEs too (the app parses only POST and PATCH
+  // bodies, since a retraction ignores any): anything else is 415, as on every other write.
+  const parseJson = express.json({ limit: LIMITS.maxBodyBytes, strict: true });
+  const jsonBody: RequestHandler = (req, res, next) => {
+    if (!req.is("application/json")) {
+      next(new LivelineError("unsupported_media_type", "send the body as application/json"));
+      return;
+    }
+    parseJson(req, res, next);
+  };
+  const optIn = [perAddress, jsonBody];
   const readableFeed = async (req: Request): Promise<string> => {
     const feed = await o.service.getFeed(parseOr400(FeedId, req.params.feedId, "feed id"));
     assertCanRead(req.principal, feed);
@@ -42,31 +53,31 @@ export function pushRoutes(o: PushRoutesOptions): Router {
     res.json({ publicKey: o.vapid?.publicKey });
   });
 
-  r.post("/feeds/:feedId/push/web", perAddress, async (req, res) => {
-    webPushOn();
+  r.post("/feeds/:feedId/push/web", ...optIn, async (req, res) => {
     const feedId = await readableFeed(req);
+    webPushOn();
     const sub = parseOr400(WebPushSubscription, req.body, "push subscription");
     await checkEndpoint(sub.endpoint, o.allowPrivateOutbound);
     const id = await o.push.addWebPush(feedId, sub, new Date());
     res.status(201).json({ id, feedId });
   });
 
-  r.delete("/feeds/:feedId/push/web", async (req, res) => {
+  r.delete("/feeds/:feedId/push/web", ...optIn, async (req, res) => {
     const feedId = await readableFeed(req);
     const sub = parseOr400(WebPushSubscription.pick({ endpoint: true }), req.body, "push subscription");
     await o.push.removeWebPush(feedId, sub.endpoint);
     res.status(204).end();
   });
 
-  r.post("/feeds/:feedId/push/devices", perAddress, async (req, res) => {
-    if (!o.fcmConfigured) throw new LivelineError("not_configured", "mobile push is not configured (FCM_*)");
+  r.post("/feeds/:feedId/push/devices", ...optIn, async (req, res) => {
     const feedId = await readableFeed(req);
+    if (!o.fcmConfigured) throw new LivelineError("not_configured", "mobile push is not configured (FCM_*)");
     const device = parseOr400(DeviceRegistration, req.body, "device registration");
     const id = await o.push.addDevice(feedId, device, new Date());
     res.status(201).json({ id, feedId });
   });
 
-  r.delete("/feeds/:feedId/push/devices", async (req, res) => {
+  r.delete("/feeds/:feedId/push/devices", ...optIn, async (req, res) => {
     const feedId = await readableFeed(req);
     const device = parseOr400(DeviceRegistration, req.body, "device registration");
     await o.push.removeDevice(feedId, device.token);

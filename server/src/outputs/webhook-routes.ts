@@ -1,12 +1,14 @@
 import { Router, type Request, type RequestHandler } from "express";
-import { CreateWebhookRequest, DeliveriesQuery, type Webhook } from "@liveline/protocol";
+import { CreateWebhookRequest, DeliveriesQuery, DeliveryId, WebhookId, type Webhook } from "@liveline/protocol";
 import { replayDelivery, type OutputsQueue, type StoredWebhook, type WebhookStore } from "@liveline/worker";
 import { LivelineError, parseOr400 } from "../errors.js";
+import type { RateLimits } from "../http/rate-limits.js";
 import { checkEndpoint } from "./push-routes.js";
 
 export interface WebhookRoutesOptions {
   hooks: WebhookStore;
   queue: OutputsQueue;
+  limits: RateLimits;
   allowPrivateOutbound: boolean;
 }
 
@@ -36,15 +38,19 @@ export function webhookRoutes(o: WebhookRoutesOptions): Router {
     res.setHeader("Cache-Control", "private, no-store");
     next();
   });
+  // Writes count against the admin token's limit, as every other write with a token does.
+  const throttle: RequestHandler = (req, _res, next) => {
+    o.limits.consume("publish", req.principal?.sub ?? "unknown").then(() => next(), next);
+  };
 
   const hookOf = async (req: Request): Promise<StoredWebhook> => {
-    const id = String(req.params.id);
+    const id = parseOr400(WebhookId, req.params.id, "webhook id");
     const hook = await o.hooks.get(id);
     if (hook === undefined) throw new LivelineError("webhook_not_found", `webhook '${id}' does not exist`);
     return hook;
   };
 
-  r.post("/webhooks", async (req, res) => {
+  r.post("/webhooks", throttle, async (req, res) => {
     if (!req.is("application/json"))
       throw new LivelineError("unsupported_media_type", "send the body as application/json");
     const body = parseOr400(CreateWebhookRequest, req.body, "request body");
@@ -61,7 +67,7 @@ export function webhookRoutes(o: WebhookRoutesOptions): Router {
     res.json({ webhooks: (await o.hooks.list()).map(publicView) });
   });
 
-  r.delete("/webhooks/:id", async (req, res) => {
+  r.delete("/webhooks/:id", throttle, async (req, res) => {
     const hook = await hookOf(req);
     await o.hooks.remove(hook.id);
     res.status(204).end();
@@ -73,9 +79,9 @@ export function webhookRoutes(o: WebhookRoutesOptions): Router {
     res.json({ deliveries: await o.hooks.deliveries(hook.id, q.status === "dead" ? "dead" : "recent") });
   });
 
-  r.post("/webhooks/:id/deliveries/:deliveryId/replay", async (req, res) => {
+  r.post("/webhooks/:id/deliveries/:deliveryId/replay", throttle, async (req, res) => {
     const hook = await hookOf(req);
-    const record = await o.hooks.delivery(hook.id, String(req.params.deliveryId));
+    const record = await o.hooks.delivery(hook.id, parseOr400(DeliveryId, req.params.deliveryId, "delivery id"));
     if (record === undefined) throw new LivelineError("delivery_not_found", "no such delivery (or it has expired)");
     const { body: _body, ...again } = await replayDelivery(o.hooks, o.queue, record);
     res.status(202).json(again);
