@@ -66,7 +66,8 @@ async function uploadAvatar(): Promise<string> {
     headers: { authorization: `Bearer ${TOKEN}` },
   });
   expect(res.status).toBe(201);
-  return new URL(((await res.json()) as { url: string }).url).pathname;
+  // Root-relative without PUBLIC_URL (media URLs never come from the Host header).
+  return new URL(((await res.json()) as { url: string }).url, stack.url).pathname;
 }
 
 const LONG_BODY =
