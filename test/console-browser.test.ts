@@ -610,6 +610,8 @@ describe("screenshots", () => {
       await page.locator("#author").fill("Economics");
       await expect.poll(() => page.locator("#entries li").count()).toBe(4);
       await expect.poll(() => page.locator("#colleagues li").count(), { timeout: 10_000 }).toBe(2);
+      // The console's own live connection is a reader: wait until /stats has counted it.
+      await expect.poll(() => page.locator("#readers").textContent(), { timeout: 12_000 }).not.toBe("Readers now: 0");
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: `docs/console-${name}.png` });
       await page.close();
