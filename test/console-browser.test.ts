@@ -257,6 +257,18 @@ describe("images, embeds, drafts and scheduling", () => {
     await expect.poll(() => page.locator("#media-list li img").count()).toBe(2);
     await page.getByRole("button", { name: "Remove chart.png" }).click();
     await expect.poll(() => page.locator("#media-list li").count()).toBe(1);
+    // And one dragged from the desktop and dropped on the text.
+    const drop = await page.evaluateHandle((b64) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], "map.png", { type: "image/png" }));
+      return dt;
+    }, png.toString("base64"));
+    const box = await editor(page).boundingBox();
+    const at = { clientX: (box?.x ?? 0) + 20, clientY: (box?.y ?? 0) + 20 }; // the editor finds the drop point
+    await editor(page).dispatchEvent("drop", { dataTransfer: drop, ...at });
+    await expect.poll(() => page.locator("#media-list li img").count()).toBe(2);
+    await page.getByRole("button", { name: "Remove map.png" }).click();
+    await expect.poll(() => page.locator("#media-list li").count()).toBe(1);
 
     // A video link pasted alone on an empty line becomes an embed.
     await editor(page).click();

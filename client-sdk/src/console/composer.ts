@@ -76,6 +76,10 @@ export class Composer {
       onTransaction: () => this.syncToolbar(),
     });
     this.buildToolbar();
+    // Show where a dragged image will land (the text box outlines while a file is over it).
+    const over = (on: boolean) => () => opts.element.classList.toggle("dragging", on);
+    opts.element.addEventListener("dragover", over(true));
+    for (const end of ["dragleave", "drop"]) opts.element.addEventListener(end, over(false));
   }
 
   /** The body as HTML in the server's allowlist; empty when there is no text. */

@@ -65,10 +65,6 @@ export class EntryForm {
     d.ui.cancel.addEventListener("click", () => this.reset());
   }
 
-  private get draftOnly(): HTMLElement[] {
-    return this.d.ui.draftOnly;
-  }
-
   get editingId(): string | null {
     return this.editing?.entry.id ?? null;
   }
@@ -239,7 +235,7 @@ export class EntryForm {
     ui.submit.textContent = isDraft ? "Publish" : "Save correction";
     ui.cancel.hidden = false;
     ui.correctionBox.hidden = isDraft;
-    for (const b of this.draftOnly) b.hidden = !isDraft;
+    for (const b of ui.draftOnly) b.hidden = !isDraft;
     this.d.attachments.load(
       current.media ?? [],
       (current.embeds ?? []).map((e) => e.url),
@@ -259,7 +255,7 @@ export class EntryForm {
     ui.submit.textContent = "Publish";
     ui.cancel.hidden = true;
     ui.correctionBox.hidden = true;
-    for (const b of this.draftOnly) b.hidden = false;
+    for (const b of ui.draftOnly) b.hidden = false;
     this.d.onEditing(null);
   }
 
