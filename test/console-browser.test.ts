@@ -64,6 +64,7 @@ async function openConsole(feedId: string, viewport = DESKTOP, token: string | n
   await page.goto(`${stack.url}/console?feed=${feedId}`);
   await page.locator("#body .ProseMirror").waitFor();
   await expect.poll(() => page.locator("#feed").inputValue()).toBe(feedId);
+  await expect.poll(() => page.locator("#current-feed").textContent()).toMatch(/^Feed: /);
   return page;
 }
 

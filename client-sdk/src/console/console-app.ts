@@ -27,6 +27,7 @@ const ui = {
   tokenState: el<HTMLElement>("token-state"),
   tokenBox: el<HTMLDetailsElement>("token-box"),
   feed: el<HTMLSelectElement>("feed"),
+  currentFeed: el<HTMLAnchorElement>("current-feed"),
   createForm: el<HTMLFormElement>("feed-create"),
   newFeedId: el<HTMLInputElement>("new-feed-id"),
   newFeedTitle: el<HTMLInputElement>("new-feed-title"),
@@ -187,6 +188,8 @@ async function loadFeeds(select?: string): Promise<void> {
 }
 
 function showFeed(feed: Feed | undefined): void {
+  // On a phone the feed picker is far below the composer: the top bar says where entries go.
+  ui.currentFeed.textContent = feed === undefined ? "No feed chosen" : `Feed: ${feed.title}`;
   ui.feedTitle.value = feed?.title ?? "";
   ui.feedDescription.value = feed?.description ?? "";
   ui.endCoverage.textContent = feed?.status === "ended" ? "Reopen coverage" : "End coverage";

@@ -13,6 +13,7 @@ export function consolePage(): RequestHandler {
     head: `<meta name="robots" content="noindex"><script defer src="/console.js"></script><style>${CONSOLE_CSS}</style>`,
     body: `<header class="console-top">
 <h1>Liveline console</h1>
+<a id="current-feed" href="#feed-title">No feed chosen</a>
 <section id="live-now" aria-labelledby="live-now-title">
 <h2 id="live-now-title" class="sr-only">Live now</h2>
 <p id="readers">Readers now: –</p>

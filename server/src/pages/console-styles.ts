@@ -6,6 +6,7 @@
 export const CONSOLE_CSS = `
 .console-top{position:sticky;top:0;z-index:2;display:flex;flex-wrap:wrap;gap:.25rem 1.5rem;align-items:center;padding:.5rem 1rem;background:var(--paper);border-bottom:1px solid var(--line)}
 .console-top h1{font-size:1.25rem;margin:0}
+#current-feed{font-weight:600;overflow-wrap:anywhere}
 #live-now{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center;margin:0}
 #readers{margin:0;font-weight:700}
 #colleagues{display:flex;flex-wrap:wrap;gap:.35rem;margin:0;padding:0;list-style:none}
