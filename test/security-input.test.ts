@@ -19,7 +19,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const ALLOWED_TAGS = new Set(["p", "a", "strong", "em", "ul", "ol", "li", "blockquote", "br", "img"]);
+const ALLOWED_TAGS = new Set(["p", "h2", "h3", "a", "strong", "em", "ul", "ol", "li", "blockquote", "br", "img"]);
 
 /** Decode numeric and the few named character references a browser would resolve in an attribute. */
 function decodeEntities(s: string): string {
@@ -101,6 +101,13 @@ describe("hostile HTML (OWASP XSS filter-evasion cases)", () => {
     expect(problemsOf(entry.body)).toEqual([]);
     expect(entry.body).toContain('<a href="https://example.org/a" rel="noopener noreferrer" target="_blank">this</a>');
     expect(entry.body).toContain('<img src="https://cdn.example.org/p.jpg" alt="pic" />');
+    // Subheadings stay; Word's and Google Docs' <b>/<i> become strong/em instead of vanishing.
+    await stack.api.publish("allow", {
+      id: "heads",
+      body: "<h2>Sub</h2><h3>Minor</h3><p><b>bold</b> <i>it</i></p><h1>x</h1>",
+    });
+    const heads = await waitFor(() => stack.store.getEntry("allow", "heads"), "entry with subheadings");
+    expect(heads.body).toBe("<h2>Sub</h2><h3>Minor</h3><p><strong>bold</strong> <em>it</em></p>x");
     // The checker itself must catch what it is meant to catch.
     expect(problemsOf('<a href="javascript:alert(1)">x</a>').length).toBeGreaterThan(0);
     expect(problemsOf('<img src="https://x.example/a.png" onerror="alert(1)">').length).toBeGreaterThan(0);

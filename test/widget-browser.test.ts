@@ -1,20 +1,18 @@
-import { mkdirSync } from "node:fs";
 import type { Server as HttpServer } from "node:http";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "./helpers/browser.js";
 import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
-import { startStack, TOKEN, type Stack } from "./helpers/stack.js";
+import { startStack, type Stack } from "./helpers/stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 // The reader's widget, the feed page and the editor console in headless Chromium against the
 // real stack. One browser for the whole file; each test uses its own feed and page.
-// LIVELINE_SCREENSHOTS=1 also writes docs/console.png (the widget's are in widget-look.test.ts).
+// The console has its own file, console-browser.test.ts.
 
 let redis: RedisProcess;
 let stack: Stack;
 let browser: Browser;
-const screenshots = process.env.LIVELINE_SCREENSHOTS === "1";
 
 beforeAll(async () => {
   [redis, browser] = await Promise.all([startRedis(), launchBrowser({ timezoneId: "America/New_York" })]);
@@ -323,64 +321,6 @@ describe("reader widget on the feed page", () => {
       '<p>hi<a>j</a><a href="https://example.org/" rel="noopener noreferrer" target="_blank">ok</a>' +
         '<img src="https://127.0.0.1:1/b.png" alt="" loading="lazy"></p>',
     );
-    await page.close();
-  });
-});
-
-describe("editor console", () => {
-  it("publishes an entry using the keyboard only, keeping the token in the session", async () => {
-    await stack.api.createFeed("desk", "Election night, live");
-    await publishAll("desk", [
-      { id: "polls", headline: "Polls close in the east", body: "<p>Counting begins.</p>", keyEvent: true },
-      { id: "turnout", headline: "Turnout above 2022", body: "<p>Officials report high turnout.</p>", pinned: true },
-    ]);
-    const page = await browser.context.newPage();
-    await page.goto(`${stack.url}/console?feed=desk`);
-    const tabTo = async (id: string) => {
-      for (let i = 0; i < 40; i++) {
-        await page.keyboard.press("Tab");
-        if ((await page.evaluate(() => document.activeElement?.id)) === id) return;
-      }
-      throw new Error(`could not reach #${id} with Tab`);
-    };
-    await tabTo("token");
-    await page.keyboard.type(TOKEN);
-    await page.keyboard.press("Enter");
-    await expect.poll(() => page.locator("#token-state").textContent()).toBe("Token set for this browser tab.");
-    await expect.poll(() => page.locator("#entries li").count()).toBe(2);
-
-    await tabTo("headline");
-    await page.keyboard.type("First results: Harbour ward");
-    await tabTo("body");
-    await page.keyboard.type("<p>Harbour ward declares first.</p>");
-    await tabTo("author");
-    await page.keyboard.type("Night desk");
-    await tabTo("key-event");
-    await page.keyboard.press("Space");
-    await tabTo("submit");
-    await page.keyboard.press("Enter");
-
-    await expect.poll(() => page.locator("#message").textContent()).toBe("Published.");
-    await expect.poll(() => page.locator("#entries li").count()).toBe(3);
-    const list = await stack.api.request<{
-      entries: { headline?: string; keyEvent: boolean; author?: { name: string } }[];
-    }>("GET", "/v1/feeds/desk/entries");
-    expect(list.body.entries[0]).toMatchObject({
-      headline: "First results: Harbour ward",
-      keyEvent: true,
-      author: { name: "Night desk" },
-    });
-    expect(
-      await page.evaluate(() => ({
-        session: sessionStorage.getItem("liveline-editor-token"),
-        local: localStorage.length,
-      })),
-    ).toEqual({ session: TOKEN, local: 0 });
-    if (screenshots) {
-      mkdirSync("docs", { recursive: true });
-      await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: "docs/console.png" });
-    }
     await page.close();
   });
 });

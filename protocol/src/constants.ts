@@ -36,6 +36,39 @@ export const ENTRY_CONTENT_FIELDS = ["headline", "body", "author", "media", "emb
 /** Embed providers recognised by URL pattern; `link` is a plain link card for any other https URL. */
 export const EMBED_PROVIDERS = ["youtube", "vimeo", "x", "bluesky", "instagram", "tiktok", "facebook", "link"] as const;
 
+/**
+ * Embed providers recognised by the URL alone: publishing never waits on (or leaks a request
+ * to) a third party, and the widget names the provider on the embed's card. Hosts are matched
+ * exactly or as a subdomain (www., m., mobile.), never by substring, so
+ * `youtube.com.evil.example` is a plain `link`. Here, with the constants (zod-free), because the
+ * server stores it and the console's preview shows the same before publishing.
+ */
+const PROVIDERS: { provider: Exclude<(typeof EMBED_PROVIDERS)[number], "link">; hosts: string[]; path: RegExp }[] = [
+  { provider: "youtube", hosts: ["youtube.com"], path: /^\/(watch|shorts\/|live\/|embed\/)/ },
+  { provider: "youtube", hosts: ["youtu.be"], path: /^\/[\w-]{6,}/ },
+  { provider: "vimeo", hosts: ["vimeo.com"], path: /^\/(\d+|video\/\d+|channels\/[\w-]+\/\d+)/ },
+  { provider: "vimeo", hosts: ["player.vimeo.com"], path: /^\/video\/\d+/ },
+  { provider: "x", hosts: ["x.com", "twitter.com"], path: /^\/\w{1,15}\/status\/\d+/ },
+  { provider: "bluesky", hosts: ["bsky.app"], path: /^\/profile\/[^/]+\/post\/[\w]+/ },
+  { provider: "instagram", hosts: ["instagram.com"], path: /^\/(p|reel|tv)\/[\w-]+/ },
+  { provider: "tiktok", hosts: ["tiktok.com"], path: /^\/@[\w.-]+\/video\/\d+/ },
+  { provider: "tiktok", hosts: ["vm.tiktok.com"], path: /^\/\w+/ },
+  { provider: "facebook", hosts: ["facebook.com", "fb.watch"], path: /^\/./ },
+];
+
+function hostMatches(host: string, base: string): boolean {
+  return host === base || host.endsWith(`.${base}`);
+}
+
+/** The provider of an https URL (`link` for any other site). */
+export function embedProviderOf(url: URL): (typeof EMBED_PROVIDERS)[number] {
+  const host = url.hostname.toLowerCase();
+  for (const p of PROVIDERS) {
+    if (p.hosts.some((h) => hostMatches(host, h)) && p.path.test(url.pathname)) return p.provider;
+  }
+  return "link";
+}
+
 /** Every `type` a FeedEvent can have; all of them share one `seq` space per feed. */
 export const FEED_EVENT_TYPES = ["entry.published", "entry.updated", "entry.deleted", "feed.updated"] as const;
 

@@ -3,12 +3,17 @@
  * public HTTP API like any CMS would, and the SDK to show the feed's entries live. The editor
  * token lives in sessionStorage only: it is gone when the tab closes.
  */
-import type { AlertStatus, Entry, Feed } from "@liveline/protocol";
+import type { AlertStatus, DraftsResponse, EntryPage, FailedChangesResponse, Feed } from "@liveline/protocol";
 import { LivelineClient } from "../client.js";
 import type { Subscription } from "../subscription.js";
 import { describeAlerts } from "./alert-status.js";
-
-const TOKEN_KEY = "liveline-editor-token";
+import { Attachments } from "./attachments.js";
+import { api, describeError, feedPath, token } from "./console-api.js";
+import { Composer } from "./composer.js";
+import { EntryForm } from "./entry-form.js";
+import { LiveBar } from "./live-bar.js";
+import { Preview } from "./preview.js";
+import { entryName, Timeline } from "./timeline.js";
 
 function el<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -20,48 +25,32 @@ const ui = {
   tokenForm: el<HTMLFormElement>("token-form"),
   token: el<HTMLInputElement>("token"),
   tokenState: el<HTMLElement>("token-state"),
+  tokenBox: el<HTMLDetailsElement>("token-box"),
   feed: el<HTMLSelectElement>("feed"),
+  currentFeed: el<HTMLAnchorElement>("current-feed"),
   createForm: el<HTMLFormElement>("feed-create"),
   newFeedId: el<HTMLInputElement>("new-feed-id"),
   newFeedTitle: el<HTMLInputElement>("new-feed-title"),
-  entryForm: el<HTMLFormElement>("entry-form"),
-  composeTitle: el<HTMLElement>("compose-title"),
-  headline: el<HTMLInputElement>("headline"),
-  body: el<HTMLTextAreaElement>("body"),
-  author: el<HTMLInputElement>("author"),
-  pinned: el<HTMLInputElement>("pinned"),
-  keyEvent: el<HTMLInputElement>("key-event"),
-  breaking: el<HTMLInputElement>("breaking"),
-  submit: el<HTMLButtonElement>("submit"),
-  cancelEdit: el<HTMLButtonElement>("cancel-edit"),
+  settingsForm: el<HTMLFormElement>("feed-settings"),
+  feedTitle: el<HTMLInputElement>("feed-title-input"),
+  feedDescription: el<HTMLTextAreaElement>("feed-description-input"),
+  endCoverage: el<HTMLButtonElement>("end-coverage"),
   message: el<HTMLElement>("message"),
-  entries: el<HTMLOListElement>("entries"),
   feedLink: el<HTMLAnchorElement>("feed-link"),
   alerts: el<HTMLElement>("alerts"),
+  failed: el<HTMLElement>("failed"),
+  mediaFile: el<HTMLInputElement>("media-file"),
+  embedUrl: el<HTMLInputElement>("embed-url"),
+  addEmbed: el<HTMLButtonElement>("add-embed"),
 };
 
 const client = new LivelineClient({ url: location.origin });
 let sub: Subscription | undefined;
-let editing: Entry | undefined;
+let feeds: Feed[] = [];
 
 function say(text: string, isError = false): void {
   ui.message.textContent = text;
   ui.message.classList.toggle("error", isError);
-}
-
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  const headers: Record<string, string> = {};
-  if (token !== null) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`/v1${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const data = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
-  if (!res.ok) throw new Error(data.error ? `${data.error.code}: ${data.error.message}` : `HTTP ${res.status}`);
-  return data as T;
 }
 
 async function attempt(what: () => Promise<unknown>, done: string): Promise<void> {
@@ -69,17 +58,122 @@ async function attempt(what: () => Promise<unknown>, done: string): Promise<void
     await what();
     say(done);
   } catch (err) {
-    say(err instanceof Error ? err.message : String(err), true);
+    say(describeError(err), true);
   }
 }
 
+const preview = new Preview(el("preview"));
+let previewTimer: ReturnType<typeof setTimeout> | undefined;
+function refreshPreview(): void {
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(() => preview.show(form.draftEntry()), 120);
+}
+
+const attachments = new Attachments({
+  mediaList: el("media-list"),
+  embedList: el("embed-list"),
+  onChange: refreshPreview,
+  say,
+});
+const composer = new Composer({
+  element: el("body"),
+  toolbar: el("toolbar"),
+  labelledBy: "body-label",
+  onChange: refreshPreview,
+  onFiles: (files) => attachments.add(files),
+  onPastedUrl: (url) => {
+    attachments.addEmbed(url);
+    say(`Embed added: ${url}`);
+    return true;
+  },
+});
+
+const timeline = new Timeline({
+  list: el("entries"),
+  older: el("older"),
+  keyOnly: el("key-only"),
+  loadDrafts: () => api<DraftsResponse>("GET", feedPath(ui.feed.value, "/drafts")),
+  loadPage: (before) =>
+    api<EntryPage>(
+      "GET",
+      feedPath(ui.feed.value, `/entries?limit=50${before === undefined ? "" : `&before=${before}`}`),
+    ),
+  actions: {
+    edit: (e) => void form.edit(e),
+    toggle: (e, flag) =>
+      void attempt(
+        () => api("PATCH", feedPath(ui.feed.value, `/entries/${encodeURIComponent(e.id)}`), { [flag]: !e[flag] }),
+        `${flagName[flag]} ${e[flag] ? "off" : "on"} for “${entryName(e)}”.`,
+      ),
+    publishNow: (e) =>
+      void attempt(
+        () => api("POST", feedPath(ui.feed.value, `/entries/${encodeURIComponent(e.id)}/publish`)),
+        `Publishing “${entryName(e)}”.`,
+      ),
+    retract: (e) => {
+      const draft = e.status === "draft" || e.status === "scheduled";
+      const question = draft
+        ? `Delete the draft “${entryName(e)}”?`
+        : `Retract “${entryName(e)}”? Readers will no longer see it.`;
+      if (!confirm(question)) return;
+      void attempt(
+        async () => {
+          await api("DELETE", feedPath(ui.feed.value, `/entries/${encodeURIComponent(e.id)}`));
+          if (draft) await timeline.refreshDrafts();
+        },
+        draft ? "Draft deleted." : "Retracted.",
+      );
+    },
+  },
+});
+const flagName = { pinned: "Pinned", keyEvent: "Key event", breaking: "Breaking" } as const;
+
+const liveBar = new LiveBar({
+  readers: el("readers"),
+  colleagues: el("colleagues"),
+  nameOf: (id) => {
+    const e = timeline.get(id);
+    return e === undefined ? undefined : entryName(e);
+  },
+});
+
+const form = new EntryForm({
+  ui: {
+    form: el("entry-form"),
+    title: el("compose-title"),
+    headline: el("headline"),
+    author: el("author"),
+    pinned: el("pinned"),
+    keyEvent: el("key-event"),
+    breaking: el("breaking"),
+    submit: el("submit"),
+    cancel: el("cancel-edit"),
+    publishAt: el("publish-at"),
+    correction: el("correction"),
+    correctionBox: el("correction-box"),
+    senders: [el("submit"), el("save-draft"), el("schedule")],
+    draftOnly: [el("save-draft"), el("schedule-box")],
+  },
+  composer,
+  attachments,
+  feedId: () => ui.feed.value,
+  say,
+  onEditing: (id) => {
+    liveBar.setEditing(id);
+    refreshPreview();
+  },
+  onSent: () => void timeline.refreshDrafts(),
+});
+
 function showToken(): void {
-  const has = sessionStorage.getItem(TOKEN_KEY) !== null;
+  const has = token.get() !== null;
   ui.tokenState.textContent = has ? "Token set for this browser tab." : "No token yet: enter an editor token.";
+  // Out of the way once set (one click to change it); open while the console cannot write.
+  if (!has) ui.tokenBox.open = true;
 }
 
 async function loadFeeds(select?: string): Promise<void> {
-  const { feeds } = await api<{ feeds: Feed[] }>("GET", "/feeds");
+  ({ feeds } = await api<{ feeds: Feed[] }>("GET", "/feeds"));
   const wanted = select ?? new URLSearchParams(location.search).get("feed") ?? ui.feed.value;
   ui.feed.replaceChildren(
     ...feeds.map((f) => {
@@ -93,124 +187,73 @@ async function loadFeeds(select?: string): Promise<void> {
   follow(ui.feed.value);
 }
 
+function showFeed(feed: Feed | undefined): void {
+  // On a phone the feed picker is far below the composer: the top bar says where entries go.
+  ui.currentFeed.textContent = feed === undefined ? "No feed chosen" : `Feed: ${feed.title}`;
+  ui.feedTitle.value = feed?.title ?? "";
+  ui.feedDescription.value = feed?.description ?? "";
+  ui.endCoverage.textContent = feed?.status === "ended" ? "Reopen coverage" : "End coverage";
+}
+
 function follow(feedId: string): void {
   if (sub?.feedId === feedId) return;
   sub?.unsubscribe();
   sub = undefined;
-  ui.entries.replaceChildren();
+  timeline.reset();
+  showFeed(feeds.find((f) => f.id === feedId));
   if (feedId === "") return;
   ui.feedLink.href = `/feeds/${encodeURIComponent(feedId)}`;
   ui.feedLink.hidden = false;
   sub = client.subscribe(feedId);
-  sub.on("entries", renderEntries);
-  sub.on("entries", () => refreshAlertsSoon(feedId));
-  void refreshAlerts(feedId);
+  sub.on("entries", (entries) => timeline.seed(entries));
+  sub.on("event", (event) => timeline.apply(event));
+  sub.on("entries", () => refreshSoon(feedId));
+  sub.on("feed", (feed) => {
+    feeds = feeds.map((f) => (f.id === feed.id ? feed : f));
+    showFeed(feed);
+  });
+  liveBar.follow(feedId);
+  void refreshStatus(feedId);
 }
 
-let alertsTimer: ReturnType<typeof setTimeout> | undefined;
+let statusTimer: ReturnType<typeof setTimeout> | undefined;
 
-/** Alerts are decided just after a change is applied: look again a moment after the entries move. */
-function refreshAlertsSoon(feedId: string): void {
-  clearTimeout(alertsTimer);
-  alertsTimer = setTimeout(() => void refreshAlerts(feedId), 1500);
+/** Alerts and failed changes are decided just after a change is applied: look again a moment later. */
+function refreshSoon(feedId: string): void {
+  clearTimeout(statusTimer);
+  statusTimer = setTimeout(() => void refreshStatus(feedId), 1500);
 }
 
-async function refreshAlerts(feedId: string): Promise<void> {
+async function refreshStatus(feedId: string): Promise<void> {
   try {
-    const status = await api<AlertStatus>("GET", `/feeds/${encodeURIComponent(feedId)}/alerts`);
-    if (ui.feed.value === feedId) ui.alerts.textContent = describeAlerts(status);
+    const [alerts, failed] = await Promise.all([
+      api<AlertStatus>("GET", feedPath(feedId, "/alerts")),
+      api<FailedChangesResponse>("GET", feedPath(feedId, "/failed")),
+    ]);
+    if (ui.feed.value !== feedId) return;
+    ui.alerts.textContent = describeAlerts(alerts);
+    ui.failed.textContent =
+      failed.count === 0
+        ? ""
+        : `${failed.count} accepted change(s) could not be applied: ${failed.changes
+            .map((c) => `${c.op}${c.entryId === undefined ? "" : ` ${c.entryId}`} (${c.error})`)
+            .join("; ")}`;
   } catch {
     ui.alerts.textContent = ""; // no token for this feed yet
   }
 }
 
-/**
- * An action on one entry. Its accessible name starts with the words on the button, then names
- * the entry ("Unpin “Polls close”"), so voice-control users can say what they see (WCAG 2.5.3).
- */
-function button(label: string, entryName: string, onClick: () => void): HTMLButtonElement {
-  const b = document.createElement("button");
-  b.type = "button";
-  b.textContent = label;
-  b.setAttribute("aria-label", `${label} “${entryName}”`);
-  b.addEventListener("click", onClick);
-  return b;
-}
-
-function renderEntries(entries: Entry[]): void {
-  const feedId = ui.feed.value;
-  const path = (e: Entry) => `/feeds/${encodeURIComponent(feedId)}/entries/${encodeURIComponent(e.id)}`;
-  const patch = (e: Entry, change: Partial<Pick<Entry, "pinned" | "keyEvent" | "breaking">>, done: string) =>
-    void attempt(() => api("PATCH", path(e), change), done);
-  ui.entries.replaceChildren(
-    ...[...entries]
-      .sort((a, b) => Number(b.pinned) - Number(a.pinned))
-      .map((e) => {
-        const li = document.createElement("li");
-        li.dataset.entryId = e.id;
-        const name = e.headline ?? e.body.replace(/<[^>]*>/g, "").slice(0, 40);
-        const title = document.createElement("strong");
-        title.textContent = name;
-        const flags = document.createElement("span");
-        flags.className = "flags";
-        flags.textContent = [e.pinned && "pinned", e.keyEvent && "key event", e.breaking && "breaking"]
-          .filter(Boolean)
-          .join(" · ");
-        const actions = document.createElement("span");
-        actions.className = "actions";
-        actions.append(
-          button("Edit", name, () => startEdit(e)),
-          // One entry is pinned at a time: pinning this one unpins the other (the store does it).
-          button(e.pinned ? "Unpin" : "Pin", name, () =>
-            patch(e, { pinned: !e.pinned }, e.pinned ? "Unpinned." : "Pinned; any other pinned entry is unpinned."),
-          ),
-          button(e.keyEvent ? "Unmark key" : "Key event", name, () =>
-            patch(e, { keyEvent: !e.keyEvent }, "Key event changed."),
-          ),
-          button(e.breaking ? "Not breaking" : "Breaking", name, () =>
-            patch(e, { breaking: !e.breaking }, "Breaking changed."),
-          ),
-          button("Retract", name, () => {
-            if (confirm(`Retract “${name}”? Readers will no longer see it.`))
-              void attempt(() => api("DELETE", path(e)), "Retracted.");
-          }),
-        );
-        li.append(title, flags, actions);
-        return li;
-      }),
-  );
-}
-
-function startEdit(e: Entry): void {
-  editing = e;
-  ui.composeTitle.textContent = "Correct an entry";
-  ui.headline.value = e.headline ?? "";
-  ui.body.value = e.body;
-  ui.author.value = e.author?.name ?? "";
-  ui.pinned.checked = e.pinned;
-  ui.keyEvent.checked = e.keyEvent;
-  ui.breaking.checked = e.breaking;
-  ui.submit.textContent = "Save correction";
-  ui.cancelEdit.hidden = false;
-  ui.headline.focus();
-}
-
-function resetForm(): void {
-  editing = undefined;
-  ui.entryForm.reset();
-  ui.composeTitle.textContent = "New entry";
-  ui.submit.textContent = "Publish";
-  ui.cancelEdit.hidden = true;
-}
-
 ui.tokenForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
   const t = ui.token.value.trim();
-  if (t === "") sessionStorage.removeItem(TOKEN_KEY);
-  else sessionStorage.setItem(TOKEN_KEY, t);
+  if (t === "") token.clear();
+  else token.set(t);
   ui.token.value = "";
   showToken();
-  if (ui.feed.value !== "") void refreshAlerts(ui.feed.value);
+  if (ui.feed.value !== "") {
+    void refreshStatus(ui.feed.value);
+    void liveBar.beat();
+  }
   say(t === "" ? "Token cleared." : "Token saved for this tab.");
 });
 
@@ -226,43 +269,69 @@ ui.createForm.addEventListener("submit", (ev) => {
   }, `Feed “${id}” created.`);
 });
 
-ui.entryForm.addEventListener("submit", (ev) => {
+ui.settingsForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
-  const feedId = ui.feed.value;
-  if (feedId === "") return say("Pick or create a feed first.", true);
-  const headline = ui.headline.value.trim();
-  const author = ui.author.value.trim();
-  const flags = { pinned: ui.pinned.checked, keyEvent: ui.keyEvent.checked, breaking: ui.breaking.checked };
-  const target = editing;
-  if (target === undefined) {
-    const entry = {
-      body: ui.body.value,
-      ...(headline === "" ? {} : { headline }),
-      ...(author === "" ? {} : { author: { name: author } }),
-      ...flags,
-    };
-    void attempt(async () => {
-      await api("POST", `/feeds/${encodeURIComponent(feedId)}/entries`, entry);
-      resetForm();
-    }, "Published.");
-  } else {
-    const patch = {
-      body: ui.body.value,
-      headline: headline === "" ? null : headline,
-      author: author === "" ? null : { name: author },
-      ...flags,
-    };
-    void attempt(async () => {
-      await api("PATCH", `/feeds/${encodeURIComponent(feedId)}/entries/${encodeURIComponent(target.id)}`, patch);
-      resetForm();
-    }, "Correction saved.");
+  const change = { title: ui.feedTitle.value.trim(), description: ui.feedDescription.value.trim() };
+  void attempt(async () => {
+    await api("PATCH", feedPath(ui.feed.value), change);
+    await loadFeeds(ui.feed.value);
+  }, "Title and description saved.");
+});
+
+ui.endCoverage.addEventListener("click", () => {
+  const feed = feeds.find((f) => f.id === ui.feed.value);
+  if (feed === undefined) return;
+  const ending = feed.status !== "ended";
+  if (ending && !confirm(`End coverage of “${feed.title}”? Readers will see it as ended.`)) return;
+  void attempt(
+    async () => {
+      await api("PATCH", feedPath(feed.id), { status: ending ? "ended" : "live" });
+      await loadFeeds(feed.id);
+    },
+    ending ? "Coverage ended." : "Coverage reopened.",
+  );
+});
+
+ui.mediaFile.addEventListener("change", () => {
+  attachments.add([...(ui.mediaFile.files ?? [])]);
+  ui.mediaFile.value = "";
+});
+
+function addEmbed(): void {
+  const url = ui.embedUrl.value.trim();
+  if (!/^https:\/\/\S+$/.test(url)) return say("An embed is an https:// link (a video, a post).", true);
+  attachments.addEmbed(url);
+  ui.embedUrl.value = "";
+  say(`Embed added: ${url}`);
+}
+ui.addEmbed.addEventListener("click", addEmbed);
+ui.embedUrl.addEventListener("keydown", (ev) => {
+  if (ev.key === "Enter") {
+    ev.preventDefault();
+    addEmbed();
   }
 });
+el("save-draft").addEventListener("click", () => void form.send("draft"));
+el("schedule").addEventListener("click", () => void form.send("schedule"));
+el("entry-form").addEventListener("input", refreshPreview);
+el("entry-form").addEventListener("change", refreshPreview);
 
-ui.entryForm.addEventListener("keydown", (ev) => {
-  if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) ui.entryForm.requestSubmit();
-});
-ui.cancelEdit.addEventListener("click", resetForm);
+// Shortcuts anywhere on the page: Ctrl/Cmd+Enter publishes, Ctrl/Cmd+S saves a draft (not the
+// page, as the browser would). Capture phase, so the editor
+// (where Mod-Enter would insert a line break) never sees the keystroke.
+document.addEventListener(
+  "keydown",
+  (ev) => {
+    if (!(ev.ctrlKey || ev.metaKey) || ev.altKey || ev.shiftKey) return;
+    if (ev.key === "Enter" || ev.key.toLowerCase() === "s") {
+      ev.preventDefault();
+      ev.stopPropagation();
+      void form.send(ev.key === "Enter" ? "publish" : "draft");
+    }
+  },
+  { capture: true },
+);
 
 showToken();
+refreshPreview();
 void attempt(() => loadFeeds(), "Ready.");

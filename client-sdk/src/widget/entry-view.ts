@@ -1,4 +1,5 @@
 import type { Entry } from "@liveline/protocol";
+import { pictureUrl, renderCorrections, renderEmbeds, renderMedia } from "./entry-attachments.js";
 import type { Locale } from "./i18n.js";
 import { safeFragment } from "./safe-html.js";
 import { setClock, setTime } from "./time-format.js";
@@ -71,8 +72,14 @@ export function renderEntry(
   const body = doc.createElement("div");
   body.className = "body";
   body.dir = "auto";
-  body.append(safeFragment(doc, entry.body));
+  // Pictures and embed cards go inside the body: its overflow and image rules hold them too.
+  body.append(
+    safeFragment(doc, entry.body),
+    ...renderMedia(doc, entry.media ?? [], look.baseUrl),
+    ...renderEmbeds(doc, entry.embeds ?? []),
+  );
   article.append(body);
+  article.append(...renderCorrections(doc, entry.corrections ?? [], now, look.locale));
   li.append(article);
   return li;
 }
@@ -96,17 +103,6 @@ function byline(doc: Document, author: NonNullable<Entry["author"]>, baseUrl: st
   by.append(text(doc, "span", "author", author.name));
   if (author.role !== undefined) by.append(text(doc, "span", "role", author.role));
   return by;
-}
-
-/** https anywhere, or this server's own /media/ (the contract allows nothing else; checked again here). */
-function pictureUrl(value: string, baseUrl: string): string | undefined {
-  try {
-    const url = new URL(value, baseUrl);
-    const own = url.origin === new URL(baseUrl).origin && url.pathname.startsWith("/media/");
-    return url.protocol === "https:" || own ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function text<K extends keyof HTMLElementTagNameMap>(

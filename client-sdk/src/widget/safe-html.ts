@@ -7,7 +7,22 @@
  * load), then walked: allowed elements are re-created from scratch with only their allowed,
  * checked attributes; other elements are unwrapped to their text; dangerous ones are dropped.
  */
-const ALLOWED = new Set(["P", "A", "STRONG", "EM", "UL", "OL", "LI", "BLOCKQUOTE", "BR", "IMG"]);
+const ALLOWED = new Set([
+  "P",
+  "H2",
+  "H3",
+  "A",
+  "STRONG",
+  "EM",
+  "UL",
+  "OL",
+  "LI",
+  "BLOCKQUOTE",
+  "BR",
+  "IMG",
+  "FIGURE",
+  "FIGCAPTION",
+]);
 const DROPPED = new Set(["SCRIPT", "STYLE", "TEMPLATE", "IFRAME", "OBJECT", "EMBED", "NOSCRIPT", "SVG", "MATH"]);
 const MAX_DEPTH = 32;
 

@@ -74,6 +74,10 @@ ol{list-style:none;margin:0;padding:0}
 .body{overflow-wrap:anywhere}.body p{margin:.4rem 0}.body img{max-width:100%;height:auto}
 .body blockquote{margin:.5rem 0;padding-inline-start:.75rem;border-inline-start:3px solid var(--ll-line);color:var(--ll-muted)}
 .body a{color:var(--ll-accent)}
+figure,.embed{margin:.6rem 0}
+figcaption,.correction{font-size:.875rem;color:var(--ll-muted)}
+.embed{display:block;padding:.6rem .8rem;border:1px solid var(--ll-line);border-radius:var(--ll-radius)}
+.embed b{display:block;font-size:.75rem;text-transform:uppercase}
 .key-only .entry:not(.key):not(.pinned){display:none}
 .older{display:block;margin:1rem auto}
 .empty{color:var(--ll-muted);padding:1rem 0}

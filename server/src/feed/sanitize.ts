@@ -1,10 +1,12 @@
 import sanitizeHtml from "sanitize-html";
 
 /**
- * The contract's allowlist: p, a, strong, em, ul/ol/li, blockquote, br, figure/figcaption (for
- * hosted media, issue 15), img with an https src or one of this service's own `/media/` paths.
- * Links are https (or mailto) only and get rel="noopener noreferrer". Anything else -- scripts,
- * styles, event handlers, javascript: URLs -- is removed, not escaped.
+ * The contract's allowlist: p, h2, h3, a, strong, em, ul/ol/li, blockquote, br,
+ * figure/figcaption (for hosted media, issue 15), img with an https src or one of this service's
+ * own `/media/` paths. `<b>` and `<i>` (what Word, Google Docs and older CMSs write) become strong
+ * and em, so pasted or legacy emphasis is kept rather than dropped (issue 15). Links are https (or
+ * mailto) only and get rel="noopener noreferrer". Anything else -- scripts, styles, event
+ * handlers, javascript: URLs -- is removed, not escaped.
  */
 const HTTPS = /^https:\/\/[^\s/]/i;
 const MAILTO = /^mailto:/i;
@@ -12,7 +14,22 @@ const MAILTO = /^mailto:/i;
 const HOSTED = /^\/media\/[0-9a-f-]{36}\/\d{1,5}\.webp$/i;
 
 const optionsFor = (publicUrl: string | undefined): sanitizeHtml.IOptions => ({
-  allowedTags: ["p", "a", "strong", "em", "ul", "ol", "li", "blockquote", "br", "img", "figure", "figcaption"],
+  allowedTags: [
+    "p",
+    "h2",
+    "h3",
+    "a",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "br",
+    "img",
+    "figure",
+    "figcaption",
+  ],
   allowedAttributes: { a: ["href", "title", "rel", "target"], img: ["src", "alt", "width", "height"] },
   allowedSchemes: ["https"],
   allowedSchemesByTag: { a: ["https", "mailto"], img: ["https", "http"] },
@@ -22,6 +39,8 @@ const optionsFor = (publicUrl: string | undefined): sanitizeHtml.IOptions => ({
   // sanitize-html lets scheme-less (relative) URLs through; entries are shown on other sites,
   // where a relative URL means something else, so only absolute https (and mailto) survive.
   transformTags: {
+    b: "strong",
+    i: "em",
     a: (tagName, attribs) => {
       const { href, ...rest } = attribs;
       const url = href?.trim();

@@ -1,32 +1,94 @@
 import type { RequestHandler } from "express";
+import { CONSOLE_CSS } from "./console-styles.js";
 import { layout, sendPage } from "./html.js";
 
 /**
- * GET /console — a plain editor page for newsrooms without a CMS. The markup is static; the
- * behaviour is /console.js (client-sdk/src/console), which talks to the public HTTP API.
+ * GET /console — the editor's desk for newsrooms without a CMS, on a laptop or a phone. The
+ * markup is static; the behaviour is /console.js (client-sdk/src/console), which talks to the
+ * public HTTP API.
  */
 export function consolePage(): RequestHandler {
   const html = layout({
     title: "Liveline console",
-    head: `<meta name="robots" content="noindex"><script defer src="/console.js"></script>`,
-    body: `<main class="console">
+    head: `<meta name="robots" content="noindex"><script defer src="/console.js"></script><style>${CONSOLE_CSS}</style>`,
+    body: `<header class="console-top">
 <h1>Liveline console</h1>
-<div class="col">
-<section aria-labelledby="auth-title">
-<h2 id="auth-title">Editor token</h2>
-<form id="token-form" class="row">
-<div><label for="token">Editor token (kept in this tab only)</label>
-<input id="token" type="password" autocomplete="off" spellcheck="false"></div>
-<button type="submit">Use token</button>
-</form>
-<p id="token-state"></p>
+<a id="current-feed" href="#feed-title">No feed chosen</a>
+<section id="live-now" aria-labelledby="live-now-title">
+<h2 id="live-now-title" class="sr-only">Live now</h2>
+<p id="readers">Readers now: –</p>
+<p class="sr-only" id="colleagues-title">Editors in this feed</p>
+<ul id="colleagues" aria-labelledby="colleagues-title"></ul>
 </section>
+</header>
+<main class="console">
+<div class="col">
+<section aria-labelledby="compose-title" class="compose">
+<h2 id="compose-title">New entry</h2>
+<form id="entry-form" novalidate>
+<label for="headline">Headline (optional)</label>
+<input id="headline" type="text" maxlength="300" autocomplete="off">
+<p id="body-label" class="label">Text</p>
+<div id="toolbar" role="toolbar" aria-label="Formatting" aria-controls="body"></div>
+<div id="body" class="editor"></div>
+<div class="attach">
+<label for="media-file">Images (or drop or paste them into the text)</label>
+<input id="media-file" type="file" accept="image/jpeg,image/png,image/webp,image/gif,image/avif" multiple>
+<ul id="media-list" class="uploads"></ul>
+<label for="embed-url">Embed a video or post (paste its link)</label>
+<div class="row"><input id="embed-url" type="url" inputmode="url" placeholder="https://www.youtube.com/watch?v=…" autocomplete="off"><button id="add-embed" type="button">Add embed</button></div>
+<ul id="embed-list" class="embeds"></ul>
+</div>
+<label for="author">Author (optional)</label>
+<input id="author" type="text" maxlength="120" autocomplete="name">
+<fieldset>
+<legend class="sr-only">Flags</legend>
+<label><input id="pinned" type="checkbox"> Pin on top</label>
+<label><input id="key-event" type="checkbox"> Key event</label>
+<label><input id="breaking" type="checkbox"> Breaking</label>
+</fieldset>
+<div id="correction-box" hidden>
+<label for="correction">Correction note readers will see (optional)</label>
+<input id="correction" type="text" maxlength="1000" autocomplete="off">
+</div>
+<div class="send">
+<button id="submit" type="submit" class="primary" aria-keyshortcuts="Control+Enter">Publish</button>
+<button id="save-draft" type="button" aria-keyshortcuts="Control+S">Save draft</button>
+<button id="cancel-edit" type="button" hidden>Cancel</button>
+</div>
+<div id="schedule-box" class="row schedule">
+<div><label for="publish-at">Publish later, at</label>
+<input id="publish-at" type="datetime-local" step="1"></div>
+<button id="schedule" type="button">Schedule</button>
+</div>
+<p class="hint">Ctrl+Enter (⌘+Enter) publishes, Ctrl+S (⌘+S) saves a draft.</p>
+</form>
+<p id="message" role="status" aria-live="polite"></p>
+</section>
+<section aria-labelledby="preview-title">
+<h2 id="preview-title">Preview, as readers will see it</h2>
+<div id="preview"></div>
+</section>
+</div>
+<div class="col">
 <section aria-labelledby="feed-title">
 <h2 id="feed-title">Feed</h2>
 <label for="feed">Live feed</label>
 <select id="feed"></select>
 <p><a id="feed-link" hidden target="_blank" rel="noopener">Open the reader page</a></p>
 <p id="alerts" role="status"></p>
+<p id="failed" class="error" role="status"></p>
+<details>
+<summary>Title, description, end coverage</summary>
+<form id="feed-settings">
+<label for="feed-title-input">Title</label>
+<input id="feed-title-input" type="text" required maxlength="200">
+<label for="feed-description-input">Description</label>
+<textarea id="feed-description-input" maxlength="2000"></textarea>
+<p><button type="submit">Save title and description</button>
+<button id="end-coverage" type="button">End coverage</button></p>
+</form>
+</details>
 <details>
 <summary>Create a feed</summary>
 <form id="feed-create">
@@ -37,32 +99,23 @@ export function consolePage(): RequestHandler {
 <p><button type="submit">Create feed</button></p>
 </form>
 </details>
-</section>
-<section aria-labelledby="compose-title">
-<h2 id="compose-title">New entry</h2>
-<form id="entry-form">
-<label for="headline">Headline (optional)</label>
-<input id="headline" type="text" maxlength="300">
-<label for="body">Text (simple HTML allowed: p, a, strong, em, lists, quotes, images)</label>
-<textarea id="body" required></textarea>
-<label for="author">Author (optional)</label>
-<input id="author" type="text" maxlength="120">
-<fieldset>
-<legend class="sr-only">Flags</legend>
-<label><input id="pinned" type="checkbox"> Pin on top (replaces the pinned entry)</label>
-<label><input id="key-event" type="checkbox"> Key event</label>
-<label><input id="breaking" type="checkbox"> Breaking</label>
-</fieldset>
-<p><button id="submit" type="submit" class="primary">Publish</button>
-<button id="cancel-edit" type="button" hidden>Cancel correction</button></p>
+<details id="token-box">
+<summary>Editor token</summary>
+<form id="token-form" class="row">
+<div><label for="token">Editor token (kept in this tab only)</label>
+<input id="token" type="password" autocomplete="off" spellcheck="false"></div>
+<button type="submit">Use token</button>
 </form>
-<p id="message" role="status" aria-live="polite"></p>
+<p id="token-state"></p>
+</details>
+</section>
+<section aria-labelledby="entries-title">
+<h2 id="entries-title">Timeline</h2>
+<label class="inline"><input id="key-only" type="checkbox"> Key events only</label>
+<ol id="entries"></ol>
+<p><button id="older" type="button" hidden>Load older entries</button></p>
 </section>
 </div>
-<section class="col" aria-labelledby="entries-title">
-<h2 id="entries-title">Entries</h2>
-<ol id="entries"></ol>
-</section>
 </main>`,
   });
   return (_req, res) => sendPage(res, 200, html);

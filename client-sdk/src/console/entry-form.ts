@@ -1,0 +1,274 @@
+/**
+ * The compose form: a new entry (publish now, save as draft, schedule) or a correction of a
+ * published one. Publishing is safe on deadline: one Idempotency-Key per composed entry (a
+ * double click or a retry after a lost answer stores it once), every send button disabled while
+ * a request is out, and on failure the text stays where it is with the reason shown.
+ */
+import type { Entry } from "@liveline/protocol";
+import { embedProviderOf } from "@liveline/protocol/constants";
+import { ApiError, call, describeError, feedPath } from "./console-api.js";
+import type { Attachments } from "./attachments.js";
+import type { Composer } from "./composer.js";
+import { entryName } from "./timeline.js";
+
+export type SendMode = "publish" | "draft" | "schedule";
+
+export interface EntryFormUi {
+  form: HTMLFormElement;
+  title: HTMLElement;
+  headline: HTMLInputElement;
+  author: HTMLInputElement;
+  pinned: HTMLInputElement;
+  keyEvent: HTMLInputElement;
+  breaking: HTMLInputElement;
+  submit: HTMLButtonElement;
+  cancel: HTMLButtonElement;
+  /** When to publish, for Schedule (a datetime-local field, the editor's own clock). */
+  publishAt: HTMLInputElement;
+  /** The correction note readers see, when correcting a published entry. */
+  correction: HTMLInputElement;
+  correctionBox: HTMLElement;
+  /** Buttons that send (disabled together while a request is out). */
+  senders: HTMLButtonElement[];
+  /** Controls for drafts only (Save draft, Schedule): hidden while correcting a published entry. */
+  draftOnly: HTMLElement[];
+}
+
+export interface EntryFormDeps {
+  ui: EntryFormUi;
+  composer: Composer;
+  attachments: Attachments;
+  feedId: () => string;
+  say: (text: string, isError?: boolean) => void;
+  /** The entry being corrected changed (null: back to composing a new one). */
+  onEditing: (entryId: string | null) => void;
+  /** Something was saved: drafts may have changed. */
+  onSent: () => void;
+}
+
+interface Editing {
+  entry: Entry;
+  /** The entry's ETag when the correction started: sent as If-Match. */
+  etag: string | null;
+}
+
+export class EntryForm {
+  private key = crypto.randomUUID();
+  private sending = false;
+  private editing: Editing | undefined;
+
+  constructor(private readonly d: EntryFormDeps) {
+    d.ui.form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      void this.send("publish");
+    });
+    d.ui.cancel.addEventListener("click", () => this.reset());
+  }
+
+  get editingId(): string | null {
+    return this.editing?.entry.id ?? null;
+  }
+
+  /** Fields shared by publish and correction. */
+  private fields() {
+    const { ui, attachments } = this.d;
+    const headline = ui.headline.value.trim();
+    const author = ui.author.value.trim();
+    return {
+      headline,
+      author,
+      body: this.d.composer.html(),
+      flags: { pinned: ui.pinned.checked, keyEvent: ui.keyEvent.checked, breaking: ui.breaking.checked },
+      media: attachments.media(),
+      embeds: attachments.embedRefs(),
+    };
+  }
+
+  /** What the entry will look like once published (for the preview). */
+  draftEntry(): Entry {
+    const f = this.fields();
+    const now = new Date().toISOString();
+    const base = this.editing?.entry;
+    return {
+      id: base?.id ?? "preview",
+      feedId: this.d.feedId() || "preview",
+      revision: (base?.revision ?? 0) + 1,
+      ...(f.headline === "" ? {} : { headline: f.headline }),
+      body: f.body,
+      ...(f.author === "" ? {} : { author: { name: f.author } }),
+      ...f.flags,
+      ...(f.media.length > 0 ? { media: this.d.attachments.previewMedia() } : {}),
+      ...(f.embeds.length > 0
+        ? { embeds: f.embeds.map((e) => ({ url: e.url, provider: embedProviderOf(new URL(e.url)) })) }
+        : {}),
+      ...(this.correctionsPreview(base) ?? {}),
+      publishedAt: base?.publishedAt ?? now,
+      updatedAt: now,
+    };
+  }
+
+  /** The entry's corrections, with the one being written, as readers will see them. */
+  private correctionsPreview(base: Entry | undefined): Pick<Entry, "corrections"> | undefined {
+    const text = this.d.ui.correction.value.trim();
+    const list = [...(base?.corrections ?? []), ...(text === "" ? [] : [{ at: new Date().toISOString(), text }])];
+    return list.length === 0 ? undefined : { corrections: list };
+  }
+
+  /** The Schedule field as an ISO time, or why it cannot be used. */
+  private scheduledTime(): string | Error {
+    const raw = this.d.ui.publishAt.value;
+    const at = raw === "" ? NaN : new Date(raw).getTime();
+    if (Number.isNaN(at)) return new Error("Choose the date and time to publish at first.");
+    if (at <= Date.now()) return new Error("The publication time must be in the future.");
+    return new Date(at).toISOString();
+  }
+
+  /** Why the entry cannot go out yet, or undefined when it can. */
+  private problem(): string | undefined {
+    if (this.d.feedId() === "") return "Pick or create a feed first.";
+    if (this.d.composer.html() === "") return "Write the entry's text first.";
+    if (this.d.attachments.pending() > 0) return "Wait for the images to finish uploading.";
+    const alt = this.d.attachments.missingAlt();
+    if (alt !== undefined) {
+      alt.focus();
+      return "Every image needs alt text: describe what it shows.";
+    }
+    return undefined;
+  }
+
+  async send(mode: SendMode): Promise<void> {
+    if (this.sending) return; // a double click, or Ctrl+Enter held down
+    const problem = this.problem();
+    if (problem !== undefined) return this.d.say(problem, true);
+    const at = mode === "schedule" ? this.scheduledTime() : undefined;
+    if (at instanceof Error) {
+      this.d.ui.publishAt.focus();
+      return this.d.say(at.message, true);
+    }
+    this.setSending(true);
+    try {
+      if (this.editing === undefined) await this.publish(mode, at);
+      else await this.correct(this.editing, mode, at);
+    } catch (err) {
+      // The text, images and key stay: fixing the cause and sending again is one click, and
+      // the same Idempotency-Key makes it safe if the first attempt did reach the server.
+      this.d.say(`Not sent: ${describeError(err)}. Your text is kept.`, true);
+    } finally {
+      this.setSending(false);
+    }
+  }
+
+  private async publish(mode: SendMode, at: string | undefined): Promise<void> {
+    const f = this.fields();
+    const entry = {
+      body: f.body,
+      ...(f.headline === "" ? {} : { headline: f.headline }),
+      ...(f.author === "" ? {} : { author: { name: f.author } }),
+      ...f.flags,
+      ...(f.media.length > 0 ? { media: f.media } : {}),
+      ...(f.embeds.length > 0 ? { embeds: f.embeds } : {}),
+      ...(mode === "draft" ? { status: "draft" } : {}),
+      ...(at === undefined ? {} : { publishAt: at }),
+    };
+    await call("POST", feedPath(this.d.feedId(), "/entries"), entry, { "idempotency-key": this.key });
+    this.reset();
+    this.d.say(done(mode, at));
+    this.d.onSent();
+  }
+
+  /** Save changes to an entry; a draft may also be scheduled or published from here. */
+  private async correct({ entry, etag }: Editing, mode: SendMode, at: string | undefined): Promise<void> {
+    const f = this.fields();
+    const isDraft = entry.status === "draft" || entry.status === "scheduled";
+    const correction = this.d.ui.correction.value.trim();
+    const patch = {
+      body: f.body,
+      headline: f.headline === "" ? null : f.headline,
+      author: f.author === "" ? null : { name: f.author },
+      ...f.flags,
+      media: f.media,
+      embeds: f.embeds,
+      ...(!isDraft && correction !== "" ? { correction } : {}),
+      ...(isDraft && mode === "schedule" ? { publishAt: at } : {}),
+      ...(isDraft && mode === "draft" && entry.status === "scheduled" ? { publishAt: null } : {}),
+    };
+    const path = feedPath(this.d.feedId(), `/entries/${encodeURIComponent(entry.id)}`);
+    const headers: Record<string, string> = etag === null ? {} : { "if-match": etag };
+    try {
+      await call("PATCH", path, patch, headers);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "revision_conflict")
+        throw new Error(
+          `a colleague changed “${entryName(entry)}” after you opened it; copy your text, cancel, and open it again`,
+        );
+      throw err;
+    }
+    // Changes of one feed are applied in the order they were accepted: the edit lands first.
+    if (isDraft && mode === "publish") await call("POST", `${path}/publish`);
+    this.reset();
+    this.d.say(isDraft ? done(mode, at) : "Correction saved.");
+    this.d.onSent();
+  }
+
+  /** Load a published entry into the form to correct it. */
+  async edit(entry: Entry): Promise<void> {
+    let etag: string | null = null;
+    let current = entry;
+    try {
+      const answer = await call<Entry>("GET", feedPath(this.d.feedId(), `/entries/${encodeURIComponent(entry.id)}`));
+      current = answer.data;
+      etag = answer.headers.get("etag");
+    } catch (err) {
+      return this.d.say(`Could not open the entry: ${describeError(err)}`, true);
+    }
+    const { ui } = this.d;
+    this.editing = { entry: current, etag };
+    this.d.attachments.clear();
+    const isDraft = current.status === "draft" || current.status === "scheduled";
+    ui.title.textContent = `${isDraft ? "Edit" : "Correct"} “${entryName(current)}”`;
+    ui.headline.value = current.headline ?? "";
+    this.d.composer.setHtml(current.body);
+    ui.author.value = current.author?.name ?? "";
+    ui.pinned.checked = current.pinned;
+    ui.keyEvent.checked = current.keyEvent;
+    ui.breaking.checked = current.breaking;
+    ui.submit.textContent = isDraft ? "Publish" : "Save correction";
+    ui.cancel.hidden = false;
+    ui.correctionBox.hidden = isDraft;
+    for (const b of ui.draftOnly) b.hidden = !isDraft;
+    this.d.attachments.load(
+      current.media ?? [],
+      (current.embeds ?? []).map((e) => e.url),
+    );
+    this.d.onEditing(current.id);
+    ui.headline.focus();
+  }
+
+  reset(): void {
+    const { ui } = this.d;
+    this.editing = undefined;
+    this.key = crypto.randomUUID();
+    ui.form.reset();
+    this.d.composer.clear();
+    this.d.attachments.clear();
+    ui.title.textContent = "New entry";
+    ui.submit.textContent = "Publish";
+    ui.cancel.hidden = true;
+    ui.correctionBox.hidden = true;
+    for (const b of ui.draftOnly) b.hidden = false;
+    this.d.onEditing(null);
+  }
+
+  private setSending(on: boolean): void {
+    this.sending = on;
+    for (const b of this.d.ui.senders) b.disabled = on;
+    this.d.ui.form.setAttribute("aria-busy", String(on));
+  }
+}
+
+function done(mode: SendMode, at: string | undefined): string {
+  if (mode === "draft") return "Draft saved.";
+  if (mode === "schedule" && at !== undefined)
+    return `Scheduled for ${new Date(at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })}.`;
+  return "Published.";
+}

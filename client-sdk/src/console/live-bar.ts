@@ -1,0 +1,81 @@
+/**
+ * "Live at the top": readers connected now and the colleagues in this feed with what they are
+ * editing, from GET /v1/feeds/:feedId/stats. The console is itself present: a heartbeat every
+ * few seconds names the entry being edited, well inside the server's 15 s presence expiry.
+ */
+import type { FeedStats } from "@liveline/protocol";
+import { api, feedPath, token } from "./console-api.js";
+
+const BEAT_MS = 5_000;
+
+export interface LiveBarOptions {
+  readers: HTMLElement;
+  colleagues: HTMLUListElement;
+  /** A human name for an entry id (its headline), when the console knows it. */
+  nameOf: (entryId: string) => string | undefined;
+}
+
+export class LiveBar {
+  private feedId = "";
+  private editing: string | null = null;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly opts: LiveBarOptions) {
+    addEventListener("pagehide", () => this.leave());
+  }
+
+  follow(feedId: string): void {
+    if (feedId === this.feedId) return;
+    this.leave();
+    this.feedId = feedId;
+    clearInterval(this.timer);
+    this.timer = setInterval(() => void this.beat(), BEAT_MS);
+    void this.beat();
+  }
+
+  /** Tell colleagues which entry this console is editing (null: composing a new one). */
+  setEditing(entryId: string | null): void {
+    if (entryId === this.editing) return;
+    this.editing = entryId;
+    void this.beat();
+  }
+
+  /** Heartbeat, then read who is here: one round of each per interval. */
+  async beat(): Promise<void> {
+    const feedId = this.feedId;
+    if (feedId === "" || token.get() === null) return;
+    try {
+      await api("POST", feedPath(feedId, "/presence"), { editing: this.editing });
+      const stats = await api<FeedStats>("GET", feedPath(feedId, "/stats"));
+      if (feedId === this.feedId) this.render(stats);
+    } catch {
+      this.opts.readers.textContent = "Readers now: unknown (no editor token for this feed?)";
+      this.opts.colleagues.replaceChildren();
+    }
+  }
+
+  private render(stats: FeedStats): void {
+    const n = stats.readers.total;
+    this.opts.readers.textContent = `Readers now: ${n.toLocaleString("en")}`;
+    this.opts.colleagues.replaceChildren(
+      ...stats.editors.map((e) => {
+        const li = document.createElement("li");
+        const what = e.editing === undefined ? "" : (this.opts.nameOf(e.editing) ?? e.editing);
+        li.textContent = what === "" ? e.name : `${e.name} — editing “${what}”`;
+        li.dataset.sub = e.sub;
+        return li;
+      }),
+    );
+  }
+
+  private leave(): void {
+    const t = token.get();
+    if (this.feedId === "" || t === null) return;
+    // keepalive: the request survives the tab closing, so colleagues see us leave at once.
+    void fetch(`/v1${feedPath(this.feedId, "/presence")}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${t}` },
+      keepalive: true,
+    }).catch(() => undefined);
+  }
+}

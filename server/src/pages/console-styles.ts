@@ -1,0 +1,51 @@
+/**
+ * The console's own rules, on top of the pages' shared stylesheet (html.ts) and its colour
+ * variables (light and dark, AA contrast). Phone first: one column, thumb-sized targets; two
+ * columns from 860 px.
+ */
+export const CONSOLE_CSS = `
+.console-top{position:sticky;top:0;z-index:2;display:flex;flex-wrap:wrap;gap:.25rem 1.5rem;align-items:center;padding:.5rem 1rem;background:var(--paper);border-bottom:1px solid var(--line)}
+.console-top h1{font-size:1.25rem;margin:0}
+#current-feed{font-weight:600;overflow-wrap:anywhere}
+#live-now{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center;margin:0}
+#readers{margin:0;font-weight:700}
+#colleagues{display:flex;flex-wrap:wrap;gap:.35rem;margin:0;padding:0;list-style:none}
+#colleagues li{font-size:.875rem;padding:.1rem .6rem;border:1px solid var(--line);border-radius:999px}
+main.console{padding-top:.5rem}
+.label{display:block;font-weight:600;margin:.75rem 0 .25rem}
+#toolbar{display:flex;flex-wrap:wrap;gap:.25rem;margin-bottom:.25rem}
+#toolbar button{min-width:2.75rem;min-height:2.75rem;padding:.2rem .5rem}
+#toolbar button[aria-pressed=true]{background:var(--accent);border-color:var(--accent);color:var(--on-accent)}
+.editor .ProseMirror{min-height:9rem;padding:.5rem .75rem;border:1px solid var(--field);border-radius:6px;background:var(--paper);overflow-wrap:anywhere}
+.editor .ProseMirror:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+.editor .ProseMirror p{margin:.4rem 0}
+.editor .ProseMirror h2{font-size:1.2rem;margin:.6rem 0 .3rem}.editor .ProseMirror h3{font-size:1.05rem;margin:.5rem 0 .25rem}
+.editor .ProseMirror blockquote{margin:.5rem 0;padding-inline-start:.75rem;border-inline-start:3px solid var(--line)}
+.editor.dragging .ProseMirror{outline:3px dashed var(--accent)}
+.uploads,.embeds{list-style:none;padding:0;margin:.25rem 0}
+.uploads li,.embeds li{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;padding:.5rem 0;border-bottom:1px solid var(--line)}
+.uploads progress{flex:1;min-width:8rem}
+.uploads img{border-radius:4px;object-fit:cover}
+.upload-fields{flex-basis:100%}
+.upload-fields label{margin:.4rem 0 .15rem;font-weight:500}
+.embed-url,.file-name{flex:1;overflow-wrap:anywhere}
+input[type=url],input[type=datetime-local]{width:100%;box-sizing:border-box;font:inherit;color:inherit;background:var(--paper);padding:.45rem .6rem;border:1px solid var(--field);border-radius:6px}
+main.console .row{flex-wrap:wrap}main.console .row>div{min-width:min(100%,14rem)}
+input[type=datetime-local]{min-width:0;max-width:100%}
+.send{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:.75rem}
+.send button{min-height:2.75rem}
+button:disabled{opacity:.6;cursor:progress}
+.hint{color:var(--muted);font-size:.875rem;margin:.25rem 0}
+.error{color:var(--bad)}
+#preview{border:1px solid var(--line);border-radius:8px;padding:0 .75rem;min-height:3rem}
+label.inline{display:inline-flex;gap:.35rem;font-weight:400}
+#entries li{display:block}
+#entries .entry-head{display:flex;flex-wrap:wrap;gap:.25rem .6rem;font-size:.875rem;color:var(--muted)}
+#entries time{font-weight:700;color:var(--text)}
+#entries .status{text-transform:uppercase;font-size:.75rem;letter-spacing:.04em;font-weight:700}
+#entries .entry-name{display:block;margin:.15rem 0 .35rem}
+#entries .actions{margin:0}
+#entries .actions button{min-height:2.25rem}
+#entries .actions .flag[aria-pressed=true]{background:var(--accent);border-color:var(--accent);color:var(--on-accent)}
+details{margin:.5rem 0}summary{cursor:pointer;font-weight:600;padding:.35rem 0}
+`;
