@@ -29,8 +29,6 @@ export interface Accepted {
 export interface WriteOptions {
   /** A contributor may write drafts of their own only. */
   contributor?: boolean;
-  /** The origin media URLs are built on when PUBLIC_URL is unset (the request's). */
-  mediaBase?: string;
   /** If-Match: the entry revision the writer saw (412 `revision_conflict` if it moved). */
   ifMatch?: number;
 }
@@ -102,7 +100,7 @@ export class FeedService {
     if (opts.contributor === true && status !== "draft") {
       throw new LivelineError("forbidden", 'a contributor writes drafts only: send "status": "draft"');
     }
-    const media = await resolveMedia(input.media ?? [], this.mediaResolver(opts));
+    const media = await resolveMedia(input.media ?? [], this.mediaResolver());
     const embeds = resolveEmbeds(input.embeds ?? []);
     const entry = {
       id: input.id ?? randomUUID(),
@@ -173,7 +171,7 @@ export class FeedService {
     const { media, embeds, publishAt, ...rest } = input;
     const patch: EntryPatch = { ...rest };
     if (input.body !== undefined) patch.body = cleanBody(input.body, this.options.publicUrl);
-    if (media !== undefined) patch.media = await resolveMedia(media, this.mediaResolver(opts));
+    if (media !== undefined) patch.media = await resolveMedia(media, this.mediaResolver());
     if (embeds !== undefined) patch.embeds = resolveEmbeds(embeds);
     // publishAt schedules (a future time), reschedules, or cancels (null) a draft.
     const when = publishAt === undefined || publishAt === null ? publishAt : futureTime(publishAt);
@@ -312,9 +310,13 @@ export class FeedService {
     return this.snapshots.get(feedId);
   }
 
-  private mediaResolver(opts: WriteOptions) {
-    const base = (this.options.publicUrl ?? opts.mediaBase)?.replace(/\/$/, "");
-    return this.options.media === undefined || base === undefined ? undefined : { media: this.options.media, base };
+  /**
+   * Media URLs stored on entries: absolute on PUBLIC_URL, else root-relative. Never from the
+   * request's Host header, which would store a forged origin in the entry for every reader.
+   */
+  private mediaResolver() {
+    const base = (this.options.publicUrl ?? "").replace(/\/$/, "");
+    return this.options.media === undefined ? undefined : { media: this.options.media, base };
   }
 
   private async acceptEntryChange(

@@ -54,13 +54,12 @@ function byOf(req: Request): string {
   return req.principal?.sub ?? "unknown";
 }
 
-/** Who writes, the If-Match they sent, and the origin for media URLs (when PUBLIC_URL is unset). */
+/** Who writes, and the If-Match they sent. */
 function writeOptionsOf(req: Request): WriteOptions {
   const header = req.get("if-match");
   const ifMatch = header === undefined ? undefined : parseOr400(IfMatch, header, "If-Match header");
   return {
     contributor: isContributor(req.principal),
-    mediaBase: `${req.protocol}://${req.get("host") ?? "localhost"}`,
     ...(ifMatch === undefined ? {} : { ifMatch }),
   };
 }
