@@ -7,6 +7,7 @@ import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { expectScreenshot } from "./helpers/screenshots.js";
 import { startStack, type Stack } from "./helpers/stack.js";
 import { waitFor } from "./helpers/wait.js";
+import { DESKTOP, PHONE, at, newPage as openTab, openLivePage, type Scheme } from "./helpers/reader-pages.js";
 
 // The widget as a reader sees it: rendered boxes and colours, screenshots against baselines
 // (test/screenshots/), languages and right-to-left, themes, heading levels, the bytes on the
@@ -17,12 +18,6 @@ import { waitFor } from "./helpers/wait.js";
 let redis: RedisProcess;
 let stack: Stack;
 let browser: Browser;
-
-const at = (hhmm: string) => `2026-03-10T${hhmm}:00.000Z`; // GMT in London on that day
-const NOW = at("14:45");
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
-type Scheme = "light" | "dark";
 
 beforeAll(async () => {
   [redis, browser] = await Promise.all([startRedis(), launchBrowser({ timezoneId: "Europe/London", locale: "en-GB" })]);
@@ -148,19 +143,12 @@ async function seed(feedId: string, lang: keyof typeof STORY = "en"): Promise<vo
   await waitFor(async () => (await stack.store.currentSeq(feedId)) >= 5, `${feedId} seeded`);
 }
 
-async function newPage(viewport: { width: number; height: number }, scheme: Scheme): Promise<Page> {
-  const page = await browser.context.newPage();
-  await page.setViewportSize(viewport);
-  await page.emulateMedia({ colorScheme: scheme });
-  await page.clock.setFixedTime(NOW);
-  return page;
+function newPage(viewport: { width: number; height: number }, scheme: Scheme): Promise<Page> {
+  return openTab(browser, viewport, scheme);
 }
 
-async function openFeedPage(feedId: string, viewport = DESKTOP, scheme: Scheme = "light"): Promise<Page> {
-  const page = await newPage(viewport, scheme);
-  await page.goto(`${stack.url}/feeds/${feedId}`);
-  await page.locator("#live .status[data-state=live]").waitFor();
-  return page;
+function openFeedPage(feedId: string, viewport = DESKTOP, scheme: Scheme = "light"): Promise<Page> {
+  return openLivePage(browser, `${stack.url}/feeds/${feedId}`, viewport, scheme);
 }
 
 /** A news site's article page embedding the widget (about:blank origin: cross-origin, as on a real site). */

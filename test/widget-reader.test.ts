@@ -11,6 +11,7 @@ import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { expectScreenshot } from "./helpers/screenshots.js";
 import { startStack, TOKEN, type Stack } from "./helpers/stack.js";
 import { waitFor } from "./helpers/wait.js";
+import { DESKTOP, PHONE, at, newPage as openTab, openLivePage, type Scheme } from "./helpers/reader-pages.js";
 
 // What readers of the best live pages get, in headless Chromium against the real stack: the
 // key-events summary, a share button per entry, bylines with role and picture, the
@@ -21,12 +22,6 @@ let redis: RedisProcess;
 let stack: Stack;
 let browser: Browser;
 const dataDir = mkdtempSync(join(tmpdir(), "liveline-reader-test-"));
-
-const at = (hhmm: string) => `2026-03-10T${hhmm}:00.000Z`;
-const NOW = at("14:45");
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
-type Scheme = "light" | "dark";
 
 beforeAll(async () => {
   [redis, browser] = await Promise.all([startRedis(), launchBrowser({ timezoneId: "Europe/London", locale: "en-GB" })]);
@@ -98,19 +93,12 @@ async function seed(feedId: string, avatar: string): Promise<void> {
   await applied(feedId, entries.length);
 }
 
-async function newPage(viewport = DESKTOP, scheme: Scheme = "light"): Promise<Page> {
-  const page = await browser.context.newPage();
-  await page.setViewportSize(viewport);
-  await page.emulateMedia({ colorScheme: scheme });
-  await page.clock.setFixedTime(NOW);
-  return page;
+function newPage(viewport = DESKTOP, scheme: Scheme = "light"): Promise<Page> {
+  return openTab(browser, viewport, scheme);
 }
 
-async function openFeedPage(path: string, viewport = DESKTOP, scheme: Scheme = "light"): Promise<Page> {
-  const page = await newPage(viewport, scheme);
-  await page.goto(`${stack.url}${path}`);
-  await page.locator("#live .status[data-state=live]").waitFor();
-  return page;
+function openFeedPage(path: string, viewport = DESKTOP, scheme: Scheme = "light"): Promise<Page> {
+  return openLivePage(browser, `${stack.url}${path}`, viewport, scheme);
 }
 
 async function openHostPage(body: string, o: { lang?: string; dir?: string } = {}, viewport = DESKTOP): Promise<Page> {

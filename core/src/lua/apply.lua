@@ -126,6 +126,19 @@ local function unpinOthers(c, keepId)
   end
 end
 
+-- An entry goes live (a publish, or a draft's publish): it unpins any other pinned entry first,
+-- takes the next seq with its entry.published event, and joins the entries, the order and
+-- (pinned) the pinned set.
+local function goLive(c, e)
+  if e.pinned then unpinOthers(c, e.id) end
+  tidy(e)
+  emit({ type = 'entry.published', at = c.at, entry = e })
+  redis.call('HSET', entries, e.id, tidy(e))
+  redis.call('ZADD', order, seq, e.id)
+  if e.pinned then redis.call('SADD', pinned, e.id) end
+  revise(c, e.id, e.revision, 'entry.published')
+end
+
 local function same(a, b)
   -- Tables (author, media, embeds) as their JSON: the same content decodes to the same text.
   if type(a) == 'table' and type(b) == 'table' then return cjson.encode(a) == cjson.encode(b) end
@@ -189,13 +202,7 @@ while applied < limit do
         else
           e.status = 'published'
           e.publishAt = nil
-          if e.pinned then unpinOthers(c, e.id) end
-          tidy(e)
-          emit({ type = 'entry.published', at = c.at, entry = e })
-          redis.call('HSET', entries, e.id, tidy(e))
-          redis.call('ZADD', order, seq, e.id)
-          if e.pinned then redis.call('SADD', pinned, e.id) end
-          revise(c, e.id, e.revision, 'entry.published')
+          goLive(c, e)
         end
       end
     elseif c.op == 'update' then
@@ -259,13 +266,7 @@ while applied < limit do
         e.revision = revisionFor(c, e)
         e.publishedAt = c.at
         e.updatedAt = c.at
-        if e.pinned then unpinOthers(c, e.id) end
-        tidy(e)
-        emit({ type = 'entry.published', at = c.at, entry = e })
-        redis.call('HSET', entries, e.id, tidy(e))
-        redis.call('ZADD', order, seq, e.id)
-        if e.pinned then redis.call('SADD', pinned, e.id) end
-        revise(c, e.id, e.revision, 'entry.published')
+        goLive(c, e)
       end
     elseif c.op == 'delete' then
       local cur = redis.call('HGET', entries, c.entryId)
