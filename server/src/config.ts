@@ -13,6 +13,7 @@ import {
 import { WorkerEnv, workerSettings, type WorkerSettings } from "@liveline/worker";
 import { compileTrustProxy, type TrustProxy } from "./http/client-address.js";
 import { parsePublicKey } from "./auth/token-verifier.js";
+import type { S3MediaSettings } from "./media/s3-storage.js";
 
 /**
  * One EDITOR_TOKENS entry: `token`, or `name=token` to give the token a display name (who is
@@ -111,6 +112,27 @@ const ServerEnv = {
     .optional(),
   REDIS_WAIT_TIMEOUT_MS: Int(1000, 1, 60_000),
   MEDIA_MAX_BYTES: Int(20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  // S3-compatible media storage: all of these only with MEDIA_S3_BUCKET (checkMediaS3).
+  MEDIA_S3_BUCKET: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      "must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)",
+    )
+    .optional(),
+  MEDIA_S3_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://minio:9000" })
+    .optional(),
+  MEDIA_S3_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/, "must be a region such as eu-west-1 (us-east-1 for MinIO, auto for R2)")
+    .optional(),
+  MEDIA_S3_ACCESS_KEY_ID: z.string().trim().min(1).optional(),
+  MEDIA_S3_SECRET_ACCESS_KEY: z.string().trim().min(1).optional(),
+  MEDIA_S3_FORCE_PATH_STYLE: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .transform((v) => v === "true")
+    .optional(),
   HTTP_HEADERS_TIMEOUT_MS: Int(10_000, 100, 600_000),
   HTTP_REQUEST_TIMEOUT_MS: Int(30_000, 100, 3_600_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: Int(5000, 0, 600_000),
@@ -171,8 +193,10 @@ export interface ServerSettings {
   readonly drainDelayMs: number;
   /** Replicas that must have a change (WAIT) before it is answered 202, and for how long to wait. */
   readonly replicaAcks: { readonly replicas: number; readonly timeoutMs: number };
-  /** Largest accepted media upload, in bytes (files live under `<dataDir>/media`). */
+  /** Largest accepted media upload, in bytes. */
   readonly mediaMaxBytes: number;
+  /** Where media live: an S3-compatible bucket when MEDIA_S3_BUCKET is set, else `<dataDir>/media`. */
+  readonly mediaS3: S3MediaSettings | undefined;
   /** node:http limits on clients that are slow to send (or idle); see start-server.ts. */
   readonly httpTimeouts: HttpTimeouts;
   /** Who is here (server/src/presence): how often a node reports its readers; editors' expiry. */
@@ -210,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     ]);
   }
   checkHttpTimeouts(c);
+  const mediaS3 = checkMediaS3(c);
   const generate = c.EDITOR_TOKENS === undefined && !(production && signed);
   const entries = c.EDITOR_TOKENS ?? (generate ? [{ token: `dev-${randomBytes(18).toString("base64url")}` }] : []);
   // Unset CORS_ORIGINS: any origin may read (widgets embed anywhere); cross-origin writes need
@@ -248,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       timeoutMs: c.REDIS_WAIT_TIMEOUT_MS,
     }),
     mediaMaxBytes: c.MEDIA_MAX_BYTES,
+    mediaS3,
     httpTimeouts: Object.freeze({
       headersMs: c.HTTP_HEADERS_TIMEOUT_MS,
       requestMs: c.HTTP_REQUEST_TIMEOUT_MS,
@@ -278,4 +304,48 @@ function checkHttpTimeouts(c: {
       `HTTP_IDLE_TIMEOUT_MS: must be 0 (off) or at least ${quietest} (SSE_HEARTBEAT_MS or the Socket.IO ping interval, plus ${IDLE_MARGIN_MS})`,
     );
   if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** The MEDIA_S3_* variables, as parsed. */
+interface MediaS3Env {
+  MEDIA_S3_BUCKET?: string | undefined;
+  MEDIA_S3_ENDPOINT?: string | undefined;
+  MEDIA_S3_REGION?: string | undefined;
+  MEDIA_S3_ACCESS_KEY_ID?: string | undefined;
+  MEDIA_S3_SECRET_ACCESS_KEY?: string | undefined;
+  MEDIA_S3_FORCE_PATH_STYLE?: boolean | undefined;
+}
+
+/**
+ * S3 media storage is all or nothing: a bucket needs its region, a key id needs its secret, and
+ * any MEDIA_S3_* without a bucket is a typo or a half-finished setup that would otherwise store
+ * media on the local disk unnoticed (lost with the container).
+ */
+function checkMediaS3(c: MediaS3Env): S3MediaSettings | undefined {
+  const problems: string[] = [];
+  const { MEDIA_S3_BUCKET: bucket, MEDIA_S3_REGION: region } = c;
+  const { MEDIA_S3_ACCESS_KEY_ID: keyId, MEDIA_S3_SECRET_ACCESS_KEY: secret } = c;
+  if (bucket === undefined) {
+    const stray = Object.entries(c).filter(([k, v]) => k.startsWith("MEDIA_S3_") && v !== undefined);
+    for (const [k] of stray)
+      problems.push(`${k}: only with MEDIA_S3_BUCKET (media are stored in S3 only when it is set)`);
+  } else if (region === undefined) {
+    problems.push("MEDIA_S3_REGION: required with MEDIA_S3_BUCKET (us-east-1 for MinIO, auto for R2)");
+  }
+  if ((keyId === undefined) !== (secret === undefined))
+    problems.push(
+      "MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY: set both, or neither (the default AWS credential chain)",
+    );
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (bucket === undefined || region === undefined) return undefined;
+  return Object.freeze({
+    bucket,
+    endpoint: c.MEDIA_S3_ENDPOINT,
+    region,
+    credentials:
+      keyId === undefined || secret === undefined
+        ? undefined
+        : Object.freeze({ accessKeyId: keyId, secretAccessKey: secret }),
+    forcePathStyle: c.MEDIA_S3_FORCE_PATH_STYLE ?? false,
+  });
 }

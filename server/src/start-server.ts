@@ -35,6 +35,7 @@ import { RateLimits } from "./http/rate-limits.js";
 import { SocketSecurity } from "./gateway/socket-security.js";
 import { TokenVerifier } from "./auth/token-verifier.js";
 import { FileMediaStorage } from "./media/file-storage.js";
+import { S3MediaStorage } from "./media/s3-storage.js";
 import { MediaService } from "./media/media-service.js";
 import { mediaRoutes } from "./media/media-routes.js";
 import { countReaders, totalPerFeed } from "./presence/reader-counts.js";
@@ -92,10 +93,11 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
 
   const hub = new SseHub();
   const serverLogger = logger.child({ role: "server" });
-  const media = new MediaService(
-    new FileMediaStorage(join(config.dataDir, "media")),
-    serverLogger.child({ role: "media" }),
-  );
+  const mediaStorage =
+    config.mediaS3 === undefined
+      ? new FileMediaStorage(join(config.dataDir, "media"))
+      : new S3MediaStorage(config.mediaS3);
+  const media = new MediaService(mediaStorage, serverLogger.child({ role: "media" }));
   const service = new FeedService(store, queue, { media, publicUrl: config.publicUrl });
   const verifier = new TokenVerifier({
     staticTokens: config.editorTokens,
@@ -274,6 +276,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
         await queue.close();
         step("connections");
         await redis.closeAll();
+        mediaStorage.close();
       })();
       return closing;
     },

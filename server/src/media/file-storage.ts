@@ -49,4 +49,7 @@ export class FileMediaStorage implements MediaStorage {
   async remove(id: string): Promise<void> {
     await rm(join(this.root, id), { recursive: true, force: true });
   }
+
+  /** Nothing held open between calls. */
+  close(): void {}
 }

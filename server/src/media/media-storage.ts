@@ -7,9 +7,9 @@ export interface StoredFile {
 }
 
 /**
- * Where media files live: `<id>/<name>` for each media item. The filesystem implementation
- * (FileMediaStorage) is the one available; an S3-compatible one would implement the same four
- * calls. Names are chosen by the server, never by the uploader.
+ * Where media files live: `<id>/<name>` for each media item, on a filesystem (FileMediaStorage,
+ * the default) or in an S3-compatible bucket (S3MediaStorage, when MEDIA_S3_BUCKET is set).
+ * Names are chosen by the server, never by the uploader.
  */
 export interface MediaStorage {
   /** Write one file of an item, whole or not at all (a reader never sees half a file). */
@@ -20,4 +20,6 @@ export interface MediaStorage {
   readAll(id: string, name: string): Promise<Buffer | undefined>;
   /** Remove every file of an item (an upload that failed half-way). */
   remove(id: string): Promise<void>;
+  /** Let go of connections (at shutdown). */
+  close(): void;
 }
