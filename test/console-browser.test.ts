@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Revision } from "@liveline/protocol";
 import { axeViolations } from "./helpers/axe.js";
 import { launchBrowser, type Browser } from "./helpers/browser.js";
 import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
@@ -436,10 +437,18 @@ describe("the timeline", () => {
       keyEvent: true,
     });
 
-    page.once("dialog", (d) => void d.accept());
+    // The retraction asks why; the reason is kept on the entry's revision.
+    let asked: string[] = [];
+    page.once("dialog", (d) => {
+      asked = [d.type(), d.message()];
+      void d.accept("Posted twice");
+    });
     await page.getByRole("button", { name: "Retract “Update 8”" }).click();
+    await expect.poll(() => asked).toEqual(["prompt", expect.stringContaining("Retract “Update 8”?")]);
     await expect.poll(() => page.locator('#entries li[data-entry-id="e8"]').count()).toBe(0);
     expect((await entries("long")).some((e) => e.id === "e8")).toBe(false);
+    const history = await stack.api.request<{ revisions: Revision[] }>("GET", "/v1/feeds/long/entries/e8/revisions");
+    expect(history.body.revisions.at(-1)).toMatchObject({ type: "entry.deleted", reason: "Posted twice" });
     await page.close();
   });
 

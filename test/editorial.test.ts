@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DraftEntry, Entry, FeedEvent, MediaItem } from "@liveline/protocol";
+import type { DraftEntry, Entry, FeedEvent, MediaItem, Revision } from "@liveline/protocol";
 import { openReader, readerReady } from "./helpers/reader.js";
 import { openSse } from "./helpers/sse.js";
 import { TOKEN, type Api, type Stack } from "./helpers/stack.js";
@@ -97,6 +97,67 @@ describe("drafts", () => {
     expect((await api.retract(feedId, "d")).status).toBe(202);
     await waitFor(async () => (await drafts(feedId)).length === 0, "the draft gone");
     expect((await api.request("GET", `/v1/feeds/${feedId}`)).body).toMatchObject({ seq: 0 });
+  });
+});
+
+describe("retraction reasons", () => {
+  const revisions = async (feedId: string, entryId: string, count: number) =>
+    waitFor(async () => {
+      const r = await api.request<{ revisions: Revision[] }>("GET", `/v1/feeds/${feedId}/entries/${entryId}/revisions`);
+      return r.body.revisions?.length === count ? r.body.revisions : undefined;
+    }, `${count} revisions of ${entryId}`);
+
+  it("are kept on the entry.deleted revision, never in what readers get", async () => {
+    const feedId = "retract-reason";
+    await api.createFeed(feedId);
+    const reason = "Casualty figure was wrong — ministry corrected it";
+    await api.publish(feedId, { id: "wrong", body: "Twelve hurt" });
+    await api.publish(feedId, { id: "plain", body: "Roads closed" });
+    await api.publish(feedId, { id: "d", body: "not yet", status: "draft" });
+    await revisions(feedId, "d", 1);
+    await revisions(feedId, "plain", 1);
+    await revisions(feedId, "wrong", 1);
+    const sse = await openSse(`${stack.url}/v1/feeds/${feedId}/stream?since=0`);
+
+    expect((await api.retract(feedId, "wrong", `  ${reason} `)).status).toBe(202);
+    expect((await api.retract(feedId, "plain")).status).toBe(202);
+    expect((await api.retract(feedId, "d", "Duplicate of the wire copy")).status).toBe(202);
+
+    const wrong = await revisions(feedId, "wrong", 2);
+    expect(wrong.map((r) => [r.type, r.reason])).toEqual([
+      ["entry.published", undefined],
+      ["entry.deleted", reason],
+    ]);
+    expect((await revisions(feedId, "plain", 2)).at(-1)).not.toHaveProperty("reason");
+    expect((await revisions(feedId, "d", 2)).at(-1)).toMatchObject({
+      type: "entry.deleted",
+      reason: "Duplicate of the wire copy",
+    });
+
+    // Readers see the retraction, never the newsroom's reason for it.
+    await waitFor(() => sse.body().split('"entry.deleted"').length === 3, "two retractions on SSE");
+    const log = JSON.stringify((await api.as(null).request("GET", `/v1/feeds/${feedId}/events?since=0`)).body);
+    expect(log.split('"entry.deleted"')).toHaveLength(3);
+    expect(sse.body() + log).not.toContain("ministry");
+    sse.close();
+  });
+
+  it("refuses a reason that is empty, too long or not JSON, and changes nothing", async () => {
+    const feedId = "retract-bad-reason";
+    await api.createFeed(feedId);
+    await api.publish(feedId, { id: "e", body: "Still here" });
+    await revisions(feedId, "e", 1);
+    const path = `/v1/feeds/${feedId}/entries/e`;
+    for (const body of [{ reason: " " }, { reason: "x".repeat(501) }, { reason: 5 }, { why: "typo" }]) {
+      const r = await api.request("DELETE", path, body);
+      expect([r.status, codeOf(r.body)], JSON.stringify(body)).toEqual([400, "validation_failed"]);
+    }
+    const asText = await api.request("DELETE", path, "reason=typo", { "content-type": "text/plain" });
+    expect([asText.status, codeOf(asText.body)]).toEqual([415, "unsupported_media_type"]);
+    expect((await api.request("DELETE", path, "{broken")).status).toBe(400);
+    await sleep(300);
+    expect(await revisions(feedId, "e", 1)).toHaveLength(1);
+    expect((await api.request("GET", path)).status).toBe(200);
   });
 });
 

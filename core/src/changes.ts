@@ -5,6 +5,7 @@ import {
   Entry,
   EntryId,
   EntryMedia,
+  RetractReason,
   UpdateEntryRequest,
   UpdateFeedRequest,
 } from "@liveline/protocol";
@@ -68,7 +69,8 @@ const base = {
 export const Change = z.discriminatedUnion("op", [
   z.object({ ...base, op: z.literal("publish"), entry: NewEntry }),
   z.object({ ...base, op: z.literal("update"), entryId: EntryId, patch: EntryPatch }),
-  z.object({ ...base, op: z.literal("delete"), entryId: EntryId }),
+  /** `reason`: why it was retracted, recorded on its `entry.deleted` revision (absent in older changes). */
+  z.object({ ...base, op: z.literal("delete"), entryId: EntryId, reason: RetractReason.optional() }),
   z.object({ ...base, op: z.literal("feed.update"), patch: FeedPatch }),
   /**
    * Publish a draft or scheduled entry now. `scheduleVersion`: only if the entry is still

@@ -43,9 +43,17 @@ export const Correction = z.object({ at: z.iso.datetime({ offset: true }), text:
 
 export const CorrectionText = text(ENTRY_ATTACHMENT_LIMITS.maxCorrectionChars);
 
+/** Most characters of a retraction's reason. */
+export const MAX_RETRACT_REASON_CHARS = 500;
+/** Why an entry was retracted: for the newsroom's record (its revisions), never shown to readers. */
+export const RetractReason = text(MAX_RETRACT_REASON_CHARS);
+/** `DELETE …/entries/:entryId`'s optional JSON body. */
+export const RetractEntryRequest = z.strictObject({ reason: RetractReason.optional() });
+
 export type EntryMediaRef = z.infer<typeof EntryMediaRef>;
 export type EntryMedia = z.infer<typeof EntryMedia>;
 export type EmbedRef = z.infer<typeof EmbedRef>;
 export type EmbedProvider = z.infer<typeof EmbedProvider>;
 export type Embed = z.infer<typeof Embed>;
 export type Correction = z.infer<typeof Correction>;
+export type RetractEntryRequest = z.infer<typeof RetractEntryRequest>;

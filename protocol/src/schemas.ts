@@ -238,6 +238,8 @@ export const Revision = z.object({
   at: IsoTime,
   /** `entry.drafted`: created as a draft (or scheduled); its publication is an `entry.published`. */
   type: z.enum(["entry.drafted", "entry.published", "entry.updated", "entry.deleted"]),
+  /** `entry.deleted`: the reason the editor gave for the retraction, when one was given. */
+  reason: z.string().optional(),
 });
 export const RevisionsResponse = z.object({ entryId: EntryId, revisions: z.array(Revision) });
 

@@ -97,7 +97,12 @@ export class Api {
     return this.request("PATCH", `/v1/feeds/${feedId}/entries/${entryId}`, patch);
   }
 
-  retract(feedId: string, entryId: string) {
-    return this.request("DELETE", `/v1/feeds/${feedId}/entries/${entryId}`);
+  /** DELETE the entry; with `reason`, sent as the optional JSON body. */
+  retract(feedId: string, entryId: string, reason?: string) {
+    return this.request(
+      "DELETE",
+      `/v1/feeds/${feedId}/entries/${entryId}`,
+      reason === undefined ? undefined : { reason },
+    );
   }
 }

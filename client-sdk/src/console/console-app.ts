@@ -112,13 +112,22 @@ const timeline = new Timeline({
       ),
     retract: (e) => {
       const draft = e.status === "draft" || e.status === "scheduled";
-      const question = draft
-        ? `Delete the draft “${entryName(e)}”?`
-        : `Retract “${entryName(e)}”? Readers will no longer see it.`;
-      if (!confirm(question)) return;
+      // A retraction asks why (kept on the entry's revision for the desk, never shown to
+      // readers); a plain prompt, like the link one, works by keyboard and screen reader alike.
+      const answer = draft
+        ? confirm(`Delete the draft “${entryName(e)}”?`)
+          ? ""
+          : null
+        : prompt(
+            `Retract “${entryName(e)}”? Readers will no longer see it.\nReason, kept in its history (optional):`,
+            "",
+          );
+      if (answer === null) return;
+      const reason = answer.trim();
       void attempt(
         async () => {
-          await api("DELETE", feedPath(ui.feed.value, `/entries/${encodeURIComponent(e.id)}`));
+          const path = feedPath(ui.feed.value, `/entries/${encodeURIComponent(e.id)}`);
+          await api("DELETE", path, reason === "" ? undefined : { reason });
           if (draft) await timeline.refreshDrafts();
         },
         draft ? "Draft deleted." : "Retracted.",

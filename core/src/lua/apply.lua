@@ -65,7 +65,10 @@ local function revise(c, entryId, revision, kind)
   local by = c.by
   if type(by) ~= 'string' then by = 'unknown' end
   local key = revPrefix .. entryId
-  redis.call('RPUSH', key, cjson.encode({ revision = revision, by = by, at = c.at, type = kind }))
+  local record = { revision = revision, by = by, at = c.at, type = kind }
+  -- A retraction's reason (delete changes only; optional) stays in the entry's history.
+  if kind == 'entry.deleted' and type(c.reason) == 'string' then record.reason = c.reason end
+  redis.call('RPUSH', key, cjson.encode(record))
   redis.call('LTRIM', key, -revKeep, -1)
 end
 

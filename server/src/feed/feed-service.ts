@@ -187,14 +187,24 @@ export class FeedService {
     return { entryId, status: "queued" };
   }
 
+  /** Retract (or discard a draft); `reason` is recorded on the entry's `entry.deleted` revision. */
   async deleteEntry(
     feedId: string,
     entryId: string,
     requestId?: string,
     by = "unknown",
     opts: WriteOptions = {},
+    reason?: string,
   ): Promise<Accepted> {
-    const change: Change = { v: 2, op: "delete", at: now(), by, entryId, ...(requestId ? { requestId } : {}) };
+    const change: Change = {
+      v: 2,
+      op: "delete",
+      at: now(),
+      by,
+      entryId,
+      ...(requestId ? { requestId } : {}),
+      ...(reason === undefined ? {} : { reason }),
+    };
     await this.acceptEntryChange(feedId, entryId, change, requestId, by, opts);
     return { entryId, status: "queued" };
   }

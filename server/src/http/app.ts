@@ -82,8 +82,9 @@ export function createApp(options: AppOptions): Express {
     res.status(redis ? 200 : 503).json({ status: redis ? "ok" : "degraded", redis: redis ? "ok" : "unreachable" });
   });
 
-  // Only the writes that take a body read one: a read or a retraction ignores whatever body it
-  // is sent, so it never answers 400/413/415 for it (the contract in /openapi.json says so).
+  // Only the writes that take a body read one: a read ignores whatever body it is sent, so it
+  // never answers 400/413/415 for it (the contract in /openapi.json says so). The DELETEs that
+  // take a body (a retraction's optional reason, a push unsubscription) parse it in their route.
   const json = express.json({ limit: LIMITS.maxBodyBytes, strict: true });
   app.use("/v1", (req, res, next) => (BODY_METHODS.has(req.method) ? json(req, res, next) : next()));
   if (options.media) app.use(options.media);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Router, type Request, type RequestHandler } from "express";
+import express, { Router, type Request, type RequestHandler } from "express";
 import {
   CreateFeedRequest,
   EntryId,
@@ -10,6 +10,7 @@ import {
   LIMITS,
   ListEntriesQuery,
   PublishEntryRequest,
+  RetractEntryRequest,
   UpdateEntryRequest,
   UpdateFeedRequest,
 } from "@liveline/protocol";
@@ -35,6 +36,22 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
     return next(new LivelineError("unsupported_media_type", "send the body as application/json"));
   }
   next();
+};
+
+const parseJson = express.json({ limit: LIMITS.maxBodyBytes, strict: true });
+
+/**
+ * A retraction's body is optional (`{"reason": …}`), so the app does not parse DELETE bodies:
+ * without one (no Content-Length, or 0, and no Transfer-Encoding) nothing is read; one that is
+ * sent is JSON like every write's (415 otherwise, 413, 400 invalid_json).
+ */
+const optionalJsonBody: RequestHandler = (req, res, next) => {
+  const sendsBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+  if (!sendsBody) return next();
+  if (!req.is("application/json")) {
+    return next(new LivelineError("unsupported_media_type", "send the body as application/json"));
+  }
+  parseJson(req, res, next);
 };
 
 function feedIdOf(req: Request): string {
@@ -137,11 +154,12 @@ export function httpRoutes({ service, verifier, limits, logger }: HttpRoutesOpti
     res.status(202).json(await service.updateEntry(feedId, entryId, body, requestIdOf(req), byOf(req), opts));
   });
 
-  r.delete("/feeds/:feedId/entries/:entryId", ...writer, async (req, res) => {
+  r.delete("/feeds/:feedId/entries/:entryId", ...writer, optionalJsonBody, async (req, res) => {
     const feedId = feedIdOf(req);
     const entryId = entryIdOf(req);
+    const { reason } = parseOr400(RetractEntryRequest, req.body ?? {}, "request body");
     const opts = writeOptionsOf(req);
-    res.status(202).json(await service.deleteEntry(feedId, entryId, requestIdOf(req), byOf(req), opts));
+    res.status(202).json(await service.deleteEntry(feedId, entryId, requestIdOf(req), byOf(req), opts, reason));
   });
 
   // Publishing a draft or scheduled entry now: editors only (never a contributor).

@@ -25,6 +25,7 @@ import {
   PresenceRequest,
   SseEventId,
   PublishEntryRequest,
+  RetractEntryRequest,
   RevisionsResponse,
   UpdateEntryRequest,
   UpdateFeedRequest,
@@ -61,6 +62,8 @@ export interface DocumentedRoute {
   /** Needs an editor (or admin) token; otherwise `/v1` reads take an optional subscriber token. */
   editor?: boolean;
   body?: z.ZodType;
+  /** The body may be left out (a retraction's reason). @default true */
+  bodyRequired?: boolean;
   /** @default "application/json" */
   bodyType?: string;
   query?: z.ZodObject;
@@ -364,8 +367,11 @@ export const ROUTES: DocumentedRoute[] = [
     method: "delete",
     path: "/v1/feeds/:feedId/entries/:entryId",
     operationId: "retractEntry",
-    summary: "Retract an entry (a draft is discarded, with no event)",
+    summary:
+      "Retract an entry (a draft is discarded, with no event); the optional `reason` is kept on its `entry.deleted` revision, never shown to readers",
     editor: true,
+    body: RetractEntryRequest,
+    bodyRequired: false,
     headers: ifMatch,
     responses: { 202: accepted, 412: conflict },
   },
@@ -549,7 +555,7 @@ function operation(route: DocumentedRoute): Record<string, unknown> {
     ...(route.body
       ? {
           requestBody: {
-            required: true,
+            required: route.bodyRequired ?? true,
             content: { [route.bodyType ?? "application/json"]: { schema: jsonSchema(route.body, "input") } },
           },
         }

@@ -28,7 +28,7 @@ export function pushRoutes(o: PushRoutesOptions): Router {
     o.limits.consume("connect", req.ip ?? "unknown").then(() => next(), next);
   };
   // Each opt-in route reads a JSON body, the DELETEs too (the app parses only POST and PATCH
-  // bodies, since a retraction ignores any): anything else is 415, as on every other write.
+  // bodies): anything else is 415, as on every other write.
   const parseJson = express.json({ limit: LIMITS.maxBodyBytes, strict: true });
   const jsonBody: RequestHandler = (req, res, next) => {
     if (!req.is("application/json")) {
