@@ -1,11 +1,13 @@
 import type { Request } from "playwright-core";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "./helpers/browser.js";
 import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { PHONE } from "./helpers/reader-pages.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { startStack, TOKEN, type Stack } from "./helpers/stack.js";
 import { waitFor } from "./helpers/wait.js";
 
+// Hosted images: responsive, captioned, lazy, their box reserved before a byte arrives (CLS ~0).
 // Embed cards are click-to-load previews: until the reader clicks, the page asks nothing of
 // any third party; a click on a video card fetches /widget-embeds.js from Liveline and puts the
 // provider's player in the card's own 16:9 box. The network is closed here, so the test checks
@@ -103,5 +105,99 @@ describe("embed cards", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
     expect(await res.text()).toContain("youtube-nocookie.com/embed/");
+  });
+});
+
+interface Uploaded {
+  id: string;
+  width: number;
+  height: number;
+  variants: { width: number }[];
+}
+
+async function uploadPhoto(): Promise<Uploaded> {
+  const jpeg = await sharp({ create: { width: 1600, height: 900, channels: 3, background: { r: 40, g: 90, b: 140 } } })
+    .jpeg()
+    .toBuffer();
+  const form = new FormData();
+  form.append("file", new Blob([new Uint8Array(jpeg)], { type: "image/jpeg" }), "surge.jpg");
+  const res = await fetch(`${stack.url}/v1/media`, {
+    method: "POST",
+    body: form,
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as Uploaded;
+}
+
+describe("hosted images", () => {
+  it("are a lazy srcset figure with caption and credit whose box is reserved: no layout shift as they load", async () => {
+    const photo = await uploadPhoto();
+    expect(photo.variants.length).toBeGreaterThan(1);
+    await stack.api.createFeed("photos", "Storm Elin: live");
+    await stack.api.publish("photos", {
+      id: "surge",
+      body: "<p>Waves over the sea wall at Dawlish.</p>",
+      media: [
+        { id: photo.id, alt: "Waves breaking over a railway sea wall", caption: "Dawlish at noon.", credit: "Agency" },
+      ],
+    });
+    const long =
+      "<p>" + "Gusts of 80 mph are possible on exposed coasts, and ferries are cancelled. ".repeat(6) + "</p>";
+    for (let i = 0; i < 5; i++) await stack.api.publish("photos", { id: `text-${i}`, body: long });
+    await waitFor(async () => (await stack.store.currentSeq("photos")) >= 6, "entries applied");
+
+    const page = await browser.context.newPage();
+    await page.setViewportSize(PHONE);
+    // Hold the picture back, to see its box before any byte of it arrives.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route("**/media/**", async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${stack.url}/feeds/photos`);
+    await page.locator("#live .status[data-state=live]").waitFor();
+    await page.evaluate(() => {
+      const w = window as Window & { cls?: number };
+      w.cls = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[])
+          if (!e.hadRecentInput) w.cls = (w.cls ?? 0) + e.value;
+      }).observe({ type: "layout-shift", buffered: true });
+    });
+
+    const img = page.locator("#live #entry-surge figure.media img >> visible=true");
+    expect(await img.getAttribute("loading")).toBe("lazy");
+    expect(await img.getAttribute("width")).toBe(String(photo.width));
+    expect(await img.getAttribute("height")).toBe(String(photo.height));
+    const srcset = (await img.getAttribute("srcset")) ?? "";
+    expect(srcset.split(", ").map((c) => c.split(" ")[1])).toEqual(photo.variants.map((v) => `${v.width}w`));
+    expect(await page.locator("#live #entry-surge figcaption >> visible=true").textContent()).toBe(
+      "Dawlish at noon. Agency",
+    );
+    // Below the fold at first: lazy, so not fetched yet.
+    expect((await img.boundingBox())?.y ?? 0).toBeGreaterThan(PHONE.height);
+
+    // What the page shifted while it loaded is not the picture's doing: count from here on.
+    const clsNow = () => page.evaluate(() => (window as Window & { cls?: number }).cls ?? -1);
+    await page.waitForTimeout(300);
+    const atLoad = await clsNow();
+    await img.scrollIntoViewIfNeeded();
+    const before = await img.boundingBox();
+    expect(await img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(false);
+    expect(before?.height).toBeCloseTo(((before?.width ?? 0) * photo.height) / photo.width, 0);
+    release();
+    await waitFor(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0), "picture loaded");
+    const after = await img.boundingBox();
+    expect(after?.height).toBeCloseTo(before?.height ?? 0, 0);
+    await page.waitForTimeout(300);
+    const cls = (await clsNow()) - atLoad;
+    console.log(
+      `layout shift (phone): ${atLoad.toFixed(4)} while the page loaded, ${cls.toFixed(4)} as the picture loaded`,
+    );
+    expect(atLoad).toBeGreaterThanOrEqual(0);
+    expect(cls).toBeLessThan(0.001);
+    await page.close();
   });
 });
