@@ -1,10 +1,10 @@
 import type { Request } from "playwright-core";
-import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "./helpers/browser.js";
 import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { PHONE } from "./helpers/reader-pages.js";
-import { startStack, TOKEN, type Stack } from "./helpers/stack.js";
+import { uploadPhoto } from "./helpers/photo.js";
+import { startStack, type Stack } from "./helpers/stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 // Hosted images: responsive, captioned, lazy, their box reserved before a byte arrives (CLS ~0).
@@ -108,31 +108,9 @@ describe("embed cards", () => {
   });
 });
 
-interface Uploaded {
-  id: string;
-  width: number;
-  height: number;
-  variants: { width: number }[];
-}
-
-async function uploadPhoto(): Promise<Uploaded> {
-  const jpeg = await sharp({ create: { width: 1600, height: 900, channels: 3, background: { r: 40, g: 90, b: 140 } } })
-    .jpeg()
-    .toBuffer();
-  const form = new FormData();
-  form.append("file", new Blob([new Uint8Array(jpeg)], { type: "image/jpeg" }), "surge.jpg");
-  const res = await fetch(`${stack.url}/v1/media`, {
-    method: "POST",
-    body: form,
-    headers: { authorization: `Bearer ${TOKEN}` },
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as Uploaded;
-}
-
 describe("hosted images", () => {
   it("are a lazy srcset figure with caption and credit whose box is reserved: no layout shift as they load", async () => {
-    const photo = await uploadPhoto();
+    const photo = await uploadPhoto(stack.url);
     expect(photo.variants.length).toBeGreaterThan(1);
     await stack.api.createFeed("photos", "Storm Elin: live");
     await stack.api.publish("photos", {
