@@ -35,11 +35,13 @@ await build({
   format: "esm",
   outfile: `${here}dist/react.js`,
 });
-// Script-tag bundles: everything inside, minified, for browsers only.
+// Script-tag bundles: everything inside, minified, for browsers only. es2022 keeps class fields
+// as written (Chrome 72, Firefox 69, Safari 14; `?.` already needed Safari 13.1): ~240 bytes
+// less gzipped than es2020, the room for the embed cards' click-to-load hook.
 const browser = {
   bundle: true,
   platform: "browser",
-  target: "es2020",
+  target: "es2022",
   minify: true,
   format: "iife",
   logLevel: "warning",
@@ -50,6 +52,13 @@ await build({
   globalName: "Liveline",
   legalComments: "none",
   outfile: `${here}dist/widget.js`,
+});
+// The players of embed cards, fetched by the widget on a reader's first click on one.
+await build({
+  ...browser,
+  entryPoints: [`${here}src/widget/embed-player-entry.ts`],
+  legalComments: "none",
+  outfile: `${here}dist/widget-embeds.js`,
 });
 await build({ ...browser, entryPoints: [`${here}src/console/console-app.ts`], outfile: `${here}dist/console.js` });
 execFileSync(process.execPath, [`${here}../node_modules/typescript/bin/tsc`, "-p", `${here}tsconfig.build.json`], {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { axeViolations } from "./helpers/axe.js";
 import { launchBrowser, type Browser } from "./helpers/browser.js";
 import { seen } from "./helpers/look.js";
+import { uploadPhoto, type UploadedPhoto } from "./helpers/photo.js";
 import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { expectScreenshot } from "./helpers/screenshots.js";
 import { startStack, type Stack } from "./helpers/stack.js";
@@ -60,6 +61,7 @@ const STORY = {
           headline: "Schools close early across Devon",
           body: "<p>Parents are asked to collect children by 2pm.</p>",
           keyEvent: true,
+          embeds: [{ url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" }],
         },
       ],
       [
@@ -82,6 +84,11 @@ const STORY = {
         },
       ],
     ],
+    photo: {
+      alt: "Waves breaking over the sea wall",
+      caption: "The sea wall at Dawlish this morning.",
+      credit: "Agency",
+    },
     correction: { id: "warning", body: "<p>Gusts of 85 mph are possible on exposed coasts until midnight.</p>" },
     late: { id: "trains", body: "<p>Trains west of Exeter are cancelled for the rest of the day.</p>" },
   },
@@ -104,6 +111,7 @@ const STORY = {
           headline: "إغلاق المدارس مبكرًا",
           body: "<p>يُطلب من الأهالي اصطحاب أطفالهم قبل الثانية ظهرًا.</p>",
           keyEvent: true,
+          embeds: [{ url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" }],
         },
       ],
       [
@@ -125,6 +133,7 @@ const STORY = {
         },
       ],
     ],
+    photo: { alt: "أمواج تتكسر فوق الجدار البحري", caption: "الجدار البحري في دوليش صباح اليوم.", credit: "وكالة" },
     correction: {
       id: "warning",
       body: "<p>قد تصل سرعة الرياح إلى 140 كيلومترًا في الساعة على السواحل حتى منتصف الليل.</p>",
@@ -133,11 +142,19 @@ const STORY = {
   },
 } as const;
 
-/** A feed with the story's entries, written at fixed times, and a correction at 14:40. */
+let photo: Promise<UploadedPhoto> | undefined;
+
+/**
+ * A feed with the story's entries (the ferries one with a photo, the schools one with a video
+ * card), written at fixed times, and a correction at 14:40.
+ */
 async function seed(feedId: string, lang: keyof typeof STORY = "en"): Promise<void> {
   const story = STORY[lang];
+  photo ??= uploadPhoto(stack.url);
+  const media = [{ id: (await photo).id, ...story.photo }];
   await writeAt(at("13:50"), () => stack.api.request("POST", "/v1/feeds", { id: feedId, title: story.title }));
-  for (const [hhmm, entry] of story.entries) await writeAt(at(hhmm), () => stack.api.publish(feedId, entry));
+  for (const [hhmm, entry] of story.entries)
+    await writeAt(at(hhmm), () => stack.api.publish(feedId, entry.id === "ferries" ? { ...entry, media } : entry));
   const { id, ...patch } = story.correction;
   await writeAt(at("14:40"), () => stack.api.edit(feedId, id, patch));
   await waitFor(async () => (await stack.store.currentSeq(feedId)) >= 5, `${feedId} seeded`);
@@ -207,6 +224,16 @@ describe("the new-updates pill as readers see it", () => {
   });
 });
 
+/** Pictures in view are loaded and decoded (lazy ones below the fold do not count). */
+async function picturesLoaded(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+  await page
+    .locator("#live figure img >> visible=true")
+    .evaluateAll((imgs: HTMLImageElement[]) =>
+      Promise.all(imgs.filter((i) => i.getBoundingClientRect().top < innerHeight).map((i) => i.decode())),
+    );
+}
+
 describe("screenshots against baselines", () => {
   const shots = [
     ["widget-phone-light", PHONE, "light"],
@@ -215,11 +242,13 @@ describe("screenshots against baselines", () => {
     ["widget-desktop-dark", DESKTOP, "dark"],
   ] as const;
   for (const [name, viewport, scheme] of shots)
-    it(`${name}: the feed page with a pinned, a key, a breaking and a corrected entry, and the pill`, async () => {
+    it(`${name}: the feed page with a pinned, a key, a breaking and a corrected entry, a photo, a video card, and the pill`, async () => {
       await seed(name);
       const page = await openFeedPage(name, viewport, scheme);
       await showPill(page, name);
-      await expectScreenshot(page, name, `docs/${name}.png`);
+      await picturesLoaded(page);
+      // The whole page: the photo and the video card are below a phone's fold.
+      await expectScreenshot(page, name, `docs/${name}.png`, { fullPage: true });
       await page.close();
     });
 
@@ -231,7 +260,8 @@ describe("screenshots against baselines", () => {
       PHONE,
     );
     await showPill(page, "widget-phone-ar", "ar");
-    await expectScreenshot(page, "widget-phone-ar", "docs/widget-phone-ar.png");
+    await picturesLoaded(page);
+    await expectScreenshot(page, "widget-phone-ar", "docs/widget-phone-ar.png", { fullPage: true });
     await page.close();
   });
 });

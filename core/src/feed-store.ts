@@ -9,12 +9,11 @@ import {
   type FailedChange,
   Revision as RevisionSchema,
   type Revision,
-  type FeedVisibility,
   type Entry,
   type Feed,
 } from "@liveline/protocol";
 import type { Change } from "./changes.js";
-import type { AcceptInput } from "./scripts.js";
+import type { AcceptInput, NewFeedInput } from "./scripts.js";
 import {
   SCRIPTS,
   scriptSources,
@@ -103,10 +102,7 @@ export class FeedStore {
     return script.decode(await (fn.apply(this.redis, argv) as Promise<unknown>));
   }
 
-  async createFeed(
-    feed: { id: string; title: string; description?: string | undefined; visibility?: FeedVisibility | undefined },
-    now: Date,
-  ): Promise<boolean> {
+  async createFeed(feed: Omit<NewFeedInput, "createdAt">, now: Date): Promise<boolean> {
     const k = this.keys.feed(feed.id);
     // The index and the feed's keys sit in different cluster slots, so they cannot share a
     // script. Index first: a crash in between leaves an id without a feed, which listFeeds skips.
@@ -352,5 +348,6 @@ function parseFeed(h: Record<string, string>): Feed | undefined {
     updatedAt,
   };
   if (h.description) feed.description = h.description;
+  if (h.coverageStartTime) feed.coverageStartTime = h.coverageStartTime;
   return feed;
 }

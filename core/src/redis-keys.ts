@@ -74,7 +74,7 @@ export interface WebhookKeys {
 export interface FeedKeys {
   /**
    * Hash: id, title, description, status, seq, createdAt, updatedAt, ticket, applied, failed,
-   * epoch (of the log).
+   * epoch (of the log), coverageStartTime (set at creation, optional).
    */
   readonly meta: string;
   /** Hash: entry id → Entry JSON (current state). */

@@ -121,6 +121,7 @@ export interface NewFeedInput {
   title: string;
   description?: string | undefined;
   visibility?: FeedVisibility | undefined;
+  coverageStartTime?: string | undefined;
   createdAt: string;
 }
 
@@ -313,6 +314,7 @@ export const SCRIPTS = {
       a.createdAt,
       a.visibility ?? "public",
       a.epoch,
+      a.coverageStartTime ?? "",
     ],
     decode: (raw): boolean => raw === 1,
   }),

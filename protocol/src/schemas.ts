@@ -52,6 +52,8 @@ export const Feed = z.object({
   /** Editors only: how many accepted changes the worker could not apply and set aside. */
   failedChanges: Seq.optional(),
   createdAt: IsoTime,
+  /** When the story began, if before the feed was created (an import of past coverage). */
+  coverageStartTime: IsoTime.optional(),
   updatedAt: IsoTime,
 });
 
@@ -129,6 +131,8 @@ export const CreateFeedRequest = z.strictObject({
   title: Text.trim().min(1).max(LIMITS.maxFeedTitleChars),
   description: Text.max(LIMITS.maxFeedDescriptionChars).optional(),
   visibility: FeedVisibility.optional(),
+  /** An import of past coverage: when the story began (not in the future); default: now. */
+  coverageStartTime: IsoTime.refine((s) => Date.parse(s) <= Date.now(), "must not be in the future").optional(),
 });
 
 export const UpdateFeedRequest = z

@@ -25,11 +25,19 @@ export async function browserMajor(page: Page): Promise<string> {
   return major;
 }
 
-/** Compare the viewport with its baseline; optionally also copy it to `docsPath` (npm run screenshots). */
-export async function expectScreenshot(page: Page, name: string, docsPath?: string): Promise<void> {
+/**
+ * Compare the viewport (or with `fullPage`, the whole page) with its baseline; optionally also
+ * copy it to `docsPath` (npm run screenshots).
+ */
+export async function expectScreenshot(
+  page: Page,
+  name: string,
+  docsPath?: string,
+  opts: { fullPage?: boolean } = {},
+): Promise<void> {
   const file = join(BASELINES, `${name}.png`);
   await page.mouse.move(0, 0);
-  const shot = await page.screenshot({ animations: "disabled", caret: "hide" });
+  const shot = await page.screenshot({ animations: "disabled", caret: "hide", fullPage: opts.fullPage ?? false });
   if (docsPath !== undefined && process.env.LIVELINE_SCREENSHOTS === "1") writeFileSync(docsPath, shot);
   if (process.env.LIVELINE_UPDATE_SCREENSHOTS === "1") {
     mkdirSync(BASELINES, { recursive: true });

@@ -1,12 +1,13 @@
 import type { Correction, Embed, EntryMedia } from "@liveline/protocol";
+import type { EmbedWindow } from "./embed-player.js";
 import type { Locale } from "./i18n.js";
 import { setClock } from "./time-format.js";
 import { isHttpsUrl } from "./safe-html.js";
 
 /**
  * What an entry carries besides its text (issue 15), drawn with DOM calls like the rest of the
- * entry: hosted images as <figure> with a srcset, embeds as link cards (no third-party frame
- * or script is loaded into a reader's page), and the correction notices readers are owed.
+ * entry: hosted images as <figure> with a srcset, embeds as click-to-load cards (no third-party
+ * request before the reader clicks; embed-player.ts), and the correction notices readers are owed.
  */
 
 export /** https anywhere, or this server's own /media/ (the contract allows nothing else; checked again here). */
@@ -56,6 +57,22 @@ export function renderEmbeds(doc: Document, embeds: Embed[]): HTMLElement[] {
     a.append(source, e.title ?? e.url);
     return [a];
   });
+}
+
+/**
+ * A click on a video card (YouTube, Vimeo; a 16:9 box already) fetches the players' script
+ * from the Liveline server once and queues the card for it (push returns 1 on the first click
+ * only: the script's own queue returns nothing). Other providers' cards are plain links.
+ */
+export function playOnClick(ev: MouseEvent, win: EmbedWindow, baseUrl: string): void {
+  const card = ev.target instanceof Element ? ev.target.closest<HTMLAnchorElement>("a.youtube,a.vimeo") : null;
+  // Ctrl/⌘-click opens the page in a new tab, as on any link.
+  if (!card || ev.ctrlKey || ev.metaKey) return;
+  ev.preventDefault();
+  if ((win.LivelineEmbeds ??= []).push(card) === 1)
+    card.ownerDocument.head.append(
+      Object.assign(card.ownerDocument.createElement("script"), { src: `${baseUrl}/widget-embeds.js` }),
+    );
 }
 
 /** "Updated 14:40: <what was corrected>", under the entry, oldest first. */

@@ -4,6 +4,7 @@ import type { LivelineClient } from "../client.js";
 import type { ConnectionState } from "../states.js";
 import type { Subscription } from "../subscription.js";
 import { CorrectionLog } from "./corrections.js";
+import { playOnClick } from "./entry-attachments.js";
 import { displayOrder, renderEntry, type EntryLook } from "./entry-view.js";
 import { deepLinkId } from "./deep-link.js";
 import { FeedHistory } from "./history.js";
@@ -123,6 +124,7 @@ export class LiveWidget {
       () => sharing.destroy(),
     );
     if (win) {
+      ui.list.addEventListener("click", (ev) => playOnClick(ev, win, this.opts.baseUrl));
       const onScroll = () => this.onScroll(win);
       const onHash = () => void this.openDeepLink();
       win.addEventListener("scroll", onScroll, { passive: true });

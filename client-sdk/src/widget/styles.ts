@@ -78,6 +78,7 @@ figure,.embed{margin:.6rem 0}
 figcaption,.correction{font-size:.875rem;color:var(--ll-muted)}
 .embed{display:block;padding:.6rem .8rem;border:1px solid var(--ll-line);border-radius:var(--ll-radius)}
 .embed b{display:block;font-size:.75rem;text-transform:uppercase}
+.youtube,.vimeo{aspect-ratio:16/9;display:grid;place-content:center;text-align:center;text-decoration:none}.youtube:before,.vimeo:before{content:"►"/"";font-size:2.5rem}
 .key-only .entry:not(.key):not(.pinned){display:none}
 .older{display:block;margin:1rem auto}
 .empty{color:var(--ll-muted);padding:1rem 0}

@@ -230,6 +230,16 @@ export const ROUTES: DocumentedRoute[] = [
   },
   {
     method: "get",
+    path: "/widget-embeds.js",
+    operationId: "getWidgetEmbedsScript",
+    summary: "The video players of the widget's embed cards, fetched on a reader's first click on one",
+    responses: {
+      200: { description: "JavaScript", schema: Text, contentType: "text/javascript" },
+      503: err("unavailable: the client bundle is not built"),
+    },
+  },
+  {
+    method: "get",
     path: "/console.js",
     operationId: "getConsoleScript",
     summary: "Script of the editor console",

@@ -23,13 +23,14 @@ async function encode(path: string): Promise<Encoded> {
 }
 
 /**
- * Serve a script built by the client SDK (`npm run build`): /widget.js and /console.js. Read
+ * Serve a script built by the client SDK (`npm run build`): /widget.js, /widget-embeds.js and /console.js. Read
  * and compressed once (brotli at quality 11, gzip at level 9: far smaller than what the
  * compression middleware affords per request), then kept in memory; the middleware passes an
  * answer that already has a Content-Encoding. Cross-origin use is the point of /widget.js, hence CORP.
  */
 export function sdkScript(
-  specifier: "@liveline/client-sdk/widget.js" | "@liveline/client-sdk/console.js",
+  specifier:
+    "@liveline/client-sdk/widget.js" | "@liveline/client-sdk/widget-embeds.js" | "@liveline/client-sdk/console.js",
 ): RequestHandler {
   let cached: Promise<Encoded> | undefined;
   return async (req, res) => {

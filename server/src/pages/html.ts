@@ -27,6 +27,8 @@ const CSP = [
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' https: data:",
   "connect-src 'self' ws: wss:",
+  // The players the widget's video cards become on a reader's click (embed-player.ts).
+  "frame-src https://www.youtube-nocookie.com https://player.vimeo.com",
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",

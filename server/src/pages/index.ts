@@ -17,6 +17,7 @@ export interface PagesOptions {
 export function pagesRouter(opts: PagesOptions): Router {
   const r = Router();
   r.get("/widget.js", sdkScript("@liveline/client-sdk/widget.js"));
+  r.get("/widget-embeds.js", sdkScript("@liveline/client-sdk/widget-embeds.js"));
   r.get("/console.js", sdkScript("@liveline/client-sdk/console.js"));
   r.get("/console", consolePage());
   r.get("/feeds/:feedId", feedPage(opts));

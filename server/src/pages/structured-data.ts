@@ -97,7 +97,7 @@ export function liveBlogPosting(feed: Feed, entries: Entry[], facts: PageFacts):
     ...(image === undefined ? {} : { image }),
     datePublished: feed.createdAt,
     dateModified: lastModified(feed, entries),
-    coverageStartTime: feed.createdAt,
+    coverageStartTime: feed.coverageStartTime ?? feed.createdAt,
     ...(feed.status === "ended" ? { coverageEndTime: feed.updatedAt } : {}),
     ...(authors.size === 0 ? {} : { author: [...authors.values()] }),
     publisher,
