@@ -91,19 +91,29 @@ async function settled(rs: TrackedReader[], seq: number, epoch: string): Promise
   await waitFor(() => rs.every((r) => r.seq() === seq && r.epoch() === epoch), `readers at ${epoch}:${seq}`, 20_000);
 }
 
+/**
+ * A feed with seqs 1–5 backed up, 6–10 written after the backup (the history a restore loses),
+ * and an SDK reader that saw all ten, then went offline: it was the feed's last reader, so the
+ * relay has let the feed go and only the worker (or the reader itself) can notice the loss.
+ */
+async function historyThenAway(feedId: string) {
+  await api.api.createFeed(feedId);
+  await publishUpTo(feedId, "kept", 5, 5);
+  const before = await epochOf(feedId);
+  const backup = await backupAof(redis);
+  const away = sdkReader(api.url, feedId, "sdk (offline)");
+  readers.push(away);
+  await publishUpTo(feedId, "lost", 5, 10);
+  await settled([away], 10, before);
+  away.reader.client.disconnect();
+  await waitFor(() => unwatched(feedId), "the relay to let the feed go");
+  return { before, backup, away };
+}
+
 describe("who notices lost history (Redis restarted from an older AOF)", () => {
   it("the worker that applied the lost seqs: the epoch changes before they are written again (no reader connected)", async () => {
     const feedId = "by-worker";
-    await api.api.createFeed(feedId);
-    await publishUpTo(feedId, "kept", 5, 5);
-    const before = await epochOf(feedId);
-    const backup = await backupAof(redis);
-    const away = sdkReader(api.url, feedId, "sdk (offline)");
-    readers.push(away);
-    await publishUpTo(feedId, "lost", 5, 10);
-    await settled([away], 10, before);
-    away.reader.client.disconnect(); // the last reader: the relay lets the feed go
-    await waitFor(() => unwatched(feedId), "the relay to let the feed go");
+    const { before, backup, away } = await historyThenAway(feedId);
 
     await restoreAof(redis, backup);
     await publishUpTo(feedId, "after", 7, 12);
@@ -147,16 +157,7 @@ describe("who notices lost history (Redis restarted from an older AOF)", () => {
 
   it("a reader resuming with a seq the feed never reached (no relay, the worker restarted): it resets", async () => {
     const feedId = "by-reader";
-    await api.api.createFeed(feedId);
-    await publishUpTo(feedId, "kept", 5, 5);
-    const before = await epochOf(feedId);
-    const backup = await backupAof(redis);
-    const away = sdkReader(api.url, feedId, "sdk (offline)");
-    readers.push(away);
-    await publishUpTo(feedId, "lost", 5, 10);
-    await settled([away], 10, before);
-    away.reader.client.disconnect();
-    await waitFor(() => unwatched(feedId), "the relay to let the feed go");
+    const { before, backup, away } = await historyThenAway(feedId);
 
     await worker?.close();
     worker = undefined;

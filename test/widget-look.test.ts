@@ -8,7 +8,7 @@ import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { expectScreenshot } from "./helpers/screenshots.js";
 import { startStack, type Stack } from "./helpers/stack.js";
 import { waitFor } from "./helpers/wait.js";
-import { DESKTOP, PHONE, at, newPage as openTab, openLivePage, type Scheme } from "./helpers/reader-pages.js";
+import { DESKTOP, PHONE, at, newPage as openTab, openLivePage, type Scheme, writeAt } from "./helpers/reader-pages.js";
 
 // The widget as a reader sees it: rendered boxes and colours, screenshots against baselines
 // (test/screenshots/), languages and right-to-left, themes, heading levels, the bytes on the
@@ -30,16 +30,6 @@ afterAll(async () => {
   await stack?.close();
   await redis?.stop();
 });
-
-/** Run a write as if the server's clock said `iso` (the `at` of a change is taken on accept). */
-async function writeAt<T>(iso: string, write: () => Promise<T>): Promise<T> {
-  vi.useFakeTimers({ toFake: ["Date"], now: new Date(iso) });
-  try {
-    return await write();
-  } finally {
-    vi.useRealTimers();
-  }
-}
 
 const STORY = {
   en: {

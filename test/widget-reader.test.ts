@@ -11,7 +11,7 @@ import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { expectScreenshot } from "./helpers/screenshots.js";
 import { startStack, TOKEN, type Stack } from "./helpers/stack.js";
 import { waitFor } from "./helpers/wait.js";
-import { DESKTOP, PHONE, at, newPage as openTab, openLivePage, type Scheme } from "./helpers/reader-pages.js";
+import { DESKTOP, PHONE, at, newPage as openTab, openLivePage, type Scheme, writeAt } from "./helpers/reader-pages.js";
 
 // What readers of the best live pages get, in headless Chromium against the real stack: the
 // key-events summary, a share button per entry, bylines with role and picture, the
@@ -34,15 +34,6 @@ afterAll(async () => {
   await redis?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function writeAt<T>(iso: string, write: () => Promise<T>): Promise<T> {
-  vi.useFakeTimers({ toFake: ["Date"], now: new Date(iso) });
-  try {
-    return await write();
-  } finally {
-    vi.useRealTimers();
-  }
-}
 
 async function applied(feedId: string, seq: number): Promise<void> {
   await waitFor(async () => (await stack.store.currentSeq(feedId)) >= seq, `${feedId} at seq ${seq}`);

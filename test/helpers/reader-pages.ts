@@ -1,4 +1,5 @@
 import type { Page } from "playwright-core";
+import { vi } from "vitest";
 import type { Browser } from "./browser.js";
 
 /**
@@ -26,4 +27,14 @@ export async function openLivePage(browser: Browser, url: string, viewport = DES
   await page.goto(url);
   await page.locator("#live .status[data-state=live]").waitFor();
   return page;
+}
+
+/** Run a write as if the server's clock said `iso` (the `at` of a change is taken on accept). */
+export async function writeAt<T>(iso: string, write: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers({ toFake: ["Date"], now: new Date(iso) });
+  try {
+    return await write();
+  } finally {
+    vi.useRealTimers();
+  }
 }
