@@ -18,19 +18,22 @@ const ARGS = [
 
 export interface Browser {
   context: BrowserContext;
+  /** The bundled headless shell (no system Chromium): it denies notification permission. */
+  readonly bundled: boolean;
   close(): Promise<void>;
 }
 
 /** Where the browser comes from: see find-browser.ts (CHROMIUM_PATH, system, or bundled). */
-async function browserLaunch(): Promise<LaunchOptions> {
+async function browserLaunch(): Promise<LaunchOptions & { bundled: boolean }> {
   const choice = findBrowser(process.env, isExecutableFile);
   const common = { headless: true, args: ARGS };
-  if (choice.source !== "bundled") return { ...common, executablePath: choice.executablePath };
+  if (choice.source !== "bundled") return { ...common, executablePath: choice.executablePath, bundled: false };
   const bundled = await bundledChromium();
   // Only the browser process sees the package's libraries, ahead of the system's.
   const inherited = process.env.LD_LIBRARY_PATH ?? "";
   const libraryPath = inherited === "" ? bundled.libraryPath : `${bundled.libraryPath}${delimiter}${inherited}`;
-  return { ...common, executablePath: bundled.executablePath, env: { ...definedEnv(), LD_LIBRARY_PATH: libraryPath } };
+  const env = { ...definedEnv(), LD_LIBRARY_PATH: libraryPath };
+  return { ...common, executablePath: bundled.executablePath, env, bundled: true };
 }
 
 /** process.env without its unset entries, as playwright's `env` option takes it. */
@@ -47,7 +50,7 @@ function definedEnv(): Record<string, string> {
 export async function launchBrowser(
   options: { timezoneId?: string; locale?: string; viewport?: { width: number; height: number } } = {},
 ): Promise<Browser> {
-  const launch = await browserLaunch();
+  const { bundled, ...launch } = await browserLaunch();
   const profile = mkdtempSync(join(tmpdir(), "liveline-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     ...launch,
@@ -58,6 +61,7 @@ export async function launchBrowser(
   });
   return {
     context,
+    bundled,
     close: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
