@@ -10,6 +10,7 @@ import type { MediaItem } from "@liveline/protocol";
 import { ConfigError, loadConfig } from "@liveline/server";
 import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { TOKEN, startStack, type Stack } from "./helpers/stack.js";
+import { GPS_IFD, GPS_IFD_POINTER } from "./helpers/gps-exif.js";
 
 // A real S3 API (s3rver) on 127.0.0.1: Liveline signs, uploads, lists and reads with the AWS
 // SDK exactly as it would against MinIO, R2 or AWS.
@@ -99,15 +100,10 @@ describe("media in S3-compatible storage (MEDIA_S3_BUCKET)", () => {
       .jpeg()
       .withExif({
         IFD0: { Make: "NewsCam" },
-        IFD3: {
-          GPSLatitudeRef: "N",
-          GPSLatitude: "50/1 27/1 0/1",
-          GPSLongitudeRef: "E",
-          GPSLongitude: "30/1 31/1 0/1",
-        },
+        IFD3: GPS_IFD,
       })
       .toBuffer();
-    expect((await sharp(photo).metadata()).exif?.includes(Buffer.from([0x25, 0x88]))).toBe(true);
+    expect((await sharp(photo).metadata()).exif?.includes(GPS_IFD_POINTER)).toBe(true);
 
     const item = await upload(photo, "Smoke over the city");
     // Same URLs as with the filesystem: entries do not change with the storage backend.

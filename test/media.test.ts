@@ -9,6 +9,7 @@ import type { MediaItem } from "@liveline/protocol";
 import { ConfigError, loadConfig } from "@liveline/server";
 import { TOKEN, startStack, type Stack } from "./helpers/stack.js";
 import { useStack } from "./helpers/use-stack.js";
+import { GPS_IFD, GPS_IFD_POINTER } from "./helpers/gps-exif.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "liveline-media-test-"));
 const fixture = useStack({ DATA_DIR: dataDir });
@@ -89,18 +90,13 @@ describe("POST /v1/media", () => {
       .withMetadata({ orientation: 6 })
       .withExif({
         IFD0: { Make: "NewsCam", Model: "Field 1", Artist: "Reporter" },
-        IFD3: {
-          GPSLatitudeRef: "N",
-          GPSLatitude: "50/1 27/1 0/1",
-          GPSLongitudeRef: "E",
-          GPSLongitude: "30/1 31/1 0/1",
-        },
+        IFD3: GPS_IFD,
       })
       .toBuffer();
     const source = await sharp(photo).metadata();
     expect(source.orientation).toBe(6);
     // The GPS IFD pointer (tag 0x8825, little-endian) and the camera make are in the upload.
-    expect(source.exif?.includes(Buffer.from([0x25, 0x88]))).toBe(true);
+    expect(source.exif?.includes(GPS_IFD_POINTER)).toBe(true);
     expect(photo.includes(Buffer.from("NewsCam"))).toBe(true);
 
     const item = itemOf(
