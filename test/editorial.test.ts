@@ -323,6 +323,25 @@ describe("corrections and the updated mark", () => {
     expect(corrected?.corrections?.[0]?.at).toBe(corrected?.updatedAt);
     reader.close();
   });
+
+  it("an edit sent twice (a retry after a 503) leaves readers holding exactly the stored entry", async () => {
+    const feedId = "edit-twice";
+    await api.createFeed(feedId);
+    const reader = openReader(stack.url, feedId);
+    await readerReady(reader);
+    await api.publish(feedId, { id: "e", body: "First word" });
+    await waitFor(() => reader.events.length === 1, "published");
+    for (let i = 0; i < 2; i++)
+      expect((await api.edit(feedId, "e", { body: "First word, corrected" })).status).toBe(202);
+    const { ticket } = await stack.store.acceptedTicket(feedId);
+    await waitFor(async () => (await stack.store.acceptedTicket(feedId)).applied === ticket, "both edits applied");
+    await waitFor(() => reader.events.length === 2, "the one change");
+    await sleep(100); // nothing more may arrive: the second edit changed nothing
+    expect(reader.events).toHaveLength(2);
+    const stored = (await api.request<Entry>("GET", `/v1/feeds/${feedId}/entries/e`)).body;
+    expect(reader.sub.entry("e")).toEqual(stored);
+    reader.close();
+  });
 });
 
 describe("media and embeds", () => {

@@ -240,8 +240,8 @@ while applied < limit do
           else e.publishAt = when; e.status = 'scheduled' end
           changed = true
         end
-        -- Every accepted edit took a revision (If-Match counts on it), so the entry moves to it
-        -- even when the edit changed nothing; only a change is an event.
+        -- Every accepted edit took a revision (If-Match counts on it, in the accepted hash); the
+        -- entry carries it once the edit changes something.
         e.revision = revisionFor(c, e)
         if content then e.updatedAt = c.at end
         if changed and draft then
@@ -254,9 +254,13 @@ while applied < limit do
           redis.call('HSET', entries, e.id, tidy(e))
           if e.pinned then redis.call('SADD', pinned, e.id) else redis.call('SREM', pinned, e.id) end
           revise(c, e.id, e.revision, 'entry.updated')
-        else
-          redis.call('HSET', draft and drafts or entries, e.id, tidy(e))
+        elseif draft then
+          -- A draft has no readers: it keeps the revision its edit took.
+          redis.call('HSET', drafts, e.id, tidy(e))
         end
+        -- A published entry the edit left as it was is not written: readers hold the stored
+        -- entry, and only an event (a seq) may change it (invariant 1). A retried edit, sent
+        -- again after a 503 during a failover, used to move the stored revision past theirs.
       end
     elseif c.op == 'release' then
       local cur = redis.call('HGET', drafts, c.entryId)
