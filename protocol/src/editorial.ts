@@ -3,10 +3,9 @@ import { EMBED_PROVIDERS } from "./constants.js";
 import { MEDIA_LIMITS } from "./media-limits.js";
 import { MediaId, MediaItem } from "./media.js";
 
-import { Text } from "./text.js";
+import { Text, TextLine } from "./text.js";
 
 /** What an entry carries besides its text (issue 15): hosted images, embedded posts, corrections. */
-const text = (max: number) => Text.trim().min(1).max(max);
 
 /** Most media items and embeds one entry carries. */
 export const ENTRY_ATTACHMENT_LIMITS = { maxMedia: 20, maxEmbeds: 10, maxCorrectionChars: 1_000, maxCorrections: 50 };
@@ -14,9 +13,9 @@ export const ENTRY_ATTACHMENT_LIMITS = { maxMedia: 20, maxEmbeds: 10, maxCorrect
 /** An uploaded image attached to an entry, as sent: alt text is required once attached. */
 export const EntryMediaRef = z.strictObject({
   id: MediaId,
-  alt: text(MEDIA_LIMITS.maxAltChars),
-  caption: text(MEDIA_LIMITS.maxCaptionChars).optional(),
-  credit: text(MEDIA_LIMITS.maxCreditChars).optional(),
+  alt: TextLine(MEDIA_LIMITS.maxAltChars),
+  caption: TextLine(MEDIA_LIMITS.maxCaptionChars).optional(),
+  credit: TextLine(MEDIA_LIMITS.maxCreditChars).optional(),
 });
 
 /** An attached image as stored and as readers get it: the media item with its required alt. */
@@ -41,12 +40,12 @@ export const Embed = z.object({ url: z.string(), provider: EmbedProvider, title:
 /** A correction notice readers see under the entry, oldest first. */
 export const Correction = z.object({ at: z.iso.datetime({ offset: true }), text: z.string() });
 
-export const CorrectionText = text(ENTRY_ATTACHMENT_LIMITS.maxCorrectionChars);
+export const CorrectionText = TextLine(ENTRY_ATTACHMENT_LIMITS.maxCorrectionChars);
 
 /** Most characters of a retraction's reason. */
 export const MAX_RETRACT_REASON_CHARS = 500;
 /** Why an entry was retracted: for the newsroom's record (its revisions), never shown to readers. */
-export const RetractReason = text(MAX_RETRACT_REASON_CHARS);
+export const RetractReason = TextLine(MAX_RETRACT_REASON_CHARS);
 /** `DELETE …/entries/:entryId`'s optional JSON body. */
 export const RetractEntryRequest = z.strictObject({ reason: RetractReason.optional() });
 

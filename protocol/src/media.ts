@@ -1,16 +1,15 @@
 import { z } from "zod";
 import { MEDIA_LIMITS } from "./media-limits.js";
+import { TextLine } from "./text.js";
 
 /** Media ids are random UUIDs chosen by the server. */
 export const MediaId = z.uuid({ version: "v4", message: "must be a media id (a UUID)" });
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-
 /** The descriptive fields of an upload (multipart form fields beside `file`). */
 export const MediaFields = z.strictObject({
-  alt: text(MEDIA_LIMITS.maxAltChars).optional(),
-  caption: text(MEDIA_LIMITS.maxCaptionChars).optional(),
-  credit: text(MEDIA_LIMITS.maxCreditChars).optional(),
+  alt: TextLine(MEDIA_LIMITS.maxAltChars).optional(),
+  caption: TextLine(MEDIA_LIMITS.maxCaptionChars).optional(),
+  credit: TextLine(MEDIA_LIMITS.maxCreditChars).optional(),
 });
 
 /**

@@ -20,7 +20,7 @@ import {
   EntryMediaRef,
 } from "./editorial.js";
 
-import { Text } from "./text.js";
+import { Text, TextLine } from "./text.js";
 
 export { Text };
 
@@ -74,7 +74,7 @@ export const AvatarUrl = Text.max(LIMITS.maxAvatarUrlChars).refine(
 /** A byline: the name, and optionally a role ("Political editor") and a small picture. */
 export const Author = z.object({
   name: Text.min(1).max(LIMITS.maxAuthorNameChars),
-  role: Text.trim().min(1).max(LIMITS.maxAuthorRoleChars).optional(),
+  role: TextLine(LIMITS.maxAuthorRoleChars).optional(),
   avatarUrl: AvatarUrl.optional(),
 });
 
@@ -122,13 +122,13 @@ export const FeedEvent = z.discriminatedUnion("type", [
 
 // ---- HTTP request bodies -------------------------------------------------------------
 
-const Headline = Text.trim().min(1).max(LIMITS.maxHeadlineChars);
+const Headline = TextLine(LIMITS.maxHeadlineChars);
 /** Raw body as sent; the server sanitizes it and checks the length again afterwards. */
 const RawBody = Text.min(1).max(LIMITS.maxEntryBodyChars * 2);
 
 export const CreateFeedRequest = z.strictObject({
   id: FeedId,
-  title: Text.trim().min(1).max(LIMITS.maxFeedTitleChars),
+  title: TextLine(LIMITS.maxFeedTitleChars),
   description: Text.max(LIMITS.maxFeedDescriptionChars).optional(),
   visibility: FeedVisibility.optional(),
   /** An import of past coverage: when the story began (not in the future); default: now. */
@@ -137,7 +137,7 @@ export const CreateFeedRequest = z.strictObject({
 
 export const UpdateFeedRequest = z
   .strictObject({
-    title: Text.trim().min(1).max(LIMITS.maxFeedTitleChars).optional(),
+    title: TextLine(LIMITS.maxFeedTitleChars).optional(),
     description: Text.max(LIMITS.maxFeedDescriptionChars).optional(),
     status: FeedStatus.optional(),
     visibility: FeedVisibility.optional(),

@@ -11,3 +11,6 @@ import { z } from "zod";
 export const Text = z.string().refine((s) => s.isWellFormed(), {
   message: "must be well-formed Unicode (no unpaired UTF-16 surrogate such as \\ud800)",
 });
+
+/** A trimmed, non-empty piece of text of at most `max` characters (a title, an alt text, a role). */
+export const TextLine = (max: number) => Text.trim().min(1).max(max);
