@@ -1,135 +1,187 @@
-// The load generator: its own process (pinned to its own core by the orchestrator), driven
-// over IPC. It opens N lightweight subscribers plus a sample of real SDK clients, publishes M
-// entries through the HTTP API at a fixed interval, and records the publish→receive latency of
-// every (subscriber, entry).
+// A load-generator process: its own process (pinned to the load generator's core by the
+// orchestrator), driven over IPC. The orchestrator starts several when one process cannot hold
+// the connections (20,000 open files each here); each connects from its own loopback address.
 //
-//   parent → {type:"start"}    ramp up connections     → {type:"ramped", …}
-//   parent → {type:"publish"}  publish and drain        → {type:"done", result}
-//   parent → {type:"close"}    close everything, exit
+// It opens its share of the readers (bench/reader.mjs): *probes* (the first `probes` reader
+// indices, all in process 0) parse every event and time it; *sinks* count frames and positions.
+// Process 0 also runs the real SDK sample and publishes.
+//
+//   parent → {type:"start"}                 connect           → {type:"ramped", …}
+//   parent → {type:"publish"}               publish M entries → {type:"published", perFeed, …}   (process 0)
+//   parent → {type:"drain", expect}         wait for delivery → {type:"done", result}
+//   parent → {type:"failover", at}          (storm) readers whose gateway dies resume on another
+//   parent → {type:"close"}                 close everything, exit
 import http from "node:http";
 import { performance } from "node:perf_hooks";
-import { LivelineClient } from "@liveline/client-sdk";
-import { openSubscriber } from "./ws-subscriber.mjs";
-import { cdfPoints, sortedFinite, summary } from "./stats.mjs";
-import { setTimeout } from "node:timers";
 import { Buffer } from "node:buffer";
+import { setTimeout } from "node:timers";
+import { LivelineClient } from "@liveline/client-sdk";
+import { Tally, now, openReader, parseMark } from "./reader.mjs";
+import { cdfPoints, summary } from "./stats.mjs";
 
 const cfg = JSON.parse(process.argv[2] ?? "{}");
-const { url, token, feeds, n, sdk, m, intervalMs, window: rampWindow, drainTimeoutMs } = cfg;
-const M = m;
-const wsUrl = `${url.replace(/^http/, "ws")}/socket.io/?EIO=4&transport=websocket`;
-const feedOf = (i) => feeds[i % feeds.length];
-
+const { index, protocol, gateways, feeds, from, to, probes, sdk, localAddress, rampWindow, drainTimeoutMs } = cfg;
 const send = (msg) => process.send?.(msg);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// Latency of subscriber i for entry k at lat[i * M + k]; NaN until received.
-const lat = new Float64Array(n * M).fill(NaN);
-const sdkLat = new Float64Array(sdk * M).fill(NaN);
-let delivered = 0;
-let duplicated = 0;
-let stray = 0;
-let disconnects = 0;
-const sockets = [];
-const clients = [];
+/** Reader i follows feed i mod F on gateway i mod G (a storm puts every reader on gateway 0). */
+const feedOf = (i) => i % feeds.length;
+const gatewayOf = (i) => (cfg.allOnFirstGateway ? 0 : i % gateways.length);
+const pathOf = (g, f) => (protocol === "nchan" ? `/sub/${feeds[f]}` : "/socket.io/?EIO=4&transport=websocket");
 
-function record(arr, i, k, publishedAt) {
-  const now = performance.now();
-  if (k >= M) return void stray++;
-  const slot = i * M + k;
-  if (!Number.isNaN(arr[slot])) return void duplicated++;
-  arr[slot] = now - publishedAt;
-  delivered++;
+const readers = []; // { i, feed, tally, resume, socket, stats, gateway }
+const latencies = []; // probes: publish → receive, ms
+const firstByEntry = new Map(); // entry index → earliest probe receive latency
+let closedAfterSubscribe = 0;
+let resumed = 0;
+let lastResumeAt = 0;
+let resumeFailures = 0;
+let failoverTo = -1;
+let failoverSpreadMs = 0;
+
+function onLatency(k, ms) {
+  latencies.push(ms);
+  const f = firstByEntry.get(k);
+  if (f === undefined || ms < f) firstByEntry.set(k, ms);
 }
 
-// Expected deliveries: entry k goes to feed k % F, subscriber i follows feed i % F.
-function expectedFor(count) {
-  const perFeed = new Array(feeds.length).fill(0);
-  for (let i = 0; i < count; i++) perFeed[i % feeds.length]++;
-  let e = 0;
-  for (let k = 0; k < M; k++) e += perFeed[k % feeds.length];
-  return e;
+async function connect(r, gateway) {
+  const g = gateways[gateway];
+  const { socket, stats } = await openReader({
+    protocol,
+    host: g.host,
+    port: g.port,
+    path: pathOf(gateway, r.feed),
+    localAddress,
+    feedId: feeds[r.feed],
+    probe: r.i < probes,
+    tally: r.tally,
+    resume: r.resume,
+    onLatency,
+    onClose: () => onClosed(r),
+  });
+  r.socket = socket;
+  r.gateway = gateway;
+  r.stats = r.stats ? mergeStats(r.stats, stats) : stats;
 }
-const expected = expectedFor(n);
-const expectedSdk = expectedFor(sdk);
+
+/** Keep counting across a reconnect: the old connection's frames plus the new one's. */
+function mergeStats(old, fresh) {
+  const base = { frames: old.frames, bytes: old.bytes };
+  return {
+    get frames() {
+      return base.frames + fresh.frames;
+    },
+    get bytes() {
+      return base.bytes + fresh.bytes;
+    },
+  };
+}
+
+function onClosed(r) {
+  closedAfterSubscribe++;
+  if (failoverTo < 0 || r.closing) return;
+  // A reconnect storm: come back on the surviving gateway within failoverSpreadMs, from where we were.
+  const delay = Math.random() * failoverSpreadMs;
+  setTimeout(async () => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await connect(r, failoverTo);
+        resumed++;
+        lastResumeAt = Date.now();
+        return;
+      } catch {
+        await sleep(200 + Math.random() * 300);
+      }
+    }
+    resumeFailures++;
+  }, delay);
+}
 
 async function ramp() {
   const t0 = performance.now();
-  let next = 0;
+  let next = from;
   let failures = 0;
   const errors = new Map();
   const lane = async () => {
-    while (next < n) {
+    while (next < to) {
       const i = next++;
+      const r = { i, feed: feedOf(i), tally: new Tally(), resume: { epoch: undefined } };
       try {
-        const ws = await openSubscriber(
-          wsUrl,
-          feedOf(i),
-          (k, at) => record(lat, i, k, at),
-          () => disconnects++,
-        );
-        sockets.push(ws);
+        await connect(r, gatewayOf(i));
+        readers.push(r);
       } catch (err) {
         failures++;
-        const key = err.message.slice(0, 80);
+        const key = String(err.message).slice(0, 80);
         errors.set(key, (errors.get(key) ?? 0) + 1);
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(rampWindow, n) }, lane));
+  await Promise.all(Array.from({ length: Math.min(rampWindow, to - from) }, lane));
   const rampMs = performance.now() - t0;
 
-  // Real SDK clients last, so that their handshakes do not flatter the ramp rate.
-  for (let i = 0; i < sdk; i++) {
-    const client = new LivelineClient({ url, transports: ["websocket"] });
-    const sub = client.subscribe(feedOf(i));
-    sub.on("event", (e) => {
-      const h = e.entry?.headline ?? "";
-      const mm = /^bench#(\d+)@([\d.]+)/.exec(h);
-      if (mm) record(sdkLat, i, Number(mm[1]), Number(mm[2]));
-    });
-    clients.push({ client, sub });
+  // Real SDK clients last (process 0), so that their handshakes do not flatter the ramp rate.
+  const clients = [];
+  if (protocol === "socketio") {
+    const g = gateways[gateways.length - 1];
+    for (let i = 0; i < sdk; i++) {
+      const client = new LivelineClient({ url: `http://${g.host}:${g.port}`, transports: ["websocket"] });
+      const sub = client.subscribe(feeds[feedOf(i)]);
+      const c = { client, sub, feed: feedOf(i), tally: new Tally() };
+      sub.on("event", (e) => {
+        if (c.tally.last < 0) c.tally.start(e.seq - 1);
+        c.tally.see(e.seq);
+        const mark = parseMark(e.entry?.headline ?? "");
+        if (mark) sdkLatencies.push(now() - mark.at);
+      });
+      clients.push(c);
+    }
+    const deadline = Date.now() + 20_000;
+    while (clients.some((c) => c.sub.seq === undefined) && Date.now() < deadline) await sleep(20);
+    for (const c of clients) if (c.sub.seq !== undefined) c.tally.start(c.sub.seq);
   }
-  const deadline = Date.now() + 20_000;
-  while (clients.some((c) => c.sub.seq === undefined) && Date.now() < deadline) await sleep(20);
-  const sdkReady = clients.filter((c) => c.sub.seq !== undefined).length;
+  sdkClients = clients;
   send({
     type: "ramped",
-    connected: sockets.length,
+    connected: readers.length,
     failures,
     errors: Object.fromEntries(errors),
     rampMs: Math.round(rampMs),
-    connsPerSec: Math.round((sockets.length / rampMs) * 1000),
-    sdkReady,
+    sdkReady: clients.filter((c) => c.sub.seq !== undefined).length,
   });
 }
+let sdkClients = [];
+const sdkLatencies = [];
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+// ---- publishing (process 0) --------------------------------------------------------------
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 const body =
   `<p>${"Live update: officials confirmed the figures at the briefing, and reporters on the ground describe long queues at the polling stations. ".repeat(5)}</p>`.slice(
     0,
     600,
   );
 
-function publishOne(k) {
+function publishOne(k, feedId) {
   return new Promise((resolve) => {
-    const feedId = feeds[k % feeds.length];
-    const at = performance.now();
-    const payload = JSON.stringify({ headline: `bench#${k}@${at.toFixed(3)}`, body });
+    const p = cfg.publish;
+    const payload = JSON.stringify({ headline: `bench#${k}@${now().toFixed(3)}`, body });
+    const path = protocol === "nchan" ? `/pub/${feedId}` : `/v1/feeds/${feedId}/entries`;
     const req = http.request(
-      `${url}/v1/feeds/${feedId}/entries`,
+      `${p.url}${path}`,
       {
         method: "POST",
         agent,
         headers: {
-          authorization: `Bearer ${token}`,
-          "content-type": "application/json",
+          authorization: `Bearer ${p.token}`,
+          "content-type": protocol === "nchan" ? "text/plain" : "application/json",
           "content-length": Buffer.byteLength(payload),
         },
       },
       (res) => {
         res.resume();
-        res.on("end", () => resolve(res.statusCode === 202 ? null : `HTTP ${res.statusCode}`));
+        const ok = res.statusCode === 202 || res.statusCode === 201 || res.statusCode === 200;
+        res.on("end", () => resolve(ok ? null : `HTTP ${res.statusCode}`));
       },
     );
     req.on("error", (err) => resolve(err.message));
@@ -137,86 +189,112 @@ function publishOne(k) {
   });
 }
 
-async function publishAndDrain() {
-  const cpu0 = process.cpuUsage();
+/** A small deterministic generator, so that a many-feeds run publishes to the same feeds each time. */
+function lcg(seed) {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+async function publish() {
+  const { m, intervalMs, randomFeeds } = cfg.publish;
+  const rand = lcg(42);
+  const perFeed = new Array(feeds.length).fill(0);
   const t0 = performance.now();
   const replies = [];
   let late = 0;
-  for (let k = 0; k < M; k++) {
-    const target = t0 + k * intervalMs;
-    const wait = target - performance.now();
+  for (let k = 0; k < m; k++) {
+    const wait = t0 + k * intervalMs - performance.now();
     if (wait > 0) await sleep(wait);
     else if (wait < -intervalMs / 2) late++;
-    replies.push(publishOne(k));
+    const f = randomFeeds ? Math.floor(rand() * feeds.length) : k % feeds.length;
+    perFeed[f]++;
+    replies.push(publishOne(k, feeds[f]));
   }
-  const publishErrors = (await Promise.all(replies)).filter((e) => e !== null);
-  const publishedMs = performance.now() - t0;
+  const errors = (await Promise.all(replies)).filter((e) => e !== null);
+  send({
+    type: "published",
+    perFeed,
+    publishErrors: errors.length,
+    publishErrorSample: errors.slice(0, 3),
+    latePublishes: late,
+    publishedMs: Math.round(performance.now() - t0),
+  });
+}
 
-  // Drain: until everything expected arrived, or nothing new arrived for drainTimeoutMs.
+// ---- draining and the result ---------------------------------------------------------------
+
+function events() {
+  let n = 0;
+  for (const r of readers) n += r.tally.events;
+  for (const c of sdkClients) n += c.tally.events;
+  return n;
+}
+
+/** Wait until every reader has what its feed was sent, or nothing arrived for drainTimeoutMs. */
+async function drain(perFeed) {
+  let expected = 0;
+  for (const r of readers) expected += perFeed[r.feed];
+  for (const c of sdkClients) expected += perFeed[c.feed];
   let last = -1;
   let lastChange = performance.now();
-  while (delivered < expected + expectedSdk) {
-    if (delivered !== last) {
-      last = delivered;
+  while (events() < expected) {
+    const now = events();
+    if (now !== last) {
+      last = now;
       lastChange = performance.now();
     } else if (performance.now() - lastChange > drainTimeoutMs) break;
-    await sleep(10);
+    await sleep(20);
   }
-  const drainedMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-
-  const perEntry = [];
-  for (let k = 0; k < M; k++) {
-    const col = new Float64Array(n);
-    for (let i = 0; i < n; i++) col[i] = lat[i * M + k];
-    const s = sortedFinite(col);
-    perEntry.push(summary(s));
+  let duplicated = 0;
+  let gaps = 0;
+  let frames = 0;
+  let bytes = 0;
+  for (const r of [...readers, ...sdkClients]) {
+    duplicated += r.tally.duplicated;
+    gaps += r.tally.gaps;
   }
-  const all = sortedFinite(lat);
-  const sdkSorted = sortedFinite(sdkLat);
-  const tenth = Math.max(1, Math.floor(M / 10));
-  // Also without the first 10% of entries, whose publish and broadcast run cold code paths:
-  // reported beside the full figure, to tell warm-up from steady state.
-  const warm = new Float64Array(n * (M - tenth));
-  for (let i = 0; i < n; i++) warm.set(lat.subarray(i * M + tenth, (i + 1) * M), i * (M - tenth));
-  const deliveredLight = all.length;
-  const deliveredSdk = sdkSorted.length;
-  const meanOf = (xs) => xs.reduce((a, b) => a + (b ?? 0), 0) / xs.length;
+  for (const r of readers) {
+    frames += r.stats.frames;
+    bytes += r.stats.bytes;
+  }
+  const sdkExpected = sdkClients.reduce((a, c) => a + perFeed[c.feed], 0);
+  const sdkEvents = sdkClients.reduce((a, c) => a + c.tally.events, 0);
+  const sorted = Float64Array.from(latencies).sort();
+  const first = Float64Array.from(firstByEntry.values()).sort();
   return {
     expected,
-    delivered: deliveredLight,
-    lost: expected - deliveredLight,
-    expectedSdk,
-    deliveredSdk,
-    lostSdk: expectedSdk - deliveredSdk,
+    delivered: events(),
+    lost: expected - events(),
+    gaps,
     duplicated,
-    stray,
-    disconnects,
-    publishErrors: publishErrors.length,
-    publishErrorSample: publishErrors.slice(0, 3),
-    latePublishes: late,
-    publishedMs: Math.round(publishedMs),
-    drainedMs: Math.round(drainedMs),
-    latency: summary(all),
-    warmLatency: summary(sortedFinite(warm)),
-    sdkLatency: summary(sdkSorted),
-    cdf: cdfPoints(all),
-    perEntryP50: perEntry.map((s) => s.p50),
-    perEntryMax: perEntry.map((s) => s.max),
-    firstTenthP50: Math.round(meanOf(perEntry.slice(0, tenth).map((s) => s.p50)) * 100) / 100,
-    lastTenthP50: Math.round(meanOf(perEntry.slice(-tenth).map((s) => s.p50)) * 100) / 100,
-    loadgenCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    frames,
+    bytes,
+    sdkExpected,
+    sdkDelivered: sdkEvents,
+    latency: summary(sorted),
+    firstReader: summary(first),
+    sdkLatency: summary(Float64Array.from(sdkLatencies).sort()),
+    cdf: cdfPoints(sorted),
+    storm: { closedAfterSubscribe, resumed, resumeFailures, lastResumeAt },
   };
 }
 
 process.on("message", (msg) => {
   if (msg.type === "start") void ramp();
-  else if (msg.type === "publish") void publishAndDrain().then((result) => send({ type: "done", result }));
+  else if (msg.type === "publish") void publish();
+  else if (msg.type === "drain") void drain(msg.perFeed).then((result) => send({ type: "done", result }));
+  else if (msg.type === "failover") {
+    failoverTo = msg.to;
+    failoverSpreadMs = msg.spreadMs;
+  } else if (msg.type === "counts") send({ type: "counts", events: events(), resumed, closedAfterSubscribe });
   else if (msg.type === "close") {
-    for (const c of clients) c.client.close();
-    for (const ws of sockets) ws.terminate();
+    for (const c of sdkClients) c.client.close();
+    for (const r of readers) {
+      r.closing = true;
+      r.socket?.destroy();
+    }
     agent.destroy();
     setTimeout(() => process.exit(0), 100);
   }
 });
-send({ type: "ready" });
+send({ type: "ready", index });

@@ -1,6 +1,6 @@
-// The two systems the bench measures: Liveline as production runs it (redis-server, one
-// `server` process, one `worker` process) and the bare Socket.IO baseline (one process).
-import { mkdtempSync, rmSync } from "node:fs";
+// The systems the bench measures: Liveline as production runs it (redis-server, one or more
+// `server` processes, one `worker`), the bare Socket.IO baseline (one process) and Nchan (nginx).
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
@@ -47,12 +47,18 @@ async function startRedisServer(cpu) {
   };
 }
 
+/** Where a target's readers connect. */
+const gatewayOf = (port) => ({ host: "127.0.0.1", port });
+
 /**
- * Liveline: its own redis-server, then a `server` and a `worker` process, all on `cpu`.
- * `serverNodeArgs` lets the bench add e.g. `--cpu-prof` to the server; `root` runs the server and
- * worker from another checkout (with its own `npm install`), to measure a change against it.
+ * Liveline as production runs it, from the compiled JavaScript (`npm run build`): its own
+ * redis-server, `gateways` server processes (each an API and a Socket.IO gateway, as behind one
+ * load balancer) and one worker, all on `cpu`. `serverNodeArgs` adds e.g. `--cpu-prof` to the
+ * servers; `root` runs another checkout's build (with its own `npm install`), to measure a change.
  */
-export async function startLivelineTarget({ cpu, serverNodeArgs = [], env = {}, root = ROOT }) {
+export async function startLivelineTarget({ cpu, gateways = 1, serverNodeArgs = [], env = {}, root = ROOT }) {
+  const main = join(root, "server/dist/main.js");
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   const redis = await startRedisServer(cpu);
   const keyPrefix = `bench-${randomUUID().slice(0, 8)}:`;
   const common = {
@@ -62,32 +68,46 @@ export async function startLivelineTarget({ cpu, serverNodeArgs = [], env = {}, 
     NODE_ENV: "production",
     LOG_LEVEL: "info",
     HOST: "127.0.0.1",
-    // Every bench reader comes from 127.0.0.1; in production they are 10,000 different addresses.
+    // Every bench reader comes from 127.0.0.0/8; in production they are thousands of addresses.
     RATE_LIMIT_CONNECTIONS: "0",
     ...env,
   };
   const role = (r, port, nodeArgs) =>
-    spawnPinned(r, process.execPath, [...nodeArgs, "--import", "tsx", "server/src/main.ts"], {
+    spawnPinned(`${r}:${port}`, process.execPath, [...nodeArgs, main], {
       cpu,
       cwd: root,
       env: { ...common, ROLE: r, PORT: String(port) },
       ready: logLine("liveline started"),
     });
-  const port = await freePort();
-  const server = role("server", port, serverNodeArgs);
+  const ports = [];
+  for (let g = 0; g < gateways; g++) ports.push(await freePort());
+  const servers = ports.map((port) => role("server", port, serverNodeArgs));
   const worker = role("worker", 0, []);
+  const all = [...servers, worker];
   try {
-    await Promise.all([server.started, worker.started]);
+    await Promise.all(all.map((p) => p.started));
   } catch (err) {
-    await Promise.all([server.stop("SIGKILL"), worker.stop("SIGKILL"), redis.stop()]);
+    await Promise.all([...all.map((p) => p.stop("SIGKILL")), redis.stop()]);
     throw err;
   }
   const redisClient = new Redis(redis.url, { lazyConnect: false });
+  const pids = { worker: worker.pid, redis: redis.proc.pid };
+  servers.forEach((s, g) => (pids[g === 0 ? "server" : `server${g}`] = s.pid));
   return {
     kind: "liveline",
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${ports[0]}`,
     token: TOKEN,
-    pids: { server: server.pid, worker: worker.pid, redis: redis.proc.pid },
+    protocol: "socketio",
+    gateways: ports.map(gatewayOf),
+    pids,
+    redis: redisClient,
+    /** Gateway g's base URL. */
+    urlOf: (g) => `http://127.0.0.1:${ports[g]}`,
+    /** SIGKILL gateway g (a reconnect storm); its pid leaves `pids`. */
+    async kill(g) {
+      await servers[g].stop("SIGKILL");
+      delete pids[g === 0 ? "server" : `server${g}`];
+    },
     /** Jobs not yet finished plus changes accepted but not applied: 0 means no backlog. */
     async backlog(feeds) {
       const q = `{${keyPrefix}bull}:publish`;
@@ -98,13 +118,86 @@ export async function startLivelineTarget({ cpu, serverNodeArgs = [], env = {}, 
         redisClient.zcard(`${q}:prioritized`),
       ]);
       let pending = 0;
-      for (const f of feeds) pending += await redisClient.hlen(`${keyPrefix}{${f}}:pending`);
+      const pipe = redisClient.pipeline();
+      for (const f of feeds) pipe.hlen(`${keyPrefix}{${f}}:pending`);
+      for (const [, n] of (await pipe.exec()) ?? []) pending += Number(n);
       return wait + active + delayed + prioritized + pending;
     },
     async stop() {
       redisClient.disconnect();
-      await Promise.all([server.stop(), worker.stop()]);
+      await Promise.all(all.map((p) => p.stop()));
       await redis.stop();
+    },
+  };
+}
+
+/** Debian's nginx with Nchan's module, where installed (a bench prerequisite, not a test one). */
+const NCHAN_MODULE = "/usr/lib/nginx/modules/ngx_nchan_module.so";
+const NGINX = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p));
+export const HAS_NCHAN = NGINX !== undefined && existsSync(NCHAN_MODULE);
+
+/**
+ * Nchan, the C reference: one nginx process (no master, one event loop) with the bench's own
+ * config on a free port. Publishers POST to /pub/<feed>, WebSocket readers open /sub/<feed>;
+ * messages stay in its memory store.
+ */
+export async function startNchanTarget({ cpu }) {
+  if (!HAS_NCHAN) throw new Error("Nchan is not installed (apt-get install nginx-light libnginx-mod-nchan)");
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "liveline-bench-nchan-"));
+  const conf = `load_module ${NCHAN_MODULE};
+daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile 20000;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 20000; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  nchan_max_reserved_memory 512M;
+  server {
+    listen 127.0.0.1:${port};
+    location = /healthz { return 200 "ok"; }
+    location ~ ^/pub/([A-Za-z0-9-]+)$ {
+      nchan_publisher;
+      nchan_channel_id $1;
+      nchan_message_buffer_length 32;
+      nchan_message_timeout 5m;
+    }
+    location ~ ^/sub/([A-Za-z0-9-]+)$ {
+      nchan_subscriber websocket;
+      nchan_channel_id $1;
+      nchan_subscriber_first_message newest;
+      nchan_websocket_ping_interval 25;
+    }
+  }
+}
+`;
+  writeFileSync(join(dir, "nginx.conf"), conf);
+  const proc = spawnPinned("nchan", NGINX, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")], { cpu });
+  const deadline = Date.now() + 10_000;
+  while (!(await canConnect(port))) {
+    if (Date.now() > deadline || proc.child.exitCode !== null)
+      throw new Error(`nginx did not start:\n${proc.output.join("")}${readFileSync(join(dir, "error.log"), "utf8")}`);
+    await sleep(20);
+  }
+  return {
+    kind: "nchan",
+    url: `http://127.0.0.1:${port}`,
+    token: TOKEN,
+    protocol: "nchan",
+    gateways: [gatewayOf(port)],
+    pids: { server: proc.pid },
+    backlog: async () => 0,
+    async stop() {
+      await proc.stop("SIGTERM", 3000);
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -122,20 +215,29 @@ export async function startBaselineTarget({ cpu }) {
     kind: "baseline",
     url: `http://127.0.0.1:${port}`,
     token: TOKEN,
+    protocol: "socketio",
+    gateways: [gatewayOf(port)],
     pids: { server: proc.pid },
     backlog: async () => 0,
     stop: () => proc.stop(),
   };
 }
 
-/** Create the bench feeds through the HTTP API. */
+/** Create the bench feeds through the HTTP API (Nchan makes a channel on its first message). */
 export async function createFeeds(target, feeds) {
-  for (const id of feeds) {
-    const res = await globalThis.fetch(`${target.url}/v1/feeds`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${target.token}`, "content-type": "application/json" },
-      body: JSON.stringify({ id, title: `Bench ${id}` }),
-    });
-    if (res.status !== 201) throw new Error(`creating feed ${id}: HTTP ${res.status} ${await res.text()}`);
-  }
+  if (target.kind === "nchan") return;
+  let next = 0;
+  const lane = async () => {
+    while (next < feeds.length) await createFeed(target, feeds[next++]);
+  };
+  await Promise.all(Array.from({ length: 8 }, lane));
+}
+
+async function createFeed(target, id) {
+  const res = await globalThis.fetch(`${target.url}/v1/feeds`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${target.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ id, title: `Bench ${id}` }),
+  });
+  if (res.status !== 201) throw new Error(`creating feed ${id}: HTTP ${res.status} ${await res.text()}`);
 }

@@ -221,6 +221,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     sockets: () => ioServer.engine.clientsCount,
     sseStreams: () => hub.size(),
     subscribers: () => totalPerFeed(countReaders(ioServer, hub)),
+    catchUps: () => service.catchUpCounts(),
   });
   // This node's readers, reported for /stats on every node (server/src/presence).
   const reporter = new PresenceReporter({

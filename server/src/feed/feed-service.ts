@@ -65,6 +65,13 @@ export class FeedService {
     private readonly options: FeedServiceOptions = {},
   ) {}
 
+  /** Catch-up lookups asked for and Redis reads made for them, log reads and snapshots together. */
+  catchUpCounts(): { asked: number; read: number } {
+    const a = this.logReads.counts;
+    const b = this.snapshots.counts;
+    return { asked: a.asked + b.asked, read: a.read + b.read };
+  }
+
   async createFeed(input: CreateFeedRequest): Promise<Feed> {
     const created = await this.store.createFeed(input, new Date());
     if (!created) throw new LivelineError("feed_exists", `feed '${input.id}' already exists`);

@@ -12,6 +12,8 @@ export interface ServerGauges {
   sseStreams: () => number;
   /** Readers (sockets + SSE streams) per feed on this node. */
   subscribers: () => Map<string, number>;
+  /** Catch-up lookups readers asked for, and the Redis reads made for them (coalesced). */
+  catchUps: () => { asked: number; read: number };
 }
 
 /** What a write request was, from its method and path (a bounded label set). */
@@ -69,6 +71,22 @@ export class ServerMetrics {
       });
     gauge("liveline_connected_sockets", "Socket.IO connections open on this node", g.sockets);
     gauge("liveline_sse_streams", "Server-Sent Events streams open on this node", g.sseStreams);
+    const total = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    total("liveline_catchup_requests_total", "Catch-ups (resume or snapshot) readers asked this node for", () => g.catchUps().asked);
+    total(
+      "liveline_catchup_reads_total",
+      "Redis reads made for those catch-ups: concurrent readers at the same position share one",
+      () => g.catchUps().read,
+    );
     gauge("liveline_watched_feeds", "Feeds with at least one reader on this node", () => g.subscribers().size);
     new Gauge({
       name: "liveline_feed_subscribers",

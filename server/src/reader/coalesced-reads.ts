@@ -14,10 +14,13 @@ interface InFlight<T> {
  */
 export class CoalescedReads<T> {
   private readonly inFlight = new Map<string, InFlight<T>>();
+  /** Callers answered so far, and the reads made for them: their ratio is what coalescing saves. */
+  readonly counts = { asked: 0, read: 0 };
 
   constructor(private readonly read: (key: string) => Promise<T>) {}
 
   get(key: string): Promise<T> {
+    this.counts.asked++;
     const running = this.inFlight.get(key);
     if (running === undefined) return this.launch(key);
     running.next ??= running.over.then(() => this.launch(key));
@@ -25,6 +28,7 @@ export class CoalescedReads<T> {
   }
 
   private launch(key: string): Promise<T> {
+    this.counts.read++;
     const result = this.read(key);
     const state: InFlight<T> = {
       over: result.then(

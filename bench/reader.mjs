@@ -1,0 +1,264 @@
+// One bench reader on a raw TCP socket that speaks just enough WebSocket (RFC 6455) to be
+// subscribed, so the load generator spends its core on counting, not on a client library.
+//
+// Two kinds, one code path:
+//   - a *sink* looks at the first bytes of each frame only: it counts frames and bytes and reads
+//     the event's position (`"seq":` for Socket.IO, the `bench#<k>` mark for Nchan) to count lost
+//     and duplicated deliveries exactly, without parsing the ~1 KB payload;
+//   - a *probe* buffers the whole frame, JSON-parses it as a client would, and records the
+//     publish → receive latency from the publish time the headline carries.
+//
+// Socket.IO v5 / Engine.IO v4 on the wire (https://socket.io/docs/v4/socket-io-protocol/):
+//   server "0{sid,pingInterval,…}"  engine.io open      → client "40"
+//   server "40{sid}"                namespace connected → client '421["subscribe",{feedId,since?,epoch?}]'
+//   server '431[{ok:true,seq,epoch,…}]'  subscribe ack (with the missed `events` on a resume)
+//   server '42["feed:event",{"feedId":…,"seq":…}]'       an event
+//   server "2"                      ping                → client "3"
+// Nchan: every text frame is one published message; WebSocket pings are answered with pongs.
+import net from "node:net";
+import { Buffer } from "node:buffer";
+import { clearTimeout, setTimeout } from "node:timers";
+import { performance } from "node:perf_hooks";
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
+export const now = () => performance.timeOrigin + performance.now();
+
+/** How many bytes of a frame a sink looks at: enough for `42["feed:event",{"feedId":"…","seq":N`. */
+const PEEK = 96;
+const SEQ = Buffer.from('"seq":');
+const MARK = Buffer.from("bench#");
+const KEY = "dGhlIHNhbXBsZSBub25jZQ=="; // any 16 bytes, base64: the server only echoes its hash
+
+/** A masked client text frame (a zero mask key: valid, and leaves the payload as it is). */
+function clientFrame(text, opcode = 0x1) {
+  const payload = Buffer.from(text);
+  const len = payload.length;
+  const head = len < 126 ? Buffer.from([0x80 | opcode, 0x80 | len]) : Buffer.from([0x80 | opcode, 0x80 | 126, len >> 8, len & 0xff]);
+  return Buffer.concat([head, Buffer.alloc(4), payload]);
+}
+const PONG_3 = clientFrame("3");
+
+/** Digits at buf[i…] as a number, or -1. */
+function digitsAt(buf, i, end) {
+  let v = -1;
+  while (i < end && buf[i] >= 0x30 && buf[i] <= 0x39) v = (v < 0 ? 0 : v * 10) + (buf[i++] - 0x30);
+  return v;
+}
+
+/** Index of `needle` in buf[from, to), or -1 (no subarray: this runs once per frame). */
+function find(buf, needle, from, to) {
+  const last = to - needle.length;
+  outer: for (let i = from; i <= last; i++) {
+    for (let j = 0; j < needle.length; j++) if (buf[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** `bench#<k>@<publish time ms since the epoch>` in a probe's payload. */
+export function parseMark(text) {
+  const m = /bench#(\d+)@([\d.]+)/.exec(text);
+  return m ? { k: Number(m[1]), at: Number(m[2]) } : undefined;
+}
+
+/**
+ * Per-reader delivery accounting, from the event positions a reader sees: in order, each once.
+ * `seq` is the feed's position (Socket.IO) or the entry index + 1 (Nchan).
+ */
+export class Tally {
+  constructor() {
+    this.events = 0; // distinct events received
+    this.duplicated = 0;
+    this.gaps = 0; // positions skipped over
+    this.last = -1; // the position held; -1 until subscribed
+  }
+  /** The position the subscription starts from (the ack's seq, or 0). */
+  start(seq) {
+    if (this.last < 0) this.last = seq;
+  }
+  see(seq) {
+    if (seq <= this.last) return void this.duplicated++;
+    if (seq > this.last + 1) this.gaps += seq - this.last - 1;
+    this.last = seq;
+    this.events++;
+  }
+}
+
+/**
+ * Open one reader. Options:
+ *   protocol  "socketio" | "nchan"
+ *   host, port, path      where to connect (path: "/socket.io/?EIO=4&transport=websocket" or "/sub/<feed>")
+ *   localAddress          the loopback address to connect from (127.0.0.x), for more source ports
+ *   feedId                the feed (Socket.IO subscribe)
+ *   probe                 true: parse every event and call onLatency(k, ms)
+ *   tally                 a Tally, kept across reconnects
+ *   onLatency(k, ms)      probes only
+ *   onClose()             the connection ended after it was subscribed
+ * Resolves with { socket, stats } once subscribed (Socket.IO: the ack answered ok; Nchan: the
+ * upgrade answered 101); rejects on any failure before that.
+ */
+export function openReader(o, timeoutMs = 30_000) {
+  const stats = { frames: 0, bytes: 0 };
+  const tally = o.tally;
+  const probe = o.probe === true;
+  const sio = o.protocol === "socketio";
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: o.host, port: o.port, ...(o.localAddress ? { localAddress: o.localAddress } : {}) });
+    socket.setNoDelay(true);
+    let upgraded = false;
+    let subscribed = false;
+    let settled = false;
+    let carry = null; // bytes of a frame header (or a probe's frame) that spans chunks
+    let skip = 0; // payload bytes of the current frame still to pass over
+    const timer = setTimeout(() => fail(new Error("subscribe timed out")), timeoutMs);
+    const fail = (err) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      reject(err);
+    };
+    const ready = () => {
+      subscribed = true;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ socket, stats });
+    };
+
+    /** A whole text frame, or its first PEEK bytes for a sink. */
+    const onText = (buf, p, end, len) => {
+      if (sio) {
+        const t0 = buf[p];
+        if (len === 1 && t0 === 0x32) return void socket.write(PONG_3); // "2": ping
+        if (t0 === 0x34 && buf[p + 1] === 0x32) {
+          // "42": an event (or a notice).
+          if (probe) {
+            const text = buf.toString("utf8", p + 2, end);
+            const [name, payload] = JSON.parse(text);
+            if (name !== "feed:event") return;
+            tally.see(payload.seq);
+            const mark = parseMark(payload.entry?.headline ?? "");
+            if (mark) o.onLatency?.(mark.k, now() - mark.at);
+            return;
+          }
+          const at = find(buf, SEQ, p, end);
+          if (at >= 0) tally.see(digitsAt(buf, at + SEQ.length, end));
+          return;
+        }
+        // The handshake and the subscribe ack: once per connection, parsed in full.
+        const text = buf.toString("utf8", p, end);
+        if (text.startsWith("0{")) socket.write(clientFrame("40"));
+        else if (text.startsWith("40")) {
+          const req = { feedId: o.feedId };
+          if (tally.last >= 0 && o.resume) Object.assign(req, { since: tally.last, epoch: o.resume.epoch });
+          socket.write(clientFrame(`421${JSON.stringify(["subscribe", req])}`));
+        } else if (text.startsWith("431")) {
+          const [ack] = JSON.parse(text.slice(3));
+          if (!ack?.ok) return fail(new Error(`subscribe refused: ${text.slice(0, 200)}`));
+          if (o.resume) o.resume.epoch = ack.epoch;
+          if (Array.isArray(ack.events)) for (const e of ack.events) if (e.type !== undefined) tally.see(e.seq);
+          if (ack.reset && tally.last >= 0 && ack.seq > tally.last) tally.gaps += ack.seq - tally.last; // history skipped
+          tally.start(ack.seq);
+          if (ack.reset) tally.last = Math.max(tally.last, ack.seq);
+          ready();
+        } else if (text.startsWith("44")) fail(new Error(`namespace refused: ${text.slice(0, 200)}`));
+        return;
+      }
+      // Nchan: the message is the published body; its mark gives the position.
+      if (probe) {
+        const body = JSON.parse(buf.toString("utf8", p, end));
+        const mark = parseMark(body.headline ?? "");
+        if (!mark) return;
+        tally.see(mark.k + 1);
+        o.onLatency?.(mark.k, now() - mark.at);
+        return;
+      }
+      const at = find(buf, MARK, p, end);
+      if (at >= 0) tally.see(digitsAt(buf, at + MARK.length, end) + 1);
+    };
+
+    const onFrames = (chunk) => {
+      let buf = carry === null ? chunk : Buffer.concat([carry, chunk]);
+      carry = null;
+      let i = 0;
+      if (skip > 0) {
+        const s = Math.min(skip, buf.length);
+        skip -= s;
+        i = s;
+      }
+      while (i < buf.length) {
+        const avail = buf.length - i;
+        if (avail < 2) {
+          carry = buf.subarray(i);
+          break;
+        }
+        const b1 = buf[i + 1] & 0x7f;
+        let hdr = 2;
+        let len = b1;
+        if (b1 === 126) {
+          if (avail < 4) {
+            carry = buf.subarray(i);
+            break;
+          }
+          len = buf.readUInt16BE(i + 2);
+          hdr = 4;
+        } else if (b1 === 127) {
+          if (avail < 10) {
+            carry = buf.subarray(i);
+            break;
+          }
+          len = Number(buf.readBigUInt64BE(i + 2));
+          hdr = 10;
+        }
+        const opcode = buf[i] & 0x0f;
+        // A probe, a control frame or a handshake-time frame needs the whole payload; a sink's
+        // event needs only its first PEEK bytes.
+        const need = probe || !subscribed || opcode >= 0x8 || len <= PEEK ? len : PEEK;
+        if (avail - hdr < need) {
+          carry = buf.subarray(i);
+          break;
+        }
+        const p = i + hdr;
+        stats.frames++;
+        stats.bytes += hdr + len;
+        if (opcode === 0x1) onText(buf, p, p + need, len);
+        else if (opcode === 0x9) socket.write(Buffer.concat([Buffer.from([0x8a, 0x80 | len]), Buffer.alloc(4), buf.subarray(p, p + len)]));
+        else if (opcode === 0x8) socket.end();
+        if (avail - hdr >= len) i = p + len;
+        else {
+          skip = len - (avail - hdr);
+          i = buf.length;
+        }
+      }
+    };
+
+    let head = null;
+    socket.on("data", (chunk) => {
+      if (upgraded) return onFrames(chunk);
+      head = head === null ? chunk : Buffer.concat([head, chunk]);
+      const end = head.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const status = head.toString("latin1", 0, head.indexOf("\r\n"));
+      if (!/ 101 /.test(status)) return fail(new Error(`upgrade refused: ${status}`));
+      upgraded = true;
+      const rest = head.subarray(end + 4);
+      head = null;
+      if (!sio) {
+        tally.start(tally.last < 0 ? 0 : tally.last);
+        ready();
+      }
+      if (rest.length > 0) onFrames(rest);
+    });
+    socket.on("connect", () => {
+      socket.write(
+        `GET ${o.path} HTTP/1.1\r\nHost: ${o.host}:${o.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+    });
+    socket.on("error", (err) => fail(err));
+    socket.on("close", () => {
+      if (subscribed) o.onClose?.();
+      else fail(new Error("closed before subscribing"));
+    });
+  });
+}
