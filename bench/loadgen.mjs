@@ -128,8 +128,8 @@ async function ramp() {
       const client = new LivelineClient({ url: `http://${g.host}:${g.port}`, transports: ["websocket"] });
       const sub = client.subscribe(feeds[feedOf(i)]);
       const c = { client, sub, feed: feedOf(i), tally: new Tally() };
+      c.tally.connecting();
       sub.on("event", (e) => {
-        if (c.tally.last < 0) c.tally.start(e.seq - 1);
         c.tally.see(e.seq);
         const mark = parseMark(e.entry?.headline ?? "");
         if (mark) sdkLatencies.push(now() - mark.at);
@@ -138,7 +138,7 @@ async function ramp() {
     }
     const deadline = Date.now() + 20_000;
     while (clients.some((c) => c.sub.seq === undefined) && Date.now() < deadline) await sleep(20);
-    for (const c of clients) if (c.sub.seq !== undefined) c.tally.start(c.sub.seq);
+    for (const c of clients) if (c.sub.seq !== undefined) c.tally.subscribed(c.sub.seq);
   }
   sdkClients = clients;
   send({
@@ -246,11 +246,13 @@ async function drain(perFeed) {
     await sleep(20);
   }
   let duplicated = 0;
+  let overlap = 0;
   let gaps = 0;
   let frames = 0;
   let bytes = 0;
   for (const r of [...readers, ...sdkClients]) {
     duplicated += r.tally.duplicated;
+    overlap += r.tally.overlap;
     gaps += r.tally.gaps;
   }
   for (const r of readers) {
@@ -267,6 +269,7 @@ async function drain(perFeed) {
     lost: expected - events(),
     gaps,
     duplicated,
+    overlap,
     frames,
     bytes,
     sdkExpected,

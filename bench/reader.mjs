@@ -62,23 +62,49 @@ export function parseMark(text) {
 }
 
 /**
- * Per-reader delivery accounting, from the event positions a reader sees: in order, each once.
- * `seq` is the feed's position (Socket.IO) or the entry index + 1 (Nchan).
+ * Per-reader delivery accounting, as a client applies events: in order, each once. `seq` is the
+ * feed's position (Socket.IO) or the entry index + 1 (Nchan). A Socket.IO reader is joined to
+ * its feed before its catch-up is read, so events can arrive before the subscribe ack, and the
+ * ack's catch-up and the live events can overlap; the protocol has the client hold the early
+ * ones and skip what it already has by seq (client-sdk/src/feed-state.ts). Those skips are
+ * `overlap`; a seq seen twice above what any catch-up covered is a true duplicate.
  */
 export class Tally {
   constructor() {
-    this.events = 0; // distinct events received
+    this.events = 0; // distinct events applied
     this.duplicated = 0;
+    this.overlap = 0; // catch-up and live events overlapping, skipped by seq as the protocol allows
     this.gaps = 0; // positions skipped over
-    this.last = -1; // the position held; -1 until subscribed
+    this.last = -1; // the position held; -1 until first subscribed
+    this.floor = -1; // the highest position a catch-up covered
+    this.held = null; // positions that arrived before the current connection's ack
   }
-  /** The position the subscription starts from (the ack's seq, or 0). */
-  start(seq) {
-    if (this.last < 0) this.last = seq;
+  /** A new connection: what arrives before its ack waits. */
+  connecting() {
+    this.held = [];
   }
   see(seq) {
-    if (seq <= this.last) return void this.duplicated++;
-    if (seq > this.last + 1) this.gaps += seq - this.last - 1;
+    if (this.held !== null) this.held.push(seq);
+    else this.apply(seq);
+  }
+  /** The subscription answered, at `seq`: its catch-up `events` (positions), then what waited. */
+  subscribed(seq, events = [], reset = false) {
+    const held = this.held ?? [];
+    this.held = null;
+    if (this.last < 0 || reset) {
+      if (reset && this.last >= 0 && seq > this.last) this.gaps += seq - this.last; // history skipped
+      this.last = Math.max(this.last, seq);
+    } else for (const e of events) this.apply(e);
+    this.floor = Math.max(this.floor, seq);
+    for (const e of held) this.apply(e);
+  }
+  apply(seq) {
+    if (seq <= this.last) {
+      if (seq <= this.floor) this.overlap++;
+      else this.duplicated++;
+      return;
+    }
+    if (this.last >= 0 && seq > this.last + 1) this.gaps += seq - this.last - 1;
     this.last = seq;
     this.events++;
   }
@@ -102,6 +128,7 @@ export function openReader(o, timeoutMs = 30_000) {
   const tally = o.tally;
   const probe = o.probe === true;
   const sio = o.protocol === "socketio";
+  tally.connecting();
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: o.host, port: o.port, ...(o.localAddress ? { localAddress: o.localAddress } : {}) });
     socket.setNoDelay(true);
@@ -156,10 +183,7 @@ export function openReader(o, timeoutMs = 30_000) {
           const [ack] = JSON.parse(text.slice(3));
           if (!ack?.ok) return fail(new Error(`subscribe refused: ${text.slice(0, 200)}`));
           if (o.resume) o.resume.epoch = ack.epoch;
-          if (Array.isArray(ack.events)) for (const e of ack.events) if (e.type !== undefined) tally.see(e.seq);
-          if (ack.reset && tally.last >= 0 && ack.seq > tally.last) tally.gaps += ack.seq - tally.last; // history skipped
-          tally.start(ack.seq);
-          if (ack.reset) tally.last = Math.max(tally.last, ack.seq);
+          tally.subscribed(ack.seq, (ack.events ?? []).map((e) => e.seq), ack.reset === true);
           ready();
         } else if (text.startsWith("44")) fail(new Error(`namespace refused: ${text.slice(0, 200)}`));
         return;
@@ -244,7 +268,7 @@ export function openReader(o, timeoutMs = 30_000) {
       const rest = head.subarray(end + 4);
       head = null;
       if (!sio) {
-        tally.start(tally.last < 0 ? 0 : tally.last);
+        tally.subscribed(Math.max(0, tally.last));
         ready();
       }
       if (rest.length > 0) onFrames(rest);

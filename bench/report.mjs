@@ -14,6 +14,7 @@ export function summarise({ kind, config, ramp, rampCpuMs, rssBefore, rssAfter, 
   const expected = sum(results.map((r) => r.expected));
   const delivered = sum(results.map((r) => r.delivered));
   const duplicated = sum(results.map((r) => r.duplicated));
+  const overlap = sum(results.map((r) => r.overlap));
   const lost = expected - delivered;
   const probe = results[0]; // every probe and the SDK sample live in load generator 0
   const conns = ramp.connected + ramp.sdkReady;
@@ -29,6 +30,7 @@ export function summarise({ kind, config, ramp, rampCpuMs, rssBefore, rssAfter, 
     delivered,
     lost,
     duplicated,
+    overlap,
     frames: sum(results.map((r) => r.frames)),
     latency: probe.latency,
     firstReader: probe.firstReader,
@@ -72,6 +74,7 @@ const ROWS = [
   ["kept up (backlog at end)", (r) => `${r.keptUp ? "yes" : "**no**"} (${r.backlog})`],
 ];
 const STORM_ROWS = [
+  ["catch-up/live overlap skipped by seq", (r) => r.overlap],
   ["readers resumed", (r) => `${fmt(r.storm.resumed)} / ${fmt(r.storm.readers)}`],
   ["kill → every reader resumed (ms)", (r) => r.storm.allResumedMs],
   ["catch-ups asked / Redis reads made", (r) => `${fmt(r.storm.catchUpsAsked)} / ${fmt(r.storm.catchUpReads)}`],

@@ -131,7 +131,7 @@ const gatewayNames = (pids) => Object.keys(pids).filter((k) => k.startsWith("ser
 /** The gateway's catch-up counters, from its /metrics. */
 async function catchUpCounters(url) {
   const text = await (await globalThis.fetch(`${url}/metrics`)).text();
-  const read = (name) => Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? NaN);
+  const read = (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, "m").exec(text)?.[1] ?? NaN);
   return { asked: read("liveline_catchup_requests_total"), read: read("liveline_catchup_reads_total") };
 }
 

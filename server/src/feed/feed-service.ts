@@ -50,6 +50,12 @@ export interface FeedServiceOptions {
  * after it asked (see CoalescedReads). A deploy hands thousands of readers to a node at once,
  * most of them resuming from the same seq.
  */
+/** Where a node's relay is in a feed: the highest seq it has emitted, and that seq's log epoch. */
+export interface RelayedPosition {
+  seq: number;
+  epoch: string;
+}
+
 export class FeedService {
   private readonly feeds = new CoalescedReads((feedId) => this.readFeed(feedId));
   private readonly snapshots = new CoalescedReads((feedId) => this.store.snapshot(feedId, LIMITS.snapshotSize));
@@ -311,14 +317,18 @@ export class FeedService {
    * `since` belongs to) is not the log's, a snapshot of the latest entries with `reset: true`.
    * Every answer names the log's epoch. The one catch-up of every reader transport (socket
    * subscribe, SSE, `GET /v1/feeds/:feedId/events`). The caller has read the feed already (to
-   * authorize the reader), so a missing feed is not looked for again here.
+   * authorize the reader), so a missing feed is not looked for again here. `relayed`: for a
+   * reader already on this node's deliveries of the feed, the relay's position (`FeedRelay.position`).
    */
-  async catchUp(feedId: string, since?: number, epoch?: string): Promise<EventsResponse> {
+  async catchUp(feedId: string, since?: number, epoch?: string, relayed?: RelayedPosition): Promise<EventsResponse> {
+    // A result read earlier serves a reader that joined its feed's deliveries when nothing this
+    // node emitted is past it: all it could have missed is in the result, the rest reaches it live.
+    const covers = relayed && ((r: { seq: number; epoch: string }) => r.epoch === relayed.epoch && r.seq >= relayed.seq);
     if (since !== undefined) {
-      const r = await this.logReads.get(`${feedId}@${since}@${epoch ?? ""}`);
+      const r = await this.logReads.get(`${feedId}@${since}@${epoch ?? ""}`, covers && ((r) => r.kind === "events" && covers(r)));
       if (r.kind === "events") return { events: r.events, seq: r.seq, epoch: r.epoch };
     }
-    const snap = await this.snapshots.get(feedId);
+    const snap = await this.snapshots.get(feedId, covers);
     return { reset: true, entries: snap.entries, seq: snap.seq, epoch: snap.epoch };
   }
 

@@ -130,7 +130,7 @@ export function attachReader(
       throw err;
     }
     if (stopped()) return;
-    const answer = await ctx.service.catchUp(feedId, from?.since, from?.epoch);
+    const answer = await ctx.service.catchUp(feedId, from?.since, from?.epoch, ctx.relay.position(feedId));
     if (stopped()) return;
     sink.caughtUp(feed, answer);
   };

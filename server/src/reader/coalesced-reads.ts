@@ -14,13 +14,28 @@ interface InFlight<T> {
  */
 export class CoalescedReads<T> {
   private readonly inFlight = new Map<string, InFlight<T>>();
+  /** The latest result per key, for callers that can tell it is still good for them (`reusable`). */
+  private readonly latest = new Map<string, T>();
   /** Callers answered so far, and the reads made for them: their ratio is what coalescing saves. */
   readonly counts = { asked: 0, read: 0 };
 
-  constructor(private readonly read: (key: string) => Promise<T>) {}
+  /** `keep`: how many keys' latest results to hold for `reusable` callers (the oldest go first). */
+  constructor(
+    private readonly read: (key: string) => Promise<T>,
+    private readonly keep = 1024,
+  ) {}
 
-  get(key: string): Promise<T> {
+  /**
+   * The result of a read that started after this call, shared with the callers around it, or,
+   * when `reusable` says the key's latest result is still good for this caller, that one with no
+   * read at all (a reconnect storm spreads thousands of resumes from one position over seconds).
+   */
+  get(key: string, reusable?: (latest: T) => boolean): Promise<T> {
     this.counts.asked++;
+    if (reusable !== undefined) {
+      const latest = this.latest.get(key);
+      if (latest !== undefined && reusable(latest)) return Promise.resolve(latest);
+    }
     const running = this.inFlight.get(key);
     if (running === undefined) return this.launch(key);
     running.next ??= running.over.then(() => this.launch(key));
@@ -29,7 +44,12 @@ export class CoalescedReads<T> {
 
   private launch(key: string): Promise<T> {
     this.counts.read++;
-    const result = this.read(key);
+    const result = this.read(key).then((value) => {
+      this.latest.delete(key); // re-inserted last: the map's order is oldest first
+      this.latest.set(key, value);
+      if (this.latest.size > this.keep) this.latest.delete(this.latest.keys().next().value as string);
+      return value;
+    });
     const state: InFlight<T> = {
       over: result.then(
         () => undefined,

@@ -109,6 +109,15 @@ export class FeedRelay {
     }
   }
 
+  /**
+   * How far this node has relayed a feed: the highest seq it emitted (or found on watching it)
+   * and its epoch; undefined while the feed is not relayed here or not found.
+   */
+  position(feedId: string): { seq: number; epoch: string } | undefined {
+    const w = this.feeds.get(feedId);
+    return w === undefined || w.epoch === "" ? undefined : { seq: w.lastSeq, epoch: w.epoch };
+  }
+
   /** `holder` no longer needs the feed; the channel goes with the last holder. */
   unwatch(feedId: string, holder: object): void {
     const w = this.feeds.get(feedId);
