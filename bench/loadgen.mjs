@@ -45,7 +45,22 @@ function onLatency(k, ms) {
   if (f === undefined || ms < f) firstByEntry.set(k, ms);
 }
 
+/** Source ports of this process's loopback address, handed out in turn (1024–65535). */
+let port = 1023;
+const nextPort = () => (port = port >= 65535 ? 1024 : port + 1);
+
 async function connect(r, gateway) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await connectFrom(r, gateway, nextPort());
+    } catch (err) {
+      // A port some other socket holds on this address (or on all of them): take the next one.
+      if (err.code !== "EADDRINUSE" || attempt > 100) throw err;
+    }
+  }
+}
+
+async function connectFrom(r, gateway, localPort) {
   const g = gateways[gateway];
   const { socket, stats } = await openReader({
     protocol,
@@ -53,6 +68,7 @@ async function connect(r, gateway) {
     port: g.port,
     path: pathOf(gateway, r.feed),
     localAddress,
+    localPort,
     feedId: feeds[r.feed],
     probe: r.i < probes,
     tally: r.tally,
@@ -207,8 +223,8 @@ async function publish() {
     if (wait > 0) await sleep(wait);
     else if (wait < -intervalMs / 2) late++;
     const f = randomFeeds ? Math.floor(rand() * feeds.length) : k % feeds.length;
-    perFeed[f]++;
-    replies.push(publishOne(k, feeds[f]));
+    // Only an accepted entry is owed to its readers; a refused one is counted as a publish error.
+    replies.push(publishOne(k, feeds[f]).then((err) => (err === null && perFeed[f]++, err)));
   }
   const errors = (await Promise.all(replies)).filter((e) => e !== null);
   send({
@@ -259,6 +275,11 @@ async function drain(perFeed) {
     frames += r.stats.frames;
     bytes += r.stats.bytes;
   }
+  // A few readers that are short of their feed's count, as they stand: where to start looking.
+  const short = readers
+    .filter((r) => r.tally.events < perFeed[r.feed])
+    .slice(0, 3)
+    .map((r) => ({ i: r.i, expected: perFeed[r.feed], ...r.tally }));
   const sdkExpected = sdkClients.reduce((a, c) => a + perFeed[c.feed], 0);
   const sdkEvents = sdkClients.reduce((a, c) => a + c.tally.events, 0);
   const sorted = Float64Array.from(latencies).sort();
@@ -278,6 +299,7 @@ async function drain(perFeed) {
     firstReader: summary(first),
     sdkLatency: summary(Float64Array.from(sdkLatencies).sort()),
     cdf: cdfPoints(sorted),
+    short,
     storm: { closedAfterSubscribe, resumed, resumeFailures, lastResumeAt },
   };
 }
@@ -294,7 +316,8 @@ process.on("message", (msg) => {
     for (const c of sdkClients) c.client.close();
     for (const r of readers) {
       r.closing = true;
-      r.socket?.destroy();
+      // A reset, not a FIN: no TIME_WAIT left holding this address's ports for the next run.
+      r.socket?.resetAndDestroy();
     }
     agent.destroy();
     setTimeout(() => process.exit(0), 100);

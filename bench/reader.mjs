@@ -33,7 +33,10 @@ const KEY = "dGhlIHNhbXBsZSBub25jZQ=="; // any 16 bytes, base64: the server only
 function clientFrame(text, opcode = 0x1) {
   const payload = Buffer.from(text);
   const len = payload.length;
-  const head = len < 126 ? Buffer.from([0x80 | opcode, 0x80 | len]) : Buffer.from([0x80 | opcode, 0x80 | 126, len >> 8, len & 0xff]);
+  const head =
+    len < 126
+      ? Buffer.from([0x80 | opcode, 0x80 | len])
+      : Buffer.from([0x80 | opcode, 0x80 | 126, len >> 8, len & 0xff]);
   return Buffer.concat([head, Buffer.alloc(4), payload]);
 }
 const PONG_3 = clientFrame("3");
@@ -114,7 +117,7 @@ export class Tally {
  * Open one reader. Options:
  *   protocol  "socketio" | "nchan"
  *   host, port, path      where to connect (path: "/socket.io/?EIO=4&transport=websocket" or "/sub/<feed>")
- *   localAddress          the loopback address to connect from (127.0.0.x), for more source ports
+ *   localAddress, localPort   the loopback address (127.0.0.x) and port to connect from
  *   feedId                the feed (Socket.IO subscribe)
  *   probe                 true: parse every event and call onLatency(k, ms)
  *   tally                 a Tally, kept across reconnects
@@ -130,7 +133,10 @@ export function openReader(o, timeoutMs = 30_000) {
   const sio = o.protocol === "socketio";
   tally.connecting();
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: o.host, port: o.port, ...(o.localAddress ? { localAddress: o.localAddress } : {}) });
+    // With a source address, the source port is named too: a bind() to port 0 makes the kernel
+    // search its bound ports for a free one, which slows every connect as thousands are open.
+    const from = o.localAddress ? { localAddress: o.localAddress, localPort: o.localPort } : {};
+    const socket = net.connect({ host: o.host, port: o.port, ...from });
     socket.setNoDelay(true);
     let upgraded = false;
     let subscribed = false;
@@ -183,7 +189,11 @@ export function openReader(o, timeoutMs = 30_000) {
           const [ack] = JSON.parse(text.slice(3));
           if (!ack?.ok) return fail(new Error(`subscribe refused: ${text.slice(0, 200)}`));
           if (o.resume) o.resume.epoch = ack.epoch;
-          tally.subscribed(ack.seq, (ack.events ?? []).map((e) => e.seq), ack.reset === true);
+          tally.subscribed(
+            ack.seq,
+            (ack.events ?? []).map((e) => e.seq),
+            ack.reset === true,
+          );
           ready();
         } else if (text.startsWith("44")) fail(new Error(`namespace refused: ${text.slice(0, 200)}`));
         return;
@@ -246,7 +256,8 @@ export function openReader(o, timeoutMs = 30_000) {
         stats.frames++;
         stats.bytes += hdr + len;
         if (opcode === 0x1) onText(buf, p, p + need, len);
-        else if (opcode === 0x9) socket.write(Buffer.concat([Buffer.from([0x8a, 0x80 | len]), Buffer.alloc(4), buf.subarray(p, p + len)]));
+        else if (opcode === 0x9)
+          socket.write(Buffer.concat([Buffer.from([0x8a, 0x80 | len]), Buffer.alloc(4), buf.subarray(p, p + len)]));
         else if (opcode === 0x8) socket.end();
         if (avail - hdr >= len) i = p + len;
         else {

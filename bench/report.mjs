@@ -1,15 +1,32 @@
 // Turning runs into figures: a per-run summary, markdown tables (each reference beside Liveline)
 // and latency CDF plots as a hand-written SVG.
 
-const round = (v, d = 2) => (v === null || v === undefined || Number.isNaN(v) ? null : Math.round(v * 10 ** d) / 10 ** d);
-const fmt = (v) => (v === null || v === undefined ? "—" : typeof v === "number" ? v.toLocaleString("en-US") : String(v));
+const round = (v, d = 2) =>
+  v === null || v === undefined || Number.isNaN(v) ? null : Math.round(v * 10 ** d) / 10 ** d;
+const fmt = (v) =>
+  v === null || v === undefined ? "—" : typeof v === "number" ? v.toLocaleString("en-US") : String(v);
 const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 
 /** The load generator's share of its core above which a run measures it rather than the servers. */
 export const LOADGEN_LIMIT = 0.7;
 
 /** Derive the reported figures of one run from the raw measurements. */
-export function summarise({ kind, config, ramp, rampCpuMs, rssBefore, rssAfter, idle, published, dones, cpuMs, lgMs, wallMs, backlog, storm }) {
+export function summarise({
+  kind,
+  config,
+  ramp,
+  rampCpuMs,
+  rssBefore,
+  rssAfter,
+  idle,
+  published,
+  dones,
+  cpuMs,
+  lgMs,
+  wallMs,
+  backlog,
+  storm,
+}) {
   const results = dones.map((d) => d.result);
   const expected = sum(results.map((r) => r.expected));
   const delivered = sum(results.map((r) => r.delivered));
@@ -19,7 +36,11 @@ export function summarise({ kind, config, ramp, rampCpuMs, rssBefore, rssAfter, 
   const probe = results[0]; // every probe and the SDK sample live in load generator 0
   const conns = ramp.connected + ramp.sdkReady;
   const exact =
-    lost === 0 && duplicated === 0 && published.publishErrors === 0 && ramp.failures === 0 && ramp.sdkReady === config.sdk * (kind === "nchan" ? 0 : 1);
+    lost === 0 &&
+    duplicated === 0 &&
+    published.publishErrors === 0 &&
+    ramp.failures === 0 &&
+    ramp.sdkReady === config.sdk * (kind === "nchan" ? 0 : 1);
   const per = (ms) => round((ms * 1000) / Math.max(1, delivered));
   const perProcess = Object.fromEntries(Object.entries(cpuMs).map(([k, ms]) => [k, per(ms)]));
   const loadgenCore = sum(Object.values(lgMs)) / wallMs;
@@ -32,16 +53,35 @@ export function summarise({ kind, config, ramp, rampCpuMs, rssBefore, rssAfter, 
     duplicated,
     overlap,
     frames: sum(results.map((r) => r.frames)),
+    short: results.flatMap((r) => r.short),
     latency: probe.latency,
     firstReader: probe.firstReader,
     sdkLatency: probe.sdkLatency,
     cpu: { ms: cpuMs, usPerDelivery: per(sum(Object.values(cpuMs))), perProcess },
-    mem: { rssBeforeKb: rssBefore, rssAfterKb: rssAfter, kbPerConn: round((rssAfter - rssBefore) / Math.max(1, conns), 1) },
-    loadgen: { processes: dones.length, cpuMs: lgMs, corePct: Math.round(loadgenCore * 100), overloaded: loadgenCore > LOADGEN_LIMIT },
-    ramp: { ...ramp, cpuMs: rampCpuMs, usPerConn: round((sum(Object.values(rampCpuMs)) * 1000) / Math.max(1, conns), 1) },
+    mem: {
+      rssBeforeKb: rssBefore,
+      rssAfterKb: rssAfter,
+      kbPerConn: round((rssAfter - rssBefore) / Math.max(1, conns), 1),
+    },
+    loadgen: {
+      processes: dones.length,
+      cpuMs: lgMs,
+      corePct: Math.round(loadgenCore * 100),
+      overloaded: loadgenCore > LOADGEN_LIMIT,
+    },
+    ramp: {
+      ...ramp,
+      cpuMs: rampCpuMs,
+      usPerConn: round((sum(Object.values(rampCpuMs)) * 1000) / Math.max(1, conns), 1),
+    },
     idle,
     storm,
-    publish: { errors: published.publishErrors, sample: published.publishErrorSample, late: published.latePublishes, ms: published.publishedMs },
+    publish: {
+      errors: published.publishErrors,
+      sample: published.publishErrorSample,
+      late: published.latePublishes,
+      ms: published.publishedMs,
+    },
     backlog,
     keptUp: backlog === 0 && lost === 0 && (probe.latency.p99 ?? Infinity) < Math.max(1000, 10 * config.intervalMs),
     cdf: probe.cdf,
@@ -53,7 +93,10 @@ const ratio = (l, b) => (typeof l === "number" && typeof b === "number" && b !==
 function title(c) {
   const feeds = c.feeds === 1 ? "1 feed" : `${c.feeds.toLocaleString("en-US")} feeds`;
   const gw = c.gateways > 1 ? `, ${c.gateways} gateway processes` : "";
-  const what = c.scenario === "storm" ? `reconnect storm: gateway killed after ${c.killAfterMs / 1000} s, readers back within ${c.spreadMs / 1000} s; ` : "";
+  const what =
+    c.scenario === "storm"
+      ? `reconnect storm: gateway killed after ${c.killAfterMs / 1000} s, readers back within ${c.spreadMs / 1000} s; `
+      : "";
   const every = c.intervalMs >= 1000 ? `${c.intervalMs / 1000} s` : `${c.intervalMs} ms`;
   return `${what}${c.n.toLocaleString("en-US")} readers${c.sdk ? ` (+${c.sdk} SDK)` : ""}${gw}, ${feeds}, ${c.m.toLocaleString("en-US")} entries${c.randomFeeds ? " to random feeds" : ""} every ${every}`;
 }
@@ -64,13 +107,26 @@ const ROWS = [
   ["lost / duplicated", (r) => `${r.lost} / ${r.duplicated}`],
   ["probe latency p50 / p99 (ms)", (r) => `${fmt(r.latency.p50)} / ${fmt(r.latency.p99)}`],
   ["first reader p50 (ms)", (r) => r.firstReader.p50, true],
-  ["SDK sample p50 / p99 (ms)", (r) => (r.sdkLatency.count ? `${fmt(r.sdkLatency.p50)} / ${fmt(r.sdkLatency.p99)}` : "—")],
+  [
+    "SDK sample p50 / p99 (ms)",
+    (r) => (r.sdkLatency.count ? `${fmt(r.sdkLatency.p50)} / ${fmt(r.sdkLatency.p99)}` : "—"),
+  ],
   ["CPU per delivery, all server processes (µs)", (r) => r.cpu.usPerDelivery, true],
-  ["  of which", (r) => Object.entries(r.cpu.perProcess).map(([k, v]) => `${k} ${v}`).join(", ")],
+  [
+    "  of which",
+    (r) =>
+      Object.entries(r.cpu.perProcess)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", "),
+  ],
   ["memory per connection (KB)", (r) => r.mem.kbPerConn, true],
   ["connections/s while ramping", (r) => Math.round((r.ramp.connected / r.ramp.rampMs) * 1000), true],
   ["idle gateway CPU per 10,000 connections (% of a core)", (r) => r.idle?.perTenThousandPct ?? null, true],
-  ["load generator (% of its core)", (r) => `${r.loadgen.corePct}%${r.loadgen.overloaded ? " **over 70%**" : ""} (${r.loadgen.processes} process${r.loadgen.processes > 1 ? "es" : ""})`],
+  [
+    "load generator (% of its core)",
+    (r) =>
+      `${r.loadgen.corePct}%${r.loadgen.overloaded ? " **over 70%**" : ""} (${r.loadgen.processes} process${r.loadgen.processes > 1 ? "es" : ""})`,
+  ],
   ["kept up (backlog at end)", (r) => `${r.keptUp ? "yes" : "**no**"} (${r.backlog})`],
 ];
 const STORM_ROWS = [
@@ -79,7 +135,13 @@ const STORM_ROWS = [
   ["kill → every reader resumed (ms)", (r) => r.storm.allResumedMs],
   ["catch-ups asked / Redis reads made", (r) => `${fmt(r.storm.catchUpsAsked)} / ${fmt(r.storm.catchUpReads)}`],
   ["Redis commands during the storm", (r) => r.storm.redisCommands],
-  ["peak CPU (% of a core)", (r) => Object.entries(r.storm.peakCpuPct).map(([k, v]) => `${k} ${v}%`).join(", ")],
+  [
+    "peak CPU (% of a core)",
+    (r) =>
+      Object.entries(r.storm.peakCpuPct)
+        .map(([k, v]) => `${k} ${v}%`)
+        .join(", "),
+  ],
 ];
 
 function detailTable(section) {
@@ -88,7 +150,8 @@ function detailTable(section) {
   const l = section.chosen.liveline;
   const refs = kinds.filter((k) => k !== "liveline" && l);
   const head =
-    `| | ${kinds.join(" | ")} |${refs.map((k) => ` Liveline ÷ ${k} |`).join("")}\n` + `|---|${kinds.map(() => "---:|").join("")}${refs.map(() => "---:|").join("")}\n`;
+    `| | ${kinds.join(" | ")} |${refs.map((k) => ` Liveline ÷ ${k} |`).join("")}\n` +
+    `|---|${kinds.map(() => "---:|").join("")}${refs.map(() => "---:|").join("")}\n`;
   const rows = [...ROWS, ...(l?.storm ? STORM_ROWS : [])];
   return (
     head +
@@ -147,29 +210,43 @@ export function renderSvg(sections) {
     const runs = Object.values(s.chosen).filter((r) => r && r.cdf.length > 0);
     const maxMs = Math.max(10, ...runs.map((r) => r.latency.max ?? 0));
     const minMs = 0.2;
-    const lx = (v) => ox + m.l + ((Math.log10(Math.max(minMs, v)) - Math.log10(minMs)) / (Math.log10(maxMs) - Math.log10(minMs))) * (W - m.l - m.r);
+    const lx = (v) =>
+      ox +
+      m.l +
+      ((Math.log10(Math.max(minMs, v)) - Math.log10(minMs)) / (Math.log10(maxMs) - Math.log10(minMs))) *
+        (W - m.l - m.r);
     const ly = (f) => oy + H - m.b - f * (H - m.t - m.b);
-    parts.push(`<text x="${ox + W / 2}" y="${oy + 18}" text-anchor="middle" font-size="11">${s.preset}: ${s.config.n.toLocaleString("en-US")} readers, every ${s.config.intervalMs} ms</text>`);
-    parts.push(`<rect x="${ox + m.l}" y="${oy + m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#ccc"/>`);
+    parts.push(
+      `<text x="${ox + W / 2}" y="${oy + 18}" text-anchor="middle" font-size="11">${s.preset}: ${s.config.n.toLocaleString("en-US")} readers, every ${s.config.intervalMs} ms</text>`,
+    );
+    parts.push(
+      `<rect x="${ox + m.l}" y="${oy + m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#ccc"/>`,
+    );
     for (const t of [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000]) {
       if (t > maxMs) break;
       const x = lx(t);
       parts.push(`<line x1="${x}" y1="${oy + m.t}" x2="${x}" y2="${oy + H - m.b}" stroke="#eee"/>`);
-      parts.push(`<text x="${x}" y="${oy + H - m.b + 14}" text-anchor="middle" font-size="10">${t >= 1000 ? `${t / 1000}s` : t}</text>`);
+      parts.push(
+        `<text x="${x}" y="${oy + H - m.b + 14}" text-anchor="middle" font-size="10">${t >= 1000 ? `${t / 1000}s` : t}</text>`,
+      );
     }
     for (const f of [0, 0.25, 0.5, 0.75, 0.9, 0.99]) {
       const y = ly(f);
       parts.push(`<line x1="${ox + m.l}" y1="${y}" x2="${ox + W - m.r}" y2="${y}" stroke="#eee"/>`);
       parts.push(`<text x="${ox + m.l - 4}" y="${y + 3}" text-anchor="end" font-size="10">${f}</text>`);
     }
-    parts.push(`<text x="${ox + W / 2}" y="${oy + H - 8}" text-anchor="middle" font-size="10">publish → probe latency (ms, log scale)</text>`);
+    parts.push(
+      `<text x="${ox + W / 2}" y="${oy + H - 8}" text-anchor="middle" font-size="10">publish → probe latency (ms, log scale)</text>`,
+    );
     for (const r of runs) {
       const pts = r.cdf.map(([v, f]) => `${round(lx(v), 1)},${round(ly(f), 1)}`).join(" ");
       parts.push(`<polyline points="${pts}" fill="none" stroke="${colours[r.kind]}" stroke-width="2"/>`);
     }
     runs.forEach((r, i) => {
       const y = oy + m.t + 14 + i * 14;
-      parts.push(`<line x1="${ox + m.l + 8}" y1="${y - 4}" x2="${ox + m.l + 26}" y2="${y - 4}" stroke="${colours[r.kind]}" stroke-width="2"/>`);
+      parts.push(
+        `<line x1="${ox + m.l + 8}" y1="${y - 4}" x2="${ox + m.l + 26}" y2="${y - 4}" stroke="${colours[r.kind]}" stroke-width="2"/>`,
+      );
       parts.push(`<text x="${ox + m.l + 30}" y="${y}" font-size="10">${r.kind} (p99 ${r.latency.p99} ms)</text>`);
     });
   });

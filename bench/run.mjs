@@ -13,6 +13,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { clearInterval, clearTimeout, setInterval, setTimeout } from "node:timers";
+import { performance } from "node:perf_hooks";
 import { CAN_PIN, procStats, spawnPinned } from "./procs.mjs";
 import { HAS_NCHAN, createFeeds, startBaselineTarget, startLivelineTarget, startNchanTarget } from "./targets.mjs";
 import { renderMarkdown, renderSvg, summarise } from "./report.mjs";
@@ -30,27 +31,142 @@ const ALL = ["baseline", "nchan", "liveline"];
  * `idle`: also measure the gateways' CPU with every reader connected and nothing published.
  */
 export const PRESETS = {
-  quick: { n: 1000, probes: 100, feeds: 1, m: 20, intervalMs: 100, sdk: 20, repeat: 1, targets: ["baseline", "liveline"] },
+  quick: {
+    n: 1000,
+    probes: 100,
+    feeds: 1,
+    m: 20,
+    intervalMs: 100,
+    sdk: 20,
+    repeat: 1,
+    targets: ["baseline", "liveline"],
+  },
   n1k: { n: 1000, probes: 200, feeds: 1, m: 100, intervalMs: 100, sdk: 20, repeat: 2 },
   n5k: { n: 5000, probes: 200, feeds: 1, m: 100, intervalMs: 100, sdk: 20, repeat: 2 },
   n10k: { n: 10000, probes: 200, feeds: 1, m: 100, intervalMs: 100, sdk: 20, repeat: 2 },
   // Publish → first reader, warm: one reader, an entry every 50 ms.
   "first-reader": { n: 1, probes: 1, feeds: 1, m: 400, intervalMs: 50, sdk: 0, repeat: 2 },
   // As many readers as one gateway process holds (its 20,000 open files less Redis and the rest).
-  "gateway-max-1s": { n: 19500, probes: 200, feeds: 1, m: 30, intervalMs: 1000, sdk: 0, repeat: 1, idle: true, targets: ["liveline"] },
-  "gateway-max-100": { n: 19500, probes: 200, feeds: 1, m: 100, intervalMs: 100, sdk: 0, repeat: 1, targets: ["liveline"] },
-  "n50k-1s": { n: 50000, probes: 300, gateways: 3, feeds: 1, m: 30, intervalMs: 1000, sdk: 20, repeat: 1, idle: true, targets: ["liveline"] },
-  "n50k-100": { n: 50000, probes: 300, gateways: 3, feeds: 1, m: 100, intervalMs: 100, sdk: 20, repeat: 1, targets: ["liveline"] },
-  storm: { scenario: "storm", n: 20000, probes: 200, gateways: 2, feeds: 1, m: 150, intervalMs: 100, sdk: 0, repeat: 1, killAfterMs: 3000, spreadMs: 2000, targets: ["liveline"] },
-  "many-feeds": { n: 50000, probes: 300, gateways: 3, feeds: 10000, m: 3000, intervalMs: 10, randomFeeds: true, sdk: 0, repeat: 1, targets: ["liveline"] },
+  "gateway-max-1s": {
+    n: 19500,
+    probes: 200,
+    feeds: 1,
+    m: 30,
+    intervalMs: 1000,
+    sdk: 0,
+    repeat: 1,
+    idle: true,
+    targets: ["liveline"],
+  },
+  "gateway-max-100": {
+    n: 19500,
+    probes: 200,
+    feeds: 1,
+    m: 100,
+    intervalMs: 100,
+    sdk: 0,
+    repeat: 1,
+    targets: ["liveline"],
+  },
+  "n50k-1s": {
+    n: 50000,
+    probes: 300,
+    gateways: 3,
+    feeds: 1,
+    m: 30,
+    intervalMs: 1000,
+    sdk: 20,
+    repeat: 1,
+    idle: true,
+    targets: ["liveline"],
+  },
+  "n50k-100": {
+    n: 50000,
+    probes: 300,
+    gateways: 3,
+    feeds: 1,
+    m: 100,
+    intervalMs: 100,
+    sdk: 20,
+    repeat: 1,
+    targets: ["liveline"],
+  },
+  // 19,500: one gateway process holds at most 20,000 open files here, Redis connections included.
+  storm: {
+    scenario: "storm",
+    n: 19500,
+    probes: 200,
+    gateways: 2,
+    feeds: 1,
+    m: 30,
+    intervalMs: 1000,
+    sdk: 0,
+    repeat: 1,
+    killAfterMs: 5000,
+    spreadMs: 2000,
+    targets: ["liveline"],
+  },
+  "many-feeds": {
+    n: 50000,
+    probes: 300,
+    gateways: 3,
+    feeds: 10000,
+    m: 3000,
+    intervalMs: 10,
+    randomFeeds: true,
+    sdk: 0,
+    repeat: 1,
+    targets: ["liveline"],
+  },
   // One gateway process, then two, for the same 10,000 readers: CPU per delivery should not move.
-  "cores-1": { n: 10000, probes: 200, gateways: 1, feeds: 1, m: 100, intervalMs: 100, sdk: 0, repeat: 2, targets: ["liveline"] },
-  "cores-2": { n: 10000, probes: 200, gateways: 2, feeds: 1, m: 100, intervalMs: 100, sdk: 0, repeat: 2, targets: ["liveline"] },
+  "cores-1": {
+    n: 10000,
+    probes: 200,
+    gateways: 1,
+    feeds: 1,
+    m: 100,
+    intervalMs: 100,
+    sdk: 0,
+    repeat: 2,
+    targets: ["liveline"],
+  },
+  "cores-2": {
+    n: 10000,
+    probes: 200,
+    gateways: 2,
+    feeds: 1,
+    m: 100,
+    intervalMs: 100,
+    sdk: 0,
+    repeat: 2,
+    targets: ["liveline"],
+  },
 };
-const MAIN = ["n1k", "n5k", "n10k", "first-reader", "gateway-max-1s", "gateway-max-100", "n50k-1s", "n50k-100", "storm", "many-feeds", "cores-1", "cores-2"];
+const MAIN = [
+  "n1k",
+  "n5k",
+  "n10k",
+  "first-reader",
+  "gateway-max-1s",
+  "gateway-max-100",
+  "n50k-1s",
+  "n50k-100",
+  "storm",
+  "many-feeds",
+  "cores-1",
+  "cores-2",
+];
 
 function parseArgs(argv) {
-  const opts = { presets: [], only: [], cpuProf: false, nodeArgs: [], livelineRoot: undefined, out: join(ROOT, "bench/results"), custom: {} };
+  const opts = {
+    presets: [],
+    only: [],
+    cpuProf: false,
+    nodeArgs: [],
+    livelineRoot: undefined,
+    out: join(ROOT, "bench/results"),
+    custom: {},
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -88,14 +204,22 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** One load-generator process, pinned to the load generator's core, driven over IPC. */
 function startLoadgen(cfg) {
-  const proc = spawnPinned(`loadgen${cfg.index}`, process.execPath, ["--max-semi-space-size=32", join(ROOT, "bench/loadgen.mjs"), JSON.stringify(cfg)], {
-    cpu: LOADGEN_CPU,
-    cwd: ROOT,
-    ipc: true,
-  });
+  const proc = spawnPinned(
+    `loadgen${cfg.index}`,
+    process.execPath,
+    ["--max-semi-space-size=32", join(ROOT, "bench/loadgen.mjs"), JSON.stringify(cfg)],
+    {
+      cpu: LOADGEN_CPU,
+      cwd: ROOT,
+      ipc: true,
+    },
+  );
   const waitFor = (type, timeoutMs) =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`load generator ${cfg.index}: no "${type}" in ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`load generator ${cfg.index}: no "${type}" in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const onMsg = (msg) => {
         if (msg.type !== type) return;
         clearTimeout(timer);
@@ -124,7 +248,11 @@ function cpuOf(pids) {
   return out;
 }
 const spent = (before, after) =>
-  Object.fromEntries(Object.keys(before).filter((k) => after[k] && before[k]).map((k) => [k, after[k].cpuMs - before[k].cpuMs]));
+  Object.fromEntries(
+    Object.keys(before)
+      .filter((k) => after[k] && before[k])
+      .map((k) => [k, after[k].cpuMs - before[k].cpuMs]),
+  );
 const rssOf = (pids, names) => names.reduce((a, n) => a + procStats(pids[n]).rssKb, 0);
 const gatewayNames = (pids) => Object.keys(pids).filter((k) => k.startsWith("server"));
 
@@ -204,7 +332,16 @@ async function runOnce(kind, config, opts) {
           allOnFirstGateway: storm,
           rampWindow: 64,
           drainTimeoutMs: storm ? 20_000 : 10_000,
-          publish: index === 0 ? { url: publishUrl, token: target.token, m: config.m, intervalMs: config.intervalMs, randomFeeds: config.randomFeeds === true } : undefined,
+          publish:
+            index === 0
+              ? {
+                  url: publishUrl,
+                  token: target.token,
+                  m: config.m,
+                  intervalMs: config.intervalMs,
+                  randomFeeds: config.randomFeeds === true,
+                }
+              : undefined,
         }),
       );
     }
@@ -240,7 +377,11 @@ async function runOnce(kind, config, opts) {
       await sleep(windowMs);
       const ms = spent(c0, cpuOf(target.pids));
       const gwMs = gws.reduce((a, g) => a + (ms[g] ?? 0), 0);
-      idle = { windowMs, gatewayCpuMs: gwMs, perTenThousandPct: Math.round(((gwMs / windowMs) * 100 * 10_000 * 100) / Math.max(1, ramp.connected)) / 100 };
+      idle = {
+        windowMs,
+        gatewayCpuMs: gwMs,
+        perTenThousandPct: Math.round(((gwMs / windowMs) * 100 * 10_000 * 100) / Math.max(1, ramp.connected)) / 100,
+      };
     }
 
     const cpu0 = cpuOf(target.pids);
@@ -252,6 +393,7 @@ async function runOnce(kind, config, opts) {
     }
     loadgens[0].send({ type: "publish" });
     const publishedP = loadgens[0].waitFor("published", config.m * config.intervalMs + 120_000);
+    publishedP.catch(() => undefined); // awaited below; not an unhandled rejection if the storm fails first
     if (storm) {
       await sleep(config.killAfterMs);
       const survivor = target.urlOf(target.gateways.length - 1);
@@ -265,7 +407,9 @@ async function runOnce(kind, config, opts) {
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
         await sleep(100);
-        const counts = await Promise.all(loadgens.map((l) => (l.send({ type: "counts" }), l.waitFor("counts", 10_000))));
+        const counts = await Promise.all(
+          loadgens.map((l) => (l.send({ type: "counts" }), l.waitFor("counts", 30_000))),
+        );
         resumed = counts.reduce((a, c) => a + c.resumed, 0);
         if (resumed >= ramp.connected) break;
       }
@@ -294,7 +438,22 @@ async function runOnce(kind, config, opts) {
       stormReport.allResumedMs = stormReport.resumed >= stormReport.readers ? last - stormReport.killedAt : null;
       stormReport.resumeFailures = dones.reduce((a, d) => a + d.result.storm.resumeFailures, 0);
     }
-    return summarise({ kind, config, ramp, rampCpuMs, rssBefore, rssAfter, idle, published, dones, cpuMs, lgMs, wallMs, backlog, storm: stormReport });
+    return summarise({
+      kind,
+      config,
+      ramp,
+      rampCpuMs,
+      rssBefore,
+      rssAfter,
+      idle,
+      published,
+      dones,
+      cpuMs,
+      lgMs,
+      wallMs,
+      backlog,
+      storm: stormReport,
+    });
   } finally {
     for (const l of loadgens) l.send({ type: "close" });
     await Promise.race([Promise.all(loadgens.map((l) => l.proc.exited)), sleep(5000)]);
@@ -331,7 +490,9 @@ async function main() {
   let exactEverywhere = true;
   for (const name of opts.presets) {
     const config = { scenario: "steady", gateways: 1, ...PRESETS[name], ...opts.custom };
-    const kinds = (opts.only.length > 0 ? opts.only : (config.targets ?? ALL)).filter((k) => k !== "nchan" || HAS_NCHAN);
+    const kinds = (opts.only.length > 0 ? opts.only : (config.targets ?? ALL)).filter(
+      (k) => k !== "nchan" || HAS_NCHAN,
+    );
     const runs = [];
     for (let r = 0; r < config.repeat; r++) {
       for (const kind of kinds) {

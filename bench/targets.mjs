@@ -180,7 +180,9 @@ http {
 }
 `;
   writeFileSync(join(dir, "nginx.conf"), conf);
-  const proc = spawnPinned("nchan", NGINX, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")], { cpu });
+  const proc = spawnPinned("nchan", NGINX, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")], {
+    cpu,
+  });
   const deadline = Date.now() + 10_000;
   while (!(await canConnect(port))) {
     if (Date.now() > deadline || proc.child.exitCode !== null)

@@ -15,7 +15,11 @@ async function counters(): Promise<{ asked: number; read: number }> {
 }
 
 /** A socket that resumes the feed from `since`: its ack, then every event it is sent. */
-async function resume(feedId: string, since: number, epoch: string): Promise<{ socket: Socket; ack: SubscribeAck; live: FeedEvent[] }> {
+async function resume(
+  feedId: string,
+  since: number,
+  epoch: string,
+): Promise<{ socket: Socket; ack: SubscribeAck; live: FeedEvent[] }> {
   const socket = io(fixture.stack.url, { transports: ["websocket"], reconnection: false });
   const live: FeedEvent[] = [];
   socket.on("feed:event", (e: FeedEvent) => live.push(e));
@@ -46,7 +50,7 @@ describe("readers resuming from one position share its catch-up read", () => {
 
     // 30 readers come back one after another (not at once: in-flight sharing alone would not do).
     const before = await counters();
-    const wave = [];
+    const wave: Awaited<ReturnType<typeof resume>>[] = [];
     for (let i = 0; i < 30; i++) wave.push(await resume(feedId, 2, epoch));
     const after = await counters();
     expect(after.asked - before.asked).toBe(30);
