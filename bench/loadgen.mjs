@@ -2,7 +2,7 @@
 // orchestrator), driven over IPC. The orchestrator starts several when one process cannot hold
 // the connections (20,000 open files each here); each connects from its own loopback address.
 //
-// It opens its share of the readers (bench/reader.mjs): *probes* (the first `probes` reader
+// It opens its share of the readers (bench/reader.mjs): *probes* (`probes` readers spread evenly
 // indices, all in process 0) parse every event and time it; *sinks* count frames and positions.
 // Process 0 also runs the real SDK sample and publishes.
 //
@@ -17,7 +17,6 @@ import { Buffer } from "node:buffer";
 import { setTimeout } from "node:timers";
 import { LivelineClient } from "@liveline/client-sdk";
 import { Tally, now, openReader, parseMark } from "./reader.mjs";
-import { cdfPoints, summary } from "./stats.mjs";
 
 const cfg = JSON.parse(process.argv[2] ?? "{}");
 const { index, protocol, gateways, feeds, from, to, probes, sdk, localAddress, rampWindow, drainTimeoutMs } = cfg;
@@ -28,6 +27,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const feedOf = (i) => i % feeds.length;
 const gatewayOf = (i) => (cfg.allOnFirstGateway ? 0 : i % gateways.length);
 const pathOf = (g, f) => (protocol === "nchan" ? `/sub/${feeds[f]}` : "/socket.io/?EIO=4&transport=websocket");
+
+/** Every stride-th reader is a probe, so probes sit all along a broadcast's order, not at its head. */
+const stride = probes > 0 ? Math.max(1, Math.floor(cfg.n / probes)) : Infinity;
+const isProbe = (i) => i % stride === 0 && i / stride < probes;
 
 const readers = []; // { i, feed, tally, resume, socket, stats, gateway }
 const latencies = []; // probes: publish → receive, ms
@@ -70,7 +73,7 @@ async function connectFrom(r, gateway, localPort) {
     localAddress,
     localPort,
     feedId: feeds[r.feed],
-    probe: r.i < probes,
+    probe: isProbe(r.i),
     tally: r.tally,
     resume: r.resume,
     onLatency,
@@ -282,8 +285,6 @@ async function drain(perFeed) {
     .map((r) => ({ i: r.i, expected: perFeed[r.feed], ...r.tally }));
   const sdkExpected = sdkClients.reduce((a, c) => a + perFeed[c.feed], 0);
   const sdkEvents = sdkClients.reduce((a, c) => a + c.tally.events, 0);
-  const sorted = Float64Array.from(latencies).sort();
-  const first = Float64Array.from(firstByEntry.values()).sort();
   return {
     expected,
     delivered: events(),
@@ -295,10 +296,10 @@ async function drain(perFeed) {
     bytes,
     sdkExpected,
     sdkDelivered: sdkEvents,
-    latency: summary(sorted),
-    firstReader: summary(first),
-    sdkLatency: summary(Float64Array.from(sdkLatencies).sort()),
-    cdf: cdfPoints(sorted),
+    // Raw, for the orchestrator to merge across load generators.
+    latencies,
+    firstByEntry: [...firstByEntry],
+    sdkLatencies,
     short,
     storm: { closedAfterSubscribe, resumed, resumeFailures, lastResumeAt },
   };

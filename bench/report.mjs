@@ -1,5 +1,6 @@
 // Turning runs into figures: a per-run summary, markdown tables (each reference beside Liveline)
 // and latency CDF plots as a hand-written SVG.
+import { cdfPoints, summary } from "./stats.mjs";
 
 const round = (v, d = 2) =>
   v === null || v === undefined || Number.isNaN(v) ? null : Math.round(v * 10 ** d) / 10 ** d;
@@ -22,6 +23,7 @@ export function summarise({
   published,
   dones,
   cpuMs,
+  sysMs,
   lgMs,
   wallMs,
   backlog,
@@ -33,7 +35,12 @@ export function summarise({
   const duplicated = sum(results.map((r) => r.duplicated));
   const overlap = sum(results.map((r) => r.overlap));
   const lost = expected - delivered;
-  const probe = results[0]; // every probe and the SDK sample live in load generator 0
+  // Probes are spread over every load generator; the earliest probe per entry is its first reader.
+  const sorted = (xs) => Float64Array.from(xs).sort();
+  const allLatencies = sorted(results.flatMap((r) => r.latencies));
+  const first = new Map();
+  for (const r of results) for (const [k, ms] of r.firstByEntry) if (!(first.get(k) <= ms)) first.set(k, ms);
+  const latency = summary(allLatencies);
   const conns = ramp.connected + ramp.sdkReady;
   const exact =
     lost === 0 &&
@@ -54,10 +61,16 @@ export function summarise({
     overlap,
     frames: sum(results.map((r) => r.frames)),
     short: results.flatMap((r) => r.short),
-    latency: probe.latency,
-    firstReader: probe.firstReader,
-    sdkLatency: probe.sdkLatency,
-    cpu: { ms: cpuMs, usPerDelivery: per(sum(Object.values(cpuMs))), perProcess },
+    latency,
+    firstReader: summary(sorted(first.values())),
+    sdkLatency: summary(sorted(results.flatMap((r) => r.sdkLatencies))),
+    cpu: {
+      ms: cpuMs,
+      sysMs,
+      usPerDelivery: per(sum(Object.values(cpuMs))),
+      kernelUsPerDelivery: per(sum(Object.values(sysMs))),
+      perProcess,
+    },
     mem: {
       rssBeforeKb: rssBefore,
       rssAfterKb: rssAfter,
@@ -83,8 +96,8 @@ export function summarise({
       ms: published.publishedMs,
     },
     backlog,
-    keptUp: backlog === 0 && lost === 0 && (probe.latency.p99 ?? Infinity) < Math.max(1000, 10 * config.intervalMs),
-    cdf: probe.cdf,
+    keptUp: backlog === 0 && lost === 0 && (latency.p99 ?? Infinity) < Math.max(1000, 10 * config.intervalMs),
+    cdf: cdfPoints(allLatencies),
   };
 }
 

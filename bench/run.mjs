@@ -247,11 +247,11 @@ function cpuOf(pids) {
   }
   return out;
 }
-const spent = (before, after) =>
+const spent = (before, after, field = "cpuMs") =>
   Object.fromEntries(
     Object.keys(before)
       .filter((k) => after[k] && before[k])
-      .map((k) => [k, after[k].cpuMs - before[k].cpuMs]),
+      .map((k) => [k, after[k][field] - before[k][field]]),
   );
 const rssOf = (pids, names) => names.reduce((a, n) => a + procStats(pids[n]).rssKb, 0);
 const gatewayNames = (pids) => Object.keys(pids).filter((k) => k.startsWith("server"));
@@ -325,6 +325,7 @@ async function runOnce(kind, config, opts) {
           feeds,
           from,
           to,
+          n: config.n,
           probes: config.probes,
           sdk: index === 0 && target.protocol === "socketio" ? config.sdk : 0,
           // Its own loopback address: each source address has ~28,000 ephemeral ports.
@@ -357,13 +358,16 @@ async function runOnce(kind, config, opts) {
       ramps.push(await l.waitFor("ramped", 300_000));
     }
     const rampMs = performance.now() - rampT0;
-    const rampCpuMs = spent(rampCpu0, cpuOf(target.pids));
+    const rampCpu1 = cpuOf(target.pids);
+    const rampCpuMs = spent(rampCpu0, rampCpu1);
+    const rampSysMs = spent(rampCpu0, rampCpu1, "sysMs");
     const ramp = {
       connected: ramps.reduce((a, r) => a + r.connected, 0),
       failures: ramps.reduce((a, r) => a + r.failures, 0),
       errors: Object.assign({}, ...ramps.map((r) => r.errors)),
       sdkReady: ramps.reduce((a, r) => a + r.sdkReady, 0),
       rampMs: Math.round(rampMs),
+      sysMs: rampSysMs,
     };
     ramp.connsPerSec = Math.round((ramp.connected / rampMs) * 1000);
     await sleep(1500);
@@ -430,7 +434,9 @@ async function runOnce(kind, config, opts) {
     for (const l of loadgens) l.send({ type: "drain", perFeed: published.perFeed });
     const dones = await Promise.all(loadgens.map((l) => l.waitFor("done", 300_000)));
     const wallMs = performance.now() - t0;
-    const cpuMs = spent(cpu0, cpuOf(target.pids));
+    const cpu1 = cpuOf(target.pids);
+    const cpuMs = spent(cpu0, cpu1);
+    const sysMs = spent(cpu0, cpu1, "sysMs");
     const lgMs = spent(lg0, cpuOf(lgPids));
     const backlog = await target.backlog(feeds);
     if (stormReport) {
@@ -449,6 +455,7 @@ async function runOnce(kind, config, opts) {
       published,
       dones,
       cpuMs,
+      sysMs,
       lgMs,
       wallMs,
       backlog,
