@@ -74,6 +74,7 @@ async function connectFrom(r, gateway, localPort) {
     localPort,
     feedId: feeds[r.feed],
     probe: isProbe(r.i),
+    batchMs: cfg.sinkBatchMs ?? 0,
     tally: r.tally,
     resume: r.resume,
     onLatency,
@@ -174,7 +175,10 @@ const sdkLatencies = [];
 
 // ---- publishing (process 0) --------------------------------------------------------------
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+// Nchan orders messages as their POSTs arrive, and readers see only the body, so its publishes
+// go one at a time over one connection (the body's mark is then the position). Liveline and
+// the baseline number events themselves (seq), so several publishes may be in flight.
+const agent = new http.Agent({ keepAlive: true, maxSockets: protocol === "nchan" ? 1 : 8 });
 const body =
   `<p>${"Live update: officials confirmed the figures at the briefing, and reporters on the ground describe long queues at the polling stations. ".repeat(5)}</p>`.slice(
     0,

@@ -17,7 +17,7 @@
 // Nchan: every text frame is one published message; WebSocket pings are answered with pongs.
 import net from "node:net";
 import { Buffer } from "node:buffer";
-import { clearTimeout, setTimeout } from "node:timers";
+import { clearTimeout, setInterval, setTimeout } from "node:timers";
 import { performance } from "node:perf_hooks";
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
@@ -62,6 +62,29 @@ function find(buf, needle, from, to) {
 export function parseMark(text) {
   const m = /bench#(\d+)@([\d.]+)/.exec(text);
   return m ? { k: Number(m[1]), at: Number(m[2]) } : undefined;
+}
+
+/** Sinks paused until the next round, per round length. */
+const rounds = new Map();
+
+/**
+ * Stop reading `socket` until the next round of `ms`: a sink then reads a round's frames in one
+ * system call instead of being woken for each, which is most of what a reader costs the load
+ * generator. Counts are unchanged; a sink only learns of them up to `ms` later.
+ */
+function pauseUntilNextRound(socket, ms) {
+  let round = rounds.get(ms);
+  if (round === undefined) {
+    round = new Set();
+    const paused = round;
+    rounds.set(ms, paused);
+    setInterval(() => {
+      for (const s of paused) s.resume();
+      paused.clear();
+    }, ms).unref();
+  }
+  socket.pause();
+  round.add(socket);
 }
 
 /**
@@ -120,6 +143,7 @@ export class Tally {
  *   localAddress, localPort   the loopback address (127.0.0.x) and port to connect from
  *   feedId                the feed (Socket.IO subscribe)
  *   probe                 true: parse every event and call onLatency(k, ms)
+ *   batchMs               a sink reads at most once per this many ms (0: as frames arrive)
  *   tally                 a Tally, kept across reconnects
  *   onLatency(k, ms)      probes only
  *   onClose()             the connection ended after it was subscribed
@@ -269,7 +293,13 @@ export function openReader(o, timeoutMs = 30_000) {
 
     let head = null;
     socket.on("data", (chunk) => {
-      if (upgraded) return onFrames(chunk);
+      if (upgraded) {
+        onFrames(chunk);
+        // A sink that batches stops reading until the next round: what arrives meanwhile waits
+        // in the kernel's receive buffer and comes in one read.
+        if (subscribed && !probe && o.batchMs > 0) pauseUntilNextRound(socket, o.batchMs);
+        return;
+      }
       head = head === null ? chunk : Buffer.concat([head, chunk]);
       const end = head.indexOf("\r\n\r\n");
       if (end < 0) return;

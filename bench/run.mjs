@@ -5,7 +5,8 @@
 //   npm run bench -- --quick               1,000 readers, 20 entries every 100 ms (CI smoke, < 60 s)
 //   npm run bench -- --preset n10k         one preset (see PRESETS); --preset all runs the main ones
 //   npm run bench -- --n 2000 --feeds 20 --m 40 --interval 200 --repeat 1 --gateways 2
-//   options: --only liveline|baseline|nchan (repeatable), --cpu-prof (profile the Liveline
+//   options: --sink-batch MS (sinks read every MS ms; 0: at every frame; default 200),
+//            --only liveline|baseline|nchan (repeatable), --cpu-prof (profile the Liveline
 //            servers), --out DIR, --node-arg FLAG (a Node/V8 flag for the Liveline servers),
 //            --liveline-root DIR (run another checkout's build, to alternate a change with this one)
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -194,6 +195,7 @@ function parseArgs(argv) {
     else if (a === "--sdk") num("sdk");
     else if (a === "--repeat") num("repeat");
     else if (a === "--gateways") num("gateways");
+    else if (a === "--sink-batch") num("sinkBatchMs");
     else throw new Error(`unknown option ${a}`);
   }
   if (opts.presets.length === 0) opts.presets.push("n1k");
@@ -332,6 +334,7 @@ async function runOnce(kind, config, opts) {
           localAddress: `127.0.0.${2 + index}`,
           allOnFirstGateway: storm,
           rampWindow: 64,
+          sinkBatchMs: config.sinkBatchMs,
           drainTimeoutMs: storm ? 20_000 : 10_000,
           publish:
             index === 0
@@ -496,7 +499,8 @@ async function main() {
   const sections = [];
   let exactEverywhere = true;
   for (const name of opts.presets) {
-    const config = { scenario: "steady", gateways: 1, ...PRESETS[name], ...opts.custom };
+    // Sinks read every 200 ms by default (see bench/reader.mjs); probes always read at once.
+    const config = { scenario: "steady", gateways: 1, sinkBatchMs: 200, ...PRESETS[name], ...opts.custom };
     const kinds = (opts.only.length > 0 ? opts.only : (config.targets ?? ALL)).filter(
       (k) => k !== "nchan" || HAS_NCHAN,
     );

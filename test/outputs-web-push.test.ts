@@ -89,6 +89,26 @@ describe("Web Push alerts", () => {
     expect(metrics).toMatch(/liveline_output_latency_seconds_count\{[^}]*output="webpush"[^}]*\} 2/);
   });
 
+  it("moves a quiet feed's outputs cursor without a job, and still walks to a breaking entry", async () => {
+    const { api, keyPrefix, store } = fixture.stack;
+    const redis = new Redis(fixture.redis.url);
+    const cursor = async () => Number((await redis.zscore(`${keyPrefix}out:cursors`, "wp-quiet")) ?? 0);
+    const advanceJob = (seq: number) => redis.exists(`${store.keys.queuePrefix()}:outputs:adv.wp-quiet.${seq}`);
+    await api.createFeed("wp-quiet");
+    await api.as(null).request("POST", "/v1/feeds/wp-quiet/push/web", {
+      endpoint: `${push.url}/quiet/1`,
+      keys: newSubscriber().keys,
+    });
+    await api.publish("wp-quiet", { id: "q1", body: "<p>Calm.</p>" });
+    await waitFor(async () => (await cursor()) === 1, "the cursor to pass the calm entry");
+    expect(await advanceJob(1)).toBe(0);
+    await api.publish("wp-quiet", { id: "q2", headline: "Flash", body: "<p>x</p>", breaking: true });
+    await waitFor(() => forPath("/quiet/").length === 1, "the breaking entry's alert");
+    expect(await cursor()).toBe(2);
+    expect(await advanceJob(2)).toBe(1);
+    redis.disconnect();
+  });
+
   it("caps alerts per feed and hour, and shows editors what went out", async () => {
     const { api } = fixture.stack;
     await api.createFeed("wp-cap");

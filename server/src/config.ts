@@ -32,6 +32,7 @@ function namedToken(entry: string): { token: string; name?: string | undefined }
 /** The server role's own section of the environment. */
 const ServerEnv = {
   PORT: Int(3000, 0, 65_535),
+  LISTEN_BACKLOG: Int(4096, 1, 1_000_000),
   EDITOR_TOKENS: z
     .string()
     .transform((s) =>
@@ -55,6 +56,7 @@ const ServerEnv = {
   PRESENCE_INTERVAL_MS: Int(1500, 100, 60_000),
   PRESENCE_EDITOR_TTL_MS: Int(15_000, 1000, 600_000),
   HEAD_CHECK_MS: Int(5000, 100, 600_000),
+  HEAD_CHECKS_PER_SECOND: Int(500, 1, 1_000_000),
   DRAIN_SPREAD_MS: Int(5000, 0, 120_000),
   PUBLIC_URL: z.url().optional(),
   EDITOR_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
@@ -156,12 +158,20 @@ const IDLE_MARGIN_MS = 5000;
 
 export interface ServerSettings {
   readonly port: number;
+  /**
+   * Connections the kernel may hold waiting for accept (capped by net.core.somaxconn). Node's
+   * 511 overflows when thousands of readers come back at once, and each dropped SYN costs its
+   * reader a retransmit 1, 3, 7, 15 or 31 s later.
+   */
+  readonly listenBacklog: number;
   readonly editorTokens: readonly string[];
   /** The display name of each of `editorTokens`, by position, when EDITOR_TOKENS gave one. */
   readonly editorNames: readonly (string | undefined)[];
   /** True when no tokens were configured and one was generated for this run. */
   readonly generatedToken: boolean;
   readonly headCheckMs: number;
+  /** The most periodic head checks a server makes per second (FeedRelay): many feeds take turns. */
+  readonly headChecksPerSecond: number;
   /** Over how long a stopping server spreads the disconnection of its readers. */
   readonly drainSpreadMs: number;
   readonly publicUrl: string | undefined;
@@ -244,10 +254,12 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     ...coreConfig(c),
     ...workerSettings(c),
     port: c.PORT,
+    listenBacklog: c.LISTEN_BACKLOG,
     editorTokens: Object.freeze(entries.map((e) => e.token)),
     editorNames: Object.freeze(entries.map((e) => e.name)),
     generatedToken: generate,
     headCheckMs: c.HEAD_CHECK_MS,
+    headChecksPerSecond: c.HEAD_CHECKS_PER_SECOND,
     drainSpreadMs: c.DRAIN_SPREAD_MS,
     publicUrl: c.PUBLIC_URL,
     jwtSecret: c.EDITOR_JWT_SECRET,

@@ -138,6 +138,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     emit: (feedId, event) => fanOut.deliver(feedId, event),
     reset: (notice) => fanOut.reset(notice),
     headCheckMs: config.headCheckMs,
+    headChecksPerSecond: config.headChecksPerSecond,
     sharded: cluster,
   });
   // Every transport attaches its readers through these (reader/attach-reader.ts).
@@ -234,7 +235,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
   attachGateway(ioServer, { readers, security, logger: logger.child({ role: "gateway" }) });
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
-    http.listen(config.port, config.host, () => resolve());
+    http.listen({ port: config.port, host: config.host, backlog: config.listenBacklog }, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
   reporter.start();

@@ -81,7 +81,11 @@ export class ServerMetrics {
           this.inc(read());
         },
       });
-    total("liveline_catchup_requests_total", "Catch-ups (resume or snapshot) readers asked this node for", () => g.catchUps().asked);
+    total(
+      "liveline_catchup_requests_total",
+      "Catch-ups (resume or snapshot) readers asked this node for",
+      () => g.catchUps().asked,
+    );
     total(
       "liveline_catchup_reads_total",
       "Redis reads made for those catch-ups: concurrent readers at the same position share one",

@@ -29,6 +29,12 @@ export interface FeedRelayOptions {
   reset: (notice: FeedResetNotice) => void;
   /** How often to compare each watched feed's head with what was emitted. @default 5000 */
   headCheckMs?: number;
+  /**
+   * At most this many periodic head checks per second (each is a script on Redis): a node that
+   * relays more feeds than `headCheckMs` allows at that rate checks them in turn, each less
+   * often. A subscriber reconnect still checks every feed at once. @default 500
+   */
+  headChecksPerSecond?: number;
   /** Redis Cluster: sharded pub/sub (SSUBSCRIBE, `smessage`), matching the store's SPUBLISH. */
   sharded?: boolean;
 }
@@ -50,7 +56,8 @@ const Envelope = z.object({ requestId: z.string().max(64).optional() });
  * emitted (changed by a worker, a reader's resume or another node, or the feed recreated after
  * a wipe), it tells its readers (`reset`) and goes on from the new head, never handing them
  * events that reuse seqs they hold. It checks on every subscriber reconnect, every
- * `headCheckMs`, every event of another epoch and every seq it has already emitted.
+ * `headCheckMs` (in turns when it relays more feeds than `headChecksPerSecond` allows), every
+ * event of another epoch and every seq it has already emitted.
  */
 export class FeedRelay {
   private readonly feeds = new Map<string, Watched>();
@@ -58,13 +65,18 @@ export class FeedRelay {
   /** Channels whose SUBSCRIBE Redis has confirmed (the health signal compares them with Redis's count). */
   private readonly subscribed = new Set<string>();
   private readonly timer: NodeJS.Timeout;
+  /** Feeds still to be checked in the current round of periodic checks, and the next one's index. */
+  private round: string[] = [];
+  private roundAt = 0;
 
   constructor(private readonly options: FeedRelayOptions) {
     const onMessage = (channel: string, message: string) => this.onMessage(channel, message);
     options.subscriber.on(options.sharded ? "smessage" : "message", onMessage);
     // ioredis re-subscribes after a reconnect by itself; what was published meanwhile is lost.
     options.subscriber.on("ready", () => this.checkHeads());
-    this.timer = setInterval(() => this.checkHeads(), options.headCheckMs ?? 5000);
+    const everyMs = options.headCheckMs ?? 5000;
+    const perTick = Math.max(1, Math.floor(((options.headChecksPerSecond ?? 500) * everyMs) / 1000));
+    this.timer = setInterval(() => this.checkSome(perTick), everyMs);
     this.timer.unref();
   }
 
@@ -175,6 +187,19 @@ export class FeedRelay {
 
   private checkHeads(): void {
     for (const w of this.feeds.values()) this.queueCheck(w);
+  }
+
+  /** The next `count` feeds of the round (a new round when it is done): each feed in turn. */
+  private checkSome(count: number): void {
+    if (this.roundAt >= this.round.length) {
+      this.round = [...this.feeds.keys()];
+      this.roundAt = 0;
+    }
+    const end = Math.min(this.round.length, this.roundAt + count);
+    for (; this.roundAt < end; this.roundAt++) {
+      const w = this.feeds.get(this.round[this.roundAt] ?? "");
+      if (w !== undefined) this.queueCheck(w);
+    }
   }
 
   private queueCheck(w: Watched): void {

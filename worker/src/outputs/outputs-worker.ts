@@ -110,6 +110,27 @@ export class OutputsWorker {
   }
 
   /**
+   * Move the feed's cursor to `target` without a job when nothing after it needs an output: no
+   * webhook endpoint exists and no event up to `target` is a breaking entry (the only events
+   * alerts consider). Most publishes of most newsrooms are such, and a queued walk costs a
+   * BullMQ job on both sides. False when a walk is needed; then the caller queues it. A crash
+   * before the cursor moves leaves it behind, and the sweep re-drives it as for a lost job.
+   */
+  async passQuietly(feedId: string, target: number): Promise<boolean> {
+    if ((await this.o.hooks.count()) > 0) return false;
+    const cursor = await this.o.push.cursor(feedId);
+    if (cursor >= target) return true;
+    const page = await this.o.store.eventsSince(feedId, cursor, STEP);
+    if (page.kind === "reset") return false; // the log no longer reaches back: the walk reports it
+    const last = page.events.at(-1);
+    if (last === undefined || last.seq < target) return false;
+    if (page.events.some((e) => (e.type === "entry.published" || e.type === "entry.updated") && e.entry.breaking))
+      return false;
+    await this.o.push.advanceCursor(feedId, target);
+    return true;
+  }
+
+  /**
    * Heal what a crash can leave behind: a feed applied further than the pipeline went (its
    * advance job lost between apply and enqueue), an outbox whose head has no job.
    */

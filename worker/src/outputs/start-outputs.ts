@@ -16,7 +16,10 @@ import { Webhooks } from "./webhooks.js";
 export interface OutputsHandle {
   readonly worker: OutputsWorker;
   readonly queue: OutputsQueue;
-  /** "Feed F was applied up to seq S": queue the pipeline's walk (a no-op if already queued). */
+  /**
+   * "Feed F was applied up to seq S": queue the pipeline's walk (a no-op if already queued), or,
+   * when nothing up to S needs an output, just move the feed's cursor (OutputsWorker.passQuietly).
+   */
   advance(feedId: string, seq: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -93,7 +96,9 @@ export async function startOutputs(o: StartOutputsOptions): Promise<OutputsHandl
   return {
     worker,
     queue,
-    advance: (feedId, seq) => queue.advance(feedId, seq),
+    async advance(feedId, seq) {
+      if (!(await worker.passQuietly(feedId, seq))) await queue.advance(feedId, seq);
+    },
     async close() {
       await worker.close();
       await queue.close();

@@ -53,6 +53,11 @@ export class WebhookStore {
     return hook;
   }
 
+  /** How many endpoints are registered (one command, for the pipeline's quiet-feed check). */
+  async count(): Promise<number> {
+    return this.redis.hlen(this.keys.webhooks);
+  }
+
   /**
    * Every endpoint, oldest first. Read afresh for each event (one HGETALL): a cache could miss
    * an endpoint registered in another process just before an event it must receive.
