@@ -126,7 +126,12 @@ async function ramp() {
   const lane = async () => {
     while (next < to) {
       const i = next++;
-      const r = { i, feed: feedOf(i), tally: new Tally(), resume: { epoch: undefined } };
+      const r = {
+        i,
+        feed: feedOf(i),
+        tally: new Tally({ ordered: protocol !== "nchan" }),
+        resume: { epoch: undefined },
+      };
       try {
         await connect(r, gatewayOf(i));
         readers.push(r);
@@ -175,10 +180,7 @@ const sdkLatencies = [];
 
 // ---- publishing (process 0) --------------------------------------------------------------
 
-// Nchan orders messages as their POSTs arrive, and readers see only the body, so its publishes
-// go one at a time over one connection (the body's mark is then the position). Liveline and
-// the baseline number events themselves (seq), so several publishes may be in flight.
-const agent = new http.Agent({ keepAlive: true, maxSockets: protocol === "nchan" ? 1 : 8 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 const body =
   `<p>${"Live update: officials confirmed the figures at the briefing, and reporters on the ground describe long queues at the polling stations. ".repeat(5)}</p>`.slice(
     0,

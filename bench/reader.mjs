@@ -96,7 +96,12 @@ function pauseUntilNextRound(socket, ms) {
  * `overlap`; a seq seen twice above what any catch-up covered is a true duplicate.
  */
 export class Tally {
-  constructor() {
+  /**
+   * `ordered: false` (Nchan): several publishes are in flight at once and Nchan numbers nothing,
+   * so readers can only be checked for each entry once, not for the order the POSTs arrived in.
+   */
+  constructor({ ordered = true } = {}) {
+    this.seen = ordered ? undefined : new Set();
     this.events = 0; // distinct events applied
     this.duplicated = 0;
     this.overlap = 0; // catch-up and live events overlapping, skipped by seq as the protocol allows
@@ -125,6 +130,12 @@ export class Tally {
     for (const e of held) this.apply(e);
   }
   apply(seq) {
+    if (this.seen !== undefined) {
+      if (this.seen.has(seq)) return void this.duplicated++;
+      this.seen.add(seq);
+      this.events++;
+      return;
+    }
     if (seq <= this.last) {
       if (seq <= this.floor) this.overlap++;
       else this.duplicated++;
