@@ -198,13 +198,21 @@ function overviewTable(sections) {
 }
 
 export function renderMarkdown(sections, host, stamp) {
+  const dates = [...new Set(sections.map((s) => s.at ?? stamp))].sort();
   const out = [
-    `Run ${stamp} on ${host.cpu}, ${host.cores} cores, ${host.memGiB} GiB, ${host.os}, Node ${host.node}; load average at start ${host.loadAvgAtStart.join(" ")}.`,
+    `${dates.length > 1 ? `The latest run of each preset (${dates[0]} to ${dates.at(-1)}); this one ${stamp}` : `Run ${stamp}`} on ${host.cpu}, ${host.cores} cores, ${host.memGiB} GiB, ${host.os}, Node ${host.node}; load average at start ${host.loadAvgAtStart.join(" ")}.`,
     `${host.pinned === false ? "Processes not pinned (fewer than 2 cores or no taskset)." : "Server processes (gateways, worker, Redis, or the reference server) pinned to core 0, load generators to core 1."} Each figure is from the better run of each target (exact counts, then lowest CPU per delivery); every run is in the JSON.${host.nchan ? "" : " Nchan is not installed here, so it is not in this run."}`,
     "",
   ];
   if (sections.length > 1) out.push(overviewTable(sections));
-  for (const s of sections) out.push(`#### ${s.preset}: ${title(s.config)}`, "", detailTable(s));
+  for (const s of sections) {
+    out.push(
+      `#### ${s.preset}: ${title(s.config)}`,
+      "",
+      ...(dates.length > 1 ? [`Run ${s.at}.`, ""] : []),
+      detailTable(s),
+    );
+  }
   return `${out.join("\n")}\n`;
 }
 

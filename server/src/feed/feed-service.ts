@@ -323,9 +323,13 @@ export class FeedService {
   async catchUp(feedId: string, since?: number, epoch?: string, relayed?: RelayedPosition): Promise<EventsResponse> {
     // A result read earlier serves a reader that joined its feed's deliveries when nothing this
     // node emitted is past it: all it could have missed is in the result, the rest reaches it live.
-    const covers = relayed && ((r: { seq: number; epoch: string }) => r.epoch === relayed.epoch && r.seq >= relayed.seq);
+    const covers =
+      relayed && ((r: { seq: number; epoch: string }) => r.epoch === relayed.epoch && r.seq >= relayed.seq);
     if (since !== undefined) {
-      const r = await this.logReads.get(`${feedId}@${since}@${epoch ?? ""}`, covers && ((r) => r.kind === "events" && covers(r)));
+      const r = await this.logReads.get(
+        `${feedId}@${since}@${epoch ?? ""}`,
+        covers && ((r) => r.kind === "events" && covers(r)),
+      );
       if (r.kind === "events") return { events: r.events, seq: r.seq, epoch: r.epoch };
     }
     const snap = await this.snapshots.get(feedId, covers);

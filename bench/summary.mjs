@@ -1,0 +1,102 @@
+// `node bench/summary.mjs`: the README's benchmark tables, from the latest result of each preset
+// in bench/results/ (one line per configuration, the three servers side by side). With
+// `--readme` it writes them into README.md between its `bench:summary` markers.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const DIR = fileURLToPath(new URL("results", import.meta.url));
+const load = (preset) => {
+  const file = join(DIR, `${preset}.json`);
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined;
+};
+const fmt = (v, d = 1) =>
+  v === null || v === undefined ? "—" : Number(v).toLocaleString("en-US", { maximumFractionDigits: d });
+const KINDS = ["nchan", "baseline", "liveline"];
+const both = (r) => `${fmt(r.latency.p50)} / ${fmt(r.latency.p99)}`;
+
+function sideBySide(presets) {
+  const out = [
+    "| readers, 1 feed, an entry every 100 ms | CPU µs per delivery: Nchan / bare Socket.IO / Liveline | KB per connection: Nchan / bare / Liveline | probe p99 ms: Nchan / bare / Liveline | load generator |",
+    "|---|---|---|---|---|",
+  ];
+  for (const p of presets) {
+    const d = load(p);
+    if (!d) continue;
+    const c = KINDS.map((k) => d.chosen[k]);
+    const cell = (get) => c.map((r) => (r ? get(r) : "—")).join(" / ");
+    const lg = Math.max(...c.filter(Boolean).map((r) => r.loadgen.corePct));
+    out.push(
+      `| ${d.config.n.toLocaleString("en-US")} | ${cell((r) => fmt(r.cpu.usPerDelivery))} | ${cell((r) => fmt(r.mem.kbPerConn))} | ${cell((r) => fmt(r.latency.p99))} | ≤ ${lg}% |`,
+    );
+  }
+  const fr = load("first-reader");
+  if (fr) {
+    const c = KINDS.map((k) => fr.chosen[k]);
+    out.push(
+      `| 1 (an entry every 50 ms): publish → first reader p50 | ${c.map((r) => (r ? `${fmt(r.firstReader.p50, 2)} ms` : "—")).join(" / ")} | | | |`,
+    );
+  }
+  return out.join("\n");
+}
+
+function scale() {
+  const out = [
+    "| Liveline scenario | lost / dup | probe p50 / p99 ms | CPU µs per delivery | KB per connection | idle CPU per 10,000 connections | load generator | kept up |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
+  const rows = [
+    ["gateway-max-1s", "19,500 readers on one gateway process, an entry a second"],
+    ["gateway-max-100", "19,500 readers on one gateway process, an entry every 100 ms"],
+    ["n50k-1s", "50,000 readers on three gateway processes, an entry a second"],
+    ["n50k-100", "50,000 readers on three gateway processes, an entry every 100 ms"],
+    ["many-feeds", "10,000 feeds × 5 readers (three gateways), an entry to a random feed every 10 ms"],
+    ["cores-1", "10,000 readers on one gateway process, every 100 ms"],
+    ["cores-2", "the same on two gateway processes"],
+  ];
+  for (const [p, what] of rows) {
+    const d = load(p);
+    const r = d?.chosen.liveline;
+    if (!r) continue;
+    // Where an entry reaches few readers, its fixed cost is the figure: shown per entry too.
+    const perEntry =
+      r.delivered / d.config.m < 100
+        ? ` (${fmt((r.cpu.usPerDelivery * r.delivered) / d.config.m / 1000)} ms per entry)`
+        : "";
+    out.push(
+      `| ${what} | ${r.lost} / ${r.duplicated} | ${both(r)} | ${fmt(r.cpu.usPerDelivery)}${perEntry} | ${fmt(r.mem.kbPerConn)} | ${r.idle ? `${fmt(r.idle.perTenThousandPct, 2)}% of a core` : "—"} | ${r.loadgen.corePct}% | ${r.keptUp ? "yes" : "no"} |`,
+    );
+  }
+  return out.join("\n");
+}
+
+function storm() {
+  const d = load("storm");
+  const r = d?.chosen.liveline;
+  if (!r?.storm) return "";
+  const s = r.storm;
+  return (
+    `Reconnect storm (\`storm\`): ${fmt(s.readers, 0)} readers on gateway A, which is SIGKILLed; each comes back on ` +
+    `gateway B within 2 s and resumes from its last seq: **${r.lost} lost, ${r.duplicated} duplicated**, every reader ` +
+    `resumed ${fmt(s.allResumedMs / 1000, 1)} s after the kill, **${fmt(s.catchUpReads, 0)} Redis catch-up reads for ` +
+    `${fmt(s.catchUpsAsked, 0)} resumes**, ${fmt(s.redisCommands, 0)} Redis commands in all; peak CPU over 250 ms: ` +
+    `${Object.entries(s.peakCpuPct)
+      .map(([k, v]) => `${k === "redis" ? "Redis" : "gateway B"} ${v}%`)
+      .join(", ")} of a core.`
+  );
+}
+
+const any = load("n1k") ?? load("storm");
+const m = any?.machine;
+const text =
+  `${m ? `Latest runs (\`bench/results/\`), ${any.at}, on **${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, ${m.os}, Node ${m.node}**; servers and Redis pinned to core 0, load generators to core 1.\n\n` : ""}` +
+  `${sideBySide(["n1k", "n5k", "n10k"])}\n\n${scale()}\n\n${storm()}\n`;
+if (process.argv.includes("--readme")) {
+  const readme = fileURLToPath(new URL("../README.md", import.meta.url));
+  const md = readFileSync(readme, "utf8");
+  const start = md.indexOf("<!-- bench:summary");
+  const end = md.indexOf("<!-- /bench:summary -->");
+  if (start < 0 || end < start) throw new Error("README.md has no bench:summary markers");
+  const open = md.indexOf("\n", start) + 1;
+  writeFileSync(readme, `${md.slice(0, open)}\n${text}\n${md.slice(end)}`);
+} else process.stdout.write(text);
