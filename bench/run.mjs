@@ -32,6 +32,18 @@ const ALL = ["baseline", "nchan", "liveline"];
  * time every event); "storm": n readers on gateway 0, which is killed mid-run, resume on gateway 1.
  * `idle`: also measure the gateways' CPU with every reader connected and nothing published.
  */
+const CORES = {
+  n: 10000,
+  probes: 200,
+  gateways: 1,
+  feeds: 1,
+  m: 100,
+  intervalMs: 100,
+  sdk: 0,
+  repeat: 2,
+  targets: ["liveline"],
+};
+
 export const PRESETS = {
   quick: {
     n: 1000,
@@ -124,28 +136,8 @@ export const PRESETS = {
     targets: ["liveline"],
   },
   // One gateway process, then two, for the same 10,000 readers: CPU per delivery should not move.
-  "cores-1": {
-    n: 10000,
-    probes: 200,
-    gateways: 1,
-    feeds: 1,
-    m: 100,
-    intervalMs: 100,
-    sdk: 0,
-    repeat: 2,
-    targets: ["liveline"],
-  },
-  "cores-2": {
-    n: 10000,
-    probes: 200,
-    gateways: 2,
-    feeds: 1,
-    m: 100,
-    intervalMs: 100,
-    sdk: 0,
-    repeat: 2,
-    targets: ["liveline"],
-  },
+  "cores-1": CORES,
+  "cores-2": { ...CORES, gateways: 2 },
 };
 const MAIN = [
   "n1k",
