@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { MAIN } from "./presets.mjs";
 
 const DIR = fileURLToPath(new URL("results", import.meta.url));
 const load = (preset) => {
@@ -86,10 +87,13 @@ function storm() {
   );
 }
 
-const any = load("n1k") ?? load("storm");
+const all = MAIN.map(load).filter(Boolean);
+const any = all[0];
 const m = any?.machine;
+const ats = all.map((d) => d.at).sort();
+const when = ats.length > 0 && ats[0] !== ats.at(-1) ? `${ats[0]} to ${ats.at(-1)}` : any?.at;
 const text =
-  `${m ? `Latest runs (\`bench/results/\`), ${any.at}, on **${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, ${m.os}, Node ${m.node}**; servers and Redis pinned to core 0, load generators to core 1.\n\n` : ""}` +
+  `${m ? `Latest runs (\`bench/results/\`), ${when}, on **${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, ${m.os}, Node ${m.node}**; servers and Redis pinned to core 0, load generators to core 1.\n\n` : ""}` +
   `${sideBySide(["n1k", "n5k", "n10k"])}\n\n${scale()}\n\n${storm()}\n`;
 if (process.argv.includes("--readme")) {
   const readme = fileURLToPath(new URL("../README.md", import.meta.url));
