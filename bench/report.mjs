@@ -103,6 +103,9 @@ export function summarise({
 
 const ratio = (l, b) => (typeof l === "number" && typeof b === "number" && b !== 0 ? `${round(l / b)}×` : "—");
 
+const readers = (n) => `${n.toLocaleString("en-US")} reader${n === 1 ? "" : "s"}`;
+const every = (ms) => (ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`);
+
 function title(c) {
   const feeds = c.feeds === 1 ? "1 feed" : `${c.feeds.toLocaleString("en-US")} feeds`;
   const gw = c.gateways > 1 ? `, ${c.gateways} gateway processes` : "";
@@ -110,8 +113,7 @@ function title(c) {
     c.scenario === "storm"
       ? `reconnect storm: gateway killed after ${c.killAfterMs / 1000} s, readers back within ${c.spreadMs / 1000} s; `
       : "";
-  const every = c.intervalMs >= 1000 ? `${c.intervalMs / 1000} s` : `${c.intervalMs} ms`;
-  return `${what}${c.n.toLocaleString("en-US")} readers${c.sdk ? ` (+${c.sdk} SDK)` : ""}${gw}, ${feeds}, ${c.m.toLocaleString("en-US")} entries${c.randomFeeds ? " to random feeds" : ""} every ${every}`;
+  return `${what}${readers(c.n)}${c.sdk ? ` (+${c.sdk} SDK)` : ""}${gw}, ${feeds}, ${c.m.toLocaleString("en-US")} entries${c.randomFeeds ? " to random feeds" : ""} every ${every(c.intervalMs)}`;
 }
 
 /** Rows of one configuration's detail table; `ratio` rows show Liveline ÷ each reference. */
@@ -200,7 +202,7 @@ function overviewTable(sections) {
 export function renderMarkdown(sections, host, stamp) {
   const dates = [...new Set(sections.map((s) => s.at ?? stamp))].sort();
   const out = [
-    `${dates.length > 1 ? `The latest run of each preset (${dates[0]} to ${dates.at(-1)}); this one ${stamp}` : `Run ${stamp}`} on ${host.cpu}, ${host.cores} cores, ${host.memGiB} GiB, ${host.os}, Node ${host.node}; load average at start ${host.loadAvgAtStart.join(" ")}.`,
+    `${dates.length > 1 ? `The latest run of each preset (${dates[0]} to ${dates.at(-1)})` : `Run ${stamp}`} on ${host.cpu}, ${host.cores} cores, ${host.memGiB} GiB, ${host.os}, Node ${host.node}${dates.length > 1 ? "" : `; load average at start ${host.loadAvgAtStart.join(" ")}`}.`,
     `${host.pinned === false ? "Processes not pinned (fewer than 2 cores or no taskset)." : "Server processes (gateways, worker, Redis, or the reference server) pinned to core 0, load generators to core 1."} Each figure is from the better run of each target (exact counts, then lowest CPU per delivery); every run is in the JSON.${host.nchan ? "" : " Nchan is not installed here, so it is not in this run."}`,
     "",
   ];
@@ -238,7 +240,7 @@ export function renderSvg(sections) {
         (W - m.l - m.r);
     const ly = (f) => oy + H - m.b - f * (H - m.t - m.b);
     parts.push(
-      `<text x="${ox + W / 2}" y="${oy + 18}" text-anchor="middle" font-size="11">${s.preset}: ${s.config.n.toLocaleString("en-US")} readers, every ${s.config.intervalMs} ms</text>`,
+      `<text x="${ox + W / 2}" y="${oy + 18}" text-anchor="middle" font-size="11">${s.preset}: ${readers(s.config.n)}, every ${every(s.config.intervalMs)}</text>`,
     );
     parts.push(
       `<rect x="${ox + m.l}" y="${oy + m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#ccc"/>`,

@@ -9,6 +9,7 @@
 //            each reader gets an event every 100 ms or faster, else 0),
 //            --only liveline|baseline|nchan (repeatable), --cpu-prof (profile the Liveline
 //            servers), --out DIR, --node-arg FLAG (a Node/V8 flag for the Liveline servers),
+//            --rewrite-all (run nothing: write the reports again from the presets' JSON),
 //            --liveline-root DIR (run another checkout's build, to alternate a change with this one)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -57,6 +58,7 @@ function parseArgs(argv) {
     else if (a === "--node-arg") opts.nodeArgs.push(val());
     else if (a === "--liveline-root") opts.livelineRoot = val();
     else if (a === "--out") opts.out = val();
+    else if (a === "--rewrite-all") opts.rewriteAll = true;
     else if (a === "--n") num("n");
     else if (a === "--probes") num("probes");
     else if (a === "--feeds") num("feeds");
@@ -361,8 +363,29 @@ function best(runs) {
   return [...runs].sort((a, b) => Number(b.exact) - Number(a.exact) || a.cpu.usPerDelivery - b.cpu.usPerDelivery)[0];
 }
 
+/**
+ * all.md and all.svg in `dir`: the latest run of every main preset there, whichever run wrote it;
+ * with `rewriteEach`, each preset's own .md and .svg again too (after a change to the report).
+ */
+function writeAll(dir, stamp, rewriteEach = false) {
+  const latest = MAIN.map((p) => join(dir, `${p}.json`))
+    .filter((f) => existsSync(f))
+    .map((f) => JSON.parse(readFileSync(f, "utf8")));
+  if (rewriteEach) {
+    for (const sec of latest) {
+      writeFileSync(join(dir, `${sec.preset}.md`), renderMarkdown([sec], sec.machine, sec.at));
+      writeFileSync(join(dir, `${sec.preset}.svg`), renderSvg([sec]));
+    }
+  }
+  if (latest.length < 2) return;
+  const newest = [...latest].sort((a, b) => (a.at < b.at ? -1 : 1)).at(-1);
+  writeFileSync(join(dir, "all.md"), renderMarkdown(latest, newest.machine, stamp ?? newest.at));
+  writeFileSync(join(dir, "all.svg"), renderSvg(latest.filter((s) => s.config.scenario === "steady")));
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.rewriteAll) return writeAll(opts.out, undefined, true);
   const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, "-");
   const host = machine();
   mkdirSync(opts.out, { recursive: true });
@@ -399,14 +422,7 @@ async function main() {
     writeFileSync(`${file}.md`, renderMarkdown([section], host, stamp));
     writeFileSync(`${file}.svg`, renderSvg([section]));
   }
-  // all.md and all.svg: the latest run of every main preset in the folder, this run's or older.
-  const latest = MAIN.map((p) => join(opts.out, `${p}.json`))
-    .filter((f) => existsSync(f))
-    .map((f) => JSON.parse(readFileSync(f, "utf8")));
-  if (latest.length > 1) {
-    writeFileSync(join(opts.out, "all.md"), renderMarkdown(latest, host, stamp));
-    writeFileSync(join(opts.out, "all.svg"), renderSvg(latest.filter((s) => s.config.scenario === "steady")));
-  }
+  writeAll(opts.out, stamp);
   process.stdout.write(renderMarkdown(sections, host, stamp));
   process.stdout.write(
     `${JSON.stringify({ bench: "done", exact: exactEverywhere, runs: sections.flatMap((s) => s.runs.map((r) => ({ preset: s.preset, kind: r.kind, expected: r.expected, delivered: r.delivered, lost: r.lost, duplicated: r.duplicated }))) })}\n`,
