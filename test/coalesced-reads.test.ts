@@ -61,4 +61,21 @@ describe("CoalescedReads", () => {
     settle();
     expect(await aLater).toBe("a#3");
   });
+
+  it("answers a reusable caller from the latest result it keeps, and keeps no more keys than asked", async () => {
+    let n = 0;
+    const reads = new CoalescedReads<number>(() => Promise.resolve(++n), 2);
+    expect(await reads.get("a")).toBe(1);
+    expect(await reads.get("a", (v) => v === 1)).toBe(1); // still good: no read
+    expect(await reads.get("a", () => false)).toBe(2); // not good enough for this caller: a read
+    await reads.get("b");
+    await reads.get("c"); // a third key: "a", the least recently read, goes
+    expect(await reads.get("a", () => true)).toBe(5);
+    expect(reads.counts).toEqual({ asked: 6, read: 5 });
+
+    let m = 0;
+    const keepsNothing = new CoalescedReads<number>(() => Promise.resolve(++m));
+    await keepsNothing.get("x");
+    expect(await keepsNothing.get("x", () => true)).toBe(2);
+  });
 });

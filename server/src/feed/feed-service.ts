@@ -40,6 +40,12 @@ export interface FeedServiceOptions {
   publicUrl?: string | undefined;
 }
 
+/** Where a node's relay is in a feed: the highest seq it has emitted, and that seq's log epoch. */
+export interface RelayedPosition {
+  seq: number;
+  epoch: string;
+}
+
 /**
  * The feed service: what the HTTP routes and the socket gateway call. Writes are accepted
  * into the store (ticket + pending change, atomically) and then scheduled on the queue; the
@@ -47,23 +53,22 @@ export interface FeedServiceOptions {
  *
  * Reads that a burst of readers makes all at once (the feed, its log since a seq, its snapshot)
  * are coalesced: concurrent callers share one read, each still answered by a read that started
- * after it asked (see CoalescedReads). A deploy hands thousands of readers to a node at once,
- * most of them resuming from the same seq.
+ * after it asked (see CoalescedReads), or, for a reader already on this node's deliveries, by an
+ * earlier result that covers everything the node has emitted (catchUp). A deploy or a failed node
+ * hands thousands of readers to a node at once, most of them resuming from the same seq.
  */
-/** Where a node's relay is in a feed: the highest seq it has emitted, and that seq's log epoch. */
-export interface RelayedPosition {
-  seq: number;
-  epoch: string;
-}
-
 export class FeedService {
   private readonly feeds = new CoalescedReads((feedId) => this.readFeed(feedId));
-  private readonly snapshots = new CoalescedReads((feedId) => this.store.snapshot(feedId, LIMITS.snapshotSize));
-  /** Keyed `feedId@since@epoch`: one log read per feed and resume point (ids and epochs hold no '@'). */
+  /** The latest snapshot of up to 256 feeds is kept for readers it still covers (catchUp). */
+  private readonly snapshots = new CoalescedReads((feedId) => this.store.snapshot(feedId, LIMITS.snapshotSize), 256);
+  /**
+   * Keyed `feedId@since@epoch`: one log read per feed and resume point (ids and epochs hold no
+   * '@'). The latest result of 32 resume points is kept (up to LIMITS.maxCatchUpEvents events each).
+   */
   private readonly logReads = new CoalescedReads((key) => {
     const [feedId = "", since = "0", epoch = ""] = key.split("@");
     return this.store.eventsSince(feedId, Number(since), LIMITS.maxCatchUpEvents, epoch === "" ? undefined : epoch);
-  });
+  }, 32);
 
   constructor(
     private readonly store: FeedStore,

@@ -19,10 +19,14 @@ export class CoalescedReads<T> {
   /** Callers answered so far, and the reads made for them: their ratio is what coalescing saves. */
   readonly counts = { asked: 0, read: 0 };
 
-  /** `keep`: how many keys' latest results to hold for `reusable` callers (the oldest go first). */
+  /**
+   * `keep`: how many keys' latest results to hold for `reusable` callers, the least recently read
+   * going first (0: none, for reads no caller reuses). Each is held until evicted, so keep it to
+   * what a burst needs: a storm resumes thousands of readers from a handful of positions.
+   */
   constructor(
     private readonly read: (key: string) => Promise<T>,
-    private readonly keep = 1024,
+    private readonly keep = 0,
   ) {}
 
   /**
@@ -45,9 +49,11 @@ export class CoalescedReads<T> {
   private launch(key: string): Promise<T> {
     this.counts.read++;
     const result = this.read(key).then((value) => {
-      this.latest.delete(key); // re-inserted last: the map's order is oldest first
-      this.latest.set(key, value);
-      if (this.latest.size > this.keep) this.latest.delete(this.latest.keys().next().value as string);
+      if (this.keep > 0) {
+        this.latest.delete(key); // re-inserted last: the map's order is oldest first
+        this.latest.set(key, value);
+        if (this.latest.size > this.keep) this.latest.delete(this.latest.keys().next().value as string);
+      }
       return value;
     });
     const state: InFlight<T> = {
