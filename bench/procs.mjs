@@ -63,6 +63,9 @@ export function spawnPinned(name, cmd, args, { cpu, env = {}, ready, timeoutMs =
     });
   });
   if (!ready) child.stdout.on("data", keep);
+  // Awaited by whoever needs it; when one process of several fails first, the others' later
+  // rejections must not end the bench before it has stopped what it started.
+  started.catch(() => undefined);
   return {
     name,
     child,
