@@ -3,11 +3,12 @@ import { compileTrustProxy, type TrustProxy } from "./client-address.js";
 import compression from "compression";
 import express, { type Express, type RequestHandler } from "express";
 import { pinoHttp } from "pino-http";
-import { LIMITS, RequestId } from "@liveline/protocol";
+import { RequestId } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { errorMiddleware, notFoundHandler } from "../errors.js";
 import type { FeedService } from "../feed/feed-service.js";
 import { httpRoutes } from "./http-routes.js";
+import { parseJsonBody } from "./json-body.js";
 import { applyHttpSecurity, type OriginPolicy } from "./http-security.js";
 import { methodNotAllowed } from "./method-not-allowed.js";
 import type { RateLimits } from "./rate-limits.js";
@@ -85,8 +86,7 @@ export function createApp(options: AppOptions): Express {
   // Only the writes that take a body read one: a read ignores whatever body it is sent, so it
   // never answers 400/413/415 for it (the contract in /openapi.json says so). The DELETEs that
   // take a body (a retraction's optional reason, a push unsubscription) parse it in their route.
-  const json = express.json({ limit: LIMITS.maxBodyBytes, strict: true });
-  app.use("/v1", (req, res, next) => (BODY_METHODS.has(req.method) ? json(req, res, next) : next()));
+  app.use("/v1", (req, res, next) => (BODY_METHODS.has(req.method) ? parseJsonBody(req, res, next) : next()));
   if (options.media) app.use(options.media);
   app.use("/v1", httpRoutes(options));
   options.extend?.(app);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import express, { Router, type Request, type RequestHandler } from "express";
+import { Router, type Request, type RequestHandler } from "express";
 import {
   CreateFeedRequest,
   EntryId,
@@ -14,10 +14,11 @@ import {
   UpdateEntryRequest,
   UpdateFeedRequest,
 } from "@liveline/protocol";
+import { optionalJsonBody, requireJson } from "./json-body.js";
 import type { Feed } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { assertAccess, assertCanRead, authenticate, can, canRead, isContributor, requireAccess } from "../auth/auth.js";
-import { LivelineError, parseOr400 } from "../errors.js";
+import { parseOr400 } from "../errors.js";
 import type { FeedService, WriteOptions } from "../feed/feed-service.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { TokenVerifier } from "../auth/token-verifier.js";
@@ -29,30 +30,9 @@ export interface HttpRoutesOptions {
   logger: Logger;
 }
 
-/** Writes carry JSON; anything else is refused before it reaches a handler. */
-const requireJsonBody: RequestHandler = (req, _res, next) => {
-  if (req.method === "DELETE") return next();
-  if (!req.is("application/json")) {
-    return next(new LivelineError("unsupported_media_type", "send the body as application/json"));
-  }
-  next();
-};
-
-const parseJson = express.json({ limit: LIMITS.maxBodyBytes, strict: true });
-
-/**
- * A retraction's body is optional (`{"reason": …}`), so the app does not parse DELETE bodies:
- * without one (no Content-Length, or 0, and no Transfer-Encoding) nothing is read; one that is
- * sent is JSON like every write's (415 otherwise, 413, 400 invalid_json).
- */
-const optionalJsonBody: RequestHandler = (req, res, next) => {
-  const sendsBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
-  if (!sendsBody) return next();
-  if (!req.is("application/json")) {
-    return next(new LivelineError("unsupported_media_type", "send the body as application/json"));
-  }
-  parseJson(req, res, next);
-};
+/** Writes carry JSON; anything else is refused before it reaches a handler (a DELETE's body is optional). */
+const requireJsonBody: RequestHandler = (req, res, next) =>
+  req.method === "DELETE" ? next() : requireJson(req, res, next);
 
 function feedIdOf(req: Request): string {
   return parseOr400(FeedId, req.params.feedId, "feed id");

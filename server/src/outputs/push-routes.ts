@@ -1,10 +1,11 @@
-import express, { Router, type Request, type RequestHandler } from "express";
-import { DeviceRegistration, FeedId, LIMITS, WebPushSubscription } from "@liveline/protocol";
+import { Router, type Request, type RequestHandler } from "express";
+import { DeviceRegistration, FeedId, WebPushSubscription } from "@liveline/protocol";
 import { OutboundRefused, assertPublicUrl, type PushStore, type VapidSettings } from "@liveline/worker";
 import { assertCanRead, requireAccess } from "../auth/auth.js";
 import { LivelineError, parseOr400 } from "../errors.js";
 import type { FeedService } from "../feed/feed-service.js";
 import type { RateLimits } from "../http/rate-limits.js";
+import { jsonBody } from "../http/json-body.js";
 
 export interface PushRoutesOptions {
   service: FeedService;
@@ -29,15 +30,7 @@ export function pushRoutes(o: PushRoutesOptions): Router {
   };
   // Each opt-in route reads a JSON body, the DELETEs too (the app parses only POST and PATCH
   // bodies): anything else is 415, as on every other write.
-  const parseJson = express.json({ limit: LIMITS.maxBodyBytes, strict: true });
-  const jsonBody: RequestHandler = (req, res, next) => {
-    if (!req.is("application/json")) {
-      next(new LivelineError("unsupported_media_type", "send the body as application/json"));
-      return;
-    }
-    parseJson(req, res, next);
-  };
-  const optIn = [perAddress, jsonBody];
+  const optIn = [perAddress, ...jsonBody];
   const readableFeed = async (req: Request): Promise<string> => {
     const feed = await o.service.getFeed(parseOr400(FeedId, req.params.feedId, "feed id"));
     assertCanRead(req.principal, feed);

@@ -3,6 +3,7 @@ import { CreateWebhookRequest, DeliveriesQuery, DeliveryId, WebhookId, type Webh
 import { replayDelivery, type OutputsQueue, type StoredWebhook, type WebhookStore } from "@liveline/worker";
 import { LivelineError, parseOr400 } from "../errors.js";
 import type { RateLimits } from "../http/rate-limits.js";
+import { requireJson } from "../http/json-body.js";
 import { checkEndpoint } from "./push-routes.js";
 
 export interface WebhookRoutesOptions {
@@ -50,9 +51,7 @@ export function webhookRoutes(o: WebhookRoutesOptions): Router {
     return hook;
   };
 
-  r.post("/webhooks", throttle, async (req, res) => {
-    if (!req.is("application/json"))
-      throw new LivelineError("unsupported_media_type", "send the body as application/json");
+  r.post("/webhooks", throttle, requireJson, async (req, res) => {
     const body = parseOr400(CreateWebhookRequest, req.body, "request body");
     await checkEndpoint(body.url, o.allowPrivateOutbound);
     const hook = await o.hooks.create(body, new Date());

@@ -6,6 +6,7 @@ import type { TokenVerifier } from "../auth/token-verifier.js";
 import { LivelineError, parseOr400 } from "../errors.js";
 import type { FeedService } from "../feed/feed-service.js";
 import type { RateLimits } from "../http/rate-limits.js";
+import { requireJson } from "../http/json-body.js";
 import type { PresenceStore } from "./presence-store.js";
 
 export interface PresenceRoutesOptions {
@@ -34,13 +35,6 @@ export function presenceRoutes({ presence, service, verifier, limits, logger }: 
   const throttle: RequestHandler = (req, _res, next) => {
     limits.consume("publish", whoOf(req).sub).then(() => next(), next);
   };
-  const json: RequestHandler = (req, _res, next) => {
-    next(
-      req.is("application/json")
-        ? undefined
-        : new LivelineError("unsupported_media_type", "send the body as application/json"),
-    );
-  };
   /** The route's feed id, once the feed is known to exist (404 otherwise). */
   const feedOf = async (req: Request): Promise<string> => {
     const feed = await service.getFeed(parseOr400(FeedId, req.params.feedId, "feed id"));
@@ -56,7 +50,7 @@ export function presenceRoutes({ presence, service, verifier, limits, logger }: 
     res.json(stats);
   });
 
-  r.post("/v1/feeds/:feedId/presence", ...editor, throttle, json, async (req, res) => {
+  r.post("/v1/feeds/:feedId/presence", ...editor, throttle, requireJson, async (req, res) => {
     const feedId = await feedOf(req);
     const body = parseOr400(PresenceRequest, req.body, "request body");
     await presence.heartbeat(feedId, whoOf(req), body.editing ?? null);
