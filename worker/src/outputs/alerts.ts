@@ -46,6 +46,11 @@ function clip(s: string, max: number): string {
  * Breaking-news alerts: decided once per entry, capped per feed and hour, fanned out in chunks
  * to the feed's Web Push subscriptions and FCM devices.
  */
+/** An event an alert may go out for: an entry published or edited while marked breaking. */
+export function mayAlert(event: FeedEvent): event is Extract<FeedEvent, { type: "entry.published" | "entry.updated" }> {
+  return (event.type === "entry.published" || event.type === "entry.updated") && event.entry.breaking;
+}
+
 export class Alerts {
   constructor(private readonly d: AlertsDeps) {}
 
@@ -54,8 +59,7 @@ export class Alerts {
    * made it breaking, claims the entry's alert (once, ever) and queues its fan-out.
    */
   async consider(event: FeedEvent): Promise<void> {
-    if (event.type !== "entry.published" && event.type !== "entry.updated") return;
-    if (!event.entry.breaking) return;
+    if (!mayAlert(event)) return;
     // A backlog replayed after an outage is not news any more.
     if (Date.now() - Date.parse(event.at) > this.d.settings.alertMaxAgeSeconds * 1000) return;
     const claim = await this.d.push.claimAlert(event.feedId, event.entry.id);

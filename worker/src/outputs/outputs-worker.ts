@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { FeedStore, Logger } from "@liveline/core";
-import type { Alerts } from "./alerts.js";
+import { mayAlert, type Alerts } from "./alerts.js";
 import { OUTPUTS_QUEUE, OutputJob, type OutputsQueue } from "./outputs-queue.js";
 import type { PushStore } from "./push-store.js";
 import type { WebhookStore } from "./webhook-store.js";
@@ -111,8 +111,8 @@ export class OutputsWorker {
 
   /**
    * Move the feed's cursor to `target` without a job when nothing after it needs an output: no
-   * webhook endpoint exists and no event up to `target` is a breaking entry (the only events
-   * alerts consider). Most publishes of most newsrooms are such, and a queued walk costs a
+   * webhook endpoint exists and no event up to `target` is a breaking entry (`mayAlert`, the
+   * events alerts consider). Most publishes of most newsrooms are such, and a queued walk costs a
    * BullMQ job on both sides. False when a walk is needed; then the caller queues it. A crash
    * before the cursor moves leaves it behind, and the sweep re-drives it as for a lost job.
    */
@@ -124,8 +124,7 @@ export class OutputsWorker {
     if (page.kind === "reset") return false; // the log no longer reaches back: the walk reports it
     const last = page.events.at(-1);
     if (last === undefined || last.seq < target) return false;
-    if (page.events.some((e) => (e.type === "entry.published" || e.type === "entry.updated") && e.entry.breaking))
-      return false;
+    if (page.events.some(mayAlert)) return false;
     await this.o.push.advanceCursor(feedId, target);
     return true;
   }
