@@ -21,10 +21,12 @@ const canConnect = (port) =>
     s.once("error", () => resolve(false));
   });
 
-async function waitForPort(port, proc) {
+/** Until `proc` accepts connections on `port`; `why()` adds what it logged to the error. */
+async function waitForPort(port, proc, why = () => "") {
   const deadline = Date.now() + 10_000;
   while (!(await canConnect(port))) {
-    if (Date.now() > deadline || proc.child.exitCode !== null) throw new Error(`redis-server did not start on ${port}`);
+    if (Date.now() > deadline || proc.child.exitCode !== null)
+      throw new Error(`${proc.name} did not start on ${port}:\n${proc.output.join("")}${why()}`);
     await sleep(20);
   }
 }
@@ -183,12 +185,7 @@ http {
   const proc = spawnPinned("nchan", NGINX, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")], {
     cpu,
   });
-  const deadline = Date.now() + 10_000;
-  while (!(await canConnect(port))) {
-    if (Date.now() > deadline || proc.child.exitCode !== null)
-      throw new Error(`nginx did not start:\n${proc.output.join("")}${readFileSync(join(dir, "error.log"), "utf8")}`);
-    await sleep(20);
-  }
+  await waitForPort(port, proc, () => readFileSync(join(dir, "error.log"), "utf8"));
   return {
     kind: "nchan",
     url: `http://127.0.0.1:${port}`,
