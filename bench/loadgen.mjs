@@ -3,13 +3,14 @@
 // the connections (20,000 open files each here); each connects from its own loopback address.
 //
 // It opens its share of the readers (bench/reader.mjs): *probes* (`probes` readers spread evenly
-// indices, all in process 0) parse every event and time it; *sinks* count frames and positions.
-// Process 0 also runs the real SDK sample and publishes.
+// over all of them, so over every process) parse every event and time it; *sinks* count frames
+// and positions. Process 0 also runs the real SDK sample and publishes.
 //
 //   parent → {type:"start"}                 connect           → {type:"ramped", …}
 //   parent → {type:"publish"}               publish M entries → {type:"published", perFeed, …}   (process 0)
-//   parent → {type:"drain", expect}         wait for delivery → {type:"done", result}
-//   parent → {type:"failover", at}          (storm) readers whose gateway dies resume on another
+//   parent → {type:"drain", perFeed}        wait for delivery → {type:"done", result}
+//   parent → {type:"failover", to, spreadMs}  (storm) readers whose gateway dies resume on gateway `to`
+//   parent → {type:"counts"}                progress          → {type:"counts", events, resumed, …}
 //   parent → {type:"close"}                 close everything, exit
 import http from "node:http";
 import { performance } from "node:perf_hooks";
@@ -26,13 +27,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Reader i follows feed i mod F on gateway i mod G (a storm puts every reader on gateway 0). */
 const feedOf = (i) => i % feeds.length;
 const gatewayOf = (i) => (cfg.allOnFirstGateway ? 0 : i % gateways.length);
-const pathOf = (g, f) => (protocol === "nchan" ? `/sub/${feeds[f]}` : "/socket.io/?EIO=4&transport=websocket");
+const pathOf = (f) => (protocol === "nchan" ? `/sub/${feeds[f]}` : "/socket.io/?EIO=4&transport=websocket");
 
 /** Every stride-th reader is a probe, so probes sit all along a broadcast's order, not at its head. */
 const stride = probes > 0 ? Math.max(1, Math.floor(cfg.n / probes)) : Infinity;
 const isProbe = (i) => i % stride === 0 && i / stride < probes;
 
-const readers = []; // { i, feed, tally, resume, socket, stats, gateway }
+const readers = []; // { i, feed, tally, resume, stats, socket }
+let sdkClients = []; // { client, sub, feed, tally }
+const sdkLatencies = [];
 const latencies = []; // probes: publish → receive, ms
 const firstByEntry = new Map(); // entry index → earliest probe receive latency
 let closedAfterSubscribe = 0;
@@ -65,37 +68,22 @@ async function connect(r, gateway) {
 
 async function connectFrom(r, gateway, localPort) {
   const g = gateways[gateway];
-  const { socket, stats } = await openReader({
+  r.socket = await openReader({
     protocol,
     host: g.host,
     port: g.port,
-    path: pathOf(gateway, r.feed),
+    path: pathOf(r.feed),
     localAddress,
     localPort,
     feedId: feeds[r.feed],
     probe: isProbe(r.i),
     batchMs: cfg.sinkBatchMs ?? 0,
     tally: r.tally,
+    stats: r.stats,
     resume: r.resume,
     onLatency,
     onClose: () => onClosed(r),
   });
-  r.socket = socket;
-  r.gateway = gateway;
-  r.stats = r.stats ? mergeStats(r.stats, stats) : stats;
-}
-
-/** Keep counting across a reconnect: the old connection's frames plus the new one's. */
-function mergeStats(old, fresh) {
-  const base = { frames: old.frames, bytes: old.bytes };
-  return {
-    get frames() {
-      return base.frames + fresh.frames;
-    },
-    get bytes() {
-      return base.bytes + fresh.bytes;
-    },
-  };
 }
 
 function onClosed(r) {
@@ -130,6 +118,7 @@ async function ramp() {
         i,
         feed: feedOf(i),
         tally: new Tally({ ordered: protocol !== "nchan" }),
+        stats: { frames: 0, bytes: 0 }, // across reconnects
         resume: { epoch: undefined },
       };
       try {
@@ -175,9 +164,6 @@ async function ramp() {
     sdkReady: clients.filter((c) => c.sub.seq !== undefined).length,
   });
 }
-let sdkClients = [];
-const sdkLatencies = [];
-
 // ---- publishing (process 0) --------------------------------------------------------------
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });

@@ -156,13 +156,15 @@ export class Tally {
  *   probe                 true: parse every event and call onLatency(k, ms)
  *   batchMs               a sink reads at most once per this many ms (0: as frames arrive)
  *   tally                 a Tally, kept across reconnects
+ *   stats                 { frames, bytes }, counted into (kept across reconnects too)
+ *   resume                { epoch }: set from each subscribe ack, sent with `since` when a reader comes back
  *   onLatency(k, ms)      probes only
  *   onClose()             the connection ended after it was subscribed
- * Resolves with { socket, stats } once subscribed (Socket.IO: the ack answered ok; Nchan: the
+ * Resolves with the socket once subscribed (Socket.IO: the ack answered ok; Nchan: the
  * upgrade answered 101); rejects on any failure before that.
  */
 export function openReader(o, timeoutMs = 30_000) {
-  const stats = { frames: 0, bytes: 0 };
+  const stats = o.stats;
   const tally = o.tally;
   const probe = o.probe === true;
   const sio = o.protocol === "socketio";
@@ -190,7 +192,7 @@ export function openReader(o, timeoutMs = 30_000) {
       subscribed = true;
       settled = true;
       clearTimeout(timer);
-      resolve({ socket, stats });
+      resolve(socket);
     };
 
     /** A whole text frame, or its first PEEK bytes for a sink. */
