@@ -16,7 +16,6 @@ export function summarise({
   kind,
   config,
   ramp,
-  rampCpuMs,
   rssBefore,
   rssAfter,
   idle,
@@ -84,8 +83,7 @@ export function summarise({
     },
     ramp: {
       ...ramp,
-      cpuMs: rampCpuMs,
-      usPerConn: round((sum(Object.values(rampCpuMs)) * 1000) / Math.max(1, conns), 1),
+      usPerConn: round((sum(Object.values(ramp.cpuMs)) * 1000) / Math.max(1, conns), 1),
     },
     idle,
     storm,
@@ -127,15 +125,16 @@ const ROWS = [
     (r) => (r.sdkLatency.count ? `${fmt(r.sdkLatency.p50)} / ${fmt(r.sdkLatency.p99)}` : "—"),
   ],
   ["CPU per delivery, all server processes (µs)", (r) => r.cpu.usPerDelivery, true],
+  ["of which in the kernel (µs)", (r) => r.cpu.kernelUsPerDelivery, true],
   [
-    "  of which",
+    "per process (µs)",
     (r) =>
       Object.entries(r.cpu.perProcess)
         .map(([k, v]) => `${k} ${v}`)
         .join(", "),
   ],
   ["memory per connection (KB)", (r) => r.mem.kbPerConn, true],
-  ["connections/s while ramping", (r) => Math.round((r.ramp.connected / r.ramp.rampMs) * 1000), true],
+  ["connections/s while ramping", (r) => r.ramp.connsPerSec, true],
   ["idle gateway CPU per 10,000 connections (% of a core)", (r) => r.idle?.perTenThousandPct ?? null, true],
   [
     "load generator (% of its core)",
@@ -175,7 +174,7 @@ function detailTable(section) {
         const vals = runs.map((r) => get(r));
         if (vals.every((v) => v === null || v === undefined)) return undefined;
         const ratios = refs.map((k) => (withRatio ? ratio(get(l), get(section.chosen[k])) : ""));
-        return `| ${name.trim()} | ${vals.map(fmt).join(" | ")} |${ratios.map((x) => ` ${x} |`).join("")}`;
+        return `| ${name} | ${vals.map(fmt).join(" | ")} |${ratios.map((x) => ` ${x} |`).join("")}`;
       })
       .filter(Boolean)
       .join("\n") +

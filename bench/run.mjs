@@ -234,17 +234,17 @@ async function runOnce(kind, config, opts) {
     }
     const rampMs = performance.now() - rampT0;
     const rampCpu1 = cpuOf(target.pids);
-    const rampCpuMs = spent(rampCpu0, rampCpu1);
-    const rampSysMs = spent(rampCpu0, rampCpu1, "sysMs");
+    const connected = ramps.reduce((a, r) => a + r.connected, 0);
     const ramp = {
-      connected: ramps.reduce((a, r) => a + r.connected, 0),
+      connected,
       failures: ramps.reduce((a, r) => a + r.failures, 0),
       errors: Object.assign({}, ...ramps.map((r) => r.errors)),
       sdkReady: ramps.reduce((a, r) => a + r.sdkReady, 0),
       rampMs: Math.round(rampMs),
-      sysMs: rampSysMs,
+      connsPerSec: Math.round((connected / rampMs) * 1000),
+      cpuMs: spent(rampCpu0, rampCpu1),
+      sysMs: spent(rampCpu0, rampCpu1, "sysMs"),
     };
-    ramp.connsPerSec = Math.round((ramp.connected / rampMs) * 1000);
     await sleep(1500);
     const rssAfter = rssOf(target.pids, gws);
 
@@ -323,7 +323,6 @@ async function runOnce(kind, config, opts) {
       kind,
       config,
       ramp,
-      rampCpuMs,
       rssBefore,
       rssAfter,
       idle,
