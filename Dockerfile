@@ -20,6 +20,7 @@ COPY core/package.json core/
 COPY worker/package.json worker/
 COPY server/package.json server/
 COPY client-sdk/package.json client-sdk/
+COPY console/package.json console/
 
 FROM base AS build
 COPY --from=manifests /app ./
@@ -32,6 +33,7 @@ COPY core core
 COPY worker worker
 COPY server server
 COPY client-sdk client-sdk
+COPY console console
 RUN npm run build
 
 FROM base
@@ -42,12 +44,13 @@ COPY --from=manifests /app ./
 # in the same layer keeps the downloaded tarballs out of the image.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 # The compiled packages (core/dist/lua holds the Lua scripts core/dist/scripts.js reads), and
-# the client SDK's bundles the server serves as /widget.js and /console.js.
+# the bundles the server serves: the client SDK's /widget.js, the console's page and /console.js.
 COPY --from=build /app/protocol/dist protocol/dist
 COPY --from=build /app/core/dist core/dist
 COPY --from=build /app/worker/dist worker/dist
 COPY --from=build /app/server/dist server/dist
 COPY --from=build /app/client-sdk/dist client-sdk/dist
+COPY --from=build /app/console/dist console/dist
 # Uploaded media go to /app/data/media (compose mounts the shared `media` volume there); a new
 # named volume takes this directory's owner, so the node user can write to it.
 RUN mkdir -p /app/data/media && chown -R node:node /app/data

@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "*.mjs", "client-sdk/*.mjs"] },
+        projectService: { allowDefaultProject: ["*.js", "*.mjs", "client-sdk/*.mjs", "console/*.mjs"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -24,7 +24,13 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ["**/server/src/**", "**/worker/src/**", "**/protocol/src/**", "**/client-sdk/src/**"],
+              group: [
+                "**/server/src/**",
+                "**/worker/src/**",
+                "**/protocol/src/**",
+                "**/client-sdk/src/**",
+                "**/console/src/**",
+              ],
               message: "Import a package through its index (e.g. @liveline/worker).",
             },
           ],
@@ -33,8 +39,9 @@ export default tseslint.config(
     },
   },
   {
-    // The SDK runs in browsers and React Native: no Node built-ins, and protocol types only.
-    files: ["client-sdk/src/**/*.ts"],
+    // The SDK runs in browsers and React Native, the console in browsers: no Node built-ins, and
+    // protocol types only.
+    files: ["client-sdk/src/**/*.ts", "console/src/**/*.ts"],
     rules: {
       "no-restricted-imports": [
         "error",

@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^@liveline\/worker$/, replacement: source("./worker/src/index.ts") },
       { find: /^@liveline\/server$/, replacement: source("./server/src/index.ts") },
       { find: /^@liveline\/client-sdk$/, replacement: source("./client-sdk/src/index.ts") },
+      { find: /^@liveline\/console$/, replacement: source("./console/src/index.ts") },
     ],
   },
   test: {

@@ -1,7 +1,8 @@
 // Builds the SDK: ESM and CJS for bundlers and Node (socket.io-client stays a dependency),
 // the embeddable widget (a minified script-tag bundle with socket.io-client inside, and an
-// ES module), the optional React entry, the editor console's script, plus type declarations. `import type` from @liveline/protocol is erased, so zod never
-// reaches a bundle.
+// ES module), the optional React entry, plus type declarations. `import type` from
+// @liveline/protocol is erased, so zod never reaches a bundle. (The editor console is an app of
+// its own, console/, which bundles this SDK.)
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -10,31 +11,30 @@ const here = new URL(".", import.meta.url).pathname;
 rmSync(`${here}dist`, { recursive: true, force: true });
 
 const common = {
-  entryPoints: [`${here}src/index.ts`],
   bundle: true,
   platform: "neutral",
   target: "es2019",
-  external: ["socket.io-client"],
+  external: ["socket.io-client", "react", "react-dom"],
   sourcemap: true,
   logLevel: "warning",
 };
-await build({ ...common, format: "esm", outfile: `${here}dist/index.js` });
-await build({ ...common, format: "cjs", outfile: `${here}dist/index.cjs` });
+// The ES module entries (the client, the widget, the React bindings) in one build: the code they
+// share is one chunk (dist/chunks/), so an app importing two of them holds one LivelineClient
+// class and downloads it once. React (a peer dependency) and socket.io-client stay imports of
+// the app's own copies; /widget.js never carries React.
 await build({
   ...common,
-  entryPoints: [`${here}src/widget/index.ts`],
+  entryPoints: {
+    index: `${here}src/index.ts`,
+    "widget-module": `${here}src/widget/index.ts`,
+    react: `${here}src/react/index.ts`,
+  },
   format: "esm",
-  outfile: `${here}dist/widget-module.js`,
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  outdir: `${here}dist`,
 });
-// The React entry: React (a peer dependency) and the SDK's other modules stay imports of the
-// app's own copies; it carries the widget's code, /widget.js never carries React.
-await build({
-  ...common,
-  entryPoints: [`${here}src/react/index.ts`],
-  external: ["socket.io-client", "react", "react-dom"],
-  format: "esm",
-  outfile: `${here}dist/react.js`,
-});
+await build({ ...common, entryPoints: [`${here}src/index.ts`], format: "cjs", outfile: `${here}dist/index.cjs` });
 // Script-tag bundles: everything inside, minified, for browsers only. es2022 keeps class fields
 // as written (Chrome 72, Firefox 69, Safari 14; `?.` already needed Safari 13.1): ~240 bytes
 // less gzipped than es2020, the room for the embed cards' click-to-load hook.
@@ -60,7 +60,6 @@ await build({
   legalComments: "none",
   outfile: `${here}dist/widget-embeds.js`,
 });
-await build({ ...browser, entryPoints: [`${here}src/console/console-app.ts`], outfile: `${here}dist/console.js` });
 execFileSync(process.execPath, [`${here}../node_modules/typescript/bin/tsc`, "-p", `${here}tsconfig.build.json`], {
   stdio: "inherit",
 });

@@ -4,8 +4,7 @@
  * token lives in sessionStorage only: it is gone when the tab closes.
  */
 import type { AlertStatus, DraftsResponse, EntryPage, FailedChangesResponse, Feed } from "@liveline/protocol";
-import { LivelineClient } from "../client.js";
-import type { Subscription } from "../subscription.js";
+import { LivelineClient, type Subscription } from "@liveline/client-sdk";
 import { describeAlerts } from "./alert-status.js";
 import { Attachments } from "./attachments.js";
 import { api, describeError, feedPath, token } from "./console-api.js";

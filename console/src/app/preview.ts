@@ -1,12 +1,10 @@
 /**
- * The preview: the entry drawn by the widget's own renderer (widget/entry-view.ts) with the
+ * The preview: the entry drawn by the widget's own renderer (the SDK's `renderEntry`) with the
  * widget's own stylesheet, in a shadow root as on a reader's page, so what the editor checks is
  * what readers will get — the widget's HTML filter included.
  */
 import type { Entry } from "@liveline/protocol";
-import { renderEntry } from "../widget/entry-view.js";
-import { pickLocale } from "../widget/i18n.js";
-import { WIDGET_CSS } from "../widget/styles.js";
+import { pickLocale, renderEntry, WIDGET_CSS } from "@liveline/client-sdk/widget";
 
 export class Preview {
   private readonly list: HTMLOListElement;

@@ -4,7 +4,7 @@
  * from the SDK (each event applied once, in order); older pages from GET …/entries?before=.
  */
 import type { DraftsResponse, Entry, EntryPage, FeedEvent } from "@liveline/protocol";
-import { displayOrder } from "../widget/entry-view.js";
+import { displayOrder } from "@liveline/client-sdk/widget";
 
 export interface TimelineActions {
   edit: (entry: Entry) => void;

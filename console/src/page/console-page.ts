@@ -1,17 +1,21 @@
-import type { RequestHandler } from "express";
 import { CONSOLE_CSS } from "./console-styles.js";
-import { layout, sendPage } from "./html.js";
+
+/** What the server puts in its page frame (title, head, body) for `GET /console`. */
+export interface ConsolePage {
+  readonly title: string;
+  readonly head: string;
+  readonly body: string;
+}
 
 /**
- * GET /console — the editor's desk for newsrooms without a CMS, on a laptop or a phone. The
- * markup is static; the behaviour is /console.js (client-sdk/src/console), which talks to the
- * public HTTP API.
+ * The editor's desk for newsrooms without a CMS, on a laptop or a phone. The markup is static;
+ * the behaviour is /console.js (src/app), which finds its elements by the ids below and talks
+ * to the public HTTP API.
  */
-export function consolePage(): RequestHandler {
-  const html = layout({
-    title: "Liveline console",
-    head: `<meta name="robots" content="noindex"><script defer src="/console.js"></script><style>${CONSOLE_CSS}</style>`,
-    body: `<header class="console-top">
+export const CONSOLE_PAGE: ConsolePage = {
+  title: "Liveline console",
+  head: `<meta name="robots" content="noindex"><script defer src="/console.js"></script><style>${CONSOLE_CSS}</style>`,
+  body: `<header class="console-top">
 <h1>Liveline console</h1>
 <a id="current-feed" href="#feed-title">No feed chosen</a>
 <section id="live-now" aria-labelledby="live-now-title">
@@ -117,6 +121,4 @@ export function consolePage(): RequestHandler {
 </section>
 </div>
 </main>`,
-  });
-  return (_req, res) => sendPage(res, 200, html);
-}
+};

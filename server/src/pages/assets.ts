@@ -23,14 +23,14 @@ async function encode(path: string): Promise<Encoded> {
 }
 
 /**
- * Serve a script built by the client SDK (`npm run build`): /widget.js, /widget-embeds.js and /console.js. Read
- * and compressed once (brotli at quality 11, gzip at level 9: far smaller than what the
+ * Serve a script bundled by `npm run build`: the SDK's /widget.js and /widget-embeds.js, the
+ * console's /console.js. Read and compressed once (brotli at quality 11, gzip at level 9: far smaller than what the
  * compression middleware affords per request), then kept in memory; the middleware passes an
  * answer that already has a Content-Encoding. Cross-origin use is the point of /widget.js, hence CORP.
  */
-export function sdkScript(
+export function bundledScript(
   specifier:
-    "@liveline/client-sdk/widget.js" | "@liveline/client-sdk/widget-embeds.js" | "@liveline/client-sdk/console.js",
+    "@liveline/client-sdk/widget.js" | "@liveline/client-sdk/widget-embeds.js" | "@liveline/console/console.js",
 ): RequestHandler {
   let cached: Promise<Encoded> | undefined;
   return async (req, res) => {
@@ -40,7 +40,7 @@ export function sdkScript(
       body = await cached;
     } catch {
       cached = undefined;
-      throw new LivelineError("unavailable", "the client bundle is not built; run `npm run build`");
+      throw new LivelineError("unavailable", "the script is not built; run `npm run build`");
     }
     // Browsers list gzip before br at equal weight; br is the smaller, so it goes first.
     const encoding = req.acceptsEncodings("br") === "br" ? "br" : req.acceptsEncodings("gzip", "identity");

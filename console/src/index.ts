@@ -1,0 +1,1 @@
+export { CONSOLE_PAGE, type ConsolePage } from "./page/console-page.js";
