@@ -139,6 +139,18 @@ export const PRESETS = {
       { mode: "rate", ofCapacity: 0.5 },
     ],
   },
+  // The write path's smoke run in `npm test` (test/bench-quick.test.ts): concurrent publishers and
+  // readers on every feed, for exact counts only (a few seconds).
+  "write-quick": {
+    ...WRITE,
+    feeds: 20,
+    durationMs: 2000,
+    readersPerFeed: 5,
+    repeat: 1,
+    drainBoundMs: 30_000,
+    phases: [{ mode: "closed", publishers: 16 }],
+    targets: ["liveline"],
+  },
   // Latency at a fixed arrival rate, queueing included: an open-loop schedule of 2,000 publishes/s.
   "write-2000": { ...WRITE, phases: [{ mode: "rate", rate: 2000 }] },
 };

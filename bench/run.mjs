@@ -11,6 +11,8 @@
 //            servers), --out DIR, --node-arg FLAG (a Node/V8 flag for the Liveline servers),
 //            --rewrite-all (run nothing: write the reports again from the presets' JSON),
 //            --liveline-root DIR (run another checkout's build, to alternate a change with this one)
+//   write presets (write, write-readers, write-2000, write-quick): --duration MS, --publishers N,
+//            --rate N (publishes/s of every scheduled phase), --readers-per-feed N, --drain-bound MS
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
