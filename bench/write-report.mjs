@@ -21,6 +21,7 @@ export function summariseWrite({
   appliedFinal,
   drainMs,
   scrapes,
+  seqPollsInWindow,
   cpuMs,
   sysMs,
   windowMs,
@@ -128,6 +129,7 @@ export function summariseWrite({
     jobs,
     jobsPerPublish: jobs === undefined ? undefined : round(jobs / Math.max(1, appliedTotal), 3),
     metricsScrapes: scrapes,
+    seqPollsInWindow,
     loadgen: {
       cpuMs: Math.round(lgMs),
       corePct: Math.round(loadgenCore * 100),

@@ -120,7 +120,9 @@ export async function runWrite(kind, config, phase, opts) {
     const loadgenCoreBusy = busyPct(loadgen0, coreTimes(LOADGEN_CPU));
 
     // The CPU window closes when the worker says everything is applied; the seqs are read after
-    // it, so that 100 HTTP reads are not counted as the cost of publishing.
+    // it, so that 100 HTTP reads are not counted as the cost of publishing. Where the counter was
+    // wrong (the seqs had to be waited for), the window is taken again once they are all in, and
+    // the reads made meanwhile count in it (`seqPollsInWindow`).
     const accepted = sum(published.perFeed);
     const deadline = tPublished + config.drainBoundMs;
     const scrapes = await waitEmitted(target, counters0?.events ?? NaN, accepted, deadline);
@@ -130,17 +132,24 @@ export async function runWrite(kind, config, phase, opts) {
       loadgen.send({ type: "drain", perFeed: published.perFeed });
       done = await loadgen.waitFor("done", 300_000);
     }
-    const cpu1 = cpuOf(target.pids);
-    const serverCoreBusy = busyPct(server0, coreTimes(SERVER_CPU));
-    const windowMs = performance.now() - t0;
-    const calls1 = target.redis ? await commandCalls(target.redis) : undefined;
-    const counters1 = target.workerCounters ? await target.workerCounters() : undefined;
+    const closeWindow = async () => ({
+      cpu: cpuOf(target.pids),
+      serverCoreBusy: busyPct(server0, coreTimes(SERVER_CPU)),
+      ms: performance.now() - t0,
+      calls: target.redis ? await commandCalls(target.redis) : undefined,
+      counters: target.workerCounters ? await target.workerCounters() : undefined,
+    });
+    let end = await closeWindow();
     let applied = published.perFeed; // Nchan: what it accepted
+    let seqPollsInWindow = false;
     if (seq0 !== undefined) {
       const seqs = await waitSeqs(target, feeds, seq0, accepted, deadline);
       applied = seqs.applied;
-      // Later than the worker's counter said (or it has none): the drain ends here.
-      if (seqs.waited) appliedAt = performance.now();
+      if (seqs.waited) {
+        appliedAt = performance.now();
+        seqPollsInWindow = true;
+        end = await closeWindow();
+      }
     }
     // Read again a moment later: nothing may be applied twice, nor after the count was taken.
     await sleep(seq0 !== undefined ? 500 : 0);
@@ -157,15 +166,17 @@ export async function runWrite(kind, config, phase, opts) {
       // Only Liveline applies after answering; the others apply before their answer.
       drainMs: target.workerCounters === undefined ? 0 : appliedAt - tPublished,
       scrapes,
-      cpuMs: spent(cpu0, cpu1),
-      sysMs: spent(cpu0, cpu1, "sysMs"),
-      windowMs,
+      seqPollsInWindow,
+      cpuMs: spent(cpu0, end.cpu),
+      sysMs: spent(cpu0, end.cpu, "sysMs"),
+      windowMs: end.ms,
       lgMs: sum(Object.values(lgMs)),
       // Each core's busy share from /proc/stat, every process on it: above ours, others ran there.
-      coresBusy: { server: serverCoreBusy, loadgen: loadgenCoreBusy },
-      // The second INFO is counted in the difference; the bench made no other command between.
-      calls: calls0 && calls1 ? { before: calls0, after: calls1, own: { info: 1 } } : undefined,
-      jobs: counters0 && counters1 ? counters1.jobs - counters0.jobs : undefined,
+      coresBusy: { server: end.serverCoreBusy, loadgen: loadgenCoreBusy },
+      // The closing INFO is counted in the difference (and an earlier one, where it closed twice).
+      calls:
+        calls0 && end.calls ? { before: calls0, after: end.calls, own: { info: seqPollsInWindow ? 2 : 1 } } : undefined,
+      jobs: counters0 && end.counters ? end.counters.jobs - counters0.jobs : undefined,
       readers: done?.result,
       loadAvg: { before: loadBefore, after: loadAvg() },
     });
