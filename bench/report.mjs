@@ -162,21 +162,28 @@ const STORM_ROWS = [
 ];
 
 function detailTable(section) {
-  const kinds = Object.keys(section.chosen);
-  const runs = kinds.map((k) => section.chosen[k]);
-  const l = section.chosen.liveline;
+  return comparisonTable(section.chosen, [...ROWS, ...(section.chosen.liveline?.storm ? STORM_ROWS : [])]);
+}
+
+/**
+ * A table with a column per target (`chosen`: kind → run) and a row per [name, get, withRatio];
+ * rows with `withRatio` also show Liveline ÷ each reference. A row no run has a value for is left out.
+ */
+export function comparisonTable(chosen, rows) {
+  const kinds = Object.keys(chosen);
+  const runs = kinds.map((k) => chosen[k]);
+  const l = chosen.liveline;
   const refs = kinds.filter((k) => k !== "liveline" && l);
   const head =
     `| | ${kinds.join(" | ")} |${refs.map((k) => ` Liveline ÷ ${k} |`).join("")}\n` +
     `|---|${kinds.map(() => "---:|").join("")}${refs.map(() => "---:|").join("")}\n`;
-  const rows = [...ROWS, ...(l?.storm ? STORM_ROWS : [])];
   return (
     head +
     rows
       .map(([name, get, withRatio]) => {
         const vals = runs.map((r) => get(r));
         if (vals.every((v) => v === null || v === undefined)) return undefined;
-        const ratios = refs.map((k) => (withRatio ? ratio(get(l), get(section.chosen[k])) : ""));
+        const ratios = refs.map((k) => (withRatio ? ratio(get(l), get(chosen[k])) : ""));
         return `| ${name} | ${vals.map(fmt).join(" | ")} |${ratios.map((x) => ` ${x} |`).join("")}`;
       })
       .filter(Boolean)

@@ -1,6 +1,6 @@
 // The write presets' figures: one run's summary, the markdown tables (each reference beside
 // Liveline) and the HTTP latency CDFs. See docs/benchmark.md, "Write presets".
-import { LOADGEN_LIMIT, describeHost, fmt, ratio, renderCdfSvg, round } from "./report.mjs";
+import { LOADGEN_LIMIT, comparisonTable, describeHost, fmt, renderCdfSvg, round } from "./report.mjs";
 import { cdfPoints, summary } from "./stats.mjs";
 
 const sum = (xs) => xs.reduce((a, b) => a + b, 0);
@@ -241,16 +241,9 @@ const ROWS = [
 
 function phaseTable(section, key) {
   const chosen = section.chosen[key];
-  const kinds = Object.keys(chosen);
-  const runs = kinds.map((k) => chosen[k]);
-  const l = chosen.liveline;
-  const refs = kinds.filter((k) => k !== "liveline" && l);
-  const head =
-    `| | ${kinds.join(" | ")} |${refs.map((k) => ` Liveline ÷ ${k} |`).join("")}\n` +
-    `|---|${kinds.map(() => "---:|").join("")}${refs.map(() => "---:|").join("")}\n`;
   const every = section.runs.filter((r) => r.phase === key);
   const rows = [...ROWS];
-  if (every.length > kinds.length) {
+  if (every.length > Object.keys(chosen).length) {
     const each = (k) =>
       every
         .filter((r) => r.kind === k)
@@ -258,19 +251,7 @@ function phaseTable(section, key) {
         .join(", ");
     rows.push([`every run: ${every[0].mode === "closed" ? "applied/s" : "HTTP p99 ms"}`, (r) => each(r.kind)]);
   }
-  return (
-    head +
-    rows
-      .map(([name, get, withRatio]) => {
-        const vals = runs.map((r) => get(r));
-        if (vals.every((v) => v === null || v === undefined)) return undefined;
-        const ratios = refs.map((k) => (withRatio ? ratio(get(l), get(chosen[k])) : ""));
-        return `| ${name} | ${vals.map(fmt).join(" | ")} |${ratios.map((x) => ` ${x} |`).join("")}`;
-      })
-      .filter(Boolean)
-      .join("\n") +
-    "\n"
-  );
+  return comparisonTable(chosen, rows);
 }
 
 /** Markdown for write sections, each phase a table. */
