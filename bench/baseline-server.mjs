@@ -29,6 +29,9 @@ function reply(res, status, body) {
 
 const http = createServer((req, res) => {
   if (req.method === "GET" && req.url === "/healthz") return reply(res, 200, { ok: true });
+  // A feed and its seq, as Liveline's GET /v1/feeds/:id: the write bench reads what was applied.
+  const feed = /^\/v1\/feeds\/([a-z0-9-]+)$/.exec(req.url ?? "");
+  if (req.method === "GET" && feed) return reply(res, 200, feedOf(feed[1]));
   if (req.method !== "POST") return reply(res, 404, { error: { code: "route_not_found", message: "no route" } });
   const chunks = [];
   req.on("data", (c) => chunks.push(c));

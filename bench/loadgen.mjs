@@ -7,17 +7,16 @@
 // and positions. Process 0 also runs the real SDK sample and publishes.
 //
 //   parent → {type:"start"}                 connect           → {type:"ramped", …}
-//   parent → {type:"publish"}               publish M entries → {type:"published", perFeed, …}   (process 0)
+//   parent → {type:"publish"}               publish (cfg.publish) → {type:"published", perFeed, …}   (process 0)
 //   parent → {type:"drain", perFeed}        wait for delivery → {type:"done", result}
 //   parent → {type:"failover", to, spreadMs}  (storm) readers whose gateway dies resume on gateway `to`
 //   parent → {type:"counts"}                progress          → {type:"counts", events, resumed, …}
 //   parent → {type:"close"}                 close everything, exit
-import http from "node:http";
 import { performance } from "node:perf_hooks";
-import { Buffer } from "node:buffer";
 import { setTimeout } from "node:timers";
 import { LivelineClient } from "@liveline/client-sdk";
 import { Tally, now, openReader, parseMark } from "./reader.mjs";
+import { createPublisher, publishAtInterval, publishAtRate, publishClosedLoop } from "./publisher.mjs";
 
 const cfg = JSON.parse(process.argv[2] ?? "{}");
 const { index, protocol, gateways, feeds, from, to, probes, sdk, localAddress, rampWindow, drainTimeoutMs } = cfg;
@@ -166,70 +165,30 @@ async function ramp() {
 }
 // ---- publishing (process 0) --------------------------------------------------------------
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-const body =
-  `<p>${"Live update: officials confirmed the figures at the briefing, and reporters on the ground describe long queues at the polling stations. ".repeat(5)}</p>`.slice(
-    0,
-    600,
-  );
-
-function publishOne(k, feedId) {
-  return new Promise((resolve) => {
-    const p = cfg.publish;
-    const payload = JSON.stringify({ headline: `bench#${k}@${now().toFixed(3)}`, body });
-    const path = protocol === "nchan" ? `/pub/${feedId}` : `/v1/feeds/${feedId}/entries`;
-    const req = http.request(
-      `${p.url}${path}`,
-      {
-        method: "POST",
-        agent,
-        headers: {
-          authorization: `Bearer ${p.token}`,
-          "content-type": protocol === "nchan" ? "text/plain" : "application/json",
-          "content-length": Buffer.byteLength(payload),
-        },
-      },
-      (res) => {
-        res.resume();
-        const ok = res.statusCode === 202 || res.statusCode === 201 || res.statusCode === 200;
-        res.on("end", () => resolve(ok ? null : `HTTP ${res.statusCode}`));
-      },
-    );
-    req.on("error", (err) => resolve(err.message));
-    req.end(payload);
-  });
-}
-
-/** A small deterministic generator, so that a many-feeds run publishes to the same feeds each time. */
-function lcg(seed) {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
-
+/** Publish as cfg.publish says (bench/publisher.mjs), then report what was accepted. */
 async function publish() {
-  const { m, intervalMs, randomFeeds } = cfg.publish;
-  const rand = lcg(42);
-  const perFeed = new Array(feeds.length).fill(0);
-  const t0 = performance.now();
-  const replies = [];
-  let late = 0;
-  for (let k = 0; k < m; k++) {
-    const wait = t0 + k * intervalMs - performance.now();
-    if (wait > 0) await sleep(wait);
-    else if (wait < -intervalMs / 2) late++;
-    const f = randomFeeds ? Math.floor(rand() * feeds.length) : k % feeds.length;
-    // Only an accepted entry is owed to its readers; a refused one is counted as a publish error.
-    replies.push(publishOne(k, feeds[f]).then((err) => (err === null && perFeed[f]++, err)));
-  }
-  const errors = (await Promise.all(replies)).filter((e) => e !== null);
-  send({
-    type: "published",
-    perFeed,
-    publishErrors: errors.length,
-    publishErrorSample: errors.slice(0, 3),
-    latePublishes: late,
-    publishedMs: Math.round(performance.now() - t0),
+  const p = cfg.publish;
+  const publisher = createPublisher({
+    url: p.url,
+    token: p.token,
+    protocol,
+    feeds,
+    connections: p.connections ?? 8,
   });
+  const feedCount = feeds.length;
+  const result =
+    p.mode === "closed"
+      ? await publishClosedLoop(publisher, { publishers: p.publishers, durationMs: p.durationMs, feedCount })
+      : p.mode === "rate"
+        ? await publishAtRate(publisher, { rate: p.rate, durationMs: p.durationMs, feedCount })
+        : await publishAtInterval(publisher, {
+            m: p.m,
+            intervalMs: p.intervalMs,
+            randomFeeds: p.randomFeeds,
+            feedCount,
+          });
+  void publisher.close();
+  send({ type: "published", ...result });
 }
 
 // ---- draining and the result ---------------------------------------------------------------
@@ -257,12 +216,14 @@ async function drain(perFeed) {
     await sleep(20);
   }
   let duplicated = 0;
+  let outOfOrder = 0;
   let overlap = 0;
   let gaps = 0;
   let frames = 0;
   let bytes = 0;
   for (const r of [...readers, ...sdkClients]) {
     duplicated += r.tally.duplicated;
+    outOfOrder += r.tally.outOfOrder;
     overlap += r.tally.overlap;
     gaps += r.tally.gaps;
   }
@@ -283,6 +244,7 @@ async function drain(perFeed) {
     lost: expected - events(),
     gaps,
     duplicated,
+    outOfOrder,
     overlap,
     frames,
     bytes,
@@ -312,7 +274,6 @@ process.on("message", (msg) => {
       // A reset, not a FIN: no TIME_WAIT left holding this address's ports for the next run.
       r.socket?.resetAndDestroy();
     }
-    agent.destroy();
     setTimeout(() => process.exit(0), 100);
   }
 });

@@ -14,6 +14,21 @@ const CORES = {
 };
 
 /**
+ * The write presets: ~600-byte entries spread over 100 feeds for 15 s, from one load-generator
+ * process; every accepted publish must be applied (the feeds' seq), within drainBoundMs after.
+ */
+const WRITE = {
+  scenario: "write",
+  feeds: 100,
+  durationMs: 15_000,
+  // Open-loop phases: keep-alive connections the schedule's publishes share.
+  connections: 32,
+  readersPerFeed: 0,
+  drainBoundMs: 120_000,
+  repeat: 2,
+};
+
+/**
  * scenario "steady": publish m entries every intervalMs to n readers (probes of them parse and
  * time every event); "storm": n readers on gateway 0, which is killed mid-run, resume on gateway 1.
  * `idle`: also measure the gateways' CPU with every reader connected and nothing published.
@@ -112,6 +127,32 @@ export const PRESETS = {
   // One gateway process, then two, for the same 10,000 readers: CPU per delivery should not move.
   "cores-1": CORES,
   "cores-2": { ...CORES, gateways: 2 },
+  // Write capacity: 32 concurrent keep-alive publishers, each sending as soon as it is answered.
+  write: { ...WRITE, phases: [{ mode: "closed", publishers: 32 }] },
+  // The same with 10 readers on each feed, every one checking every event; then half that rate.
+  "write-readers": {
+    ...WRITE,
+    readersPerFeed: 10,
+    repeat: 1,
+    phases: [
+      { mode: "closed", publishers: 32 },
+      { mode: "rate", ofCapacity: 0.5 },
+    ],
+  },
+  // The write path's smoke run in `npm test` (test/bench-quick.test.ts): concurrent publishers and
+  // readers on every feed, for exact counts only (a few seconds).
+  "write-quick": {
+    ...WRITE,
+    feeds: 20,
+    durationMs: 2000,
+    readersPerFeed: 5,
+    repeat: 1,
+    drainBoundMs: 30_000,
+    phases: [{ mode: "closed", publishers: 16 }],
+    targets: ["liveline"],
+  },
+  // Latency at a fixed arrival rate, queueing included: an open-loop schedule of 2,000 publishes/s.
+  "write-2000": { ...WRITE, phases: [{ mode: "rate", rate: 2000 }] },
 };
 /** The presets `--preset all` runs, in order (every one but `quick`). */
 export const MAIN = [
@@ -127,4 +168,7 @@ export const MAIN = [
   "many-feeds",
   "cores-1",
   "cores-2",
+  "write",
+  "write-readers",
+  "write-2000",
 ];

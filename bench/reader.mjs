@@ -64,6 +64,9 @@ export function parseMark(text) {
   return m ? { k: Number(m[1]), at: Number(m[2]) } : undefined;
 }
 
+/** The widest gap whose positions a reader remembers, to tell a late arrival from a duplicate. */
+const MAX_REMEMBERED_GAP = 10_000;
+
 /** Sinks paused until the next round, per round length. */
 const rounds = new Map();
 
@@ -93,7 +96,8 @@ function pauseUntilNextRound(socket, ms) {
  * its feed before its catch-up is read, so events can arrive before the subscribe ack, and the
  * ack's catch-up and the live events can overlap; the protocol has the client hold the early
  * ones and skip what it already has by seq (client-sdk/src/feed-state.ts). Those skips are
- * `overlap`; a seq seen twice above what any catch-up covered is a true duplicate.
+ * `overlap`; a seq seen twice above what any catch-up covered is a true duplicate, and one that
+ * arrives after a later one (the SDK would hold the later one until it came) is `outOfOrder`.
  */
 export class Tally {
   /**
@@ -109,6 +113,8 @@ export class Tally {
     this.last = -1; // the position held; -1 until first subscribed
     this.floor = -1; // the highest position a catch-up covered
     this.held = null; // positions that arrived before the current connection's ack
+    this.outOfOrder = 0; // positions that arrived after a later one
+    this.missing = new Set(); // positions skipped over, until they arrive
   }
   /** A new connection: what arrives before its ack waits. */
   connecting() {
@@ -137,11 +143,20 @@ export class Tally {
       return;
     }
     if (seq <= this.last) {
-      if (seq <= this.floor) this.overlap++;
+      if (this.missing.delete(seq)) {
+        // Skipped over earlier and arriving now: delivered, but out of order.
+        this.outOfOrder++;
+        this.events++;
+      } else if (seq <= this.floor) this.overlap++;
       else this.duplicated++;
       return;
     }
-    if (this.last >= 0 && seq > this.last + 1) this.gaps += seq - this.last - 1;
+    if (this.last >= 0 && seq > this.last + 1) {
+      this.gaps += seq - this.last - 1;
+      // Remembered so that a late arrival counts as out of order, not as a duplicate (bounded:
+      // a gap this large is a lost history, not a reordering).
+      if (seq - this.last <= MAX_REMEMBERED_GAP) for (let s = this.last + 1; s < seq; s++) this.missing.add(s);
+    }
     this.last = seq;
     this.events++;
   }

@@ -2,9 +2,9 @@
 // and latency CDF plots as a hand-written SVG.
 import { cdfPoints, summary } from "./stats.mjs";
 
-const round = (v, d = 2) =>
+export const round = (v, d = 2) =>
   v === null || v === undefined || Number.isNaN(v) ? null : Math.round(v * 10 ** d) / 10 ** d;
-const fmt = (v) =>
+export const fmt = (v) =>
   v === null || v === undefined ? "—" : typeof v === "number" ? v.toLocaleString("en-US") : String(v);
 const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 
@@ -32,6 +32,7 @@ export function summarise({
   const expected = sum(results.map((r) => r.expected));
   const delivered = sum(results.map((r) => r.delivered));
   const duplicated = sum(results.map((r) => r.duplicated));
+  const outOfOrder = sum(results.map((r) => r.outOfOrder));
   const overlap = sum(results.map((r) => r.overlap));
   const lost = expected - delivered;
   // Probes are spread over every load generator; the earliest probe per entry is its first reader.
@@ -44,6 +45,7 @@ export function summarise({
   const exact =
     lost === 0 &&
     duplicated === 0 &&
+    outOfOrder === 0 &&
     published.publishErrors === 0 &&
     ramp.failures === 0 &&
     ramp.sdkReady === config.sdk * (kind === "nchan" ? 0 : 1);
@@ -57,6 +59,7 @@ export function summarise({
     delivered,
     lost,
     duplicated,
+    outOfOrder,
     overlap,
     frames: sum(results.map((r) => r.frames)),
     short: results.flatMap((r) => r.short),
@@ -99,7 +102,7 @@ export function summarise({
   };
 }
 
-const ratio = (l, b) => (typeof l === "number" && typeof b === "number" && b !== 0 ? `${round(l / b)}×` : "—");
+export const ratio = (l, b) => (typeof l === "number" && typeof b === "number" && b !== 0 ? `${round(l / b)}×` : "—");
 
 const readers = (n) => `${n.toLocaleString("en-US")} reader${n === 1 ? "" : "s"}`;
 const every = (ms) => (ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`);
@@ -117,7 +120,7 @@ function title(c) {
 /** Rows of one configuration's detail table; `ratio` rows show Liveline ÷ each reference. */
 const ROWS = [
   ["delivered / expected", (r) => `${fmt(r.delivered)} / ${fmt(r.expected)}`],
-  ["lost / duplicated", (r) => `${r.lost} / ${r.duplicated}`],
+  ["lost / duplicated / out of order", (r) => `${r.lost} / ${r.duplicated} / ${r.outOfOrder ?? 0}`],
   ["probe latency p50 / p99 (ms)", (r) => `${fmt(r.latency.p50)} / ${fmt(r.latency.p99)}`],
   ["first reader p50 (ms)", (r) => r.firstReader.p50, true],
   [
@@ -159,21 +162,28 @@ const STORM_ROWS = [
 ];
 
 function detailTable(section) {
-  const kinds = Object.keys(section.chosen);
-  const runs = kinds.map((k) => section.chosen[k]);
-  const l = section.chosen.liveline;
+  return comparisonTable(section.chosen, [...ROWS, ...(section.chosen.liveline?.storm ? STORM_ROWS : [])]);
+}
+
+/**
+ * A table with a column per target (`chosen`: kind → run) and a row per [name, get, withRatio];
+ * rows with `withRatio` also show Liveline ÷ each reference. A row no run has a value for is left out.
+ */
+export function comparisonTable(chosen, rows) {
+  const kinds = Object.keys(chosen);
+  const runs = kinds.map((k) => chosen[k]);
+  const l = chosen.liveline;
   const refs = kinds.filter((k) => k !== "liveline" && l);
   const head =
     `| | ${kinds.join(" | ")} |${refs.map((k) => ` Liveline ÷ ${k} |`).join("")}\n` +
     `|---|${kinds.map(() => "---:|").join("")}${refs.map(() => "---:|").join("")}\n`;
-  const rows = [...ROWS, ...(l?.storm ? STORM_ROWS : [])];
   return (
     head +
     rows
       .map(([name, get, withRatio]) => {
         const vals = runs.map((r) => get(r));
         if (vals.every((v) => v === null || v === undefined)) return undefined;
-        const ratios = refs.map((k) => (withRatio ? ratio(get(l), get(section.chosen[k])) : ""));
+        const ratios = refs.map((k) => (withRatio ? ratio(get(l), get(chosen[k])) : ""));
         return `| ${name} | ${vals.map(fmt).join(" | ")} |${ratios.map((x) => ` ${x} |`).join("")}`;
       })
       .filter(Boolean)
@@ -198,10 +208,14 @@ function overviewTable(sections) {
   return `${head}${lines.join("\n")}\n`;
 }
 
+/** The machine a run was on, as every report names it. */
+export const describeHost = (host) =>
+  `${host.cpu}, ${host.cores} cores, ${host.memGiB} GiB, ${host.os}, Node ${host.node}`;
+
 export function renderMarkdown(sections, host, stamp) {
   const dates = [...new Set(sections.map((s) => s.at ?? stamp))].sort();
   const out = [
-    `${dates.length > 1 ? `The latest run of each preset (${dates[0]} to ${dates.at(-1)})` : `Run ${stamp}`} on ${host.cpu}, ${host.cores} cores, ${host.memGiB} GiB, ${host.os}, Node ${host.node}${dates.length > 1 ? "" : `; load average at start ${host.loadAvgAtStart.join(" ")}`}.`,
+    `${dates.length > 1 ? `The latest run of each preset (${dates[0]} to ${dates.at(-1)})` : `Run ${stamp}`} on ${describeHost(host)}${dates.length > 1 ? "" : `; load average at start ${host.loadAvgAtStart.join(" ")}`}.`,
     `${host.pinned === false ? "Processes not pinned (fewer than 2 cores or no taskset)." : "Server processes (gateways, worker, Redis, or the reference server) pinned to core 0, load generators to core 1."} Each figure is from the better run of each target (exact counts, then lowest CPU per delivery); every run is in the JSON.${host.nchan ? "" : " Nchan is not installed here, so it is not in this run."}`,
     "",
   ];
@@ -217,20 +231,34 @@ export function renderMarkdown(sections, host, stamp) {
   return `${out.join("\n")}\n`;
 }
 
-/** CDF panels, one per configuration; log-scale latency axis. */
+/** The probes' latency CDFs, one panel per configuration. */
 export function renderSvg(sections) {
+  return renderCdfSvg(
+    sections.map((s) => ({
+      title: `${s.preset}: ${readers(s.config.n)}, every ${every(s.config.intervalMs)}`,
+      axis: "publish → probe latency (ms, log scale)",
+      lines: Object.values(s.chosen).map((r) => ({ kind: r.kind, cdf: r.cdf, max: r.latency.max, p99: r.latency.p99 })),
+    })),
+  );
+}
+
+/**
+ * Latency CDF panels as one SVG, two to a row, log-scale latency axis. A panel is
+ * { title, axis, lines: [{ kind, cdf: [[ms, fraction]…], max, p99 }] }, a line per target.
+ */
+export function renderCdfSvg(panels) {
   const W = 460;
   const H = 300;
-  const cols = Math.max(1, Math.min(2, sections.length));
-  const rows = Math.max(1, Math.ceil(sections.length / cols));
+  const cols = Math.max(1, Math.min(2, panels.length));
+  const rows = Math.max(1, Math.ceil(panels.length / cols));
   const m = { l: 48, r: 12, t: 30, b: 40 };
   const parts = [];
   const colours = { baseline: "#888888", nchan: "#d9822b", liveline: "#1f6feb" };
-  sections.forEach((s, idx) => {
+  panels.forEach((panel, idx) => {
     const ox = (idx % cols) * W;
     const oy = Math.floor(idx / cols) * H;
-    const runs = Object.values(s.chosen).filter((r) => r && r.cdf.length > 0);
-    const maxMs = Math.max(10, ...runs.map((r) => r.latency.max ?? 0));
+    const runs = panel.lines.filter((r) => r && r.cdf.length > 0);
+    const maxMs = Math.max(10, ...runs.map((r) => r.max ?? 0));
     const minMs = 0.2;
     const lx = (v) =>
       ox +
@@ -238,9 +266,7 @@ export function renderSvg(sections) {
       ((Math.log10(Math.max(minMs, v)) - Math.log10(minMs)) / (Math.log10(maxMs) - Math.log10(minMs))) *
         (W - m.l - m.r);
     const ly = (f) => oy + H - m.b - f * (H - m.t - m.b);
-    parts.push(
-      `<text x="${ox + W / 2}" y="${oy + 18}" text-anchor="middle" font-size="11">${s.preset}: ${readers(s.config.n)}, every ${every(s.config.intervalMs)}</text>`,
-    );
+    parts.push(`<text x="${ox + W / 2}" y="${oy + 18}" text-anchor="middle" font-size="11">${panel.title}</text>`);
     parts.push(
       `<rect x="${ox + m.l}" y="${oy + m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#ccc"/>`,
     );
@@ -257,9 +283,7 @@ export function renderSvg(sections) {
       parts.push(`<line x1="${ox + m.l}" y1="${y}" x2="${ox + W - m.r}" y2="${y}" stroke="#eee"/>`);
       parts.push(`<text x="${ox + m.l - 4}" y="${y + 3}" text-anchor="end" font-size="10">${f}</text>`);
     }
-    parts.push(
-      `<text x="${ox + W / 2}" y="${oy + H - 8}" text-anchor="middle" font-size="10">publish → probe latency (ms, log scale)</text>`,
-    );
+    parts.push(`<text x="${ox + W / 2}" y="${oy + H - 8}" text-anchor="middle" font-size="10">${panel.axis}</text>`);
     for (const r of runs) {
       const pts = r.cdf.map(([v, f]) => `${round(lx(v), 1)},${round(ly(f), 1)}`).join(" ");
       parts.push(`<polyline points="${pts}" fill="none" stroke="${colours[r.kind]}" stroke-width="2"/>`);
@@ -269,7 +293,7 @@ export function renderSvg(sections) {
       parts.push(
         `<line x1="${ox + m.l + 8}" y1="${y - 4}" x2="${ox + m.l + 26}" y2="${y - 4}" stroke="${colours[r.kind]}" stroke-width="2"/>`,
       );
-      parts.push(`<text x="${ox + m.l + 30}" y="${y}" font-size="10">${r.kind} (p99 ${r.latency.p99} ms)</text>`);
+      parts.push(`<text x="${ox + m.l + 30}" y="${y}" font-size="10">${r.kind} (p99 ${r.p99} ms)</text>`);
     });
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${cols * W}" height="${rows * H}" font-family="sans-serif" viewBox="0 0 ${cols * W} ${rows * H}">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join("\n")}\n</svg>\n`;

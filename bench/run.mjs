@@ -11,20 +11,23 @@
 //            servers), --out DIR, --node-arg FLAG (a Node/V8 flag for the Liveline servers),
 //            --rewrite-all (run nothing: write the reports again from the presets' JSON),
 //            --liveline-root DIR (run another checkout's build, to alternate a change with this one)
+//   write presets (write, write-readers, write-2000, write-quick): --duration MS, --publishers N,
+//            --rate N (publishes/s of every scheduled phase), --readers-per-feed N, --drain-bound MS
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { clearInterval, clearTimeout, setInterval, setTimeout } from "node:timers";
+import { clearInterval, setInterval } from "node:timers";
 import { performance } from "node:perf_hooks";
-import { CAN_PIN, procStats, spawnPinned } from "./procs.mjs";
-import { HAS_NCHAN, createFeeds, startBaselineTarget, startLivelineTarget, startNchanTarget } from "./targets.mjs";
+import { CAN_PIN, procStats } from "./procs.mjs";
+import { HAS_NCHAN, createFeeds } from "./targets.mjs";
+import { cpuOf, redisCommands, sleep, spent, startLoadgen, startTarget } from "./harness.mjs";
 import { renderMarkdown, renderSvg, summarise } from "./report.mjs";
+import { renderWriteMarkdown, renderWriteSvg } from "./write-report.mjs";
+import { runWritePreset } from "./write-run.mjs";
 import { MAIN, PRESETS } from "./presets.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SERVER_CPU = 0;
-const LOADGEN_CPU = 1;
 /** Readers per load-generator process: under its 20,000 open files, with room for the rest. */
 const PER_LOADGEN = 15_000;
 const ALL = ["baseline", "nchan", "liveline"];
@@ -68,65 +71,17 @@ function parseArgs(argv) {
     else if (a === "--repeat") num("repeat");
     else if (a === "--gateways") num("gateways");
     else if (a === "--sink-batch") num("sinkBatchMs");
+    else if (a === "--duration") num("durationMs");
+    else if (a === "--publishers") num("publishers");
+    else if (a === "--rate") num("rate");
+    else if (a === "--readers-per-feed") num("readersPerFeed");
+    else if (a === "--drain-bound") num("drainBoundMs");
     else throw new Error(`unknown option ${a}`);
   }
   if (opts.presets.length === 0) opts.presets.push("n1k");
   return opts;
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** One load-generator process, pinned to the load generator's core, driven over IPC. */
-function startLoadgen(cfg) {
-  const proc = spawnPinned(
-    `loadgen${cfg.index}`,
-    process.execPath,
-    ["--max-semi-space-size=32", join(ROOT, "bench/loadgen.mjs"), JSON.stringify(cfg)],
-    {
-      cpu: LOADGEN_CPU,
-      cwd: ROOT,
-      ipc: true,
-    },
-  );
-  const waitFor = (type, timeoutMs) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`load generator ${cfg.index}: no "${type}" in ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      const onMsg = (msg) => {
-        if (msg.type !== type) return;
-        clearTimeout(timer);
-        proc.child.off("message", onMsg);
-        resolve(msg);
-      };
-      proc.child.on("message", onMsg);
-      void proc.exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`load generator ${cfg.index} exited (${code}):\n${proc.output.join("")}`));
-      });
-    });
-  return { proc, waitFor, send: (msg) => proc.child.send(msg) };
-}
-
-/** CPU time (ms) of each process from one reading of each; a process gone reads as undefined. */
-function cpuOf(pids) {
-  const out = {};
-  for (const [name, pid] of Object.entries(pids)) {
-    try {
-      out[name] = procStats(pid);
-    } catch {
-      out[name] = undefined;
-    }
-  }
-  return out;
-}
-const spent = (before, after, field = "cpuMs") =>
-  Object.fromEntries(
-    Object.keys(before)
-      .filter((k) => after[k] && before[k])
-      .map((k) => [k, after[k][field] - before[k][field]]),
-  );
 const rssOf = (pids, names) => names.reduce((a, n) => a + procStats(pids[n]).rssKb, 0);
 const gatewayNames = (pids) => Object.keys(pids).filter((k) => k.startsWith("server"));
 
@@ -135,12 +90,6 @@ async function catchUpCounters(url) {
   const text = await (await globalThis.fetch(`${url}/metrics`)).text();
   const read = (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, "m").exec(text)?.[1] ?? NaN);
   return { asked: read("liveline_catchup_requests_total"), read: read("liveline_catchup_reads_total") };
-}
-
-/** Redis commands processed so far (INFO stats). */
-async function redisCommands(redis) {
-  const info = await redis.info("stats");
-  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN);
 }
 
 /** Sample per-process CPU every `everyMs` and keep each one's highest share of a core. */
@@ -159,19 +108,6 @@ function cpuPeaks(pids, everyMs = 250) {
     clearInterval(timer);
     return Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v * 100)]));
   };
-}
-
-async function startTarget(kind, config, opts) {
-  if (kind === "nchan") return startNchanTarget({ cpu: SERVER_CPU });
-  if (kind === "baseline") return startBaselineTarget({ cpu: SERVER_CPU });
-  const profDir = join(ROOT, "bench/profiles");
-  return startLivelineTarget({
-    cpu: SERVER_CPU,
-    gateways: config.gateways ?? 1,
-    env: { RATE_LIMIT_PUBLISHES: "0", RATE_LIMIT_SUBSCRIBES: "0" },
-    ...(opts.livelineRoot === undefined ? {} : { root: opts.livelineRoot }),
-    serverNodeArgs: [...opts.nodeArgs, ...(opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [])],
-  });
 }
 
 /** One measured run of one target at one configuration. */
@@ -370,16 +306,28 @@ function writeAll(dir, stamp, rewriteEach = false) {
   const latest = MAIN.map((p) => join(dir, `${p}.json`))
     .filter((f) => existsSync(f))
     .map((f) => JSON.parse(readFileSync(f, "utf8")));
-  if (rewriteEach) {
-    for (const sec of latest) {
-      writeFileSync(join(dir, `${sec.preset}.md`), renderMarkdown([sec], sec.machine, sec.at));
-      writeFileSync(join(dir, `${sec.preset}.svg`), renderSvg([sec]));
-    }
-  }
+  if (rewriteEach) for (const sec of latest) writeReports(dir, sec, sec.machine, sec.at);
+  const reading = latest.filter((s) => s.config.scenario !== "write");
+  const writing = latest.filter((s) => s.config.scenario === "write");
   if (latest.length < 2) return;
   const newest = [...latest].sort((a, b) => (a.at < b.at ? -1 : 1)).at(-1);
-  writeFileSync(join(dir, "all.md"), renderMarkdown(latest, newest.machine, stamp ?? newest.at));
-  writeFileSync(join(dir, "all.svg"), renderSvg(latest.filter((s) => s.config.scenario === "steady")));
+  writeFileSync(
+    join(dir, "all.md"),
+    [
+      ...(reading.length > 0 ? [renderMarkdown(reading, newest.machine, stamp ?? newest.at)] : []),
+      ...writing.map((s) => renderWriteMarkdown([s], s.machine, s.at)),
+    ].join("\n"),
+  );
+  writeFileSync(join(dir, "all.svg"), renderSvg(reading.filter((s) => s.config.scenario === "steady")));
+}
+
+/** A preset's <preset>.json (unless only rewriting), .md and .svg, with the write presets' own report. */
+function writeReports(dir, section, host, stamp, json = false) {
+  const file = join(dir, section.preset);
+  const write = section.config.scenario === "write";
+  if (json) writeFileSync(`${file}.json`, `${JSON.stringify({ machine: host, at: stamp, ...section }, null, 2)}\n`);
+  writeFileSync(`${file}.md`, (write ? renderWriteMarkdown : renderMarkdown)([section], host, stamp));
+  writeFileSync(`${file}.svg`, (write ? renderWriteSvg : renderSvg)([section]));
 }
 
 async function main() {
@@ -392,13 +340,24 @@ async function main() {
   let exactEverywhere = true;
   for (const name of opts.presets) {
     const config = { scenario: "steady", gateways: 1, ...PRESETS[name], ...opts.custom };
+    const kindsOf = (cfg) =>
+      (opts.only.length > 0 ? opts.only : (cfg.targets ?? ALL)).filter((k) => k !== "nchan" || HAS_NCHAN);
+    if (config.scenario === "write") {
+      const log = (line) => process.stderr.write(`${line}\n`);
+      const section = await runWritePreset(name, config, kindsOf(config), opts, log);
+      if (!section.runs.every((r) => r.exact)) {
+        exactEverywhere = false;
+        log(`bench ${name}: NOT EXACT (see above); the run fails`);
+      }
+      sections.push(section);
+      writeReports(opts.out, section, host, stamp, true);
+      continue;
+    }
     // Sinks read in 200 ms rounds when each gets an event every 100 ms or more often (two or more
     // frames a read); at one a second a round would cost more (a pause and a resume per frame)
     // than it saves. Probes always read at once. See bench/reader.mjs.
     config.sinkBatchMs ??= config.intervalMs * config.feeds <= 100 ? 200 : 0;
-    const kinds = (opts.only.length > 0 ? opts.only : (config.targets ?? ALL)).filter(
-      (k) => k !== "nchan" || HAS_NCHAN,
-    );
+    const kinds = kindsOf(config);
     const runs = [];
     for (let r = 0; r < config.repeat; r++) {
       for (const kind of kinds) {
@@ -416,15 +375,43 @@ async function main() {
     const chosen = Object.fromEntries(kinds.map((k) => [k, best(runs.filter((x) => x.kind === k))]));
     const section = { preset: name, config, chosen, runs };
     sections.push(section);
-    const file = join(opts.out, name);
-    writeFileSync(`${file}.json`, `${JSON.stringify({ machine: host, at: stamp, ...section }, null, 2)}\n`);
-    writeFileSync(`${file}.md`, renderMarkdown([section], host, stamp));
-    writeFileSync(`${file}.svg`, renderSvg([section]));
+    writeReports(opts.out, section, host, stamp, true);
   }
   writeAll(opts.out, stamp);
-  process.stdout.write(renderMarkdown(sections, host, stamp));
+  const reading = sections.filter((s) => s.config.scenario !== "write");
+  const writing = sections.filter((s) => s.config.scenario === "write");
+  if (reading.length > 0) process.stdout.write(renderMarkdown(reading, host, stamp));
+  if (writing.length > 0) process.stdout.write(renderWriteMarkdown(writing, host, stamp));
+  const line = (s, r) =>
+    s.config.scenario === "write"
+      ? {
+          preset: s.preset,
+          kind: r.kind,
+          phase: r.phase,
+          exact: r.exact,
+          accepted: r.accepted,
+          applied: r.applied,
+          ...(r.readers
+            ? {
+                expected: r.readers.expected,
+                delivered: r.readers.delivered,
+                lost: r.readers.lost,
+                duplicated: r.readers.duplicated,
+                outOfOrder: r.readers.outOfOrder,
+              }
+            : {}),
+        }
+      : {
+          preset: s.preset,
+          kind: r.kind,
+          expected: r.expected,
+          delivered: r.delivered,
+          lost: r.lost,
+          duplicated: r.duplicated,
+          outOfOrder: r.outOfOrder,
+        };
   process.stdout.write(
-    `${JSON.stringify({ bench: "done", exact: exactEverywhere, runs: sections.flatMap((s) => s.runs.map((r) => ({ preset: s.preset, kind: r.kind, expected: r.expected, delivered: r.delivered, lost: r.lost, duplicated: r.duplicated }))) })}\n`,
+    `${JSON.stringify({ bench: "done", exact: exactEverywhere, runs: sections.flatMap((s) => s.runs.map((r) => line(s, r))) })}\n`,
   );
   process.exitCode = exactEverywhere ? 0 : 1;
 }

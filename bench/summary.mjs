@@ -1,5 +1,6 @@
 // `node bench/summary.mjs`: the README's benchmark tables, from the latest result of each preset
-// in bench/results/ (one line per configuration, the three servers side by side). With
+// in bench/results/ (one line per configuration, the three servers side by side; the write path
+// one line per server). With
 // `--readme` it writes them into README.md between its `bench:summary` markers.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -87,6 +88,42 @@ function storm() {
   );
 }
 
+/**
+ * The write path, the three servers side by side: capacity (`write`), latency at 2,000 publishes/s
+ * (`write-2000`) and capacity with readers checking every event (`write-readers`). Each preset
+ * names its own run; the machine is the header's.
+ */
+function writing() {
+  const cap = load("write");
+  if (!cap) return "";
+  const at2000 = load("write-2000");
+  const withReaders = load("write-readers");
+  const names = {
+    nchan: "Nchan (`POST /pub/<channel>`)",
+    baseline: "bare Socket.IO (`POST` → `io.emit`)",
+    liveline: "**Liveline** (`POST /v1/feeds/:id/entries`, rate limit off)",
+  };
+  const out = [
+    `Write path (\`write\`, ${cap.at}): ${cap.config.phases[0].publishers} concurrent keep-alive publishers on one load-generator process, ~600-byte entries over ${cap.config.feeds} feeds, ${cap.config.durationMs / 1000} s; "applied" = the feeds' seq reached every accepted publish. HTTP at 2,000/s: an open-loop schedule, timed from when each publish was due (\`write-2000\`${at2000 ? `, ${at2000.at}` : ""}). With readers: 10 on each feed, each checking every event (\`write-readers\`${withReaders ? `, ${withReaders.at}` : ""}).`,
+    "",
+    "| | publishes/s accepted / applied | server-side CPU per publish | Redis commands / BullMQ jobs per publish | HTTP p50 / p99 ms | HTTP p50 / p99 / max ms at 2,000/s | with readers: applied/s; lost / dup / out of order | load generator |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
+  for (const kind of KINDS) {
+    const r = cap.chosen.capacity?.[kind];
+    if (!r) continue;
+    const f = at2000?.chosen["rate-2000"]?.[kind];
+    const w = withReaders?.chosen.capacity?.[kind];
+    const after = r.drainMs < 1000 ? `${fmt(r.drainMs, 0)} ms` : `${fmt(r.drainMs / 1000, 1)} s`;
+    const drain = kind === "liveline" ? ` (backlog drained ${after} after)` : "";
+    const refused = r.all2xx ? "" : `, ${fmt(r.sent - r.accepted, 0)} not 2xx`;
+    out.push(
+      `| ${names[kind]} | ${fmt(r.acceptedPerSec, 0)} / ${fmt(r.appliedPerSec, 0)}${drain}${refused} | ${fmt(r.cpu.msPerPublish, 3)} ms (core 0: ${r.cpu.corePct}% these processes, ${r.cpu.coreBusyPct}% all) | ${r.redis ? `${fmt(r.redis.commandsPerPublish)} / ${fmt(r.jobsPerPublish, 2)}` : "—"} | ${fmt(r.http.p50)} / ${fmt(r.http.p99)} | ${f ? `${fmt(f.http.p50)} / ${fmt(f.http.p99)} / ${fmt(f.http.max)}` : "—"} | ${w?.readers ? `${fmt(w.appliedPerSec, 0)}; ${w.readers.lost} / ${w.readers.duplicated} / ${w.readers.outOfOrder}` : "—"} | ${r.loadgen.corePct}%${r.loadgen.overloaded ? " (over 70%)" : ""} |`,
+    );
+  }
+  return out.join("\n");
+}
+
 const all = MAIN.map(load).filter(Boolean);
 const any = all[0];
 const m = any?.machine;
@@ -94,7 +131,7 @@ const ats = all.map((d) => d.at).sort();
 const when = ats.length > 0 && ats[0] !== ats.at(-1) ? `${ats[0]} to ${ats.at(-1)}` : any?.at;
 const text =
   `${m ? `Latest runs (\`bench/results/\`), ${when}, on **${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, ${m.os}, Node ${m.node}**; servers and Redis pinned to core 0, load generators to core 1.\n\n` : ""}` +
-  `${sideBySide(["n1k", "n5k", "n10k"])}\n\n${scale()}\n\n${storm()}\n`;
+  `${sideBySide(["n1k", "n5k", "n10k"])}\n\n${scale()}\n\n${storm()}\n\n${writing()}\n`;
 if (process.argv.includes("--readme")) {
   const readme = fileURLToPath(new URL("../README.md", import.meta.url));
   const md = readFileSync(readme, "utf8");

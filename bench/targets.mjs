@@ -74,17 +74,19 @@ export async function startLivelineTarget({ cpu, gateways = 1, serverNodeArgs = 
     RATE_LIMIT_CONNECTIONS: "0",
     ...env,
   };
-  const role = (r, port, nodeArgs) =>
+  const role = (r, port, nodeArgs, extra = {}) =>
     spawnPinned(`${r}:${port}`, process.execPath, [...nodeArgs, main], {
       cpu,
       cwd: root,
-      env: { ...common, ROLE: r, PORT: String(port) },
+      env: { ...common, ROLE: r, PORT: String(port), ...extra },
       ready: logLine("liveline started"),
     });
   const ports = [];
   for (let g = 0; g < gateways; g++) ports.push(await freePort());
   const servers = ports.map((port) => role("server", port, serverNodeArgs));
-  const worker = role("worker", 0, []);
+  // The worker's /metrics (its jobs and the events it emitted) on a port of its own.
+  const metricsPort = await freePort();
+  const worker = role("worker", 0, [], { METRICS_PORT: String(metricsPort) });
   const all = [...servers, worker];
   try {
     await Promise.all(all.map((p) => p.started));
@@ -105,6 +107,10 @@ export async function startLivelineTarget({ cpu, gateways = 1, serverNodeArgs = 
     redis: redisClient,
     /** Gateway g's base URL. */
     urlOf: (g) => `http://127.0.0.1:${ports[g]}`,
+    /** Each feed's `seq` (`GET /v1/feeds/:id`): how many of its changes were applied. */
+    feedSeqs: (feeds) => feedSeqs(`http://127.0.0.1:${ports[0]}`, feeds),
+    /** The worker's counters: jobs finished, and feed events it emitted (its /metrics). */
+    workerCounters: () => workerCounters(`http://127.0.0.1:${metricsPort}`),
     /** SIGKILL gateway g (a reconnect storm); its pid leaves `pids`. */
     async kill(g) {
       await servers[g].stop("SIGKILL");
@@ -218,6 +224,7 @@ export async function startBaselineTarget({ cpu }) {
     gateways: [gatewayOf(port)],
     pids: { server: proc.pid },
     backlog: async () => 0,
+    feedSeqs: (feeds) => feedSeqs(`http://127.0.0.1:${port}`, feeds),
     stop: () => proc.stop(),
   };
 }
@@ -239,4 +246,38 @@ async function createFeed(target, id) {
     body: JSON.stringify({ id, title: `Bench ${id}` }),
   });
   if (res.status !== 201) throw new Error(`creating feed ${id}: HTTP ${res.status} ${await res.text()}`);
+}
+
+/** Each feed's `seq`, read through the HTTP API (8 at a time), in the order of `feeds`. */
+async function feedSeqs(url, feeds) {
+  const seqs = new Array(feeds.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < feeds.length) {
+      const i = next++;
+      const res = await globalThis.fetch(`${url}/v1/feeds/${feeds[i]}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      if (res.status !== 200) throw new Error(`reading feed ${feeds[i]}: HTTP ${res.status} ${await res.text()}`);
+      seqs[i] = Number((await res.json()).seq);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, lane));
+  return seqs;
+}
+
+/**
+ * Liveline's worker counters from its /metrics: apply jobs finished (completed + failed) and feed
+ * events emitted; NaN where a metric is missing.
+ */
+async function workerCounters(metricsUrl) {
+  const text = await (await globalThis.fetch(`${metricsUrl}/metrics`)).text();
+  const total = (name) => {
+    let sum = NaN;
+    for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)$`, "gm"))) {
+      sum = (Number.isNaN(sum) ? 0 : sum) + Number(m[1]);
+    }
+    return sum;
+  };
+  return { jobs: total("liveline_worker_jobs_total"), events: total("liveline_worker_events_emitted_total") };
 }

@@ -16,13 +16,31 @@ interface BenchRun {
   duplicated: number;
 }
 
-const out = mkdtempSync(join(tmpdir(), "liveline-bench-"));
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+interface WriteRun {
+  preset: string;
+  kind: "liveline";
+  phase: string;
+  exact: boolean;
+  accepted: number;
+  applied: number;
+  expected: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+}
 
-/** Run `npm run bench -- --quick` as its own process; resolve with its stdout and exit code. */
-function runQuickBench(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+const out = mkdtempSync(join(tmpdir(), "liveline-bench-"));
+const writeOut = mkdtempSync(join(tmpdir(), "liveline-bench-write-"));
+afterAll(() => {
+  rmSync(out, { recursive: true, force: true });
+  rmSync(writeOut, { recursive: true, force: true });
+});
+
+/** Run `npm run bench -- ARGS` as its own process; resolve with its stdout and exit code. */
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["bench/run.mjs", "--quick", "--out", out], { cwd: ROOT });
+    const child = spawn(process.execPath, ["bench/run.mjs", ...args], { cwd: ROOT });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -34,7 +52,7 @@ function runQuickBench(): Promise<{ code: number | null; stdout: string; stderr:
 // Counts only: speed is the benchmark's business, not a test's.
 describe("npm run bench -- --quick", () => {
   it("delivers every entry to every reader exactly once, on Liveline and on the baseline", async () => {
-    const { code, stdout, stderr } = await runQuickBench();
+    const { code, stdout, stderr } = await runBench(["--quick", "--out", out]);
     const last = stdout.trim().split("\n").at(-1) ?? "";
     expect(last, stderr).toContain('"bench":"done"');
     const summary = JSON.parse(last) as { exact: boolean; runs: BenchRun[] };
@@ -48,5 +66,26 @@ describe("npm run bench -- --quick", () => {
     expect(summary.exact).toBe(true);
     expect(code).toBe(0);
     expect(readdirSync(out).filter((f) => /\.(json|md|svg)$/.test(f))).toHaveLength(3);
+  }, 90_000);
+});
+
+describe("npm run bench -- --preset write-quick", () => {
+  it("applies every accepted publish once and delivers each to every reader in order, under concurrent publishers", async () => {
+    const { code, stdout, stderr } = await runBench(["--preset", "write-quick", "--out", writeOut]);
+    const last = stdout.trim().split("\n").at(-1) ?? "";
+    expect(last, stderr).toContain('"bench":"done"');
+    const summary = JSON.parse(last) as { exact: boolean; runs: WriteRun[] };
+    expect(summary.runs).toHaveLength(1);
+    const [run] = summary.runs;
+    expect(run?.kind).toBe("liveline");
+    expect(run?.accepted, "accepted publishes").toBeGreaterThan(0);
+    expect(run?.applied, "applied").toBe(run?.accepted);
+    // 20 feeds × 5 readers, each owed every publish accepted for its feed.
+    expect(run?.expected, "deliveries owed").toBe((run?.accepted ?? 0) * 5);
+    expect(run?.delivered, "delivered").toBe(run?.expected);
+    expect([run?.lost, run?.duplicated, run?.outOfOrder]).toEqual([0, 0, 0]);
+    expect(summary.exact).toBe(true);
+    expect(code).toBe(0);
+    expect(readdirSync(writeOut).filter((f) => /\.(json|md|svg)$/.test(f))).toHaveLength(3);
   }, 90_000);
 });
