@@ -86,9 +86,7 @@ describe("configuration", () => {
   });
 
   it("stops the process with a clear message on a bad value", async () => {
-    await expect(spawnRole("all", { PORT: "nope" })).rejects.toThrow(
-      /PORT: must be a whole number/,
-    );
+    await expect(spawnRole("all", { PORT: "nope" })).rejects.toThrow(/PORT: must be a whole number/);
   });
 });
 
