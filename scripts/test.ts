@@ -61,11 +61,9 @@ let counts: RunCounts = { passed: 0, failed: 0, skipped: 0 };
 if (build.ok) {
   const dir = mkdtempSync(join(tmpdir(), "liveline-test-"));
   const summary = join(dir, "summary.json");
-  const vitest = await npmRun("test:unit", {
-    quiet: false,
-    background: false,
-    env: { LIVELINE_TEST_SUMMARY: summary },
-  });
+  // The role processes the tests start run the build just made (see test/helpers/role-process.ts).
+  const env = { LIVELINE_TEST_SUMMARY: summary, LIVELINE_TEST_COMPILED: "1" };
+  const vitest = await npmRun("test:unit", { quiet: false, background: false, env });
   try {
     counts = JSON.parse(readFileSync(summary, "utf8")) as RunCounts;
   } catch {

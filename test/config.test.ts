@@ -86,7 +86,10 @@ describe("configuration", () => {
   });
 
   it("stops the process with a clear message on a bad value", async () => {
-    await expect(spawnRole("all", { PORT: "nope" })).rejects.toThrow(/PORT: must be a whole number/);
+    // From source through tsx, as `npm start` runs it.
+    await expect(spawnRole("all", { PORT: "nope" }, { compiled: false })).rejects.toThrow(
+      /PORT: must be a whole number/,
+    );
   });
 });
 

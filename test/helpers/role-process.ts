@@ -32,8 +32,11 @@ export interface SpawnOptions {
   entry?: "server" | "worker";
   /**
    * Run the compiled entry point with plain node (`node server/dist/main.js`), as production
-   * does, instead of the source through tsx. Needs `npm run build` first.
-   * @default false
+   * does, instead of the source through tsx. Needs `npm run build` first. By default only under
+   * `npm test`, which has just built (LIVELINE_TEST_COMPILED=1, set by scripts/test.ts): a start
+   * then costs about half the CPU (no TypeScript loader), which the fault tests' dozens of starts
+   * feel; a file run on its own (`npx vitest run …`) runs the source, so an edit needs no build.
+   * @default process.env.LIVELINE_TEST_COMPILED === "1"
    */
   compiled?: boolean;
 }
@@ -73,7 +76,7 @@ export async function killStrayRoles(): Promise<void> {
 export async function spawnRole(
   role: "all" | "server" | "worker",
   env: Record<string, string>,
-  { timeoutMs = 60_000, entry = "server", compiled = false }: SpawnOptions = {},
+  { timeoutMs = 60_000, entry = "server", compiled = process.env.LIVELINE_TEST_COMPILED === "1" }: SpawnOptions = {},
 ): Promise<RoleProcess> {
   const child = spawn(process.execPath, entryArgs(entry, compiled), {
     cwd: ROOT,
