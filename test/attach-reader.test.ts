@@ -19,8 +19,7 @@ import {
   type ReaderContext,
   type ReaderSink,
 } from "@liveline/server";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { sleep, waitFor } from "./helpers/wait.js";
 
 /**
@@ -34,8 +33,7 @@ import { sleep, waitFor } from "./helpers/wait.js";
 const logger = createLogger("test", "silent");
 const HEARTBEAT_MS = 13_579; // told apart from every other interval in the process
 const slowReaders = { maxBacklogBytes: 1 << 20, graceMs: 1000 };
-let redis: RedisProcess;
-let stack: Stack;
+const { stack, redis } = useStack();
 let relay: FeedRelay;
 let subscriber: Redis;
 let readers: ReaderContext;
@@ -45,8 +43,6 @@ let onStream: (res: ServerResponse) => void = () => undefined;
 const cleanup: (() => void)[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
-  stack = await startStack(redis.url);
   hub = new SseHub();
   subscriber = new Redis(redis.url, { maxRetriesPerRequest: null });
   relay = new FeedRelay({
@@ -61,13 +57,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => sseServer.listen(0, "127.0.0.1", resolve));
 });
 
-afterAll(async () => {
+afterAll(() => {
   relay.close();
   subscriber.disconnect();
   sseServer.closeAllConnections();
   sseServer.close();
-  await stack.close();
-  await redis.stop();
 });
 
 afterEach(() => {

@@ -21,7 +21,8 @@ import { waitFor } from "./helpers/wait.js";
  * these probes drive each kind of answer the document promises through every operation.
  */
 // Webhooks to this machine are allowed: the probes register one (it is never reached).
-const fx = useStack({ EDITOR_JWT_SECRET: JWT_SECRET, ALLOW_PRIVATE_OUTBOUND: "true" });
+// Its own Redis: the last test stops it.
+const fx = useStack({ EDITOR_JWT_SECRET: JWT_SECRET, ALLOW_PRIVATE_OUTBOUND: "true" }, { redis: "own" });
 const stack = (): Stack => fx.stack;
 const execFileAsync = promisify(execFile);
 

@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FailedChangesResponse, Feed, FeedEvent } from "@liveline/protocol";
 import { createLogger } from "@liveline/core";
 import { openReader, readerReady, seqs } from "./helpers/reader.js";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 /**
@@ -13,28 +12,23 @@ import { waitFor } from "./helpers/wait.js";
  * the feed goes on. The poisoned changes are written straight into the store, past the API that
  * would refuse them, the way a bug, an older release or a hand edit could leave them.
  */
-let redis: RedisProcess;
-let stack: Stack;
 let probe: Redis;
 const logLines: Record<string, unknown>[] = [];
+const sink = new Writable({
+  write(chunk: Buffer, _enc, done) {
+    for (const line of chunk.toString("utf8").split("\n")) {
+      if (line.trim() !== "") logLines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+    done();
+  },
+});
+const { stack, redis } = useStack({}, { logger: createLogger("test", "info", sink) });
 
-beforeAll(async () => {
-  redis = await startRedis({ appendonly: false });
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString("utf8").split("\n")) {
-        if (line.trim() !== "") logLines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  stack = await startStack(redis.url, {}, { logger: createLogger("test", "info", sink) });
+beforeAll(() => {
   probe = new Redis(redis.url);
 });
-afterAll(async () => {
+afterAll(() => {
   probe?.disconnect();
-  await stack?.close();
-  await redis?.stop();
 });
 
 /** Accept `raw` as the feed's next change without the API: next ticket, pending hash, a job. */

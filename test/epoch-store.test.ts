@@ -3,25 +3,23 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FeedStore, type Change } from "@liveline/core";
 import { FeedEvent } from "@liveline/protocol";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
+import { useRedis } from "./helpers/shared-redis.js";
 
 /**
  * The epoch's scripts, one condition at a time, against a real Redis: set once for a feed from
  * before epochs, changed only on proof of loss, and only once per loss.
  */
-let redis: RedisProcess;
+const redis = useRedis();
 let client: Redis;
 let store: FeedStore;
 
-beforeAll(async () => {
-  redis = await startRedis({ appendonly: false });
+beforeAll(() => {
   client = new Redis(redis.url);
   store = new FeedStore(client, { keyPrefix: `test-${randomUUID().slice(0, 8)}:` });
 });
 
-afterAll(async () => {
+afterAll(() => {
   client.disconnect();
-  await redis.stop();
 });
 
 /** A feed with `count` published entries, applied; returns its epoch. */

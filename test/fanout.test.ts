@@ -1,22 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { openReader, readerReady } from "./helpers/reader.js";
 import { spawnRole, type RoleProcess } from "./helpers/role-process.js";
 import { Api } from "./helpers/stack.js";
 import { waitFor } from "./helpers/wait.js";
+import { useRedis } from "./helpers/shared-redis.js";
 
 /** Fan-out crosses processes: ROLE=server and ROLE=worker as separate OS processes. */
-let redis: RedisProcess;
+const redis = useRedis();
 const roles: RoleProcess[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
   const env = { REDIS_URL: redis.url, KEY_PREFIX: "fanout:" };
   roles.push(...(await Promise.all([spawnRole("server", env), spawnRole("server", env), spawnRole("worker", env)])));
 });
 afterAll(async () => {
   await Promise.all(roles.map((r) => r.kill("SIGKILL")));
-  await redis?.stop();
 });
 
 describe("fan-out across processes", () => {

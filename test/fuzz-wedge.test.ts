@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Entry, FeedEvent } from "@liveline/protocol";
 import { anyText, headerText, pathSegment, rawJson, wire, wtf8, type Wire } from "./helpers/raw-unicode.js";
 import { openReader, readerReady, type Reader } from "./helpers/reader.js";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
-import { startStack, TOKEN, type Stack } from "./helpers/stack.js";
+import { TOKEN } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 /**
@@ -16,8 +16,11 @@ import { waitFor } from "./helpers/wait.js";
  * SDK reader of the feed; at the end no feed may be behind and nothing may have been set aside
  * (every change the API accepted, the worker could apply).
  */
-let redis: RedisProcess;
-let stack: Stack;
+const { stack } = useStack({
+  RATE_LIMIT_PUBLISHES: "0",
+  RATE_LIMIT_SUBSCRIBES: "0",
+  RATE_LIMIT_CONNECTIONS: "0",
+});
 let reader: Reader;
 let socket: Socket;
 const FEED = "wedge";
@@ -27,12 +30,6 @@ const counts: Record<string, { cases: number; accepted: number; refused: number 
 let canaries = 0;
 
 beforeAll(async () => {
-  redis = await startRedis({ appendonly: false });
-  stack = await startStack(redis.url, {
-    RATE_LIMIT_PUBLISHES: "0",
-    RATE_LIMIT_SUBSCRIBES: "0",
-    RATE_LIMIT_CONNECTIONS: "0",
-  });
   expect((await stack.api.createFeed(FEED)).status).toBe(201);
   expect((await stack.api.publish(FEED, { id: "base", body: "the entry edits go to" })).status).toBe(202);
   reader = openReader(stack.url, FEED);
@@ -43,15 +40,13 @@ beforeAll(async () => {
     socket.once("connect_error", reject);
   });
 });
-afterAll(async () => {
+afterAll(() => {
   const routes = Object.entries(counts)
     .map(([r, c]) => `${r}: ${c.cases} cases (${c.accepted} accepted, ${c.refused} refused)`)
     .join("; ");
   process.stdout.write(`fuzz-wedge (seed ${seed}): ${routes}; ${canaries} canaries delivered\n`);
   socket?.close();
   reader?.close();
-  await stack?.close();
-  await redis?.stop();
 });
 
 function tally(route: string, accepted: boolean): void {

@@ -1,32 +1,23 @@
 import { connect as tcp, type Socket as TcpSocket } from "node:net";
 import { io as connect } from "socket.io-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { FeedEvent, SubscribeAck } from "@liveline/protocol";
 import { loadConfig } from "@liveline/server";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { openSse } from "./helpers/sse.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { sleep, waitFor } from "./helpers/wait.js";
 
 const HEADERS_MS = 1000;
 const REQUEST_MS = 1500;
 
-let redis: RedisProcess;
-let stack: Stack;
-
-beforeAll(async () => {
-  redis = await startRedis({ appendonly: false });
-  stack = await startStack(redis.url, {
-    HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_MS),
-    HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_MS),
-    HTTP_KEEP_ALIVE_TIMEOUT_MS: "1000",
-    SSE_HEARTBEAT_MS: "300",
-  });
-  expect((await stack.api.createFeed("slow")).status).toBe(201);
+const { stack } = useStack({
+  HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_MS),
+  HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_MS),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: "1000",
+  SSE_HEARTBEAT_MS: "300",
 });
-afterAll(async () => {
-  await stack?.close();
-  await redis?.stop();
+beforeAll(async () => {
+  expect((await stack.api.createFeed("slow")).status).toBe(201);
 });
 
 interface RawConnection {

@@ -8,8 +8,8 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MediaItem } from "@liveline/protocol";
 import { ConfigError, loadConfig } from "@liveline/server";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
-import { TOKEN, startStack, type Stack } from "./helpers/stack.js";
+import { TOKEN } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { GPS_IFD, GPS_IFD_POINTER } from "./helpers/gps-exif.js";
 
 // A real S3 API (s3rver) on 127.0.0.1: Liveline signs, uploads, lists and reads with the AWS
@@ -19,8 +19,7 @@ const KEY = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }; // s3rver's fi
 const s3Dir = mkdtempSync(join(tmpdir(), "liveline-s3-"));
 const dataDir = mkdtempSync(join(tmpdir(), "liveline-s3-data-"));
 let s3server: S3rver | undefined;
-let redis: RedisProcess | undefined;
-let stack: Stack;
+let endpoint = "";
 let bucket: S3Client;
 
 beforeAll(async () => {
@@ -32,28 +31,25 @@ beforeAll(async () => {
     configureBuckets: [{ name: BUCKET }],
   });
   const { port } = await s3server.run();
-  const endpoint = `http://127.0.0.1:${port}`;
+  endpoint = `http://127.0.0.1:${port}`;
   bucket = new S3Client({ region: "us-east-1", endpoint, forcePathStyle: true, credentials: KEY });
-  redis = await startRedis();
-  stack = await startStack(redis.url, {
-    DATA_DIR: dataDir,
-    MEDIA_S3_BUCKET: BUCKET,
-    MEDIA_S3_ENDPOINT: endpoint,
-    MEDIA_S3_REGION: "us-east-1",
-    MEDIA_S3_ACCESS_KEY_ID: KEY.accessKeyId,
-    MEDIA_S3_SECRET_ACCESS_KEY: KEY.secretAccessKey,
-    MEDIA_S3_FORCE_PATH_STYLE: "true",
-  });
 });
 
 afterAll(async () => {
-  await stack.close();
-  await redis?.stop();
   bucket.destroy();
   await s3server?.close();
   rmSync(s3Dir, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 });
+const { stack } = useStack(() => ({
+  DATA_DIR: dataDir,
+  MEDIA_S3_BUCKET: BUCKET,
+  MEDIA_S3_ENDPOINT: endpoint,
+  MEDIA_S3_REGION: "us-east-1",
+  MEDIA_S3_ACCESS_KEY_ID: KEY.accessKeyId,
+  MEDIA_S3_SECRET_ACCESS_KEY: KEY.secretAccessKey,
+  MEDIA_S3_FORCE_PATH_STYLE: "true",
+}));
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 

@@ -1,21 +1,16 @@
 import { writeFileSync } from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Express } from "express";
 import { ConfigError, loadConfig } from "@liveline/server";
 import { LivelineClient } from "@liveline/client-sdk";
 import type { Entry, FeedEvent } from "@liveline/protocol";
-import type { RedisProcess } from "./helpers/redis-process.js";
 import { openSse, type SseMessage } from "./helpers/sse.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { startStack } from "./helpers/stack.js";
 import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
-const fixture = useStack({ SSE_HEARTBEAT_MS: "100" });
-let stack: Stack;
-let redis: RedisProcess;
-beforeAll(() => {
-  ({ stack, redis } = fixture);
-});
+// Its own Redis: the readiness test stops it.
+const { stack, redis } = useStack({ SSE_HEARTBEAT_MS: "100" }, { redis: "own" });
 
 /** The value of one sample line of the Prometheus text format, or undefined. */
 function sample(text: string, series: string): number | undefined {

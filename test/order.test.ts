@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FeedEvent } from "@liveline/protocol";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { openReader, readerReady, type Reader } from "./helpers/reader.js";
 import { spawnRole, type RoleProcess } from "./helpers/role-process.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 /**
@@ -11,24 +10,16 @@ import { waitFor } from "./helpers/wait.js";
  * order the API accepted it -- with worker concurrency above 1 and two worker processes
  * racing for the jobs, while several feeds progress at the same time.
  */
-let redis: RedisProcess;
-let api: Stack;
+// This process is only the API + gateway; all applying happens in two worker processes.
+const { stack: api, redis } = useStack({ ROLE: "server" });
 const workers: RoleProcess[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
-  // This process is only the API + gateway; all applying happens in two worker processes.
-  api = await startStack(redis.url, { ROLE: "server" });
-  for (let i = 0; i < 2; i++) {
-    workers.push(
-      await spawnRole("worker", { REDIS_URL: redis.url, KEY_PREFIX: api.keyPrefix, WORKER_CONCURRENCY: "16" }),
-    );
-  }
+  const env = { REDIS_URL: redis.url, KEY_PREFIX: api.keyPrefix, WORKER_CONCURRENCY: "16" };
+  workers.push(...(await Promise.all([spawnRole("worker", env), spawnRole("worker", env)])));
 });
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.kill("SIGKILL")));
-  await api?.close();
-  await redis?.stop();
 });
 
 function publishedIds(events: FeedEvent[]): string[] {

@@ -4,8 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalJWKSet, exportJWK, jwtVerify, importSPKI } from "jose";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { startReceiver, type LocalReceiver } from "./helpers/local-receiver.js";
 import { sleep, waitFor } from "./helpers/wait.js";
 
@@ -21,8 +20,6 @@ const account = {
 };
 const ACCESS_TOKEN = "ya29.test-access-token";
 
-let redis: RedisProcess;
-let stack: Stack;
 let fcm: LocalReceiver;
 let dir: string;
 const messages: { token: string; message: Record<string, unknown> }[] = [];
@@ -65,23 +62,19 @@ beforeAll(async () => {
     return json(404, { error: { code: 404, status: "NOT_FOUND" } });
   });
   dir = mkdtempSync(join(tmpdir(), "liveline-fcm-"));
-  const file = join(dir, "service-account.json");
-  writeFileSync(file, JSON.stringify(account));
-  redis = await startRedis();
-  stack = await startStack(redis.url, {
-    ALLOW_PRIVATE_OUTBOUND: "true",
-    FCM_SERVICE_ACCOUNT_FILE: file,
-    FCM_ENDPOINT: fcm.url,
-    FCM_TOKEN_URL: `${fcm.url}/token`,
-  });
+  writeFileSync(join(dir, "service-account.json"), JSON.stringify(account));
 });
 
 afterAll(async () => {
-  await stack.close();
-  await redis.stop();
   await fcm.close();
   rmSync(dir, { recursive: true, force: true });
 });
+const { stack } = useStack(() => ({
+  ALLOW_PRIVATE_OUTBOUND: "true",
+  FCM_SERVICE_ACCOUNT_FILE: join(dir, "service-account.json"),
+  FCM_ENDPOINT: fcm.url,
+  FCM_TOKEN_URL: `${fcm.url}/token`,
+}));
 
 describe("FCM HTTP v1", () => {
   it("sends breaking entries to registered devices, with one token exchange, and forgets an unregistered token", async () => {

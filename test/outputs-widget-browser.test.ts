@@ -1,35 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, type Browser } from "./helpers/browser.js";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
-import { TOKEN, startStack, type Stack } from "./helpers/stack.js";
+import { describe, expect, it } from "vitest";
+import { useBrowser } from "./helpers/browser.js";
+import { allowNotifications } from "./helpers/notifications.js";
+import { TOKEN } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { startReceiver } from "./helpers/local-receiver.js";
 
 // The reader's opt-in in Chromium, as far as a browser goes without a network: the button,
 // the permission, the service worker at /liveline-sw.js, the key fetch and the subscribe call.
 // A real PushSubscription needs the browser vendor's push service, which is not reachable here,
 // so pushManager.subscribe fails; the service worker's push handling is then driven through the
-// DevTools protocol (ServiceWorker.deliverPushMessage) instead.
-let redis: RedisProcess;
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  [redis, browser] = await Promise.all([startRedis(), launchBrowser()]);
-  stack = await startStack(redis.url);
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-  await redis?.stop();
-});
+// DevTools protocol (ServiceWorker.deliverPushMessage) instead. On the bundled headless shell,
+// which has no notification platform, helpers/notifications.ts stands in for that platform alone.
+const { stack } = useStack();
+const browser = useBrowser();
 
 describe("breaking-news opt-in", () => {
-  it("registers the service worker, asks for the key, tries to subscribe, and shows a pushed alert", async (ctx) => {
-    // The bundled headless shell denies notification permission whatever is granted; CI installs
-    // Debian's Chromium, where this runs.
-    if (browser.bundled) ctx.skip();
+  it("registers the service worker, asks for the key, tries to subscribe, and shows a pushed alert", async () => {
     await stack.api.createFeed("sw-story", "Storm coverage");
-    await browser.context.grantPermissions(["notifications"], { origin: stack.url });
+    const notifications = await allowNotifications(browser.context, stack.url, "/liveline-sw.js");
     const page = await browser.context.newPage();
     const requests: string[] = [];
     page.on("request", (r) => requests.push(new URL(r.url()).pathname));
@@ -79,22 +67,12 @@ describe("breaking-news opt-in", () => {
       registrationId,
       data: JSON.stringify(alert),
     });
-    const shown = await page.waitForFunction(
-      async () => {
-        const reg = await navigator.serviceWorker.getRegistration("/");
-        const list = (await reg?.getNotifications()) ?? [];
-        return list.map((n) => ({ title: n.title, body: n.body, url: (n.data as { url?: string } | null)?.url }));
-      },
-      undefined,
-      { timeout: 10_000 },
-    );
-    expect(await shown.jsonValue()).toEqual([
-      { title: "Storm coverage", body: "Landfall", url: `${stack.url}/feeds/sw-story#entry-e1` },
-    ]);
+    await expect
+      .poll(() => notifications.shown(`${stack.url}/`), { timeout: 10_000 })
+      .toEqual([{ title: "Storm coverage", body: "Landfall", url: `${stack.url}/feeds/sw-story#entry-e1` }]);
   });
 
-  it("is not offered on a page of another origin (its service worker could not be registered there)", async (ctx) => {
-    if (browser.bundled) ctx.skip(); // as above: the bundled shell's notification policy differs
+  it("is not offered on a page of another origin (its service worker could not be registered there)", async () => {
     const site = await startReceiver((_req, res) => {
       res.writeHead(200, { "content-type": "text/html" });
       res.end(

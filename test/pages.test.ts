@@ -1,25 +1,15 @@
 import { request } from "node:http";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ensureDemoFeed, FeedService } from "@liveline/server";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { openSse } from "./helpers/sse.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { startStack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 // The server's pages over plain HTTP: what a crawler without JavaScript gets.
 
-let redis: RedisProcess;
-let stack: Stack;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  stack = await startStack(redis.url, { PUBLISHER_NAME: "The Daily Example" });
-});
-afterAll(async () => {
-  await stack?.close();
-  await redis?.stop();
-});
+const { stack, redis } = useStack({ PUBLISHER_NAME: "The Daily Example" });
 
 async function page(path: string): Promise<{ status: number; html: string; headers: Headers }> {
   const res = await fetch(`${stack.url}${path}`);

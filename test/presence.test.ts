@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FeedStats } from "@liveline/protocol";
 import { loadConfig } from "@liveline/server";
 import { openReader, readerReady, type Reader } from "./helpers/reader.js";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { spawnRole, type RoleProcess } from "./helpers/role-process.js";
 import { openSse, type SseReader } from "./helpers/sse.js";
 import { Api, TOKEN } from "./helpers/stack.js";
 import { JWT_SECRET, mint } from "./helpers/tokens.js";
 import { sleep, waitFor } from "./helpers/wait.js";
+import { useRedis } from "./helpers/shared-redis.js";
 
 /** The issue's bound: /stats is never more than this behind the truth. */
 const STALE_MS = 5000;
@@ -17,14 +17,13 @@ const EDITOR_TTL_MS = 3000;
 /** A static token with a display name (EDITOR_TOKENS' `name=token`). */
 const ADA = "ada-static-token-0123456789";
 
-let redis: RedisProcess;
+const redis = useRedis();
 let s1: RoleProcess;
 let s2: RoleProcess;
 const readers: Reader[] = [];
 const streams: SseReader[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis({ appendonly: false });
   const env = {
     REDIS_URL: redis.url,
     KEY_PREFIX: `presence-${randomUUID().slice(0, 8)}:`,
@@ -39,7 +38,6 @@ afterAll(async () => {
   for (const r of readers) r.close();
   for (const s of streams) s.close();
   await Promise.all([s1, s2].map((p) => p?.kill("SIGKILL")));
-  await redis?.stop();
 });
 
 const apiOf = (p: RoleProcess, token: string | null = TOKEN) => new Api(p.url ?? "", token);

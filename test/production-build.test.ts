@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { freePort } from "@liveline/core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
+import { afterEach, describe, expect, it } from "vitest";
 import { spawnRole, type RoleProcess } from "./helpers/role-process.js";
 import { Api } from "./helpers/stack.js";
 import { waitFor } from "./helpers/wait.js";
+import { useRedis } from "./helpers/shared-redis.js";
 
 /**
  * Production runs the build with plain node, no tsx: `node server/dist/main.js` (any ROLE) and
@@ -12,17 +12,11 @@ import { waitFor } from "./helpers/wait.js";
  * package's `exports` still lead to TypeScript, if a compiled import lost its extension, or if
  * the Lua files are not beside core/dist/scripts.js (read as the process starts).
  */
-let redis: RedisProcess;
+const redis = useRedis();
 const running: RoleProcess[] = [];
 
-beforeAll(async () => {
-  redis = await startRedis({ appendonly: false });
-});
 afterEach(async () => {
   await Promise.all(running.splice(0).map((p) => p.kill("SIGKILL")));
-});
-afterAll(async () => {
-  await redis?.stop();
 });
 
 async function start(role: "all" | "server" | "worker", entry: "server" | "worker", env: Record<string, string>) {

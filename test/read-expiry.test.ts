@@ -1,30 +1,22 @@
 import { io as connect, type Socket } from "socket.io-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { FeedErrorNotice, FeedEvent, RefreshAck, SubscribeAck } from "@liveline/protocol";
 import { openReader, readerReady } from "./helpers/reader.js";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { openSse } from "./helpers/sse.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { JWT_SECRET, mint, nowSeconds } from "./helpers/tokens.js";
 import { sleep, waitFor } from "./helpers/wait.js";
 
-let redis: RedisProcess;
-let stack: Stack;
+const { stack } = useStack({ EDITOR_JWT_SECRET: JWT_SECRET });
 let published = 0;
 
 /** The entry id an event carries (published and updated events), else undefined. */
 const entryIdOf = (e: FeedEvent): string | undefined => ("entry" in e ? e.entry.id : undefined);
 
 beforeAll(async () => {
-  redis = await startRedis({ appendonly: false });
-  stack = await startStack(redis.url, { EDITOR_JWT_SECRET: JWT_SECRET });
   expect(
     (await stack.api.request("POST", "/v1/feeds", { id: "paid", title: "Paid", visibility: "private" })).status,
   ).toBe(201);
-});
-afterAll(async () => {
-  await stack?.close();
-  await redis?.stop();
 });
 
 /** Publish one entry to the private feed and wait until it is applied; returns its id. */

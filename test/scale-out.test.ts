@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openReader, readerReady, seqs, type Reader } from "./helpers/reader.js";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { spawnRole, type RoleProcess } from "./helpers/role-process.js";
 import { Api, TOKEN } from "./helpers/stack.js";
 import { waitFor } from "./helpers/wait.js";
+import { useRedis } from "./helpers/shared-redis.js";
 
-let redis: RedisProcess;
+const redis = useRedis();
 const servers: RoleProcess[] = [];
 const workers: RoleProcess[] = [];
 
@@ -25,7 +25,6 @@ function logLines(p: RoleProcess): Record<string, unknown>[] {
 }
 
 beforeAll(async () => {
-  redis = await startRedis({ appendonly: false });
   const env = { REDIS_URL: redis.url, KEY_PREFIX: `scale-${randomUUID().slice(0, 8)}:`, HEAD_CHECK_MS: "500" };
   const started = await Promise.all([
     spawnRole("server", env),
@@ -39,7 +38,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([...servers, ...workers].map((p) => p.kill("SIGKILL")));
-  await redis?.stop();
 });
 
 describe("3 servers and 2 workers on one Redis", () => {

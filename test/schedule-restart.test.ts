@@ -1,25 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DraftEntry } from "@liveline/protocol";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { openReader, readerReady } from "./helpers/reader.js";
 import { spawnRole, type RoleProcess } from "./helpers/role-process.js";
 import { Api } from "./helpers/stack.js";
 import { waitFor } from "./helpers/wait.js";
+import { useRedis } from "./helpers/shared-redis.js";
 
 // A scheduled entry is a BullMQ delayed job kept in Redis: the worker that would have run it
 // can die (SIGKILL) and another one, started later, publishes it on time (issue 15).
 
-let redis: RedisProcess;
+const redis = useRedis();
 const roles: RoleProcess[] = [];
 const env = () => ({ REDIS_URL: redis.url, KEY_PREFIX: "sched-restart:" });
 
 beforeAll(async () => {
-  redis = await startRedis();
   roles.push(...(await Promise.all([spawnRole("server", env()), spawnRole("worker", env(), { entry: "worker" })])));
 });
 afterAll(async () => {
   await Promise.all(roles.map((r) => r.kill("SIGKILL")));
-  await redis?.stop();
 });
 
 describe("a scheduled entry across a worker restart", () => {

@@ -5,8 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 /**
@@ -75,8 +74,7 @@ async function pack(dir: string, dest: string): Promise<Packed> {
 }
 
 let work = "";
-let redis: RedisProcess | undefined;
-let stack: Stack | undefined;
+const { stack } = useStack();
 const packed: Record<string, Packed> = {};
 
 beforeAll(async () => {
@@ -85,7 +83,7 @@ beforeAll(async () => {
   }
   work = mkdtempSync(join(tmpdir(), "liveline-sdk-consumer-"));
   const app = join(work, "app");
-  const install = (async () => {
+  await (async () => {
     packed.protocol = await pack("protocol", work);
     packed.sdk = await pack("client-sdk", work);
     mkdirSync(join(app, "src"), { recursive: true });
@@ -98,16 +96,9 @@ beforeAll(async () => {
       { cwd: app },
     );
   })();
-  const live = (async () => {
-    redis = await startRedis();
-    stack = await startStack(redis.url);
-  })();
-  await Promise.all([install, live]);
 }, 120_000);
 
-afterAll(async () => {
-  await stack?.close();
-  await redis?.stop();
+afterAll(() => {
   if (work !== "") rmSync(work, { recursive: true, force: true });
 });
 

@@ -6,13 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Feed, Revision, SubscribeAck } from "@liveline/protocol";
 import { mintToken } from "@liveline/server";
 import { openReader, readerReady } from "./helpers/reader.js";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { JWT_SECRET, mint, nowSeconds } from "./helpers/tokens.js";
 import { waitFor } from "./helpers/wait.js";
 
-let redis: RedisProcess;
-let stack: Stack;
 let jwksServer: Server;
 let rsa: Awaited<ReturnType<typeof generateKeyPair>>;
 let ec: Awaited<ReturnType<typeof generateKeyPair>>;
@@ -28,20 +25,18 @@ beforeAll(async () => {
     res.end(JSON.stringify({ keys: [jwk] }));
   });
   await new Promise<void>((r) => jwksServer.listen(0, "127.0.0.1", r));
-  const jwksPort = (jwksServer.address() as AddressInfo).port;
-  redis = await startRedis({ appendonly: false });
-  stack = await startStack(redis.url, {
-    EDITOR_JWT_SECRET: JWT_SECRET,
-    // As it is often written in an environment file: one line, newlines escaped.
-    EDITOR_JWT_PUBLIC_KEY: (await exportSPKI(rsa.publicKey)).replace(/\n/g, "\\n"),
-    EDITOR_JWKS_URL: `http://127.0.0.1:${jwksPort}/jwks.json`,
-  });
-  for (const id of ["sports", "politics", "weather"]) expect((await stack.api.createFeed(id)).status).toBe(201);
 });
 afterAll(async () => {
-  await stack?.close();
-  await redis?.stop();
   await new Promise((r) => jwksServer?.close(r));
+});
+const { stack } = useStack(async () => ({
+  EDITOR_JWT_SECRET: JWT_SECRET,
+  // As it is often written in an environment file: one line, newlines escaped.
+  EDITOR_JWT_PUBLIC_KEY: (await exportSPKI(rsa.publicKey)).replace(/\n/g, "\\n"),
+  EDITOR_JWKS_URL: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`,
+}));
+beforeAll(async () => {
+  for (const id of ["sports", "politics", "weather"]) expect((await stack.api.createFeed(id)).status).toBe(201);
 });
 
 const code = (body: unknown): unknown => (body as { error?: { code?: string } }).error?.code;

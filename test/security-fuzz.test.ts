@@ -2,9 +2,9 @@ import fc from "fast-check";
 import { Redis } from "ioredis";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { edgeString, headerValue, hostileBody, jsonValue, validEntry } from "./helpers/hostile.js";
-import { startStack, TOKEN, type Stack } from "./helpers/stack.js";
+import { TOKEN } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { JWT_SECRET, mint } from "./helpers/tokens.js";
 
 /**
@@ -12,8 +12,13 @@ import { JWT_SECRET, mint } from "./helpers/tokens.js";
  * so the only way Redis can change is an accepted write: after any answer >= 400 the store must
  * be exactly as before (each feed's ticket and seq, and the number of keys).
  */
-let redis: RedisProcess;
-let stack: Stack;
+const { stack, redis } = useStack({
+  ROLE: "server",
+  EDITOR_JWT_SECRET: JWT_SECRET,
+  RATE_LIMIT_PUBLISHES: "0",
+  RATE_LIMIT_SUBSCRIBES: "0",
+  RATE_LIMIT_CONNECTIONS: "0",
+});
 let probe: Redis;
 const FEEDS = ["fz", "fz-private"];
 const counts = { http: 0, httpAccepted: 0, socketEvents: 0, handshakes: 0 };
@@ -23,14 +28,6 @@ const seed = Number(process.env.FUZZ_SEED ?? 5);
 let tokens: string[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis({ appendonly: false });
-  stack = await startStack(redis.url, {
-    ROLE: "server",
-    EDITOR_JWT_SECRET: JWT_SECRET,
-    RATE_LIMIT_PUBLISHES: "0",
-    RATE_LIMIT_SUBSCRIBES: "0",
-    RATE_LIMIT_CONNECTIONS: "0",
-  });
   probe = new Redis(redis.url);
   expect((await stack.api.createFeed("fz")).status).toBe(201);
   expect(
@@ -44,13 +41,11 @@ beforeAll(async () => {
     await mint({ role: "admin", feeds: "*", exp: 1 }),
   ];
 });
-afterAll(async () => {
+afterAll(() => {
   process.stdout.write(
     `fuzz (seed ${seed}): ${counts.http} HTTP requests (${counts.httpAccepted} accepted; by status ${JSON.stringify(Object.fromEntries([...statuses].sort((x, y) => x[0] - y[0])))}), ${counts.socketEvents} socket events, ${counts.handshakes} handshakes\n`,
   );
   probe?.disconnect();
-  await stack?.close();
-  await redis?.stop();
 });
 
 /** A nested array of the given depth, materialized only when sent. */

@@ -1,23 +1,12 @@
 import { io as connect } from "socket.io-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LIMITS, type Entry, type SubscribeAck } from "@liveline/protocol";
 import { MAX_SUBSCRIPTIONS_PER_SOCKET } from "@liveline/server";
 import { XSS_VECTORS } from "./fixtures/xss-vectors.js";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
-let redis: RedisProcess;
-let stack: Stack;
-
-beforeAll(async () => {
-  redis = await startRedis({ appendonly: false });
-  stack = await startStack(redis.url);
-});
-afterAll(async () => {
-  await stack?.close();
-  await redis?.stop();
-});
+const { stack } = useStack();
 
 const ALLOWED_TAGS = new Set(["p", "h2", "h3", "a", "strong", "em", "ul", "ol", "li", "blockquote", "br", "img"]);
 

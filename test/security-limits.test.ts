@@ -4,15 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SubscribeAck } from "@liveline/protocol";
 import { loadConfig } from "@liveline/server";
 import { createLogger } from "@liveline/core";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { startStack, TOKEN, type Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { JWT_SECRET, mint, nowSeconds } from "./helpers/tokens.js";
 
-let redis: RedisProcess;
-/** Two server processes' worth of Liveline sharing one Redis and one key prefix. */
-let a: Stack;
-let b: Stack;
-let logLines: string[];
+const logLines: string[] = [];
 
 const LIMITED = {
   KEY_PREFIX: "limits:",
@@ -23,38 +19,36 @@ const LIMITED = {
   CORS_ORIGINS: "https://news.example, https://www.news.example",
 };
 
+const capture = new Writable({
+  write(chunk: Buffer, _enc, done) {
+    logLines.push(chunk.toString());
+    done();
+  },
+});
+/** Two server processes' worth of Liveline sharing one Redis and one key prefix. */
+const { stack: a, redis } = useStack(LIMITED, {
+  logger: createLogger("test", "debug", capture),
+  extend: (app) => {
+    app.get("/live/:feedId", (_req, res) => {
+      res
+        .type("html")
+        .send(
+          '<!doctype html><script type="application/ld+json">{"@type":"LiveBlogPosting"}</script>' +
+            '<div data-liveline-feed="x"></div><script async src="/widget.js"></script>',
+        );
+    });
+    app.get("/boom", () => {
+      throw new Error("kaboom from a page handler");
+    });
+  },
+});
+let b: Stack;
 beforeAll(async () => {
-  redis = await startRedis({ appendonly: false });
-  logLines = [];
-  const capture = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logLines.push(chunk.toString());
-      done();
-    },
-  });
-  a = await startStack(redis.url, LIMITED, {
-    logger: createLogger("test", "debug", capture),
-    extend: (app) => {
-      app.get("/live/:feedId", (_req, res) => {
-        res
-          .type("html")
-          .send(
-            '<!doctype html><script type="application/ld+json">{"@type":"LiveBlogPosting"}</script>' +
-              '<div data-liveline-feed="x"></div><script async src="/widget.js"></script>',
-          );
-      });
-      app.get("/boom", () => {
-        throw new Error("kaboom from a page handler");
-      });
-    },
-  });
   b = await startStack(redis.url, { ...LIMITED, ROLE: "server" });
   expect((await a.api.createFeed("flood")).status).toBe(201);
 });
 afterAll(async () => {
   await b?.close();
-  await a?.close();
-  await redis?.stop();
 });
 
 function open(url: string, ip: string, extra: Record<string, string> = {}): Socket {

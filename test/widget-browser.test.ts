@@ -1,28 +1,16 @@
 import type { Server as HttpServer } from "node:http";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, type Browser } from "./helpers/browser.js";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { describe, expect, it } from "vitest";
+import { useBrowser } from "./helpers/browser.js";
+import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 // The reader's widget, the feed page and the editor console in headless Chromium against the
 // real stack. One browser for the whole file; each test uses its own feed and page.
 // The console has its own file, console-browser.test.ts.
 
-let redis: RedisProcess;
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  [redis, browser] = await Promise.all([startRedis(), launchBrowser({ timezoneId: "America/New_York" })]);
-  stack = await startStack(redis.url);
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-  await redis?.stop();
-});
+const { stack, restartStack } = useStack();
+const browser = useBrowser({ timezoneId: "America/New_York" });
 
 const article = (id: string) => `#live article[data-entry-id="${id}"]`;
 
@@ -339,7 +327,7 @@ describe("reconnecting", () => {
     await closing;
     await expect.poll(() => page.locator("#live .status").textContent()).toBe("Reconnecting…");
 
-    stack = await startStack(redis.url, { PORT: port, KEY_PREFIX: keyPrefix });
+    await restartStack({ PORT: port, KEY_PREFIX: keyPrefix });
     await stack.api.publish("restart", { id: "r2", body: "after the restart" });
     await stack.api.publish("restart", { id: "r3", body: "and another" });
     await page.locator(article("r3")).waitFor({ timeout: 20_000 });

@@ -1,12 +1,11 @@
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { axeViolations } from "./helpers/axe.js";
-import { launchBrowser, type Browser } from "./helpers/browser.js";
+import { useBrowser } from "./helpers/browser.js";
 import { seen } from "./helpers/look.js";
 import { uploadPhoto, type UploadedPhoto } from "./helpers/photo.js";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
 import { expectScreenshot } from "./helpers/screenshots.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 import { DESKTOP, PHONE, at, newPage as openTab, openLivePage, type Scheme, writeAt } from "./helpers/reader-pages.js";
 
@@ -16,19 +15,10 @@ import { DESKTOP, PHONE, at, newPage as openTab, openLivePage, type Scheme, writ
 // process's Date set to fixed instants, the browser's clock is fixed at NOW, its zone is
 // Europe/London and its locale en-GB. LIVELINE_SCREENSHOTS=1 also writes docs/widget-*.png.
 
-let redis: RedisProcess;
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  [redis, browser] = await Promise.all([startRedis(), launchBrowser({ timezoneId: "Europe/London", locale: "en-GB" })]);
-  stack = await startStack(redis.url);
-});
-afterAll(async () => {
+const { stack } = useStack();
+const browser = useBrowser({ timezoneId: "Europe/London", locale: "en-GB" });
+afterAll(() => {
   vi.useRealTimers();
-  await browser?.close();
-  await stack?.close();
-  await redis?.stop();
 });
 
 const STORY = {

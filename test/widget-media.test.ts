@@ -1,10 +1,9 @@
 import type { Request } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, type Browser } from "./helpers/browser.js";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
+import { describe, expect, it } from "vitest";
+import { useBrowser } from "./helpers/browser.js";
 import { PHONE } from "./helpers/reader-pages.js";
 import { uploadPhoto } from "./helpers/photo.js";
-import { startStack, type Stack } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 // Hosted images: responsive, captioned, lazy, their box reserved before a byte arrives (CLS ~0).
@@ -13,19 +12,8 @@ import { waitFor } from "./helpers/wait.js";
 // provider's player in the card's own 16:9 box. The network is closed here, so the test checks
 // the player's frame and that its request is attempted, not that it plays.
 
-let redis: RedisProcess;
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  [redis, browser] = await Promise.all([startRedis(), launchBrowser({ timezoneId: "Europe/London", locale: "en-GB" })]);
-  stack = await startStack(redis.url);
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-  await redis?.stop();
-});
+const { stack } = useStack();
+const browser = useBrowser({ timezoneId: "Europe/London", locale: "en-GB" });
 
 const YOUTUBE = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
 const VIMEO = "https://vimeo.com/76979871";

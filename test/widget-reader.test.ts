@@ -4,12 +4,12 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import type { Page, WebSocket } from "playwright-core";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { axeViolations } from "./helpers/axe.js";
-import { launchBrowser, type Browser } from "./helpers/browser.js";
-import { startRedis, type RedisProcess } from "./helpers/redis-process.js";
+import { useBrowser } from "./helpers/browser.js";
 import { expectScreenshot } from "./helpers/screenshots.js";
-import { startStack, TOKEN, type Stack } from "./helpers/stack.js";
+import { TOKEN } from "./helpers/stack.js";
+import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 import { DESKTOP, PHONE, at, newPage as openTab, openLivePage, type Scheme, writeAt } from "./helpers/reader-pages.js";
 
@@ -18,21 +18,12 @@ import { DESKTOP, PHONE, at, newPage as openTab, openLivePage, type Scheme, writ
 // <liveline-feed> element and the React entry. Phone and desktop, light and dark, Arabic.
 // Screenshots are compared with test/screenshots/ (LIVELINE_UPDATE_SCREENSHOTS=1 rewrites them).
 
-let redis: RedisProcess;
-let stack: Stack;
-let browser: Browser;
 const dataDir = mkdtempSync(join(tmpdir(), "liveline-reader-test-"));
-
-beforeAll(async () => {
-  [redis, browser] = await Promise.all([startRedis(), launchBrowser({ timezoneId: "Europe/London", locale: "en-GB" })]);
-  stack = await startStack(redis.url, { DATA_DIR: dataDir });
-});
-afterAll(async () => {
+afterAll(() => rmSync(dataDir, { recursive: true, force: true })); // after the stack closed (hooks run in reverse)
+const { stack } = useStack({ DATA_DIR: dataDir });
+const browser = useBrowser({ timezoneId: "Europe/London", locale: "en-GB" });
+afterAll(() => {
   vi.useRealTimers();
-  await browser?.close();
-  await stack?.close();
-  await redis?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function applied(feedId: string, seq: number): Promise<void> {

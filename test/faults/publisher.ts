@@ -1,5 +1,5 @@
 import type { Api, ApiResponse } from "../helpers/stack.js";
-import { sleep } from "../helpers/wait.js";
+import { sleep, waitFor } from "../helpers/wait.js";
 
 /** Every answer the publisher got that was not a 202, and what came of the change. */
 export interface PublishLog {
@@ -30,6 +30,26 @@ export interface StreamOptions {
   idPrefix?: string;
   /** Give up on one change after this long. @default 30000 */
   giveUpMs?: number;
+  /** Counts the stream's answers as they come, for a test that injects its fault at a point. */
+  progress?: StreamProgress;
+}
+
+/**
+ * How far a stream has got, so that a fault goes in at a point of the stream rather than after a
+ * fixed time (which a loaded machine stretches): `await progress.accepted(24)` waits until 24
+ * entries were accepted, `await progress.refused(1)` until a change was refused (a 503).
+ */
+export class StreamProgress {
+  acceptedEntries = 0;
+  refusals = 0;
+
+  accepted(n: number, timeoutMs = 30_000): Promise<unknown> {
+    return waitFor(() => this.acceptedEntries >= n, `${n} entries accepted by the stream`, timeoutMs, 10);
+  }
+
+  refused(n: number, timeoutMs = 30_000): Promise<unknown> {
+    return waitFor(() => this.refusals >= n, `${n} of the stream's changes refused`, timeoutMs, 10);
+  }
 }
 
 /**
@@ -69,6 +89,7 @@ export async function publishStream(apis: Api[], options: StreamOptions): Promis
         if (done(r, attempt > 0)) return r;
         const code = (r.body as { error?: { code?: string } } | undefined)?.error?.code;
         log.refusals.push({ status: r.status, code, retryAfter: r.headers.get("retry-after") });
+        if (options.progress) options.progress.refusals += 1;
         if (r.status !== 503) throw new Error(`change refused: ${r.status} ${JSON.stringify(r.body)}`);
       } catch (err) {
         if ((err as Error).message.startsWith("change refused")) throw err;
@@ -92,6 +113,7 @@ export async function publishStream(apis: Api[], options: StreamOptions): Promis
       (r) => r.status === 202,
     );
     log.accepted.get(feedId)?.push(id);
+    if (options.progress) options.progress.acceptedEntries += 1;
     if (n % editEvery === 0) {
       // Repeating an edit after an unclear answer is harmless: the same patch changes nothing.
       await send(

@@ -18,8 +18,13 @@ export interface RedisProcess {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** A private `redis-server` on a free loopback port, append-only file on. */
-export async function startRedis(options: { appendonly?: boolean } = {}): Promise<RedisProcess> {
+/**
+ * A private `redis-server` on a free loopback port, append-only file on unless told otherwise;
+ * `settings` adds redis.conf directives (`{ databases: "64" }`).
+ */
+export async function startRedis(
+  options: { appendonly?: boolean; settings?: Record<string, string> } = {},
+): Promise<RedisProcess> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "liveline-redis-"));
   let child: ChildProcess | undefined;
@@ -32,6 +37,7 @@ export async function startRedis(options: { appendonly?: boolean } = {}): Promis
         appendonly: options.appendonly === false ? "no" : "yes",
         appendfsync: "always",
         loglevel: "warning",
+        ...options.settings,
       }),
       { stdio: "ignore" },
     );

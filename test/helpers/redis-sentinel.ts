@@ -37,7 +37,7 @@ function killed(child: ChildProcess): Promise<void> {
 }
 
 /**
- * A primary, one replica and `sentinels` redis-sentinel processes (quorum 1) on free loopback
+ * A primary, one replica and `sentinels` Sentinel processes (quorum 1) on free loopback
  * ports, with a short `down-after-milliseconds` and `failover-timeout` so a failover takes
  * seconds. Returned once every sentinel knows the replica and the replica is in sync.
  */
@@ -92,7 +92,8 @@ export async function startSentinels(
           "",
         ].join("\n"),
       );
-      const sentinel = spawn("redis-sentinel", [conf], { stdio: "ignore" });
+      // redis-sentinel is redis-server in Sentinel mode: the same binary, no extra package.
+      const sentinel = spawn("redis-server", [conf, "--sentinel"], { stdio: "ignore" });
       children.set(port, sentinel);
       await waitUntilListening(port, sentinel, 10_000);
       sentinelPorts.push(port);

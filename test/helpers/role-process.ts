@@ -18,7 +18,12 @@ export interface RoleProcess {
 }
 
 export interface SpawnOptions {
-  /** How long to wait for the "liveline started" log line. @default 20_000 */
+  /**
+   * How long to wait for the "liveline started" log line. Generous: a start is a couple of
+   * seconds of CPU, which other files running beside this one (and other work on the machine)
+   * can stretch many times over; nothing is measured by it.
+   * @default 60_000
+   */
   timeoutMs?: number;
   /**
    * Which package's entry point runs: `server` (any ROLE) or `worker` (the worker role alone).
@@ -27,8 +32,11 @@ export interface SpawnOptions {
   entry?: "server" | "worker";
   /**
    * Run the compiled entry point with plain node (`node server/dist/main.js`), as production
-   * does, instead of the source through tsx. Needs `npm run build` first.
-   * @default false
+   * does, instead of the source through tsx. Needs `npm run build` first. By default only under
+   * `npm test`, which has just built (LIVELINE_TEST_COMPILED=1, set by scripts/test.ts): a start
+   * then costs about half the CPU (no TypeScript loader), which the fault tests' dozens of starts
+   * feel; a file run on its own (`npx vitest run …`) runs the source, so an edit needs no build.
+   * @default process.env.LIVELINE_TEST_COMPILED === "1"
    */
   compiled?: boolean;
 }
@@ -41,6 +49,25 @@ function entryArgs(entry: "server" | "worker", compiled: boolean): string[] {
   return [file];
 }
 
+/** Every role process started and not yet exited, so that none outlives its test file. */
+const running = new Set<ChildProcess>();
+
+/**
+ * SIGKILL the role processes still running: run after every test file (test/setup-file.ts), so
+ * that one a test could not stop (its setup failed half-way, say) does not outlive the file.
+ */
+export async function killStrayRoles(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once("exit", () => resolve());
+          child.kill("SIGKILL");
+        }),
+    ),
+  );
+}
+
 /**
  * Run a Liveline role as its own OS process (by default `node --import tsx server/src/main.ts`;
  * see SpawnOptions for the worker's entry point and the compiled build), and wait for its
@@ -49,7 +76,7 @@ function entryArgs(entry: "server" | "worker", compiled: boolean): string[] {
 export async function spawnRole(
   role: "all" | "server" | "worker",
   env: Record<string, string>,
-  { timeoutMs = 20_000, entry = "server", compiled = false }: SpawnOptions = {},
+  { timeoutMs = 60_000, entry = "server", compiled = process.env.LIVELINE_TEST_COMPILED === "1" }: SpawnOptions = {},
 ): Promise<RoleProcess> {
   const child = spawn(process.execPath, entryArgs(entry, compiled), {
     cwd: ROOT,
@@ -65,8 +92,14 @@ export async function spawnRole(
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  running.add(child);
   const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   const started = new Promise<string | undefined>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${role} did not start in ${timeoutMs} ms:\n${output.join("")}`)),

@@ -6,11 +6,10 @@ import { PNG } from "pngjs";
 import type { Page } from "playwright-core";
 
 /**
- * Screenshot baselines live in test/screenshots/, one set for both browsers the tests run on:
- * the system Chromium (156) and the bundled one (147) render these pages to the same pixels
- * (0 of 1,024,000 differ at desktop size, measured when the baselines were made), so keying
- * baselines by browser version would only double what reviewers look at. Fonts do change
- * pixels, so a machine with other fonts fails loudly, naming the files to look at.
+ * Screenshot baselines live in test/screenshots/, drawn with the bundled Chromium (147, what CI
+ * runs) and the fonts the tests ship (test-fonts.ts), so they hold on any Linux machine whatever
+ * fonts it has installed. A system Chromium (CHROMIUM_PATH, or LIVELINE_BROWSER=system) renders
+ * with the same fonts; a difference past the threshold fails loudly, naming the files to look at.
  * LIVELINE_UPDATE_SCREENSHOTS=1 rewrites the baselines; look at them before committing.
  */
 const BASELINES = new URL("../screenshots/", import.meta.url).pathname;

@@ -11,11 +11,20 @@ export interface Stack extends LivelineHandle {
   api: Api;
 }
 
-/** Start Liveline in this process (all roles unless `ROLE` says otherwise) on port 0. */
+export interface StackOptions {
+  /** Where the stack logs; by default nowhere (TEST_LOG_LEVEL=info shows it). */
+  logger?: Logger;
+  extend?: StartOptions["extend"];
+}
+
+/**
+ * Start Liveline in this process (all roles unless `ROLE` says otherwise) on port 0, under a
+ * fresh key prefix unless `KEY_PREFIX` is given. A test file usually wants `useStack` instead.
+ */
 export async function startStack(
   redisUrl: string,
   env: Record<string, string> = {},
-  opts: { logger?: Logger; extend?: StartOptions["extend"] } = {},
+  opts: StackOptions = {},
 ): Promise<Stack> {
   const keyPrefix = env.KEY_PREFIX ?? `test-${randomUUID().slice(0, 8)}:`;
   const config = loadConfig({
