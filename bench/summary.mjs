@@ -104,7 +104,7 @@ function writing() {
     liveline: "**Liveline** (`POST /v1/feeds/:id/entries`, rate limit off)",
   };
   const out = [
-    `Write path (\`write\`, ${cap.at}): ${cap.config.phases[0].publishers} concurrent keep-alive publishers on one load-generator process, ~600-byte entries over ${cap.config.feeds} feeds, ${cap.config.durationMs / 1000} s; "applied" = the feeds' seq reached every accepted publish. HTTP at 2,000/s: an open-loop schedule, timed from when each publish was due (\`write-2000\`${at2000 ? `, ${at2000.at}` : ""}). With readers: 10 on each feed, each checking every event (\`write-readers\`${withReaders ? `, ${withReaders.at}` : ""}).`,
+    `Write path (\`write\`, ${cap.at}, load average at start ${cap.machine.loadAvgAtStart.join(" ")}): ${cap.config.phases[0].publishers} concurrent keep-alive publishers on one load-generator process, ~600-byte entries over ${cap.config.feeds} feeds, ${cap.config.durationMs / 1000} s; "applied" = the feeds' seq reached every accepted publish. HTTP at 2,000/s: an open-loop schedule, timed from when each publish was due (\`write-2000\`${at2000 ? `, ${at2000.at}, load average ${at2000.machine.loadAvgAtStart[0]}` : ""}). With readers: 10 on each feed, each checking every event (\`write-readers\`${withReaders ? `, ${withReaders.at}, load average ${withReaders.machine.loadAvgAtStart[0]}` : ""}).`,
     "",
     "| | publishes/s accepted / applied | server-side CPU per publish | Redis commands / BullMQ jobs per publish | HTTP p50 / p99 ms | HTTP p50 / p99 / max ms at 2,000/s | with readers: applied/s; lost / dup / out of order | load generator |",
     "|---|---|---|---|---|---|---|---|",

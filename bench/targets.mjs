@@ -80,6 +80,8 @@ export async function startLivelineTarget({ cpu, gateways = 1, serverNodeArgs = 
       cwd: root,
       env: { ...common, ROLE: r, PORT: String(port), ...extra },
       ready: logLine("liveline started"),
+      // On a busy shared machine three Node processes loading the build on one core take a while.
+      timeoutMs: 120_000,
     });
   const ports = [];
   for (let g = 0; g < gateways; g++) ports.push(await freePort());

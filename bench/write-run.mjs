@@ -114,7 +114,8 @@ export async function runWrite(kind, config, phase, opts) {
     const loadgen0 = coreTimes(LOADGEN_CPU);
     const t0 = performance.now();
     loadgen.send({ type: "publish" });
-    const published = await loadgen.waitFor("published", config.durationMs + 120_000);
+    // Above capacity an open-loop schedule waits minutes for its last answers.
+    const published = await loadgen.waitFor("published", config.durationMs + 600_000);
     const tPublished = performance.now();
     const lgMs = spent(lg0, cpuOf(lgPids));
     const loadgenCoreBusy = busyPct(loadgen0, coreTimes(LOADGEN_CPU));
