@@ -38,7 +38,7 @@ const consumerTsconfig = {
 };
 
 const consumerSource = `
-import { LivelineClient, type Entry, type SubscriptionState, type SubscriptionStateChange, type StateChange } from "@liveline/client-sdk";
+import { LivelineApi, LivelineClient, type Entry, type SubscriptionState, type SubscriptionStateChange, type StateChange } from "@liveline/client-sdk";
 
 declare const process: { argv: string[]; stdout: { write(line: string): boolean } };
 const [url, feedId] = process.argv.slice(2);
@@ -48,6 +48,12 @@ if (url === undefined || feedId === undefined) throw new Error("usage: main.js U
 // @ts-expect-error "bogus" is not a SubscriptionState
 const bogus: SubscriptionState = "bogus";
 void bogus;
+// The typed API client's routes and bodies come with the published types (never called here).
+const api = new LivelineApi({ url, token: "t" });
+const publish = () => api.request("POST /v1/feeds/:feedId/entries", { params: { feedId }, body: { body: "x" } });
+// @ts-expect-error a publish needs a body
+const unchecked = () => api.request("POST /v1/feeds/:feedId/entries", { params: { feedId } });
+void [publish, unchecked];
 
 const print = (line: object): void => void process.stdout.write(JSON.stringify(line) + "\\n");
 const client = new LivelineClient({ url, minReconnectDelay: 100 });

@@ -31,5 +31,17 @@ export {
   type FetchLike,
 } from "./http-catch-up.js";
 export { fullJitterDelay } from "./backoff.js";
+export { LivelineApi, ApiError, type ApiOptions, type ApiFetch, type CallOptions } from "./api-client.js";
 export { TypedEmitter, type EventMap } from "./typed-emitter.js";
-export type { Entry, Feed, FeedEvent, FeedResetNotice, SubscribeAck, WireError, ErrorCode } from "@liveline/protocol";
+export type {
+  Entry,
+  Feed,
+  FeedEvent,
+  FeedResetNotice,
+  SubscribeAck,
+  WireError,
+  ErrorCode,
+  ApiRoute,
+  ApiRequest,
+  ApiResult,
+} from "@liveline/protocol";

@@ -4,3 +4,4 @@ export type * from "./types.js";
 export * from "./media.js";
 export * from "./outputs.js";
 export * from "./editorial.js";
+export * from "./api/index.js";

@@ -18,6 +18,7 @@ import {
   type Readiness,
 } from "@liveline/core";
 import { createApp } from "./http/app.js";
+import { httpRoutes } from "./http/http-routes.js";
 import { createHttpServer } from "./http/http-server.js";
 import type { Config } from "./config.js";
 import { SocketDrainer } from "./gateway/drain.js";
@@ -64,7 +65,7 @@ export interface ServerHandle {
 export interface StartServerOptions {
   redisUrl: string;
   logger: Logger;
-  /** Extra routes (pages, widget, metrics) mounted on the HTTP app. */
+  /** An embedder's own routes, mounted on the HTTP app after the operations. */
   extend?: (app: Express) => void;
 }
 
@@ -171,43 +172,39 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     commands,
     store,
     service,
-    verifier,
-    limits,
-    logger: serverLogger,
   });
   const app = createApp({
-    service,
     verifier,
     limits,
     origins: config.corsOrigins,
     trustProxy: config.trustProxy,
     logger: serverLogger,
-    ping: async () => (await commands.ping().catch(() => "")) === "PONG",
     observe: [metrics.writesMiddleware()],
-    media: mediaRoutes({
-      media,
-      verifier,
-      limits,
-      logger: serverLogger,
-      maxBytes: config.mediaMaxBytes,
-      publicUrl: config.publicUrl,
-    }),
-    extend: (a) => {
-      a.use(opsRoutes({ readiness, registry }));
-      a.use(
-        pagesRouter({
-          service,
-          publisherName: config.publisherName,
-          publicUrl: config.publicUrl,
-          publisherLogoUrl: config.publisherLogoUrl,
-          language: config.feedLanguage,
-        }),
-      );
-      const sse = { hub, readers, logger: serverLogger, heartbeatMs: config.sseHeartbeatMs };
-      a.use(sseRoutes({ ...sse, slowReaders: new BacklogWatch(slowReaders) }));
-      a.use(presenceRoutes({ presence, service, verifier, limits, logger: serverLogger }));
-      outputs.mount(a);
-      opts.extend?.(a);
+    ...(opts.extend ? { extend: opts.extend } : {}),
+    handlers: {
+      ...httpRoutes({ service }),
+      ...opsRoutes({
+        readiness,
+        registry,
+        ping: async () => (await commands.ping().catch(() => "")) === "PONG",
+      }),
+      ...mediaRoutes({ media, maxBytes: config.mediaMaxBytes, publicUrl: config.publicUrl }),
+      ...pagesRouter({
+        service,
+        publisherName: config.publisherName,
+        publicUrl: config.publicUrl,
+        publisherLogoUrl: config.publisherLogoUrl,
+        language: config.feedLanguage,
+      }),
+      ...sseRoutes({
+        hub,
+        readers,
+        logger: serverLogger,
+        heartbeatMs: config.sseHeartbeatMs,
+        slowReaders: new BacklogWatch(slowReaders),
+      }),
+      ...presenceRoutes({ presence, service }),
+      ...outputs.handlers,
     },
   });
   const http: HttpServer = createHttpServer(app, config.httpTimeouts, serverLogger);

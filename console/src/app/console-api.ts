@@ -1,9 +1,10 @@
 /**
- * The console's HTTP client: the public v1 API with the editor token from sessionStorage
- * (gone when the tab closes). Errors keep the server's stable `code`, so the console can tell a
- * conflict or a refusal from a network failure without reading message text.
+ * The console's HTTP client: the SDK's typed `LivelineApi` over the public v1 API, with the
+ * editor token from sessionStorage (gone when the tab closes). Errors keep the server's stable
+ * `code`, so the console can tell a conflict or a refusal from a network failure without
+ * reading message text.
  */
-import type { MediaItem } from "@liveline/protocol";
+import { ApiError, LivelineApi, type ApiResult } from "@liveline/client-sdk";
 
 const TOKEN_KEY = "liveline-editor-token";
 
@@ -13,69 +14,11 @@ export const token = {
   clear: (): void => sessionStorage.removeItem(TOKEN_KEY),
 };
 
-/** A refused or failed request: `code` is the server's error code, or `network`/`http_<status>`. */
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    readonly status: number,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = "ApiError";
-  }
-}
+export { ApiError };
 
-export interface ApiAnswer<T> {
-  data: T;
-  headers: Headers;
-  status: number;
-}
+export const api = new LivelineApi({ url: location.origin, token: () => token.get() });
 
-interface ErrorBody {
-  error?: { code?: unknown; message?: unknown; details?: unknown };
-}
-
-function errorFrom(status: number, body: unknown): ApiError {
-  const e = typeof body === "object" && body !== null ? (body as ErrorBody).error : undefined;
-  const code = typeof e?.code === "string" ? e.code : `http_${status}`;
-  const message = typeof e?.message === "string" ? e.message : `the server answered ${status}`;
-  return new ApiError(code, status, message, e?.details);
-}
-
-function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
-  const t = token.get();
-  return t === null ? extra : { ...extra, authorization: `Bearer ${t}` };
-}
-
-/** One API call; resolves with the parsed JSON (undefined for 204), rejects with ApiError. */
-export async function call<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<ApiAnswer<T>> {
-  const h = authHeaders(body === undefined ? headers : { ...headers, "content-type": "application/json" });
-  let res: Response;
-  try {
-    res = await fetch(`/v1${path}`, {
-      method,
-      headers: h,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  } catch {
-    throw new ApiError("network", 0, "the server could not be reached; check the connection and try again");
-  }
-  const data: unknown = res.status === 204 ? undefined : await res.json().catch(() => undefined);
-  if (!res.ok) throw errorFrom(res.status, data);
-  return { data: data as T, headers: res.headers, status: res.status };
-}
-
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  return (await call<T>(method, path, body)).data;
-}
-
-export const feedPath = (feedId: string, rest = ""): string => `/feeds/${encodeURIComponent(feedId)}${rest}`;
+export type MediaItem = ApiResult<"POST /v1/media">["data"];
 
 /**
  * Upload one image with POST /v1/media. XMLHttpRequest, not fetch: only XHR reports upload
@@ -85,14 +28,16 @@ export function uploadMedia(file: File, onProgress: (fraction: number) => void):
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/v1/media");
-    for (const [k, v] of Object.entries(authHeaders())) xhr.setRequestHeader(k, v);
+    const t = token.get();
+    if (t !== null) xhr.setRequestHeader("authorization", `Bearer ${t}`);
     xhr.responseType = "json";
     xhr.upload.addEventListener("progress", (ev) => {
       if (ev.lengthComputable && ev.total > 0) onProgress(ev.loaded / ev.total);
     });
     xhr.addEventListener("load", () => {
+      // 201 is the one success the operation declares, with the stored media as its body.
       if (xhr.status === 201) resolve(xhr.response as MediaItem);
-      else reject(errorFrom(xhr.status, xhr.response));
+      else reject(ApiError.from(xhr.status, xhr.response));
     });
     xhr.addEventListener("error", () => reject(new ApiError("network", 0, "the upload was interrupted")));
     const form = new FormData();

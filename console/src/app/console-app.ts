@@ -3,11 +3,11 @@
  * public HTTP API like any CMS would, and the SDK to show the feed's entries live. The editor
  * token lives in sessionStorage only: it is gone when the tab closes.
  */
-import type { AlertStatus, DraftsResponse, EntryPage, FailedChangesResponse, Feed } from "@liveline/protocol";
+import type { Feed, UpdateEntryRequest } from "@liveline/protocol";
 import { LivelineClient, type Subscription } from "@liveline/client-sdk";
 import { describeAlerts } from "./alert-status.js";
 import { Attachments } from "./attachments.js";
-import { api, describeError, feedPath, token } from "./console-api.js";
+import { api, describeError, token } from "./console-api.js";
 import { Composer } from "./composer.js";
 import { EntryForm } from "./entry-form.js";
 import { LiveBar } from "./live-bar.js";
@@ -91,22 +91,35 @@ const timeline = new Timeline({
   list: el("entries"),
   older: el("older"),
   keyOnly: el("key-only"),
-  loadDrafts: () => api<DraftsResponse>("GET", feedPath(ui.feed.value, "/drafts")),
-  loadPage: (before) =>
-    api<EntryPage>(
-      "GET",
-      feedPath(ui.feed.value, `/entries?limit=50${before === undefined ? "" : `&before=${before}`}`),
-    ),
+  loadDrafts: async () =>
+    (await api.request("GET /v1/feeds/:feedId/drafts", { params: { feedId: ui.feed.value } })).data,
+  loadPage: async (before) =>
+    (
+      await api.request("GET /v1/feeds/:feedId/entries", {
+        params: { feedId: ui.feed.value },
+        query: { limit: 50, before },
+      })
+    ).data,
   actions: {
     edit: (e) => void form.edit(e),
-    toggle: (e, flag) =>
+    toggle: (e, flag) => {
+      const change: UpdateEntryRequest = {};
+      change[flag] = !e[flag];
       void attempt(
-        () => api("PATCH", feedPath(ui.feed.value, `/entries/${encodeURIComponent(e.id)}`), { [flag]: !e[flag] }),
+        () =>
+          api.request("PATCH /v1/feeds/:feedId/entries/:entryId", {
+            params: { feedId: ui.feed.value, entryId: e.id },
+            body: change,
+          }),
         `${flagName[flag]} ${e[flag] ? "off" : "on"} for “${entryName(e)}”.`,
-      ),
+      );
+    },
     publishNow: (e) =>
       void attempt(
-        () => api("POST", feedPath(ui.feed.value, `/entries/${encodeURIComponent(e.id)}/publish`)),
+        () =>
+          api.request("POST /v1/feeds/:feedId/entries/:entryId/publish", {
+            params: { feedId: ui.feed.value, entryId: e.id },
+          }),
         `Publishing “${entryName(e)}”.`,
       ),
     retract: (e) => {
@@ -125,8 +138,10 @@ const timeline = new Timeline({
       const reason = answer.trim();
       void attempt(
         async () => {
-          const path = feedPath(ui.feed.value, `/entries/${encodeURIComponent(e.id)}`);
-          await api("DELETE", path, reason === "" ? undefined : { reason });
+          await api.request("DELETE /v1/feeds/:feedId/entries/:entryId", {
+            params: { feedId: ui.feed.value, entryId: e.id },
+            ...(reason === "" ? {} : { body: { reason } }),
+          });
           if (draft) await timeline.refreshDrafts();
         },
         draft ? "Draft deleted." : "Retracted.",
@@ -181,7 +196,7 @@ function showToken(): void {
 }
 
 async function loadFeeds(select?: string): Promise<void> {
-  ({ feeds } = await api<{ feeds: Feed[] }>("GET", "/feeds"));
+  ({ feeds } = (await api.request("GET /v1/feeds")).data);
   const wanted = select ?? new URLSearchParams(location.search).get("feed") ?? ui.feed.value;
   ui.feed.replaceChildren(
     ...feeds.map((f) => {
@@ -234,9 +249,9 @@ function refreshSoon(feedId: string): void {
 
 async function refreshStatus(feedId: string): Promise<void> {
   try {
-    const [alerts, failed] = await Promise.all([
-      api<AlertStatus>("GET", feedPath(feedId, "/alerts")),
-      api<FailedChangesResponse>("GET", feedPath(feedId, "/failed")),
+    const [{ data: alerts }, { data: failed }] = await Promise.all([
+      api.request("GET /v1/feeds/:feedId/alerts", { params: { feedId } }),
+      api.request("GET /v1/feeds/:feedId/failed", { params: { feedId } }),
     ]);
     if (ui.feed.value !== feedId) return;
     ui.alerts.textContent = describeAlerts(alerts);
@@ -271,7 +286,7 @@ ui.createForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
   const id = ui.newFeedId.value.trim();
   void attempt(async () => {
-    await api("POST", "/feeds", { id, title: ui.newFeedTitle.value.trim() });
+    await api.request("POST /v1/feeds", { body: { id, title: ui.newFeedTitle.value.trim() } });
     ui.createForm.reset();
     await loadFeeds(id);
   }, `Feed “${id}” created.`);
@@ -281,7 +296,7 @@ ui.settingsForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
   const change = { title: ui.feedTitle.value.trim(), description: ui.feedDescription.value.trim() };
   void attempt(async () => {
-    await api("PATCH", feedPath(ui.feed.value), change);
+    await api.request("PATCH /v1/feeds/:feedId", { params: { feedId: ui.feed.value }, body: change });
     await loadFeeds(ui.feed.value);
   }, "Title and description saved.");
 });
@@ -293,7 +308,10 @@ ui.endCoverage.addEventListener("click", () => {
   if (ending && !confirm(`End coverage of “${feed.title}”? Readers will see it as ended.`)) return;
   void attempt(
     async () => {
-      await api("PATCH", feedPath(feed.id), { status: ending ? "ended" : "live" });
+      await api.request("PATCH /v1/feeds/:feedId", {
+        params: { feedId: feed.id },
+        body: { status: ending ? "ended" : "live" },
+      });
       await loadFeeds(feed.id);
     },
     ending ? "Coverage ended." : "Coverage reopened.",

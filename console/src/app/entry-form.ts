@@ -6,7 +6,7 @@
  */
 import type { Entry } from "@liveline/protocol";
 import { embedProviderOf } from "@liveline/protocol/constants";
-import { ApiError, call, describeError, feedPath } from "./console-api.js";
+import { ApiError, api, describeError } from "./console-api.js";
 import type { Attachments } from "./attachments.js";
 import type { Composer } from "./composer.js";
 import { entryName } from "./timeline.js";
@@ -167,10 +167,14 @@ export class EntryForm {
       ...f.flags,
       ...(f.media.length > 0 ? { media: f.media } : {}),
       ...(f.embeds.length > 0 ? { embeds: f.embeds } : {}),
-      ...(mode === "draft" ? { status: "draft" } : {}),
+      ...(mode === "draft" ? { status: "draft" as const } : {}),
       ...(at === undefined ? {} : { publishAt: at }),
     };
-    await call("POST", feedPath(this.d.feedId(), "/entries"), entry, { "idempotency-key": this.key });
+    await api.request("POST /v1/feeds/:feedId/entries", {
+      params: { feedId: this.d.feedId() },
+      body: entry,
+      headers: { "Idempotency-Key": this.key },
+    });
     this.reset();
     this.d.say(done(mode, at));
     this.d.onSent();
@@ -192,10 +196,13 @@ export class EntryForm {
       ...(isDraft && mode === "schedule" ? { publishAt: at } : {}),
       ...(isDraft && mode === "draft" && entry.status === "scheduled" ? { publishAt: null } : {}),
     };
-    const path = feedPath(this.d.feedId(), `/entries/${encodeURIComponent(entry.id)}`);
-    const headers: Record<string, string> = etag === null ? {} : { "if-match": etag };
+    const params = { feedId: this.d.feedId(), entryId: entry.id };
     try {
-      await call("PATCH", path, patch, headers);
+      await api.request("PATCH /v1/feeds/:feedId/entries/:entryId", {
+        params,
+        body: patch,
+        ...(etag === null ? {} : { headers: { "If-Match": etag } }),
+      });
     } catch (err) {
       if (err instanceof ApiError && err.code === "revision_conflict")
         throw new Error(
@@ -204,7 +211,7 @@ export class EntryForm {
       throw err;
     }
     // Changes of one feed are applied in the order they were accepted: the edit lands first.
-    if (isDraft && mode === "publish") await call("POST", `${path}/publish`);
+    if (isDraft && mode === "publish") await api.request("POST /v1/feeds/:feedId/entries/:entryId/publish", { params });
     this.reset();
     this.d.say(isDraft ? done(mode, at) : "Correction saved.");
     this.d.onSent();
@@ -215,7 +222,9 @@ export class EntryForm {
     let etag: string | null = null;
     let current = entry;
     try {
-      const answer = await call<Entry>("GET", feedPath(this.d.feedId(), `/entries/${encodeURIComponent(entry.id)}`));
+      const answer = await api.request("GET /v1/feeds/:feedId/entries/:entryId", {
+        params: { feedId: this.d.feedId(), entryId: entry.id },
+      });
       current = answer.data;
       etag = answer.headers.get("etag");
     } catch (err) {

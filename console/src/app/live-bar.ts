@@ -4,7 +4,7 @@
  * few seconds names the entry being edited, well inside the server's 15 s presence expiry.
  */
 import type { FeedStats } from "@liveline/protocol";
-import { api, feedPath, token } from "./console-api.js";
+import { api, token } from "./console-api.js";
 
 const BEAT_MS = 5_000;
 
@@ -45,8 +45,8 @@ export class LiveBar {
     const feedId = this.feedId;
     if (feedId === "" || token.get() === null) return;
     try {
-      await api("POST", feedPath(feedId, "/presence"), { editing: this.editing });
-      const stats = await api<FeedStats>("GET", feedPath(feedId, "/stats"));
+      await api.request("POST /v1/feeds/:feedId/presence", { params: { feedId }, body: { editing: this.editing } });
+      const { data: stats } = await api.request("GET /v1/feeds/:feedId/stats", { params: { feedId } });
       if (feedId === this.feedId) this.render(stats);
     } catch {
       this.opts.readers.textContent = "Readers now: unknown (no editor token for this feed?)";
@@ -69,13 +69,10 @@ export class LiveBar {
   }
 
   private leave(): void {
-    const t = token.get();
-    if (this.feedId === "" || t === null) return;
+    if (this.feedId === "" || token.get() === null) return;
     // keepalive: the request survives the tab closing, so colleagues see us leave at once.
-    void fetch(`/v1${feedPath(this.feedId, "/presence")}`, {
-      method: "DELETE",
-      headers: { authorization: `Bearer ${t}` },
-      keepalive: true,
-    }).catch(() => undefined);
+    api
+      .request("DELETE /v1/feeds/:feedId/presence", { params: { feedId: this.feedId }, keepalive: true })
+      .catch(() => undefined);
   }
 }

@@ -145,3 +145,19 @@ export function requireAccess(need: Exclude<Access, "read">): RequestHandler {
     }
   };
 }
+
+/**
+ * Requires an admin token for every feed: what manages the deployment's own resources (its
+ * webhooks), which belong to no one feed — a static EDITOR_TOKENS token, or a signed token with
+ * `role: "admin"` and `feeds: "*"`.
+ */
+export const requireGlobalAdmin: RequestHandler = (req, _res, next) => {
+  const p = req.principal;
+  if (p === undefined) return next(new LivelineError("unauthorized", "a bearer token is required"));
+  if (p.role !== "admin" || p.feeds !== "*") {
+    return next(
+      new LivelineError("forbidden", 'webhooks need an admin token for every feed (role "admin", feeds "*")'),
+    );
+  }
+  next();
+};

@@ -6,32 +6,28 @@ import { pinoHttp } from "pino-http";
 import { RequestId } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { errorMiddleware, notFoundHandler } from "../errors.js";
-import type { FeedService } from "../feed/feed-service.js";
-import { httpRoutes } from "./http-routes.js";
-import { parseJsonBody } from "./json-body.js";
+import type { OperationId } from "@liveline/protocol";
 import { applyHttpSecurity, type OriginPolicy } from "./http-security.js";
 import { methodNotAllowed } from "./method-not-allowed.js";
+import { operationRouter, type Handlers } from "./operation-router.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { TokenVerifier } from "../auth/token-verifier.js";
 
 export interface AppOptions {
-  service: FeedService;
+  /** The handler of every operation (the operations themselves are defined in @liveline/protocol). */
+  handlers: Handlers<OperationId>;
   /** Verifies editor and subscriber tokens (static EDITOR_TOKENS and signed JWTs). */
   verifier: TokenVerifier;
   limits: RateLimits;
   /** Browser origins allowed by CORS (CORS_ORIGINS). */
   origins: OriginPolicy;
   logger: Logger;
-  /** Answers whether Redis is reachable, for /healthz. */
-  ping: () => Promise<boolean>;
-  /** Extra routers mounted before the 404 handler (pages, widget, metrics …). */
-  extend?: (app: Express) => void;
   /** Peers whose X-Forwarded-For is believed (TRUST_PROXY). @default loopback only */
   trustProxy?: TrustProxy;
   /** Middleware that must see every request before the routes (metrics). */
   observe?: RequestHandler[];
-  /** The media routes (server/src/media), mounted before the v1 API: uploads are not JSON. */
-  media?: RequestHandler;
+  /** An embedder's own routes, mounted after the operations, before the 404 handler. */
+  extend?: (app: Express) => void;
 }
 
 /**
@@ -45,7 +41,6 @@ const compressText = compression({
 
 /** Probes and scrapes would drown the request log. */
 const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
-const BODY_METHODS = new Set(["POST", "PATCH"]);
 
 export function createApp(options: AppOptions): Express {
   const app = express();
@@ -77,18 +72,7 @@ export function createApp(options: AppOptions): Express {
   );
   for (const handler of options.observe ?? []) app.use(handler);
   app.use(methodNotAllowed());
-
-  app.get("/healthz", async (_req, res) => {
-    const redis = await options.ping();
-    res.status(redis ? 200 : 503).json({ status: redis ? "ok" : "degraded", redis: redis ? "ok" : "unreachable" });
-  });
-
-  // Only the writes that take a body read one: a read ignores whatever body it is sent, so it
-  // never answers 400/413/415 for it (the contract in /openapi.json says so). The DELETEs that
-  // take a body (a retraction's optional reason, a push unsubscription) parse it in their route.
-  app.use("/v1", (req, res, next) => (BODY_METHODS.has(req.method) ? parseJsonBody(req, res, next) : next()));
-  if (options.media) app.use(options.media);
-  app.use("/v1", httpRoutes(options));
+  app.use(operationRouter(options.handlers, options));
   options.extend?.(app);
   app.use(notFoundHandler);
   app.use(errorMiddleware(options.logger));

@@ -1,6 +1,6 @@
 import type { RequestHandler } from "express";
 import { LivelineError } from "../errors.js";
-import { ROUTES, type DocumentedRoute } from "./openapi.js";
+import { OPERATIONS, type OperationDef } from "@liveline/protocol";
 
 interface KnownPath {
   pattern: RegExp;
@@ -16,7 +16,7 @@ function patternOf(path: string): RegExp {
   return new RegExp(`^${source}/?$`, "i");
 }
 
-function knownPaths(routes: readonly DocumentedRoute[]): KnownPath[] {
+function knownPaths(routes: readonly OperationDef[]): KnownPath[] {
   const byPath = new Map<string, Set<string>>();
   for (const r of routes) {
     const allow = byPath.get(r.path) ?? new Set<string>();
@@ -34,7 +34,7 @@ function knownPaths(routes: readonly DocumentedRoute[]): KnownPath[] {
  * `Allow` header (RFC 9110 §15.5.6), not 404: the client has the right URL and the wrong verb.
  * It runs before body parsing and authentication, so the answer does not depend on either.
  */
-export function methodNotAllowed(routes: readonly DocumentedRoute[] = ROUTES): RequestHandler {
+export function methodNotAllowed(routes: readonly OperationDef[] = Object.values(OPERATIONS)): RequestHandler {
   const paths = knownPaths(routes);
   return (req, res, next) => {
     const matched = paths.filter((p) => p.pattern.test(req.path));

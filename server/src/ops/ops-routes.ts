@@ -1,22 +1,32 @@
-import { Router } from "express";
 import type { Registry } from "prom-client";
 import { readiness, type Readiness } from "@liveline/core";
 import { buildOpenApi } from "../http/openapi.js";
+import type { Handlers } from "../http/operation-router.js";
 
-/** `/readyz`, `/metrics` and `/openapi.json`. */
-export function opsRoutes(o: { readiness: Readiness; registry: Registry }): Router {
-  const r = Router();
-  r.get("/readyz", async (_req, res) => {
-    const { ready, body } = await readiness(o.readiness);
-    res.status(ready ? 200 : 503).json(body);
-  });
-  r.get("/metrics", async (_req, res) => {
-    res.setHeader("content-type", o.registry.contentType);
-    res.send(await o.registry.metrics());
-  });
+/** `/healthz`, `/readyz`, `/metrics` and `/openapi.json`. */
+export function opsRoutes(o: {
+  readiness: Readiness;
+  registry: Registry;
+  /** Whether Redis answers, for /healthz. */
+  ping: () => Promise<boolean>;
+}): Handlers<"getHealth" | "getReadiness" | "getMetrics" | "getOpenApi"> {
   const doc = buildOpenApi();
-  r.get("/openapi.json", (_req, res) => {
-    res.json(doc);
-  });
-  return r;
+  return {
+    getHealth: async () => {
+      const redis = await o.ping();
+      const body = { status: redis ? "ok" : "degraded", redis: redis ? "ok" : "unreachable" } as const;
+      return { status: redis ? 200 : 503, body };
+    },
+    getReadiness: async ({ res }) => {
+      const { ready, body } = await readiness(o.readiness);
+      res.status(ready ? 200 : 503).json(body);
+      return undefined;
+    },
+    getMetrics: async ({ res }) => {
+      res.setHeader("content-type", o.registry.contentType);
+      res.send(await o.registry.metrics());
+      return undefined;
+    },
+    getOpenApi: () => ({ status: 200, body: doc }),
+  };
 }

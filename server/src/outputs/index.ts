@@ -1,15 +1,10 @@
-import { Router, type Express } from "express";
-import type { Logger, RedisClient, RedisConnections, FeedStore } from "@liveline/core";
+import type { RedisClient, RedisConnections, FeedStore } from "@liveline/core";
 import { OutputsQueue, PushStore, WebhookStore, resolveVapid, type OutputsSettings } from "@liveline/worker";
-import { authenticate } from "../auth/auth.js";
-import type { TokenVerifier } from "../auth/token-verifier.js";
 import type { FeedService } from "../feed/feed-service.js";
-import type { RateLimits } from "../http/rate-limits.js";
+import { expressHandler, type Handlers } from "../http/operation-router.js";
 import { pushRoutes } from "./push-routes.js";
 import { serviceWorker } from "./service-worker.js";
 import { webhookRoutes } from "./webhook-routes.js";
-
-export { OUTPUT_ROUTES } from "./openapi-routes.js";
 
 export interface OutputsRoutesOptions {
   settings: OutputsSettings;
@@ -18,16 +13,27 @@ export interface OutputsRoutesOptions {
   commands: RedisClient;
   store: FeedStore;
   service: FeedService;
-  verifier: TokenVerifier;
-  limits: RateLimits;
-  logger: Logger;
 }
+
+type OutputOperation =
+  | "getServiceWorker"
+  | "getWebPushKey"
+  | "subscribeWebPush"
+  | "unsubscribeWebPush"
+  | "registerDevice"
+  | "removeDevice"
+  | "getAlertStatus"
+  | "createWebhook"
+  | "listWebhooks"
+  | "deleteWebhook"
+  | "listDeliveries"
+  | "replayDelivery";
 
 export interface OutputsHttp {
   /** The VAPID public key browsers subscribe with, and whether it was generated for this deployment. */
   readonly vapid: { readonly publicKey: string; readonly generated: boolean } | undefined;
-  /** Mount the routes (before the app's 404 handler). */
-  mount(app: Express): void;
+  /** The handlers of the outputs' operations. */
+  readonly handlers: Handlers<OutputOperation>;
   close(): Promise<void>;
 }
 
@@ -42,33 +48,22 @@ export async function outputsHttp(o: OutputsRoutesOptions): Promise<OutputsHttp>
     webhookAttempts: o.settings.webhookAttempts,
     webhookBackoffMs: o.settings.webhookBackoffMs,
   });
-  const v1 = Router();
-  v1.use(authenticate(o.verifier, o.logger));
-  v1.use(
-    pushRoutes({
-      service: o.service,
-      push: new PushStore(o.commands, keys),
-      limits: o.limits,
-      vapid,
-      fcmConfigured: o.settings.fcm !== undefined,
-      allowPrivateOutbound: o.settings.allowPrivateOutbound,
-      alertsPerHour: o.settings.alertsPerHour,
-    }),
-  );
-  v1.use(
-    webhookRoutes({
-      hooks: new WebhookStore(o.commands, keys),
-      queue,
-      limits: o.limits,
-      allowPrivateOutbound: o.settings.allowPrivateOutbound,
-    }),
-  );
+  const push = pushRoutes({
+    service: o.service,
+    push: new PushStore(o.commands, keys),
+    vapid,
+    fcmConfigured: o.settings.fcm !== undefined,
+    allowPrivateOutbound: o.settings.allowPrivateOutbound,
+    alertsPerHour: o.settings.alertsPerHour,
+  });
+  const webhooks = webhookRoutes({
+    hooks: new WebhookStore(o.commands, keys),
+    queue,
+    allowPrivateOutbound: o.settings.allowPrivateOutbound,
+  });
   return {
     vapid: vapid === undefined ? undefined : { publicKey: vapid.publicKey, generated },
-    mount(app) {
-      app.use("/v1", v1);
-      app.get("/liveline-sw.js", serviceWorker);
-    },
+    handlers: { ...push, ...webhooks, getServiceWorker: expressHandler(serviceWorker) },
     close: () => queue.close(),
   };
 }

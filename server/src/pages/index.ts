@@ -1,6 +1,6 @@
-import { Router } from "express";
-import type { FeedService } from "../feed/feed-service.js";
 import { CONSOLE_PAGE } from "@liveline/console";
+import type { FeedService } from "../feed/feed-service.js";
+import { expressHandler, type Handlers } from "../http/operation-router.js";
 import { bundledScript } from "./assets.js";
 import { feedPage } from "./feed-page.js";
 import { feedDocuments } from "./feed-documents.js";
@@ -14,17 +14,29 @@ export interface PagesOptions {
   language: string;
 }
 
-/** The service's own pages: the reader page of a feed, the editor console, and their scripts. */
-export function pagesRouter(opts: PagesOptions): Router {
-  const r = Router();
-  r.get("/widget.js", bundledScript("@liveline/client-sdk/widget.js"));
-  r.get("/widget-embeds.js", bundledScript("@liveline/client-sdk/widget-embeds.js"));
-  r.get("/console.js", bundledScript("@liveline/console/console.js"));
-  const consoleHtml = layout(CONSOLE_PAGE);
-  r.get("/console", (_req, res) => sendPage(res, 200, consoleHtml));
-  r.get("/feeds/:feedId", feedPage(opts));
+type PageOperation =
+  | "getWidgetScript"
+  | "getWidgetEmbedsScript"
+  | "getConsoleScript"
+  | "getConsolePage"
+  | "getFeedPage"
+  | "getAtomFeed"
+  | "getJsonFeed";
+
+/** The service's own pages: the reader page of a feed (and its Atom and JSON Feed), the editor console, their scripts. */
+export function pagesRouter(opts: PagesOptions): Handlers<PageOperation> {
   const documents = feedDocuments(opts);
-  r.get("/feeds/:feedId/atom.xml", documents.atom);
-  r.get("/feeds/:feedId/feed.json", documents.json);
-  return r;
+  const consoleHtml = layout(CONSOLE_PAGE);
+  return {
+    getWidgetScript: expressHandler(bundledScript("@liveline/client-sdk/widget.js")),
+    getWidgetEmbedsScript: expressHandler(bundledScript("@liveline/client-sdk/widget-embeds.js")),
+    getConsoleScript: expressHandler(bundledScript("@liveline/console/console.js")),
+    getConsolePage: ({ res }) => {
+      sendPage(res, 200, consoleHtml);
+      return undefined;
+    },
+    getFeedPage: expressHandler(feedPage(opts)),
+    getAtomFeed: expressHandler(documents.atom),
+    getJsonFeed: expressHandler(documents.json),
+  };
 }

@@ -1,28 +1,15 @@
 import type { ServerResponse } from "node:http";
-import { Router, type NextFunction } from "express";
-import {
-  Epoch,
-  EventsQuery,
-  FeedId,
-  SOCKET_EVENTS,
-  SseEventId,
-  type EventsResponse,
-  type Feed,
-  type FeedEvent,
-  type Principal,
-} from "@liveline/protocol";
+import type { NextFunction } from "express";
+import { SOCKET_EVENTS, type EventsResponse, type Feed, type FeedEvent, type Principal } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
-import { parseOr400 } from "../errors.js";
 import { assertCanRead, readableUntil } from "../auth/auth.js";
+import type { Handlers } from "../http/operation-router.js";
 import { attachReader, type ReaderContext, type ReaderSink, type ResumePoint } from "../reader/attach-reader.js";
 import { ReaderCursor } from "../reader/reader-cursor.js";
 import type { BacklogWatch } from "../reader/slow-readers.js";
 
 /** Longest timer set (setTimeout overflows past 2^31 - 1 ms); a later expiry is looked at again then. */
 const MAX_TIMER_MS = 24 * 60 * 60 * 1000;
-
-/** A seq as sent in a query string. */
-const SeqText = EventsQuery.shape.since;
 
 /**
  * One Server-Sent Events reader of one feed, as attachReader sees it: it opens the stream when
@@ -205,26 +192,21 @@ export interface SseRouteOptions {
 }
 
 /**
- * Where a stream resumes: Last-Event-ID (what EventSource sends on reconnect: `<epoch>:<seq>`, or
- * a plain `<seq>` from a stream before epochs) wins over `?since=` (with `?epoch=`).
+ * `GET /v1/feeds/:feedId/stream`: the feed's events as Server-Sent Events, resumable. It resumes
+ * after Last-Event-ID (what EventSource sends on reconnect: `<epoch>:<seq>`, or a plain `<seq>`
+ * from a stream before epochs), which wins over `?since=` (with `?epoch=`).
  */
-function resumePoint(lastEventId: string | undefined, query: Record<string, unknown>): ResumePoint | undefined {
-  if (lastEventId !== undefined) return parseOr400(SseEventId, lastEventId.trim(), "Last-Event-ID");
-  const since = typeof query.since === "string" ? parseOr400(SeqText, query.since.trim(), "since") : undefined;
-  const epoch = typeof query.epoch === "string" ? parseOr400(Epoch, query.epoch, "epoch") : undefined;
-  return since === undefined ? undefined : { since, epoch };
-}
-
-/** `GET /v1/feeds/:feedId/stream`: the feed's events as Server-Sent Events, resumable. */
-export function sseRoutes(o: SseRouteOptions): Router {
-  const r = Router();
-  r.get("/v1/feeds/:feedId/stream", (req, res, next) => {
-    const feedId = parseOr400(FeedId, req.params.feedId, "feed id");
-    const from = resumePoint(req.get("last-event-id"), req.query);
-    const stream = new SseStream(res, feedId, req.principal, o, next);
-    // Listened for before anything is awaited: whenever the reader goes (or the stream is
-    // ended), the disposer lets go of what the attach holds by then.
-    res.once("close", attachReader(o.readers, feedId, from, stream));
-  });
-  return r;
+export function sseRoutes(o: SseRouteOptions): Handlers<"streamEvents"> {
+  return {
+    streamEvents: ({ params, query, headers, principal, res, next }) => {
+      const { since, epoch } = query;
+      const from: ResumePoint | undefined =
+        headers["Last-Event-ID"] ?? (since === undefined ? undefined : { since, epoch });
+      const stream = new SseStream(res, params.feedId, principal, o, next);
+      // Listened for before anything is awaited: whenever the reader goes (or the stream is
+      // ended), the disposer lets go of what the attach holds by then.
+      res.once("close", attachReader(o.readers, params.feedId, from, stream));
+      return undefined;
+    },
+  };
 }

@@ -1,0 +1,3 @@
+export * from "./operation.js";
+export * from "./operations.js";
+export type * from "./client-types.js";
