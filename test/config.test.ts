@@ -81,6 +81,32 @@ describe("configuration", () => {
       expect(problems).toContain(name);
   });
 
+  it("reads OEMBED_ENDPOINTS over the defaults, and names what is wrong with it", () => {
+    const origins = (env: Record<string, string>) =>
+      Object.fromEntries([...loadConfig(env).oembed.endpoints].map(([p, u]) => [p, u.origin]));
+    expect(origins({})).toEqual({
+      youtube: "https://www.youtube.com",
+      vimeo: "https://vimeo.com",
+      x: "https://publish.twitter.com",
+      bluesky: "https://embed.bsky.app",
+      tiktok: "https://www.tiktok.com",
+    });
+    expect(origins({ OEMBED_ENDPOINTS: "off" })).toEqual({});
+    expect(origins({ OEMBED_ENDPOINTS: "x=off, instagram=https://graph.example/oembed?access_token=a|b" })).toEqual({
+      youtube: "https://www.youtube.com",
+      vimeo: "https://vimeo.com",
+      bluesky: "https://embed.bsky.app",
+      tiktok: "https://www.tiktok.com",
+      instagram: "https://graph.example",
+    });
+    expect(loadConfig({}).oembed.timeoutMs).toBe(2000);
+    expect(() => loadConfig({ OEMBED_ENDPOINTS: "myspace=https://m.example/oembed" })).toThrow(
+      /OEMBED_ENDPOINTS: "myspace=https:\/\/m.example\/oembed" must be <provider>=<URL>/,
+    );
+    expect(() => loadConfig({ OEMBED_ENDPOINTS: "youtube=ftp://x" })).toThrow(/OEMBED_ENDPOINTS: youtube: "ftp:\/\/x"/);
+    expect(() => loadConfig({ OEMBED_TIMEOUT_MS: "50" })).toThrow(/OEMBED_TIMEOUT_MS/);
+  });
+
   it("refuses to start in production without editor tokens", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/EDITOR_TOKENS/);
   });

@@ -1,9 +1,10 @@
 import type { Page } from "playwright-core";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { axeViolations } from "./helpers/axe.js";
 import { useBrowser } from "./helpers/browser.js";
 import { seen } from "./helpers/look.js";
 import { uploadPhoto, type UploadedPhoto } from "./helpers/photo.js";
+import { startOembedProvider, type OembedProvider } from "./helpers/oembed-provider.js";
 import { expectScreenshot } from "./helpers/screenshots.js";
 import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
@@ -15,7 +16,18 @@ import { DESKTOP, PHONE, at, newPage as openTab, openLivePage, type Scheme, writ
 // process's Date set to fixed instants, the browser's clock is fixed at NOW, its zone is
 // Europe/London and its locale en-GB. LIVELINE_SCREENSHOTS=1 also writes docs/widget-*.png.
 
-const { stack } = useStack();
+/** A local oEmbed provider (its own process): the video and the post are drawn as posts. */
+let provider: OembedProvider | undefined;
+beforeAll(async () => {
+  provider = await startOembedProvider();
+});
+afterAll(async () => {
+  await provider?.kill();
+});
+const { stack } = useStack(() => {
+  if (provider === undefined) throw new Error("the oEmbed provider did not start");
+  return { OEMBED_ENDPOINTS: provider.endpoints };
+});
 const browser = useBrowser({ timezoneId: "Europe/London", locale: "en-GB" });
 afterAll(() => {
   vi.useRealTimers();
@@ -32,6 +44,7 @@ const STORY = {
           headline: "Amber wind warning for the south-west",
           body: "<p>Gusts of 80 mph are possible on exposed coasts until midnight.</p>",
           author: { name: "Sam Okafor" },
+          embeds: [{ url: "https://x.com/metoffice/status/1900000000000000000" }],
         },
       ],
       [
@@ -69,7 +82,11 @@ const STORY = {
       caption: "The sea wall at Dawlish this morning.",
       credit: "Agency",
     },
-    correction: { id: "warning", body: "<p>Gusts of 85 mph are possible on exposed coasts until midnight.</p>" },
+    correction: {
+      id: "warning",
+      body: "<p>Gusts of 85 mph are possible on exposed coasts until midnight.</p>",
+      correction: "An earlier version of this entry gave gusts of 80 mph.",
+    },
     late: { id: "trains", body: "<p>Trains west of Exeter are cancelled for the rest of the day.</p>" },
   },
   ar: {
@@ -117,6 +134,7 @@ const STORY = {
     correction: {
       id: "warning",
       body: "<p>قد تصل سرعة الرياح إلى 140 كيلومترًا في الساعة على السواحل حتى منتصف الليل.</p>",
+      correction: "ذكرت نسخة سابقة من هذا الخبر سرعة 130 كيلومترًا في الساعة.",
     },
     late: { id: "trains", body: "<p>إلغاء القطارات غرب إكستر لبقية اليوم.</p>" },
   },
@@ -126,7 +144,7 @@ let photo: Promise<UploadedPhoto> | undefined;
 
 /**
  * A feed with the story's entries (the ferries one with a photo, the schools one with a video
- * card), written at fixed times, and a correction at 14:40.
+ * card, the warning with a post), written at fixed times, and a correction at 14:40.
  */
 async function seed(feedId: string, lang: keyof typeof STORY = "en"): Promise<void> {
   const story = STORY[lang];
@@ -204,14 +222,20 @@ describe("the new-updates pill as readers see it", () => {
   });
 });
 
-/** Pictures in view are loaded and decoded (lazy ones below the fold do not count). */
+/**
+ * Every picture is loaded and decoded before a whole-page screenshot: those below the fold are
+ * lazy, and a full-page capture would otherwise catch them half-way, differently each run.
+ */
 async function picturesLoaded(page: Page): Promise<void> {
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
-  await page
-    .locator("#live figure img >> visible=true")
-    .evaluateAll((imgs: HTMLImageElement[]) =>
-      Promise.all(imgs.filter((i) => i.getBoundingClientRect().top < innerHeight).map((i) => i.decode())),
-    );
+  await page.locator("#live figure img, #live img.thumb").evaluateAll((imgs: HTMLImageElement[]) =>
+    Promise.all(
+      imgs.map((i) => {
+        i.loading = "eager";
+        return i.decode();
+      }),
+    ),
+  );
 }
 
 describe("screenshots against baselines", () => {

@@ -6,10 +6,10 @@ import { describe, expect, it } from "vitest";
 const bundle = readFileSync(new URL("../dist/widget.js", import.meta.url));
 
 describe("widget.js bundle", () => {
-  it("stays within the 30 KB gzipped budget, socket.io-client and SDK included", () => {
+  it("stays within the 31 KB gzipped budget, socket.io-client and SDK included", () => {
     const gzipped = gzipSync(bundle, { level: 9 }).length;
-    console.log(`widget.js: ${bundle.length} bytes, ${gzipped} bytes gzipped (budget 30720)`);
-    expect(gzipped).toBeLessThanOrEqual(30 * 1024);
+    console.log(`widget.js: ${bundle.length} bytes, ${gzipped} bytes gzipped (budget 31744)`);
+    expect(gzipped).toBeLessThanOrEqual(31 * 1024);
   });
 
   it("is a self-contained script: no module syntax, no eval, no zod", () => {

@@ -18,6 +18,8 @@ export interface RedisKeys {
   presence: PresenceKeys;
   /** Keys of the output pipeline: push subscriptions, alerts, webhooks (issue 17). */
   outputs(): OutputKeys;
+  /** String (expiring): what a provider's oEmbed endpoint said of one post URL, by the URL's hash. */
+  embed(urlHash: string): string;
 }
 
 /**
@@ -125,6 +127,7 @@ export function redisKeys(prefix = "liveline:"): RedisKeys {
     feedIndex: () => `${prefix}feeds`,
     queuePrefix: () => `{${prefix}bull}`,
     rateLimit: (name) => `${prefix}rl:${name}`,
+    embed: (urlHash) => `${prefix}embed:${urlHash}`,
     presence: {
       nodes: `{${prefix}presence}:nodes`,
       node: (nodeId) => `{${prefix}presence}:node:${nodeId}`,

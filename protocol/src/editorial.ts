@@ -35,7 +35,30 @@ export const EmbedRef = z.strictObject({
 /** Recognised from the URL alone (no call to the provider); anything else https is a `link` card. */
 export const EmbedProvider = z.enum(EMBED_PROVIDERS);
 
-export const Embed = z.object({ url: z.string(), provider: EmbedProvider, title: z.string().optional() });
+/**
+ * An embedded post's preview picture: the provider's thumbnail, fetched by the server and
+ * re-hosted through the media pipeline (like an upload: WebP variants, metadata stripped), so a
+ * reader's browser loads it from Liveline and asks the provider nothing before a click. Decorative
+ * beside the title: it carries no alt text of its own.
+ */
+export const EmbedThumbnail = MediaItem.pick({ id: true, url: true, width: true, height: true, variants: true });
+
+/** Most characters of an embed's title (or a post's text standing in for one) and of its author. */
+export const EMBED_TEXT_LIMITS = { maxTitleChars: 300, maxAuthorChars: 200 };
+
+/**
+ * An embed as stored and as readers get it. `title`, `author` and `thumbnail` are what the
+ * provider's oEmbed endpoint said when the entry was published or edited (see docs/media.md);
+ * absent when the provider has no oEmbed endpoint configured, did not answer in time, or answered
+ * something unusable: the card then shows the provider and the URL, as a plain link card.
+ */
+export const Embed = z.object({
+  url: z.string(),
+  provider: EmbedProvider,
+  title: z.string().max(EMBED_TEXT_LIMITS.maxTitleChars).optional(),
+  author: z.object({ name: z.string().max(EMBED_TEXT_LIMITS.maxAuthorChars) }).optional(),
+  thumbnail: EmbedThumbnail.optional(),
+});
 
 /** A correction notice readers see under the entry, oldest first. */
 export const Correction = z.object({ at: z.iso.datetime({ offset: true }), text: z.string() });
@@ -54,5 +77,6 @@ export type EntryMedia = z.infer<typeof EntryMedia>;
 export type EmbedRef = z.infer<typeof EmbedRef>;
 export type EmbedProvider = z.infer<typeof EmbedProvider>;
 export type Embed = z.infer<typeof Embed>;
+export type EmbedThumbnail = z.infer<typeof EmbedThumbnail>;
 export type Correction = z.infer<typeof Correction>;
 export type RetractEntryRequest = z.infer<typeof RetractEntryRequest>;

@@ -14,6 +14,7 @@ import { WorkerEnv, workerSettings, type WorkerSettings } from "@liveline/worker
 import { compileTrustProxy, type TrustProxy } from "./http/client-address.js";
 import { parsePublicKey } from "./auth/token-verifier.js";
 import type { S3MediaSettings } from "./media/s3-storage.js";
+import { parseOembedEndpoints, type OembedEndpoints } from "./embeds/oembed-endpoints.js";
 
 /**
  * One EDITOR_TOKENS entry: `token`, or `name=token` to give the token a display name (who is
@@ -135,6 +136,19 @@ const ServerEnv = {
     .enum(["true", "false"], { error: "must be true or false" })
     .transform((v) => v === "true")
     .optional(),
+  // `off`, or `<provider>=<URL>` / `<provider>=off` entries over the defaults (embeds/oembed-endpoints.ts).
+  OEMBED_ENDPOINTS: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return parseOembedEndpoints(value);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: err instanceof Error ? err.message : String(err) });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  OEMBED_TIMEOUT_MS: Int(2000, 100, 10_000),
   HTTP_HEADERS_TIMEOUT_MS: Int(10_000, 100, 600_000),
   HTTP_REQUEST_TIMEOUT_MS: Int(30_000, 100, 3_600_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: Int(5000, 0, 600_000),
@@ -211,6 +225,8 @@ export interface ServerSettings {
   readonly httpTimeouts: HttpTimeouts;
   /** Who is here (server/src/presence): how often a node reports its readers; editors' expiry. */
   readonly presence: { readonly intervalMs: number; readonly editorTtlMs: number };
+  /** Embeds' oEmbed lookups (server/src/embeds): each provider's endpoint, and the longest a write waits. */
+  readonly oembed: { readonly endpoints: OembedEndpoints; readonly timeoutMs: number };
 }
 
 /** node:http's timeouts, in ms (0 turns one off). */
@@ -293,6 +309,10 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       idleMs: c.HTTP_IDLE_TIMEOUT_MS,
     }),
     presence: Object.freeze({ intervalMs: c.PRESENCE_INTERVAL_MS, editorTtlMs: c.PRESENCE_EDITOR_TTL_MS }),
+    oembed: Object.freeze({
+      endpoints: c.OEMBED_ENDPOINTS ?? parseOembedEndpoints(undefined),
+      timeoutMs: c.OEMBED_TIMEOUT_MS,
+    }),
   });
 }
 

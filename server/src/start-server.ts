@@ -38,12 +38,15 @@ import { TokenVerifier } from "./auth/token-verifier.js";
 import { FileMediaStorage } from "./media/file-storage.js";
 import { S3MediaStorage } from "./media/s3-storage.js";
 import { MediaService } from "./media/media-service.js";
+import { EmbedResolver } from "./embeds/embed-resolver.js";
+import { OembedClient } from "./embeds/oembed-client.js";
 import { mediaRoutes } from "./media/media-routes.js";
 import { countReaders, totalPerFeed } from "./presence/reader-counts.js";
 import { PresenceStore } from "./presence/presence-store.js";
 import { PresenceReporter } from "./presence/presence-reporter.js";
 import { presenceRoutes } from "./presence/presence-routes.js";
 import { outputsHttp, type OutputsHttp } from "./outputs/index.js";
+import { Outbound } from "@liveline/worker";
 
 export interface ServerHandle {
   readonly url: string;
@@ -99,7 +102,24 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
       ? new FileMediaStorage(join(config.dataDir, "media"))
       : new S3MediaStorage(config.mediaS3);
   const media = new MediaService(mediaStorage, serverLogger.child({ role: "media" }));
-  const service = new FeedService(store, queue, { media, publicUrl: config.publicUrl });
+  // Embeds' oEmbed lookups go out through the same guard as webhooks and push (no private addresses).
+  const outbound = new Outbound({
+    allowPrivate: config.outputs.allowPrivateOutbound,
+    timeoutMs: config.outputs.outboundTimeoutMs,
+  });
+  const embeds =
+    config.oembed.endpoints.size === 0
+      ? undefined
+      : new EmbedResolver({
+          client: new OembedClient(outbound, config.oembed.endpoints),
+          media,
+          redis: commands,
+          keys: store.keys,
+          mediaBase: (config.publicUrl ?? "").replace(/\/$/, ""),
+          timeoutMs: config.oembed.timeoutMs,
+          logger: serverLogger.child({ role: "embeds" }),
+        });
+  const service = new FeedService(store, queue, { media, publicUrl: config.publicUrl, ...(embeds ? { embeds } : {}) });
   const verifier = new TokenVerifier({
     staticTokens: config.editorTokens,
     staticNames: config.editorNames,
@@ -276,6 +296,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
         step("connections");
         await redis.closeAll();
         mediaStorage.close();
+        outbound.close();
       })();
       return closing;
     },

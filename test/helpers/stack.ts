@@ -35,6 +35,8 @@ export async function startStack(
     KEY_PREFIX: keyPrefix,
     HEAD_CHECK_MS: "500",
     DRAIN_SPREAD_MS: "0",
+    // No test asks the real YouTube or X: those that look embeds up name a local provider.
+    OEMBED_ENDPOINTS: "off",
     ...env,
   });
   const handle = await startLiveline(config, {

@@ -44,17 +44,19 @@ export function playerUrl(pageUrl: string): string | undefined {
 }
 
 /**
- * Replace a clicked card with the player: the same 16:9 box the card already had, so nothing
- * below moves. A card naming no video opens its page in a new tab, as a plain link would.
+ * Replace a clicked card with the player: the same 16:9 box the card (or its picture) already
+ * had, so nothing below moves. A card naming no video opens its page in a new tab, as a plain
+ * link would.
  */
 export function play(card: HTMLAnchorElement): void {
   const src = playerUrl(card.href);
-  const win = card.ownerDocument.defaultView;
+  const doc = card.ownerDocument;
+  const win = doc.defaultView;
   if (src === undefined) {
     win?.open(card.href, "_blank", "noopener,noreferrer");
     return;
   }
-  const frame = card.ownerDocument.createElement("iframe");
+  const frame = doc.createElement("iframe");
   frame.className = "player";
   // The players need their own origin's scripts and storage; nothing else (no top navigation, no forms).
   frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-presentation allow-popups");
@@ -62,10 +64,20 @@ export function play(card: HTMLAnchorElement): void {
   frame.allowFullscreen = true;
   // YouTube refuses to play without the embedding origin; the path of the reader's page stays private.
   frame.referrerPolicy = "strict-origin-when-cross-origin";
-  frame.title = card.textContent ?? "";
-  frame.style.cssText = "display:block;width:100%;aspect-ratio:16/9;height:auto;border:0;margin:.6rem 0";
+  frame.title = card.querySelector(".title")?.textContent ?? card.textContent ?? "";
+  // A card with the post's picture keeps its words under the player, in a box of the card's size.
+  const words = card.querySelector(".thumb") === null ? null : card.querySelector("div");
+  frame.style.cssText = `display:block;width:100%;aspect-ratio:16/9;height:auto;border:0;margin:${words === null ? ".6rem 0" : "0"}`;
   frame.src = src;
-  card.replaceWith(frame);
+  if (words === null) card.replaceWith(frame);
+  else {
+    const box = doc.createElement("div");
+    box.className = `embed ${card.classList.contains("youtube") ? "youtube" : "vimeo"} played`;
+    box.style.padding = "0";
+    words.style.padding = ".5rem .8rem";
+    box.append(frame, words);
+    card.replaceWith(box);
+  }
   frame.focus();
 }
 

@@ -1,6 +1,7 @@
-import type { Correction, Embed, EntryMedia } from "@liveline/protocol";
+import type { Correction, Embed, EntryMedia, MediaItem } from "@liveline/protocol";
 import type { EmbedWindow } from "./embed-player.js";
 import type { Locale } from "./i18n.js";
+import { el } from "./dom.js";
 import { setClock } from "./time-format.js";
 import { isHttpsUrl } from "./safe-html.js";
 
@@ -21,40 +22,69 @@ function pictureUrl(value: string, baseUrl: string): string | undefined {
   }
 }
 
+/**
+ * An <img> of a picture Liveline hosts (an upload, an embed's thumbnail): a srcset of its
+ * variants, its box reserved by width and height (no layout shift), lazy. Without `sizes` the
+ * browser assumes the full viewport width: right on a phone, a little generous on a desktop
+ * column, and no bytes in the widget's budget. Undefined when its URL is not one allowed.
+ */
+function hostedImg(doc: Document, item: MediaItem, baseUrl: string, alt: string): HTMLImageElement | undefined {
+  const src = pictureUrl(item.url, baseUrl);
+  if (src === undefined) return undefined;
+  const img = doc.createElement("img");
+  img.src = src;
+  img.srcset = item.variants.flatMap((v) => pictureUrl(v.url, baseUrl)?.concat(` ${v.width}w`) ?? []).join(", ");
+  img.alt = alt;
+  img.width = item.width;
+  img.height = item.height;
+  img.loading = "lazy";
+  return img;
+}
+
 export function renderMedia(doc: Document, media: EntryMedia[], baseUrl: string): HTMLElement[] {
   return media.flatMap((m) => {
-    const src = pictureUrl(m.url, baseUrl);
-    if (src === undefined) return [];
-    const figure = doc.createElement("figure");
-    figure.className = "media";
-    const img = doc.createElement("img");
-    img.src = src;
-    // Without `sizes` the browser assumes the full viewport width: right on a phone, a little
-    // generous on a desktop column, and no bytes in the widget's budget.
-    img.srcset = m.variants.flatMap((v) => pictureUrl(v.url, baseUrl)?.concat(` ${v.width}w`) ?? []).join(", ");
-    img.alt = m.alt;
-    img.width = m.width;
-    img.height = m.height;
-    img.loading = "lazy";
-    figure.append(img);
+    const img = hostedImg(doc, m, baseUrl, m.alt);
+    if (img === undefined) return [];
+    const figure = el(doc, "figure", "media", img);
     const caption = [m.caption, m.credit].filter((x) => x !== undefined).join(" ");
-    if (caption !== "") figure.append(Object.assign(doc.createElement("figcaption"), { textContent: caption }));
+    if (caption !== "") figure.append(el(doc, "figcaption", "", caption));
     return [figure];
   });
 }
 
-/** A card linking out: the provider (upper-cased by the stylesheet), then the title or URL. */
-export function renderEmbeds(doc: Document, embeds: Embed[]): HTMLElement[] {
+/**
+ * A card linking out, like the post it stands for: the provider (upper-cased by the stylesheet),
+ * the title (or the post's words; else the URL), the author, and the provider's picture as the
+ * server re-hosted it (from Liveline, decorative beside the title: alt=""). A video card's
+ * picture is a 16:9 box, which the player takes over on a click (embed-player.ts).
+ */
+export function renderEmbeds(doc: Document, embeds: Embed[], baseUrl: string): HTMLElement[] {
   return embeds.flatMap((e) => {
     if (!isHttpsUrl(e.url)) return [];
-    const a = doc.createElement("a");
-    a.className = `embed ${e.provider}`;
+    const a = el(doc, "a", `embed ${e.provider}`);
     a.href = e.url;
     a.rel = "noopener noreferrer";
     a.target = "_blank";
-    const source = doc.createElement("b");
-    source.textContent = e.provider;
-    a.append(source, e.title ?? e.url);
+    const source = el(doc, "b", "", e.provider);
+    // Decorative: the title beside it says what the post is.
+    const img = e.thumbnail === undefined ? undefined : hostedImg(doc, e.thumbnail, baseUrl, "");
+    const plain = img === undefined && e.title === undefined && e.author === undefined;
+    // A YouTube or Vimeo card is a 16:9 box a click turns into the player: the whole card when
+    // plain (`video`), the picture when it has one (`clip`).
+    const video = e.provider === "youtube" || e.provider === "vimeo";
+    a.className += plain ? (video ? " video" : "") : video ? " card clip" : " card";
+    if (plain) {
+      a.append(source, e.url); // nothing is known of the post but its address
+      return [a];
+    }
+    const title = el(doc, "div", "title", e.title ?? e.url);
+    title.dir = "auto";
+    // Blocks inside the link (an <a> in flow content may hold them): the picture, then the words.
+    if (img !== undefined) a.append(img);
+    img?.classList.add("thumb");
+    a.append(
+      el(doc, "div", "", source, title, ...(e.author === undefined ? [] : [el(doc, "div", "by", e.author.name)])),
+    );
     return [a];
   });
 }
@@ -65,7 +95,7 @@ export function renderEmbeds(doc: Document, embeds: Embed[]): HTMLElement[] {
  * only: the script's own queue returns nothing). Other providers' cards are plain links.
  */
 export function playOnClick(ev: MouseEvent, win: EmbedWindow, baseUrl: string): void {
-  const card = ev.target instanceof Element ? ev.target.closest<HTMLAnchorElement>("a.youtube,a.vimeo") : null;
+  const card = ev.target instanceof Element ? ev.target.closest<HTMLAnchorElement>("a.video,a.clip") : null;
   // Ctrl/⌘-click opens the page in a new tab, as on any link.
   if (!card || ev.ctrlKey || ev.metaKey) return;
   ev.preventDefault();
@@ -75,7 +105,11 @@ export function playOnClick(ev: MouseEvent, win: EmbedWindow, baseUrl: string): 
     );
 }
 
-/** "Updated 14:40: <what was corrected>", under the entry, oldest first. */
+/**
+ * Each correction as a labelled notice under the entry, oldest first: "Correction", its time,
+ * then the note. A notice of its own (not grey small print): readers are owed the fact that
+ * what they read earlier was wrong.
+ */
 export function renderCorrections(
   doc: Document,
   corrections: Correction[],
@@ -83,12 +117,10 @@ export function renderCorrections(
   locale: Locale,
 ): HTMLElement[] {
   return corrections.map((c) => {
-    const p = doc.createElement("p");
-    p.className = "correction";
-    const [before = "", after = ""] = locale.t.updated.split("{t}");
     const at = doc.createElement("time");
     setClock(at, c.at, now, locale.tag);
-    p.append(before, at, `${after}: ${c.text}`);
-    return p;
+    const note = el(doc, "span", "note", c.text);
+    note.dir = "auto";
+    return el(doc, "p", "correction", el(doc, "strong", "", locale.t.correction), " ", at, " ", note);
   });
 }

@@ -1,6 +1,8 @@
 import type { Entry } from "@liveline/protocol";
+import { contentUpdatedAt } from "@liveline/protocol/constants";
 import { pictureUrl, renderCorrections, renderEmbeds, renderMedia } from "./entry-attachments.js";
 import type { Locale } from "./i18n.js";
+import { el } from "./dom.js";
 import { safeFragment } from "./safe-html.js";
 import { setClock, setTime } from "./time-format.js";
 
@@ -15,19 +17,11 @@ export interface EntryLook {
 
 /**
  * One entry as an <li><article>, built with DOM calls: network strings only ever become text.
- * `correctedAt` (see corrections.ts) adds the visible "Updated 14:40" note.
+ * An entry whose text or media changed after publication carries an "Updated 14:40" note.
  */
-export function renderEntry(
-  doc: Document,
-  entry: Entry,
-  now: number,
-  look: EntryLook,
-  correctedAt: string | undefined,
-): HTMLLIElement {
+export function renderEntry(doc: Document, entry: Entry, now: number, look: EntryLook): HTMLLIElement {
   const { t, tag } = look.locale;
-  const li = doc.createElement("li");
-  const article = doc.createElement("article");
-  article.className = "entry";
+  const article = el(doc, "article", "entry");
   article.classList.toggle("pinned", entry.pinned);
   article.classList.toggle("key", entry.keyEvent);
   article.classList.toggle("breaking", entry.breaking);
@@ -36,52 +30,46 @@ export function renderEntry(
   article.dataset.revision = String(entry.revision);
   article.tabIndex = -1;
 
-  const meta = doc.createElement("div");
-  meta.className = "meta";
-  const time = doc.createElement("time");
-  time.className = "published";
+  const time = el(doc, "time", "published");
   setTime(time, entry.publishedAt, now, tag);
-  meta.append(time);
+  const meta = el(doc, "div", "meta", time);
   if (entry.author) meta.append(byline(doc, entry.author, look.baseUrl));
-  if (entry.pinned) meta.append(text(doc, "span", "tag pinned", t.pinned));
-  if (entry.breaking) meta.append(text(doc, "span", "tag breaking", t.breaking));
-  if (entry.keyEvent) meta.append(text(doc, "span", "tag key", t.keyEvent));
+  if (entry.pinned) meta.append(el(doc, "span", "tag pinned", t.pinned));
+  if (entry.breaking) meta.append(el(doc, "span", "tag breaking", t.breaking));
+  if (entry.keyEvent) meta.append(el(doc, "span", "tag key", t.keyEvent));
   // Its name is its visible word (WCAG 2.5.3); the widget's one click handler does the sharing.
-  const share = text(doc, "button", "share", t.share);
+  const share = el(doc, "button", "share", t.share);
   share.type = "button";
   meta.append(share);
   article.append(meta);
+  const correctedAt = contentUpdatedAt(entry);
   if (correctedAt !== undefined) {
     // "Updated {t}": the words around the time come from the language, in its own order.
-    const note = doc.createElement("p");
-    note.className = "updated";
     const [before = "", after = ""] = t.updated.split("{t}");
     const at = doc.createElement("time");
     setClock(at, correctedAt, now, tag);
-    note.append(before, at, after);
-    article.append(note);
+    article.append(el(doc, "p", "updated", before, at, after));
   }
 
   const level = Math.min(6, Math.max(1, Math.round(look.headingLevel)));
   // dir=auto: an entry's words may be in another language (and direction) than the widget's.
   if (entry.headline !== undefined) {
-    const h = text(doc, `h${level}` as "h2", "headline", entry.headline);
+    const h = el(doc, `h${level}` as "h2", "headline", entry.headline);
     h.dir = "auto";
     article.append(h);
   }
-  const body = doc.createElement("div");
-  body.className = "body";
-  body.dir = "auto";
   // Pictures and embed cards go inside the body: its overflow and image rules hold them too.
-  body.append(
+  const body = el(
+    doc,
+    "div",
+    "body",
     safeFragment(doc, entry.body),
     ...renderMedia(doc, entry.media ?? [], look.baseUrl),
-    ...renderEmbeds(doc, entry.embeds ?? []),
+    ...renderEmbeds(doc, entry.embeds ?? [], look.baseUrl),
   );
-  article.append(body);
-  article.append(...renderCorrections(doc, entry.corrections ?? [], now, look.locale));
-  li.append(article);
-  return li;
+  body.dir = "auto";
+  article.append(body, ...renderCorrections(doc, entry.corrections ?? [], now, look.locale));
+  return el(doc, "li", "", article);
 }
 
 /** Name, then role, after a small round picture when there is one (decorative: alt=""). */
@@ -100,21 +88,9 @@ function byline(doc: Document, author: NonNullable<Entry["author"]>, baseUrl: st
     img.src = src;
     by.append(img);
   }
-  by.append(text(doc, "span", "author", author.name));
-  if (author.role !== undefined) by.append(text(doc, "span", "role", author.role));
+  by.append(el(doc, "span", "author", author.name));
+  if (author.role !== undefined) by.append(el(doc, "span", "role", author.role));
   return by;
-}
-
-function text<K extends keyof HTMLElementTagNameMap>(
-  doc: Document,
-  tag: K,
-  className: string,
-  value: string,
-): HTMLElementTagNameMap[K] {
-  const el = doc.createElement(tag);
-  el.className = className;
-  el.textContent = value;
-  return el;
 }
 
 /** Pinned first, then newest first (the order readers expect of a live blog). */

@@ -21,6 +21,8 @@ export interface Messages {
   readonly breaking: string;
   readonly keyEvent: string;
   readonly updated: string;
+  /** The label of a correction notice under an entry (its time and note follow). */
+  readonly correction: string;
   readonly empty: string;
   readonly older: string;
   readonly loading: string;
@@ -52,6 +54,7 @@ const en: Messages = {
   breaking: "Breaking",
   keyEvent: "Key event",
   updated: "Updated {t}",
+  correction: "Correction",
   empty: "No updates yet.",
   older: "Load older updates",
   loading: "Loading…",
@@ -80,6 +83,7 @@ const de: Messages = {
   breaking: "Eilmeldung",
   keyEvent: "Wichtig",
   updated: "Aktualisiert {t}",
+  correction: "Korrektur",
   empty: "Noch keine Updates.",
   older: "Ältere Updates laden",
   loading: "Wird geladen…",
@@ -108,6 +112,7 @@ const fr: Messages = {
   breaking: "Urgent",
   keyEvent: "Moment clé",
   updated: "Mis à jour à {t}",
+  correction: "Rectificatif",
   empty: "Pas encore de mise à jour.",
   older: "Afficher les mises à jour précédentes",
   loading: "Chargement…",
@@ -136,6 +141,7 @@ const es: Messages = {
   breaking: "Última hora",
   keyEvent: "Momento clave",
   updated: "Actualizado {t}",
+  correction: "Corrección",
   empty: "Aún no hay actualizaciones.",
   older: "Cargar actualizaciones anteriores",
   loading: "Cargando…",
@@ -164,6 +170,7 @@ const uk: Messages = {
   breaking: "Терміново",
   keyEvent: "Ключова подія",
   updated: "Оновлено {t}",
+  correction: "Виправлення",
   empty: "Оновлень ще немає.",
   older: "Завантажити попередні оновлення",
   loading: "Завантаження…",
@@ -197,6 +204,7 @@ const ar: Messages = {
   breaking: "عاجل",
   keyEvent: "حدث رئيسي",
   updated: "حُدّث {t}",
+  correction: "تصحيح",
   empty: "لا توجد تحديثات بعد.",
   older: "تحميل التحديثات الأقدم",
   loading: "جارٍ التحميل…",

@@ -1,3 +1,4 @@
+import { el } from "./dom.js";
 import type { Entry } from "@liveline/protocol";
 import type { Locale } from "./i18n.js";
 import { safeFragment } from "./safe-html.js";
@@ -25,18 +26,14 @@ export class KeyEvents {
     private readonly doc: Document,
     private readonly locale: Locale,
   ) {
-    this.root = doc.createElement("nav");
-    this.root.className = "key-events";
+    this.root = el(doc, "nav", "key-events");
     this.root.setAttribute("aria-label", locale.t.keyEvents);
     this.root.hidden = true;
     this.details = doc.createElement("details");
     this.details.open = doc.defaultView?.matchMedia(WIDE_ENOUGH).matches ?? true;
-    const summary = doc.createElement("summary");
-    this.count = doc.createElement("span");
-    this.count.className = "count";
-    summary.append(locale.t.keyEvents, " ", this.count);
-    this.list = doc.createElement("ol");
-    this.details.append(summary, this.list);
+    this.count = el(doc, "span", "count");
+    this.list = el(doc, "ol", "");
+    this.details.append(el(doc, "summary", "", locale.t.keyEvents, " ", this.count), this.list);
     this.root.append(this.details);
   }
 
@@ -49,18 +46,13 @@ export class KeyEvents {
   }
 
   private item(entry: Entry, now: number): HTMLLIElement {
-    const li = this.doc.createElement("li");
-    const a = this.doc.createElement("a");
-    a.href = `#entry-${entry.id}`;
-    const time = this.doc.createElement("time");
-    time.className = "clock";
+    const time = el(this.doc, "time", "clock");
     setClock(time, entry.publishedAt, now, this.locale.tag);
-    const title = this.doc.createElement("span");
+    const title = el(this.doc, "span", "", this.wordsOf(entry));
     title.dir = "auto"; // an entry's words may be in another language than the widget's
-    title.textContent = this.wordsOf(entry);
-    a.append(time, " ", title);
-    li.append(a);
-    return li;
+    const a = el(this.doc, "a", "", time, " ", title);
+    a.href = `#entry-${entry.id}`;
+    return el(this.doc, "li", "", a);
   }
 
   private wordsOf(entry: Entry): string {

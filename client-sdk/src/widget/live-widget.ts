@@ -3,7 +3,6 @@ import { LIMITS } from "@liveline/protocol/constants";
 import type { LivelineClient } from "../client.js";
 import type { ConnectionState } from "../states.js";
 import type { Subscription } from "../subscription.js";
-import { CorrectionLog } from "./corrections.js";
 import { playOnClick } from "./entry-attachments.js";
 import { displayOrder, renderEntry, type EntryLook } from "./entry-view.js";
 import { deepLinkId } from "./deep-link.js";
@@ -52,7 +51,6 @@ export class LiveWidget {
   private readonly nodes = new Map<string, HTMLLIElement>();
   /** The entry each node was built from, to rebuild nodes whose entry changed. */
   private readonly rendered = new Map<string, Entry>();
-  private readonly corrections = new CorrectionLog();
   private readonly look: EntryLook;
   private readonly cleanups: (() => void)[] = [];
   private cursor: string | undefined;
@@ -205,7 +203,6 @@ export class LiveWidget {
   private remove(entryId: string): void {
     this.later.set(entryId, null);
     if (this.pending.delete(entryId)) this.updatePill();
-    this.corrections.forget(entryId);
     if (this.shown.delete(entryId)) {
       this.nodes.get(entryId)?.remove();
       this.nodes.delete(entryId);
@@ -404,9 +401,8 @@ export class LiveWidget {
     return this.opts.locale.t;
   }
 
-  /** An entry's node, with its correction note decided in the one place that knows. */
   private build(entry: Entry, now: number): HTMLLIElement {
-    return renderEntry(this.doc, entry, now, this.look, this.corrections.see(entry));
+    return renderEntry(this.doc, entry, now, this.look);
   }
 
   private reducedMotion(): boolean {

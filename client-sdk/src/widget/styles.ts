@@ -76,9 +76,14 @@ ol{list-style:none;margin:0;padding:0}
 .body a{color:var(--ll-accent)}
 figure,.embed{margin:.6rem 0}
 figcaption,.correction{font-size:.875rem;color:var(--ll-muted)}
+.correction{margin:.6rem 0 0;padding:.45rem .75rem;border-inline-start:3px solid var(--ll-key)}.correction strong{color:var(--ll-key)}.note{display:block;color:var(--ll-text)}
 .embed{display:block;padding:.6rem .8rem;border:1px solid var(--ll-line);border-radius:var(--ll-radius)}
 .embed b{display:block;font-size:.75rem;text-transform:uppercase}
-.youtube,.vimeo{aspect-ratio:16/9;display:grid;place-content:center;text-align:center;text-decoration:none}.youtube:before,.vimeo:before{content:"►"/"";font-size:2.5rem}
+.video{aspect-ratio:16/9;display:grid;place-content:center;text-align:center;text-decoration:none}.video:before{content:"►"/"";font-size:2.5rem}
+.card{display:flex;gap:.75rem;text-decoration:none}.title{color:var(--ll-text);font-weight:600}.by{color:var(--ll-muted)}
+.card img{flex:none;width:6rem;height:6rem;object-fit:cover;border-radius:6px}
+.clip{display:block;position:relative;padding:0}.clip img{display:block;width:100%;height:auto;aspect-ratio:16/9;border-radius:0}.clip>div{padding:.5rem .8rem}
+.clip:before{content:"►"/"";position:absolute;width:100%;aspect-ratio:16/9;display:grid;place-content:center;color:#fff;font-size:2.5rem}
 .key-only .entry:not(.key):not(.pinned){display:none}
 .older{display:block;margin:1rem auto}
 .empty{color:var(--ll-muted);padding:1rem 0}

@@ -1,3 +1,4 @@
+import { el } from "./dom.js";
 /**
  * Times shown on entries. Relative times come from the difference of two instants, so they
  * are right across daylight-saving changes; absolute times are formatted by Intl in the
@@ -84,17 +85,13 @@ export function setClock(el: HTMLTimeElement, iso: string, now: number, locale?:
  * Fill a <time> element: machine-readable datetime, the clock time and the relative time side
  * by side (both visible: touch screens have no hover), the full date and zone as its title.
  */
-export function setTime(el: HTMLTimeElement, iso: string, now: number, locale?: string): void {
-  const doc = el.ownerDocument;
-  const clock = doc.createElement("span");
-  clock.className = "clock";
-  clock.textContent = clockTime(iso, now, locale);
-  const ago = doc.createElement("span");
-  ago.className = "ago";
-  ago.textContent = relativeTime(iso, now, locale);
-  el.dateTime = iso;
-  el.title = absoluteTime(iso, locale);
-  el.replaceChildren(clock, " ", ago);
+export function setTime(time: HTMLTimeElement, iso: string, now: number, locale?: string): void {
+  const doc = time.ownerDocument;
+  const clock = el(doc, "span", "clock", clockTime(iso, now, locale));
+  const ago = el(doc, "span", "ago", relativeTime(iso, now, locale));
+  time.dateTime = iso;
+  time.title = absoluteTime(iso, locale);
+  time.replaceChildren(clock, " ", ago);
 }
 
 /** Bring every entry time under `root` up to `now` (relative times age; "today" ends at midnight). */

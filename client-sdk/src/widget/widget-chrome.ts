@@ -1,3 +1,4 @@
+import { el } from "./dom.js";
 import type { Locale } from "./i18n.js";
 import { KeyEvents } from "./key-events.js";
 import { WIDGET_CSS } from "./styles.js";
@@ -28,12 +29,10 @@ function make<K extends keyof HTMLElementTagNameMap>(
   text = "",
   hidden = false,
 ): HTMLElementTagNameMap[K] {
-  const el = doc.createElement(tag);
-  el.className = className;
-  if (text !== "") el.textContent = text;
-  el.hidden = hidden;
-  if (el instanceof HTMLButtonElement) el.type = "button";
-  return el;
+  const node = el(doc, tag, className, text);
+  node.hidden = hidden;
+  if (node instanceof HTMLButtonElement) node.type = "button";
+  return node;
 }
 
 export function buildChrome(doc: Document, root: ShadowRoot, locale: Locale): Chrome {

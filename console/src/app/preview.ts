@@ -27,6 +27,6 @@ export class Preview {
       headingLevel: 3,
       baseUrl: location.origin,
     };
-    this.list.replaceChildren(renderEntry(document, entry, Date.now(), look, undefined));
+    this.list.replaceChildren(renderEntry(document, entry, Date.now(), look));
   }
 }

@@ -2,6 +2,7 @@ import type { EmbedRef, Embed, EntryMedia, EntryMediaRef } from "@liveline/proto
 import { LivelineError } from "../errors.js";
 import { toMediaItem } from "../media/media-record.js";
 import type { MediaService } from "../media/media-service.js";
+import type { EmbedResolver } from "../embeds/embed-resolver.js";
 import { recogniseEmbed } from "./embeds.js";
 
 /** What resolves the media an entry names: the media service and the origin of media URLs. */
@@ -62,6 +63,7 @@ export async function resolveMedia(
   });
 }
 
-export function resolveEmbeds(refs: readonly EmbedRef[]): Embed[] {
-  return refs.map(recogniseEmbed);
+/** Embeds as stored: with the provider's title, author and thumbnail when a resolver can get them. */
+export async function resolveEmbeds(refs: readonly EmbedRef[], resolver: EmbedResolver | undefined): Promise<Embed[]> {
+  return resolver === undefined ? refs.map(recogniseEmbed) : resolver.resolve(refs);
 }

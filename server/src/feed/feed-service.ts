@@ -15,6 +15,7 @@ import {
 } from "@liveline/protocol";
 import type { AcceptResult, Change, EntryPatch, FeedStore, PublishQueue } from "@liveline/core";
 import { LivelineError, feedNotFound } from "../errors.js";
+import type { EmbedResolver } from "../embeds/embed-resolver.js";
 import type { MediaService } from "../media/media-service.js";
 import { CoalescedReads } from "../reader/coalesced-reads.js";
 import { resolveEmbeds, resolveMedia } from "./entry-attachments.js";
@@ -38,6 +39,8 @@ export interface FeedServiceOptions {
   media?: MediaService;
   /** PUBLIC_URL: the origin of media URLs stored on entries. */
   publicUrl?: string | undefined;
+  /** Looks embeds up (oEmbed) before a write is accepted; without it, embeds are plain cards. */
+  embeds?: EmbedResolver;
 }
 
 /** Where a node's relay is in a feed: the highest seq it has emitted, and that seq's log epoch. */
@@ -119,7 +122,7 @@ export class FeedService {
       throw new LivelineError("forbidden", 'a contributor writes drafts only: send "status": "draft"');
     }
     const media = await resolveMedia(input.media ?? [], this.mediaResolver());
-    const embeds = resolveEmbeds(input.embeds ?? []);
+    const embeds = await resolveEmbeds(input.embeds ?? [], this.options.embeds);
     const entry = {
       id: input.id ?? randomUUID(),
       ...(input.headline === undefined ? {} : { headline: input.headline }),
@@ -190,7 +193,7 @@ export class FeedService {
     const patch: EntryPatch = { ...rest };
     if (input.body !== undefined) patch.body = cleanBody(input.body, this.options.publicUrl);
     if (media !== undefined) patch.media = await resolveMedia(media, this.mediaResolver());
-    if (embeds !== undefined) patch.embeds = resolveEmbeds(embeds);
+    if (embeds !== undefined) patch.embeds = await resolveEmbeds(embeds, this.options.embeds);
     // publishAt schedules (a future time), reschedules, or cancels (null) a draft.
     const when = publishAt === undefined || publishAt === null ? publishAt : futureTime(publishAt);
     if (when !== undefined) patch.publishAt = when === null ? null : when.toISOString();

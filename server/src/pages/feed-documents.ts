@@ -1,11 +1,12 @@
 import type { Request, RequestHandler } from "express";
 import { Feed as FeedDocument } from "feed";
 import { z } from "zod";
-import { FeedId, type Entry, type Feed } from "@liveline/protocol";
+import { FeedId, contentUpdatedAt, type Entry, type Feed } from "@liveline/protocol";
 import type { FeedService } from "../feed/feed-service.js";
 import { LivelineError } from "../errors.js";
 import { sanitizeEntryHtml } from "../feed/sanitize.js";
-import { plainText } from "./structured-data.js";
+import { correctionsHtml } from "./entry-notes.js";
+import { lastModified, plainText } from "./structured-data.js";
 
 export interface FeedDocumentsOptions {
   service: FeedService;
@@ -48,7 +49,7 @@ export function feedDocuments(opts: FeedDocumentsOptions): { atom: RequestHandle
     // only the client that forged it.
     const base = opts.publicUrl?.replace(/\/+$/, "") ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
     const page = `${base}/feeds/${feed.id}`;
-    const updated = latest.reduce((max, e) => (e.updatedAt > max ? e.updatedAt : max), feed.updatedAt);
+    const updated = lastModified(feed, latest);
     const doc = new FeedDocument({
       id: `urn:liveline:${feed.id}`,
       title: feed.title,
@@ -107,9 +108,10 @@ function item(feedId: string, e: Entry, page: string) {
     id: entryUrn(feedId, e.id),
     title: e.headline ?? (text.length > 110 ? `${text.slice(0, 109)}…` : text),
     link: `${page}#entry-${e.id}`,
-    date: new Date(e.updatedAt),
+    // Atom's `updated` and JSON Feed's `date_modified`: moved by a change of what the entry says.
+    date: new Date(contentUpdatedAt(e) ?? e.publishedAt),
     published: new Date(e.publishedAt),
-    content: sanitizeEntryHtml(e.body),
+    content: [sanitizeEntryHtml(e.body), correctionsHtml(e)].filter((part) => part !== "").join("\n"),
     description: text.slice(0, 280),
     ...(e.author === undefined ? {} : { author: [{ name: e.author.name }] }),
   };

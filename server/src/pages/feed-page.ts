@@ -1,8 +1,9 @@
 import type { RequestHandler } from "express";
-import { FeedId, type Entry, type Feed } from "@liveline/protocol";
+import { FeedId, contentUpdatedAt, type Entry, type Feed } from "@liveline/protocol";
 import type { FeedService } from "../feed/feed-service.js";
 import { LivelineError } from "../errors.js";
 import { sanitizeEntryHtml } from "../feed/sanitize.js";
+import { correctionsHtml, utcTime } from "./entry-notes.js";
 import { escapeHtml, jsonForScript, layout, sendPage } from "./html.js";
 import { socialMeta } from "./social-meta.js";
 import { liveBlogPosting, publicMediaUrl, type PageFacts } from "./structured-data.js";
@@ -84,16 +85,16 @@ function pinnedFirst(a: Entry, b: Entry): number {
   return a.publishedAt < b.publishedAt ? 1 : a.publishedAt > b.publishedAt ? -1 : 0;
 }
 
-const utc = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
-
 function renderEntry(e: Entry, base: string | undefined): string {
   const tags = [e.pinned && "Pinned", e.breaking && "Breaking", e.keyEvent && "Key event"].filter(Boolean).join(" · ");
+  const updated = contentUpdatedAt(e);
   return `<li><article class="ssr-entry" id="entry-${escapeHtml(e.id)}">
-<div class="meta"><time datetime="${escapeHtml(e.publishedAt)}">${escapeHtml(utc.format(new Date(e.publishedAt)))} UTC</time>${
-    e.author ? ` · ${byline(e.author, base)}` : ""
-  }${tags ? ` · <span>${escapeHtml(tags)}</span>` : ""}${e.revision > 1 ? " · <em>Updated</em>" : ""}</div>
+<div class="meta">${utcTime(e.publishedAt)}${e.author ? ` · ${byline(e.author, base)}` : ""}${
+    tags ? ` · <span>${escapeHtml(tags)}</span>` : ""
+  }${updated === undefined ? "" : ` · <em class="updated">Updated ${utcTime(updated)}</em>`}</div>
 ${e.headline === undefined ? "" : `<h2>${escapeHtml(e.headline)}</h2>`}
 <div class="body">${sanitizeEntryHtml(e.body)}</div>
+${correctionsHtml(e)}
 </article></li>`;
 }
 

@@ -69,8 +69,8 @@ ${opts.body}
 
 /** Light and dark (the reader's prefers-color-scheme), every text colour at AA contrast or better. */
 const PAGE_CSS = `
-:root{color-scheme:light dark;--bg:#f6f6f8;--paper:#fff;--text:#1d1d1f;--muted:#5f6368;--line:#e3e3e6;--field:#c4c7c5;--accent:#0b57d0;--on-accent:#fff;--ok:#146c2e;--bad:#b3261e}
-@media (prefers-color-scheme:dark){:root{--bg:#0e0f11;--paper:#16171a;--text:#e8eaed;--muted:#a8adb4;--line:#3c4043;--field:#6f7378;--accent:#8ab4f8;--on-accent:#0b1f3f;--ok:#81c995;--bad:#f2b8b5}}
+:root{color-scheme:light dark;--bg:#f6f6f8;--paper:#fff;--text:#1d1d1f;--muted:#5f6368;--line:#e3e3e6;--field:#c4c7c5;--accent:#0b57d0;--on-accent:#fff;--ok:#146c2e;--bad:#b3261e;--note:#8a4a00}
+@media (prefers-color-scheme:dark){:root{--bg:#0e0f11;--paper:#16171a;--text:#e8eaed;--muted:#a8adb4;--line:#3c4043;--field:#6f7378;--accent:#8ab4f8;--on-accent:#0b1f3f;--ok:#81c995;--bad:#f2b8b5;--note:#fdd663}}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--text);background:var(--bg)}
 main{max-width:44rem;margin:0 auto;padding:1.5rem 1rem 4rem;background:var(--paper);min-height:100vh}
 a{color:var(--accent)}
@@ -82,6 +82,8 @@ h1{font-size:1.75rem;line-height:1.2;margin:.5rem 0}
 .ssr-entry h2{font-size:1.125rem;margin:.25rem 0}
 .ssr-entry .meta{font-size:.8125rem;color:var(--muted)}
 .ssr-entry .avatar{border-radius:50%;vertical-align:middle}
+.ssr-entry .correction{font-size:.875rem;padding:.45rem .75rem;border-inline-start:3px solid var(--note);border-radius:4px}
+.ssr-entry .correction strong{color:var(--note)}
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}
 input[type=text],input[type=password],select,textarea{width:100%;box-sizing:border-box;font:inherit;color:inherit;background:var(--paper);padding:.45rem .6rem;border:1px solid var(--field);border-radius:6px}
 textarea{min-height:7rem}

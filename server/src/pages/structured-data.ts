@@ -1,4 +1,4 @@
-import type { Entry, Feed } from "@liveline/protocol";
+import { contentUpdatedAt, type Entry, type Feed } from "@liveline/protocol";
 
 /** What the page knows beyond the feed: who publishes it, where it lives, in what language. */
 export interface PageFacts {
@@ -110,8 +110,18 @@ export function liveBlogPosting(feed: Feed, entries: Entry[], facts: PageFacts):
         headline: cutAtWord(e.headline ?? text),
         articleBody: text,
         datePublished: e.publishedAt,
-        dateModified: e.updatedAt,
+        // Only a change of what the entry says is a modification (not a pin or a late publication).
+        dateModified: contentUpdatedAt(e) ?? e.publishedAt,
         ...(e.author ? { author: person(e.author, base) } : {}),
+        ...(e.corrections === undefined || e.corrections.length === 0
+          ? {}
+          : {
+              correction: e.corrections.map((c) => ({
+                "@type": "CorrectionComment",
+                text: c.text,
+                datePublished: c.at,
+              })),
+            }),
         publisher,
       };
     }),

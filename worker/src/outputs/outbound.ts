@@ -4,7 +4,8 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { BlockList, isIP, type LookupFunction } from "node:net";
 
 /**
- * Outbound HTTP for the outputs (webhooks, push services, FCM): URLs someone else chose, so
+ * Outbound HTTP for the outputs (webhooks, push services, FCM) and for embeds' oEmbed lookups
+ * (server/src/embeds): URLs someone else chose, so
  * they must not reach into our own network (server-side request forgery). The host name is
  * resolved once, every address it resolves to is checked, and the connection is made to the
  * checked address itself (the `lookup` hook hands net.connect the address we vetted), so a
@@ -145,6 +146,26 @@ export interface OutboundOptions {
   timeoutMs: number;
 }
 
+/** A GET of a body to keep (a document, an image), bounded in bytes and in time. */
+export interface OutboundGet {
+  /** The Accept header. */
+  accept: string;
+  /** Most body bytes taken: a longer body is refused (OutboundRefused) as soon as it shows. */
+  maxBytes: number;
+  /** Ends the request, wherever it is (connecting, waiting, reading), when aborted. */
+  signal: AbortSignal;
+  /** Reach private addresses for this one request (a destination the operator configured). */
+  allowPrivate?: boolean;
+}
+
+/** A GET's answer. Redirects are not followed: `location` is for the caller to vet and follow. */
+export interface OutboundBody {
+  status: number;
+  contentType: string | undefined;
+  location: string | undefined;
+  body: Buffer;
+}
+
 /** A small HTTP client with keep-alive connections whose every connection goes through the address check. */
 export class Outbound {
   private readonly http = new HttpAgent({ keepAlive: true, maxSockets: 64 });
@@ -152,25 +173,67 @@ export class Outbound {
 
   constructor(readonly options: OutboundOptions) {}
 
-  async send(target: string | URL, req: OutboundRequest): Promise<OutboundResponse> {
+  /** The URL checked and the node:http options that connect only to vetted addresses. */
+  private target(target: string | URL, allowPrivate: boolean) {
     const url = typeof target === "string" ? new URL(target) : target;
     if (url.protocol !== "https:" && url.protocol !== "http:") throw new OutboundRefused("only http(s) URLs");
     const host = hostOf(url);
     // An IP literal never goes through `lookup`: check it here.
-    if (!this.options.allowPrivate && isIP(host) !== 0 && isPrivateAddress(host)) {
+    if (!allowPrivate && isIP(host) !== 0 && isPrivateAddress(host)) {
       throw new OutboundRefused(`${host} is not a public address`);
     }
     const secure = url.protocol === "https:";
+    const options = { agent: secure ? this.https : this.http, ...(allowPrivate ? {} : { lookup: safeLookup }) };
+    return { url, request: secure ? httpsRequest : httpRequest, options };
+  }
+
+  async get(target: string | URL, req: OutboundGet): Promise<OutboundBody> {
+    const { url, request, options } = this.target(target, req.allowPrivate ?? this.options.allowPrivate);
+    req.signal.throwIfAborted();
+    return new Promise<OutboundBody>((resolve, reject) => {
+      const r = request(
+        url,
+        { ...options, method: "GET", headers: { accept: req.accept }, signal: req.signal },
+        (res) => {
+          const tooLarge = () => new OutboundRefused(`the answer is larger than ${req.maxBytes} bytes`);
+          if (Number(res.headers["content-length"] ?? 0) > req.maxBytes) {
+            r.destroy(tooLarge());
+            return;
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on("data", (c: Buffer) => {
+            size += c.length;
+            if (size > req.maxBytes) r.destroy(tooLarge());
+            else chunks.push(c);
+          });
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              contentType: res.headers["content-type"],
+              location: res.headers.location,
+              body: Buffer.concat(chunks),
+            }),
+          );
+          res.on("error", reject);
+        },
+      );
+      r.on("error", reject);
+      r.end();
+    });
+  }
+
+  async send(target: string | URL, req: OutboundRequest): Promise<OutboundResponse> {
+    const { url, request, options } = this.target(target, this.options.allowPrivate);
     const started = performance.now();
     return new Promise<OutboundResponse>((resolve, reject) => {
-      const r = (secure ? httpsRequest : httpRequest)(
+      const r = request(
         url,
         {
+          ...options,
           method: req.method ?? "POST",
           headers: { ...req.headers, "content-length": Buffer.byteLength(req.body) },
-          agent: secure ? this.https : this.http,
           timeout: this.options.timeoutMs,
-          ...(this.options.allowPrivate ? {} : { lookup: safeLookup }),
         },
         (res: IncomingMessage) => {
           const chunks: Buffer[] = [];
