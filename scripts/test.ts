@@ -1,10 +1,11 @@
 // `npm test`: the typecheck, the lint (ESLint, Prettier, madge), the build and every vitest test,
 // in as little wall time as the machine's cores allow. Vitest needs the build (some tests run
-// the compiled packages); the typecheck and the lint need nothing, so they run beside the build
+// the compiled packages) and skips it when `npm install` or the last build already made dist/
+// from the sources as they are; the typecheck and the lint need nothing, so they run beside the build
 // and then beside vitest, at a lower CPU priority, filling the time the tests spend waiting.
 // Their output is held and printed after vitest's; the last line is `N passed, N failed`, where
 // a failed check counts as one failure, and the exit code is non-zero if anything failed.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,8 @@ interface Outcome {
   ok: boolean;
   output: string;
   seconds: number;
+  /** Why it took no time, when it did not run. */
+  note?: string;
 }
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -53,8 +56,15 @@ async function checks(): Promise<Outcome[]> {
   return outcomes;
 }
 
+/** The build, unless the packages' dist/ were built from the sources as they are (scripts/build-stamp.mjs). */
+async function buildIfStale(): Promise<Outcome> {
+  const check = spawnSync(process.execPath, ["scripts/build-stamp.mjs", "check"]);
+  if (check.status === 0) return { name: "build", ok: true, output: "", seconds: 0, note: "up to date" };
+  return npmRun("build", { quiet: true, background: false });
+}
+
 const checking = checks();
-const build = await npmRun("build", { quiet: true, background: false });
+const build = await buildIfStale();
 if (!build.ok) process.stdout.write(build.output);
 
 let counts: RunCounts = { passed: 0, failed: 0, skipped: 0 };
@@ -78,7 +88,7 @@ const outcomes = [build, ...(await checking)];
 process.stdout.write("\n");
 for (const o of outcomes) {
   if (!o.ok && o.name !== "build") process.stdout.write(`${o.output}\n`);
-  process.stdout.write(`${o.ok ? "ok  " : "FAIL"} npm run ${o.name} (${o.seconds} s)\n`);
+  process.stdout.write(`${o.ok ? "ok  " : "FAIL"} npm run ${o.name} (${o.note ?? `${o.seconds} s`})\n`);
   if (!o.ok) counts.failed += 1;
 }
 process.stdout.write(`\n${summaryLine(counts)}\n`);

@@ -98,7 +98,9 @@ describe("no entry lost when processes die or roll", () => {
     let rolled: () => void = () => undefined;
     const done = new Promise<void>((r) => (rolled = r));
     const progress = new StreamProgress();
-    const stream = publishStream(main.cluster.apis(), { feeds: s.feeds, maxEntries: 600, until: done, progress });
+    // The stream ends when the roll is done (`until`); the cap is only a bound, set far above what
+    // a slow roll needs (600 entries ran out on a busy machine before the last restart).
+    const stream = publishStream(main.cluster.apis(), { feeds: s.feeds, maxEntries: 3000, until: done, progress });
     await progress.accepted(10);
 
     // Server 0 first: its readers leave in batches over DRAIN_SPREAD_MS (1.5 s here), not all at once.
