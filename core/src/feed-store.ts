@@ -49,6 +49,12 @@ export interface FeedStoreOptions {
    * @default { replicas: 0, timeoutMs: 0 }
    */
   replicaAcks?: { replicas: number; timeoutMs: number };
+  /**
+   * Group commit: an apply job asked for this long ago (ms) and not yet taken by a worker is
+   * asked for again by the next change accepted, so a job lost between accept and enqueue (a
+   * server that died there) holds its feed this long at most. @default 2000
+   */
+  jobMarkAgeMs?: number;
 }
 
 /**
@@ -76,15 +82,17 @@ export class FeedStore {
   readonly eventLogLength: number;
   private readonly publishCommand: "PUBLISH" | "SPUBLISH";
   private readonly replicaAcks: { replicas: number; timeoutMs: number };
+  private readonly jobMarkAgeMs: number;
 
   constructor(
     private readonly redis: RedisClient,
     options: FeedStoreOptions = {},
   ) {
-    this.keys = redisKeys(options.keyPrefix);
+    this.keys = redisKeys(options.keyPrefix, "nodes" in redis);
     this.eventLogLength = options.eventLogLength ?? 1000;
     this.publishCommand = options.publishCommand ?? "PUBLISH";
     this.replicaAcks = options.replicaAcks ?? { replicas: 0, timeoutMs: 0 };
+    this.jobMarkAgeMs = options.jobMarkAgeMs ?? 2000;
     for (const { name, numberOfKeys, lua } of scriptSources()) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
     }
@@ -137,8 +145,16 @@ export class FeedStore {
     const idempotency = idempotencyKey === undefined ? k.meta : k.idempotency(idempotencyKey);
     const result = await this.run(
       SCRIPTS.accept,
-      { meta: k.meta, pending: k.pending, ids: k.ids, idempotency, accepted: k.accepted, entries: k.entries },
-      { change, ...input },
+      {
+        meta: k.meta,
+        pending: k.pending,
+        ids: k.ids,
+        idempotency,
+        accepted: k.accepted,
+        entries: k.entries,
+        behind: k.behind,
+      },
+      { change, ...input, feedId, now: Date.now(), jobMarkAgeMs: this.jobMarkAgeMs },
     );
     // Also for a duplicate: the first try may have reached the primary only.
     await this.replicated();
@@ -165,6 +181,7 @@ export class FeedStore {
   async apply(feedId: string, ticket: number, batch = 200, held?: HeldPosition): Promise<ApplyResult> {
     const k = this.keys.feed(feedId);
     return this.run(SCRIPTS.apply, k, {
+      feedId,
       held,
       fresh: newEpoch(),
       ticket,
@@ -313,10 +330,26 @@ export class FeedStore {
     return this.run(SCRIPTS.catchUp, k, { since, most, epoch, fresh: newEpoch() });
   }
 
-  /** Feeds that have accepted changes not applied yet (used to re-drive lost jobs). */
-  async feedsBehind(limit = 1000): Promise<{ feedId: string; ticket: number; applied: number }[]> {
-    const ids = await this.redis.zrevrange(this.keys.feedIndex(), 0, limit - 1);
-    // One read per feed, all in flight at once (each feed's meta may sit on another shard).
+  /**
+   * Feeds that have accepted changes not applied yet (used to re-drive lost jobs), from every
+   * cluster slot's set of feeds behind, which accept.lua and apply.lua keep: however many feeds
+   * there are, only those behind are read.
+   */
+  async feedsBehind(): Promise<{ feedId: string; ticket: number; applied: number }[]> {
+    const sets = this.keys.behindSets();
+    let ids: string[];
+    if ("nodes" in this.redis) {
+      // Each set may sit on another shard: one read each, all in flight at once.
+      const members = await Promise.all(sets.map((key) => this.redis.smembers(key)));
+      ids = members.flat();
+    } else {
+      const replies = (await this.redis.pipeline(sets.map((key) => ["smembers", key])).exec()) ?? [];
+      ids = replies.flatMap(([err, members]) => {
+        if (err) throw err;
+        return Array.isArray(members) ? members.map(String) : [];
+      });
+    }
+    // One read per feed behind, all in flight at once (each feed's meta may sit on another shard).
     const marks = await Promise.all(ids.map(async (feedId) => ({ feedId, ...(await this.acceptedTicket(feedId)) })));
     return marks.filter((m) => m.ticket > m.applied);
   }

@@ -22,9 +22,11 @@ export interface PublishQueueOptions {
 }
 
 /**
- * Producer side of the publish queue. A job says "apply feed F's pending changes up to ticket
- * T"; the change itself already sits in Redis, written atomically with its ticket. The job id
- * is derived from (feed, ticket), so enqueuing the same ticket twice is a no-op in BullMQ.
+ * Producer side of the publish queue. A job says "apply feed F's pending changes, at least up to
+ * ticket T"; the change itself already sits in Redis, written atomically with its ticket. Group
+ * commit: a job is only asked for when accept.lua finds none waiting for the feed, and it takes
+ * every change accepted until it runs. The job id is derived from (feed, ticket), so enqueuing
+ * the same ticket twice is a no-op in BullMQ.
  */
 export class PublishQueue {
   readonly queue: Queue<PublishJob>;

@@ -1,3 +1,5 @@
+import { SLOT_COUNT, slotOf, slotTag } from "./slot-tags.js";
+
 /**
  * Every Redis key and pub/sub channel Liveline uses is built here, and only here.
  *
@@ -10,6 +12,11 @@ export interface RedisKeys {
   /** Sorted set of all feed ids, scored by creation time. */
   feedIndex(): string;
   feed(feedId: string): FeedKeys;
+  /**
+   * Every cluster slot's set of feeds behind (`FeedKeys.behind`): what the worker's sweep reads
+   * to find feeds whose apply job was lost, instead of looking at every feed.
+   */
+  behindSets(): string[];
   /** BullMQ's own prefix; braces keep every queue key in one slot on a cluster. */
   queuePrefix(): string;
   /** Prefix of one rate limiter's counters (rate-limiter-flexible appends ":<key>"). */
@@ -90,6 +97,13 @@ export interface FeedKeys {
   /** Hash: accept ticket → Change JSON, accepted but not yet applied. */
   readonly pending: string;
   /**
+   * Set: ids of the feeds, of this feed's cluster slot, that have changes accepted and not yet
+   * applied (accept.lua adds the feed, apply.lua removes it once caught up). On a Redis Cluster,
+   * one key per slot, named by a hash tag of that slot, so a feed's scripts can keep it
+   * atomically; on one Redis, one key for every feed.
+   */
+  readonly behind: string;
+  /**
    * Sorted set: changes the worker could not apply and set aside (FailedChange JSON), scored by
    * their ticket, the newest `LIMITS.maxFailedChangesKept` kept; `meta.failed` counts them all.
    */
@@ -121,10 +135,16 @@ export interface FeedKeys {
   editor(sub: string): string;
 }
 
-export function redisKeys(prefix = "liveline:"): RedisKeys {
+/**
+ * `slotted`: on a Redis Cluster, the set of feeds behind is one key per slot (a feed's scripts
+ * touch its own slot only); on one Redis it is one key, which the sweep reads in one command.
+ */
+export function redisKeys(prefix = "liveline:", slotted = false): RedisKeys {
   return {
     prefix,
     feedIndex: () => `${prefix}feeds`,
+    behindSets: () =>
+      slotted ? Array.from({ length: SLOT_COUNT }, (_, slot) => behindSet(prefix, slot)) : [`${prefix}behind`],
     queuePrefix: () => `{${prefix}bull}`,
     rateLimit: (name) => `${prefix}rl:${name}`,
     embed: (urlHash) => `${prefix}embed:${urlHash}`,
@@ -169,6 +189,7 @@ export function redisKeys(prefix = "liveline:"): RedisKeys {
         pinned: `${base}:pinned`,
         log: `${base}:log`,
         pending: `${base}:pending`,
+        behind: slotted ? behindSet(prefix, slotOf(base)) : `${prefix}behind`,
         failed: `${base}:failed`,
         ids: `${base}:ids`,
         drafts: `${base}:drafts`,
@@ -183,4 +204,8 @@ export function redisKeys(prefix = "liveline:"): RedisKeys {
       };
     },
   };
+}
+
+function behindSet(prefix: string, slot: number): string {
+  return `${prefix}{${slotTag(slot)}}:behind`;
 }

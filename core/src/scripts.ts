@@ -34,8 +34,12 @@ function spec<const K extends readonly string[], A, R>(s: ScriptSpec<K, A, R>): 
 }
 
 export type AcceptResult =
-  /** `revision`, `scheduleVersion`: the entry's accepted state after this change (0 for feed changes). */
-  | { status: "ok"; ticket: number; revision: number; scheduleVersion: number }
+  /**
+   * `revision`, `scheduleVersion`: the entry's accepted state after this change (0 for feed
+   * changes). `job`: no apply job of the feed is waiting, so the caller must enqueue one (group
+   * commit: otherwise the waiting job takes this change too).
+   */
+  | { status: "ok"; ticket: number; revision: number; scheduleVersion: number; job: boolean }
   /** The Idempotency-Key was used before: for this entry, with this content hash. */
   | { status: "duplicate_key"; ticket: number; previous: { entryId: string; contentHash: string } }
   /** The entry id was accepted before, with this content hash (and retracted since, maybe). */
@@ -69,8 +73,17 @@ export interface AcceptInput {
   scheduleVersion?: number | undefined;
 }
 
+/** What accept.lua is told besides the change: the feed, the time, when to ask for a job again. */
+export interface AcceptCall extends AcceptInput {
+  feedId: string;
+  /** Milliseconds since the epoch, as the caller's clock reads. */
+  now: number;
+  /** A job asked for this long ago (ms) and not yet taken is asked for again. */
+  jobMarkAgeMs: number;
+}
+
 export interface ApplyInput {
-  /** Apply pending changes up to this ticket… */
+  /** Apply pending changes up to this ticket, or the feed's last accepted one when that is later… */
   ticket: number;
   /** …but at most this many in one call. */
   batch: number;
@@ -87,6 +100,8 @@ export interface ApplyResult {
   seq: number;
   emitted: number;
   applied: number;
+  /** The feed's last accepted ticket when the script ran: applied up to it, the feed is caught up. */
+  ticket: number;
   /** The log's epoch after the call ('' when there is no such feed). */
   epoch: string;
   /** Why the change after `applied` cannot be applied (it stopped there), when it cannot. */
@@ -154,8 +169,8 @@ export const SCRIPTS = {
   accept: spec({
     name: "accept",
     file: "accept",
-    keys: ["meta", "pending", "ids", "idempotency", "accepted", "entries"] as const,
-    args: (a: AcceptInput) => [
+    keys: ["meta", "pending", "ids", "idempotency", "accepted", "entries", "behind"] as const,
+    args: (a: AcceptCall) => [
       a.change.op,
       JSON.stringify(a.change),
       a.entryId ?? "",
@@ -166,9 +181,12 @@ export const SCRIPTS = {
       a.actor?.sub ?? "",
       a.status ?? (a.change.op === "publish" ? "published" : ""),
       a.scheduleVersion ?? "",
+      a.feedId,
+      a.now,
+      a.jobMarkAgeMs,
     ],
     decode: (raw): AcceptResult => {
-      const [status, ticket, previous, revision, scheduleVersion] = reply(raw, "accept");
+      const [status, ticket, previous, revision, scheduleVersion, job] = reply(raw, "accept");
       const prev = String(previous);
       switch (status) {
         case "ok":
@@ -177,6 +195,7 @@ export const SCRIPTS = {
             ticket: Number(ticket),
             revision: Number(revision),
             scheduleVersion: Number(scheduleVersion),
+            job: Number(job) === 1,
           };
         case "revision_conflict":
           return { status, revision: Number(revision) };
@@ -212,8 +231,8 @@ export const SCRIPTS = {
   apply: spec({
     name: "apply",
     file: "apply",
-    keys: ["meta", "entries", "order", "pinned", "log", "pending", "channel", "drafts", "accepted"] as const,
-    args: (a: ApplyInput & { revisionsPrefix: string }) => [
+    keys: ["meta", "entries", "order", "pinned", "log", "pending", "channel", "drafts", "accepted", "behind"] as const,
+    args: (a: ApplyInput & { revisionsPrefix: string; feedId: string }) => [
       a.ticket,
       a.eventLogLength,
       a.batch,
@@ -226,13 +245,15 @@ export const SCRIPTS = {
       a.held?.seq ?? 0,
       a.fresh,
       ENTRY_CONTENT_FIELDS.join(","),
+      a.feedId,
     ],
     decode: (raw): ApplyResult => {
-      const [seq, emitted, applied, epoch, blocked] = reply(raw, "apply");
+      const [seq, emitted, applied, epoch, blocked, ticket] = reply(raw, "apply");
       const result = {
         seq: Number(seq ?? 0),
         emitted: Number(emitted ?? 0),
         applied: Number(applied ?? 0),
+        ticket: Number(ticket ?? 0),
         epoch: text(epoch),
       };
       return typeof blocked === "string" && blocked !== "" ? { ...result, blocked } : result;

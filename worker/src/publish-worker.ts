@@ -54,6 +54,7 @@ export class PublishWorker {
   private sweepTimer: NodeJS.Timeout | undefined;
   /** What the previous sweep saw per feed behind: "<ticket>/<applied>". */
   private lastSeen = new Map<string, string>();
+  private sweeping = false;
   /**
    * The epoch and seq this process last applied each feed at (the most recent feeds, bounded).
    * The apply script compares them with the store: a feed behind them in the same epoch lost
@@ -129,7 +130,10 @@ export class PublishWorker {
     return result;
   }
 
-  /** Apply the feed up to `ticket`, setting aside on the way every change the script cannot read. */
+  /**
+   * Apply the feed up to `ticket` and every change accepted after it, setting aside on the way
+   * every change the script cannot read.
+   */
   private async applyUpTo(feedId: string, ticket: number): Promise<{ seq: number; emitted: number }> {
     let emitted = 0;
     let before = -1;
@@ -141,8 +145,10 @@ export class PublishWorker {
         await this.setAside(feedId, result.applied, result.blocked, "unreadable");
         continue;
       }
-      // Done, or no progress at all: the feed is gone.
-      if (result.applied >= ticket || result.applied <= before) return { seq: result.seq, emitted };
+      // Caught up with every change accepted so far (group commit: the job takes those accepted
+      // after it was asked for too), or no progress at all: the feed is gone.
+      const done = result.applied >= ticket && result.applied >= result.ticket;
+      if (done || result.applied <= before) return { seq: result.seq, emitted };
       before = result.applied;
     }
   }
@@ -185,6 +191,9 @@ export class PublishWorker {
    * Returns how many feeds were behind.
    */
   async sweep(): Promise<number> {
+    // A sweep still running (a slow Redis) is not joined by another.
+    if (this.sweeping) return 0;
+    this.sweeping = true;
     try {
       const behind = await this.options.store.feedsBehind();
       const seen = new Map<string, string>();
@@ -201,6 +210,8 @@ export class PublishWorker {
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message }, "sweep failed");
       return 0;
+    } finally {
+      this.sweeping = false;
     }
   }
 

@@ -1,21 +1,32 @@
 -- Accept one change for a feed: give it the next ticket and keep it in the pending hash,
 -- in one atomic step, so the order of tickets is the order the API accepted changes in.
 -- KEYS: meta, pending, ids, idempotency-key (or the meta key again when there is none),
---       accepted (entry id -> the entry as accepted so far), entries
+--       accepted (entry id -> the entry as accepted so far), entries, behind (the set of feeds
+--       behind in this feed's cluster slot)
 -- ARGV: op, change JSON, entry id ('' for feed changes), content hash, idempotency TTL (s),
 --       If-Match revision ('' for none), 'contributor' when the writer is one (else ''), the
 --       writer's sub, the status the change gives the entry ('' keeps it: draft, scheduled,
---       published), the schedule version a release is for ('' for any)
--- Returns {status, ticket, detail, accepted revision, schedule version}
+--       published), the schedule version a release is for ('' for any), the feed id, the time
+--       now (ms), how old (ms) the mark of a scheduled job may grow before another is asked for
+-- Returns {status, ticket, detail, accepted revision, schedule version, 1 when a job is needed}
+--
+-- Group commit: one apply job takes every change accepted for the feed until it runs. The feed's
+-- `scheduled` field marks that a job was asked for (when); a change accepted while it is set needs
+-- no job of its own. apply.lua clears the mark when it has taken every pending change, so a change
+-- accepted after that asks for a new job. A mark older than the given age asks for another job
+-- all the same: a server that died between accept and enqueue delays its feed that long at most.
+-- The feed joins its slot's `behind` set, which apply.lua leaves when it caught up: the worker's
+-- sweep reads those sets to find feeds whose job was lost.
 --
 -- The accepted state of an entry ({r, st, sv, by}) is what the entry will be once every change
 -- accepted so far is applied: `r` its revision (each accepted change of the entry takes the
 -- next one, and carries it to apply.lua as `rev`), `st` its status, `sv` its schedule version,
 -- `by` who created it. If-Match is checked against it here, atomically with the ticket, so two
 -- editors sending an edit at once cannot both win, even before the worker applied the first.
-local meta, pending, ids, idem, accepted, entries = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local meta, pending, ids, idem, accepted, entries, behind = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local op, change, entryId, hash, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local ifMatch, role, actor, newStatus, releaseFor = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local feedId, now, markAge = ARGV[11], tonumber(ARGV[12]), tonumber(ARGV[13])
 
 if redis.call('EXISTS', meta) == 0 then return {'feed_not_found', 0, '', 0, 0} end
 local current = tonumber(redis.call('HGET', meta, 'ticket') or '0')
@@ -86,4 +97,11 @@ end
 if state then redis.call('HSET', accepted, entryId, cjson.encode(state)) end
 local r, sv = 0, 0
 if state then r, sv = state.r, state.sv end
-return {'ok', ticket, '', r, sv}
+redis.call('SADD', behind, feedId)
+local mark = tonumber(redis.call('HGET', meta, 'scheduled') or '')
+local job = 0
+if (not mark) or math.abs(now - mark) > markAge then
+  redis.call('HSET', meta, 'scheduled', now)
+  job = 1
+end
+return {'ok', ticket, '', r, sv, job}

@@ -1,9 +1,14 @@
--- Apply a feed's pending changes in ticket order, up to ARGV[1]. Each change that alters
+-- Apply a feed's pending changes in ticket order, up to the feed's last accepted ticket (or
+-- ARGV[1] when that is later), at most ARGV[3] of them. Each change that alters
 -- state gets the next seq, is written to the entry state and the event log, and is
 -- published on the feed's channel -- all in this one atomic script, so a seq is never
 -- assigned twice, never skipped, and never stored without being published.
 -- A ticket already applied is skipped, which makes a retried job harmless.
--- KEYS: meta, entries, order, pinned, log, pending, channel, drafts, accepted
+-- KEYS: meta, entries, order, pinned, log, pending, channel, drafts, accepted, behind (the set
+--       of feeds behind in this feed's cluster slot)
+-- Group commit (see accept.lua): one call takes every change accepted so far. Once the feed is
+-- caught up, its `scheduled` mark is cleared and it leaves its slot's `behind` set, so the next
+-- change accepted asks for a new job.
 -- Drafts and scheduled entries live in the drafts hash, never in entries/order/log: no read
 -- path a reader has (snapshot, catch-up, list, get) looks there, and they take no seq. A
 -- `release` moves one into entries as an entry.published, with the next seq (issue 15).
@@ -13,11 +18,11 @@
 --       revisions key prefix, revisions kept per entry, the entry fields an edit may change and
 --       the feed fields a feed change may change (comma-separated, from the contract's schemas),
 --       the epoch and seq the calling worker last saw the feed at ('' and 0 for none), a fresh epoch,
---       the content fields (comma-separated: a change to one of them moves `updatedAt`)
+--       the content fields (comma-separated: a change to one of them moves `updatedAt`), the feed id
 -- Returns {seq, events emitted, last ticket applied, epoch,
---          why the next one cannot be applied ('' if it can)}
-local meta, entries, order, pinned, log, pending, channel, drafts, accepted =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+--          why the next one cannot be applied ('' if it can), the feed's last accepted ticket}
+local meta, entries, order, pinned, log, pending, channel, drafts, accepted, behind =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local upto, keep, batch, publishCmd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local revPrefix, revKeep = ARGV[5], tonumber(ARGV[6])
 
@@ -30,20 +35,25 @@ local entryFields, feedFields = fields(ARGV[7]), fields(ARGV[8])
 local contentField = {}
 for _, f in ipairs(fields(ARGV[12] or '')) do contentField[f] = true end
 
-if redis.call('EXISTS', meta) == 0 then return {0, 0, 0} end
-local applied = tonumber(redis.call('HGET', meta, 'applied') or '0')
-local seq = tonumber(redis.call('HGET', meta, 'seq') or '0')
-local feedId = redis.call('HGET', meta, 'id')
+local head = redis.call('HMGET', meta, 'id', 'applied', 'seq', 'ticket', 'epoch')
+local feedId = head[1]
+if not feedId then
+  redis.call('SREM', behind, ARGV[13])
+  return {0, 0, 0}
+end
+local applied = tonumber(head[2] or '0')
+local seq = tonumber(head[3] or '0')
+local lastTicket = tonumber(head[4] or '0')
 local emitted = 0
 -- The log's epoch (issue 14), stamped on every event. A feed from before epochs gets the fresh
 -- one. A worker that saw this epoch at a seq the feed is now behind of proves history was lost
 -- (a restore, a failover behind): the epoch changes before anything new takes those seqs again.
-local epoch = redis.call('HGET', meta, 'epoch')
+local epoch = head[5]
 if not epoch or (epoch == ARGV[9] and seq < tonumber(ARGV[10])) then
   epoch = ARGV[11]
   redis.call('HSET', meta, 'epoch', epoch)
 end
-local limit = math.min(upto, applied + batch)
+local limit = math.min(math.max(upto, lastTicket), applied + batch)
 
 -- The API request that caused the change rides along (not part of the public event: readers'
 -- parsers drop it) so that logs can follow a change from the API to the emit.
@@ -315,4 +325,8 @@ end
 redis.call('HSET', meta, 'applied', applied, 'seq', seq)
 local size = redis.call('ZCARD', log)
 if size > keep then redis.call('ZREMRANGEBYRANK', log, 0, size - keep - 1) end
-return {seq, emitted, applied, epoch, blocked}
+if applied >= lastTicket then
+  redis.call('HDEL', meta, 'scheduled')
+  redis.call('SREM', behind, feedId)
+end
+return {seq, emitted, applied, epoch, blocked, lastTicket}

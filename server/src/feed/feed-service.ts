@@ -153,7 +153,7 @@ export class FeedService {
       publishAt === undefined ? Promise.resolve() : this.queue.enqueueRelease(feedId, entry.id, 1, publishAt);
     switch (result.status) {
       case "ok":
-        await this.queue.enqueue(feedId, result.ticket, requestId);
+        if (result.job) await this.queue.enqueue(feedId, result.ticket, requestId);
         await schedule();
         return { entryId: entry.id, status: "queued" };
       case "duplicate_key": {
@@ -284,7 +284,7 @@ export class FeedService {
     };
     const result = await this.store.accept(feedId, change);
     if (result.status !== "ok") throw storeRejection(result.status, feedId);
-    await this.queue.enqueue(feedId, result.ticket, requestId);
+    if (result.job) await this.queue.enqueue(feedId, result.ticket, requestId);
     return { status: "queued" };
   }
 
@@ -374,7 +374,7 @@ export class FeedService {
       status,
     });
     if (result.status !== "ok") throw await this.rejection(result, feedId, entryId);
-    await this.queue.enqueue(feedId, result.ticket, requestId);
+    if (result.job) await this.queue.enqueue(feedId, result.ticket, requestId);
     return result;
   }
 
