@@ -323,6 +323,17 @@ describe("what /openapi.json promises about input", () => {
     expect(embed.test("https://www.youtube.com/watch?v=abc")).toBe(true);
   });
 
+  it("answers 404 media_not_found for a media id that names no upload, naming its index", async () => {
+    const res = await stack().api.publish("bad", {
+      body: "x",
+      media: [{ id: "0b0c6a52-3c1e-4a8e-9f3a-2d6f1c7e5b10", alt: "a" }],
+    });
+    expect([res.status, res.body]).toMatchObject([
+      404,
+      { error: { code: "media_not_found", details: [{ path: "media.0.id" }] } },
+    ]);
+  });
+
   it("registers a webhook whose host does not resolve (checked again on every delivery), not one that is private", async () => {
     const unresolved = await stack().api.request("POST", "/v1/webhooks", { url: "https://hooks.example.invalid/in" });
     expect(unresolved.status).toBe(201);

@@ -376,7 +376,8 @@ describe("media and embeds", () => {
         { id: "00000000-0000-4000-8000-000000000000", alt: "gone" },
       ],
     });
-    expect(missing.body).toMatchObject({ error: { code: "validation_failed", details: [{ path: "media.1.id" }] } });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ error: { code: "media_not_found", details: [{ path: "media.1.id" }] } });
     const noAlt = await api.publish(feedId, { body: "x", media: [{ id: item.id }] });
     expect(codeOf(noAlt.body)).toBe("validation_failed");
     for (const url of ["http://example.com/a", "javascript:alert(1)//x.com"]) {
