@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { io as connect, type Socket } from "socket.io-client";
+import { buildOpenApi } from "@liveline/server";
 import type { Stack } from "./helpers/stack.js";
 import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
@@ -268,6 +269,76 @@ describe("bad input over HTTP", () => {
 
   it("keeps serving afterwards", async () => {
     expect((await stack().api.request("GET", "/healthz")).status).toBe(200);
+  });
+});
+
+/**
+ * The document and the server agree: what /openapi.json lets a client send is accepted, what it
+ * refuses is refused (the classes an outside fuzzer found where they differed).
+ */
+describe("what /openapi.json promises about input", () => {
+  const doc = buildOpenApi() as unknown as {
+    paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>;
+  };
+  const bodySchema = (path: string, method: string): Record<string, unknown> =>
+    doc.paths[path]?.[method]?.requestBody?.content["application/json"]?.schema as Record<string, unknown>;
+
+  it("refuses a query parameter it does not declare", async () => {
+    for (const path of ["/v1/feeds/bad/entries?limit=1&befor=3", "/v1/feeds/bad/events?since=0&sinse=1"]) {
+      const res = await stack().api.request("GET", path);
+      expect([res.status, res.body]).toMatchObject([400, { error: { code: "validation_failed" } }]);
+    }
+  });
+
+  it("says an update needs a field (minProperties), as the server does", async () => {
+    expect(bodySchema("/v1/feeds/{feedId}", "patch")).toMatchObject({ minProperties: 1 });
+    expect(bodySchema("/v1/feeds/{feedId}/entries/{entryId}", "patch")).toMatchObject({ minProperties: 1 });
+    const res = await stack().api.request("PATCH", "/v1/feeds/bad", {});
+    expect(res.status).toBe(400);
+  });
+
+  it("states the avatar and embed URL rules as patterns that refuse and accept what the server does", async () => {
+    const entry = bodySchema("/v1/feeds/{feedId}/entries", "post") as {
+      properties: {
+        author: { properties: { avatarUrl: { pattern: string } } };
+        embeds: { items: { properties: { url: { pattern: string } } } };
+      };
+    };
+    const avatar = new RegExp(entry.properties.author.properties.avatarUrl.pattern);
+    const embed = new RegExp(entry.properties.embeds.items.properties.url.pattern);
+    const cases: [string, "avatar" | "embed", string][] = [
+      ["", "avatar", "an empty avatar URL"],
+      ["http://example.com/a.png", "avatar", "an http avatar"],
+      ["/media/../etc/passwd", "avatar", "a path walking out of /media/"],
+      ["https://com", "embed", "an embed host without a dot"],
+      ["https://example.com/a b", "embed", "an embed URL with a space"],
+    ];
+    for (const [url, kind, what] of cases) {
+      expect(kind === "avatar" ? avatar.test(url) : embed.test(url), what).toBe(false);
+      const body =
+        kind === "avatar" ? { body: "x", author: { name: "A", avatarUrl: url } } : { body: "x", embeds: [{ url }] };
+      expect((await stack().api.publish("bad", body)).status, what).toBe(400);
+    }
+    expect(avatar.test("https://cdn.example.com/a.png") && avatar.test("/media/abc/480.webp")).toBe(true);
+    expect(embed.test("https://www.youtube.com/watch?v=abc")).toBe(true);
+  });
+
+  it("answers 404 media_not_found for a media id that names no upload, naming its index", async () => {
+    const res = await stack().api.publish("bad", {
+      body: "x",
+      media: [{ id: "0b0c6a52-3c1e-4a8e-9f3a-2d6f1c7e5b10", alt: "a" }],
+    });
+    expect([res.status, res.body]).toMatchObject([
+      404,
+      { error: { code: "media_not_found", details: [{ path: "media.0.id" }] } },
+    ]);
+  });
+
+  it("registers a webhook whose host does not resolve (checked again on every delivery), not one that is private", async () => {
+    const unresolved = await stack().api.request("POST", "/v1/webhooks", { url: "https://hooks.example.invalid/in" });
+    expect(unresolved.status).toBe(201);
+    const local = await stack().api.request("POST", "/v1/webhooks", { url: "https://127.0.0.1/in" });
+    expect([local.status, local.body]).toMatchObject([400, { error: { code: "validation_failed" } }]);
   });
 });
 

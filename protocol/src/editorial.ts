@@ -21,15 +21,20 @@ export const EntryMediaRef = z.strictObject({
 /** An attached image as stored and as readers get it: the media item with its required alt. */
 export const EntryMedia = MediaItem.extend({ alt: z.string() });
 
-function isHttpsUrl(s: string): boolean {
-  if (!URL.canParse(s)) return false;
-  const url = new URL(s);
-  return url.protocol === "https:" && z.regexes.domain.test(url.hostname);
-}
+/**
+ * An https URL with a host name (letters, digits and hyphens, dot-separated, a letter TLD: what
+ * WHATWG URL parses as is) and an optional port, path, query and fragment without whitespace or
+ * control characters. A pattern rather than a parse, so that /openapi.json states the rule
+ * itself; its classes are spelt out (no `\s`) so every regular-expression dialect reads it alike.
+ * A host in another script is sent as its IDNA form (`xn--…`).
+ */
+const HTTPS_URL =
+  // eslint-disable-next-line no-control-regex -- the class names the control characters it refuses
+  /^[hH][tT][tT][pP][sS]:\/\/(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?::[0-9]{1,4})?(?:[/?#][^\x00-\x20\x7f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*)?$/;
 
 /** An embed as sent: an https URL (http:, javascript: and every other scheme are refused). */
 export const EmbedRef = z.strictObject({
-  url: Text.max(2_000).refine(isHttpsUrl, "must be an https URL with a host name"),
+  url: Text.max(2_000).regex(HTTPS_URL, "must be an https URL with a host name"),
 });
 
 /** Recognised from the URL alone (no call to the provider); anything else https is a `link` card. */

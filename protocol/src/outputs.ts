@@ -89,6 +89,36 @@ export const Delivery = z.object({
 });
 export type Delivery = z.infer<typeof Delivery>;
 
+/** An author in a JSON Feed: 1.1's `authors` entries, and 1.0's `author`, kept for older readers. */
+const JsonFeedAuthor = z.looseObject({ name: z.string().optional(), url: z.string().optional() });
+
+/**
+ * A feed's JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/), as much of it as
+ * Liveline writes; a reader must ignore what it does not know, so the objects are open.
+ */
+export const JsonFeedDocument = z.looseObject({
+  version: z.literal("https://jsonfeed.org/version/1.1"),
+  title: z.string(),
+  home_page_url: z.string().optional(),
+  feed_url: z.string().optional(),
+  description: z.string().optional(),
+  author: JsonFeedAuthor.optional(),
+  authors: z.array(JsonFeedAuthor).optional(),
+  items: z.array(
+    z.looseObject({
+      id: z.string(),
+      url: z.string().optional(),
+      title: z.string().optional(),
+      content_html: z.string().optional(),
+      summary: z.string().optional(),
+      date_published: z.string().optional(),
+      date_modified: z.string().optional(),
+      author: JsonFeedAuthor.optional(),
+      authors: z.array(JsonFeedAuthor).optional(),
+    }),
+  ),
+});
+
 export const DeliveriesQuery = z.strictObject({ status: z.enum(["dead"]).optional() });
 
 export const AlertRecord = z.object({

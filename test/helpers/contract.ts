@@ -119,7 +119,8 @@ class Contract {
     if (media === undefined) {
       return { problem: `content-type "${type}" is not declared (${Object.keys(declared.content).join(", ")})` };
     }
-    const json = type === "application/json";
+    // JSON and its suffixed kinds (`application/feed+json`) are checked as what they parse into.
+    const json = /^application\/(?:[\w.-]+\+)?json$/.test(type);
     const validate = this.validator(media.schema);
     if (validate(json ? parseJson(a.text) : a.text)) return {};
     return {

@@ -14,16 +14,21 @@ import { accepted, err, ifMatch, revisionConflict } from "./replies.js";
 
 /** Entries: publishing, editing, retracting, drafts, and reading them back. */
 
+/** What a write that attaches media answers 404 for, besides its feed or entry. */
+const mediaNotFound = (others: string) =>
+  err(`${others} / media_not_found: a \`media\` id names no upload (\`details\` names each, \`media.<i>.id\`)`);
+
 export const publishEntry = defineOperation({
   method: "post",
   path: "/v1/feeds/:feedId/entries",
   summary:
-    'Publish an entry, or keep it as a draft (`"status": "draft"`) or schedule it (`publishAt`, a future time). Contributors: drafts only (else 403)',
+    'Publish an entry, or keep it as a draft (`"status": "draft"`) or schedule it (`publishAt`; a time already past is due at once). Contributors: drafts only (else 403)',
   access: "contribute",
   body: PublishEntryRequest,
   headers: { "Idempotency-Key": { schema: IdempotencyKey, description: "repeat-safe publish (kept 24 h)" } },
   responses: {
     202: accepted,
+    404: mediaNotFound("feed_not_found"),
     409: err(
       "entry_exists / idempotency_key_reused: the id or key was used for other content; entry_retracted: the id was retracted; feed_ended",
     ),
@@ -49,6 +54,7 @@ export const updateEntry = defineOperation({
   headers: ifMatch,
   responses: {
     202: accepted,
+    404: mediaNotFound("feed_not_found / entry_not_found"),
     409: err("entry_published: publishAt sent for a published entry"),
     412: revisionConflict,
   },

@@ -100,7 +100,7 @@ export const streamEvents = defineOperation({
   path: "/v1/feeds/:feedId/stream",
   summary: "Server-Sent Events: `id: <epoch>:<seq>`, `event: <type>`, JSON data; resume with Last-Event-ID",
   access: "reader",
-  query: z.object({ since: EventsQuery.shape.since.optional(), epoch: EventsQuery.shape.epoch }),
+  query: z.strictObject({ since: EventsQuery.shape.since.optional(), epoch: EventsQuery.shape.epoch }),
   headers: {
     "Last-Event-ID": {
       schema: SseEventId,

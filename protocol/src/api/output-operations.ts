@@ -6,6 +6,7 @@ import {
   DeliveriesQuery,
   Delivery,
   DeviceRegistration,
+  JsonFeedDocument,
   Webhook,
   WebPushSubscription,
 } from "../outputs.js";
@@ -41,7 +42,10 @@ export const getJsonFeed = defineOperation({
   path: "/feeds/:feedId/feed.json",
   summary: "JSON Feed 1.1 document of a public feed",
   access: "anyone",
-  responses: { 200: text("JSON Feed", "application/feed+json"), 404: noPublicFeed },
+  responses: {
+    200: { description: "JSON Feed", schema: JsonFeedDocument, contentType: "application/feed+json" },
+    404: noPublicFeed,
+  },
 });
 
 export const getWebPushKey = defineOperation({

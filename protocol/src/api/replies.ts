@@ -20,7 +20,7 @@ export const ifMatch = {
     schema: IfMatch,
     asSent: true,
     description:
-      'the ETag of GET …/entries/:entryId ("r<revision>"): refused with 412 revision_conflict when the entry\'s accepted revision is another',
+      'the ETag of GET …/entries/:entryId ("r<revision>"), or `*`: refused with 412 revision_conflict when it does not name the entry\'s accepted revision (a list is read for its first ETag of an entry)',
   },
 } as const satisfies Record<string, HeaderParam>;
 

@@ -14,8 +14,9 @@ export interface MediaResolver {
 
 /**
  * Media ids become the stored items (URLs, sizes, variants) with the alt, caption and credit
- * the entry gives them, so that readers never look a media id up. An id that does not exist is
- * a 400 `validation_failed` naming its index (`media.2.id`), before anything is accepted.
+ * the entry gives them, so that readers never look a media id up. An id that names no upload is
+ * a 404 `media_not_found` (a well-formed reference to something that is not there, as an unknown
+ * feed is) naming its index (`media.2.id`), before anything is accepted.
  */
 export async function resolveMedia(
   refs: readonly EntryMediaRef[],
@@ -24,8 +25,8 @@ export async function resolveMedia(
   const missing = (i: number) => ({ path: `media.${i}.id`, message: "no such media (upload it with POST /v1/media)" });
   if (resolver === undefined && refs.length > 0) {
     throw new LivelineError(
-      "validation_failed",
-      "invalid request body",
+      "media_not_found",
+      "no such media",
       refs.map((_, i) => missing(i)),
     );
   }
@@ -41,7 +42,7 @@ export async function resolveMedia(
     }),
   );
   const problems = found.flatMap((item, i) => (item === undefined ? [missing(i)] : []));
-  if (problems.length > 0) throw new LivelineError("validation_failed", "invalid request body", problems);
+  if (problems.length > 0) throw new LivelineError("media_not_found", "no such media", problems);
   return found.flatMap((item, i) => {
     const ref = refs[i];
     if (item === undefined || ref === undefined) return [];

@@ -3,17 +3,6 @@ import { LIMITS } from "@liveline/protocol";
 import { LivelineError } from "../errors.js";
 import { sanitizeEntryHtml } from "./sanitize.js";
 
-/** A publishAt must be in the future (a past one is a 400, not an instant publish). */
-export function futureTime(iso: string): Date {
-  const at = new Date(iso);
-  if (at.getTime() <= Date.now()) {
-    throw new LivelineError("validation_failed", "invalid request body", [
-      { path: "publishAt", message: "must be in the future (publish now without publishAt)" },
-    ]);
-  }
-  return at;
-}
-
 export function cleanBody(raw: string, publicUrl?: string): string {
   const body = sanitizeEntryHtml(raw, publicUrl);
   if (body.length === 0) {

@@ -19,7 +19,7 @@ import type { EmbedResolver } from "../embeds/embed-resolver.js";
 import type { MediaService } from "../media/media-service.js";
 import { CoalescedReads } from "../reader/coalesced-reads.js";
 import { resolveEmbeds, resolveMedia } from "./entry-attachments.js";
-import { cleanBody, futureTime, hashOf, now } from "./entry-input.js";
+import { cleanBody, hashOf, now } from "./entry-input.js";
 
 export interface Accepted {
   entryId?: string;
@@ -87,7 +87,11 @@ export class FeedService {
   }
 
   async createFeed(input: CreateFeedRequest): Promise<Feed> {
-    const created = await this.store.createFeed(input, new Date());
+    const now = new Date();
+    // Coverage that starts later than now is coverage of now: the feed's story begins at its creation.
+    const { coverageStartTime, ...rest } = input;
+    const earlier = coverageStartTime !== undefined && Date.parse(coverageStartTime) < now.getTime();
+    const created = await this.store.createFeed(earlier ? input : rest, now);
     if (!created) throw new LivelineError("feed_exists", `feed '${input.id}' already exists`);
     return this.getFeed(input.id);
   }
@@ -115,7 +119,9 @@ export class FeedService {
     opts: WriteOptions = {},
   ): Promise<Accepted> {
     const body = cleanBody(input.body, this.options.publicUrl);
-    const publishAt = input.publishAt === undefined ? undefined : futureTime(input.publishAt);
+    // A publishAt that has already passed is due at once: the worker releases the entry as soon
+    // as it takes the job (a CMS that schedules "now", or whose clock runs ahead, is not refused).
+    const publishAt = input.publishAt === undefined ? undefined : new Date(input.publishAt);
     const status: "draft" | "scheduled" | "published" =
       publishAt !== undefined ? "scheduled" : input.status === "draft" ? "draft" : "published";
     if (opts.contributor === true && status !== "draft") {
@@ -194,8 +200,8 @@ export class FeedService {
     if (input.body !== undefined) patch.body = cleanBody(input.body, this.options.publicUrl);
     if (media !== undefined) patch.media = await resolveMedia(media, this.mediaResolver());
     if (embeds !== undefined) patch.embeds = await resolveEmbeds(embeds, this.options.embeds);
-    // publishAt schedules (a future time), reschedules, or cancels (null) a draft.
-    const when = publishAt === undefined || publishAt === null ? publishAt : futureTime(publishAt);
+    // publishAt schedules, reschedules, or cancels (null) a draft; a time already past is due at once.
+    const when = publishAt === undefined || publishAt === null ? publishAt : new Date(publishAt);
     if (when !== undefined) patch.publishAt = when === null ? null : when.toISOString();
     if (opts.contributor === true && when !== undefined) {
       throw new LivelineError("forbidden", "a contributor may not schedule: an editor publishes contributions");

@@ -82,23 +82,23 @@ function hostOf(url: URL): string {
 
 /**
  * Resolve `url`'s host and check every address; throws OutboundRefused when one is private
- * (unless allowed). Used to refuse a webhook or push endpoint when it is registered.
+ * (unless allowed). Used to refuse a webhook or push endpoint when it is registered. A host that
+ * does not resolve (yet) is not refused: there is nothing to check now, and every connection
+ * checks the addresses again as it is made (safeLookup), so it can never reach a private one.
  */
 export async function assertPublicUrl(url: URL, allowPrivate: boolean): Promise<void> {
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new OutboundRefused("only http(s) URLs");
   if (allowPrivate) return;
   const host = hostOf(url);
   const addresses = isIP(host) !== 0 ? [host] : await resolveAll(host);
-  checkAll(host, addresses);
+  const bad = addresses.find(isPrivateAddress);
+  if (bad !== undefined) throw new OutboundRefused(`${host} resolves to a non-public address (${bad})`);
 }
 
+/** Every address of `host`; none when it does not resolve. */
 function resolveAll(host: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    dnsLookup(host, { all: true, verbatim: true }, (err, found) =>
-      err
-        ? reject(new OutboundRefused(`cannot resolve ${host}: ${err.code ?? err.message}`))
-        : resolve(found.map((a) => a.address)),
-    );
+  return new Promise((resolve) => {
+    dnsLookup(host, { all: true, verbatim: true }, (err, found) => resolve(err ? [] : found.map((a) => a.address)));
   });
 }
 
