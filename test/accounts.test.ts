@@ -229,6 +229,24 @@ describe("accounts", () => {
     expect((await signIn("kim@newsroom.example", newPassword)).res.status).toBe(200);
   });
 
+  it("shows two people signed in to one feed as two named people, not one token", async () => {
+    for (const [email, name] of [
+      ["iryna@newsroom.example", "Iryna Shevchenko"],
+      ["tom@newsroom.example", "Tom Baker"],
+    ] as const) {
+      await createUser({ email, name, role: "editor", feeds: ["ukraine"], password: PASSWORD });
+      const { cookie } = await signIn(email);
+      const beat = await asPerson(cookie).request("POST", "/v1/feeds/ukraine/presence", { editing: "troops" });
+      expect(beat.status).toBe(204);
+    }
+    const stats = await stack.api.request<{ editors: { name: string; editing?: string }[] }>(
+      "GET",
+      "/v1/feeds/ukraine/stats",
+    );
+    expect(stats.body.editors.map((e) => e.name).sort()).toEqual(["Iryna Shevchenko", "Tom Baker"]);
+    expect(stats.body.editors.every((e) => e.editing === "troops")).toBe(true);
+  });
+
   it("takes a changed role, or a deleted account, into account at once", async () => {
     const lee = await createUser({ email: "lee@newsroom.example", name: "Lee", role: "editor", password: PASSWORD });
     const { cookie } = await signIn("lee@newsroom.example");
