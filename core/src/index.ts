@@ -6,6 +6,7 @@ export {
   type OutputKeys,
   type FeedOutputKeys,
   type WebhookKeys,
+  type AccountKeys,
 } from "./redis-keys.js";
 export { Change, ApplyJob, ReleaseJob, PublishJob, type NewEntry, type EntryPatch, type FeedPatch } from "./changes.js";
 export {

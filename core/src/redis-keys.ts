@@ -27,6 +27,25 @@ export interface RedisKeys {
   outputs(): OutputKeys;
   /** String (expiring): what a provider's oEmbed endpoint said of one post URL, by the URL's hash. */
   embed(urlHash: string): string;
+  /** People's accounts, their sessions and password-reset links (server/src/accounts). */
+  accounts: AccountKeys;
+}
+
+/**
+ * Every account key shares the hash tag `{<prefix>accounts}`, so that creating a user (its record
+ * and its email) or ending its sessions is one MULTI on one cluster slot.
+ */
+export interface AccountKeys {
+  /** Hash: user id → stored user JSON (with its password hash). */
+  readonly users: string;
+  /** Hash: lower-cased email → user id (emails are unique). */
+  readonly emails: string;
+  /** String (expiring): one session, by the SHA-256 of its cookie value: {userId, expiresAt} JSON. */
+  session(digest: string): string;
+  /** Set: the session digests of one user (ended together on a new password, role or deletion). */
+  sessionsOf(userId: string): string;
+  /** String (expiring): one password-reset link, by the SHA-256 of its token: the user id. */
+  reset(digest: string): string;
 }
 
 /**
@@ -148,6 +167,13 @@ export function redisKeys(prefix = "liveline:", slotted = false): RedisKeys {
     queuePrefix: () => `{${prefix}bull}`,
     rateLimit: (name) => `${prefix}rl:${name}`,
     embed: (urlHash) => `${prefix}embed:${urlHash}`,
+    accounts: {
+      users: `{${prefix}accounts}:users`,
+      emails: `{${prefix}accounts}:emails`,
+      session: (digest) => `{${prefix}accounts}:session:${digest}`,
+      sessionsOf: (userId) => `{${prefix}accounts}:sessions:${userId}`,
+      reset: (digest) => `{${prefix}accounts}:reset:${digest}`,
+    },
     presence: {
       nodes: `{${prefix}presence}:nodes`,
       node: (nodeId) => `{${prefix}presence}:node:${nodeId}`,

@@ -10,6 +10,14 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   token_expired: 401,
   forbidden: 403,
+  /** POST /v1/session: no account has this email and password. */
+  invalid_credentials: 401,
+  /** A write authenticated by the session cookie came from another site (Origin / Sec-Fetch-Site). */
+  cross_site_request: 403,
+  user_not_found: 404,
+  user_exists: 409,
+  /** A password-reset link that was used, has expired, or was never issued. */
+  reset_link_invalid: 400,
   feed_not_found: 404,
   entry_not_found: 404,
   route_not_found: 404,

@@ -71,6 +71,12 @@ export interface Principal {
   feeds: "*" | readonly string[];
   /** Expiry, in seconds since the epoch (undefined for static tokens). */
   exp?: number;
+  /**
+   * Set for a person signed in to the console (the session cookie, not a bearer token): its
+   * email and when the session ends (ms since the epoch). A write it authenticates must come
+   * from this service's own pages.
+   */
+  session?: { email: string; expiresAt: number };
 }
 
 export interface SocketData {

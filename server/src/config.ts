@@ -94,6 +94,10 @@ const ServerEnv = {
   RATE_LIMIT_SUBSCRIBES: Int(300, 0, 1_000_000),
   RATE_LIMIT_CONNECTIONS: Int(6000, 0, 10_000_000),
   RATE_LIMIT_WINDOW_SECONDS: Int(60, 1, 86_400),
+  RATE_LIMIT_SIGN_INS: Int(10, 0, 1_000_000),
+  RATE_LIMIT_SIGN_IN_WINDOW_SECONDS: Int(900, 1, 86_400),
+  SESSION_TTL_HOURS: Int(12, 1, 24 * 90),
+  PASSWORD_RESET_TTL_HOURS: Int(24, 1, 24 * 30),
   PUBLISHER_NAME: z.string().trim().min(1).max(200).default("Liveline"),
   PUBLISHER_LOGO_URL: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
   FEED_LANGUAGE: z
@@ -201,7 +205,11 @@ export interface ServerSettings {
     readonly subscribes: number;
     readonly connections: number;
     readonly windowSeconds: number;
+    readonly signIns: number;
+    readonly signInWindowSeconds: number;
   };
+  /** People's sessions and password-reset links (server/src/accounts): how long each lasts. */
+  readonly accounts: { readonly sessionTtlSeconds: number; readonly resetTtlSeconds: number };
   /** Publisher named in the feed pages' structured data. */
   readonly publisherName: string;
   /** The publisher's logo (https), for the feed pages' structured data and link previews. */
@@ -288,6 +296,12 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       subscribes: c.RATE_LIMIT_SUBSCRIBES,
       connections: c.RATE_LIMIT_CONNECTIONS,
       windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS,
+      signIns: c.RATE_LIMIT_SIGN_INS,
+      signInWindowSeconds: c.RATE_LIMIT_SIGN_IN_WINDOW_SECONDS,
+    }),
+    accounts: Object.freeze({
+      sessionTtlSeconds: c.SESSION_TTL_HOURS * 3600,
+      resetTtlSeconds: c.PASSWORD_RESET_TTL_HOURS * 3600,
     }),
     publisherName: c.PUBLISHER_NAME,
     publisherLogoUrl: c.PUBLISHER_LOGO_URL,

@@ -47,6 +47,8 @@ import { PresenceReporter } from "./presence/presence-reporter.js";
 import { presenceRoutes } from "./presence/presence-routes.js";
 import { outputsHttp, type OutputsHttp } from "./outputs/index.js";
 import { Outbound } from "@liveline/worker";
+import { AccountStore } from "./accounts/account-store.js";
+import { accountRoutes } from "./accounts/account-routes.js";
 
 export interface ServerHandle {
   readonly url: string;
@@ -128,6 +130,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     jwksUrl: config.jwksUrl,
   });
   const limits = new RateLimits(commands, store.keys, config.rateLimits);
+  const accounts = new AccountStore(commands, store.keys.accounts);
   const security = new SocketSecurity({
     verifier,
     limits,
@@ -195,6 +198,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
   });
   const app = createApp({
     verifier,
+    sessions: accounts,
     limits,
     origins: config.corsOrigins,
     trustProxy: config.trustProxy,
@@ -225,6 +229,13 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
       }),
       ...presenceRoutes({ presence, service }),
       ...outputs.handlers,
+      ...accountRoutes({
+        accounts,
+        limits,
+        sessionTtlSeconds: config.accounts.sessionTtlSeconds,
+        resetTtlSeconds: config.accounts.resetTtlSeconds,
+        publicUrl: config.publicUrl,
+      }),
     },
   });
   const http: HttpServer = createHttpServer(app, config.httpTimeouts, serverLogger);

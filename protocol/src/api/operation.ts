@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DeliveryId, WebhookId } from "../outputs.js";
 import { MediaId } from "../media.js";
 import { EntryId, FeedId } from "../schemas.js";
+import { UserId } from "../accounts.js";
 
 /**
  * One operation of the HTTP API, defined once: from this object the server builds its route
@@ -96,6 +97,7 @@ export const PATH_PARAMS = {
   file: z.string().regex(/^\d{1,5}\.webp$/),
   id: WebhookId,
   deliveryId: DeliveryId,
+  userId: UserId,
 } satisfies Record<string, z.ZodType<string>>;
 export type PathParamName = keyof typeof PATH_PARAMS;
 

@@ -1,3 +1,4 @@
+import * as accounts from "./account-operations.js";
 import * as entries from "./entry-operations.js";
 import * as feeds from "./feed-operations.js";
 import * as media from "./media-operations.js";
@@ -14,8 +15,14 @@ export const OPERATIONS: Operations = {
   ...entries,
   ...media,
   ...outputs,
+  ...accounts,
 };
 
 // Named by the modules, so that declarations refer to each operation instead of restating it.
-export type Operations = typeof service & typeof feeds & typeof entries & typeof media & typeof outputs;
+export type Operations = typeof service &
+  typeof feeds &
+  typeof entries &
+  typeof media &
+  typeof outputs &
+  typeof accounts;
 export type OperationId = keyof Operations;

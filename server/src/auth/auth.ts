@@ -3,6 +3,12 @@ import type { Feed, Principal } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { LivelineError, feedNotFound } from "../errors.js";
 import type { TokenVerifier } from "./token-verifier.js";
+import { assertSameOrigin, sessionCookieOf } from "../accounts/session-cookie.js";
+
+/** Finds the person a session cookie is for (accounts/account-store.ts). */
+export interface SessionLookup {
+  sessionPrincipal(token: string): Promise<Principal | undefined>;
+}
 
 export type { Principal };
 
@@ -94,15 +100,30 @@ export function can(p: Principal | undefined, feedId: string, need: Access): boo
 /**
  * Reads the bearer token when there is one and puts its principal on the request. A token that
  * is present but invalid is refused (401) even on a public read, so a client learns at once.
- * The token itself is never logged.
+ * The token itself is never logged. Without a token, the session cookie of a signed-in person
+ * stands for them (a stale one is ignored: the request is anonymous); a write it authenticates
+ * must come from this service's own pages (403 `cross_site_request`).
  */
-export function authenticate(verifier: TokenVerifier, logger: Logger): RequestHandler {
+export function authenticate(verifier: TokenVerifier, logger: Logger, sessions?: SessionLookup): RequestHandler {
   return (req, _res, next) => {
     // Routers that authenticate for themselves (presence, outputs, media) may sit behind the v1
     // router, which has already verified this request's token: verify it once.
     if (req.principal !== undefined) return next();
     const header = req.get("authorization");
-    if (header === undefined) return next();
+    if (header === undefined) {
+      const cookie = sessions === undefined ? undefined : sessionCookieOf(req);
+      if (cookie === undefined || sessions === undefined) return next();
+      sessions
+        .sessionPrincipal(cookie)
+        .then((p) => {
+          if (p !== undefined) {
+            assertSameOrigin(req);
+            req.principal = p;
+          }
+        })
+        .then(() => next(), next);
+      return;
+    }
     const token = bearerOf(header);
     if (token === undefined) {
       next(new LivelineError("unauthorized", "use Authorization: Bearer <token>"));

@@ -12,12 +12,15 @@ import { methodNotAllowed } from "./method-not-allowed.js";
 import { operationRouter, type Handlers } from "./operation-router.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { TokenVerifier } from "../auth/token-verifier.js";
+import type { SessionLookup } from "../auth/auth.js";
 
 export interface AppOptions {
   /** The handler of every operation (the operations themselves are defined in @liveline/protocol). */
   handlers: Handlers<OperationId>;
   /** Verifies editor and subscriber tokens (static EDITOR_TOKENS and signed JWTs). */
   verifier: TokenVerifier;
+  /** People signed in to the console, by their session cookie. */
+  sessions?: SessionLookup;
   limits: RateLimits;
   /** Browser origins allowed by CORS (CORS_ORIGINS). */
   origins: OriginPolicy;

@@ -13,7 +13,7 @@ import {
   type Principal,
 } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
-import { authenticate, requireAccess, requireGlobalAdmin } from "../auth/auth.js";
+import { authenticate, requireAccess, requireGlobalAdmin, type SessionLookup } from "../auth/auth.js";
 import type { TokenVerifier } from "../auth/token-verifier.js";
 import { parseOr400 } from "../errors.js";
 import { jsonBody, optionalJsonBody, parseJsonBody, requireJson } from "./json-body.js";
@@ -79,6 +79,8 @@ export const expressHandler =
 
 export interface OperationRouterOptions {
   verifier: TokenVerifier;
+  /** People signed in to the console, by their session cookie. */
+  sessions?: SessionLookup;
   limits: RateLimits;
   logger: Logger;
 }
@@ -100,7 +102,7 @@ export function operationRouter(handlers: Handlers<OperationId>, o: OperationRou
   const byAddress: RequestHandler = (req, _res, next) => {
     o.limits.consume("connect", req.ip ?? "unknown").then(() => next(), next);
   };
-  const authenticated = authenticate(o.verifier, o.logger);
+  const authenticated = authenticate(o.verifier, o.logger, o.sessions);
 
   for (const [id, op] of Object.entries(OPERATIONS) as [OperationId, OperationDef][]) {
     const chain: RequestHandler[] = [];

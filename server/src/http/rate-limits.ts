@@ -2,7 +2,7 @@ import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { RedisClient, RedisKeys } from "@liveline/core";
 import { LivelineError } from "../errors.js";
 
-export type RateLimitKind = "publish" | "subscribe" | "connect";
+export type RateLimitKind = "publish" | "subscribe" | "connect" | "signIn" | "signInAddress";
 
 export interface RateLimitSettings {
   /** Writes (publish, edit, retract, feed changes) per token subject per window; 0 = off. */
@@ -12,12 +12,17 @@ export interface RateLimitSettings {
   /** New socket connections per client IP per window; 0 = off. */
   connections: number;
   windowSeconds: number;
+  /** Sign-in attempts per email per sign-in window (per address: ten times as many); 0 = off. */
+  signIns: number;
+  signInWindowSeconds: number;
 }
 
 const WHAT: Record<RateLimitKind, string> = {
   publish: "writes with this token",
   subscribe: "subscribe attempts on this connection",
   connect: "new connections from this address",
+  signIn: "sign-in attempts for this email",
+  signInAddress: "sign-in attempts from this address",
 };
 
 /**
@@ -28,7 +33,10 @@ const WHAT: Record<RateLimitKind, string> = {
  * to every subscribe (measured: ~9% of the CPU a new reader costs; see the README's Benchmark).
  */
 export class RateLimits {
-  private readonly limiters = new Map<RateLimitKind, { limiter: RateLimiterRedis; points: number }>();
+  private readonly limiters = new Map<
+    RateLimitKind,
+    { limiter: RateLimiterRedis; points: number; windowSeconds: number }
+  >();
 
   constructor(
     redis: RedisClient,
@@ -39,16 +47,19 @@ export class RateLimits {
       publish: settings.publishes,
       subscribe: settings.subscribes,
       connect: settings.connections,
+      signIn: settings.signIns,
+      signInAddress: settings.signIns * 10,
     };
-    for (const kind of ["publish", "connect"] as const) {
+    for (const kind of ["publish", "connect", "signIn", "signInAddress"] as const) {
       if (points[kind] <= 0) continue;
+      const windowSeconds = kind.startsWith("signIn") ? settings.signInWindowSeconds : settings.windowSeconds;
       const limiter = new RateLimiterRedis({
         storeClient: redis,
         keyPrefix: keys.rateLimit(kind),
         points: points[kind],
-        duration: settings.windowSeconds,
+        duration: windowSeconds,
       });
-      this.limiters.set(kind, { limiter, points: points[kind] });
+      this.limiters.set(kind, { limiter, points: points[kind], windowSeconds });
     }
   }
 
@@ -63,8 +74,13 @@ export class RateLimits {
       await entry.limiter.consume(key);
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw err;
-      throw this.limited(kind, entry.points, err.msBeforeNext);
+      throw this.limited(kind, entry.points, err.msBeforeNext, entry.windowSeconds);
     }
+  }
+
+  /** Forget `key`'s attempts (a successful sign-in clears its email's failures). */
+  async forget(kind: Exclude<RateLimitKind, "subscribe">, key: string): Promise<void> {
+    await this.limiters.get(kind)?.limiter.delete(key);
   }
 
   /**
@@ -81,14 +97,16 @@ export class RateLimits {
       connection.subscribes = w;
     }
     w.count += 1;
-    if (w.count > points) throw this.limited("subscribe", points, w.windowStart + windowMs - now);
+    if (w.count > points) {
+      throw this.limited("subscribe", points, w.windowStart + windowMs - now, this.settings.windowSeconds);
+    }
   }
 
-  private limited(kind: RateLimitKind, points: number, msBeforeNext: number): LivelineError {
+  private limited(kind: RateLimitKind, points: number, msBeforeNext: number, windowSeconds: number): LivelineError {
     const retryAfter = Math.max(1, Math.ceil(msBeforeNext / 1000));
     return new LivelineError(
       "rate_limited",
-      `too many ${WHAT[kind]}: at most ${points} per ${this.settings.windowSeconds} s; retry in ${retryAfter} s`,
+      `too many ${WHAT[kind]}: at most ${points} per ${windowSeconds} s; retry in ${retryAfter} s`,
       undefined,
       retryAfter,
     );
