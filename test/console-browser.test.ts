@@ -5,6 +5,13 @@ import { describe, expect, it } from "vitest";
 import type { Revision } from "@liveline/protocol";
 import { axeViolations } from "./helpers/axe.js";
 import { useBrowser } from "./helpers/browser.js";
+import {
+  CONSOLE_DESKTOP as DESKTOP,
+  CONSOLE_PHONE as PHONE,
+  editor,
+  openConsole as openPage,
+  pasteHtml,
+} from "./helpers/console-page.js";
 import { TOKEN } from "./helpers/stack.js";
 import { useStack } from "./helpers/use-stack.js";
 import { JWT_SECRET, mint } from "./helpers/tokens.js";
@@ -17,8 +24,6 @@ import { waitFor } from "./helpers/wait.js";
 // docs/console-desktop.png and docs/console-phone.png.
 
 const COLLEAGUE = "colleague-token-0123456789abcdef";
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const screenshots = process.env.LIVELINE_SCREENSHOTS === "1";
 
 const { stack } = useStack({
@@ -46,32 +51,8 @@ async function entries(feedId: string): Promise<StoredEntry[]> {
     .entries;
 }
 
-/** The console on `feedId`, signed in (the token is in the tab's sessionStorage, as the form puts it). */
-async function openConsole(feedId: string, viewport = DESKTOP, token: string | null = TOKEN): Promise<Page> {
-  const page = await browser.context.newPage();
-  await page.setViewportSize(viewport);
-  if (token !== null) await page.addInitScript((t) => sessionStorage.setItem("liveline-editor-token", t), token);
-  await page.goto(`${stack.url}/console?feed=${feedId}`);
-  await page.locator("#body .ProseMirror").waitFor();
-  await expect.poll(() => page.locator("#feed").inputValue()).toBe(feedId);
-  await expect.poll(() => page.locator("#current-feed").textContent()).toMatch(/^Feed: /);
-  return page;
-}
-
-const editor = (page: Page) => page.locator("#body .ProseMirror");
-
-/** Paste `html` into the composer as a browser does it (a paste event with clipboard data). */
-async function pasteHtml(page: Page, html: string, text = ""): Promise<void> {
-  await editor(page).focus();
-  await editor(page).evaluate(
-    (el, data) => {
-      const dt = new DataTransfer();
-      if (data.html !== "") dt.setData("text/html", data.html);
-      dt.setData("text/plain", data.text);
-      el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
-    },
-    { html, text },
-  );
+function openConsole(feedId: string, viewport = DESKTOP, token: string | null = TOKEN): Promise<Page> {
+  return openPage(browser, stack, feedId, viewport, token);
 }
 
 describe("composing and publishing", () => {

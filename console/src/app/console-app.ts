@@ -80,6 +80,7 @@ const composer = new Composer({
   labelledBy: "body-label",
   onChange: refreshPreview,
   onFiles: (files) => attachments.add(files),
+  onPasteNotice: (text) => say(text),
   onPastedUrl: (url) => {
     attachments.addEmbed(url);
     say(`Embed added: ${url}`);
@@ -174,7 +175,7 @@ const form = new EntryForm({
     publishAt: el("publish-at"),
     correction: el("correction"),
     correctionBox: el("correction-box"),
-    senders: [el("submit"), el("save-draft"), el("schedule")],
+    senders: { publish: el("submit"), draft: el("save-draft"), schedule: el("schedule") },
     draftOnly: [el("save-draft"), el("schedule-box")],
   },
   composer,

@@ -7,7 +7,7 @@
 import type { Entry } from "@liveline/protocol";
 import { embedProviderOf } from "@liveline/protocol/constants";
 import { ApiError, api, describeError } from "./console-api.js";
-import type { Attachments } from "./attachments.js";
+import type { Attachments, FailedUpload } from "./attachments.js";
 import type { Composer } from "./composer.js";
 import { entryName } from "./timeline.js";
 
@@ -28,8 +28,8 @@ export interface EntryFormUi {
   /** The correction note readers see, when correcting a published entry. */
   correction: HTMLInputElement;
   correctionBox: HTMLElement;
-  /** Buttons that send (disabled together while a request is out). */
-  senders: HTMLButtonElement[];
+  /** The button of each way to send (disabled together while a request is out). */
+  senders: Record<SendMode, HTMLButtonElement>;
   /** Controls for drafts only (Save draft, Schedule): hidden while correcting a published entry. */
   draftOnly: HTMLElement[];
 }
@@ -127,7 +127,6 @@ export class EntryForm {
   private problem(): string | undefined {
     if (this.d.feedId() === "") return "Pick or create a feed first.";
     if (this.d.composer.html() === "") return "Write the entry's text first.";
-    if (this.d.attachments.pending() > 0) return "Wait for the images to finish uploading.";
     const alt = this.d.attachments.missingAlt();
     if (alt !== undefined) {
       alt.focus();
@@ -138,6 +137,7 @@ export class EntryForm {
 
   async send(mode: SendMode): Promise<void> {
     if (this.sending) return; // a double click, or Ctrl+Enter held down
+    if (this.d.attachments.pending() > 0) return this.sendAfterUploads(mode);
     const problem = this.problem();
     if (problem !== undefined) return this.d.say(problem, true);
     const at = mode === "schedule" ? this.scheduledTime() : undefined;
@@ -156,6 +156,35 @@ export class EntryForm {
     } finally {
       this.setSending(false);
     }
+  }
+
+  /**
+   * Publish (or save) pressed while a photo is still uploading: the button says it is waiting,
+   * the upload ends, and the entry goes out then; a failed upload or a missing alt text stops
+   * it with the reason, and the text stays.
+   */
+  private async sendAfterUploads(mode: SendMode): Promise<void> {
+    const { ui } = this.d;
+    const button = ui.senders[mode];
+    const label = button.textContent;
+    this.setSending(true);
+    button.textContent = "Waiting for the upload…";
+    const n = this.d.attachments.pending();
+    this.d.say(`Waiting for ${n === 1 ? "the photo" : `${n} photos`} to finish uploading; then it goes out.`);
+    let failed: FailedUpload[];
+    try {
+      failed = await this.d.attachments.settled();
+    } finally {
+      button.textContent = label;
+      this.setSending(false);
+    }
+    const first = failed[0];
+    if (first !== undefined)
+      return this.d.say(
+        `Not sent: ${first.name} was not uploaded. ${first.reason} Remove it or pick another photo.`,
+        true,
+      );
+    await this.send(mode);
   }
 
   private async publish(mode: SendMode, at: string | undefined): Promise<void> {
@@ -270,7 +299,7 @@ export class EntryForm {
 
   private setSending(on: boolean): void {
     this.sending = on;
-    for (const b of this.d.ui.senders) b.disabled = on;
+    for (const b of Object.values(this.d.ui.senders)) b.disabled = on;
     this.d.ui.form.setAttribute("aria-busy", String(on));
   }
 }

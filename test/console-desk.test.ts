@@ -1,0 +1,201 @@
+import type { Page } from "playwright-core";
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { useBrowser } from "./helpers/browser.js";
+import { CONSOLE_DESKTOP, CONSOLE_PHONE, editor, openConsole, pasteHtml } from "./helpers/console-page.js";
+import { lookAt } from "./helpers/console-look.js";
+import { useStack } from "./helpers/use-stack.js";
+import { waitFor } from "./helpers/wait.js";
+
+// The desk on deadline (issue 25): nothing a reporter does is silently dropped. Publish pressed
+// while a photo uploads waits for it, upload errors are in words, a paste keeps table cells apart
+// and says what it could not take. Chromium against the real stack, at phone and laptop size.
+
+const MAX_BYTES = 1024 * 1024;
+const { stack } = useStack({ MEDIA_MAX_BYTES: String(MAX_BYTES) });
+const browser = useBrowser({ viewport: CONSOLE_DESKTOP });
+
+interface StoredEntry {
+  id: string;
+  headline?: string;
+  body: string;
+  media?: { alt: string }[];
+}
+
+async function entries(feedId: string): Promise<StoredEntry[]> {
+  return (await stack.api.request<{ entries: StoredEntry[] }>("GET", `/v1/feeds/${feedId}/entries?limit=100`)).body
+    .entries;
+}
+
+const photo = (width: number, height: number) =>
+  sharp({ create: { width, height, channels: 3, background: { r: 30, g: 90, b: 160 } } })
+    .jpeg()
+    .toBuffer();
+
+/** A JPEG past the test's 1 MB limit: random pixels do not compress. */
+const tooLarge = () =>
+  sharp({
+    create: {
+      width: 1400,
+      height: 1400,
+      channels: 3,
+      background: "#808080",
+      noise: { type: "gaussian", mean: 128, sigma: 60 },
+    },
+  })
+    .jpeg({ quality: 100 })
+    .toBuffer();
+
+/** Hold every upload at the network until `release` is called: a slow phone connection. */
+async function holdUploads(page: Page): Promise<() => void> {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await page.route("**/v1/media", async (route) => {
+    await gate;
+    await route.continue();
+  });
+  return release;
+}
+
+describe("publishing while a photo uploads", () => {
+  for (const [name, viewport] of [
+    ["phone", CONSOLE_PHONE],
+    ["desktop", CONSOLE_DESKTOP],
+  ] as const)
+    it(`waits for the upload, then publishes, with the button saying so (${name})`, async () => {
+      const feedId = `wait-${name}`;
+      await stack.api.createFeed(feedId, "Border crossing");
+      const page = await openConsole(browser, stack, feedId, viewport);
+      const release = await holdUploads(page);
+      await page.locator("#headline").fill("Convoy reaches the border");
+      await editor(page).click();
+      await page.keyboard.type("Trucks are queueing at the crossing.");
+      await page
+        .locator("#media-file")
+        .setInputFiles({ name: "convoy.jpg", mimeType: "image/jpeg", buffer: await photo(1200, 800) });
+      // The fields show while the upload runs; the reporter fills them and presses Publish.
+      await page.getByLabel("Alt text (required: what the image shows)").fill("Lorries queueing at a border post");
+      await page.getByLabel("Credit (optional)").fill("Photo: Liveline");
+      await page.locator("#submit").click();
+      await expect.poll(() => page.locator("#submit").textContent()).toBe("Waiting for the upload…");
+      expect(await page.locator("#submit").isDisabled()).toBe(true);
+      expect(await page.locator("#message").textContent()).toBe(
+        "Waiting for the photo to finish uploading; then it goes out.",
+      );
+      await lookAt(page, `wait-upload-${name}`);
+      expect(await entries(feedId)).toEqual([]);
+      release();
+      await expect.poll(() => page.locator("#message").textContent()).toBe("Published.");
+      await waitFor(async () => (await entries(feedId)).length === 1, "the entry with its photo stored");
+      const [stored] = await entries(feedId);
+      expect(stored?.media).toMatchObject([{ alt: "Lorries queueing at a border post" }]);
+      expect(await page.locator("#submit").textContent()).toBe("Publish");
+      expect(await page.locator("#submit").isEnabled()).toBe(true);
+      await page.close();
+    });
+
+  it("says what is missing when the photo arrives without alt text, and sends nothing", async () => {
+    await stack.api.createFeed("wait-alt", "Alt");
+    const page = await openConsole(browser, stack, "wait-alt", CONSOLE_PHONE);
+    const release = await holdUploads(page);
+    await editor(page).click();
+    await page.keyboard.type("A photo without words.");
+    await page
+      .locator("#media-file")
+      .setInputFiles({ name: "crowd.jpg", mimeType: "image/jpeg", buffer: await photo(800, 600) });
+    await page.locator("#submit").click();
+    await expect.poll(() => page.locator("#submit").textContent()).toBe("Waiting for the upload…");
+    release();
+    await expect
+      .poll(() => page.locator("#message").textContent())
+      .toBe("Every image needs alt text: describe what it shows.");
+    expect(await page.evaluate(() => document.activeElement?.id.startsWith("alt-"))).toBe(true);
+    expect(await page.locator("#submit").isEnabled()).toBe(true);
+    expect(await entries("wait-alt")).toEqual([]);
+    await page.close();
+  });
+
+  it("does not publish when the awaited upload fails, and says why in words", async () => {
+    await stack.api.createFeed("wait-fail", "Fail");
+    const page = await openConsole(browser, stack, "wait-fail", CONSOLE_PHONE);
+    const release = await holdUploads(page);
+    await editor(page).click();
+    await page.keyboard.type("With a photo too large.");
+    const big = await tooLarge();
+    expect(big.length).toBeGreaterThan(MAX_BYTES);
+    await page.locator("#media-file").setInputFiles({ name: "huge.jpg", mimeType: "image/jpeg", buffer: big });
+    await page.getByLabel("Alt text (required: what the image shows)").fill("Static");
+    await page.locator("#submit").click();
+    await expect.poll(() => page.locator("#submit").textContent()).toBe("Waiting for the upload…");
+    release();
+    await expect
+      .poll(() => page.locator("#message").textContent())
+      .toBe(
+        "Not sent: huge.jpg was not uploaded. This photo is larger than 1 MB. Export a smaller copy and try again. Remove it or pick another photo.",
+      );
+    expect(await page.locator("#media-list .error").textContent()).toBe(
+      "Not uploaded: This photo is larger than 1 MB. Export a smaller copy and try again.",
+    );
+    expect(await editor(page).textContent()).toBe("With a photo too large.");
+    await lookAt(page, "upload-too-large-phone");
+    expect(await entries("wait-fail")).toEqual([]);
+    await page.close();
+  });
+});
+
+describe("upload errors in words", () => {
+  it("names the size limit and a file that is no photo, without codes or variable names", async () => {
+    await stack.api.createFeed("words", "Words");
+    const page = await openConsole(browser, stack, "words");
+    const big = await tooLarge();
+    await page.locator("#media-file").setInputFiles({ name: "huge.jpg", mimeType: "image/jpeg", buffer: big });
+    await expect
+      .poll(() => page.locator("#message").textContent())
+      .toBe("huge.jpg was not uploaded. This photo is larger than 1 MB. Export a smaller copy and try again.");
+    await page
+      .locator("#media-file")
+      .setInputFiles({ name: "notes.png", mimeType: "image/png", buffer: Buffer.from("not an image at all") });
+    await expect
+      .poll(() => page.locator("#message").textContent())
+      .toMatch(/^notes\.png was not uploaded\. This (file is not a photo the desk can take|photo could not be read)/);
+    for (const text of await page.locator("#media-list .error").allTextContents())
+      expect(text).not.toMatch(/MEDIA_MAX_BYTES|payload_too_large|unsupported_media_type|image_unreadable|\d{6,}/);
+    await page.close();
+  });
+});
+
+describe("pasting from Word", () => {
+  it("keeps table cells apart and says what the paste could not take (a local image)", async () => {
+    await stack.api.createFeed("table", "Table");
+    const page = await openConsole(browser, stack, "table", CONSOLE_PHONE);
+    const word = `<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"><body>
+<!--StartFragment--><p class=MsoNormal>Results so far:<o:p></o:p></p>
+<table class=MsoTableGrid border=1 cellspacing=0 cellpadding=0 style="border-collapse:collapse">
+<tr><td width=200 valign=top style="padding:0cm"><p class=MsoNormal><b>Ward</b><o:p></o:p></p></td><td><p class=MsoNormal><b>Turnout</b></p></td></tr>
+<tr><td><p class=MsoNormal>Table cell A<o:p></o:p></p></td><td><p class=MsoNormal>Table cell B<o:p></o:p></p></td></tr>
+</table>
+<p class=MsoNormal><!--[if gte vml 1]><v:shape id="Picture_1" type="#_x0000_t75"><v:imagedata src="file:///C:/Users/desk/AppData/Local/Temp/msohtmlclip1/01/clip_image001.jpg" o:title=""/></v:shape><![endif]--><![if !vml]><img width=320 height=200 src="file:///C:/Users/desk/AppData/Local/Temp/msohtmlclip1/01/clip_image002.jpg" v:shapes="Picture_1"><![endif]>Counting continues.<o:p></o:p></p><!--EndFragment--></body></html>`;
+    await pasteHtml(page, word, "Results so far:");
+    await expect
+      .poll(() => page.locator("#message").textContent())
+      .toBe(
+        "Pasted. 1 image in the pasted text could not be taken: add it with “Images” (pick the file); a table was pasted as one line per row.",
+      );
+    expect(await page.locator("#message.error").count()).toBe(0);
+    expect(await editor(page).locator("p").allTextContents()).toEqual([
+      "Results so far:",
+      "Ward | Turnout",
+      "Table cell A | Table cell B",
+      "Counting continues.",
+    ]);
+    await lookAt(page, "paste-notice-phone");
+    await page.locator("#submit").click();
+    await expect.poll(() => page.locator("#message").textContent()).toBe("Published.");
+    await waitFor(async () => (await entries("table")).length === 1, "the pasted entry stored");
+    expect((await entries("table"))[0]?.body).toBe(
+      "<p>Results so far:</p><p><strong>Ward</strong> | <strong>Turnout</strong></p>" +
+        "<p>Table cell A | Table cell B</p><p>Counting continues.</p>",
+    );
+    await page.close();
+  });
+});
