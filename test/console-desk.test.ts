@@ -1,6 +1,8 @@
+import type { Server as HttpServer } from "node:http";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
+import { axeViolations } from "./helpers/axe.js";
 import { useBrowser } from "./helpers/browser.js";
 import { CONSOLE_DESKTOP, CONSOLE_PHONE, editor, openConsole, pasteHtml } from "./helpers/console-page.js";
 import { lookAt } from "./helpers/console-look.js";
@@ -12,11 +14,13 @@ import { waitFor } from "./helpers/wait.js";
 // and says what it could not take. Chromium against the real stack, at phone and laptop size.
 
 const MAX_BYTES = 1024 * 1024;
-const { stack } = useStack({ MEDIA_MAX_BYTES: String(MAX_BYTES) });
+const { stack, restartStack } = useStack({ MEDIA_MAX_BYTES: String(MAX_BYTES) });
 const browser = useBrowser({ viewport: CONSOLE_DESKTOP });
 
 interface StoredEntry {
   id: string;
+  keyEvent?: boolean;
+  author?: { name: string };
   headline?: string;
   body: string;
   media?: { alt: string }[];
@@ -196,6 +200,151 @@ describe("pasting from Word", () => {
       "<p>Results so far:</p><p><strong>Ward</strong> | <strong>Turnout</strong></p>" +
         "<p>Table cell A | Table cell B</p><p>Counting continues.</p>",
     );
+    await page.close();
+  });
+});
+
+describe("nothing lost while typing", () => {
+  it("brings back text, images and settings after a reload, keeps a server draft, and discards it once published", async () => {
+    await stack.api.createFeed("keep", "Keep");
+    const page = await openConsole(browser, stack, "keep", CONSOLE_PHONE);
+    await page.locator("#headline").fill("Talks in Geneva");
+    await editor(page).click();
+    await page.keyboard.type("Blinken and Lavrov met for ninety minutes.");
+    await page.locator("#author").fill("Diplomatic desk");
+    await page.locator("#key-event").check();
+    await page
+      .locator("#media-file")
+      .setInputFiles({ name: "geneva.jpg", mimeType: "image/jpeg", buffer: await photo(1200, 800) });
+    await page.locator("#media-list li img").waitFor();
+    await page.getByLabel("Alt text (required: what the image shows)").fill("Two ministers shaking hands");
+    // The server keeps a draft of it (not shown twice in this console's timeline).
+    const drafts = async () =>
+      (await stack.api.request<{ entries: StoredEntry[] }>("GET", "/v1/feeds/keep/drafts")).body.entries;
+    await waitFor(
+      async () => (await drafts()).some((d) => d.headline === "Talks in Geneva" && d.media?.length === 1),
+      "the server draft with its photo",
+    );
+    expect(await page.locator("#entries li").count()).toBe(0);
+
+    await page.reload();
+    await page.locator("#body .ProseMirror").waitFor();
+    await expect.poll(() => page.locator("#headline").inputValue()).toBe("Talks in Geneva");
+    expect(await editor(page).textContent()).toBe("Blinken and Lavrov met for ninety minutes.");
+    expect(await page.locator("#author").inputValue()).toBe("Diplomatic desk");
+    expect(await page.locator("#key-event").isChecked()).toBe(true);
+    expect(await page.getByLabel("Alt text (required: what the image shows)").inputValue()).toBe(
+      "Two ministers shaking hands",
+    );
+    expect(await page.locator("#media-list li img").count()).toBe(1);
+    expect(await page.locator("#message").textContent()).toMatch(/^Brought back the entry you were writing/);
+    await lookAt(page, "restored-phone");
+
+    await page.locator("#submit").click();
+    await expect.poll(() => page.locator("#message").textContent()).toBe("Published.");
+    await waitFor(async () => (await entries("keep")).length === 1, "published");
+    expect((await entries("keep"))[0]).toMatchObject({ keyEvent: true, author: { name: "Diplomatic desk" } });
+    await waitFor(async () => (await drafts()).length === 0, "the server draft discarded");
+    expect(await page.evaluate(() => localStorage.getItem("liveline-console-compose"))).toBeNull();
+    await page.close();
+  });
+
+  for (const [name, viewport] of [
+    ["desktop", CONSOLE_DESKTOP],
+    ["phone", CONSOLE_PHONE],
+  ] as const)
+    it(`shows their version and mine side by side on a conflict, in view, and merges them (${name})`, async () => {
+      const feedId = `merge-${name}`;
+      await stack.api.createFeed(feedId, "Merge");
+      await stack.api.publish(feedId, {
+        id: "m1",
+        headline: "Troops at the border",
+        body: "<p>Satellite images show troops.</p><p>NATO is watching.</p>",
+      });
+      await waitFor(async () => (await entries(feedId)).length === 1, "published");
+      const page = await openConsole(browser, stack, feedId, viewport);
+      await page.getByRole("button", { name: "Correct “Troops at the border”" }).click();
+      await expect.poll(() => page.locator("#compose-title").textContent()).toBe("Correct “Troops at the border”");
+      // A colleague changes the second paragraph meanwhile; I change the first.
+      expect(
+        (
+          await stack.api.request("PATCH", `/v1/feeds/${feedId}/entries/m1`, {
+            body: "<p>Satellite images show troops.</p><p>NATO is watching closely.</p>",
+          })
+        ).status,
+      ).toBe(202);
+      await waitFor(async () => (await entries(feedId))[0]?.body.includes("closely") === true, "their edit applied");
+      await editor(page).locator("p").first().click();
+      await page.keyboard.press("End");
+      await page.keyboard.press("Backspace");
+      await page.keyboard.type(", about 100,000.");
+      await page.locator("#submit").click();
+      const dialog = page.locator("dialog#conflict");
+      await dialog.waitFor();
+      expect(await dialog.evaluate((d) => (d as HTMLDialogElement).open)).toBe(true);
+      expect(await page.locator("#conflict-theirs").textContent()).toContain("NATO is watching closely.");
+      expect(await page.locator("#conflict-mine").textContent()).toContain("about 100,000.");
+      expect(await page.locator("#conflict-merged p:not(.version-headline)").allTextContents()).toEqual([
+        "Satellite images show troops, about 100,000.",
+        "NATO is watching closely.",
+      ]);
+      // Visible without scrolling: the choices are inside the screen.
+      for (const label of ["Use the merge", "Keep mine", "Take theirs"]) {
+        const box = await page.getByRole("button", { name: label }).boundingBox();
+        expect(box, label).not.toBeNull();
+        expect((box?.y ?? 0) + (box?.height ?? 0)).toBeLessThanOrEqual(viewport.height);
+        expect(box?.y ?? -1).toBeGreaterThanOrEqual(0);
+      }
+      await lookAt(page, `conflict-${name}`);
+      for (const scheme of ["light", "dark"] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        expect(await axeViolations(page), `conflict dialog, ${name} ${scheme}`).toEqual([]);
+      }
+      await page.getByRole("button", { name: "Use the merge" }).click();
+      await expect
+        .poll(() => editor(page).locator("p").allTextContents())
+        .toEqual(["Satellite images show troops, about 100,000.", "NATO is watching closely."]);
+      await page.locator("#submit").click();
+      await expect.poll(() => page.locator("#message").textContent()).toBe("Correction saved.");
+      await waitFor(
+        async () =>
+          (await entries(feedId))[0]?.body ===
+          "<p>Satellite images show troops, about 100,000.</p><p>NATO is watching closely.</p>",
+        "the merge saved",
+      );
+      await page.close();
+    });
+});
+
+describe("online and offline", () => {
+  it("says the server cannot be reached (not a missing token) while it is down, and when it is back", async () => {
+    await stack.api.createFeed("outage-banner", "Outage");
+    const page = await openConsole(browser, stack, "outage-banner");
+    await expect.poll(() => page.locator("#readers").textContent(), { timeout: 12_000 }).toMatch(/^Readers now: \d/);
+    expect(await page.locator("#connection").isHidden()).toBe(true);
+    await editor(page).click();
+    await page.keyboard.type("Written during the outage.");
+    const port = String(stack.port);
+    const keyPrefix = stack.keyPrefix;
+    const closing = stack.close();
+    (stack.io?.httpServer as HttpServer | undefined)?.closeAllConnections();
+    await closing;
+    await expect
+      .poll(() => page.locator("#connection").textContent(), { timeout: 15_000 })
+      .toBe(
+        "Offline: the Liveline server cannot be reached (trying again). What you write is kept here; send it when it is back.",
+      );
+    await expect
+      .poll(() => page.locator("#readers").textContent(), { timeout: 12_000 })
+      .toBe("Readers now: unknown (the server cannot be reached)");
+    await lookAt(page, "offline-desktop");
+    expect(await axeViolations(page), "offline banner").toEqual([]);
+    await restartStack({ PORT: port, KEY_PREFIX: keyPrefix });
+    await expect.poll(() => page.locator("#connection").isHidden(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => page.locator("#readers").textContent(), { timeout: 12_000 }).toMatch(/^Readers now: \d/);
+    await page.locator("#submit").click();
+    await expect.poll(() => page.locator("#message").textContent()).toBe("Published.");
+    await waitFor(async () => (await entries("outage-banner")).length === 1, "published after the outage");
     await page.close();
   });
 });

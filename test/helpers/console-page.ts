@@ -18,6 +18,13 @@ export async function openConsole(
   const page = await browser.context.newPage();
   await page.setViewportSize(viewport);
   if (token !== null) await page.addInitScript((t) => sessionStorage.setItem("liveline-editor-token", t), token);
+  // Each console tab starts as on a fresh browser, with no unsent entry from another test's tab
+  // (they share one profile); a reload of this tab still brings its own back.
+  await page.addInitScript(() => {
+    if (sessionStorage.getItem("test-tab-started") !== null) return;
+    sessionStorage.setItem("test-tab-started", "1");
+    localStorage.removeItem("liveline-console-compose");
+  });
   await page.goto(`${stack.url}/console?feed=${feedId}`);
   await page.locator("#body .ProseMirror").waitFor();
   await expect.poll(() => page.locator("#feed").inputValue()).toBe(feedId);

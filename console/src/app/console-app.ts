@@ -9,6 +9,7 @@ import { describeAlerts } from "./alert-status.js";
 import { Attachments } from "./attachments.js";
 import { api, describeError, token } from "./console-api.js";
 import { Composer } from "./composer.js";
+import { Connection } from "./connection.js";
 import { EntryForm } from "./entry-form.js";
 import { LiveBar } from "./live-bar.js";
 import { Preview } from "./preview.js";
@@ -44,6 +45,7 @@ const ui = {
 };
 
 const client = new LivelineClient({ url: location.origin });
+new Connection({ banner: el("connection"), client, onBack: () => say("Back online.") });
 let sub: Subscription | undefined;
 let feeds: Feed[] = [];
 
@@ -64,6 +66,7 @@ async function attempt(what: () => Promise<unknown>, done: string): Promise<void
 const preview = new Preview(el("preview"));
 let previewTimer: ReturnType<typeof setTimeout> | undefined;
 function refreshPreview(): void {
+  form.autosave.changed();
   clearTimeout(previewTimer);
   previewTimer = setTimeout(() => preview.show(form.draftEntry()), 120);
 }
@@ -92,6 +95,7 @@ const timeline = new Timeline({
   list: el("entries"),
   older: el("older"),
   keyOnly: el("key-only"),
+  hidden: () => form.autosave.draftId,
   loadDrafts: async () =>
     (await api.request("GET /v1/feeds/:feedId/drafts", { params: { feedId: ui.feed.value } })).data,
   loadPage: async (before) =>
@@ -177,6 +181,14 @@ const form = new EntryForm({
     correctionBox: el("correction-box"),
     senders: { publish: el("submit"), draft: el("save-draft"), schedule: el("schedule") },
     draftOnly: [el("save-draft"), el("schedule-box")],
+    conflict: {
+      dialog: el("conflict"),
+      theirsTitle: el("conflict-theirs-title"),
+      theirs: el("conflict-theirs"),
+      mine: el("conflict-mine"),
+      merged: el("conflict-merged"),
+      note: el("conflict-note"),
+    },
   },
   composer,
   attachments,
@@ -238,6 +250,21 @@ function follow(feedId: string): void {
   });
   liveBar.follow(feedId);
   void refreshStatus(feedId);
+  bringBack(feedId);
+}
+
+let broughtBack = false;
+
+/** What was being written for this feed when the tab was reloaded or crashed comes back. */
+function bringBack(feedId: string): void {
+  const saved = composer.html() === "" && form.editingId === null ? form.autosave.load(feedId) : undefined;
+  if (saved !== undefined) {
+    form.restore(saved);
+    const at = new Date(saved.savedAt).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+    broughtBack = true;
+    say(`Brought back the ${saved.editing === undefined ? "entry" : "correction"} you were writing (kept at ${at}).`);
+  }
+  form.autosave.pause(false);
 }
 
 let statusTimer: ReturnType<typeof setTimeout> | undefined;
@@ -361,4 +388,7 @@ document.addEventListener(
 
 showToken();
 refreshPreview();
-void attempt(() => loadFeeds(), "Ready.");
+loadFeeds().then(
+  () => broughtBack || say("Ready."),
+  (err: unknown) => say(describeError(err), true),
+);

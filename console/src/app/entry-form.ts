@@ -8,6 +8,8 @@ import type { Entry } from "@liveline/protocol";
 import { embedProviderOf } from "@liveline/protocol/constants";
 import { ApiError, api, describeError } from "./console-api.js";
 import type { Attachments, FailedUpload } from "./attachments.js";
+import { Autosave, isEntry, type ComposerState, type Saved } from "./autosave.js";
+import { askAboutConflict, type ConflictUi } from "./conflict-dialog.js";
 import type { Composer } from "./composer.js";
 import { entryName } from "./timeline.js";
 
@@ -32,6 +34,22 @@ export interface EntryFormUi {
   senders: Record<SendMode, HTMLButtonElement>;
   /** Controls for drafts only (Save draft, Schedule): hidden while correcting a published entry. */
   draftOnly: HTMLElement[];
+  /** The edit-conflict dialog. */
+  conflict: ConflictUi;
+}
+
+/** What a 412 carries: the entry as it is now and its ETag. */
+interface Conflict {
+  etag: string;
+  entry: Entry;
+}
+
+function conflictOf(err: unknown): Conflict | undefined {
+  if (!(err instanceof ApiError) || err.code !== "revision_conflict") return undefined;
+  const d = err.details;
+  if (typeof d !== "object" || d === null) return undefined;
+  const { etag, entry } = d as { etag?: unknown; entry?: unknown };
+  return typeof etag === "string" && isEntry(entry) ? { etag, entry } : undefined;
 }
 
 export interface EntryFormDeps {
@@ -53,11 +71,13 @@ interface Editing {
 }
 
 export class EntryForm {
-  private key = crypto.randomUUID();
+  private key: string = crypto.randomUUID();
   private sending = false;
   private editing: Editing | undefined;
+  readonly autosave: Autosave;
 
   constructor(private readonly d: EntryFormDeps) {
+    this.autosave = new Autosave({ snapshot: () => this.snapshot() });
     d.ui.form.addEventListener("submit", (ev) => {
       ev.preventDefault();
       void this.send("publish");
@@ -82,6 +102,47 @@ export class EntryForm {
       media: attachments.media(),
       embeds: attachments.embedRefs(),
     };
+  }
+
+  /** The form as autosave keeps it, or undefined when there is nothing worth keeping. */
+  private snapshot(): Omit<Saved, "v" | "savedAt" | "serverDraftId"> | undefined {
+    const { ui } = this.d;
+    const f = this.fields();
+    const state: ComposerState = {
+      headline: ui.headline.value,
+      body: f.body,
+      author: ui.author.value,
+      ...f.flags,
+      publishAt: ui.publishAt.value,
+      correction: ui.correction.value,
+      media: this.d.attachments.previewMedia(),
+      embeds: f.embeds.map((e) => e.url),
+    };
+    const empty = state.body === "" && state.headline.trim() === "" && state.media.length === 0;
+    if (empty && state.embeds.length === 0 && this.editing === undefined) return undefined;
+    return {
+      feedId: this.d.feedId(),
+      state,
+      key: this.key,
+      ...(this.editing === undefined ? {} : { editing: this.editing }),
+    };
+  }
+
+  /** Bring back what autosave kept (after a reload or a crashed tab). */
+  restore(saved: Saved): void {
+    const { ui } = this.d;
+    const s = saved.state;
+    this.key = saved.key;
+    if (saved.editing !== undefined) this.open(saved.editing.entry, saved.editing.etag);
+    ui.headline.value = s.headline;
+    this.d.composer.setHtml(s.body);
+    ui.author.value = s.author;
+    ui.pinned.checked = s.pinned;
+    ui.keyEvent.checked = s.keyEvent;
+    ui.breaking.checked = s.breaking;
+    ui.publishAt.value = s.publishAt;
+    ui.correction.value = s.correction;
+    this.d.attachments.load(s.media, s.embeds);
   }
 
   /** What the entry will look like once published (for the preview). */
@@ -146,6 +207,7 @@ export class EntryForm {
       return this.d.say(at.message, true);
     }
     this.setSending(true);
+    this.autosave.pause(true);
     try {
       if (this.editing === undefined) await this.publish(mode, at);
       else await this.correct(this.editing, mode, at);
@@ -155,6 +217,8 @@ export class EntryForm {
       this.d.say(`Not sent: ${describeError(err)}. Your text is kept.`, true);
     } finally {
       this.setSending(false);
+      this.autosave.pause(false);
+      this.autosave.changed();
     }
   }
 
@@ -233,17 +297,41 @@ export class EntryForm {
         ...(etag === null ? {} : { headers: { "If-Match": etag } }),
       });
     } catch (err) {
-      if (err instanceof ApiError && err.code === "revision_conflict")
-        throw new Error(
-          `a colleague changed “${entryName(entry)}” after you opened it; copy your text, cancel, and open it again`,
-        );
-      throw err;
+      const conflict = conflictOf(err);
+      if (conflict === undefined) throw err;
+      return this.resolve(entry, conflict, mode, at);
     }
     // Changes of one feed are applied in the order they were accepted: the edit lands first.
     if (isDraft && mode === "publish") await api.request("POST /v1/feeds/:feedId/entries/:entryId/publish", { params });
     this.reset();
     this.d.say(isDraft ? done(mode, at) : "Correction saved.");
     this.d.onSent();
+  }
+
+  /**
+   * A colleague saved the entry after it was opened here: show both versions and the merge, and
+   * go on with the editor's choice. From then on the form edits their version (its ETag).
+   */
+  private async resolve(base: Entry, now: Conflict, mode: SendMode, at: string | undefined): Promise<void> {
+    const { ui } = this.d;
+    const mine = { headline: ui.headline.value.trim(), body: this.d.composer.html() };
+    const choice = await askAboutConflict(ui.conflict, base, now.entry, mine);
+    if (choice.take === "later") {
+      this.d.say(`Not saved: a colleague changed “${entryName(now.entry)}”. Your text is kept.`, true);
+      return;
+    }
+    this.editing = { entry: now.entry, etag: now.etag };
+    if (choice.take === "mine") return this.correct(this.editing, mode, at);
+    if (choice.take === "theirs") {
+      ui.headline.value = now.entry.headline ?? "";
+      this.d.composer.setHtml(now.entry.body);
+      this.d.say("Their version is in the form. Nothing was saved.");
+    } else {
+      ui.headline.value = choice.headline;
+      this.d.composer.setHtml(choice.body);
+      this.d.say("The merge is in the form: check it, then save the correction.");
+    }
+    this.autosave.changed();
   }
 
   /** Load a published entry into the form to correct it. */
@@ -259,6 +347,15 @@ export class EntryForm {
     } catch (err) {
       return this.d.say(`Could not open the entry: ${describeError(err)}`, true);
     }
+    // A new entry being written is kept on the server as a draft (the timeline shows it).
+    this.autosave.release();
+    this.open(current, etag);
+    this.d.ui.headline.focus();
+    this.autosave.changed();
+  }
+
+  /** Fill the form with `current` (opened with `etag`) for editing. */
+  private open(current: Entry, etag: string | null): void {
     const { ui } = this.d;
     this.editing = { entry: current, etag };
     this.d.attachments.clear();
@@ -279,7 +376,6 @@ export class EntryForm {
       (current.embeds ?? []).map((e) => e.url),
     );
     this.d.onEditing(current.id);
-    ui.headline.focus();
   }
 
   reset(): void {
@@ -289,6 +385,7 @@ export class EntryForm {
     ui.form.reset();
     this.d.composer.clear();
     this.d.attachments.clear();
+    void this.autosave.discard();
     ui.title.textContent = "New entry";
     ui.submit.textContent = "Publish";
     ui.cancel.hidden = true;

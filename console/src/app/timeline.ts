@@ -18,6 +18,8 @@ export interface TimelineOptions {
   older: HTMLButtonElement;
   keyOnly: HTMLInputElement;
   actions: TimelineActions;
+  /** The draft that is the entry in the composer (its autosaved copy): not listed twice. */
+  hidden: () => string | undefined;
   loadPage: (before: string | undefined) => Promise<EntryPage>;
   /** Drafts and scheduled entries (editors only; they never come through the live feed). */
   loadDrafts: () => Promise<DraftsResponse>;
@@ -112,7 +114,7 @@ export class Timeline {
     const keyOnly = this.opts.keyOnly.checked;
     // Drafts and scheduled entries first (what is still to go out), then the published timeline.
     const shown = [...this.entries.values()]
-      .filter((e) => !keyOnly || e.keyEvent)
+      .filter((e) => (!keyOnly || e.keyEvent) && e.id !== this.opts.hidden())
       .sort((a, b) => Number(isDraft(b)) - Number(isDraft(a)) || displayOrder(a, b));
     this.opts.list.replaceChildren(...shown.map((e) => this.row(e)));
   }

@@ -15,7 +15,8 @@ export interface ConsolePage {
 export const CONSOLE_PAGE: ConsolePage = {
   title: "Liveline console",
   head: `<meta name="robots" content="noindex"><script defer src="/console.js"></script><style>${CONSOLE_CSS}</style>`,
-  body: `<header class="console-top">
+  body: `<p id="connection" role="status" aria-live="assertive" hidden></p>
+<header class="console-top">
 <h1>Liveline console</h1>
 <a id="current-feed" href="#feed-title">No feed chosen</a>
 <section id="live-now" aria-labelledby="live-now-title">
@@ -120,5 +121,20 @@ export const CONSOLE_PAGE: ConsolePage = {
 <p><button id="older" type="button" hidden>Load older entries</button></p>
 </section>
 </div>
-</main>`,
+</main>
+<dialog id="conflict" aria-labelledby="conflict-title" aria-describedby="conflict-lead">
+<h2 id="conflict-title">A colleague saved this entry while you were editing it</h2>
+<p id="conflict-lead">Compare the two versions, then take theirs, keep yours, or use the merge of both.</p>
+<div class="versions">
+<section aria-labelledby="conflict-theirs-title"><h3 id="conflict-theirs-title">Theirs</h3><div id="conflict-theirs" class="version"></div></section>
+<section aria-labelledby="conflict-mine-title"><h3 id="conflict-mine-title">Yours</h3><div id="conflict-mine" class="version"></div></section>
+<section aria-labelledby="conflict-merged-title"><h3 id="conflict-merged-title">Merged</h3><div id="conflict-merged" class="version"></div><p id="conflict-note" class="hint"></p></section>
+</div>
+<form method="dialog" class="send">
+<button value="merge" class="primary">Use the merge</button>
+<button value="mine">Keep mine</button>
+<button value="theirs">Take theirs</button>
+<button value="later">Decide later</button>
+</form>
+</dialog>`,
 };

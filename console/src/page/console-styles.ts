@@ -47,5 +47,14 @@ label.inline{display:inline-flex;gap:.35rem;font-weight:400}
 #entries .actions{margin:0}
 #entries .actions button{min-height:2.25rem}
 #entries .actions .flag[aria-pressed=true]{background:var(--accent);border-color:var(--accent);color:var(--on-accent)}
+#connection{position:sticky;top:0;z-index:3;margin:0;padding:.6rem 1rem;background:var(--bad);color:var(--paper);font-weight:700}
+dialog{max-width:min(72rem,calc(100vw - 1rem));max-height:calc(100dvh - 1rem);box-sizing:border-box;padding:1rem;border:1px solid var(--line);border-radius:8px;background:var(--paper);color:var(--text)}
+dialog::backdrop{background:rgb(0 0 0 / .45)}
+dialog h2{font-size:1.15rem;margin:0 0 .25rem}
+.versions{display:grid;gap:.75rem;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr));margin:.75rem 0}
+.versions h3{font-size:.95rem;margin:0 0 .25rem}
+.version{border:1px solid var(--line);border-radius:6px;padding:.25rem .6rem;max-height:40vh;overflow:auto;overflow-wrap:anywhere}
+.version-headline{font-weight:700}
+dialog form.send{position:sticky;bottom:0;background:var(--paper);padding-top:.5rem}
 details{margin:.5rem 0}summary{cursor:pointer;font-weight:600;padding:.35rem 0}
 `;
