@@ -413,14 +413,13 @@ describe("the timeline", () => {
       keyEvent: true,
     });
 
-    // The retraction asks why; the reason is kept on the entry's revision.
-    let asked: string[] = [];
-    page.once("dialog", (d) => {
-      asked = [d.type(), d.message()];
-      void d.accept("Posted twice");
-    });
+    // The retraction asks why, in the page's own dialog; the reason is kept on the entry's revision.
     await page.getByRole("button", { name: "Retract “Update 8”" }).click();
-    await expect.poll(() => asked).toEqual(["prompt", expect.stringContaining("Retract “Update 8”?")]);
+    const dialog = page.locator("dialog#retract");
+    await dialog.waitFor();
+    expect(await page.locator("#retract-what").textContent()).toContain("“Update 8”");
+    await page.locator("#retract-reason").fill("Posted twice");
+    await dialog.getByRole("button", { name: "Retract" }).click();
     await expect.poll(() => page.locator('#entries li[data-entry-id="e8"]').count()).toBe(0);
     expect((await entries("long")).some((e) => e.id === "e8")).toBe(false);
     const history = await stack.api.request<{ revisions: Revision[] }>("GET", "/v1/feeds/long/entries/e8/revisions");

@@ -6,6 +6,7 @@ import { axeViolations } from "./helpers/axe.js";
 import { useBrowser } from "./helpers/browser.js";
 import { CONSOLE_DESKTOP, CONSOLE_PHONE, editor, openConsole, pasteHtml } from "./helpers/console-page.js";
 import { lookAt } from "./helpers/console-look.js";
+import { uploadPhoto } from "./helpers/photo.js";
 import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -347,4 +348,83 @@ describe("online and offline", () => {
     await waitFor(async () => (await entries("outage-banner")).length === 1, "published after the outage");
     await page.close();
   });
+});
+
+describe("a desk tool on a laptop and a phone", () => {
+  it("makes the feed id from the title and folds the panel away once the feed exists", async () => {
+    await stack.api.createFeed("start", "Start");
+    const page = await openConsole(browser, stack, "start");
+    await page.locator("summary", { hasText: "Create a feed" }).click();
+    await page.locator("#new-feed-title").fill("The latest on tensions at the Ukraine–Russia border");
+    expect(await page.locator("#new-feed-id").inputValue()).toBe("the-latest-on-tensions-at-the-ukraine-russia-border");
+    await page.getByRole("button", { name: "Create feed" }).click();
+    await expect
+      .poll(() => page.locator("#message").textContent())
+      .toBe("Feed “the-latest-on-tensions-at-the-ukraine-russia-border” created.");
+    expect(await page.locator("#create-box").evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+    expect(
+      (await stack.api.request("GET", "/v1/feeds/the-latest-on-tensions-at-the-ukraine-russia-border")).status,
+    ).toBe(200);
+    await page.close();
+  });
+
+  for (const [name, viewport] of [
+    ["desktop", CONSOLE_DESKTOP],
+    ["phone", CONSOLE_PHONE],
+  ] as const)
+    it(`shows the timeline with thumbnails and a search, and retracts through a dialog (${name})`, async () => {
+      const feedId = `rows-${name}`;
+      await stack.api.createFeed(feedId, "Rows");
+      const upload = await uploadPhoto(stack.url);
+      await stack.api.publish(feedId, {
+        id: "r1",
+        headline: "Biden warns of consequences",
+        body: "<p>The president said any movement of Russian units across the border would be an invasion.</p>",
+        media: [{ id: upload.id, alt: "The president at a lectern" }],
+      });
+      await stack.api.publish(feedId, { id: "r2", headline: "Talks end in Geneva", body: "<p>No breakthrough.</p>" });
+      await stack.api.publish(feedId, { id: "r3", body: "<p>Ukraine's foreign minister thanks allies.</p>" });
+      await waitFor(async () => (await entries(feedId)).length === 3, "published");
+      const page = await openConsole(browser, stack, feedId, viewport);
+      await expect.poll(() => page.locator("#entries li").count()).toBe(3);
+      const row = page.locator('#entries li[data-entry-id="r1"]');
+      await expect
+        .poll(() => row.locator("img.thumb").evaluate((i) => (i as HTMLImageElement).naturalWidth))
+        .toBeGreaterThan(0);
+      expect(await row.locator(".entry-text").textContent()).toContain("would be an invasion");
+      if (name === "desktop") {
+        // On a laptop the timeline's first rows are on the first screen.
+        const box = await page.locator("#entries li").first().boundingBox();
+        expect((box?.y ?? Infinity) + (box?.height ?? 0)).toBeLessThanOrEqual(viewport.height);
+      }
+      await lookAt(page, `timeline-${name}`);
+      await page.locator("#entry-search").fill("geneva");
+      await expect.poll(() => page.locator("#entries li").count()).toBe(1);
+      expect(await page.locator("#found").textContent()).toBe("1 entry found");
+      await page.locator("#entry-search").fill("");
+      await expect.poll(() => page.locator("#entries li").count()).toBe(3);
+
+      let nativeDialogs = 0;
+      page.on("dialog", (d) => {
+        nativeDialogs++;
+        void d.dismiss();
+      });
+      await page.getByRole("button", { name: "Retract “Talks end in Geneva”" }).click();
+      const dialog = page.locator("dialog#retract");
+      await dialog.waitFor();
+      await lookAt(page, `retract-${name}`);
+      for (const scheme of ["light", "dark"] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        expect(await axeViolations(page), `retract dialog, ${name} ${scheme}`).toEqual([]);
+      }
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      expect(await page.locator('#entries li[data-entry-id="r2"]').count()).toBe(1);
+      await page.getByRole("button", { name: "Retract “Talks end in Geneva”" }).click();
+      await page.locator("#retract-reason").fill("Duplicate");
+      await dialog.getByRole("button", { name: "Retract" }).click();
+      await expect.poll(() => page.locator('#entries li[data-entry-id="r2"]').count()).toBe(0);
+      expect((await entries(feedId)).map((e) => e.id).sort()).toEqual(["r1", "r3"]);
+      expect(nativeDialogs).toBe(0);
+      await page.close();
+    });
 });

@@ -40,6 +40,14 @@ button:disabled{opacity:.6;cursor:progress}
 #preview{border:1px solid var(--line);border-radius:8px;padding:0 .75rem;min-height:3rem}
 label.inline{display:inline-flex;gap:.35rem;font-weight:400}
 #entries li{display:block}
+#entries li.with-thumb{display:grid;grid-template-columns:64px 1fr;column-gap:.75rem}
+#entries li.with-thumb>*:not(.thumb){grid-column:2}
+#entries .thumb{grid-row:1 / span 4;border-radius:4px;object-fit:cover}
+#entries .entry-text{margin:0 0 .35rem;color:var(--muted);font-size:.9rem;overflow-wrap:anywhere}
+#entries .entry-text:empty{display:none}
+.timeline-tools{align-items:end;gap:.5rem 1rem}
+input[type=search]{width:100%;box-sizing:border-box;font:inherit;color:inherit;background:var(--paper);padding:.45rem .6rem;border:1px solid var(--field);border-radius:6px}
+dialog .danger{background:var(--bad);border-color:var(--bad);color:var(--paper)}
 #entries .entry-head{display:flex;flex-wrap:wrap;gap:.25rem .6rem;font-size:.875rem;color:var(--muted)}
 #entries time{font-weight:700;color:var(--text)}
 #entries .status{text-transform:uppercase;font-size:.75rem;letter-spacing:.04em;font-weight:700}
