@@ -4,7 +4,8 @@
  * are optional. Embeds are https links (a video, a post) the server recognises by URL.
  */
 import type { MediaItem } from "@liveline/protocol";
-import { describeError, uploadMedia } from "./console-api.js";
+import { uploadMedia } from "./console-api.js";
+import { describeUploadError } from "./upload-errors.js";
 
 /** An image as an entry's `media` carries it when publishing. */
 export interface MediaRef {
@@ -33,9 +34,19 @@ export interface AttachmentsOptions {
 
 let nextKey = 1;
 
+/** An upload that ended without the server taking the image. */
+export interface FailedUpload {
+  name: string;
+  reason: string;
+}
+
 export class Attachments {
   private uploads: Upload[] = [];
   private embeds: string[] = [];
+  /** Uploads still running, each settling with its failure (undefined when it was stored). */
+  private running = new Set<Promise<FailedUpload | undefined>>();
+  /** Set while the form waits for the uploads to end: their news then goes to the form. */
+  private quiet = false;
 
   constructor(private readonly opts: AttachmentsOptions) {}
 
@@ -54,6 +65,25 @@ export class Attachments {
   /** Uploads still running: the entry cannot go out before they end. */
   pending(): number {
     return this.uploads.filter((u) => u.item === undefined && u.error === undefined).length;
+  }
+
+  /**
+   * Wait until every running upload has ended (Publish pressed during an upload waits for it
+   * rather than refusing); resolves with those that failed meanwhile. While waiting, an upload's
+   * own messages stay quiet: the form says what happens next.
+   */
+  async settled(): Promise<FailedUpload[]> {
+    const failed: FailedUpload[] = [];
+    this.quiet = true;
+    try {
+      while (this.running.size > 0) {
+        const ended = await Promise.all([...this.running]);
+        for (const f of ended) if (f !== undefined) failed.push(f);
+      }
+    } finally {
+      this.quiet = false;
+    }
+    return failed;
   }
 
   /** The first image still lacking alt text (its field, to focus), if any. */
@@ -114,26 +144,33 @@ export class Attachments {
     progress.setAttribute("aria-label", `Uploading ${file.name}`);
     upload.row.insertBefore(progress, upload.row.querySelector("button"));
     this.opts.say(`Uploading ${file.name}…`);
-    uploadMedia(file, (f) => (progress.value = Math.round(f * 100)))
+    const done: Promise<FailedUpload | undefined> = uploadMedia(file, (f) => (progress.value = Math.round(f * 100)))
       .then((item) => {
         progress.remove();
         this.uploaded(upload, item);
-        this.opts.say(`${file.name} uploaded. Describe it in the alt text.`);
-        upload.alt.focus();
+        if (!this.quiet && upload.alt.value.trim() === "") {
+          this.opts.say(`${file.name} uploaded. Describe it in the alt text.`);
+          // Only when the reporter is not typing elsewhere (the caption, the text): never steal focus.
+          if (!isTyping()) upload.alt.focus();
+        }
         this.opts.onChange();
+        return undefined;
       })
       .catch((err: unknown) => {
-        upload.error = describeError(err);
+        upload.error = describeUploadError(err);
         progress.remove();
         upload.row.querySelector(".upload-fields")?.remove();
         const p = document.createElement("span");
         p.className = "error";
         p.textContent = `Not uploaded: ${upload.error}`;
         upload.row.insertBefore(p, upload.row.querySelector("button"));
-        this.opts.say(`${file.name} was not uploaded: ${upload.error}`, true);
+        if (!this.quiet) this.opts.say(`${file.name} was not uploaded. ${upload.error}`, true);
         this.uploads = this.uploads.filter((u) => u !== upload);
         this.opts.onChange();
-      });
+        return { name: file.name, reason: upload.error };
+      })
+      .finally(() => this.running.delete(done));
+    this.running.add(done);
   }
 
   /** A thumbnail in place of the progress bar, once the server has the image. */
@@ -215,6 +252,15 @@ export class Attachments {
       }),
     );
   }
+}
+
+function isTyping(): boolean {
+  const a = document.activeElement;
+  return (
+    a instanceof HTMLInputElement ||
+    a instanceof HTMLTextAreaElement ||
+    (a instanceof HTMLElement && a.isContentEditable)
+  );
 }
 
 function labelled(input: HTMLInputElement, text: string): HTMLDivElement {

@@ -7,7 +7,7 @@
  */
 import { Editor } from "@tiptap/core";
 import StarterKit from "@tiptap/starter-kit";
-import { cleanPastedHtml } from "./paste-clean.js";
+import { cleanPastedHtml, describePasteLoss } from "./paste-clean.js";
 
 export interface ComposerOptions {
   element: HTMLElement;
@@ -19,6 +19,8 @@ export interface ComposerOptions {
   onPastedUrl: (url: string) => boolean;
   /** Image files pasted or dropped into the text. */
   onFiles: (files: File[]) => void;
+  /** What a paste could not keep (an image inside the text, a table made into rows), in words. */
+  onPasteNotice: (text: string) => void;
 }
 
 type Command = "bold" | "italic" | "link" | "heading2" | "heading3" | "bulletList" | "orderedList" | "blockquote";
@@ -67,7 +69,11 @@ export class Composer {
           "aria-labelledby": opts.labelledBy,
           class: "editor-text",
         },
-        transformPastedHTML: cleanPastedHtml,
+        transformPastedHTML: (html) =>
+          cleanPastedHtml(html, (loss) => {
+            const notice = describePasteLoss(loss);
+            if (notice !== undefined) opts.onPasteNotice(notice);
+          }),
         handlePaste: (_view, event) => this.paste(event),
         handleDrop: (_view, event) => this.drop(event),
       },

@@ -5,6 +5,7 @@
  * reading message text.
  */
 import { ApiError, LivelineApi, type ApiResult } from "@liveline/client-sdk";
+import { reportReach, watchedFetch } from "./reach.js";
 
 const TOKEN_KEY = "liveline-editor-token";
 
@@ -16,7 +17,7 @@ export const token = {
 
 export { ApiError };
 
-export const api = new LivelineApi({ url: location.origin, token: () => token.get() });
+export const api = new LivelineApi({ url: location.origin, token: () => token.get(), fetch: watchedFetch });
 
 export type MediaItem = ApiResult<"POST /v1/media">["data"];
 
@@ -35,11 +36,15 @@ export function uploadMedia(file: File, onProgress: (fraction: number) => void):
       if (ev.lengthComputable && ev.total > 0) onProgress(ev.loaded / ev.total);
     });
     xhr.addEventListener("load", () => {
+      reportReach(xhr.status !== 502 && xhr.status !== 504);
       // 201 is the one success the operation declares, with the stored media as its body.
       if (xhr.status === 201) resolve(xhr.response as MediaItem);
       else reject(ApiError.from(xhr.status, xhr.response));
     });
-    xhr.addEventListener("error", () => reject(new ApiError("network", 0, "the upload was interrupted")));
+    xhr.addEventListener("error", () => {
+      reportReach(false);
+      reject(new ApiError("network", 0, "the upload was interrupted"));
+    });
     const form = new FormData();
     form.append("file", file);
     xhr.send(form);

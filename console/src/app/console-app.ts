@@ -3,13 +3,15 @@
  * public HTTP API like any CMS would, and the SDK to show the feed's entries live. The editor
  * token lives in sessionStorage only: it is gone when the tab closes.
  */
-import type { Feed, UpdateEntryRequest } from "@liveline/protocol";
+import type { Entry, Feed, UpdateEntryRequest } from "@liveline/protocol";
 import { LivelineClient, type Subscription } from "@liveline/client-sdk";
 import { describeAlerts } from "./alert-status.js";
 import { Attachments } from "./attachments.js";
 import { api, describeError, token } from "./console-api.js";
 import { Composer } from "./composer.js";
+import { Connection } from "./connection.js";
 import { EntryForm } from "./entry-form.js";
+import { slugOf } from "./feed-slug.js";
 import { LiveBar } from "./live-bar.js";
 import { Preview } from "./preview.js";
 import { entryName, Timeline } from "./timeline.js";
@@ -28,6 +30,7 @@ const ui = {
   feed: el<HTMLSelectElement>("feed"),
   currentFeed: el<HTMLAnchorElement>("current-feed"),
   createForm: el<HTMLFormElement>("feed-create"),
+  createBox: el<HTMLDetailsElement>("create-box"),
   newFeedId: el<HTMLInputElement>("new-feed-id"),
   newFeedTitle: el<HTMLInputElement>("new-feed-title"),
   settingsForm: el<HTMLFormElement>("feed-settings"),
@@ -44,6 +47,7 @@ const ui = {
 };
 
 const client = new LivelineClient({ url: location.origin });
+new Connection({ banner: el("connection"), client, onBack: () => say("Back online.") });
 let sub: Subscription | undefined;
 let feeds: Feed[] = [];
 
@@ -64,6 +68,7 @@ async function attempt(what: () => Promise<unknown>, done: string): Promise<void
 const preview = new Preview(el("preview"));
 let previewTimer: ReturnType<typeof setTimeout> | undefined;
 function refreshPreview(): void {
+  form.autosave.changed();
   clearTimeout(previewTimer);
   previewTimer = setTimeout(() => preview.show(form.draftEntry()), 120);
 }
@@ -80,6 +85,7 @@ const composer = new Composer({
   labelledBy: "body-label",
   onChange: refreshPreview,
   onFiles: (files) => attachments.add(files),
+  onPasteNotice: (text) => say(text),
   onPastedUrl: (url) => {
     attachments.addEmbed(url);
     say(`Embed added: ${url}`);
@@ -91,6 +97,9 @@ const timeline = new Timeline({
   list: el("entries"),
   older: el("older"),
   keyOnly: el("key-only"),
+  search: el("entry-search"),
+  found: el("found"),
+  hidden: () => form.autosave.draftId,
   loadDrafts: async () =>
     (await api.request("GET /v1/feeds/:feedId/drafts", { params: { feedId: ui.feed.value } })).data,
   loadPage: async (before) =>
@@ -124,31 +133,46 @@ const timeline = new Timeline({
       ),
     retract: (e) => {
       const draft = e.status === "draft" || e.status === "scheduled";
-      // A retraction asks why (kept on the entry's revision for the desk, never shown to
-      // readers); a plain prompt, like the link one, works by keyboard and screen reader alike.
-      const answer = draft
-        ? confirm(`Delete the draft “${entryName(e)}”?`)
-          ? ""
-          : null
-        : prompt(
-            `Retract “${entryName(e)}”? Readers will no longer see it.\nReason, kept in its history (optional):`,
-            "",
-          );
-      if (answer === null) return;
-      const reason = answer.trim();
-      void attempt(
-        async () => {
-          await api.request("DELETE /v1/feeds/:feedId/entries/:entryId", {
-            params: { feedId: ui.feed.value, entryId: e.id },
-            ...(reason === "" ? {} : { body: { reason } }),
-          });
-          if (draft) await timeline.refreshDrafts();
-        },
-        draft ? "Draft deleted." : "Retracted.",
-      );
+      void askRetract(e, draft).then((answer) => {
+        if (answer === null) return;
+        void attempt(
+          async () => {
+            await api.request("DELETE /v1/feeds/:feedId/entries/:entryId", {
+              params: { feedId: ui.feed.value, entryId: e.id },
+              ...(answer === "" ? {} : { body: { reason: answer } }),
+            });
+            if (draft) await timeline.refreshDrafts();
+          },
+          draft ? "Draft deleted." : "Retracted.",
+        );
+      });
     },
   },
 });
+
+/**
+ * Retracting asks in a dialog of the page's own (a draft is only confirmed): what goes, and
+ * why (kept on the entry's revision for the desk, never shown to readers). Null: not retracted.
+ */
+function askRetract(e: Entry, draft: boolean): Promise<string | null> {
+  const dialog = el<HTMLDialogElement>("retract");
+  const reason = el<HTMLInputElement>("retract-reason");
+  el("retract-title").textContent = draft ? "Delete the draft?" : "Retract this entry?";
+  el("retract-what").textContent = draft
+    ? `“${entryName(e)}” will be deleted. Readers never saw it.`
+    : `“${entryName(e)}” will disappear from every reader's page.`;
+  el("retract-confirm").textContent = draft ? "Delete draft" : "Retract";
+  el("retract-reason-box").hidden = draft;
+  reason.value = "";
+  dialog.returnValue = "";
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm" ? reason.value.trim() : null), {
+      once: true,
+    });
+    dialog.showModal();
+    if (!draft) reason.focus();
+  });
+}
 const flagName = { pinned: "Pinned", keyEvent: "Key event", breaking: "Breaking" } as const;
 
 const liveBar = new LiveBar({
@@ -174,8 +198,16 @@ const form = new EntryForm({
     publishAt: el("publish-at"),
     correction: el("correction"),
     correctionBox: el("correction-box"),
-    senders: [el("submit"), el("save-draft"), el("schedule")],
+    senders: { publish: el("submit"), draft: el("save-draft"), schedule: el("schedule") },
     draftOnly: [el("save-draft"), el("schedule-box")],
+    conflict: {
+      dialog: el("conflict"),
+      theirsTitle: el("conflict-theirs-title"),
+      theirs: el("conflict-theirs"),
+      mine: el("conflict-mine"),
+      merged: el("conflict-merged"),
+      note: el("conflict-note"),
+    },
   },
   composer,
   attachments,
@@ -237,6 +269,21 @@ function follow(feedId: string): void {
   });
   liveBar.follow(feedId);
   void refreshStatus(feedId);
+  bringBack(feedId);
+}
+
+let broughtBack = false;
+
+/** What was being written for this feed when the tab was reloaded or crashed comes back. */
+function bringBack(feedId: string): void {
+  const saved = composer.html() === "" && form.editingId === null ? form.autosave.load(feedId) : undefined;
+  if (saved !== undefined) {
+    form.restore(saved);
+    const at = new Date(saved.savedAt).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+    broughtBack = true;
+    say(`Brought back the ${saved.editing === undefined ? "entry" : "correction"} you were writing (kept at ${at}).`);
+  }
+  form.autosave.pause(false);
 }
 
 let statusTimer: ReturnType<typeof setTimeout> | undefined;
@@ -282,12 +329,21 @@ ui.tokenForm.addEventListener("submit", (ev) => {
 
 ui.feed.addEventListener("change", () => follow(ui.feed.value));
 
+// The id follows the title until the editor types one of their own.
+let idTyped = false;
+ui.newFeedId.addEventListener("input", () => (idTyped = ui.newFeedId.value !== ""));
+ui.newFeedTitle.addEventListener("input", () => {
+  if (!idTyped) ui.newFeedId.value = slugOf(ui.newFeedTitle.value);
+});
+
 ui.createForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
   const id = ui.newFeedId.value.trim();
   void attempt(async () => {
     await api.request("POST /v1/feeds", { body: { id, title: ui.newFeedTitle.value.trim() } });
     ui.createForm.reset();
+    idTyped = false;
+    ui.createBox.open = false; // done: out of the way of the timeline
     await loadFeeds(id);
   }, `Feed “${id}” created.`);
 });
@@ -360,4 +416,7 @@ document.addEventListener(
 
 showToken();
 refreshPreview();
-void attempt(() => loadFeeds(), "Ready.");
+loadFeeds().then(
+  () => broughtBack || say("Ready."),
+  (err: unknown) => say(describeError(err), true),
+);

@@ -7,7 +7,9 @@
 import type { Entry } from "@liveline/protocol";
 import { embedProviderOf } from "@liveline/protocol/constants";
 import { ApiError, api, describeError } from "./console-api.js";
-import type { Attachments } from "./attachments.js";
+import type { Attachments, FailedUpload } from "./attachments.js";
+import { Autosave, isEntry, type ComposerState, type Saved } from "./autosave.js";
+import { askAboutConflict, type ConflictUi } from "./conflict-dialog.js";
 import type { Composer } from "./composer.js";
 import { entryName } from "./timeline.js";
 
@@ -28,10 +30,26 @@ export interface EntryFormUi {
   /** The correction note readers see, when correcting a published entry. */
   correction: HTMLInputElement;
   correctionBox: HTMLElement;
-  /** Buttons that send (disabled together while a request is out). */
-  senders: HTMLButtonElement[];
+  /** The button of each way to send (disabled together while a request is out). */
+  senders: Record<SendMode, HTMLButtonElement>;
   /** Controls for drafts only (Save draft, Schedule): hidden while correcting a published entry. */
   draftOnly: HTMLElement[];
+  /** The edit-conflict dialog. */
+  conflict: ConflictUi;
+}
+
+/** What a 412 carries: the entry as it is now and its ETag. */
+interface Conflict {
+  etag: string;
+  entry: Entry;
+}
+
+function conflictOf(err: unknown): Conflict | undefined {
+  if (!(err instanceof ApiError) || err.code !== "revision_conflict") return undefined;
+  const d = err.details;
+  if (typeof d !== "object" || d === null) return undefined;
+  const { etag, entry } = d as { etag?: unknown; entry?: unknown };
+  return typeof etag === "string" && isEntry(entry) ? { etag, entry } : undefined;
 }
 
 export interface EntryFormDeps {
@@ -53,11 +71,13 @@ interface Editing {
 }
 
 export class EntryForm {
-  private key = crypto.randomUUID();
+  private key: string = crypto.randomUUID();
   private sending = false;
   private editing: Editing | undefined;
+  readonly autosave: Autosave;
 
   constructor(private readonly d: EntryFormDeps) {
+    this.autosave = new Autosave({ snapshot: () => this.snapshot() });
     d.ui.form.addEventListener("submit", (ev) => {
       ev.preventDefault();
       void this.send("publish");
@@ -82,6 +102,47 @@ export class EntryForm {
       media: attachments.media(),
       embeds: attachments.embedRefs(),
     };
+  }
+
+  /** The form as autosave keeps it, or undefined when there is nothing worth keeping. */
+  private snapshot(): Omit<Saved, "v" | "savedAt" | "serverDraftId"> | undefined {
+    const { ui } = this.d;
+    const f = this.fields();
+    const state: ComposerState = {
+      headline: ui.headline.value,
+      body: f.body,
+      author: ui.author.value,
+      ...f.flags,
+      publishAt: ui.publishAt.value,
+      correction: ui.correction.value,
+      media: this.d.attachments.previewMedia(),
+      embeds: f.embeds.map((e) => e.url),
+    };
+    const empty = state.body === "" && state.headline.trim() === "" && state.media.length === 0;
+    if (empty && state.embeds.length === 0 && this.editing === undefined) return undefined;
+    return {
+      feedId: this.d.feedId(),
+      state,
+      key: this.key,
+      ...(this.editing === undefined ? {} : { editing: this.editing }),
+    };
+  }
+
+  /** Bring back what autosave kept (after a reload or a crashed tab). */
+  restore(saved: Saved): void {
+    const { ui } = this.d;
+    const s = saved.state;
+    this.key = saved.key;
+    if (saved.editing !== undefined) this.open(saved.editing.entry, saved.editing.etag);
+    ui.headline.value = s.headline;
+    this.d.composer.setHtml(s.body);
+    ui.author.value = s.author;
+    ui.pinned.checked = s.pinned;
+    ui.keyEvent.checked = s.keyEvent;
+    ui.breaking.checked = s.breaking;
+    ui.publishAt.value = s.publishAt;
+    ui.correction.value = s.correction;
+    this.d.attachments.load(s.media, s.embeds);
   }
 
   /** What the entry will look like once published (for the preview). */
@@ -127,7 +188,6 @@ export class EntryForm {
   private problem(): string | undefined {
     if (this.d.feedId() === "") return "Pick or create a feed first.";
     if (this.d.composer.html() === "") return "Write the entry's text first.";
-    if (this.d.attachments.pending() > 0) return "Wait for the images to finish uploading.";
     const alt = this.d.attachments.missingAlt();
     if (alt !== undefined) {
       alt.focus();
@@ -138,6 +198,7 @@ export class EntryForm {
 
   async send(mode: SendMode): Promise<void> {
     if (this.sending) return; // a double click, or Ctrl+Enter held down
+    if (this.d.attachments.pending() > 0) return this.sendAfterUploads(mode);
     const problem = this.problem();
     if (problem !== undefined) return this.d.say(problem, true);
     const at = mode === "schedule" ? this.scheduledTime() : undefined;
@@ -146,6 +207,7 @@ export class EntryForm {
       return this.d.say(at.message, true);
     }
     this.setSending(true);
+    this.autosave.pause(true);
     try {
       if (this.editing === undefined) await this.publish(mode, at);
       else await this.correct(this.editing, mode, at);
@@ -155,7 +217,38 @@ export class EntryForm {
       this.d.say(`Not sent: ${describeError(err)}. Your text is kept.`, true);
     } finally {
       this.setSending(false);
+      this.autosave.pause(false);
+      this.autosave.changed();
     }
+  }
+
+  /**
+   * Publish (or save) pressed while a photo is still uploading: the button says it is waiting,
+   * the upload ends, and the entry goes out then; a failed upload or a missing alt text stops
+   * it with the reason, and the text stays.
+   */
+  private async sendAfterUploads(mode: SendMode): Promise<void> {
+    const { ui } = this.d;
+    const button = ui.senders[mode];
+    const label = button.textContent;
+    this.setSending(true);
+    button.textContent = "Waiting for the upload…";
+    const n = this.d.attachments.pending();
+    this.d.say(`Waiting for ${n === 1 ? "the photo" : `${n} photos`} to finish uploading; then it goes out.`);
+    let failed: FailedUpload[];
+    try {
+      failed = await this.d.attachments.settled();
+    } finally {
+      button.textContent = label;
+      this.setSending(false);
+    }
+    const first = failed[0];
+    if (first !== undefined)
+      return this.d.say(
+        `Not sent: ${first.name} was not uploaded. ${first.reason} Remove it or pick another photo.`,
+        true,
+      );
+    await this.send(mode);
   }
 
   private async publish(mode: SendMode, at: string | undefined): Promise<void> {
@@ -204,17 +297,41 @@ export class EntryForm {
         ...(etag === null ? {} : { headers: { "If-Match": etag } }),
       });
     } catch (err) {
-      if (err instanceof ApiError && err.code === "revision_conflict")
-        throw new Error(
-          `a colleague changed “${entryName(entry)}” after you opened it; copy your text, cancel, and open it again`,
-        );
-      throw err;
+      const conflict = conflictOf(err);
+      if (conflict === undefined) throw err;
+      return this.resolve(entry, conflict, mode, at);
     }
     // Changes of one feed are applied in the order they were accepted: the edit lands first.
     if (isDraft && mode === "publish") await api.request("POST /v1/feeds/:feedId/entries/:entryId/publish", { params });
     this.reset();
     this.d.say(isDraft ? done(mode, at) : "Correction saved.");
     this.d.onSent();
+  }
+
+  /**
+   * A colleague saved the entry after it was opened here: show both versions and the merge, and
+   * go on with the editor's choice. From then on the form edits their version (its ETag).
+   */
+  private async resolve(base: Entry, now: Conflict, mode: SendMode, at: string | undefined): Promise<void> {
+    const { ui } = this.d;
+    const mine = { headline: ui.headline.value.trim(), body: this.d.composer.html() };
+    const choice = await askAboutConflict(ui.conflict, base, now.entry, mine);
+    if (choice.take === "later") {
+      this.d.say(`Not saved: a colleague changed “${entryName(now.entry)}”. Your text is kept.`, true);
+      return;
+    }
+    this.editing = { entry: now.entry, etag: now.etag };
+    if (choice.take === "mine") return this.correct(this.editing, mode, at);
+    if (choice.take === "theirs") {
+      ui.headline.value = now.entry.headline ?? "";
+      this.d.composer.setHtml(now.entry.body);
+      this.d.say("Their version is in the form. Nothing was saved.");
+    } else {
+      ui.headline.value = choice.headline;
+      this.d.composer.setHtml(choice.body);
+      this.d.say("The merge is in the form: check it, then save the correction.");
+    }
+    this.autosave.changed();
   }
 
   /** Load a published entry into the form to correct it. */
@@ -230,6 +347,15 @@ export class EntryForm {
     } catch (err) {
       return this.d.say(`Could not open the entry: ${describeError(err)}`, true);
     }
+    // A new entry being written is kept on the server as a draft (the timeline shows it).
+    this.autosave.release();
+    this.open(current, etag);
+    this.d.ui.headline.focus();
+    this.autosave.changed();
+  }
+
+  /** Fill the form with `current` (opened with `etag`) for editing. */
+  private open(current: Entry, etag: string | null): void {
     const { ui } = this.d;
     this.editing = { entry: current, etag };
     this.d.attachments.clear();
@@ -250,7 +376,6 @@ export class EntryForm {
       (current.embeds ?? []).map((e) => e.url),
     );
     this.d.onEditing(current.id);
-    ui.headline.focus();
   }
 
   reset(): void {
@@ -260,6 +385,7 @@ export class EntryForm {
     ui.form.reset();
     this.d.composer.clear();
     this.d.attachments.clear();
+    void this.autosave.discard();
     ui.title.textContent = "New entry";
     ui.submit.textContent = "Publish";
     ui.cancel.hidden = true;
@@ -270,7 +396,7 @@ export class EntryForm {
 
   private setSending(on: boolean): void {
     this.sending = on;
-    for (const b of this.d.ui.senders) b.disabled = on;
+    for (const b of Object.values(this.d.ui.senders)) b.disabled = on;
     this.d.ui.form.setAttribute("aria-busy", String(on));
   }
 }

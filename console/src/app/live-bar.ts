@@ -4,7 +4,8 @@
  * few seconds names the entry being edited, well inside the server's 15 s presence expiry.
  */
 import type { FeedStats } from "@liveline/protocol";
-import { api, token } from "./console-api.js";
+import { ApiError, api, describeError, token } from "./console-api.js";
+import { isUnreachable } from "./reach.js";
 
 const BEAT_MS = 5_000;
 
@@ -48,8 +49,9 @@ export class LiveBar {
       await api.request("POST /v1/feeds/:feedId/presence", { params: { feedId }, body: { editing: this.editing } });
       const { data: stats } = await api.request("GET /v1/feeds/:feedId/stats", { params: { feedId } });
       if (feedId === this.feedId) this.render(stats);
-    } catch {
-      this.opts.readers.textContent = "Readers now: unknown (no editor token for this feed?)";
+    } catch (err) {
+      if (feedId !== this.feedId) return;
+      this.opts.readers.textContent = `Readers now: unknown (${why(err)})`;
       this.opts.colleagues.replaceChildren();
     }
   }
@@ -75,4 +77,13 @@ export class LiveBar {
       .request("DELETE /v1/feeds/:feedId/presence", { params: { feedId: this.feedId }, keepalive: true })
       .catch(() => undefined);
   }
+}
+
+/** Why the counts could not be read: an outage is not a missing token. */
+function why(err: unknown): string {
+  if (isUnreachable(err)) return "the server cannot be reached";
+  if (err instanceof ApiError && (err.code === "unauthorized" || err.code === "token_expired"))
+    return "no editor token for this feed?";
+  if (err instanceof ApiError && err.code === "forbidden") return "not allowed in this feed";
+  return describeError(err);
 }

@@ -17,7 +17,13 @@ export interface TimelineOptions {
   list: HTMLOListElement;
   older: HTMLButtonElement;
   keyOnly: HTMLInputElement;
+  /** Words to find in an entry's headline, text or author. */
+  search: HTMLInputElement;
+  /** Says how many entries the search found. */
+  found: HTMLElement;
   actions: TimelineActions;
+  /** The draft that is the entry in the composer (its autosaved copy): not listed twice. */
+  hidden: () => string | undefined;
   loadPage: (before: string | undefined) => Promise<EntryPage>;
   /** Drafts and scheduled entries (editors only; they never come through the live feed). */
   loadDrafts: () => Promise<DraftsResponse>;
@@ -32,11 +38,26 @@ const day = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" 
 /** A short, human name for an entry (its headline, else the start of its text). */
 export function entryName(e: Pick<Entry, "headline" | "body">): string {
   if (e.headline !== undefined) return e.headline;
-  const text = e.body
+  const text = plain(e.body);
+  return text.length > 48 ? `${text.slice(0, 47)}…` : text;
+}
+
+function plain(html: string): string {
+  return html
     .replace(/<[^>]*>/g, " ")
     .replace(/\s+/g, " ")
     .trim();
-  return text.length > 48 ? `${text.slice(0, 47)}…` : text;
+}
+
+/** The start of an entry's text, as much as a timeline row shows under its name. */
+function excerpt(e: Entry): string {
+  const text = plain(e.body);
+  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+}
+
+function matches(e: Entry, words: string[]): boolean {
+  const hay = `${e.headline ?? ""} ${plain(e.body)} ${e.author?.name ?? ""}`.toLocaleLowerCase();
+  return words.every((w) => hay.includes(w));
 }
 
 export class Timeline {
@@ -47,6 +68,7 @@ export class Timeline {
   constructor(private readonly opts: TimelineOptions) {
     opts.older.addEventListener("click", () => void this.loadOlder());
     opts.keyOnly.addEventListener("change", () => this.render());
+    opts.search.addEventListener("input", () => this.render());
     // A colleague's draft, or a scheduled entry going out, shows up without a reload.
     setInterval(() => void this.refreshDrafts(), DRAFTS_EVERY_MS);
   }
@@ -110,11 +132,14 @@ export class Timeline {
 
   private render(): void {
     const keyOnly = this.opts.keyOnly.checked;
+    const words = this.opts.search.value.toLocaleLowerCase().split(/\s+/).filter(Boolean);
     // Drafts and scheduled entries first (what is still to go out), then the published timeline.
     const shown = [...this.entries.values()]
-      .filter((e) => !keyOnly || e.keyEvent)
+      .filter((e) => (!keyOnly || e.keyEvent) && e.id !== this.opts.hidden() && matches(e, words))
       .sort((a, b) => Number(isDraft(b)) - Number(isDraft(a)) || displayOrder(a, b));
     this.opts.list.replaceChildren(...shown.map((e) => this.row(e)));
+    this.opts.found.textContent =
+      words.length === 0 ? "" : `${shown.length === 1 ? "1 entry" : `${shown.length} entries`} found`;
   }
 
   private row(e: Entry): HTMLLIElement {
@@ -141,6 +166,11 @@ export class Timeline {
     const title = document.createElement("strong");
     title.className = "entry-name";
     title.textContent = name;
+    const text = document.createElement("p");
+    text.className = "entry-text";
+    text.textContent = e.headline === undefined ? "" : excerpt(e);
+    const thumb = thumbnail(e);
+    if (thumb !== undefined) li.classList.add("with-thumb");
     const actions = document.createElement("div");
     actions.className = "actions";
     const { edit, toggle, retract } = this.opts.actions;
@@ -151,7 +181,7 @@ export class Timeline {
         button("Publish now", name, () => publishNow(e)),
         button("Delete", name, () => retract(e)),
       );
-      li.append(head, title, actions);
+      li.append(...(thumb === undefined ? [] : [thumb]), head, title, text, actions);
       return li;
     }
     actions.append(
@@ -161,9 +191,23 @@ export class Timeline {
       flagButton("Breaking", name, e.breaking, () => toggle(e, "breaking")),
       button("Retract", name, () => retract(e)),
     );
-    li.append(head, title, actions);
+    li.append(...(thumb === undefined ? [] : [thumb]), head, title, text, actions);
     return li;
   }
+}
+
+/** The entry's first image, small (its smallest variant), beside the row. */
+function thumbnail(e: Entry): HTMLImageElement | undefined {
+  const first = e.media?.[0];
+  if (first === undefined) return undefined;
+  const img = document.createElement("img");
+  img.className = "thumb";
+  img.src = (first.variants[0] ?? first).url;
+  img.alt = ""; // the row names the entry; the picture adds nothing a listener needs
+  img.width = 64;
+  img.height = Math.max(1, Math.round((64 * first.height) / first.width));
+  img.loading = "lazy";
+  return img;
 }
 
 function span(className: string, text: string): HTMLSpanElement {

@@ -15,7 +15,8 @@ export interface ConsolePage {
 export const CONSOLE_PAGE: ConsolePage = {
   title: "Liveline console",
   head: `<meta name="robots" content="noindex"><script defer src="/console.js"></script><style>${CONSOLE_CSS}</style>`,
-  body: `<header class="console-top">
+  body: `<p id="connection" role="status" aria-live="assertive" hidden></p>
+<header class="console-top">
 <h1>Liveline console</h1>
 <a id="current-feed" href="#feed-title">No feed chosen</a>
 <section id="live-now" aria-labelledby="live-now-title">
@@ -93,13 +94,13 @@ export const CONSOLE_PAGE: ConsolePage = {
 <button id="end-coverage" type="button">End coverage</button></p>
 </form>
 </details>
-<details>
+<details id="create-box">
 <summary>Create a feed</summary>
 <form id="feed-create">
-<label for="new-feed-id">Feed id (a-z, 0-9 and -)</label>
-<input id="new-feed-id" type="text" required pattern="[a-z0-9][a-z0-9\\-]{0,63}" autocomplete="off">
 <label for="new-feed-title">Title</label>
 <input id="new-feed-title" type="text" required maxlength="200">
+<label for="new-feed-id">Feed id, made from the title (a-z, 0-9 and -)</label>
+<input id="new-feed-id" type="text" required pattern="[a-z0-9][a-z0-9\\-]{0,63}" autocomplete="off">
 <p><button type="submit">Create feed</button></p>
 </form>
 </details>
@@ -115,10 +116,38 @@ export const CONSOLE_PAGE: ConsolePage = {
 </section>
 <section aria-labelledby="entries-title">
 <h2 id="entries-title">Timeline</h2>
-<label class="inline"><input id="key-only" type="checkbox"> Key events only</label>
+<div class="row timeline-tools"><div><label for="entry-search">Search the timeline</label>
+<input id="entry-search" type="search" autocomplete="off"></div>
+<label class="inline"><input id="key-only" type="checkbox"> Key events only</label></div>
+<p id="found" class="hint" role="status"></p>
 <ol id="entries"></ol>
 <p><button id="older" type="button" hidden>Load older entries</button></p>
 </section>
 </div>
-</main>`,
+</main>
+<dialog id="retract" aria-labelledby="retract-title">
+<form method="dialog">
+<h2 id="retract-title">Retract</h2>
+<p id="retract-what"></p>
+<div id="retract-reason-box"><label for="retract-reason">Reason, kept in its history (optional; readers never see it)</label>
+<input id="retract-reason" type="text" maxlength="500" autocomplete="off"></div>
+<p class="send"><button id="retract-confirm" value="confirm" class="primary danger">Retract</button>
+<button value="cancel" formnovalidate>Cancel</button></p>
+</form>
+</dialog>
+<dialog id="conflict" aria-labelledby="conflict-title" aria-describedby="conflict-lead">
+<h2 id="conflict-title">A colleague saved this entry while you were editing it</h2>
+<p id="conflict-lead">Compare the two versions, then take theirs, keep yours, or use the merge of both.</p>
+<div class="versions">
+<section aria-labelledby="conflict-theirs-title"><h3 id="conflict-theirs-title">Theirs</h3><div id="conflict-theirs" class="version"></div></section>
+<section aria-labelledby="conflict-mine-title"><h3 id="conflict-mine-title">Yours</h3><div id="conflict-mine" class="version"></div></section>
+<section aria-labelledby="conflict-merged-title"><h3 id="conflict-merged-title">Merged</h3><div id="conflict-merged" class="version"></div><p id="conflict-note" class="hint"></p></section>
+</div>
+<form method="dialog" class="send">
+<button value="merge" class="primary">Use the merge</button>
+<button value="mine">Keep mine</button>
+<button value="theirs">Take theirs</button>
+<button value="later">Decide later</button>
+</form>
+</dialog>`,
 };

@@ -40,6 +40,14 @@ button:disabled{opacity:.6;cursor:progress}
 #preview{border:1px solid var(--line);border-radius:8px;padding:0 .75rem;min-height:3rem}
 label.inline{display:inline-flex;gap:.35rem;font-weight:400}
 #entries li{display:block}
+#entries li.with-thumb{display:grid;grid-template-columns:64px 1fr;column-gap:.75rem}
+#entries li.with-thumb>*:not(.thumb){grid-column:2}
+#entries .thumb{grid-row:1 / span 4;border-radius:4px;object-fit:cover}
+#entries .entry-text{margin:0 0 .35rem;color:var(--muted);font-size:.9rem;overflow-wrap:anywhere}
+#entries .entry-text:empty{display:none}
+.timeline-tools{align-items:end;gap:.5rem 1rem}
+input[type=search]{width:100%;box-sizing:border-box;font:inherit;color:inherit;background:var(--paper);padding:.45rem .6rem;border:1px solid var(--field);border-radius:6px}
+dialog .danger{background:var(--bad);border-color:var(--bad);color:var(--paper)}
 #entries .entry-head{display:flex;flex-wrap:wrap;gap:.25rem .6rem;font-size:.875rem;color:var(--muted)}
 #entries time{font-weight:700;color:var(--text)}
 #entries .status{text-transform:uppercase;font-size:.75rem;letter-spacing:.04em;font-weight:700}
@@ -47,5 +55,14 @@ label.inline{display:inline-flex;gap:.35rem;font-weight:400}
 #entries .actions{margin:0}
 #entries .actions button{min-height:2.25rem}
 #entries .actions .flag[aria-pressed=true]{background:var(--accent);border-color:var(--accent);color:var(--on-accent)}
+#connection{position:sticky;top:0;z-index:3;margin:0;padding:.6rem 1rem;background:var(--bad);color:var(--paper);font-weight:700}
+dialog{max-width:min(72rem,calc(100vw - 1rem));max-height:calc(100dvh - 1rem);box-sizing:border-box;padding:1rem;border:1px solid var(--line);border-radius:8px;background:var(--paper);color:var(--text)}
+dialog::backdrop{background:rgb(0 0 0 / .45)}
+dialog h2{font-size:1.15rem;margin:0 0 .25rem}
+.versions{display:grid;gap:.75rem;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr));margin:.75rem 0}
+.versions h3{font-size:.95rem;margin:0 0 .25rem}
+.version{border:1px solid var(--line);border-radius:6px;padding:.25rem .6rem;max-height:40vh;overflow:auto;overflow-wrap:anywhere}
+.version-headline{font-weight:700}
+dialog form.send{position:sticky;bottom:0;background:var(--paper);padding-top:.5rem}
 details{margin:.5rem 0}summary{cursor:pointer;font-weight:600;padding:.35rem 0}
 `;

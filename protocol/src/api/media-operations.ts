@@ -17,7 +17,7 @@ export const uploadMedia = defineOperation({
   }),
   responses: {
     201: { description: "stored", schema: MediaItem },
-    413: err("payload_too_large: over MEDIA_MAX_BYTES"),
+    413: err("payload_too_large: over MEDIA_MAX_BYTES (`details.maxBytes` names the limit)"),
     415: err("unsupported_media_type: not multipart, or not a JPEG, PNG, WebP, GIF or AVIF image"),
     422: err("image_too_large (over 16384 px a side or 50 megapixels) / image_unreadable"),
   },

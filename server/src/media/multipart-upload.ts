@@ -23,7 +23,7 @@ export interface ReceivedUpload {
 }
 
 const tooLarge = (maxBytes: number) =>
-  new LivelineError("payload_too_large", `the file is larger than ${maxBytes} bytes (MEDIA_MAX_BYTES)`);
+  new LivelineError("payload_too_large", `the file is larger than ${maxBytes} bytes (MEDIA_MAX_BYTES)`, { maxBytes });
 
 /**
  * Stream a `multipart/form-data` upload (one `file` part, optional alt/caption/credit) to a
