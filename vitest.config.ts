@@ -36,6 +36,9 @@ export default defineConfig({
     // run side by side, and other work on a shared machine can stretch a test several times.
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // expect.poll waits for what a page or a reader will show; 1 s (vitest's default) is a
+    // speed check under load, not a limit for a stuck wait.
+    expect: { poll: { timeout: 15_000, interval: 50 } },
     reporters: ["default", "./test/summary-reporter.ts"],
   },
 });
