@@ -200,9 +200,7 @@ export class PublishWorker {
       for (const { feedId, ticket, applied } of behind) {
         const mark = `${ticket}/${applied}`;
         seen.set(feedId, mark);
-        // A job id of its own: a sweep that sees a change between its accept and the API's
-        // enqueue must not take the API's job id, which carries the request id to the logs.
-        await this.options.queue.enqueue(feedId, ticket, undefined, "sweep");
+        await this.options.queue.enqueue(feedId, ticket);
         if (this.lastSeen.get(feedId) !== mark) continue;
         await this.options.queue.enqueue(feedId, ticket, undefined, `redrive-${applied}-${Date.now()}`);
         this.options.logger.info({ feedId, ticket, applied }, "re-drove a stuck feed");
