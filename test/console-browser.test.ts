@@ -85,7 +85,9 @@ describe("composing and publishing", () => {
     await page.locator("#author").fill("Night desk");
 
     // The preview is the widget's own renderer, in its shadow root.
-    await expect.poll(() => page.locator("#preview article.entry h3.headline").textContent()).toBe("Polls have closed");
+    // It redraws as the editor changes: wait for the last thing typed, then read the rest.
+    await expect.poll(() => page.locator("#preview .body blockquote").textContent()).toBe("A close race.");
+    expect(await page.locator("#preview article.entry h3.headline").textContent()).toBe("Polls have closed");
     expect(await page.locator("#preview .body h2").textContent()).toBe("First results");
     expect(await page.locator("#preview .body strong").textContent()).toBe("has begun");
     expect(await page.locator("#preview .body li").allTextContents()).toEqual(["Harbour", "Bay"]);
