@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import LongestFirst from "./test/longest-first.js";
 
 const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
@@ -30,6 +31,8 @@ export default defineConfig({
     // So a file must leave nothing behind: close what it opens (the fixtures in test/helpers
     // do), restore what it fakes (timers, env), keep to its own Redis database or prefix.
     isolate: false,
+    // The longest files start first (see test/longest-first.ts), so none is left to run alone at the end.
+    sequence: { sequencer: LongestFirst },
     globalSetup: ["./test/global-setup.ts"],
     setupFiles: ["./test/setup-file.ts"],
     // Limits for a stuck test, not speed checks (timing claims live in the benchmark): files

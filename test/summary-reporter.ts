@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import { relative } from "node:path";
 import type { Reporter, TestModule } from "vitest/node";
 
 /** What a run counted; the shape scripts/test.mjs reads from LIVELINE_TEST_SUMMARY. */
@@ -33,8 +34,21 @@ export default class SummaryReporter implements Reporter {
       if (m.state() === "failed" && failedHere === 0) failedHere = 1;
       counts.failed += failedHere;
     }
+    if (process.env.LIVELINE_TEST_DURATIONS === "write") writeDurations(testModules);
     const file = process.env.LIVELINE_TEST_SUMMARY;
     if (file !== undefined && file !== "") writeFileSync(file, JSON.stringify(counts));
     else process.stdout.write(`\n${summaryLine(counts)}\n`);
   }
+}
+
+/**
+ * test/durations.json: each file's seconds in this run, longest first, which test/longest-first.ts
+ * starts files by (`npm run test:durations`, a full run, sets LIVELINE_TEST_DURATIONS=write).
+ */
+function writeDurations(testModules: ReadonlyArray<TestModule>): void {
+  const root = new URL("..", import.meta.url).pathname;
+  const rows = testModules
+    .map((m) => [relative(root, m.moduleId), Math.round(m.diagnostic().duration / 100) / 10] as const)
+    .sort((a, b) => b[1] - a[1]);
+  writeFileSync(new URL("./durations.json", import.meta.url), `${JSON.stringify(Object.fromEntries(rows), null, 2)}\n`);
 }
