@@ -187,7 +187,9 @@ export class PublishWorker {
    * Re-drive feeds whose accepted changes are not being applied: an enqueue that failed after
    * accept, or a job held by a worker that was SIGKILLed (BullMQ only notices that stalled job
    * when its lock expires, 30 s later). A feed behind by the same amount at two sweeps in a row
-   * gets a fresh job; applying is idempotent, so a job too many costs one no-op script.
+   * gets a fresh job; applying is idempotent, so a job too many costs one no-op script. A feed
+   * seen behind once is left alone: its change may have been accepted a moment ago, with the
+   * API's own job (carrying the request's id) about to be added.
    * Returns how many feeds were behind.
    */
   async sweep(): Promise<number> {
@@ -200,7 +202,6 @@ export class PublishWorker {
       for (const { feedId, ticket, applied } of behind) {
         const mark = `${ticket}/${applied}`;
         seen.set(feedId, mark);
-        await this.options.queue.enqueue(feedId, ticket);
         if (this.lastSeen.get(feedId) !== mark) continue;
         await this.options.queue.enqueue(feedId, ticket, undefined, `redrive-${applied}-${Date.now()}`);
         this.options.logger.info({ feedId, ticket, applied }, "re-drove a stuck feed");
