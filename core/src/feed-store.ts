@@ -336,22 +336,40 @@ export class FeedStore {
    * there are, only those behind are read.
    */
   async feedsBehind(): Promise<{ feedId: string; ticket: number; applied: number }[]> {
-    const sets = this.keys.behindSets();
-    let ids: string[];
-    if ("nodes" in this.redis) {
-      // Each set may sit on another shard: one read each, all in flight at once.
-      const members = await Promise.all(sets.map((key) => this.redis.smembers(key)));
-      ids = members.flat();
-    } else {
-      const replies = (await this.redis.pipeline(sets.map((key) => ["smembers", key])).exec()) ?? [];
-      ids = replies.flatMap(([err, members]) => {
-        if (err) throw err;
-        return Array.isArray(members) ? members.map(String) : [];
-      });
-    }
+    const ids = await this.membersOf(this.keys.behindSets());
     // One read per feed behind, all in flight at once (each feed's meta may sit on another shard).
     const marks = await Promise.all(ids.map(async (feedId) => ({ feedId, ...(await this.acceptedTicket(feedId)) })));
     return marks.filter((m) => m.ticket > m.applied);
+  }
+
+  /**
+   * Feeds that emitted events their outputs may not have taken yet, with their seq, from every
+   * cluster slot's set apply.lua keeps: the outputs sweep's cost follows the feeds that changed,
+   * not the number of feeds. A feed stays listed until `outputsCaughtUp` lets it go.
+   */
+  async feedsWithOutputsDue(): Promise<{ feedId: string; seq: number }[]> {
+    const ids = await this.membersOf(this.keys.outputsDueSets());
+    return Promise.all(ids.map(async (feedId) => ({ feedId, seq: await this.currentSeq(feedId) })));
+  }
+
+  /** The feed leaves the outputs' due set if `cursor` has reached its seq (see outputs-caught-up.lua). */
+  async outputsCaughtUp(feedId: string, cursor: number): Promise<boolean> {
+    const k = this.keys.feed(feedId);
+    return this.run(SCRIPTS.outputsCaughtUp, { meta: k.meta, outputsDue: k.outputsDue }, { feedId, cursor });
+  }
+
+  /** The members of sets about many feeds (one per cluster slot, or one). */
+  private async membersOf(sets: string[]): Promise<string[]> {
+    if ("nodes" in this.redis) {
+      // Each set may sit on another shard: one read each, all in flight at once.
+      const members = await Promise.all(sets.map((key) => this.redis.smembers(key)));
+      return members.flat();
+    }
+    const replies = (await this.redis.pipeline(sets.map((key) => ["smembers", key])).exec()) ?? [];
+    return replies.flatMap(([err, members]) => {
+      if (err) throw err;
+      return Array.isArray(members) ? members.map(String) : [];
+    });
   }
 }
 

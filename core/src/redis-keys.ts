@@ -17,6 +17,11 @@ export interface RedisKeys {
    * to find feeds whose apply job was lost, instead of looking at every feed.
    */
   behindSets(): string[];
+  /**
+   * Every cluster slot's set of feeds whose outputs may be behind (`FeedKeys.outputsDue`): what
+   * the outputs sweep reads to find a feed applied further than its outputs went.
+   */
+  outputsDueSets(): string[];
   /** BullMQ's own prefix; braces keep every queue key in one slot on a cluster. */
   queuePrefix(): string;
   /** Prefix of one rate limiter's counters (rate-limiter-flexible appends ":<key>"). */
@@ -123,6 +128,13 @@ export interface FeedKeys {
    */
   readonly behind: string;
   /**
+   * Set: ids of the feeds, of this feed's cluster slot, that emitted events their outputs (web
+   * push, alerts, webhooks) may not have taken yet: apply.lua adds the feed when it emits, the
+   * outputs sweep removes it once the outputs' cursor has reached the feed's seq. Keyed per slot
+   * like `behind`.
+   */
+  readonly outputsDue: string;
+  /**
    * Sorted set: changes the worker could not apply and set aside (FailedChange JSON), scored by
    * their ticket, the newest `LIMITS.maxFailedChangesKept` kept; `meta.failed` counts them all.
    */
@@ -162,8 +174,8 @@ export function redisKeys(prefix = "liveline:", slotted = false): RedisKeys {
   return {
     prefix,
     feedIndex: () => `${prefix}feeds`,
-    behindSets: () =>
-      slotted ? Array.from({ length: SLOT_COUNT }, (_, slot) => behindSet(prefix, slot)) : [`${prefix}behind`],
+    behindSets: () => slotSets(prefix, "behind", slotted),
+    outputsDueSets: () => slotSets(prefix, "out-due", slotted),
     queuePrefix: () => `{${prefix}bull}`,
     rateLimit: (name) => `${prefix}rl:${name}`,
     embed: (urlHash) => `${prefix}embed:${urlHash}`,
@@ -215,7 +227,8 @@ export function redisKeys(prefix = "liveline:", slotted = false): RedisKeys {
         pinned: `${base}:pinned`,
         log: `${base}:log`,
         pending: `${base}:pending`,
-        behind: slotted ? behindSet(prefix, slotOf(base)) : `${prefix}behind`,
+        behind: slotSet(prefix, "behind", slotted, base),
+        outputsDue: slotSet(prefix, "out-due", slotted, base),
         failed: `${base}:failed`,
         ids: `${base}:ids`,
         drafts: `${base}:drafts`,
@@ -232,6 +245,17 @@ export function redisKeys(prefix = "liveline:", slotted = false): RedisKeys {
   };
 }
 
-function behindSet(prefix: string, slot: number): string {
-  return `${prefix}{${slotTag(slot)}}:behind`;
+/**
+ * A set about many feeds that a feed's scripts keep: on a Redis Cluster one key per slot (named
+ * by a hash tag of the slot, beside the feed's own keys), on one Redis one key for every feed.
+ */
+function slotSet(prefix: string, name: string, slotted: boolean, feedBase: string): string {
+  return slotted ? `${prefix}{${slotTag(slotOf(feedBase))}}:${name}` : `${prefix}${name}`;
+}
+
+/** Every slot's key of a `slotSet`, for a sweep that reads them all. */
+function slotSets(prefix: string, name: string, slotted: boolean): string[] {
+  return slotted
+    ? Array.from({ length: SLOT_COUNT }, (_, slot) => `${prefix}{${slotTag(slot)}}:${name}`)
+    : [`${prefix}${name}`];
 }

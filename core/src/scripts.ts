@@ -231,7 +231,19 @@ export const SCRIPTS = {
   apply: spec({
     name: "apply",
     file: "apply",
-    keys: ["meta", "entries", "order", "pinned", "log", "pending", "channel", "drafts", "accepted", "behind"] as const,
+    keys: [
+      "meta",
+      "entries",
+      "order",
+      "pinned",
+      "log",
+      "pending",
+      "channel",
+      "drafts",
+      "accepted",
+      "behind",
+      "outputsDue",
+    ] as const,
     args: (a: ApplyInput & { revisionsPrefix: string; feedId: string }) => [
       a.ticket,
       a.eventLogLength,
@@ -321,6 +333,19 @@ export const SCRIPTS = {
       if (Number(exists) !== 1) return { exists: false };
       return { exists: true, seq: Number(seq), epoch: text(epoch), at: text(at), rotated: Number(rotated) === 1 };
     },
+  }),
+
+  /**
+   * The feed leaves its slot's set of feeds with outputs due if its outputs' cursor has reached
+   * its seq, checked in the script so that an apply emitting meanwhile keeps it there
+   * (outputs-caught-up.lua). True when it left.
+   */
+  outputsCaughtUp: spec({
+    name: "outputsCaughtUp",
+    file: "outputs-caught-up",
+    keys: ["meta", "outputsDue"] as const,
+    args: (a: { feedId: string; cursor: number }) => [a.cursor, a.feedId],
+    decode: (raw): boolean => raw === 1,
   }),
 
   /** Create a feed's metadata unless it exists (create-feed.lua). */

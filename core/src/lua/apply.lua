@@ -5,7 +5,8 @@
 -- assigned twice, never skipped, and never stored without being published.
 -- A ticket already applied is skipped, which makes a retried job harmless.
 -- KEYS: meta, entries, order, pinned, log, pending, channel, drafts, accepted, behind (the set
---       of feeds behind in this feed's cluster slot)
+--       of feeds behind in this feed's cluster slot), outputsDue (the slot's set of feeds whose
+--       outputs may not have taken every event yet: a feed that emits joins it)
 -- Group commit (see accept.lua): one call takes every change accepted so far. Once the feed is
 -- caught up, its `scheduled` mark is cleared and it leaves its slot's `behind` set, so the next
 -- change accepted asks for a new job.
@@ -21,8 +22,8 @@
 --       the content fields (comma-separated: a change to one of them moves `updatedAt`), the feed id
 -- Returns {seq, events emitted, last ticket applied, epoch,
 --          why the next one cannot be applied ('' if it can), the feed's last accepted ticket}
-local meta, entries, order, pinned, log, pending, channel, drafts, accepted, behind =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local meta, entries, order, pinned, log, pending, channel, drafts, accepted, behind, outputsDue =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local upto, keep, batch, publishCmd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local revPrefix, revKeep = ARGV[5], tonumber(ARGV[6])
 
@@ -323,6 +324,7 @@ while applied < limit do
 end
 
 redis.call('HSET', meta, 'applied', applied, 'seq', seq)
+if emitted > 0 then redis.call('SADD', outputsDue, feedId) end
 local size = redis.call('ZCARD', log)
 if size > keep then redis.call('ZREMRANGEBYRANK', log, 0, size - keep - 1) end
 if applied >= lastTicket then

@@ -36,6 +36,7 @@ const LOCK_MS = 30_000;
 export class OutputsWorker {
   readonly worker: Worker<OutputJob>;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping = false;
 
   constructor(private readonly o: OutputsWorkerOptions) {
     this.worker = new Worker<OutputJob>(OUTPUTS_QUEUE, (job) => this.process(job), {
@@ -134,16 +135,24 @@ export class OutputsWorker {
    * advance job lost between apply and enqueue), an outbox whose head has no job.
    */
   async sweep(): Promise<void> {
+    // A sweep still running (a slow Redis) is not joined by another.
+    if (this.sweeping) return;
+    this.sweeping = true;
     try {
-      const cursors = await this.o.push.cursors();
-      for (const feed of await this.o.store.listFeeds(10_000)) {
-        if (feed.seq > (cursors.get(feed.id) ?? 0)) await this.o.queue.advance(feed.id, feed.seq);
+      // Only feeds that emitted since their outputs last caught up are looked at (apply.lua
+      // keeps the set), however many feeds there are.
+      for (const { feedId, seq } of await this.o.store.feedsWithOutputsDue()) {
+        const cursor = await this.o.push.cursor(feedId);
+        if (seq > cursor) await this.o.queue.advance(feedId, seq);
+        else await this.o.store.outputsCaughtUp(feedId, cursor);
       }
       for (const { endpointId, feedId } of await this.o.hooks.outboxes()) {
         await this.o.webhooks.kick(endpointId, feedId);
       }
     } catch (err) {
       this.o.logger.warn({ err: (err as Error).message }, "outputs sweep failed");
+    } finally {
+      this.sweeping = false;
     }
   }
 

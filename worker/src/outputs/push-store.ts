@@ -176,12 +176,4 @@ export class PushStore {
   async advanceCursor(feedId: string, seq: number): Promise<void> {
     await this.redis.zadd(this.keys.cursors, "GT", seq, feedId);
   }
-
-  /** Feeds the pipeline has seen, with their cursors (for the sweep). */
-  async cursors(limit = 10_000): Promise<Map<string, number>> {
-    const flat = await this.redis.zrange(this.keys.cursors, 0, limit - 1, "WITHSCORES");
-    const out = new Map<string, number>();
-    for (let i = 0; i + 1 < flat.length; i += 2) out.set(String(flat[i]), Number(flat[i + 1]));
-    return out;
-  }
 }
