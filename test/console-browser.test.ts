@@ -51,6 +51,10 @@ async function entries(feedId: string): Promise<StoredEntry[]> {
     .entries;
 }
 
+async function drafts(feedId: string): Promise<StoredEntry[]> {
+  return (await stack.api.request<{ entries: StoredEntry[] }>("GET", `/v1/feeds/${feedId}/drafts`)).body.entries;
+}
+
 function openConsole(feedId: string, viewport = DESKTOP, token: string | null = TOKEN): Promise<Page> {
   return openPage(browser, stack, feedId, viewport, token);
 }
@@ -617,6 +621,12 @@ describe("screenshots", () => {
       await expect.poll(() => page.locator("#readers").textContent(), { timeout: 12_000 }).not.toBe("Readers now: 0");
       await page.evaluate(() => window.scrollTo(0, 0));
       if (screenshots) await page.screenshot({ path: `docs/console-${name}.png` });
+      // The phone lists the desktop's unsent entry: it must be on the server before the tab closes.
+      if (name === "desktop")
+        await waitFor(
+          async () => (await drafts("budget")).some((e) => e.headline === "Income tax thresholds"),
+          "draft",
+        );
       await page.close();
     }
   });
