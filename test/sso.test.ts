@@ -1,8 +1,8 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RevisionsResponse, Session, User } from "@liveline/protocol";
 import { ConfigError } from "@liveline/core";
 import { loadConfig } from "@liveline/server";
-import { freePort, startOidcProvider, type OidcProvider } from "./helpers/oidc-provider.js";
+import { ssoStackEnv } from "./helpers/oidc-provider.js";
 import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -10,24 +10,7 @@ import { waitFor } from "./helpers/wait.js";
 // 127.0.0.1), driven as a browser would be: redirects followed by hand, cookies kept per
 // origin, the provider's login and consent forms posted. Every check is on what Liveline did.
 
-let provider: OidcProvider | undefined;
-const { stack } = useStack(async () => {
-  const port = await freePort();
-  provider = await startOidcProvider(`http://127.0.0.1:${port}/v1/session/oidc/callback`);
-  return {
-    PORT: String(port),
-    OIDC_ISSUER: provider.issuer,
-    OIDC_CLIENT_ID: provider.clientId,
-    OIDC_CLIENT_SECRET: provider.clientSecret,
-    OIDC_REDIRECT_URL: `http://127.0.0.1:${port}/v1/session/oidc/callback`,
-    OIDC_SCOPES: "openid email profile groups",
-    OIDC_ROLE_MAP: "live-desk=editor,stringers=contributor:election-night",
-    OIDC_LABEL: "Newsroom SSO",
-  };
-});
-afterAll(async () => {
-  await provider?.kill();
-});
+const { stack } = useStack(ssoStackEnv());
 
 const code = (body: unknown): unknown => (body as { error?: { code?: string } }).error?.code;
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -59,5 +60,33 @@ export async function startOidcProvider(redirectUrl: string): Promise<OidcProvid
       if (child.exitCode === null && child.signalCode === null) process.kill(pid, "SIGKILL");
       await exited;
     },
+  };
+}
+
+/**
+ * For `useStack`: starts a provider for the test file (killed in `afterAll`) and answers the
+ * stack's environment with single sign-on through it, on a port chosen first (the provider must
+ * know the callback it allows). Groups: `live-desk` editors, `stringers` contributors of
+ * `election-night`; anyone else has no role.
+ */
+export function ssoStackEnv(): () => Promise<Record<string, string>> {
+  let provider: OidcProvider | undefined;
+  afterAll(async () => {
+    await provider?.kill();
+  });
+  return async () => {
+    const port = await freePort();
+    const callback = `http://127.0.0.1:${port}/v1/session/oidc/callback`;
+    provider = await startOidcProvider(callback);
+    return {
+      PORT: String(port),
+      OIDC_ISSUER: provider.issuer,
+      OIDC_CLIENT_ID: provider.clientId,
+      OIDC_CLIENT_SECRET: provider.clientSecret,
+      OIDC_REDIRECT_URL: callback,
+      OIDC_SCOPES: "openid email profile groups",
+      OIDC_ROLE_MAP: "live-desk=editor,stringers=contributor:election-night",
+      OIDC_LABEL: "Newsroom SSO",
+    };
   };
 }

@@ -110,10 +110,9 @@ export class SsoClient {
   async finish(search: string, cookieState: string | undefined): Promise<SsoIdentity> {
     const params = new URLSearchParams(search);
     const state = params.get("state");
-    if (cookieState === undefined || state === null || state !== cookieState) {
-      throw new LivelineError("sso_state_invalid", "this answer names no sign-in that this browser started");
-    }
-    // GETDEL: one answer per flow, even when two race.
+    const foreign = new LivelineError("sso_state_invalid", "this answer names no sign-in that this browser started");
+    if (state === null || state.length > 200) throw foreign;
+    // GETDEL: one answer per flow, even when two race; an answer opened in another browser spends it too.
     const raw = await this.redis.getdel(this.keys.ssoFlow(state));
     const flow = raw === null ? undefined : Flow.safeParse(JSON.parse(raw)).data;
     if (flow === undefined) {
@@ -122,6 +121,7 @@ export class SsoClient {
         `this sign-in expired (${SSO_FLOW_SECONDS / 60} minutes) or was used`,
       );
     }
+    if (cookieState !== state) throw foreign;
     const error = params.get("error");
     if (error !== null) {
       const why = params.get("error_description") ?? error;
