@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RevisionsResponse, Session, User } from "@liveline/protocol";
 import { ConfigError } from "@liveline/core";
-import { loadConfig } from "@liveline/server";
+import { grantOf, loadConfig, parseRoleMap } from "@liveline/server";
 import { ssoStackEnv } from "./helpers/oidc-provider.js";
 import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
@@ -269,5 +269,31 @@ describe("OIDC settings", () => {
       ],
       defaultRole: undefined,
     });
+  });
+
+  it("gives the highest role any claim value maps to, with the feeds of every entry of that role", () => {
+    const settings = {
+      roleClaim: "groups",
+      roleMap: parseRoleMap("desk=editor:a,late-desk=editor:b,stringers=contributor,admins=admin"),
+      defaultRole: undefined,
+    };
+    expect(grantOf(settings, { groups: ["stringers", "desk", "late-desk"] })).toEqual({
+      role: "editor",
+      feeds: ["a", "b"],
+    });
+    expect(grantOf(settings, { groups: ["stringers", "admins"] })).toEqual({ role: "admin", feeds: "*" });
+    // One value rather than a list (a `role` claim), and a claim inside an object.
+    expect(grantOf({ ...settings, roleClaim: "role" }, { role: "stringers" })).toEqual({
+      role: "contributor",
+      feeds: "*",
+    });
+    expect(grantOf({ ...settings, roleClaim: "realm.roles" }, { realm: { roles: ["desk"] } })).toEqual({
+      role: "editor",
+      feeds: ["a"],
+    });
+    expect(grantOf(settings, { groups: ["marketing"] })).toBeUndefined();
+    expect(grantOf(settings, {})).toBeUndefined();
+    const everyone = { ...settings, defaultRole: { role: "contributor" as const, feeds: "*" as const } };
+    expect(grantOf(everyone, { groups: ["marketing"] })).toEqual({ role: "contributor", feeds: "*" });
   });
 });

@@ -41,7 +41,7 @@ function sendRefusal(req: Request, res: Response, err: LivelineError): void {
     res.status(err.status).json(err.toBody());
     return;
   }
-  const body = `<main style="max-width:36rem;margin:3rem auto;padding:0 1rem;font-family:system-ui,sans-serif;line-height:1.5">
+  const body = `<main>
 <h1>You are not signed in</h1>
 <p>${escapeHtml(err.message)}</p>
 <p>Error code: <code>${err.code}</code></p>
