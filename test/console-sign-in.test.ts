@@ -13,7 +13,7 @@ import { waitFor } from "./helpers/wait.js";
 // Connect provider's pages (its own process), email and password, sign out; axe on the screen.
 // LIVELINE_SCREENSHOTS=1 writes docs/console-sign-in-phone.png and docs/console-sign-in-desktop.png.
 
-const { stack } = useStack(ssoStackEnv());
+const { stack } = useStack(ssoStackEnv().env);
 const browser = useBrowser({ viewport: { width: 1280, height: 800 } });
 const screenshots = process.env.LIVELINE_SCREENSHOTS === "1";
 const PASSWORD = "correct horse battery";

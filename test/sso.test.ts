@@ -10,7 +10,8 @@ import { waitFor } from "./helpers/wait.js";
 // 127.0.0.1), driven as a browser would be: redirects followed by hand, cookies kept per
 // origin, the provider's login and consent forms posted. Every check is on what Liveline did.
 
-const { stack } = useStack(ssoStackEnv());
+const sso = ssoStackEnv();
+const { stack } = useStack(sso.env);
 
 const code = (body: unknown): unknown => (body as { error?: { code?: string } }).error?.code;
 
@@ -177,6 +178,28 @@ describe("single sign-on with OpenID Connect", () => {
     expect([script.answer.res.status, code(JSON.parse(script.answer.text))]).toEqual([403, "sso_no_role"]);
     const users = (await stack.api.request<{ users: User[] }>("GET", "/v1/users")).body.users;
     expect(users.some((u) => u.email === "max@newsroom.test")).toBe(false);
+  });
+
+  it("follows the provider's groups at each sign-in: a new role is taken, no mapped group ends the sessions", async () => {
+    const provider = sso.provider();
+    await provider.setGroups("dana", ["live-desk"]);
+    const first = await signInAs("dana");
+    const as = asPerson(first.session);
+    expect((await as<Session>("GET", "/v1/session")).body).toMatchObject({ role: "editor", feeds: "*" });
+
+    await provider.setGroups("dana", ["stringers"]);
+    const second = await signInAs("dana");
+    expect((await asPerson(second.session)<Session>("GET", "/v1/session")).body).toMatchObject({
+      role: "contributor",
+      feeds: ["election-night"],
+    });
+    // The session opened as an editor ended with the role.
+    expect((await as("GET", "/v1/session")).status).toBe(401);
+
+    await provider.setGroups("dana", ["marketing"]);
+    const third = await signInAs("dana", "application/json");
+    expect([third.answer.res.status, code(JSON.parse(third.answer.text))]).toEqual([403, "sso_no_role"]);
+    expect((await asPerson(second.session)("GET", "/v1/session")).status).toBe(401);
   });
 
   it("refuses a tampered state, an answer for another browser, and a replayed answer", async () => {

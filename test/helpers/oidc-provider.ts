@@ -11,6 +11,8 @@ export interface OidcProvider {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly pid: number;
+  /** Moves the person `login` into exactly these groups at the provider (their next sign-in sees it). */
+  setGroups(login: string, groups: string[]): Promise<void>;
   /** SIGKILL the process, and wait for it to be gone. */
   kill(): Promise<void>;
 }
@@ -56,6 +58,10 @@ export async function startOidcProvider(redirectUrl: string): Promise<OidcProvid
     clientId,
     clientSecret,
     pid,
+    setGroups: async (login, groups) => {
+      const res = await fetch(`${issuer}/people/${login}/groups`, { method: "PUT", body: JSON.stringify(groups) });
+      if (res.status !== 204) throw new Error(`the provider did not take the groups (${res.status})`);
+    },
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) process.kill(pid, "SIGKILL");
       await exited;
@@ -69,12 +75,20 @@ export async function startOidcProvider(redirectUrl: string): Promise<OidcProvid
  * know the callback it allows). Groups: `live-desk` editors, `stringers` contributors of
  * `election-night`; anyone else has no role.
  */
-export function ssoStackEnv(): () => Promise<Record<string, string>> {
+export function ssoStackEnv(): {
+  env: () => Promise<Record<string, string>>;
+  /** The provider, once the stack has started. */
+  provider: () => OidcProvider;
+} {
   let provider: OidcProvider | undefined;
   afterAll(async () => {
     await provider?.kill();
   });
-  return async () => {
+  const started = (): OidcProvider => {
+    if (provider === undefined) throw new Error("the OIDC provider starts with the stack (useStack's beforeAll)");
+    return provider;
+  };
+  const env = async () => {
     const port = await freePort();
     const callback = `http://127.0.0.1:${port}/v1/session/oidc/callback`;
     provider = await startOidcProvider(callback);
@@ -89,4 +103,5 @@ export function ssoStackEnv(): () => Promise<Record<string, string>> {
       OIDC_LABEL: "Newsroom SSO",
     };
   };
+  return { env, provider: started };
 }

@@ -153,6 +153,7 @@ export const finishSso = defineOperation({
     400: err("sso_state_invalid: the answer names no sign-in this browser started (or it expired)"),
     403: err("sso_refused: the provider said no; sso_no_role: no role is mapped to the person's groups"),
     404: err("not_configured: single sign-on is not set up here (OIDC_ISSUER)"),
+    409: err("user_exists: an account has this email, and the provider does not say the email is verified"),
     502: err("sso_failed: the provider could not be reached, or its answer failed the checks"),
   },
 });

@@ -116,6 +116,9 @@ export function ssoRoutes(o: SsoRoutesOptions): Handlers<SsoOperation> {
         const identity = await sso.finish(search, cookieState);
         const grant = grantOf(sso.settings, identity.claims);
         if (grant === undefined) {
+          // Taken off every mapped group at the provider: sessions of a linked account end too.
+          const linked = await accounts.findBySubject(identity.issuer, identity.subject);
+          if (linked !== undefined) await accounts.endSessionsOf(linked.id);
           throw new LivelineError(
             "sso_no_role",
             `${identity.email} signed in, but no Liveline role is given to their ${sso.settings.roleClaim}: ask an admin`,
