@@ -89,12 +89,12 @@ describe("the console's sign-in screen", () => {
     expect(res.status).toBe(201);
     const page = await signInScreen({ width: 390, height: 844 });
     await page.getByLabel("Email").fill("bea@newsroom.test");
-    await page.getByLabel("Password").fill("not the password");
+    await page.getByLabel("Password", { exact: true }).fill("not the password");
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect
       .poll(() => page.locator("#sign-in-message").textContent())
       .toBe("That email and password do not match an account.");
-    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect.poll(() => page.locator("#who").textContent()).toBe("Bea Editor");
     // A reload stays signed in: the session cookie, not the page, holds it.
@@ -102,6 +102,46 @@ describe("the console's sign-in screen", () => {
     await expect.poll(() => page.locator("#who").textContent()).toBe("Bea Editor");
     expect(await page.locator("#sign-in").isHidden()).toBe(true);
     await page.close();
+  });
+
+  it("sets a password from an admin's one-time link, then signs in with it; a spent link is said in words", async () => {
+    const user = await stack.api.request<User>("POST", "/v1/users", {
+      email: "cyd@newsroom.test",
+      name: "Cyd New",
+      role: "contributor",
+    });
+    expect(user.status).toBe(201);
+    const link = await stack.api.request<{ url: string }>("POST", `/v1/users/${user.body.id}/password-reset`);
+    expect(link.status).toBe(201);
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    await page.goto(link.body.url);
+    await page.getByRole("heading", { name: "Set your password" }).waitFor();
+    expect(await page.locator("#sign-in-form").isHidden()).toBe(true);
+    expect(await axeViolations(page), "the set-a-password form").toEqual([]);
+    await page.getByLabel("New password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Set password" }).click();
+    await expect
+      .poll(() => page.locator("#sign-in-message").textContent())
+      .toBe("Your password is set: sign in with it.");
+    expect(new URL(page.url()).hash).toBe("");
+    await page.getByLabel("Email").fill("cyd@newsroom.test");
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect.poll(() => page.locator("#who").textContent()).toBe("Cyd New");
+
+    await page.close();
+
+    // The same link again, in another tab: spent.
+    const again = await browser.context.newPage();
+    await again.goto(link.body.url);
+    await again.getByRole("heading", { name: "Set your password" }).waitFor();
+    await again.getByLabel("New password").fill("another good password");
+    await again.getByRole("button", { name: "Set password" }).click();
+    await expect
+      .poll(() => again.locator("#sign-in-message").textContent())
+      .toBe("This link was used, has expired or was never issued: ask an admin for a new one.");
+    await again.close();
   });
 
   it("has no axe violations on phone and desktop, light and dark: docs/console-sign-in-*.png", async () => {

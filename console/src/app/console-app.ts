@@ -394,6 +394,9 @@ refreshPreview();
 const signIn = new SignIn(
   {
     screen: el("sign-in"),
+    title: el("sign-in-title"),
+    resetForm: el("reset-form"),
+    newPassword: el("new-password"),
     desk: el("desk"),
     ssoBox: el("sso-box"),
     sso: el("sso"),

@@ -8,6 +8,9 @@ import { ApiError, api, describeError, token } from "./console-api.js";
 
 export interface SignInUi {
   screen: HTMLElement;
+  title: HTMLElement;
+  resetForm: HTMLFormElement;
+  newPassword: HTMLInputElement;
   desk: HTMLElement;
   ssoBox: HTMLElement;
   sso: HTMLAnchorElement;
@@ -43,10 +46,45 @@ export class SignIn {
       void this.check();
     });
     ui.signOut.addEventListener("click", () => void this.signOut());
+    ui.resetForm.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      void this.setPassword();
+    });
+  }
+
+  /** The token of a password-reset link (`/console#reset=<token>`, handed over by an admin). */
+  private get resetToken(): string | undefined {
+    return /^#reset=([\w-]{43})$/.exec(location.hash)?.[1];
+  }
+
+  private async setPassword(): Promise<void> {
+    const resetToken = this.resetToken;
+    if (resetToken === undefined) return;
+    try {
+      await api.request("POST /v1/password-reset", {
+        body: { token: resetToken, password: this.ui.newPassword.value },
+      });
+      this.ui.newPassword.value = "";
+      // The link is spent: off the address bar and out of the history.
+      history.replaceState(null, "", location.pathname + location.search);
+      await this.showScreen("Your password is set: sign in with it.", true);
+    } catch (err) {
+      this.say(
+        err instanceof ApiError && err.code === "reset_link_invalid"
+          ? "This link was used, has expired or was never issued: ask an admin for a new one."
+          : describeError(err),
+      );
+    }
+  }
+
+  private say(text: string, ok = false): void {
+    this.ui.message.textContent = text;
+    this.ui.message.classList.toggle("ok", ok);
   }
 
   /** Shows the desk at once when this tab holds a token (checked behind it), else asks the server. */
   async begin(): Promise<void> {
+    if (this.resetToken !== undefined) return this.showScreen("");
     if (token.get() !== null) this.showDesk(undefined);
     await this.check();
   }
@@ -66,7 +104,7 @@ export class SignIn {
   }
 
   private async withPassword(): Promise<void> {
-    this.ui.message.textContent = "";
+    this.say("");
     try {
       const { data } = await api.request("POST /v1/session", {
         body: { email: this.ui.email.value.trim(), password: this.ui.password.value },
@@ -74,10 +112,11 @@ export class SignIn {
       this.ui.password.value = "";
       this.showDesk(data);
     } catch (err) {
-      this.ui.message.textContent =
+      this.say(
         err instanceof ApiError && err.code === "invalid_credentials"
           ? "That email and password do not match an account."
-          : describeError(err);
+          : describeError(err),
+      );
     }
   }
 
@@ -89,10 +128,21 @@ export class SignIn {
     location.reload();
   }
 
-  private async showScreen(message: string): Promise<void> {
+  /** The sign-in screen, or with a reset link in the address, the form that sets a password. */
+  private async showScreen(message: string, ok = false): Promise<void> {
     this.ui.desk.hidden = true;
     this.ui.screen.hidden = false;
-    this.ui.message.textContent = message;
+    this.say(message, ok);
+    const resetting = this.resetToken !== undefined;
+    this.ui.resetForm.hidden = !resetting;
+    this.ui.form.hidden = resetting;
+    const tokenBox = this.ui.tokenForm.parentElement;
+    if (tokenBox !== null) tokenBox.hidden = resetting;
+    this.ui.title.textContent = resetting ? "Set your password" : "Sign in to the Liveline console";
+    if (resetting) {
+      this.ui.ssoBox.hidden = true;
+      return;
+    }
     try {
       const { data } = await api.request("GET /v1/session/methods");
       if (data.sso !== undefined) {

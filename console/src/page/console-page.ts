@@ -17,7 +17,13 @@ export const CONSOLE_PAGE: ConsolePage = {
   head: `<meta name="robots" content="noindex"><script defer src="/console.js"></script><style>${CONSOLE_CSS}</style>`,
   body: `<p id="connection" role="status" aria-live="assertive" hidden></p>
 <main id="sign-in" class="sign-in" hidden>
-<h1>Sign in to the Liveline console</h1>
+<h1 id="sign-in-title">Sign in to the Liveline console</h1>
+<form id="reset-form" hidden>
+<p>Choose a password for your account: at least 10 characters.</p>
+<label for="new-password">New password</label>
+<input id="new-password" type="password" autocomplete="new-password" minlength="10" required>
+<p class="send"><button type="submit" class="primary">Set password</button></p>
+</form>
 <div id="sso-box" hidden>
 <a id="sso" class="button primary" href="/v1/session/oidc">Sign in with SSO</a>
 <p class="or">or with your email and password</p>

@@ -72,7 +72,7 @@ main.sign-in{box-sizing:border-box;width:min(26rem,calc(100% - 1.5rem));min-heig
 a.button{display:block;box-sizing:border-box;text-align:center;text-decoration:none;padding:.6rem .9rem;border-radius:6px;min-height:2.75rem}
 a.button.primary{background:var(--accent);color:var(--on-accent);font-weight:600}
 .sign-in .or{text-align:center;color:var(--muted);margin:1rem 0 0}
-#sign-in-message{margin:.5rem 0 0;color:var(--bad);font-weight:600}#sign-in-message:empty{margin:0}
+#sign-in-message{margin:.5rem 0 0;color:var(--bad);font-weight:600}#sign-in-message:empty{margin:0}#sign-in-message.ok{color:var(--ok)}
 #token-box{margin-top:1.25rem;border-top:1px solid var(--line);padding-top:.5rem}
 .account{display:flex;align-items:center;gap:.5rem;margin:0 0 0 auto}
 .account img{border-radius:50%;object-fit:cover}
