@@ -95,6 +95,7 @@ describe("breaking-news opt-in", () => {
     await stack.api.publish("sw-desk", { id: "b1", headline: "Dam breached", body: "<p>x</p>", breaking: true });
     const page = await browser.context.newPage();
     await page.goto(`${stack.url}/console?feed=sw-desk`);
+    await page.getByText("Use an API token").click();
     await page.locator("#token").fill(TOKEN);
     await page.locator("#token-form button[type=submit]").click();
     await page.locator("#alerts", { hasText: "Breaking-news alerts this hour: 1 of 10." }).waitFor();

@@ -51,6 +51,10 @@ export interface AccountKeys {
   sessionsOf(userId: string): string;
   /** String (expiring): one password-reset link, by the SHA-256 of its token: the user id. */
   reset(digest: string): string;
+  /** Hash: `<issuer> <subject>` of a single sign-on identity → user id. */
+  readonly subjects: string;
+  /** String (expiring): one single sign-on under way, by its `state`: its PKCE verifier and nonce. */
+  ssoFlow(state: string): string;
 }
 
 /**
@@ -185,6 +189,8 @@ export function redisKeys(prefix = "liveline:", slotted = false): RedisKeys {
       session: (digest) => `{${prefix}accounts}:session:${digest}`,
       sessionsOf: (userId) => `{${prefix}accounts}:sessions:${userId}`,
       reset: (digest) => `{${prefix}accounts}:reset:${digest}`,
+      subjects: `{${prefix}accounts}:subjects`,
+      ssoFlow: (state) => `{${prefix}accounts}:sso:${state}`,
     },
     presence: {
       nodes: `{${prefix}presence}:nodes`,

@@ -37,6 +37,11 @@ export const User = z.object({
   feeds: UserFeeds,
   /** Whether the user can sign in with a password (one was set). */
   hasPassword: z.boolean(),
+  /** The person's picture, as their single sign-on provider gave it. */
+  picture: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -81,8 +86,28 @@ export const Session = z.object({
   feeds: z.union([z.literal("*"), z.array(Text)]),
   /** When the session ends (user sessions only). */
   expiresAt: z.iso.datetime().optional(),
+  /** The person's picture (accounts made by single sign-on). */
+  picture: z.string().optional(),
 });
 export type Session = z.infer<typeof Session>;
+
+/** How people may sign in to the console here (GET /v1/session/methods), for its sign-in screen. */
+export const SignInMethods = z.object({
+  /** Email and password (local accounts): always offered. */
+  password: z.boolean(),
+  /** Single sign-on (OIDC), when configured: the button's label names the provider. */
+  sso: z.object({ label: z.string(), url: z.string() }).optional(),
+});
+export type SignInMethods = z.infer<typeof SignInMethods>;
+
+/** The provider's answer on the redirect back (RFC 6749 §4.1.2; `iss` from RFC 9207). */
+export const SsoCallbackQuery = z.object({
+  code: z.string().max(4096).optional(),
+  state: z.string().max(512).optional(),
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(2000).optional(),
+  iss: z.string().max(2000).optional(),
+});
 
 /** An admin-issued, one-time link to set a user's password. */
 export const PasswordResetLink = z.object({

@@ -14,6 +14,14 @@ export const ERROR_STATUS = {
   invalid_credentials: 401,
   /** A write authenticated by the session cookie came from another site (Origin / Sec-Fetch-Site). */
   cross_site_request: 403,
+  /** Single sign-on: the answer from the provider names no sign-in this browser started (state). */
+  sso_state_invalid: 400,
+  /** Single sign-on: the provider said no (the person cancelled, or may not use this application). */
+  sso_refused: 403,
+  /** Single sign-on: the person's groups or role claim map to no Liveline role (OIDC_ROLE_MAP). */
+  sso_no_role: 403,
+  /** Single sign-on: the provider could not be reached, or its answer failed the checks (code, ID token). */
+  sso_failed: 502,
   user_not_found: 404,
   user_exists: 409,
   /** A password-reset link that was used, has expired, or was never issued. */

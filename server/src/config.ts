@@ -15,6 +15,7 @@ import { compileTrustProxy, type TrustProxy } from "./http/client-address.js";
 import { parsePublicKey } from "./auth/token-verifier.js";
 import type { S3MediaSettings } from "./media/s3-storage.js";
 import { parseOembedEndpoints, type OembedEndpoints } from "./embeds/oembed-endpoints.js";
+import { SsoEnv, ssoSettings, type SsoSettings } from "./accounts/sso-settings.js";
 
 /**
  * One EDITOR_TOKENS entry: `token`, or `name=token` to give the token a display name (who is
@@ -210,6 +211,8 @@ export interface ServerSettings {
   };
   /** People's sessions and password-reset links (server/src/accounts): how long each lasts. */
   readonly accounts: { readonly sessionTtlSeconds: number; readonly resetTtlSeconds: number };
+  /** Single sign-on (OIDC_*), when OIDC_ISSUER is set (accounts/sso-settings.ts). */
+  readonly sso: SsoSettings | undefined;
   /** Publisher named in the feed pages' structured data. */
   readonly publisherName: string;
   /** The publisher's logo (https), for the feed pages' structured data and link previews. */
@@ -258,7 +261,7 @@ export type Config = CoreConfig & WorkerSettings & ServerSettings;
  * and production refuses to start.
  */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): Config {
-  const c = parseEnv({ ...CoreEnv, ...WorkerEnv, ...ServerEnv }, env);
+  const c = parseEnv({ ...CoreEnv, ...WorkerEnv, ...ServerEnv, ...SsoEnv }, env);
   const signed =
     c.EDITOR_JWT_SECRET !== undefined || c.EDITOR_JWT_PUBLIC_KEY !== undefined || c.EDITOR_JWKS_URL !== undefined;
   const production = c.NODE_ENV === "production";
@@ -268,6 +271,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     ]);
   }
   checkHttpTimeouts(c);
+  const sso = ssoSettings(c, c.PUBLIC_URL);
+  if (sso.problems.length > 0) throw new ConfigError(sso.problems);
   const mediaS3 = checkMediaS3(c);
   const generate = c.EDITOR_TOKENS === undefined && !(production && signed);
   const entries = c.EDITOR_TOKENS ?? (generate ? [{ token: `dev-${randomBytes(18).toString("base64url")}` }] : []);
@@ -303,6 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       sessionTtlSeconds: c.SESSION_TTL_HOURS * 3600,
       resetTtlSeconds: c.PASSWORD_RESET_TTL_HOURS * 3600,
     }),
+    sso: sso.settings,
     publisherName: c.PUBLISHER_NAME,
     publisherLogoUrl: c.PUBLISHER_LOGO_URL,
     feedLanguage: c.FEED_LANGUAGE,

@@ -49,6 +49,8 @@ import { outputsHttp, type OutputsHttp } from "./outputs/index.js";
 import { Outbound } from "@liveline/worker";
 import { AccountStore } from "./accounts/account-store.js";
 import { accountRoutes } from "./accounts/account-routes.js";
+import { SsoClient } from "./accounts/sso-client.js";
+import { ssoRoutes } from "./accounts/sso-routes.js";
 
 export interface ServerHandle {
   readonly url: string;
@@ -131,6 +133,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
   });
   const limits = new RateLimits(commands, store.keys, config.rateLimits);
   const accounts = new AccountStore(commands, store.keys.accounts);
+  const sso = config.sso === undefined ? undefined : new SsoClient(config.sso, commands, store.keys.accounts);
   const security = new SocketSecurity({
     verifier,
     limits,
@@ -236,6 +239,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
         resetTtlSeconds: config.accounts.resetTtlSeconds,
         publicUrl: config.publicUrl,
       }),
+      ...ssoRoutes({ accounts, limits, sessionTtlSeconds: config.accounts.sessionTtlSeconds, sso }),
     },
   });
   const http: HttpServer = createHttpServer(app, config.httpTimeouts, serverLogger);

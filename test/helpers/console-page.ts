@@ -7,7 +7,10 @@ import { TOKEN, type Stack } from "./stack.js";
 export const CONSOLE_DESKTOP = { width: 1280, height: 800 };
 export const CONSOLE_PHONE = { width: 390, height: 844 };
 
-/** The console on `feedId`, signed in (the token is in the tab's sessionStorage, as the form puts it). */
+/**
+ * The console on `feedId`, signed in (the token is in the tab's sessionStorage, as the form puts
+ * it); with `token` null, its sign-in screen.
+ */
 export async function openConsole(
   browser: Browser,
   stack: Stack,
@@ -26,6 +29,10 @@ export async function openConsole(
     localStorage.removeItem("liveline-console-compose");
   });
   await page.goto(`${stack.url}/console?feed=${feedId}`);
+  if (token === null) {
+    await page.locator("#sign-in").waitFor();
+    return page;
+  }
   await page.locator("#body .ProseMirror").waitFor();
   await expect.poll(() => page.locator("#feed").inputValue()).toBe(feedId);
   await expect.poll(() => page.locator("#current-feed").textContent()).toMatch(/^Feed: /);

@@ -1,19 +1,20 @@
 /**
  * The editor console's script (served as /console.js for the page at /console). It uses the
- * public HTTP API like any CMS would, and the SDK to show the feed's entries live. The editor
- * token lives in sessionStorage only: it is gone when the tab closes.
+ * public HTTP API like any CMS would, and the SDK to show the feed's entries live. Sign-in comes
+ * first (sign-in.ts): a person's session cookie, or an API token kept in sessionStorage only.
  */
 import type { Entry, Feed, UpdateEntryRequest } from "@liveline/protocol";
 import { LivelineClient, type Subscription } from "@liveline/client-sdk";
 import { describeAlerts } from "./alert-status.js";
 import { Attachments } from "./attachments.js";
-import { api, describeError, token } from "./console-api.js";
+import { api, describeError } from "./console-api.js";
 import { Composer } from "./composer.js";
 import { Connection } from "./connection.js";
 import { EntryForm } from "./entry-form.js";
 import { slugOf } from "./feed-slug.js";
 import { LiveBar } from "./live-bar.js";
 import { Preview } from "./preview.js";
+import { SignIn } from "./sign-in.js";
 import { entryName, Timeline } from "./timeline.js";
 
 function el<T extends HTMLElement>(id: string): T {
@@ -23,10 +24,6 @@ function el<T extends HTMLElement>(id: string): T {
 }
 
 const ui = {
-  tokenForm: el<HTMLFormElement>("token-form"),
-  token: el<HTMLInputElement>("token"),
-  tokenState: el<HTMLElement>("token-state"),
-  tokenBox: el<HTMLDetailsElement>("token-box"),
   feed: el<HTMLSelectElement>("feed"),
   currentFeed: el<HTMLAnchorElement>("current-feed"),
   createForm: el<HTMLFormElement>("feed-create"),
@@ -220,13 +217,6 @@ const form = new EntryForm({
   onSent: () => void timeline.refreshDrafts(),
 });
 
-function showToken(): void {
-  const has = token.get() !== null;
-  ui.tokenState.textContent = has ? "Token set for this browser tab." : "No token yet: enter an editor token.";
-  // Out of the way once set (one click to change it); open while the console cannot write.
-  if (!has) ui.tokenBox.open = true;
-}
-
 async function loadFeeds(select?: string): Promise<void> {
   ({ feeds } = (await api.request("GET /v1/feeds")).data);
   const wanted = select ?? new URLSearchParams(location.search).get("feed") ?? ui.feed.value;
@@ -312,20 +302,6 @@ async function refreshStatus(feedId: string): Promise<void> {
     ui.alerts.textContent = ""; // no token for this feed yet
   }
 }
-
-ui.tokenForm.addEventListener("submit", (ev) => {
-  ev.preventDefault();
-  const t = ui.token.value.trim();
-  if (t === "") token.clear();
-  else token.set(t);
-  ui.token.value = "";
-  showToken();
-  if (ui.feed.value !== "") {
-    void refreshStatus(ui.feed.value);
-    void liveBar.beat();
-  }
-  say(t === "" ? "Token cleared." : "Token saved for this tab.");
-});
 
 ui.feed.addEventListener("change", () => follow(ui.feed.value));
 
@@ -414,9 +390,30 @@ document.addEventListener(
   { capture: true },
 );
 
-showToken();
 refreshPreview();
-loadFeeds().then(
-  () => broughtBack || say("Ready."),
-  (err: unknown) => say(describeError(err), true),
+const signIn = new SignIn(
+  {
+    screen: el("sign-in"),
+    title: el("sign-in-title"),
+    resetForm: el("reset-form"),
+    newPassword: el("new-password"),
+    desk: el("desk"),
+    ssoBox: el("sso-box"),
+    sso: el("sso"),
+    form: el("sign-in-form"),
+    email: el("email"),
+    password: el("password"),
+    message: el("sign-in-message"),
+    tokenForm: el("token-form"),
+    token: el("token"),
+    who: el("who"),
+    picture: el("who-picture"),
+    signOut: el("sign-out"),
+  },
+  () =>
+    void loadFeeds().then(
+      () => broughtBack || say("Ready."),
+      (err: unknown) => say(describeError(err), true),
+    ),
 );
+void signIn.begin();

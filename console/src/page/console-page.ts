@@ -16,6 +16,37 @@ export const CONSOLE_PAGE: ConsolePage = {
   title: "Liveline console",
   head: `<meta name="robots" content="noindex"><script defer src="/console.js"></script><style>${CONSOLE_CSS}</style>`,
   body: `<p id="connection" role="status" aria-live="assertive" hidden></p>
+<main id="sign-in" class="sign-in" hidden>
+<h1 id="sign-in-title">Sign in to the Liveline console</h1>
+<form id="reset-form" hidden>
+<p>Choose a password for your account: at least 10 characters.</p>
+<label for="new-password">New password</label>
+<input id="new-password" type="password" autocomplete="new-password" minlength="10" required>
+<p class="send"><button type="submit" class="primary">Set password</button></p>
+</form>
+<div id="sso-box" hidden>
+<a id="sso" class="button primary" href="/v1/session/oidc">Sign in with SSO</a>
+<p class="or">or with your email and password</p>
+</div>
+<form id="sign-in-form">
+<label for="email">Email</label>
+<input id="email" type="email" autocomplete="username" required spellcheck="false">
+<label for="password">Password</label>
+<input id="password" type="password" autocomplete="current-password" required>
+<p class="send"><button type="submit" class="primary">Sign in</button></p>
+</form>
+<p id="sign-in-message" role="status" aria-live="polite"></p>
+<details id="token-box">
+<summary>Use an API token</summary>
+<p class="hint">For service accounts and scripts: an editor token, kept in this browser tab only.</p>
+<form id="token-form" class="row">
+<div><label for="token">API token</label>
+<input id="token" type="password" autocomplete="off" spellcheck="false"></div>
+<button type="submit">Use token</button>
+</form>
+</details>
+</main>
+<div id="desk" hidden>
 <header class="console-top">
 <h1>Liveline console</h1>
 <a id="current-feed" href="#feed-title">No feed chosen</a>
@@ -25,6 +56,8 @@ export const CONSOLE_PAGE: ConsolePage = {
 <p class="sr-only" id="colleagues-title">Editors in this feed</p>
 <ul id="colleagues" aria-labelledby="colleagues-title"></ul>
 </section>
+<p id="account" class="account"><img id="who-picture" alt="" width="28" height="28" hidden><span id="who"></span>
+<button id="sign-out" type="button">Sign out</button></p>
 </header>
 <main class="console">
 <div class="col">
@@ -104,15 +137,6 @@ export const CONSOLE_PAGE: ConsolePage = {
 <p><button type="submit">Create feed</button></p>
 </form>
 </details>
-<details id="token-box">
-<summary>Editor token</summary>
-<form id="token-form" class="row">
-<div><label for="token">Editor token (kept in this tab only)</label>
-<input id="token" type="password" autocomplete="off" spellcheck="false"></div>
-<button type="submit">Use token</button>
-</form>
-<p id="token-state"></p>
-</details>
 </section>
 <section aria-labelledby="entries-title">
 <h2 id="entries-title">Timeline</h2>
@@ -125,6 +149,7 @@ export const CONSOLE_PAGE: ConsolePage = {
 </section>
 </div>
 </main>
+</div>
 <dialog id="retract" aria-labelledby="retract-title">
 <form method="dialog">
 <h2 id="retract-title">Retract</h2>

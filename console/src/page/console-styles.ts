@@ -65,4 +65,16 @@ dialog h2{font-size:1.15rem;margin:0 0 .25rem}
 .version-headline{font-weight:700}
 dialog form.send{position:sticky;bottom:0;background:var(--paper);padding-top:.5rem}
 details{margin:.5rem 0}summary{cursor:pointer;font-weight:600;padding:.35rem 0}
+main.sign-in{box-sizing:border-box;width:min(26rem,calc(100% - 1.5rem));min-height:auto;margin:2rem auto;padding:1.5rem 1.25rem;border:1px solid var(--line);border-radius:10px}
+.sign-in h1{font-size:1.5rem;margin:0 0 1rem}
+.sign-in input[type=email]{width:100%;box-sizing:border-box;font:inherit;color:inherit;background:var(--paper);padding:.45rem .6rem;border:1px solid var(--field);border-radius:6px}
+.sign-in .send button{width:100%}
+a.button{display:block;box-sizing:border-box;text-align:center;text-decoration:none;padding:.6rem .9rem;border-radius:6px;min-height:2.75rem}
+a.button.primary{background:var(--accent);color:var(--on-accent);font-weight:600}
+.sign-in .or{text-align:center;color:var(--muted);margin:1rem 0 0}
+#sign-in-message{margin:.5rem 0 0;color:var(--bad);font-weight:600}#sign-in-message:empty{margin:0}#sign-in-message.ok{color:var(--ok)}
+#token-box{margin-top:1.25rem;border-top:1px solid var(--line);padding-top:.5rem}
+.account{display:flex;align-items:center;gap:.5rem;margin:0 0 0 auto}
+.account img{border-radius:50%;object-fit:cover}
+.account button{min-height:2.25rem;padding:.2rem .7rem}
 `;

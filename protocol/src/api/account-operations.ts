@@ -4,6 +4,8 @@ import {
   PasswordResetLink,
   Session,
   SignInBody,
+  SignInMethods,
+  SsoCallbackQuery,
   UpdateUserBody,
   User,
   UserList,
@@ -117,4 +119,41 @@ export const signOut = defineOperation({
   summary: "Sign out: ends the session and clears its cookie",
   access: "reader",
   responses: { 204: { description: "signed out (also when no session was open)" }, 403: crossSite },
+});
+
+export const getSignInMethods = defineOperation({
+  method: "get",
+  path: "/v1/session/methods",
+  summary: "How people sign in here: email and password, and single sign-on when it is configured",
+  access: "reader",
+  withoutRedis: true,
+  responses: { 200: { description: "the sign-in methods", schema: SignInMethods } },
+});
+
+export const startSso = defineOperation({
+  method: "get",
+  path: "/v1/session/oidc",
+  summary: "Start single sign-on (OpenID Connect, code flow with PKCE): redirects to the provider",
+  access: "reader",
+  responses: {
+    302: { description: "to the provider's sign-in page (a short-lived cookie binds the answer to this browser)" },
+    404: err("not_configured: single sign-on is not set up here (OIDC_ISSUER)"),
+    502: err("sso_failed: the provider's discovery document could not be read"),
+  },
+});
+
+export const finishSso = defineOperation({
+  method: "get",
+  path: "/v1/session/oidc/callback",
+  summary: "Where the provider sends the person back: checks the answer, signs them in, redirects to /console",
+  access: "reader",
+  query: SsoCallbackQuery,
+  responses: {
+    303: { description: "signed in (Set-Cookie carries the session): on to /console" },
+    400: err("sso_state_invalid: the answer names no sign-in this browser started (or it expired)"),
+    403: err("sso_refused: the provider said no; sso_no_role: no role is mapped to the person's groups"),
+    404: err("not_configured: single sign-on is not set up here (OIDC_ISSUER)"),
+    409: err("user_exists: an account has this email, and the provider does not say the email is verified"),
+    502: err("sso_failed: the provider could not be reached, or its answer failed the checks"),
+  },
 });

@@ -1,4 +1,4 @@
-import type { Request } from "express";
+import type { Request, Response } from "express";
 import type { Principal, Session } from "@liveline/protocol";
 import { LivelineError } from "../errors.js";
 import type { Handlers } from "../http/operation-router.js";
@@ -40,7 +40,28 @@ export function sessionOf(p: Principal): Session {
     ...common,
     email: p.session.email,
     expiresAt: new Date(p.session.expiresAt).toISOString(),
+    ...(p.session.picture === undefined ? {} : { picture: p.session.picture }),
   };
+}
+
+/**
+ * Signs the browser of `req` in as `userId` (a password or single sign-on checked): a session
+ * cookie the browser had before is ended, never carried over (session fixation).
+ */
+export async function openBrowserSession(
+  accounts: AccountStore,
+  req: Request,
+  res: Response,
+  userId: string,
+  ttlSeconds: number,
+): Promise<Principal> {
+  const previous = sessionCookieOf(req);
+  if (previous !== undefined) await accounts.endSession(previous);
+  const { token, expiresAt } = await accounts.openSession(userId, ttlSeconds);
+  setSessionCookie(req, res, token, expiresAt);
+  const principal = await accounts.sessionPrincipal(token);
+  if (principal === undefined) throw new LivelineError("internal", "the new session could not be read back");
+  return principal;
 }
 
 const hashed = async (password: string | undefined) =>
@@ -112,13 +133,7 @@ export function accountRoutes(o: AccountRoutesOptions): Handlers<AccountOperatio
         throw new LivelineError("invalid_credentials", "no account has this email and password");
       }
       await limits.forget("signIn", body.email);
-      // A session cookie the browser had before is ended, never carried over (session fixation).
-      const previous = sessionCookieOf(req);
-      if (previous !== undefined) await accounts.endSession(previous);
-      const { token, expiresAt } = await accounts.openSession(user.id, o.sessionTtlSeconds);
-      setSessionCookie(req, res, token, expiresAt);
-      const principal = await accounts.sessionPrincipal(token);
-      if (principal === undefined) throw new LivelineError("internal", "the new session could not be read back");
+      const principal = await openBrowserSession(accounts, req, res, user.id, o.sessionTtlSeconds);
       return { status: 200, body: sessionOf(principal), headers: NO_STORE };
     },
 

@@ -17,10 +17,12 @@ export interface NewUser {
   role: UserRole;
   feeds: "*" | string[];
   passwordHash?: string | undefined;
+  /** The picture a single sign-on provider gave. */
+  picture?: string | undefined;
 }
 
 /** What an update changes (undefined: left as it is). */
-export type UserChange = { [K in "name" | "role" | "feeds" | "passwordHash"]?: NewUser[K] | undefined };
+export type UserChange = { [K in "name" | "role" | "feeds" | "passwordHash" | "picture"]?: NewUser[K] | undefined };
 
 /** Session cookies and reset links are 32 random bytes; Redis keeps only their SHA-256. */
 const secret = () => randomBytes(32).toString("base64url");
@@ -41,7 +43,7 @@ export function principalOf(user: StoredUser, expiresAt: number): Principal {
     name: user.name,
     role: user.role,
     feeds: user.feeds,
-    session: { email: user.email, expiresAt },
+    session: { email: user.email, expiresAt, ...(user.picture === undefined ? {} : { picture: user.picture }) },
   };
 }
 
@@ -64,6 +66,7 @@ export class AccountStore {
       role: input.role,
       feeds: input.feeds,
       ...(input.passwordHash === undefined ? {} : { passwordHash: input.passwordHash }),
+      ...(input.picture === undefined ? {} : { picture: input.picture }),
       createdAt: now,
       updatedAt: now,
     };
@@ -99,6 +102,17 @@ export class AccountStore {
     return id === null ? undefined : this.find(id);
   }
 
+  /** The account a single sign-on identity (its issuer and subject) was linked to. */
+  async findBySubject(issuer: string, subject: string): Promise<StoredUser | undefined> {
+    const id = await this.redis.hget(this.keys.subjects, `${issuer} ${subject}`);
+    return id === null ? undefined : this.find(id);
+  }
+
+  /** Links a single sign-on identity to an account: it signs in to that account from now on. */
+  async linkSubject(issuer: string, subject: string, userId: string): Promise<void> {
+    await this.redis.hset(this.keys.subjects, `${issuer} ${subject}`, userId);
+  }
+
   /** Changes an account; a new role, feeds or password ends its sessions (it signs in again). */
   async update(userId: string, change: UserChange): Promise<User> {
     const user = await this.get(userId);
@@ -117,6 +131,8 @@ export class AccountStore {
   async delete(userId: string): Promise<void> {
     const user = await this.get(userId);
     await this.redis.multi().hdel(this.keys.users, userId).hdel(this.keys.emails, user.email).exec();
+    const links = Object.entries(await this.redis.hgetall(this.keys.subjects)).filter(([, id]) => id === userId);
+    if (links.length > 0) await this.redis.hdel(this.keys.subjects, ...links.map(([identity]) => identity));
     await this.endSessionsOf(userId);
   }
 

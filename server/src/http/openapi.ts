@@ -35,7 +35,7 @@ const err = (description: string): Reply => ({ description, schema: ErrorRespons
 /**
  * What an operation can answer because of what it is, besides its own `responses`:
  * - every GET sent with `res.send` gets an ETag from Express and answers 304 to a matching
- *   If-None-Match (not the endless SSE stream);
+ *   If-None-Match (not the endless SSE stream, nor a redirect);
  * - a path parameter that is malformed, or not validly percent-encoded, is a 400;
  * - every `/v1` operation reads an Authorization header when one is sent and refuses a bad one
  *   (401) even on a public read, and needs Redis (503 while it is away) unless it says otherwise;
@@ -56,7 +56,10 @@ function impliedResponses(op: OperationDef): Record<number, Reply> {
   const hasFeed = op.path.includes(":feedId");
   const editor = needsToken(op.access);
 
-  if (op.method === "get" && !streams) add(304, { description: "Not Modified: If-None-Match named the ETag" });
+  // A navigation that answers with a redirect (single sign-on) has nothing to revalidate.
+  const redirects = Object.keys(op.responses).some((status) => /^30[1237]$/.test(status));
+  if (op.method === "get" && !streams && !redirects)
+    add(304, { description: "Not Modified: If-None-Match named the ETag" });
   if (/:\w/.test(op.path)) add(400, err("validation_failed: a malformed or badly percent-encoded path parameter"));
   if (op.query) add(400, err("validation_failed: a malformed query parameter (`details` names it)"));
   if (op.headers) add(400, err(`validation_failed: a malformed ${Object.keys(op.headers).join(" or ")} header`));
