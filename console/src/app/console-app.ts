@@ -11,6 +11,7 @@ import { api, describeError, token } from "./console-api.js";
 import { Composer } from "./composer.js";
 import { Connection } from "./connection.js";
 import { EntryForm } from "./entry-form.js";
+import { showHistory } from "./history-dialog.js";
 import { slugOf } from "./feed-slug.js";
 import { LiveBar } from "./live-bar.js";
 import { Preview } from "./preview.js";
@@ -131,6 +132,20 @@ const timeline = new Timeline({
           }),
         `Publishing “${entryName(e)}”.`,
       ),
+    history: (e) =>
+      void api
+        .request("GET /v1/feeds/:feedId/entries/:entryId/revisions", {
+          params: { feedId: ui.feed.value, entryId: e.id },
+        })
+        .then(
+          ({ data }) =>
+            showHistory(
+              { dialog: el("history"), title: el("history-title"), list: el("history-list") },
+              entryName(e),
+              data.revisions,
+            ),
+          (err: unknown) => say(describeError(err), true),
+        ),
     retract: (e) => {
       const draft = e.status === "draft" || e.status === "scheduled";
       void askRetract(e, draft).then((answer) => {

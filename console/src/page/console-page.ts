@@ -135,6 +135,11 @@ export const CONSOLE_PAGE: ConsolePage = {
 <button value="cancel" formnovalidate>Cancel</button></p>
 </form>
 </dialog>
+<dialog id="history" aria-labelledby="history-title">
+<h2 id="history-title">History</h2>
+<ol id="history-list"></ol>
+<form method="dialog" class="send"><button value="close" class="primary">Close</button></form>
+</dialog>
 <dialog id="conflict" aria-labelledby="conflict-title" aria-describedby="conflict-lead">
 <h2 id="conflict-title">A colleague saved this entry while you were editing it</h2>
 <p id="conflict-lead">Compare the two versions, then take theirs, keep yours, or use the merge of both.</p>
