@@ -25,6 +25,7 @@ export const CONSOLE_PAGE: ConsolePage = {
 <p class="sr-only" id="colleagues-title">Editors in this feed</p>
 <ul id="colleagues" aria-labelledby="colleagues-title"></ul>
 </section>
+<ul id="alert-undo" aria-label="Alerts waiting to go out" hidden></ul>
 </header>
 <main class="console">
 <div class="col">
@@ -44,8 +45,15 @@ export const CONSOLE_PAGE: ConsolePage = {
 <div class="row"><input id="embed-url" type="url" inputmode="url" placeholder="https://www.youtube.com/watch?v=…" autocomplete="off"><button id="add-embed" type="button">Add embed</button></div>
 <ul id="embed-list" class="embeds"></ul>
 </div>
+<fieldset class="byline">
+<legend>Byline (yours unless you change it)</legend>
 <label for="author">Author (optional)</label>
 <input id="author" type="text" maxlength="120" autocomplete="name">
+<label for="author-role">Role (optional)</label>
+<input id="author-role" type="text" maxlength="120" autocomplete="organization-title">
+<label for="author-picture">Picture: an https link or an uploaded image's /media/ path (optional)</label>
+<input id="author-picture" type="text" inputmode="url" maxlength="2048" autocomplete="off" spellcheck="false">
+</fieldset>
 <fieldset>
 <legend class="sr-only">Flags</legend>
 <label><input id="pinned" type="checkbox"> Pin on top</label>
@@ -132,6 +140,20 @@ export const CONSOLE_PAGE: ConsolePage = {
 <div id="retract-reason-box"><label for="retract-reason">Reason, kept in its history (optional; readers never see it)</label>
 <input id="retract-reason" type="text" maxlength="500" autocomplete="off"></div>
 <p class="send"><button id="retract-confirm" value="confirm" class="primary danger">Retract</button>
+<button value="cancel" formnovalidate>Cancel</button></p>
+</form>
+</dialog>
+<dialog id="alert-confirm" aria-labelledby="alert-confirm-title" aria-describedby="alert-confirm-reach">
+<form method="dialog">
+<h2 id="alert-confirm-title">Send a breaking-news alert?</h2>
+<p class="hint">Readers who opted in get this on their phones and browsers:</p>
+<div class="alert-preview">
+<p id="alert-confirm-feed" class="alert-feed"></p>
+<p id="alert-confirm-text" class="alert-text"></p>
+</div>
+<p id="alert-confirm-reach"></p>
+<p id="alert-confirm-when" class="hint"></p>
+<p class="send"><button id="alert-confirm-send" value="confirm" class="primary danger">Send alert</button>
 <button value="cancel" formnovalidate>Cancel</button></p>
 </form>
 </dialog>
