@@ -77,6 +77,8 @@ describe("the byline of a signed-in person", () => {
     await expect.poll(() => page.locator("#author").inputValue()).toBe("Kateryna Petrenko");
     expect(await page.locator("#author-role").inputValue()).toBe("Kyiv correspondent");
     expect(await page.locator("#author-picture").inputValue()).toBe("/media/avatars/kateryna.webp");
+    // Her colleagues see her by name in the feed (the console's presence, by her session).
+    await expect.poll(() => page.locator("#colleagues li").allTextContents()).toContain("Kateryna Petrenko");
     await page.locator("#author").scrollIntoViewIfNeeded();
     await lookAt(page, "byline-composer");
 

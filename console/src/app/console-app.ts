@@ -9,7 +9,7 @@ import { confirmAlert } from "./alert-confirm.js";
 import { describeAlerts } from "./alert-status.js";
 import { AlertUndo } from "./alert-undo.js";
 import { Attachments } from "./attachments.js";
-import { api, describeError, token } from "./console-api.js";
+import { api, credentials, describeError, token } from "./console-api.js";
 import { Byline } from "./byline.js";
 import { Composer } from "./composer.js";
 import { Connection } from "./connection.js";
@@ -477,11 +477,14 @@ document.addEventListener(
 async function loadSession(): Promise<void> {
   try {
     const { data } = await api.request("GET /v1/session");
+    credentials.person = data.kind === "user";
     byline.setDefault(data.kind === "user" ? data.byline : undefined, form.editingId === null);
   } catch {
+    credentials.person = false;
     byline.setDefault(undefined, false); // not signed in, and no token yet
   }
   refreshPreview();
+  void liveBar.beat();
 }
 
 showToken();

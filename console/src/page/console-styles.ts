@@ -54,8 +54,9 @@ input[type=search]{width:100%;box-sizing:border-box;font:inherit;color:inherit;b
 .alert-feed{margin:0;font-size:.875rem;color:var(--muted)}
 .alert-text{margin:.15rem 0 0;font-weight:700;overflow-wrap:anywhere}
 #history-list{padding-inline-start:1.25rem}
-fieldset.byline{border:0;padding:0;margin:.75rem 0 0}
+fieldset.byline{display:block;border:0;padding:0;margin:1rem 0 0}
 fieldset.byline legend{font-weight:700;padding:0;font-size:1.05rem}
+fieldset.byline label{display:block;font-weight:600;margin:.5rem 0 .25rem}
 dialog .danger{background:var(--bad);border-color:var(--bad);color:var(--paper)}
 #entries .entry-head{display:flex;flex-wrap:wrap;gap:.25rem .6rem;font-size:.875rem;color:var(--muted)}
 #entries time{font-weight:700;color:var(--text)}
