@@ -104,4 +104,21 @@ describe("alerts on purpose, in the console", () => {
     expect(push.received.filter((r) => r.path.startsWith("/reader/"))).toHaveLength(0);
     await page.close();
   });
+
+  it("asks too when a published entry is marked breaking from the timeline", async () => {
+    const { api } = fixture.stack;
+    expect((await api.publish(FEED, { id: "calm", headline: "Talks resume", body: "<p>Quiet.</p>" })).status).toBe(202);
+    const page = await openConsole(browser, fixture.stack, FEED, LAPTOP);
+    await page.getByRole("button", { name: "Breaking “Talks resume”" }).click();
+    await page.locator("#alert-confirm").waitFor();
+    expect(await page.locator("#alert-confirm-text").textContent()).toBe("Talks resume");
+    await expect.poll(() => page.locator("#alert-confirm-reach").textContent()).toMatch(/^It will reach 2 browsers/);
+    await page.locator("#alert-confirm-send").click();
+    await expect.poll(() => page.locator("#alert-undo li").textContent()).toMatch(/^Alert goes out in \d+ s — Undo$/);
+    await waitFor(
+      async () => (await entries()).find((e) => e.id === "calm" && e.breaking),
+      "the entry marked breaking",
+    );
+    await page.close();
+  });
 });
