@@ -28,10 +28,13 @@ export function describeReach(r: AlertReach): string {
   return `It will reach ${parts[0]}, ${parts[1]} and ${parts[2]}.`;
 }
 
-export function describeWindow(undoSeconds: number): string {
-  return undoSeconds === 0
-    ? "It goes out as soon as the entry is saved."
-    : `It goes out ${undoSeconds} s after the entry is saved; until then you can undo it.`;
+/** When it leaves. Webhooks get every event of the feed, the breaking entry's too, at once. */
+export function describeWindow(r: AlertReach): string {
+  const push =
+    r.undoSeconds === 0
+      ? "Phones and browsers get it as soon as the entry is saved."
+      : `Phones and browsers get it ${r.undoSeconds} s after the entry is saved; until then you can undo it.`;
+  return r.webhooks === 0 ? push : `${push} Webhooks get the entry itself at once.`;
 }
 
 /**
@@ -64,7 +67,7 @@ export async function confirmAlert(
     return null;
   }
   ui.reach.textContent = describeReach(reach);
-  ui.when.textContent = describeWindow(reach.undoSeconds);
+  ui.when.textContent = describeWindow(reach);
   ui.confirm.disabled = false;
   ui.confirm.focus();
   return (await closed) === "confirm" ? reach : null;

@@ -50,6 +50,7 @@ input[type=search]{width:100%;box-sizing:border-box;font:inherit;color:inherit;b
 #alert-undo{flex-basis:100%;list-style:none;margin:0;padding:0}
 #alert-undo li{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem;padding:.35rem .75rem;border-radius:6px;background:var(--bad);color:var(--paper);font-weight:600}
 #alert-undo button{min-height:2.75rem;background:var(--paper);color:var(--text);border-color:var(--paper)}
+#alert-confirm{max-width:min(34rem,calc(100vw - 2rem))}
 .alert-preview{border:1px solid var(--line);border-radius:8px;padding:.5rem .75rem;margin:.5rem 0}
 .alert-feed{margin:0;font-size:.875rem;color:var(--muted)}
 .alert-text{margin:.15rem 0 0;font-weight:700;overflow-wrap:anywhere}
