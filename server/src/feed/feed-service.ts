@@ -312,6 +312,15 @@ export class FeedService {
     return { entry, revision: revision ?? entry.revision };
   }
 
+  /**
+   * Throws 404 unless the entry was accepted, applied yet or not (a write answered 202 a moment
+   * ago names an entry the worker may not have stored), and not retracted since.
+   */
+  async assertAccepted(feedId: string, entryId: string): Promise<void> {
+    if ((await this.store.acceptedRevision(feedId, entryId)) !== undefined) return;
+    await this.getEntry(feedId, entryId); // 404 feed_not_found / entry_not_found
+  }
+
   /** The accepted revision of a published entry (its ETag), or its stored one. */
   async acceptedRevision(feedId: string, entry: Entry): Promise<number> {
     return (await this.store.acceptedRevision(feedId, entry.id)) ?? entry.revision;

@@ -122,7 +122,8 @@ export function pushRoutes(o: PushRoutesOptions): Handlers<PushOperation> {
      */
     recallAlert: async ({ params }) => {
       const { feedId, entryId } = params;
-      await o.service.getEntry(feedId, entryId); // 404 feed_not_found / entry_not_found
+      // The editor may undo at once: the entry need only have been accepted.
+      await o.service.assertAccepted(feedId, entryId);
       await o.push.markRecalled(feedId, entryId);
       const recall = await o.queue.recallAlert(feedId, entryId);
       if (recall.outcome === "sent") {
