@@ -125,7 +125,7 @@ describe("accounts", () => {
       "the reader to get the entry",
     );
     const history = await stack.api.request<RevisionsResponse>("GET", "/v1/feeds/ukraine/entries/troops/revisions");
-    expect(history.body.revisions[0]?.by).toBe(maria.id);
+    expect(history.body.revisions[0]?.by).toEqual({ id: maria.id, name: "María Kovalenko" });
 
     const elsewhere = await person.publish("sport", { body: "Not my desk" });
     expect([elsewhere.status, code(elsewhere.body)]).toEqual([403, "forbidden"]);
@@ -245,6 +245,35 @@ describe("accounts", () => {
     );
     expect(stats.body.editors.map((e) => e.name).sort()).toEqual(["Iryna Shevchenko", "Tom Baker"]);
     expect(stats.body.editors.every((e) => e.editing === "troops")).toBe(true);
+  });
+
+  it("names each person who changed an entry, in order, in its revisions", async () => {
+    const people = [];
+    for (const [email, name] of [
+      ["olena@newsroom.example", "Olena Bondar"],
+      ["sam@newsroom.example", "Sam Okafor"],
+    ] as const) {
+      const user = await createUser({ email, name, role: "editor", feeds: ["ukraine"], password: PASSWORD });
+      people.push({ user, api: asPerson((await signIn(email)).cookie) });
+    }
+    const [olena, sam] = people;
+    if (olena === undefined || sam === undefined) throw new Error("two people were made");
+    expect((await olena.api.publish("ukraine", { id: "talks", body: "Talks begin in Geneva." })).status).toBe(202);
+    const edit = await sam.api.request("PATCH", "/v1/feeds/ukraine/entries/talks", { body: "Talks began in Geneva." });
+    expect(edit.status).toBe(202);
+    // A service account's token is named by its label: here, a JWT's subject and name.
+    const cms = stack.api.as(await mint({ sub: "cms-bot", name: "Newsroom CMS", role: "editor", feeds: "*" }));
+    expect((await cms.edit("ukraine", "talks", { keyEvent: true })).status).toBe(202);
+    const path = "/v1/feeds/ukraine/entries/talks/revisions";
+    const history = await waitFor(async () => {
+      const r = await olena.api.get<RevisionsResponse>(path);
+      return r.body.revisions.length === 3 ? r.body.revisions : undefined;
+    }, "three revisions");
+    expect(history.map((r) => [r.revision, r.type, r.by])).toEqual([
+      [1, "entry.published", { id: olena.user.id, name: "Olena Bondar" }],
+      [2, "entry.updated", { id: sam.user.id, name: "Sam Okafor" }],
+      [3, "entry.updated", { id: "cms-bot", name: "Newsroom CMS" }],
+    ]);
   });
 
   it("takes a changed role, or a deleted account, into account at once", async () => {

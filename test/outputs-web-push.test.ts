@@ -159,6 +159,7 @@ describe("Web Push alerts", () => {
         NODE_ENV: "test",
         ALLOW_PRIVATE_OUTBOUND: "true",
         ALERTS_PER_HOUR: "3",
+        ALERT_UNDO_SECONDS: "0",
         SWEEP_INTERVAL_MS: "100",
       }),
       { redisUrl: fixture.redis.url, logger: createLogger("second", "silent") },

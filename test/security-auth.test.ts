@@ -136,10 +136,11 @@ describe("revision history", () => {
       const r = await ana.request<{ revisions: Revision[] }>("GET", path);
       return r.body.revisions?.length === 3 ? r : undefined;
     }, "three revisions");
+    // Tokens without a name are named by their subject.
     expect(res.body.revisions.map((r) => [r.revision, r.by, r.type])).toEqual([
-      [1, "ana@newsroom", "entry.published"],
-      [2, "ben@newsroom", "entry.updated"],
-      [2, "token-1", "entry.deleted"],
+      [1, { id: "ana@newsroom", name: "ana@newsroom" }, "entry.published"],
+      [2, { id: "ben@newsroom", name: "ben@newsroom" }, "entry.updated"],
+      [2, { id: "token-1", name: "token-1" }, "entry.deleted"],
     ]);
     expect(res.headers.get("cache-control")).toBe("private, no-store");
     expect((await stack.api.as(null).request("GET", path)).status).toBe(401);

@@ -122,7 +122,8 @@ describe("single sign-on with OpenID Connect", () => {
       email: "ada@newsroom.test",
       role: "editor",
       feeds: "*",
-      picture: "https://images.newsroom.test/ada.jpg",
+      // The provider's picture is the byline's (and the console's header's).
+      byline: { name: "Ada Lovelace", avatarUrl: "https://images.newsroom.test/ada.jpg" },
     });
 
     // The session writes: an entry published with it is stored, its revision by this account.
@@ -140,7 +141,7 @@ describe("single sign-on with OpenID Connect", () => {
       "GET",
       `/v1/feeds/election-night/entries/${entryId}/revisions`,
     );
-    expect(revisions.body.revisions[0]?.by).toBe(me.body.id);
+    expect(revisions.body.revisions[0]?.by).toEqual({ id: me.body.id, name: "Ada Lovelace" });
     // Who is here shows the person's name.
     expect((await as("POST", "/v1/feeds/election-night/presence", {})).status).toBe(204);
     const stats = await stack.api.request<{ editors: { sub: string; name: string }[] }>(

@@ -264,3 +264,32 @@ describe("store scripts (accept, apply) against Redis, case by case", () => {
     expect(log.kind === "events" ? (log.events.at(-1)?.seq ?? 0) : -1).toBe(seq);
   });
 });
+
+describe("who made a change, in the revision list", () => {
+  it("keeps {id, name} once per revision, the id alone when it is the name, and reads older plain ids", async () => {
+    const feedId = "writers";
+    expect(await store.createFeed({ id: feedId, title: "Writers" }, new Date())).toBe(true);
+    const changes: Change[] = [
+      // A change of an older release: `by` is the token subject only.
+      { ...publish("w", "b1"), by: "cms-legacy" },
+      { v: 3, op: "update", at: at(), by: { id: "u_1", name: "Ana Ruiz" }, entryId: "w", patch: { body: "b2" } },
+      { v: 3, op: "update", at: at(), by: "token-1", entryId: "w", patch: { body: "b3" } },
+    ];
+    for (const change of changes) {
+      const input = change.op === "publish" ? { contentHash: "h" } : {};
+      expect((await store.accept(feedId, change, { ...input, entryId: "w", actor: editor })).status).toBe("ok");
+    }
+    await store.apply(feedId, (await store.acceptedTicket(feedId)).ticket);
+    const stored = await client.lrange(store.keys.feed(feedId).revisions("w"), 0, -1);
+    expect(stored.map((r) => (JSON.parse(r) as { by: unknown }).by)).toEqual([
+      "cms-legacy",
+      { id: "u_1", name: "Ana Ruiz" },
+      "token-1",
+    ]);
+    expect((await store.revisions(feedId, "w")).map((r) => r.by)).toEqual([
+      { id: "cms-legacy", name: "cms-legacy" },
+      { id: "u_1", name: "Ana Ruiz" },
+      { id: "token-1", name: "token-1" },
+    ]);
+  });
+});

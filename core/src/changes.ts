@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  Actor,
   ENTRY_CONTENT_FIELDS,
   Embed,
   Entry,
@@ -57,13 +58,15 @@ export const FEED_PATCH_FIELDS = Object.keys(UpdateFeedRequest.shape) as (keyof 
 /**
  * v1: the original change. v2 adds `by`, the token subject that made the change, which the
  * apply script records on the entry's revision history; a v1 change (written by an older
- * release during a rolling deploy) is recorded with by = "unknown".
+ * release during a rolling deploy) is recorded with by = "unknown". v3: `by` is the person
+ * `{id, name}`, or the id alone when the name is the id (see StoredActor); accept.lua keeps only
+ * the id (the accepted state's `by`, for a contributor's own drafts), the revision the whole.
  */
 const base = {
-  v: z.union([z.literal(1), z.literal(2)]),
+  v: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   at: z.iso.datetime(),
   requestId: z.string().optional(),
-  by: z.string().max(200).optional(),
+  by: z.union([z.string().min(1).max(200), Actor]).optional(),
 };
 
 export const Change = z.discriminatedUnion("op", [

@@ -7,7 +7,6 @@ import {
   type DraftEntry,
   FailedChange as FailedChangeSchema,
   type FailedChange,
-  Revision as RevisionSchema,
   type Revision,
   type Entry,
   type Feed,
@@ -27,6 +26,7 @@ import {
 import { redisKeys, type RedisKeys } from "./redis-keys.js";
 import { newEpoch, type HeldPosition } from "./epoch.js";
 import { describeFailedChange } from "./failed-change.js";
+import { StoredRevision } from "./stored-actor.js";
 
 export type { AcceptResult, ApplyResult, CatchUp, Head, Snapshot };
 
@@ -317,7 +317,7 @@ export class FeedStore {
   /** The entry's revision history, oldest first (kept after a retraction, too). */
   async revisions(feedId: string, entryId: string): Promise<Revision[]> {
     const raws = await this.redis.lrange(this.keys.feed(feedId).revisions(entryId), 0, -1);
-    return raws.map((r) => RevisionSchema.parse(JSON.parse(r)));
+    return raws.map((r) => StoredRevision.parse(JSON.parse(r)));
   }
 
   /**

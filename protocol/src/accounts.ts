@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { FeedId } from "./schemas.js";
+import { LIMITS } from "./limits.js";
+import { Author, AvatarUrl, FeedId } from "./schemas.js";
 import { Text, TextLine } from "./text.js";
 
 /**
@@ -35,13 +36,12 @@ export const User = z.object({
   name: TextLine(200),
   role: UserRole,
   feeds: UserFeeds,
+  /** Their job title, the role of their byline ("Political editor"). */
+  title: TextLine(LIMITS.maxAuthorRoleChars).optional(),
+  /** Their picture on bylines: an https URL or a path under /media/ (an upload). */
+  avatarUrl: AvatarUrl.optional(),
   /** Whether the user can sign in with a password (one was set). */
   hasPassword: z.boolean(),
-  /** The person's picture, as their single sign-on provider gave it. */
-  picture: z
-    .url({ protocol: /^https?$/ })
-    .max(2000)
-    .optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -52,6 +52,8 @@ export const CreateUserBody = z.strictObject({
   name: TextLine(200),
   role: UserRole,
   feeds: UserFeeds.optional(),
+  title: TextLine(LIMITS.maxAuthorRoleChars).optional(),
+  avatarUrl: AvatarUrl.optional(),
   /** Without one the user signs in through the link of POST /v1/users/:userId/password-reset. */
   password: Password.optional(),
 });
@@ -62,9 +64,13 @@ export const UpdateUserBody = z
     name: TextLine(200).optional(),
     role: UserRole.optional(),
     feeds: UserFeeds.optional(),
+    /** null removes it. */
+    title: TextLine(LIMITS.maxAuthorRoleChars).nullable().optional(),
+    /** null removes it. */
+    avatarUrl: AvatarUrl.nullable().optional(),
     password: Password.optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, { message: "name, role, feeds or password is required" });
+  .refine((b) => Object.keys(b).length > 0, { message: "name, role, feeds, title, avatarUrl or password is required" });
 export type UpdateUserBody = z.input<typeof UpdateUserBody>;
 
 export const UserList = z.object({ users: z.array(User) });
@@ -84,10 +90,13 @@ export const Session = z.object({
   email: Email.optional(),
   role: z.enum(["reader", ...USER_ROLES]),
   feeds: z.union([z.literal("*"), z.array(Text)]),
+  /**
+   * What a new entry of theirs is signed with unless they change it (people only): their name,
+   * their title as the byline's role, and their picture, when the account has them.
+   */
+  byline: Author.optional(),
   /** When the session ends (user sessions only). */
   expiresAt: z.iso.datetime().optional(),
-  /** The person's picture (accounts made by single sign-on). */
-  picture: z.string().optional(),
 });
 export type Session = z.infer<typeof Session>;
 

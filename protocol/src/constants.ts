@@ -8,6 +8,7 @@ export * from "./errors.js";
 export * from "./limits.js";
 export * from "./media-limits.js";
 export * from "./entry-dates.js";
+export * from "./alert-text.js";
 
 /** A feed id is a URL-safe slug; it also becomes part of Redis keys, so the shape is strict. */
 export const FEED_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;

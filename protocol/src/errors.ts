@@ -45,6 +45,8 @@ export const ERROR_STATUS = {
   feed_ended: 409,
   /** publishAt, or the publish route, on an entry that is published already. */
   entry_published: 409,
+  /** DELETE …/entries/:entryId/alert after its undo window: the alert has gone out. */
+  alert_already_sent: 409,
   /** If-Match named a revision the entry has moved past (the current entry is in `details`). */
   revision_conflict: 412,
   payload_too_large: 413,

@@ -125,13 +125,29 @@ export const AlertRecord = z.object({
   entryId: EntryId,
   seq: z.number().int().positive(),
   at: z.string(),
-  /** sent: fanned out; capped: over ALERTS_PER_HOUR; skipped: retracted or no longer breaking by then. */
-  status: z.enum(["sent", "capped", "skipped"]),
+  /**
+   * sent: fanned out; capped: over ALERTS_PER_HOUR; skipped: retracted or no longer breaking by
+   * then; recalled: taken back by an editor within its undo window (ALERT_UNDO_SECONDS).
+   */
+  status: z.enum(["sent", "capped", "skipped", "recalled"]),
   headline: z.string().optional(),
   webPush: z.number().int().nonnegative(),
   fcm: z.number().int().nonnegative(),
 });
 export type AlertRecord = z.infer<typeof AlertRecord>;
+
+/** Who a breaking-news alert of the feed would reach now, and how long it waits before it leaves. */
+export const AlertReach = z.object({
+  /** Browsers subscribed to the feed's alerts (Web Push; 0 when it is not configured). */
+  browsers: z.number().int().nonnegative(),
+  /** App devices registered for them (FCM; 0 when it is not configured). */
+  devices: z.number().int().nonnegative(),
+  /** Webhook endpoints that receive the feed's entries (they get the breaking entry's event itself). */
+  webhooks: z.number().int().nonnegative(),
+  /** ALERT_UNDO_SECONDS: the alert waits this long, recallable, before anything leaves. */
+  undoSeconds: z.number().int().nonnegative(),
+});
+export type AlertReach = z.infer<typeof AlertReach>;
 
 export const AlertStatus = z.object({
   sentLastHour: z.number().int().nonnegative(),

@@ -245,10 +245,17 @@ export const EventsResponse = z.union([
   z.object({ events: z.array(FeedEvent), seq: Seq, epoch: Epoch }),
   z.object({ reset: z.literal(true), entries: z.array(Entry), seq: Seq, epoch: Epoch }),
 ]);
+/**
+ * Who made a change, as a person: `id` is the account id of a signed-in person, or the subject of
+ * the token (a service account, a JWT); `name` is the person's name, or the token's label (its
+ * subject when it has none).
+ */
+export const Actor = z.object({ id: Text.min(1).max(200), name: Text.min(1).max(200) });
+
 /** One line of an entry's revision history: who changed it, when, and how. */
 export const Revision = z.object({
   revision: z.number().int().nonnegative(),
-  by: z.string(),
+  by: Actor,
   at: IsoTime,
   /** `entry.drafted`: created as a draft (or scheduled); its publication is an `entry.published`. */
   type: z.enum(["entry.drafted", "entry.published", "entry.updated", "entry.deleted"]),
@@ -331,6 +338,7 @@ export const RefreshRequest = z.strictObject({ token: BearerToken });
 
 export type FeedStatus = z.infer<typeof FeedStatus>;
 export type FeedVisibility = z.infer<typeof FeedVisibility>;
+export type Actor = z.infer<typeof Actor>;
 export type Revision = z.infer<typeof Revision>;
 export type RevisionsResponse = z.infer<typeof RevisionsResponse>;
 export type Feed = z.infer<typeof Feed>;

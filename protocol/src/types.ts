@@ -74,9 +74,9 @@ export interface Principal {
   /**
    * Set for a person signed in to the console (the session cookie, not a bearer token): its
    * email and when the session ends (ms since the epoch). A write it authenticates must come
-   * from this service's own pages. `picture`: what their single sign-on provider gave.
+   * from this service's own pages.
    */
-  session?: { email: string; expiresAt: number; picture?: string };
+  session?: { email: string; expiresAt: number };
 }
 
 export interface SocketData {

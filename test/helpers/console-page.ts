@@ -30,7 +30,8 @@ export async function openConsole(
   });
   await page.goto(`${stack.url}/console?feed=${feedId}`);
   if (token === null) {
-    await page.locator("#sign-in").waitFor();
+    // Signed out, the sign-in screen; signed in already (a session cookie), the desk.
+    await page.locator("#sign-in:visible, #desk:visible").first().waitFor();
     return page;
   }
   await page.locator("#body .ProseMirror").waitFor();

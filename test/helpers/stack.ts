@@ -37,6 +37,8 @@ export async function startStack(
     DRAIN_SPREAD_MS: "0",
     // No test asks the real YouTube or X: those that look embeds up name a local provider.
     OEMBED_ENDPOINTS: "off",
+    // Alerts leave at once unless a test is about the undo window (test/outputs-alert-undo.test.ts).
+    ALERT_UNDO_SECONDS: "0",
     ...env,
   });
   const handle = await startLiveline(config, {

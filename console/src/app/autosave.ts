@@ -6,12 +6,12 @@
  * discarded when the entry goes out. What is read back from storage is checked first.
  */
 import type { Entry, MediaItem } from "@liveline/protocol";
+import { authorOf, type BylineFields } from "./byline.js";
 import { api } from "./console-api.js";
 
-export interface ComposerState {
+export interface ComposerState extends BylineFields {
   headline: string;
   body: string;
-  author: string;
   pinned: boolean;
   keyEvent: boolean;
   breaking: boolean;
@@ -75,6 +75,7 @@ function isState(v: unknown): v is ComposerState {
   return (
     isObj(v) &&
     ["headline", "body", "author", "publishAt", "correction"].every((k) => isStr(v[k])) &&
+    ["authorRole", "authorPicture"].every((k) => v[k] === undefined || isStr(v[k])) &&
     ["pinned", "keyEvent", "breaking"].every((k) => isBool(v[k])) &&
     Array.isArray(v.media) &&
     v.media.every(isMediaItem) &&
@@ -221,7 +222,7 @@ export class Autosave {
     const content = {
       body: s.body,
       headline: s.headline === "" ? null : s.headline,
-      author: s.author === "" ? null : { name: s.author },
+      author: authorOf(s) ?? null,
       pinned: s.pinned,
       keyEvent: s.keyEvent,
       breaking: s.breaking,

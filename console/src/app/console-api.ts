@@ -15,6 +15,15 @@ export const token = {
   clear: (): void => sessionStorage.removeItem(TOKEN_KEY),
 };
 
+/**
+ * Whether the console's requests speak for someone: an editor token in this tab, or a person
+ * signed in (the session cookie, which the page cannot read: GET /v1/session says).
+ */
+export const credentials = {
+  person: false,
+  present: (): boolean => token.get() !== null || credentials.person,
+};
+
 export { ApiError };
 
 export const api = new LivelineApi({ url: location.origin, token: () => token.get(), fetch: watchedFetch });

@@ -3,14 +3,18 @@
  * public HTTP API like any CMS would, and the SDK to show the feed's entries live. Sign-in comes
  * first (sign-in.ts): a person's session cookie, or an API token kept in sessionStorage only.
  */
-import type { Entry, Feed, UpdateEntryRequest } from "@liveline/protocol";
+import type { AlertReach, Entry, Feed, Session, UpdateEntryRequest } from "@liveline/protocol";
 import { LivelineClient, type Subscription } from "@liveline/client-sdk";
+import { confirmAlert } from "./alert-confirm.js";
 import { describeAlerts } from "./alert-status.js";
+import { AlertUndo } from "./alert-undo.js";
 import { Attachments } from "./attachments.js";
-import { api, describeError } from "./console-api.js";
+import { api, credentials, describeError } from "./console-api.js";
+import { Byline } from "./byline.js";
 import { Composer } from "./composer.js";
 import { Connection } from "./connection.js";
 import { EntryForm } from "./entry-form.js";
+import { showHistory } from "./history-dialog.js";
 import { slugOf } from "./feed-slug.js";
 import { LiveBar } from "./live-bar.js";
 import { Preview } from "./preview.js";
@@ -111,23 +115,38 @@ const timeline = new Timeline({
     toggle: (e, flag) => {
       const change: UpdateEntryRequest = {};
       change[flag] = !e[flag];
-      void attempt(
-        () =>
-          api.request("PATCH /v1/feeds/:feedId/entries/:entryId", {
-            params: { feedId: ui.feed.value, entryId: e.id },
-            body: change,
-          }),
-        `${flagName[flag]} ${e[flag] ? "off" : "on"} for “${entryName(e)}”.`,
-      );
+      const send = () =>
+        api.request("PATCH /v1/feeds/:feedId/entries/:entryId", {
+          params: { feedId: ui.feed.value, entryId: e.id },
+          body: change,
+        });
+      const done = `${flagName[flag]} ${e[flag] ? "off" : "on"} for “${entryName(e)}”.`;
+      if (flag === "breaking" && !e.breaking) void withAlert(e, send, done);
+      else void attempt(send, done);
     },
-    publishNow: (e) =>
-      void attempt(
-        () =>
-          api.request("POST /v1/feeds/:feedId/entries/:entryId/publish", {
-            params: { feedId: ui.feed.value, entryId: e.id },
-          }),
-        `Publishing “${entryName(e)}”.`,
-      ),
+    publishNow: (e) => {
+      const send = () =>
+        api.request("POST /v1/feeds/:feedId/entries/:entryId/publish", {
+          params: { feedId: ui.feed.value, entryId: e.id },
+        });
+      const done = `Publishing “${entryName(e)}”.`;
+      if (e.breaking) void withAlert(e, send, done);
+      else void attempt(send, done);
+    },
+    history: (e) =>
+      void api
+        .request("GET /v1/feeds/:feedId/entries/:entryId/revisions", {
+          params: { feedId: ui.feed.value, entryId: e.id },
+        })
+        .then(
+          ({ data }) =>
+            showHistory(
+              { dialog: el("history"), title: el("history-title"), list: el("history-list") },
+              entryName(e),
+              data.revisions,
+            ),
+          (err: unknown) => say(describeError(err), true),
+        ),
     retract: (e) => {
       const draft = e.status === "draft" || e.status === "scheduled";
       void askRetract(e, draft).then((answer) => {
@@ -170,6 +189,38 @@ function askRetract(e: Entry, draft: boolean): Promise<string | null> {
     if (!draft) reason.focus();
   });
 }
+const alertUndo = new AlertUndo({ list: el("alert-undo"), say });
+
+/** The confirmation before an entry goes out breaking: its alert, and who it reaches. */
+function askAlert(entry: { headline?: string | undefined; body: string }): Promise<AlertReach | null> {
+  const feedId = ui.feed.value;
+  const title = feeds.find((f) => f.id === feedId)?.title ?? feedId;
+  const dialog = {
+    dialog: el<HTMLDialogElement>("alert-confirm"),
+    title: el("alert-confirm-feed"),
+    text: el("alert-confirm-text"),
+    reach: el("alert-confirm-reach"),
+    when: el("alert-confirm-when"),
+    confirm: el<HTMLButtonElement>("alert-confirm-send"),
+  };
+  return confirmAlert(
+    dialog,
+    title,
+    entry,
+    async () => (await api.request("GET /v1/feeds/:feedId/alerts/reach", { params: { feedId } })).data,
+  );
+}
+
+/** Marks `e` breaking (or publishes a breaking draft) once the alert is confirmed, offering its undo. */
+async function withAlert(e: Entry, send: () => Promise<unknown>, done: string): Promise<void> {
+  const reach = await askAlert(e);
+  if (reach === null) return say("Nothing sent: the alert was not confirmed.");
+  await attempt(async () => {
+    await send();
+    alertUndo.waiting(ui.feed.value, e.id, entryName(e), reach.undoSeconds);
+  }, done);
+}
+
 const flagName = { pinned: "Pinned", keyEvent: "Key event", breaking: "Breaking" } as const;
 
 const liveBar = new LiveBar({
@@ -181,12 +232,13 @@ const liveBar = new LiveBar({
   },
 });
 
+const byline = new Byline({ name: el("author"), role: el("author-role"), picture: el("author-picture") });
+
 const form = new EntryForm({
   ui: {
     form: el("entry-form"),
     title: el("compose-title"),
     headline: el("headline"),
-    author: el("author"),
     pinned: el("pinned"),
     keyEvent: el("key-event"),
     breaking: el("breaking"),
@@ -206,6 +258,7 @@ const form = new EntryForm({
       note: el("conflict-note"),
     },
   },
+  byline,
   composer,
   attachments,
   feedId: () => ui.feed.value,
@@ -215,6 +268,8 @@ const form = new EntryForm({
     refreshPreview();
   },
   onSent: () => void timeline.refreshDrafts(),
+  confirmAlert: (entry) => askAlert(entry),
+  onAlert: (entryId, name, undoSeconds) => alertUndo.waiting(ui.feed.value, entryId, name, undoSeconds),
 });
 
 async function loadFeeds(select?: string): Promise<void> {
@@ -390,6 +445,17 @@ document.addEventListener(
   { capture: true },
 );
 
+/**
+ * Who the console writes as, told by the sign-in each time it learns it: a signed-in person's
+ * byline is the default of new entries; a token speaks for a service account, with no byline.
+ */
+function signedInAs(session: Session | undefined): void {
+  credentials.person = session?.kind === "user";
+  byline.setDefault(session?.kind === "user" ? session.byline : undefined, form.editingId === null);
+  refreshPreview();
+  void liveBar.beat();
+}
+
 refreshPreview();
 const signIn = new SignIn(
   {
@@ -410,6 +476,7 @@ const signIn = new SignIn(
     picture: el("who-picture"),
     signOut: el("sign-out"),
   },
+  signedInAs,
   () =>
     void loadFeeds().then(
       () => broughtBack || say("Ready."),

@@ -4,11 +4,12 @@
  * double click or a retry after a lost answer stores it once), every send button disabled while
  * a request is out, and on failure the text stays where it is with the reason shown.
  */
-import type { Entry } from "@liveline/protocol";
+import type { AlertReach, Entry } from "@liveline/protocol";
 import { embedProviderOf } from "@liveline/protocol/constants";
 import { ApiError, api, describeError } from "./console-api.js";
 import type { Attachments, FailedUpload } from "./attachments.js";
 import { Autosave, isEntry, type ComposerState, type Saved } from "./autosave.js";
+import type { Byline } from "./byline.js";
 import { askAboutConflict, type ConflictUi } from "./conflict-dialog.js";
 import type { Composer } from "./composer.js";
 import { entryName } from "./timeline.js";
@@ -19,7 +20,6 @@ export interface EntryFormUi {
   form: HTMLFormElement;
   title: HTMLElement;
   headline: HTMLInputElement;
-  author: HTMLInputElement;
   pinned: HTMLInputElement;
   keyEvent: HTMLInputElement;
   breaking: HTMLInputElement;
@@ -54,6 +54,8 @@ function conflictOf(err: unknown): Conflict | undefined {
 
 export interface EntryFormDeps {
   ui: EntryFormUi;
+  /** The byline fields: the signed-in person's by default, editable per entry. */
+  byline: Byline;
   composer: Composer;
   attachments: Attachments;
   feedId: () => string;
@@ -62,6 +64,10 @@ export interface EntryFormDeps {
   onEditing: (entryId: string | null) => void;
   /** Something was saved: drafts may have changed. */
   onSent: () => void;
+  /** Asks before an entry goes out marked breaking (its alert): who it reaches, or null: not sent. */
+  confirmAlert: (entry: { headline?: string | undefined; body: string }) => Promise<AlertReach | null>;
+  /** An entry's alert was set off: it leaves in `undoSeconds` unless undone. */
+  onAlert: (entryId: string, name: string, undoSeconds: number) => void;
 }
 
 interface Editing {
@@ -93,7 +99,7 @@ export class EntryForm {
   private fields() {
     const { ui, attachments } = this.d;
     const headline = ui.headline.value.trim();
-    const author = ui.author.value.trim();
+    const author = this.d.byline.value();
     return {
       headline,
       author,
@@ -111,7 +117,7 @@ export class EntryForm {
     const state: ComposerState = {
       headline: ui.headline.value,
       body: f.body,
-      author: ui.author.value,
+      ...this.d.byline.fields(),
       ...f.flags,
       publishAt: ui.publishAt.value,
       correction: ui.correction.value,
@@ -136,7 +142,7 @@ export class EntryForm {
     if (saved.editing !== undefined) this.open(saved.editing.entry, saved.editing.etag);
     ui.headline.value = s.headline;
     this.d.composer.setHtml(s.body);
-    ui.author.value = s.author;
+    this.d.byline.restore(s);
     ui.pinned.checked = s.pinned;
     ui.keyEvent.checked = s.keyEvent;
     ui.breaking.checked = s.breaking;
@@ -156,7 +162,7 @@ export class EntryForm {
       revision: (base?.revision ?? 0) + 1,
       ...(f.headline === "" ? {} : { headline: f.headline }),
       body: f.body,
-      ...(f.author === "" ? {} : { author: { name: f.author } }),
+      ...(f.author === undefined ? {} : { author: f.author }),
       ...f.flags,
       ...(f.media.length > 0 ? { media: this.d.attachments.previewMedia() } : {}),
       ...(f.embeds.length > 0
@@ -251,19 +257,34 @@ export class EntryForm {
     await this.send(mode);
   }
 
+  /**
+   * The alert an entry sets off when it goes out breaking, confirmed first: undefined when it sets
+   * off none, null when the editor did not confirm it (then nothing is sent).
+   */
+  private async alertFor(alerts: boolean): Promise<AlertReach | null | undefined> {
+    if (!alerts) return undefined;
+    const f = this.fields();
+    const reach = await this.d.confirmAlert({ ...(f.headline === "" ? {} : { headline: f.headline }), body: f.body });
+    if (reach === null) this.d.say("Not sent: the alert was not confirmed. Your text is kept.");
+    return reach;
+  }
+
   private async publish(mode: SendMode, at: string | undefined): Promise<void> {
     const f = this.fields();
+    const alert = await this.alertFor(mode === "publish" && f.flags.breaking);
+    if (alert === null) return;
+    const name = entryName({ ...(f.headline === "" ? {} : { headline: f.headline }), body: f.body });
     const entry = {
       body: f.body,
       ...(f.headline === "" ? {} : { headline: f.headline }),
-      ...(f.author === "" ? {} : { author: { name: f.author } }),
+      ...(f.author === undefined ? {} : { author: f.author }),
       ...f.flags,
       ...(f.media.length > 0 ? { media: f.media } : {}),
       ...(f.embeds.length > 0 ? { embeds: f.embeds } : {}),
       ...(mode === "draft" ? { status: "draft" as const } : {}),
       ...(at === undefined ? {} : { publishAt: at }),
     };
-    await api.request("POST /v1/feeds/:feedId/entries", {
+    const { data } = await api.request("POST /v1/feeds/:feedId/entries", {
       params: { feedId: this.d.feedId() },
       body: entry,
       headers: { "Idempotency-Key": this.key },
@@ -271,6 +292,7 @@ export class EntryForm {
     this.reset();
     this.d.say(done(mode, at));
     this.d.onSent();
+    if (alert !== undefined && data.entryId !== undefined) this.d.onAlert(data.entryId, name, alert.undoSeconds);
   }
 
   /** Save changes to an entry; a draft may also be scheduled or published from here. */
@@ -278,10 +300,13 @@ export class EntryForm {
     const f = this.fields();
     const isDraft = entry.status === "draft" || entry.status === "scheduled";
     const correction = this.d.ui.correction.value.trim();
+    const goesOut = isDraft ? mode === "publish" : !entry.breaking;
+    const alert = await this.alertFor(goesOut && f.flags.breaking);
+    if (alert === null) return;
     const patch = {
       body: f.body,
       headline: f.headline === "" ? null : f.headline,
-      author: f.author === "" ? null : { name: f.author },
+      author: f.author ?? null,
       ...f.flags,
       media: f.media,
       embeds: f.embeds,
@@ -306,6 +331,7 @@ export class EntryForm {
     this.reset();
     this.d.say(isDraft ? done(mode, at) : "Correction saved.");
     this.d.onSent();
+    if (alert !== undefined) this.d.onAlert(entry.id, entryName(entry), alert.undoSeconds);
   }
 
   /**
@@ -363,7 +389,7 @@ export class EntryForm {
     ui.title.textContent = `${isDraft ? "Edit" : "Correct"} “${entryName(current)}”`;
     ui.headline.value = current.headline ?? "";
     this.d.composer.setHtml(current.body);
-    ui.author.value = current.author?.name ?? "";
+    this.d.byline.fill(current.author);
     ui.pinned.checked = current.pinned;
     ui.keyEvent.checked = current.keyEvent;
     ui.breaking.checked = current.breaking;
@@ -383,6 +409,7 @@ export class EntryForm {
     this.editing = undefined;
     this.key = crypto.randomUUID();
     ui.form.reset();
+    this.d.byline.reset();
     this.d.composer.clear();
     this.d.attachments.clear();
     void this.autosave.discard();

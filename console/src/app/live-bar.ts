@@ -4,7 +4,7 @@
  * few seconds names the entry being edited, well inside the server's 15 s presence expiry.
  */
 import type { FeedStats } from "@liveline/protocol";
-import { ApiError, api, describeError, token } from "./console-api.js";
+import { ApiError, api, credentials, describeError } from "./console-api.js";
 import { isUnreachable } from "./reach.js";
 
 const BEAT_MS = 5_000;
@@ -44,7 +44,7 @@ export class LiveBar {
   /** Heartbeat, then read who is here: one round of each per interval. */
   async beat(): Promise<void> {
     const feedId = this.feedId;
-    if (feedId === "" || token.get() === null) return;
+    if (feedId === "" || !credentials.present()) return;
     try {
       await api.request("POST /v1/feeds/:feedId/presence", { params: { feedId }, body: { editing: this.editing } });
       const { data: stats } = await api.request("GET /v1/feeds/:feedId/stats", { params: { feedId } });
@@ -71,7 +71,7 @@ export class LiveBar {
   }
 
   private leave(): void {
-    if (this.feedId === "" || token.get() === null) return;
+    if (this.feedId === "" || !credentials.present()) return;
     // keepalive: the request survives the tab closing, so colleagues see us leave at once.
     api
       .request("DELETE /v1/feeds/:feedId/presence", { params: { feedId: this.feedId }, keepalive: true })

@@ -30,6 +30,8 @@ export class SignIn {
 
   constructor(
     private readonly ui: SignInUi,
+    /** Told who the console speaks for whenever it learns it (undefined: a token not checked yet). */
+    private readonly onSession: (session: Session | undefined) => void,
     /** Runs once, when the desk first shows. */
     private readonly onDesk: () => void,
   ) {
@@ -160,9 +162,10 @@ export class SignIn {
     this.ui.desk.hidden = false;
     const via = token.get() !== null ? " (API token)" : "";
     this.ui.who.textContent = session === undefined ? "API token" : `${session.name}${via}`;
-    const picture = session?.picture;
+    const picture = session?.byline?.avatarUrl;
     this.ui.picture.hidden = picture === undefined;
     if (picture !== undefined) this.ui.picture.src = picture;
+    this.onSession(session);
     if (this.started) return;
     this.started = true;
     this.onDesk();

@@ -11,6 +11,8 @@ export interface TimelineActions {
   toggle: (entry: Entry, flag: "pinned" | "keyEvent" | "breaking") => void;
   publishNow: (entry: Entry) => void;
   retract: (entry: Entry) => void;
+  /** Who changed the entry, when and how (its revisions). */
+  history: (entry: Entry) => void;
 }
 
 export interface TimelineOptions {
@@ -174,12 +176,13 @@ export class Timeline {
     const actions = document.createElement("div");
     actions.className = "actions";
     const { edit, toggle, retract } = this.opts.actions;
-    const { publishNow } = this.opts.actions;
+    const { publishNow, history } = this.opts.actions;
     if (isDraft(e)) {
       actions.append(
         button("Edit", name, () => edit(e)),
         button("Publish now", name, () => publishNow(e)),
         button("Delete", name, () => retract(e)),
+        button("History", name, () => history(e)),
       );
       li.append(...(thumb === undefined ? [] : [thumb]), head, title, text, actions);
       return li;
@@ -190,6 +193,7 @@ export class Timeline {
       flagButton("Key event", name, e.keyEvent, () => toggle(e, "keyEvent")),
       flagButton("Breaking", name, e.breaking, () => toggle(e, "breaking")),
       button("Retract", name, () => retract(e)),
+      button("History", name, () => history(e)),
     );
     li.append(...(thumb === undefined ? [] : [thumb]), head, title, text, actions);
     return li;

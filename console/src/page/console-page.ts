@@ -58,6 +58,7 @@ export const CONSOLE_PAGE: ConsolePage = {
 </section>
 <p id="account" class="account"><img id="who-picture" alt="" width="28" height="28" hidden><span id="who"></span>
 <button id="sign-out" type="button">Sign out</button></p>
+<ul id="alert-undo" aria-label="Alerts waiting to go out" hidden></ul>
 </header>
 <main class="console">
 <div class="col">
@@ -77,8 +78,15 @@ export const CONSOLE_PAGE: ConsolePage = {
 <div class="row"><input id="embed-url" type="url" inputmode="url" placeholder="https://www.youtube.com/watch?v=…" autocomplete="off"><button id="add-embed" type="button">Add embed</button></div>
 <ul id="embed-list" class="embeds"></ul>
 </div>
+<fieldset class="byline">
+<legend>Byline (yours unless you change it)</legend>
 <label for="author">Author (optional)</label>
 <input id="author" type="text" maxlength="120" autocomplete="name">
+<label for="author-role">Role (optional)</label>
+<input id="author-role" type="text" maxlength="120" autocomplete="organization-title">
+<label for="author-picture">Picture: an https link or an uploaded image's /media/ path (optional)</label>
+<input id="author-picture" type="text" inputmode="url" maxlength="2048" autocomplete="off" spellcheck="false">
+</fieldset>
 <fieldset>
 <legend class="sr-only">Flags</legend>
 <label><input id="pinned" type="checkbox"> Pin on top</label>
@@ -159,6 +167,25 @@ export const CONSOLE_PAGE: ConsolePage = {
 <p class="send"><button id="retract-confirm" value="confirm" class="primary danger">Retract</button>
 <button value="cancel" formnovalidate>Cancel</button></p>
 </form>
+</dialog>
+<dialog id="alert-confirm" aria-labelledby="alert-confirm-title" aria-describedby="alert-confirm-reach">
+<form method="dialog">
+<h2 id="alert-confirm-title">Send a breaking-news alert?</h2>
+<p class="hint">Readers who opted in get this on their phones and browsers:</p>
+<div class="alert-preview">
+<p id="alert-confirm-feed" class="alert-feed"></p>
+<p id="alert-confirm-text" class="alert-text"></p>
+</div>
+<p id="alert-confirm-reach"></p>
+<p id="alert-confirm-when" class="hint"></p>
+<p class="send"><button id="alert-confirm-send" value="confirm" class="primary danger">Send alert</button>
+<button value="cancel" formnovalidate>Cancel</button></p>
+</form>
+</dialog>
+<dialog id="history" aria-labelledby="history-title">
+<h2 id="history-title">History</h2>
+<ol id="history-list"></ol>
+<form method="dialog" class="send"><button value="close" class="primary">Close</button></form>
 </dialog>
 <dialog id="conflict" aria-labelledby="conflict-title" aria-describedby="conflict-lead">
 <h2 id="conflict-title">A colleague saved this entry while you were editing it</h2>

@@ -47,6 +47,17 @@ label.inline{display:inline-flex;gap:.35rem;font-weight:400}
 #entries .entry-text:empty{display:none}
 .timeline-tools{align-items:end;gap:.5rem 1rem}
 input[type=search]{width:100%;box-sizing:border-box;font:inherit;color:inherit;background:var(--paper);padding:.45rem .6rem;border:1px solid var(--field);border-radius:6px}
+#alert-undo{flex-basis:100%;list-style:none;margin:0;padding:0}
+#alert-undo li{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem;padding:.35rem .75rem;border-radius:6px;background:var(--bad);color:var(--paper);font-weight:600}
+#alert-undo button{min-height:2.75rem;background:var(--paper);color:var(--text);border-color:var(--paper)}
+#alert-confirm{max-width:min(34rem,calc(100vw - 2rem))}
+.alert-preview{border:1px solid var(--line);border-radius:8px;padding:.5rem .75rem;margin:.5rem 0}
+.alert-feed{margin:0;font-size:.875rem;color:var(--muted)}
+.alert-text{margin:.15rem 0 0;font-weight:700;overflow-wrap:anywhere}
+#history-list{padding-inline-start:1.25rem}
+fieldset.byline{display:block;border:0;padding:0;margin:1rem 0 0}
+fieldset.byline legend{font-weight:700;padding:0;font-size:1.05rem}
+fieldset.byline label{display:block;font-weight:600;margin:.5rem 0 .25rem}
 dialog .danger{background:var(--bad);border-color:var(--bad);color:var(--paper)}
 #entries .entry-head{display:flex;flex-wrap:wrap;gap:.25rem .6rem;font-size:.875rem;color:var(--muted)}
 #entries time{font-weight:700;color:var(--text)}

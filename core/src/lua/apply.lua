@@ -13,7 +13,8 @@
 -- Drafts and scheduled entries live in the drafts hash, never in entries/order/log: no read
 -- path a reader has (snapshot, catch-up, list, get) looks there, and they take no seq. A
 -- `release` moves one into entries as an entry.published, with the next seq (issue 15).
--- Each entry change also appends {revision, by, at, type} to the entry's revision list
+-- Each entry change also appends {revision, by, at, type} to the entry's revision list (`by`:
+-- the writer's id, or {id, name} when the name is not the id)
 -- (key: ARGV[5] .. entry id, in the feed's hash-tag slot), trimmed to ARGV[6] records.
 -- ARGV: up-to ticket, log length to keep, most changes to apply in this call, publish command,
 --       revisions key prefix, revisions kept per entry, the entry fields an edit may change and
@@ -72,9 +73,26 @@ local function emit(ev)
   emitted = emitted + 1
 end
 
-local function revise(c, entryId, revision, kind)
+-- Who made a change: `{id, name}`, or the id alone (a change of an older release, or a writer
+-- whose name is its id). The revision keeps it as the change gave it; a draft, only the id.
+local function writer(c)
   local by = c.by
-  if type(by) ~= 'string' then by = 'unknown' end
+  if type(by) == 'string' then return by end
+  if type(by) == 'table' and type(by.id) == 'string' then
+    if type(by.name) ~= 'string' or by.name == by.id then return by.id end
+    return { id = by.id, name = by.name }
+  end
+  return 'unknown'
+end
+
+local function writerId(c)
+  local by = writer(c)
+  if type(by) == 'table' then return by.id end
+  return by
+end
+
+local function revise(c, entryId, revision, kind)
+  local by = writer(c)
   local key = revPrefix .. entryId
   local record = { revision = revision, by = by, at = c.at, type = kind }
   -- A retraction's reason (delete changes only; optional) stays in the entry's history.
@@ -210,7 +228,7 @@ while applied < limit do
         e.updatedAt = c.at
         if e.status == 'draft' or e.status == 'scheduled' then
           -- Kept for editors only: no seq, no event, not in any reader's read.
-          if type(c.by) == 'string' then e.by = c.by end
+          if c.by ~= nil then e.by = writerId(c) end
           redis.call('HSET', drafts, e.id, tidy(e))
           revise(c, e.id, e.revision, 'entry.drafted')
         else

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  AlertReach,
   AlertStatus,
   CreateWebhookRequest,
   CreatedWebhook,
@@ -109,6 +110,28 @@ export const getAlertStatus = defineOperation({
   summary: "Breaking-news alerts of the feed: sent in the last hour, the hourly cap, the latest ones (editors)",
   access: "edit",
   responses: { 200: { description: "alert status", schema: AlertStatus } },
+});
+
+export const getAlertReach = defineOperation({
+  method: "get",
+  path: "/v1/feeds/:feedId/alerts/reach",
+  summary:
+    "Who a breaking-news alert of the feed would reach now (browsers, app devices, webhooks) and its undo window, for the editor's confirmation (editors)",
+  access: "edit",
+  responses: { 200: { description: "reach", schema: AlertReach } },
+});
+
+export const recallAlert = defineOperation({
+  method: "delete",
+  path: "/v1/feeds/:feedId/entries/:entryId/alert",
+  summary:
+    "Recall the entry's breaking-news alert within its undo window (ALERT_UNDO_SECONDS): nothing is sent, and none is sent for it later (editors)",
+  access: "edit",
+  responses: {
+    204: { description: "recalled: no alert leaves for this entry" },
+    404: err("feed_not_found / entry_not_found"),
+    409: err("alert_already_sent: the undo window is over and the alert has gone out"),
+  },
 });
 
 export const createWebhook = defineOperation({

@@ -3,7 +3,7 @@ import type { Principal, Session } from "@liveline/protocol";
 import { LivelineError } from "../errors.js";
 import type { Handlers } from "../http/operation-router.js";
 import type { RateLimits } from "../http/rate-limits.js";
-import type { AccountStore } from "./account-store.js";
+import { bylineOf, type AccountStore } from "./account-store.js";
 import { hashPassword, verifyPassword } from "./password.js";
 import { assertSameOrigin, clearSessionCookie, sessionCookieOf, setSessionCookie } from "./session-cookie.js";
 
@@ -30,17 +30,21 @@ type AccountOperation =
 
 const NO_STORE = { "Cache-Control": "private, no-store" };
 
-/** What GET /v1/session says of a principal: a person, or a service account's token. */
-export function sessionOf(p: Principal): Session {
+/**
+ * What GET /v1/session says of a principal: a person (with the byline their entries get by
+ * default, from their account), or a service account's token.
+ */
+export async function sessionOf(p: Principal, accounts: AccountStore): Promise<Session> {
   const feeds: Session["feeds"] = p.feeds === "*" ? "*" : [...p.feeds];
   const common = { id: p.sub, name: p.name ?? p.sub, role: p.role, feeds };
   if (p.session === undefined) return { kind: "service", ...common };
+  const user = await accounts.find(p.sub);
   return {
     kind: "user",
     ...common,
+    ...(user === undefined ? {} : { byline: bylineOf(user) }),
     email: p.session.email,
     expiresAt: new Date(p.session.expiresAt).toISOString(),
-    ...(p.session.picture === undefined ? {} : { picture: p.session.picture }),
   };
 }
 
@@ -81,6 +85,8 @@ export function accountRoutes(o: AccountRoutesOptions): Handlers<AccountOperatio
         name: body.name,
         role: body.role,
         feeds: body.feeds ?? "*",
+        title: body.title,
+        avatarUrl: body.avatarUrl,
         passwordHash: await hashed(body.password),
       });
       return { status: 201, body: user, headers: { Location: `/v1/users/${user.id}` } };
@@ -97,6 +103,8 @@ export function accountRoutes(o: AccountRoutesOptions): Handlers<AccountOperatio
         name: body.name,
         role: body.role,
         feeds: body.feeds,
+        title: body.title,
+        avatarUrl: body.avatarUrl,
         passwordHash: await hashed(body.password),
       }),
     }),
@@ -134,12 +142,12 @@ export function accountRoutes(o: AccountRoutesOptions): Handlers<AccountOperatio
       }
       await limits.forget("signIn", body.email);
       const principal = await openBrowserSession(accounts, req, res, user.id, o.sessionTtlSeconds);
-      return { status: 200, body: sessionOf(principal), headers: NO_STORE };
+      return { status: 200, body: await sessionOf(principal, accounts), headers: NO_STORE };
     },
 
-    getSession: ({ principal }) => {
+    getSession: async ({ principal }) => {
       if (principal === undefined) throw new LivelineError("unauthorized", "not signed in, and no bearer token");
-      return { status: 200, body: sessionOf(principal), headers: NO_STORE };
+      return { status: 200, body: await sessionOf(principal, accounts), headers: NO_STORE };
     },
 
     signOut: async ({ req, res }) => {

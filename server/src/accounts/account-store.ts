@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
-import { Email, User, UserId, type Principal, type UserRole } from "@liveline/protocol";
+import { Email, LIMITS, User, UserId, type Author, type Principal, type UserRole } from "@liveline/protocol";
 import type { AccountKeys, RedisClient } from "@liveline/core";
 import { LivelineError } from "../errors.js";
 
@@ -17,12 +17,14 @@ export interface NewUser {
   role: UserRole;
   feeds: "*" | string[];
   passwordHash?: string | undefined;
-  /** The picture a single sign-on provider gave. */
-  picture?: string | undefined;
+  title?: string | undefined;
+  avatarUrl?: string | undefined;
 }
 
-/** What an update changes (undefined: left as it is). */
-export type UserChange = { [K in "name" | "role" | "feeds" | "passwordHash" | "picture"]?: NewUser[K] | undefined };
+/** What an update changes (undefined: left as it is; null: a title or picture removed). */
+export type UserChange = { [K in "name" | "role" | "feeds" | "passwordHash"]?: NewUser[K] | undefined } & {
+  [K in "title" | "avatarUrl"]?: string | null | undefined;
+};
 
 /** Session cookies and reset links are 32 random bytes; Redis keeps only their SHA-256. */
 const secret = () => randomBytes(32).toString("base64url");
@@ -36,6 +38,15 @@ export function publicUser({ passwordHash, ...user }: StoredUser): User {
   return { ...user, hasPassword: passwordHash !== undefined };
 }
 
+/** A person's default byline: their name (as long as a byline's may be), title and picture. */
+export function bylineOf(user: Pick<StoredUser, "name" | "title" | "avatarUrl">): Author {
+  return {
+    name: user.name.slice(0, LIMITS.maxAuthorNameChars).trim(),
+    ...(user.title === undefined ? {} : { role: user.title }),
+    ...(user.avatarUrl === undefined ? {} : { avatarUrl: user.avatarUrl }),
+  };
+}
+
 /** The principal of a signed-in person: the API's access levels follow from its role and feeds. */
 export function principalOf(user: StoredUser, expiresAt: number): Principal {
   return {
@@ -43,7 +54,7 @@ export function principalOf(user: StoredUser, expiresAt: number): Principal {
     name: user.name,
     role: user.role,
     feeds: user.feeds,
-    session: { email: user.email, expiresAt, ...(user.picture === undefined ? {} : { picture: user.picture }) },
+    session: { email: user.email, expiresAt },
   };
 }
 
@@ -66,7 +77,8 @@ export class AccountStore {
       role: input.role,
       feeds: input.feeds,
       ...(input.passwordHash === undefined ? {} : { passwordHash: input.passwordHash }),
-      ...(input.picture === undefined ? {} : { picture: input.picture }),
+      ...(input.title === undefined ? {} : { title: input.title }),
+      ...(input.avatarUrl === undefined ? {} : { avatarUrl: input.avatarUrl }),
       createdAt: now,
       updatedAt: now,
     };
@@ -116,12 +128,13 @@ export class AccountStore {
   /** Changes an account; a new role, feeds or password ends its sessions (it signs in again). */
   async update(userId: string, change: UserChange): Promise<User> {
     const user = await this.get(userId);
-    const next: StoredUser = {
+    const merged: Record<string, unknown> = {
       ...user,
       ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)),
       updatedAt: new Date().toISOString(),
     };
-    StoredUser.parse(next);
+    for (const [k, v] of Object.entries(merged)) if (v === null) delete merged[k];
+    const next = StoredUser.parse(merged);
     await this.redis.hset(this.keys.users, userId, JSON.stringify(next));
     const narrower = change.role !== undefined || change.feeds !== undefined || change.passwordHash !== undefined;
     if (narrower) await this.endSessionsOf(userId);

@@ -1,5 +1,6 @@
 import * as oidc from "openid-client";
 import { z } from "zod";
+import { AvatarUrl } from "@liveline/protocol";
 import type { AccountKeys, RedisClient } from "@liveline/core";
 import { LivelineError } from "../errors.js";
 import type { SsoSettings } from "./sso-settings.js";
@@ -23,7 +24,8 @@ export interface SsoIdentity {
 }
 
 const EmailClaim = z.email().max(254);
-const PictureClaim = z.url({ protocol: /^https?$/ }).max(2000);
+/** A picture a byline may carry (https), or none. */
+const PictureClaim = AvatarUrl;
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 const text = (v: unknown): string | undefined => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined);

@@ -70,7 +70,7 @@ export function ssoRoutes(o: SsoRoutesOptions): Handlers<SsoOperation> {
         name: identity.name,
         role: grant.role,
         feeds,
-        picture: identity.picture,
+        avatarUrl: identity.picture,
       });
       await accounts.linkSubject(issuer, subject, created.id);
       return created.id;
@@ -80,7 +80,7 @@ export function ssoRoutes(o: SsoRoutesOptions): Handlers<SsoOperation> {
     const sameFeeds = JSON.stringify(user.feeds) === JSON.stringify(feeds);
     await accounts.update(user.id, {
       name: identity.name,
-      picture: identity.picture,
+      avatarUrl: identity.picture,
       role: user.role === grant.role ? undefined : grant.role,
       feeds: sameFeeds ? undefined : feeds,
     });

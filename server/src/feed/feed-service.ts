@@ -10,16 +10,27 @@ import {
   type Feed,
   type PublishEntryRequest,
   type Revision,
+  type Actor,
   type UpdateEntryRequest,
   type UpdateFeedRequest,
 } from "@liveline/protocol";
-import type { AcceptResult, Change, EntryPatch, FeedStore, PublishQueue } from "@liveline/core";
+import {
+  compactActor,
+  type AcceptResult,
+  type Change,
+  type EntryPatch,
+  type FeedStore,
+  type PublishQueue,
+} from "@liveline/core";
 import { LivelineError, feedNotFound } from "../errors.js";
 import type { EmbedResolver } from "../embeds/embed-resolver.js";
 import type { MediaService } from "../media/media-service.js";
 import { CoalescedReads } from "../reader/coalesced-reads.js";
 import { resolveEmbeds, resolveMedia } from "./entry-attachments.js";
 import { cleanBody, hashOf, now } from "./entry-input.js";
+
+/** The writer of a change no principal stands for (the demo feed's entries). */
+const UNKNOWN_WRITER: Actor = { id: "unknown", name: "unknown" };
 
 export interface Accepted {
   entryId?: string;
@@ -115,7 +126,7 @@ export class FeedService {
     input: PublishEntryRequest,
     idempotencyKey?: string,
     requestId?: string,
-    by = "unknown",
+    by: Actor = UNKNOWN_WRITER,
     opts: WriteOptions = {},
   ): Promise<Accepted> {
     const body = cleanBody(input.body, this.options.publicUrl);
@@ -145,12 +156,19 @@ export class FeedService {
     // The hash covers what the editor sent (not the generated id), so a retry with the same
     // Idempotency-Key and the same body is recognised as the same publish.
     const contentHash = hashOf({ ...input, body });
-    const change: Change = { v: 2, op: "publish", at: now(), by, entry, ...(requestId ? { requestId } : {}) };
+    const change: Change = {
+      v: 3,
+      op: "publish",
+      at: now(),
+      by: compactActor(by),
+      entry,
+      ...(requestId ? { requestId } : {}),
+    };
     const result = await this.store.accept(feedId, change, {
       entryId: entry.id,
       contentHash,
       status,
-      actor: { sub: by, contributor: opts.contributor === true },
+      actor: { sub: by.id, contributor: opts.contributor === true },
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     });
     // A scheduled publish always starts at schedule version 1: a retry adds the same job (a
@@ -192,7 +210,7 @@ export class FeedService {
     entryId: string,
     input: UpdateEntryRequest,
     requestId?: string,
-    by = "unknown",
+    by: Actor = UNKNOWN_WRITER,
     opts: WriteOptions = {},
   ): Promise<Accepted> {
     const { media, embeds, publishAt, ...rest } = input;
@@ -206,7 +224,15 @@ export class FeedService {
     if (opts.contributor === true && when !== undefined) {
       throw new LivelineError("forbidden", "a contributor may not schedule: an editor publishes contributions");
     }
-    const change: Change = { v: 2, op: "update", at: now(), by, entryId, patch, ...(requestId ? { requestId } : {}) };
+    const change: Change = {
+      v: 3,
+      op: "update",
+      at: now(),
+      by: compactActor(by),
+      entryId,
+      patch,
+      ...(requestId ? { requestId } : {}),
+    };
     const status = when === undefined ? undefined : when === null ? "draft" : "scheduled";
     const result = await this.acceptEntryChange(feedId, entryId, change, requestId, by, opts, status);
     if (when instanceof Date) await this.queue.enqueueRelease(feedId, entryId, result.scheduleVersion, when);
@@ -219,15 +245,15 @@ export class FeedService {
     feedId: string,
     entryId: string,
     requestId?: string,
-    by = "unknown",
+    by: Actor = UNKNOWN_WRITER,
     opts: WriteOptions = {},
     reason?: string,
   ): Promise<Accepted> {
     const change: Change = {
-      v: 2,
+      v: 3,
       op: "delete",
       at: now(),
-      by,
+      by: compactActor(by),
       entryId,
       ...(requestId ? { requestId } : {}),
       ...(reason === undefined ? {} : { reason }),
@@ -241,8 +267,20 @@ export class FeedService {
    * when the worker applies the release. A scheduled one's delayed job then finds it published
    * and does nothing.
    */
-  async releaseEntry(feedId: string, entryId: string, requestId?: string, by = "unknown"): Promise<Accepted> {
-    const change: Change = { v: 2, op: "release", at: now(), by, entryId, ...(requestId ? { requestId } : {}) };
+  async releaseEntry(
+    feedId: string,
+    entryId: string,
+    requestId?: string,
+    by: Actor = UNKNOWN_WRITER,
+  ): Promise<Accepted> {
+    const change: Change = {
+      v: 3,
+      op: "release",
+      at: now(),
+      by: compactActor(by),
+      entryId,
+      ...(requestId ? { requestId } : {}),
+    };
     await this.acceptEntryChange(feedId, entryId, change, requestId, by);
     return { entryId, status: "queued" };
   }
@@ -274,17 +312,31 @@ export class FeedService {
     return { entry, revision: revision ?? entry.revision };
   }
 
+  /**
+   * Throws 404 unless the entry was accepted, applied yet or not (a write answered 202 a moment
+   * ago names an entry the worker may not have stored), and not retracted since.
+   */
+  async assertAccepted(feedId: string, entryId: string): Promise<void> {
+    if ((await this.store.acceptedRevision(feedId, entryId)) !== undefined) return;
+    await this.getEntry(feedId, entryId); // 404 feed_not_found / entry_not_found
+  }
+
   /** The accepted revision of a published entry (its ETag), or its stored one. */
   async acceptedRevision(feedId: string, entry: Entry): Promise<number> {
     return (await this.store.acceptedRevision(feedId, entry.id)) ?? entry.revision;
   }
 
-  async updateFeed(feedId: string, input: UpdateFeedRequest, requestId?: string, by = "unknown"): Promise<Accepted> {
+  async updateFeed(
+    feedId: string,
+    input: UpdateFeedRequest,
+    requestId?: string,
+    by: Actor = UNKNOWN_WRITER,
+  ): Promise<Accepted> {
     const change: Change = {
-      v: 2,
+      v: 3,
       op: "feed.update",
       at: now(),
-      by,
+      by: compactActor(by),
       patch: { ...input },
       ...(requestId ? { requestId } : {}),
     };
@@ -369,14 +421,14 @@ export class FeedService {
     entryId: string,
     change: Change,
     requestId: string | undefined,
-    by: string,
+    by: Actor,
     opts: WriteOptions = {},
     status?: "draft" | "scheduled",
   ): Promise<{ ticket: number; scheduleVersion: number }> {
     const result = await this.store.accept(feedId, change, {
       entryId,
       ifMatch: opts.ifMatch,
-      actor: { sub: by, contributor: opts.contributor === true },
+      actor: { sub: by.id, contributor: opts.contributor === true },
       status,
     });
     if (result.status !== "ok") throw await this.rejection(result, feedId, entryId);

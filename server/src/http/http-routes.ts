@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Request } from "express";
-import { LIMITS, type Feed } from "@liveline/protocol";
+import { LIMITS, type Actor, type Feed } from "@liveline/protocol";
 import { assertAccess, assertCanRead, can, canRead, isContributor } from "../auth/auth.js";
 import type { FeedService, WriteOptions } from "../feed/feed-service.js";
 import type { Handlers } from "./operation-router.js";
@@ -13,9 +13,13 @@ function requestIdOf(req: Request): string {
   return String(req.res?.getHeader("x-request-id") ?? randomUUID());
 }
 
-/** The token subject recorded as the author of a change. */
-function byOf(req: Request): string {
-  return req.principal?.sub ?? "unknown";
+/**
+ * The person recorded as the writer of a change: a signed-in person's account id and name, or a
+ * token's subject and label (its subject when it has none).
+ */
+function byOf(req: Request): Actor {
+  const p = req.principal;
+  return p === undefined ? { id: "unknown", name: "unknown" } : { id: p.sub, name: p.name ?? p.sub };
 }
 
 /** Who writes, and the revision their If-Match names. */
@@ -121,7 +125,7 @@ export function httpRoutes({ service }: HttpRoutesOptions): Handlers<FeedOperati
 
     // Drafts and scheduled entries: every one for editors, a contributor's own for a contributor.
     listDrafts: async ({ params, req, principal }) => {
-      const onlyBy = isContributor(principal) ? byOf(req) : undefined;
+      const onlyBy = isContributor(principal) ? byOf(req).id : undefined;
       return { status: 200, body: { entries: await service.listDrafts(params.feedId, onlyBy) }, headers: PRIVATE };
     },
 
@@ -138,7 +142,7 @@ export function httpRoutes({ service }: HttpRoutesOptions): Handlers<FeedOperati
       const entryId = params.entryId;
       // Its writers also find a draft here (with private caching); readers only published entries.
       if (can(principal, feedId, "contribute")) {
-        const onlyBy = isContributor(principal) ? byOf(req) : undefined;
+        const onlyBy = isContributor(principal) ? byOf(req).id : undefined;
         const { entry, revision } = await service.getEntryForEditor(feedId, entryId, onlyBy);
         return { status: 200, body: entry, headers: { ...PRIVATE, ETag: etagOf(revision) } };
       }

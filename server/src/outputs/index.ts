@@ -23,6 +23,8 @@ type OutputOperation =
   | "registerDevice"
   | "removeDevice"
   | "getAlertStatus"
+  | "getAlertReach"
+  | "recallAlert"
   | "createWebhook"
   | "listWebhooks"
   | "deleteWebhook"
@@ -48,16 +50,20 @@ export async function outputsHttp(o: OutputsRoutesOptions): Promise<OutputsHttp>
     webhookAttempts: o.settings.webhookAttempts,
     webhookBackoffMs: o.settings.webhookBackoffMs,
   });
+  const hooks = new WebhookStore(o.commands, keys);
   const push = pushRoutes({
     service: o.service,
     push: new PushStore(o.commands, keys),
+    queue,
+    hooks,
+    alertUndoSeconds: o.settings.alertUndoSeconds,
     vapid,
     fcmConfigured: o.settings.fcm !== undefined,
     allowPrivateOutbound: o.settings.allowPrivateOutbound,
     alertsPerHour: o.settings.alertsPerHour,
   });
   const webhooks = webhookRoutes({
-    hooks: new WebhookStore(o.commands, keys),
+    hooks,
     queue,
     allowPrivateOutbound: o.settings.allowPrivateOutbound,
   });

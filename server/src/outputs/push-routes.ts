@@ -1,5 +1,12 @@
 import type { Principal } from "@liveline/protocol";
-import { OutboundRefused, assertPublicUrl, type PushStore, type VapidSettings } from "@liveline/worker";
+import {
+  OutboundRefused,
+  assertPublicUrl,
+  type OutputsQueue,
+  type PushStore,
+  type VapidSettings,
+  type WebhookStore,
+} from "@liveline/worker";
 import { assertCanRead } from "../auth/auth.js";
 import { LivelineError } from "../errors.js";
 import type { FeedService } from "../feed/feed-service.js";
@@ -12,10 +19,21 @@ export interface PushRoutesOptions {
   fcmConfigured: boolean;
   allowPrivateOutbound: boolean;
   alertsPerHour: number;
+  /** ALERT_UNDO_SECONDS: how long an alert waits, recallable, before it leaves. */
+  alertUndoSeconds: number;
+  queue: OutputsQueue;
+  hooks: WebhookStore;
 }
 
 type PushOperation =
-  "getWebPushKey" | "subscribeWebPush" | "unsubscribeWebPush" | "registerDevice" | "removeDevice" | "getAlertStatus";
+  | "getWebPushKey"
+  | "subscribeWebPush"
+  | "unsubscribeWebPush"
+  | "registerDevice"
+  | "removeDevice"
+  | "getAlertStatus"
+  | "getAlertReach"
+  | "recallAlert";
 
 /**
  * Readers' opt-ins (Web Push subscriptions, app device tokens) and the alert status editors
@@ -74,6 +92,49 @@ export function pushRoutes(o: PushRoutesOptions): Handlers<PushOperation> {
         body: await o.push.alertStatus(params.feedId, o.alertsPerHour, Date.now()),
         headers: { "Cache-Control": "private, no-store" },
       };
+    },
+
+    // What the console's confirmation says before an entry is marked breaking.
+    getAlertReach: async ({ params }) => {
+      const feedId = (await o.service.getFeed(params.feedId)).id;
+      const [recipients, hooks] = await Promise.all([o.push.recipientCounts(feedId), o.hooks.list()]);
+      const entryEvents = ["entry.published", "entry.updated"] as const;
+      const webhooks = hooks.filter(
+        (h) =>
+          (h.feeds === undefined || h.feeds.includes(feedId)) &&
+          (h.events === undefined || entryEvents.some((t) => h.events?.includes(t))),
+      ).length;
+      return {
+        status: 200,
+        body: {
+          browsers: o.vapid === undefined ? 0 : recipients.webPush,
+          devices: o.fcmConfigured ? recipients.devices : 0,
+          webhooks,
+          undoSeconds: o.alertUndoSeconds,
+        },
+        headers: { "Cache-Control": "private, no-store" },
+      };
+    },
+
+    /**
+     * The mark goes first, then the job: an alert queued between the two finds the mark when it
+     * runs (see Alerts.fanOut), one queued before is removed here, and none is queued after.
+     */
+    recallAlert: async ({ params }) => {
+      const { feedId, entryId } = params;
+      // The editor may undo at once: the entry need only have been accepted.
+      await o.service.assertAccepted(feedId, entryId);
+      await o.push.markRecalled(feedId, entryId);
+      const recall = await o.queue.recallAlert(feedId, entryId);
+      if (recall.outcome === "sent") {
+        await o.push.alertQueued(feedId, entryId, { over: "recalled" }); // it went: the mark says so again
+        throw new LivelineError("alert_already_sent", `the alert of entry '${entryId}' has gone out`);
+      }
+      if (recall.outcome === "recalled") {
+        const at = new Date().toISOString();
+        await o.push.recordAlert(feedId, { entryId, seq: recall.seq, at, status: "recalled", webPush: 0, fcm: 0 });
+      }
+      return { status: 204 };
     },
   };
 }

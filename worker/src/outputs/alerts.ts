@@ -1,4 +1,4 @@
-import type { FeedEvent, PushPayload } from "@liveline/protocol";
+import { alertBody, alertTitle, clip, plainText, type FeedEvent, type PushPayload } from "@liveline/protocol";
 import type { FeedStore, Logger } from "@liveline/core";
 import type { OutputsSettings } from "./config.js";
 import type { FcmSender } from "./fcm-sender.js";
@@ -23,25 +23,6 @@ export interface AlertsDeps {
   fcm: FcmSender | undefined;
 }
 
-/** Plain text of sanitized entry HTML, for a notification's body. */
-function plainText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>|<\/(p|li|blockquote)>/gi, " ")
-    .replace(/<[^>]*>/g, "")
-    .replace(/&amp;/g, "&")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&nbsp;/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
-}
-
-function clip(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}
-
 /**
  * Breaking-news alerts: decided once per entry, capped per feed and hour, fanned out in chunks
  * to the feed's Web Push subscriptions and FCM devices.
@@ -64,7 +45,8 @@ export class Alerts {
     if (Date.now() - Date.parse(event.at) > this.d.settings.alertMaxAgeSeconds * 1000) return;
     const claim = await this.d.push.claimAlert(event.feedId, event.entry.id);
     if (claim === "queued") return;
-    await this.d.queue.alert(event.feedId, event.entry.id, event.seq, event.at);
+    const undoMs = this.d.settings.alertUndoSeconds * 1000;
+    await this.d.queue.alert(event.feedId, event.entry.id, event.seq, event.at, undoMs);
     await this.d.push.alertQueued(event.feedId, event.entry.id);
   }
 
@@ -73,6 +55,12 @@ export class Alerts {
     const { feedId, entryId, seq, at } = job;
     const [feed, entry] = await Promise.all([this.d.store.getFeed(feedId), this.d.store.getEntry(feedId, entryId)]);
     const base = { entryId, seq, at: new Date().toISOString(), webPush: 0, fcm: 0 };
+    if (await this.d.push.alertRecalled(feedId, entryId)) {
+      // Recalled in its undo window just as the job was queued: nothing leaves.
+      await this.d.push.recordAlert(feedId, { ...base, status: "recalled" });
+      this.d.metrics.alert("recalled");
+      return;
+    }
     if (feed === undefined || entry === undefined || !entry.breaking) {
       // Retracted, or un-marked, before its alert went out.
       await this.d.push.recordAlert(feedId, { ...base, status: "skipped" });
@@ -91,8 +79,8 @@ export class Alerts {
       feedId,
       entryId,
       seq,
-      title: clip(feed.title, 120),
-      body: entry.headline === undefined ? clip(plainText(entry.body), 240) : headline,
+      title: alertTitle(feed.title),
+      body: alertBody(entry),
       url: `/feeds/${feedId}#entry-${entryId}`,
     };
     const counts = { webPush: 0, fcm: 0 };

@@ -7,6 +7,8 @@ export const OutputsEnv = {
   ALERTS_PER_HOUR: Int(10, 0, 10_000),
   /** An event older than this when the pipeline reaches it sends no alert (a backlog after an outage). */
   ALERT_MAX_AGE_SECONDS: Int(900, 1, 7 * 86_400),
+  /** How long a breaking-news alert waits before it goes out, so an editor can recall it (0 = none). */
+  ALERT_UNDO_SECONDS: Int(30, 0, 3600),
   PUSH_TTL_SECONDS: Int(3600, 0, 2_419_200),
   WEBHOOK_ATTEMPTS: Int(8, 1, 30),
   WEBHOOK_BACKOFF_MS: Int(1000, 1, 3_600_000),
@@ -41,6 +43,8 @@ export interface OutputsSettings {
   /** Most breaking-news alerts per feed in any hour; 0 = no alerts. */
   readonly alertsPerHour: number;
   readonly alertMaxAgeSeconds: number;
+  /** How long an alert waits (a delayed job) before anything leaves; it may be recalled meanwhile. */
+  readonly alertUndoSeconds: number;
   /** Web Push `TTL` header: how long a push service keeps an undelivered alert. */
   readonly pushTtlSeconds: number;
   readonly webhookAttempts: number;
@@ -66,6 +70,7 @@ export function outputsSettings(c: z.infer<z.ZodObject<typeof OutputsEnv>>): Out
     concurrency: c.OUTPUTS_CONCURRENCY,
     alertsPerHour: c.ALERTS_PER_HOUR,
     alertMaxAgeSeconds: c.ALERT_MAX_AGE_SECONDS,
+    alertUndoSeconds: c.ALERT_UNDO_SECONDS,
     pushTtlSeconds: c.PUSH_TTL_SECONDS,
     webhookAttempts: c.WEBHOOK_ATTEMPTS,
     webhookBackoffMs: c.WEBHOOK_BACKOFF_MS,

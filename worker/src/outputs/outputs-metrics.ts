@@ -63,7 +63,7 @@ export class OutputsMetrics {
     this.removed.inc({ output });
   }
 
-  alert(result: "sent" | "capped" | "skipped"): void {
+  alert(result: "sent" | "capped" | "skipped" | "recalled"): void {
     this.alerts.inc({ result });
   }
 

@@ -40,6 +40,11 @@ export const OutputJob = z.discriminatedUnion("kind", [
 ]);
 export type OutputJob = z.infer<typeof OutputJob>;
 
+/** An entry's alert job: one per entry, ever (a second enqueue is a no-op). */
+const alertJobId = (feedId: string, entryId: string) => `alert.${feedId}.${entryId}`;
+
+export type AlertRecall = { outcome: "recalled"; seq: number } | { outcome: "sent" | "none" };
+
 export interface OutputsQueueOptions {
   connection: ConnectionOptions;
   prefix: string;
@@ -66,11 +71,34 @@ export class OutputsQueue {
     await this.add({ v: 1, kind: "advance", feedId, seq }, `adv.${feedId}.${seq}`);
   }
 
-  /** Kept a week once done, so the same alert enqueued again within it is refused by its id. */
-  async alert(feedId: string, entryId: string, seq: number, at: string): Promise<void> {
-    await this.add({ v: 1, kind: "alert", feedId, entryId, seq, at }, `alert.${feedId}.${entryId}`, {
+  /**
+   * Kept a week once done, so the same alert enqueued again within it is refused by its id.
+   * `delayMs`: the undo window (ALERT_UNDO_SECONDS); until it ends the job is a delayed one, which
+   * `recallAlert` removes.
+   */
+  async alert(feedId: string, entryId: string, seq: number, at: string, delayMs = 0): Promise<void> {
+    await this.add({ v: 1, kind: "alert", feedId, entryId, seq, at }, alertJobId(feedId, entryId), {
       removeOnComplete: { age: 7 * 24 * 3600 },
+      ...(delayMs > 0 ? { delay: delayMs } : {}),
     });
+  }
+
+  /**
+   * Take an entry's alert back while it waits out its undo window: `recalled` (its job removed,
+   * with the seq it was for), `sent` (it began or finished its fan-out), or `none` (no job).
+   */
+  async recallAlert(feedId: string, entryId: string): Promise<AlertRecall> {
+    const job = await this.queue.getJob(alertJobId(feedId, entryId));
+    if (job === undefined) return { outcome: "none" };
+    const state = await job.getState();
+    if (state !== "delayed" && state !== "waiting" && state !== "prioritized") return { outcome: "sent" };
+    try {
+      // Refused when a worker has just taken it (its lock): then it is on its way out.
+      await job.remove();
+    } catch {
+      return { outcome: "sent" };
+    }
+    return { outcome: "recalled", seq: job.data.kind === "alert" ? job.data.seq : 0 };
   }
 
   async push(job: Extract<OutputJob, { kind: "push" }>, chunk: number): Promise<void> {

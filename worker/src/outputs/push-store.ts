@@ -97,8 +97,33 @@ export class PushStore {
     return (await this.redis.get(key)) === "pending" ? "pending" : "queued";
   }
 
-  async alertQueued(feedId: string, entryId: string): Promise<void> {
-    await this.redis.set(this.keys.feed(feedId).alerted(entryId), "queued", "EX", ALERT_MARKER_TTL_SECONDS);
+  /**
+   * The alert's job is queued (unless it was recalled meanwhile: that mark stays, except when
+   * `over` says the recall came too late).
+   */
+  async alertQueued(feedId: string, entryId: string, opts: { over?: "recalled" } = {}): Promise<void> {
+    const key = this.keys.feed(feedId).alerted(entryId);
+    if (opts.over === undefined && (await this.redis.get(key)) === "recalled") return;
+    await this.redis.set(key, "queued", "EX", ALERT_MARKER_TTL_SECONDS);
+  }
+
+  /**
+   * An editor recalled the entry's alert: no alert job is queued for it from now on (the claim
+   * is taken), and one queued meanwhile finds the mark when it runs and sends nothing.
+   */
+  async markRecalled(feedId: string, entryId: string): Promise<void> {
+    await this.redis.set(this.keys.feed(feedId).alerted(entryId), "recalled", "EX", ALERT_MARKER_TTL_SECONDS);
+  }
+
+  async alertRecalled(feedId: string, entryId: string): Promise<boolean> {
+    return (await this.redis.get(this.keys.feed(feedId).alerted(entryId))) === "recalled";
+  }
+
+  /** Readers an alert of the feed would reach now: browsers (Web Push) and app devices (FCM). */
+  async recipientCounts(feedId: string): Promise<{ webPush: number; devices: number }> {
+    const k = this.keys.feed(feedId);
+    const [webPush, devices] = await Promise.all([this.redis.hlen(k.webPush), this.redis.hlen(k.devices)]);
+    return { webPush, devices };
   }
 
   /**
