@@ -2,7 +2,8 @@ import { Writable } from "node:stream";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FailedChangesResponse, Feed, FeedEvent } from "@liveline/protocol";
-import { createLogger } from "@liveline/core";
+import { Queue } from "bullmq";
+import { QUEUE_NAME, createLogger } from "@liveline/core";
 import { openReader, readerReady, seqs } from "./helpers/reader.js";
 import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
@@ -24,11 +25,18 @@ const sink = new Writable({
 });
 const { stack, redis } = useStack({}, { logger: createLogger("test", "info", sink) });
 
+let rawQueue: Queue;
+
 beforeAll(() => {
   probe = new Redis(redis.url);
+  rawQueue = new Queue(QUEUE_NAME, {
+    connection: new Redis(redis.url, { maxRetriesPerRequest: null }),
+    prefix: stack.store.keys.queuePrefix(),
+  });
 });
-afterAll(() => {
+afterAll(async () => {
   probe?.disconnect();
+  await rawQueue?.close();
 });
 
 /** Accept `raw` as the feed's next change without the API: next ticket, pending hash, a job. */
@@ -38,7 +46,8 @@ async function placeChange(feedId: string, raw: string, jobOptions?: { attempts:
   await probe.hset(k.pending, String(ticket), raw);
   if (jobOptions === undefined) await stack.queue.enqueue(feedId, ticket, "req-poison");
   else
-    await stack.queue.queue.add(
+    // A job with retry options of its own, added as any BullMQ producer of the queue could.
+    await rawQueue.add(
       "apply",
       { v: 1, feedId, ticket },
       { jobId: `${feedId}.${ticket}`, attempts: jobOptions.attempts, backoff: { type: "fixed", delay: 20 } },

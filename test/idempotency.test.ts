@@ -54,7 +54,7 @@ describe("idempotent publishing", () => {
 
     // What BullMQ does after a worker died mid-job: run the job again (here, twice more).
     const again = await stack().store.apply("idem-retry", ticket);
-    await stack().queue.queue.add("apply", { v: 1, feedId: "idem-retry", ticket }, { jobId: "idem-retry.retry" });
+    await stack().queue.enqueue("idem-retry", ticket, undefined, "retry");
     expect(again.emitted).toBe(0);
     await sleep(400);
     expect(reader.events).toHaveLength(1);

@@ -21,7 +21,7 @@ export function instrumentQueue(queue: PublishQueue, registry: Registry): void {
     registers: [registry],
     async collect() {
       try {
-        const counts = await queue.queue.getJobCounts(...QUEUE_STATES);
+        const counts = await queue.counts(...QUEUE_STATES);
         for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
       } catch {
         // Redis away: report nothing rather than fail the whole scrape.

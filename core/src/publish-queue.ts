@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions, type DefaultJobOptions } from "bullmq";
+import { Queue, type ConnectionOptions, type DefaultJobOptions, type JobType } from "bullmq";
 import type { ApplyJob, PublishJob, ReleaseJob } from "./changes.js";
 
 export const QUEUE_NAME = "publish";
@@ -29,7 +29,7 @@ export interface PublishQueueOptions {
  * the same ticket twice is a no-op in BullMQ.
  */
 export class PublishQueue {
-  readonly queue: Queue<PublishJob>;
+  private readonly queue: Queue<PublishJob>;
 
   constructor(options: PublishQueueOptions) {
     this.queue = new Queue<PublishJob>(QUEUE_NAME, {
@@ -37,6 +37,21 @@ export class PublishQueue {
       prefix: options.prefix,
       defaultJobOptions: retainedJobs(12, 100),
     });
+  }
+
+  /** Resolves once the queue's connection is up. */
+  async ready(): Promise<void> {
+    await this.queue.waitUntilReady();
+  }
+
+  /** Whether the queue's keys can be read (a readiness check). */
+  async usable(): Promise<boolean> {
+    return (await this.queue.getJobCounts("waiting")).waiting !== undefined;
+  }
+
+  /** How many jobs are in each of `states`. */
+  async counts(...states: JobType[]): Promise<Partial<Record<JobType, number>>> {
+    return this.queue.getJobCounts(...states);
   }
 
   /** `retry` names an extra job for a ticket whose first job is stuck (see PublishWorker.sweep). */

@@ -95,7 +95,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
   });
   const queueConnection = redis.open("queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   const queue = new PublishQueue({ connection: queueConnection, prefix: store.keys.queuePrefix() });
-  await queue.queue.waitUntilReady();
+  await queue.ready();
   const registry = createRegistry(config.role);
   instrumentQueue(queue, registry);
 
@@ -188,7 +188,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
   const readiness: Readiness = {
     draining: () => draining,
     redis: redisChecks.commands,
-    queue: async () => (await queue.queue.getJobCounts("waiting")).waiting !== undefined,
+    queue: () => queue.usable(),
     relay: redisChecks.subscriber,
   };
   const outputs = await outputsHttp({

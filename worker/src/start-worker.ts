@@ -56,7 +56,7 @@ export async function startWorker(config: WorkerConfig, opts: StartWorkerOptions
     connection: redis.open("worker-queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
     prefix: store.keys.queuePrefix(),
   });
-  await queue.queue.waitUntilReady();
+  await queue.ready();
   // Sharing a process (and so a registry) with the server role, which reports the queue already.
   if (opts.registry === undefined) instrumentQueue(queue, registry);
   // BullMQ needs maxRetriesPerRequest: null on a worker's connections (its blocking one is a
@@ -99,7 +99,7 @@ export async function startWorker(config: WorkerConfig, opts: StartWorkerOptions
     const ready: Readiness = {
       draining: () => draining,
       redis: storeUp,
-      queue: async () => (await queue.queue.getJobCounts("waiting")).waiting !== undefined,
+      queue: () => queue.usable(),
     };
     listener = await startMetricsListener(config.metricsPort, config.host, registry, ready);
   }

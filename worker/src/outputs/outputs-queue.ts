@@ -57,7 +57,7 @@ export interface OutputsQueueOptions {
  * enqueue of the same work (a retried publish job, a sweep) is a no-op while the first exists.
  */
 export class OutputsQueue {
-  readonly queue: Queue<OutputJob>;
+  private readonly queue: Queue<OutputJob>;
 
   constructor(private readonly options: OutputsQueueOptions) {
     this.queue = new Queue<OutputJob>(OUTPUTS_QUEUE, {
@@ -65,6 +65,11 @@ export class OutputsQueue {
       prefix: options.prefix,
       defaultJobOptions: retainedJobs(10, 200),
     });
+  }
+
+  /** Resolves once the queue's connection is up. */
+  async ready(): Promise<void> {
+    await this.queue.waitUntilReady();
   }
 
   async advance(feedId: string, seq: number): Promise<void> {

@@ -47,7 +47,7 @@ export async function startOutputs(o: StartOutputsOptions): Promise<OutputsHandl
     webhookAttempts: settings.webhookAttempts,
     webhookBackoffMs: settings.webhookBackoffMs,
   });
-  await queue.queue.waitUntilReady();
+  await queue.ready();
   const outbound = new Outbound({ allowPrivate: settings.allowPrivateOutbound, timeoutMs: settings.outboundTimeoutMs });
   const metrics = new OutputsMetrics(o.registry);
   const { vapid } = await resolveVapid(settings, o.env, commands, keys);
