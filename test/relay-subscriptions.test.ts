@@ -136,6 +136,7 @@ describe("the relay's Redis subscriptions follow the readers", () => {
     await waitFor(async () => (await numsub()) === 0, "the channel to be let go once every reader has gone");
     await waitFor(() => connected() === 0, "the last disconnect");
     expect(stack.io?.of("/").adapter.rooms.get(roomOf("in-a-tunnel"))).toBeUndefined();
+    await expect.poll(async () => (await stack.api.request("GET", "/readyz")).body).toMatchObject({ relay: "ok" });
   });
 
   it("holds nothing for an SSE reader that leaves before its stream is set up", async () => {
@@ -159,5 +160,7 @@ describe("the relay's Redis subscriptions follow the readers", () => {
       (await stack.registry.getSingleMetric("liveline_sse_streams")?.get())?.values[0]?.value;
     await waitFor(async () => (await streams()) === 0, "no SSE stream left open on the server");
     await waitFor(async () => (await numsub()) === 0, "the channel to be let go");
+    // And the node is ready: its relay counts no channel Redis does not have it on.
+    await expect.poll(async () => (await stack.api.request("GET", "/readyz")).body).toMatchObject({ relay: "ok" });
   });
 });

@@ -6,6 +6,7 @@ import { seen } from "./helpers/look.js";
 import { uploadPhoto, type UploadedPhoto } from "./helpers/photo.js";
 import { startOembedProvider, type OembedProvider } from "./helpers/oembed-provider.js";
 import { expectScreenshot } from "./helpers/screenshots.js";
+import { TOKEN } from "./helpers/stack.js";
 import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 import { DESKTOP, PHONE, at, newPage as openTab, openLivePage, type Scheme, writeAt } from "./helpers/reader-pages.js";
@@ -397,6 +398,8 @@ describe("axe-core: no violations", () => {
         "console",
         async (s) => {
           const page = await newPage(DESKTOP, s);
+          // Signed in (the desk, not the sign-in screen) with the stack's editor token.
+          await page.addInitScript((t) => sessionStorage.setItem("liveline-editor-token", t), TOKEN);
           await page.goto(`${stack.url}/console?feed=axe`);
           await expect.poll(() => page.locator("#entries li").count()).toBeGreaterThanOrEqual(4);
           return page;

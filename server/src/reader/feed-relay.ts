@@ -108,6 +108,9 @@ export class FeedRelay {
     w.chain = (async () => {
       if (this.options.sharded) await this.options.subscriber.ssubscribe(channel);
       else await this.options.subscriber.subscribe(channel);
+      // Let go meanwhile (its last holder left while the subscribe was answered): the UNSUBSCRIBE
+      // went out after it, so Redis holds nothing, and neither may the count readiness compares.
+      if (this.feeds.get(feedId) !== w) return;
       this.subscribed.add(channel);
       // Anything published before this read is in the store, and readers get it in their catch-up.
       const head = await this.options.store.head(feedId);
