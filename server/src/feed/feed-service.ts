@@ -38,11 +38,18 @@ export interface Accepted {
 }
 
 /** Who writes and how (issue 15): all optional, so callers from before keep working. */
-export interface WriteOptions {
+/** Who asks for a write, and on what terms: one value each write takes, built once per request. */
+export interface WriteContext {
+  /** The person or service account the change records. */
+  by: Actor;
+  /** The request's id, carried to the worker's job and its log lines. */
+  requestId?: string | undefined;
   /** A contributor may write drafts of their own only. */
   contributor?: boolean;
   /** If-Match: the entry revision the writer saw (412 `revision_conflict` if it moved). */
-  ifMatch?: number;
+  ifMatch?: number | undefined;
+  /** A publish's Idempotency-Key. */
+  idempotencyKey?: string | undefined;
 }
 
 export interface FeedServiceOptions {
@@ -124,18 +131,16 @@ export class FeedService {
   async publish(
     feedId: string,
     input: PublishEntryRequest,
-    idempotencyKey?: string,
-    requestId?: string,
-    by: Actor = UNKNOWN_WRITER,
-    opts: WriteOptions = {},
+    ctx: WriteContext = { by: UNKNOWN_WRITER },
   ): Promise<Accepted> {
+    const { by, requestId, idempotencyKey } = ctx;
     const body = cleanBody(input.body, this.options.publicUrl);
     // A publishAt that has already passed is due at once: the worker releases the entry as soon
     // as it takes the job (a CMS that schedules "now", or whose clock runs ahead, is not refused).
     const publishAt = input.publishAt === undefined ? undefined : new Date(input.publishAt);
     const status: "draft" | "scheduled" | "published" =
       publishAt !== undefined ? "scheduled" : input.status === "draft" ? "draft" : "published";
-    if (opts.contributor === true && status !== "draft") {
+    if (ctx.contributor === true && status !== "draft") {
       throw new LivelineError("forbidden", 'a contributor writes drafts only: send "status": "draft"');
     }
     const media = await resolveMedia(input.media ?? [], this.mediaResolver());
@@ -168,7 +173,7 @@ export class FeedService {
       entryId: entry.id,
       contentHash,
       status,
-      actor: { sub: by.id, contributor: opts.contributor === true },
+      actor: { sub: by.id, contributor: ctx.contributor === true },
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     });
     // A scheduled publish always starts at schedule version 1: a retry adds the same job (a
@@ -209,10 +214,9 @@ export class FeedService {
     feedId: string,
     entryId: string,
     input: UpdateEntryRequest,
-    requestId?: string,
-    by: Actor = UNKNOWN_WRITER,
-    opts: WriteOptions = {},
+    ctx: WriteContext = { by: UNKNOWN_WRITER },
   ): Promise<Accepted> {
+    const { by, requestId } = ctx;
     const { media, embeds, publishAt, ...rest } = input;
     const patch: EntryPatch = { ...rest };
     if (input.body !== undefined) patch.body = cleanBody(input.body, this.options.publicUrl);
@@ -221,7 +225,7 @@ export class FeedService {
     // publishAt schedules, reschedules, or cancels (null) a draft; a time already past is due at once.
     const when = publishAt === undefined || publishAt === null ? publishAt : new Date(publishAt);
     if (when !== undefined) patch.publishAt = when === null ? null : when.toISOString();
-    if (opts.contributor === true && when !== undefined) {
+    if (ctx.contributor === true && when !== undefined) {
       throw new LivelineError("forbidden", "a contributor may not schedule: an editor publishes contributions");
     }
     const change: Change = {
@@ -234,7 +238,7 @@ export class FeedService {
       ...(requestId ? { requestId } : {}),
     };
     const status = when === undefined ? undefined : when === null ? "draft" : "scheduled";
-    const result = await this.acceptEntryChange(feedId, entryId, change, requestId, by, opts, status);
+    const result = await this.acceptEntryChange(feedId, entryId, change, ctx, status);
     if (when instanceof Date) await this.queue.enqueueRelease(feedId, entryId, result.scheduleVersion, when);
     else if (when === null) await this.queue.cancelRelease(feedId, entryId, result.scheduleVersion - 1);
     return { entryId, status: "queued" };
@@ -244,11 +248,10 @@ export class FeedService {
   async deleteEntry(
     feedId: string,
     entryId: string,
-    requestId?: string,
-    by: Actor = UNKNOWN_WRITER,
-    opts: WriteOptions = {},
+    ctx: WriteContext = { by: UNKNOWN_WRITER },
     reason?: string,
   ): Promise<Accepted> {
+    const { by, requestId } = ctx;
     const change: Change = {
       v: 3,
       op: "delete",
@@ -258,7 +261,7 @@ export class FeedService {
       ...(requestId ? { requestId } : {}),
       ...(reason === undefined ? {} : { reason }),
     };
-    await this.acceptEntryChange(feedId, entryId, change, requestId, by, opts);
+    await this.acceptEntryChange(feedId, entryId, change, ctx);
     return { entryId, status: "queued" };
   }
 
@@ -267,12 +270,8 @@ export class FeedService {
    * when the worker applies the release. A scheduled one's delayed job then finds it published
    * and does nothing.
    */
-  async releaseEntry(
-    feedId: string,
-    entryId: string,
-    requestId?: string,
-    by: Actor = UNKNOWN_WRITER,
-  ): Promise<Accepted> {
+  async releaseEntry(feedId: string, entryId: string, ctx: WriteContext = { by: UNKNOWN_WRITER }): Promise<Accepted> {
+    const { by, requestId } = ctx;
     const change: Change = {
       v: 3,
       op: "release",
@@ -281,7 +280,7 @@ export class FeedService {
       entryId,
       ...(requestId ? { requestId } : {}),
     };
-    await this.acceptEntryChange(feedId, entryId, change, requestId, by);
+    await this.acceptEntryChange(feedId, entryId, change, ctx);
     return { entryId, status: "queued" };
   }
 
@@ -329,9 +328,9 @@ export class FeedService {
   async updateFeed(
     feedId: string,
     input: UpdateFeedRequest,
-    requestId?: string,
-    by: Actor = UNKNOWN_WRITER,
+    ctx: WriteContext = { by: UNKNOWN_WRITER },
   ): Promise<Accepted> {
+    const { by, requestId } = ctx;
     const change: Change = {
       v: 3,
       op: "feed.update",
@@ -420,19 +419,17 @@ export class FeedService {
     feedId: string,
     entryId: string,
     change: Change,
-    requestId: string | undefined,
-    by: Actor,
-    opts: WriteOptions = {},
+    ctx: WriteContext,
     status?: "draft" | "scheduled",
   ): Promise<{ ticket: number; scheduleVersion: number }> {
     const result = await this.store.accept(feedId, change, {
       entryId,
-      ifMatch: opts.ifMatch,
-      actor: { sub: by.id, contributor: opts.contributor === true },
+      ifMatch: ctx.ifMatch,
+      actor: { sub: ctx.by.id, contributor: ctx.contributor === true },
       status,
     });
     if (result.status !== "ok") throw await this.rejection(result, feedId, entryId);
-    if (result.job) await this.queue.enqueue(feedId, result.ticket, requestId);
+    if (result.job) await this.queue.enqueue(feedId, result.ticket, ctx.requestId);
     return result;
   }
 

@@ -2,31 +2,32 @@ import { randomUUID } from "node:crypto";
 import type { Request } from "express";
 import { LIMITS, type Actor, type Feed } from "@liveline/protocol";
 import { assertAccess, assertCanRead, can, canRead, isContributor } from "../auth/auth.js";
-import type { FeedService, WriteOptions } from "../feed/feed-service.js";
+import type { FeedService, WriteContext } from "../feed/feed-service.js";
 import type { Handlers } from "./operation-router.js";
 
 export interface HttpRoutesOptions {
   service: FeedService;
 }
 
-function requestIdOf(req: Request): string {
-  return String(req.res?.getHeader("x-request-id") ?? randomUUID());
-}
-
 /**
- * The person recorded as the writer of a change: a signed-in person's account id and name, or a
- * token's subject and label (its subject when it has none).
+ * The writer a change records: a signed-in person's account id and name, or a token's subject
+ * and label (its subject when it has none).
  */
-function byOf(req: Request): Actor {
+function writerOf(req: Request): Actor {
   const p = req.principal;
   return p === undefined ? { id: "unknown", name: "unknown" } : { id: p.sub, name: p.name ?? p.sub };
 }
 
-/** Who writes, and the revision their If-Match names. */
-function writeOptionsOf(req: Request, ifMatch?: number): WriteOptions {
+/**
+ * The terms of a write from this request: its writer, the request's id, whether they write as a
+ * contributor, and what If-Match or Idempotency-Key said.
+ */
+function writeContextOf(req: Request, extra: Pick<WriteContext, "ifMatch" | "idempotencyKey"> = {}): WriteContext {
   return {
+    by: writerOf(req),
+    requestId: String(req.res?.getHeader("x-request-id") ?? randomUUID()),
     contributor: isContributor(req.principal),
-    ...(ifMatch === undefined ? {} : { ifMatch }),
+    ...extra,
   };
 }
 
@@ -89,43 +90,47 @@ export function httpRoutes({ service }: HttpRoutesOptions): Handlers<FeedOperati
 
     updateFeed: async ({ params, body, req }) => ({
       status: 202,
-      body: await service.updateFeed(params.feedId, body, requestIdOf(req), byOf(req)),
+      body: await service.updateFeed(params.feedId, body, writeContextOf(req)),
     }),
 
-    publishEntry: async ({ params, body, headers, req }) => {
-      const key = headers["Idempotency-Key"];
-      return {
-        status: 202,
-        body: await service.publish(params.feedId, body, key, requestIdOf(req), byOf(req), writeOptionsOf(req)),
-      };
-    },
+    publishEntry: async ({ params, body, headers, req }) => ({
+      status: 202,
+      body: await service.publish(
+        params.feedId,
+        body,
+        writeContextOf(req, { idempotencyKey: headers["Idempotency-Key"] }),
+      ),
+    }),
 
-    updateEntry: async ({ params, body, headers, req }) => {
-      const opts = writeOptionsOf(req, headers["If-Match"]);
-      return {
-        status: 202,
-        body: await service.updateEntry(params.feedId, params.entryId, body, requestIdOf(req), byOf(req), opts),
-      };
-    },
+    updateEntry: async ({ params, body, headers, req }) => ({
+      status: 202,
+      body: await service.updateEntry(
+        params.feedId,
+        params.entryId,
+        body,
+        writeContextOf(req, { ifMatch: headers["If-Match"] }),
+      ),
+    }),
 
-    retractEntry: async ({ params, body, headers, req }) => {
-      const opts = writeOptionsOf(req, headers["If-Match"]);
-      const reason = body?.reason;
-      return {
-        status: 202,
-        body: await service.deleteEntry(params.feedId, params.entryId, requestIdOf(req), byOf(req), opts, reason),
-      };
-    },
+    retractEntry: async ({ params, body, headers, req }) => ({
+      status: 202,
+      body: await service.deleteEntry(
+        params.feedId,
+        params.entryId,
+        writeContextOf(req, { ifMatch: headers["If-Match"] }),
+        body?.reason,
+      ),
+    }),
 
     // Publishing a draft or scheduled entry now: editors only (never a contributor).
     publishDraft: async ({ params, req }) => ({
       status: 202,
-      body: await service.releaseEntry(params.feedId, params.entryId, requestIdOf(req), byOf(req)),
+      body: await service.releaseEntry(params.feedId, params.entryId, writeContextOf(req)),
     }),
 
     // Drafts and scheduled entries: every one for editors, a contributor's own for a contributor.
     listDrafts: async ({ params, req, principal }) => {
-      const onlyBy = isContributor(principal) ? byOf(req).id : undefined;
+      const onlyBy = isContributor(principal) ? writerOf(req).id : undefined;
       return { status: 200, body: { entries: await service.listDrafts(params.feedId, onlyBy) }, headers: PRIVATE };
     },
 
@@ -142,7 +147,7 @@ export function httpRoutes({ service }: HttpRoutesOptions): Handlers<FeedOperati
       const entryId = params.entryId;
       // Its writers also find a draft here (with private caching); readers only published entries.
       if (can(principal, feedId, "contribute")) {
-        const onlyBy = isContributor(principal) ? byOf(req).id : undefined;
+        const onlyBy = isContributor(principal) ? writerOf(req).id : undefined;
         const { entry, revision } = await service.getEntryForEditor(feedId, entryId, onlyBy);
         return { status: 200, body: entry, headers: { ...PRIVATE, ETag: etagOf(revision) } };
       }
