@@ -154,14 +154,14 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
       serverLogger.warn(cut, "reader too far behind; disconnected (it resumes from its last seq)");
     },
   };
-  // The relay feeds both the Socket.IO rooms and the SSE streams of this node.
-  const fanOut = new NodeFanOut(hub, metrics, security);
   // Named per node, so that the primary's CLIENT LIST tells this node's subscriber apart.
   const subscriberName = `subscriber-${randomUUID().slice(0, 8)}`;
   const relay = new FeedRelay({
     subscriber: redis.open(subscriberName, { maxRetriesPerRequest: null }, cluster),
     store,
     logger: logger.child({ role: "relay" }),
+    // To this node's readers (`fanOut`, below, once the Socket.IO server exists: a feed is
+    // relayed only once a reader has asked for it, which needs that server).
     emit: (feedId, event) => fanOut.deliver(feedId, event),
     reset: (notice) => fanOut.reset(notice),
     headCheckMs: config.headCheckMs,
@@ -244,7 +244,8 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
   });
   const http: HttpServer = createHttpServer(app, config.httpTimeouts, serverLogger);
   const ioServer = createIo(http, security, slowReaders);
-  fanOut.io = ioServer;
+  // The relay feeds both the Socket.IO rooms and the SSE streams of this node.
+  const fanOut = new NodeFanOut(ioServer, hub, metrics, security);
   const drainer = new SocketDrainer(ioServer);
   // While draining, every HTTP answer closes its connection, so keep-alive clients move on.
   http.prependListener("request", (_req, res) => {

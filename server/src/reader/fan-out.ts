@@ -10,20 +10,18 @@ import type { SseHub } from "../sse/sse-stream.js";
  * checked again, so those without a token for it are let go.
  */
 export class NodeFanOut {
-  /** Set once the Socket.IO server exists (it is created after the HTTP app the relay serves). */
-  io: LivelineIo | undefined;
-
   constructor(
+    private readonly io: LivelineIo,
     private readonly hub: SseHub,
     private readonly metrics: ServerMetrics,
     private readonly security: SocketSecurity,
   ) {}
 
   deliver(feedId: string, event: FeedEvent): void {
-    this.io?.local.to(roomOf(feedId)).emit("feed:event", event);
+    this.io.local.to(roomOf(feedId)).emit("feed:event", event);
     this.hub.deliver(feedId, event);
     this.metrics.observeEmit(event);
-    if (this.io && event.type === "feed.updated" && event.feed.visibility === "private") {
+    if (event.type === "feed.updated" && event.feed.visibility === "private") {
       void this.security.evictUnauthorized(this.io, roomOf(feedId), feedId).catch(() => undefined);
     }
   }
@@ -34,7 +32,7 @@ export class NodeFanOut {
    * reconnect, whose Last-Event-ID names the old epoch, gets `event: reset`.
    */
   reset(notice: FeedResetNotice): void {
-    this.io?.local.to(roomOf(notice.feedId)).emit("feed:reset", notice);
+    this.io.local.to(roomOf(notice.feedId)).emit("feed:reset", notice);
     this.hub.reset(notice.feedId);
   }
 }
