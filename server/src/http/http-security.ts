@@ -1,6 +1,8 @@
+import { IncomingMessage, ServerResponse, type OutgoingHttpHeaders } from "node:http";
+import { Socket } from "node:net";
 import cors, { type CorsOptionsDelegate } from "cors";
 import helmet from "helmet";
-import type { Express, Request } from "express";
+import type { Express, Request, RequestHandler } from "express";
 
 /** Which browser origins may call the API and open sockets: "*" (any) or an exact list. */
 export type OriginPolicy = "*" | readonly string[];
@@ -19,22 +21,58 @@ export function originAllowed(policy: OriginPolicy, origin: string): boolean {
  *   and a page-specific CSP belongs with the page. JSON answers get `default-src 'none'`.
  * - Cross-Origin-Resource-Policy "cross-origin", so news sites can load /widget.js and the API.
  * - CORS from CORS_ORIGINS (bearer tokens, no cookies: credentials stay off); see corsOptions.
+ *
+ * helmet's headers do not depend on the request, so they are asked of helmet once, at start,
+ * and each answer gets them as they are: helmet's per-request work (a dozen middleware calls,
+ * each setting one header) was a tenth of a publish's CPU on the server (docs/performance-notes.md).
  */
 export function applyHttpSecurity(app: Express, origins: OriginPolicy): void {
-  app.use(
+  const everywhere = headersOf(
     helmet({
       contentSecurityPolicy: false,
       crossOriginResourcePolicy: { policy: "cross-origin" },
     }),
   );
-  app.use(
-    ["/v1", "/healthz"],
+  const json = headersOf(
     helmet.contentSecurityPolicy({
       useDefaults: false,
       directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
     }),
   );
+  app.use(staticHeaders(everywhere));
+  app.use(["/v1", "/healthz"], staticHeaders(json));
   app.use(cors(corsOptions(origins)));
+}
+
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+/** A response nobody receives, that remembers how each header it was given is spelled. */
+class RecordingResponse extends ServerResponse {
+  readonly spelled = new Map<string, string>();
+  override setHeader(name: string, value: number | string | readonly string[]): this {
+    this.spelled.set(name.toLowerCase(), name);
+    return super.setHeader(name, value);
+  }
+}
+
+/** The headers a request-independent middleware sets, as it spells them, read once. */
+function headersOf(middleware: Middleware): [string, string][] {
+  const req = new IncomingMessage(new Socket());
+  const res = new RecordingResponse(req);
+  let failed: unknown;
+  middleware(req, res, (err) => (failed = err));
+  if (failed !== undefined) throw failed instanceof Error ? failed : new Error(String(failed));
+  return Object.entries(res.getHeaders() satisfies OutgoingHttpHeaders).map(([name, value]) => [
+    res.spelled.get(name) ?? name,
+    Array.isArray(value) ? value.join(", ") : String(value),
+  ]);
+}
+
+function staticHeaders(headers: readonly [string, string][]): RequestHandler {
+  return (_req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
+  };
 }
 
 const READS = new Set(["GET", "HEAD"]);
