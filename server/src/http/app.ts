@@ -2,13 +2,13 @@ import { randomUUID } from "node:crypto";
 import { compileTrustProxy, type TrustProxy } from "./client-address.js";
 import compression from "compression";
 import express, { type Express, type RequestHandler } from "express";
-import { pinoHttp } from "pino-http";
 import { RequestId } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { errorMiddleware, notFoundHandler } from "../errors.js";
 import type { OperationId } from "@liveline/protocol";
 import { applyHttpSecurity, type OriginPolicy } from "./http-security.js";
 import { methodNotAllowed } from "./method-not-allowed.js";
+import { requestLog } from "./request-log.js";
 import { operationRouter, type Handlers } from "./operation-router.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { TokenVerifier } from "../auth/token-verifier.js";
@@ -78,19 +78,8 @@ export function createApp(options: AppOptions): Express {
     next();
   });
   // One JSON line per request, carrying the request id that also rides the change to the
-  // worker and the relay. The logger redacts the Authorization header.
-  app.use(
-    pinoHttp({
-      logger: options.logger,
-      genReqId: (_req, res) => String(res.getHeader("x-request-id")),
-      autoLogging: { ignore: (req) => QUIET_PATHS.has((req.url ?? "").split("?")[0] ?? "") },
-      customLogLevel: (_req, res, err) => (err !== undefined || res.statusCode >= 500 ? "error" : "info"),
-      customProps: (_req, res) => {
-        const code: unknown = res.locals.errorCode;
-        return typeof code === "string" ? { errorCode: code } : {};
-      },
-    }),
-  );
+  // worker and the relay.
+  app.use(requestLog({ logger: options.logger, quiet: QUIET_PATHS }));
   for (const handler of options.observe ?? []) app.use(handler);
   app.use(methodNotAllowed());
   app.use(operationRouter(options.handlers, options));

@@ -61,7 +61,7 @@ function headersOf(middleware: Middleware): [string, string][] {
   const res = new RecordingResponse(req);
   let failed: unknown;
   middleware(req, res, (err) => (failed = err));
-  if (failed !== undefined) throw failed instanceof Error ? failed : new Error(String(failed));
+  if (failed !== undefined) throw failed instanceof Error ? failed : new Error("a header middleware failed at start");
   return Object.entries(res.getHeaders() satisfies OutgoingHttpHeaders).map(([name, value]) => [
     res.spelled.get(name) ?? name,
     Array.isArray(value) ? value.join(", ") : String(value),
