@@ -47,7 +47,7 @@ const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 /**
  * Writes answer a few dozen bytes of JSON (a 202, an error), below compression's 1 KB threshold,
  * so they skip its per-request work (it wraps write, end, on and writeHead, and looks the type
- * up at every answer): a twentieth of a publish's CPU on the server. They keep the
+ * up at every answer; see docs/performance-notes.md for what it saved). They keep the
  * `Vary: Accept-Encoding` it would have added; a rare large write answer (a 412 carrying the
  * entry) now goes uncompressed.
  */

@@ -23,8 +23,9 @@ export function originAllowed(policy: OriginPolicy, origin: string): boolean {
  * - CORS from CORS_ORIGINS (bearer tokens, no cookies: credentials stay off); see corsOptions.
  *
  * helmet's headers do not depend on the request, so they are asked of helmet once, at start,
- * and each answer gets them as they are: helmet's per-request work (a dozen middleware calls,
- * each setting one header) was a tenth of a publish's CPU on the server (docs/performance-notes.md).
+ * and each answer gets them as they are, instead of a dozen middleware calls per request each
+ * setting one (with writes skipping compression, 5–16% of a publish's server CPU in paired runs;
+ * docs/performance-notes.md, "Cutting a publish's server-side cost").
  */
 export function applyHttpSecurity(app: Express, origins: OriginPolicy): void {
   const everywhere = headersOf(
