@@ -2,13 +2,13 @@ import { randomUUID } from "node:crypto";
 import { compileTrustProxy, type TrustProxy } from "./client-address.js";
 import compression from "compression";
 import express, { type Express, type RequestHandler } from "express";
-import { pinoHttp } from "pino-http";
 import { RequestId } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { errorMiddleware, notFoundHandler } from "../errors.js";
 import type { OperationId } from "@liveline/protocol";
 import { applyHttpSecurity, type OriginPolicy } from "./http-security.js";
 import { methodNotAllowed } from "./method-not-allowed.js";
+import { requestLog } from "./request-log.js";
 import { operationRouter, type Handlers } from "./operation-router.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { TokenVerifier } from "../auth/token-verifier.js";
@@ -42,6 +42,24 @@ const compressText = compression({
     !String(res.getHeader("content-type") ?? "").startsWith("text/event-stream") && compression.filter(req, res),
 });
 
+const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * Writes answer a few dozen bytes of JSON (a 202, an error), below compression's 1 KB threshold,
+ * so they skip its per-request work (it wraps write, end, on and writeHead, and looks the type
+ * up at every answer; see docs/performance-notes.md for what it saved). They keep the
+ * `Vary: Accept-Encoding` it would have added; a rare large write answer (a 412 carrying the
+ * entry) now goes uncompressed.
+ */
+const compressReads: RequestHandler = (req, res, next) => {
+  if (!WRITES.has(req.method)) {
+    compressText(req, res, next);
+    return;
+  }
+  res.vary("Accept-Encoding");
+  next();
+};
+
 /** Probes and scrapes would drown the request log. */
 const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 
@@ -51,7 +69,7 @@ export function createApp(options: AppOptions): Express {
   app.set("trust proxy", options.trustProxy ?? compileTrustProxy("loopback"));
   app.set("query parser", "simple");
   applyHttpSecurity(app, options.origins);
-  app.use(compressText);
+  app.use(compressReads);
 
   app.use((req, res, next) => {
     // A client's id is kept only when it is one we can store and log as is; else we make one.
@@ -60,19 +78,8 @@ export function createApp(options: AppOptions): Express {
     next();
   });
   // One JSON line per request, carrying the request id that also rides the change to the
-  // worker and the relay. The logger redacts the Authorization header.
-  app.use(
-    pinoHttp({
-      logger: options.logger,
-      genReqId: (_req, res) => String(res.getHeader("x-request-id")),
-      autoLogging: { ignore: (req) => QUIET_PATHS.has((req.url ?? "").split("?")[0] ?? "") },
-      customLogLevel: (_req, res, err) => (err !== undefined || res.statusCode >= 500 ? "error" : "info"),
-      customProps: (_req, res) => {
-        const code: unknown = res.locals.errorCode;
-        return typeof code === "string" ? { errorCode: code } : {};
-      },
-    }),
-  );
+  // worker and the relay.
+  app.use(requestLog({ logger: options.logger, quiet: QUIET_PATHS }));
   for (const handler of options.observe ?? []) app.use(handler);
   app.use(methodNotAllowed());
   app.use(operationRouter(options.handlers, options));
