@@ -6,7 +6,7 @@ import type { Stack } from "./helpers/stack.js";
 import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
-/** Invariant 5: bad input gets a 4xx with a code, stores nothing, crashes nothing. */
+/** Hostile input is harmless: bad input gets a 4xx with a code, stores nothing, crashes nothing. */
 const fx = useStack();
 const stack = (): Stack => fx.stack;
 let probe: Redis;
@@ -230,7 +230,7 @@ describe("bad input over HTTP", () => {
     expect(details).toEqual(["author.name", "body", "pinned"]);
   });
 
-  // Raw JSON text: the escape reaches the server exactly as written (issue 14: it was accepted
+  // Raw JSON text: the escape reaches the server exactly as written (it was once accepted
   // with 202 and then wedged the feed, because the apply script's cjson cannot decode it).
   const LONE = "x\\ud800";
   it.each([

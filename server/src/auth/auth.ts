@@ -20,7 +20,7 @@ declare module "express-serve-static-core" {
 
 /**
  * What a request or a subscription needs: reading a private feed, writing drafts of one's own
- * (`contribute`: what a contributor token may; issue 15), writing entries, or admin.
+ * (`contribute`: what a contributor token may, docs/editorial.md#contributors), writing entries, or admin.
  */
 export type Access = "read" | "contribute" | "edit" | "admin";
 

@@ -26,7 +26,7 @@ export interface Accepted {
   status: "queued";
 }
 
-/** Who writes and how (issue 15): all optional, so callers from before keep working. */
+/** Who writes and how: all optional, so callers written before contributors and If-Match keep working. */
 export interface WriteOptions {
   /** A contributor may write drafts of their own only. */
   contributor?: boolean;

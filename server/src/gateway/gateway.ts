@@ -37,7 +37,7 @@ export interface GatewayOptions {
   /** Where readers are attached from: the feed service's reads and the relay. */
   readers: ReaderContext;
   logger: Logger;
-  /** Connection/subscribe limits, handshake tokens and private feeds (issue 5). */
+  /** Connection/subscribe limits, handshake tokens and private feeds (docs/security.md). */
   security?: SocketSecurity;
 }
 

@@ -14,7 +14,7 @@ export interface MediaRoutesOptions {
   /**
    * PUBLIC_URL: the origin media URLs are built on. Unset, they are root-relative
    * (`/media/<id>/480.webp`): never built from the request's Host header, which any client
-   * chooses and a shared cache does not key on (cache poisoning, issue 16).
+   * chooses and a shared cache does not key on (a poisoned cache would serve its URLs to everyone).
    */
   publicUrl: string | undefined;
 }
