@@ -1,7 +1,8 @@
 import type { RequestHandler } from "express";
-import type { Feed, Principal } from "@liveline/protocol";
+import type { Feed } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { LivelineError, feedNotFound } from "../errors.js";
+import type { Principal } from "./principal.js";
 import type { TokenVerifier } from "./token-verifier.js";
 import { assertSameOrigin, sessionCookieOf } from "../accounts/session-cookie.js";
 

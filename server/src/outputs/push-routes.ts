@@ -1,9 +1,9 @@
-import type { Principal } from "@liveline/protocol";
 import { OutboundRefused, assertPublicUrl, type PushStore, type VapidSettings } from "@liveline/worker";
 import { assertCanRead } from "../auth/auth.js";
 import { LivelineError } from "../errors.js";
 import type { FeedService } from "../feed/feed-service.js";
 import type { Handlers } from "../http/operation-router.js";
+import type { Principal } from "../auth/principal.js";
 
 export interface PushRoutesOptions {
   service: FeedService;
