@@ -16,8 +16,8 @@ export const ERROR_STATUS = {
   cross_site_request: 403,
   user_not_found: 404,
   user_exists: 409,
-  /** A password-reset link that was used, has expired, or was never issued. */
-  reset_link_invalid: 400,
+  /** A password-reset link that was used, has expired, or was never issued: there is no such link (any more). */
+  reset_link_invalid: 404,
   feed_not_found: 404,
   entry_not_found: 404,
   route_not_found: 404,
@@ -37,6 +37,11 @@ export const ERROR_STATUS = {
   feed_ended: 409,
   /** publishAt, or the publish route, on an entry that is published already. */
   entry_published: 409,
+  /**
+   * A webhook or push endpoint this deployment will not send to: an address that is not the
+   * public internet (loopback, private, link-local …), or plain http where https is required.
+   */
+  destination_not_allowed: 403,
   /** If-Match named a revision the entry has moved past (the current entry is in `details`). */
   revision_conflict: 412,
   payload_too_large: 413,

@@ -166,6 +166,10 @@ export const PublishEntryRequest = z
   .refine((v) => !(v.status === "published" && v.publishAt !== undefined), {
     message: 'publishAt schedules an entry: it cannot be sent with status "published"',
     path: ["publishAt"],
+  })
+  // The same rule in /openapi.json: not both `status: "published"` and `publishAt`.
+  .meta({
+    not: { required: ["status", "publishAt"], properties: { status: { const: "published" }, publishAt: {} } },
   });
 
 export const UpdateEntryRequest = z

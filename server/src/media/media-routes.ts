@@ -22,9 +22,9 @@ export interface MediaRoutesOptions {
 /** A variant never changes once written (a new upload gets a new id): cache it for a year. */
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
-/** Empty form fields (an untouched caption box) count as not sent. */
+/** Empty form fields (an untouched caption box) count as not sent; a blank one is refused as such. */
 const present = (fields: Readonly<Record<string, string>>) =>
-  Object.fromEntries(Object.entries(fields).filter(([, v]) => v.trim().length > 0));
+  Object.fromEntries(Object.entries(fields).filter(([, v]) => v.length > 0));
 
 /**
  * `POST /v1/media` (editors, and contributors for the images of their drafts; an upload counts

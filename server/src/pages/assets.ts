@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { brotliCompress, constants, gzip } from "node:zlib";
 import type { RequestHandler } from "express";
 import { LivelineError } from "../errors.js";
 
@@ -12,14 +13,20 @@ interface Encoded {
   gzip: Buffer;
 }
 
-/** Compressed once at the strongest settings: every reader downloads the same bytes. */
-async function encode(path: string): Promise<Encoded> {
-  const identity = await readFile(path);
-  return {
-    identity,
-    br: brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY } }),
-    gzip: gzipSync(identity, { level: 9 }),
-  };
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+/**
+ * Compressed once at the strongest settings: every reader downloads the same bytes. Off the event
+ * loop: brotli at quality 11 takes seconds for the console's script, which no other request of
+ * this process may wait behind.
+ */
+async function encode(identity: Buffer): Promise<Omit<Encoded, "identity">> {
+  const [br, gz] = await Promise.all([
+    brotli(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY } }),
+    gzipAsync(identity, { level: 9 }),
+  ]);
+  return { br, gzip: gz };
 }
 
 /**
@@ -34,7 +41,10 @@ export function bundledScript(
 ): RequestHandler {
   let cached: Promise<Encoded> | undefined;
   return async (req, res) => {
-    cached ??= encode(require.resolve(specifier));
+    cached ??= readFile(require.resolve(specifier)).then(async (identity) => ({
+      identity,
+      ...(await encode(identity)),
+    }));
     let body: Encoded;
     try {
       body = await cached;
