@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { io as connect, type Socket } from "socket.io-client";
+import { createSocket } from "node:dgram";
+import { Resolver } from "node:dns/promises";
+import { performance } from "node:perf_hooks";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
 import { buildOpenApi } from "@liveline/server";
+import { assertPublicUrl } from "@liveline/worker";
 import type { Stack } from "./helpers/stack.js";
 import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
-/** Invariant 5: bad input gets a 4xx with a code, stores nothing, crashes nothing. */
+/** Hostile input is harmless: bad input gets a 4xx with a code, stores nothing, crashes nothing. */
 const fx = useStack();
 const stack = (): Stack => fx.stack;
 let probe: Redis;
@@ -230,7 +236,7 @@ describe("bad input over HTTP", () => {
     expect(details).toEqual(["author.name", "body", "pinned"]);
   });
 
-  // Raw JSON text: the escape reaches the server exactly as written (issue 14: it was accepted
+  // Raw JSON text: the escape reaches the server exactly as written (it was once accepted
   // with 202 and then wedged the feed, because the apply script's cjson cannot decode it).
   const LONE = "x\\ud800";
   it.each([
@@ -278,7 +284,10 @@ describe("bad input over HTTP", () => {
  */
 describe("what /openapi.json promises about input", () => {
   const doc = buildOpenApi() as unknown as {
-    paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>;
+    paths: Record<
+      string,
+      Record<string, { requestBody?: { content: Record<string, { schema: unknown }> }; responses: object }>
+    >;
   };
   const bodySchema = (path: string, method: string): Record<string, unknown> =>
     doc.paths[path]?.[method]?.requestBody?.content["application/json"]?.schema as Record<string, unknown>;
@@ -337,8 +346,126 @@ describe("what /openapi.json promises about input", () => {
   it("registers a webhook whose host does not resolve (checked again on every delivery), not one that is private", async () => {
     const unresolved = await stack().api.request("POST", "/v1/webhooks", { url: "https://hooks.example.invalid/in" });
     expect(unresolved.status).toBe(201);
-    const local = await stack().api.request("POST", "/v1/webhooks", { url: "https://127.0.0.1/in" });
-    expect([local.status, local.body]).toMatchObject([400, { error: { code: "validation_failed" } }]);
+    // A well-formed URL this service will not send to: refused by rule (403), not as malformed.
+    for (const url of ["https://127.0.0.1/in", "https://localhost/in", "http://hooks.example.com/in"]) {
+      const refused = await stack().api.request("POST", "/v1/webhooks", { url });
+      expect([url, refused.status, refused.body], url).toMatchObject([
+        url,
+        403,
+        { error: { code: "destination_not_allowed", details: [{ path: "url" }] } },
+      ]);
+    }
+  });
+
+  /** The request body schema of an operation in /openapi.json, compiled as a client's validator would. */
+  const validatorOf = (path: string, method: string, type = "application/json") => {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats(ajv);
+    const op = doc.paths[path]?.[method];
+    return ajv.compile(op?.requestBody?.content[type]?.schema as object);
+  };
+
+  it("declares 412 where If-Match can fail, and answers it for an ETag that is not the entry's", async () => {
+    for (const method of ["patch", "delete"]) {
+      expect(doc.paths["/v1/feeds/{feedId}/entries/{entryId}"]?.[method]?.responses, method).toHaveProperty("412");
+    }
+    const stale = { "if-match": '"I[_OQ"' };
+    const patch = await stack().api.request("PATCH", "/v1/feeds/bad/entries/known", { pinned: false }, stale);
+    expect([patch.status, patch.body]).toMatchObject([412, { error: { code: "revision_conflict" } }]);
+    const del = await stack().api.request("DELETE", "/v1/feeds/bad/entries/known", undefined, stale);
+    expect([del.status, del.body]).toMatchObject([412, { error: { code: "revision_conflict" } }]);
+  });
+
+  it('states that `status: "published"` and `publishAt` do not go together, as the server refuses it', async () => {
+    const valid = validatorOf("/v1/feeds/{feedId}/entries", "post");
+    const both = { body: "x", status: "published", publishAt: "2000-01-01T00:00:00Z" };
+    expect(valid(both)).toBe(false);
+    expect(valid({ body: "x", status: "draft", publishAt: "2000-01-01T00:00:00Z" })).toBe(true);
+    expect(valid({ body: "x", status: "published" })).toBe(true);
+    const res = await stack().api.publish("bad", both);
+    expect([res.status, res.body]).toMatchObject([400, { error: { code: "validation_failed" } }]);
+  });
+
+  it("states that text fields may not be blank, as the server refuses them", async () => {
+    const valid = validatorOf("/v1/feeds/{feedId}/entries/{entryId}", "delete");
+    expect(valid({ reason: "\u000b" })).toBe(false);
+    expect(valid({ reason: "\ufeff \u3000" })).toBe(false);
+    expect(valid({ reason: "typo" })).toBe(true);
+    const res = await stack().api.request("DELETE", "/v1/feeds/bad/entries/known", { reason: "\u000b" });
+    expect([res.status, res.body]).toMatchObject([400, { error: { code: "validation_failed" } }]);
+  });
+
+  it("says an account update needs a field (minProperties), as the server does", async () => {
+    expect(bodySchema("/v1/users/{userId}", "patch")).toMatchObject({ minProperties: 1 });
+    const res = await stack().api.request("PATCH", "/v1/users/u_0000000000000000000000", {});
+    expect([res.status, res.body]).toMatchObject([400, { error: { code: "validation_failed" } }]);
+  });
+
+  it("states the email rule as a pattern alone (no format whose checkers disagree with it)", () => {
+    const email = (bodySchema("/v1/users", "post").properties as { email: Record<string, unknown> }).email;
+    expect(email).not.toHaveProperty("format");
+    expect(email).toHaveProperty("pattern");
+  });
+
+  it("answers 404 reset_link_invalid for a password-reset token no link carries", async () => {
+    const res = await stack()
+      .api.as(null)
+      .request("POST", "/v1/password-reset", { token: "0".repeat(43), password: "a long enough one" });
+    expect([res.status, res.body]).toMatchObject([404, { error: { code: "reset_link_invalid" } }]);
+  });
+
+  describe("an upload without its file", () => {
+    const form = (parts: string[]) => {
+      const boundary = "b0undary";
+      const text = parts.map((p) => `--${boundary}\r\n${p}\r\n`).join("") + `--${boundary}--\r\n`;
+      return [text, { "content-type": `multipart/form-data; boundary=${boundary}` }] as const;
+    };
+    const field = (name: string, value: string) => `Content-Disposition: form-data; name="${name}"\r\n\r\n${value}`;
+
+    it("declares the file part's Content-Type, so clients send it as a file", () => {
+      const media = doc.paths["/v1/media"]?.post?.requestBody?.content["multipart/form-data"] as unknown as {
+        encoding?: Record<string, { contentType: string }>;
+      };
+      expect(media.encoding).toEqual({ file: { contentType: "application/octet-stream" } });
+    });
+
+    it.each([
+      ["no body at all", undefined, {}, /no form/],
+      ["a form with no file part", ...form([field("alt", "A photo")]), /no 'file' part/],
+      ["a file sent as a text field", ...form([field("file", "GIF89a")]), /as a file/],
+      [
+        "a blank caption",
+        ...form([
+          field("caption", " "),
+          'Content-Disposition: form-data; name="file"; filename="a.gif"\r\nContent-Type: image/gif\r\n\r\nGIF89a',
+        ]),
+        /form fields/,
+      ],
+    ] as const)("answers 400 validation_failed to %s", async (_name, body, headers, message) => {
+      const before = await state();
+      const res = await stack().api.request("POST", "/v1/media", body, headers);
+      expect([res.status, res.body]).toMatchObject([
+        400,
+        { error: { code: "validation_failed", message: expect.stringMatching(message) as string } },
+      ]);
+      expect(await state()).toBe(before);
+    });
+  });
+});
+
+describe("a registration whose name servers do not answer", () => {
+  it("is not held past the resolver's time, and is not refused (every delivery checks again)", async () => {
+    const silent = createSocket("udp4");
+    await new Promise<void>((resolve) => silent.bind(0, "127.0.0.1", resolve));
+    try {
+      const resolver = new Resolver({ timeout: 300, tries: 1 });
+      resolver.setServers([`127.0.0.1:${silent.address().port}`]);
+      const started = performance.now();
+      await expect(assertPublicUrl(new URL("https://hooks.example.com/in"), false, resolver)).resolves.toBeUndefined();
+      expect(performance.now() - started).toBeLessThan(5_000);
+    } finally {
+      silent.close();
+    }
   });
 });
 

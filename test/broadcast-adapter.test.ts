@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io as connectClient, type Socket as ClientSocket } from "socket.io-client";
-import { createIo, type LivelineIo } from "@liveline/server";
+import { createIo, rawSocketOf, type EngineConnection, type LivelineIo } from "@liveline/server";
 import { startStallProxy, type StallProxy } from "./helpers/stall-proxy.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -106,14 +106,14 @@ describe("broadcast path", () => {
     server.conn.on("packetCreate", (p: { type: string }) => {
       if (p.type === "message") packets++;
     });
-    // The reader's TCP socket, to count writes (a test may look where production code must not).
-    const raw = (server.conn.transport as unknown as { socket: { _socket: { write: (...a: unknown[]) => boolean } } })
-      .socket._socket;
+    // The reader's TCP socket, to count writes.
+    const raw = rawSocketOf(server.conn as unknown as EngineConnection);
+    if (raw === undefined) throw new Error("no TCP socket under the WebSocket");
     let writes = 0;
     const write = raw.write.bind(raw);
-    raw.write = (...a: unknown[]) => {
+    raw.write = (chunk: Buffer) => {
       writes++;
-      return write(...a);
+      return write(chunk);
     };
     for (let s = 1; s <= 5; s++) emit(s, "burst");
     await waitFor(() => r.got.length >= 5, "the burst arrived");
@@ -237,12 +237,10 @@ describe("slow readers", () => {
   it("keeps a reader that was over the cap only for a while", async () => {
     const before = cuts.length;
     const r = await bigReader(proxy.url, "behind");
-    // The reader's socket on the server (a test may look where production code must not).
-    const raw = (
-      slowIo.of("/").sockets.get(r.socket.id ?? "")?.conn.transport as unknown as {
-        socket: { _socket: { writableLength: number } };
-      }
-    ).socket._socket;
+    // The reader's socket on the server.
+    const conn = slowIo.of("/").sockets.get(r.socket.id ?? "")?.conn as unknown as EngineConnection | undefined;
+    const raw = conn === undefined ? undefined : rawSocketOf(conn);
+    if (raw === undefined) throw new Error("no TCP socket under the WebSocket");
     let seq = 0;
     // Twice: each time over the cap is a new grace period, however long ago the last one was.
     for (let round = 0; round < 2; round++) {

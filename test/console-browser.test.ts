@@ -17,7 +17,7 @@ import { useStack } from "./helpers/use-stack.js";
 import { JWT_SECRET, mint } from "./helpers/tokens.js";
 import { waitFor } from "./helpers/wait.js";
 
-// The editor console (issue 15) in headless Chromium against the real stack, driven as an
+// The editor console (docs/widget.md#the-editor-console) in headless Chromium against the real stack, driven as an
 // editor on deadline would: compose with the toolbar and shortcuts, paste from Word, publish
 // (once, however often the button is hit), correct, flag, retract, page back, see a colleague.
 // What readers get is checked through the API and the feed page. LIVELINE_SCREENSHOTS=1 writes

@@ -10,7 +10,7 @@ import { uploadPhoto } from "./helpers/photo.js";
 import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
-// The desk on deadline (issue 25): nothing a reporter does is silently dropped. Publish pressed
+// The desk on deadline: nothing a reporter does is silently dropped. Publish pressed
 // while a photo uploads waits for it, upload errors are in words, a paste keeps table cells apart
 // and says what it could not take. Chromium against the real stack, at phone and laptop size.
 

@@ -16,7 +16,7 @@ import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 /**
- * Issue 14 part 5, "the contract is exact". Every request below goes through `Api.request`,
+ * The contract is exact. Every request below goes through `Api.request`,
  * which fails the test when an answer is not one /openapi.json declares (test/helpers/contract.ts);
  * these probes drive each kind of answer the document promises through every operation.
  */

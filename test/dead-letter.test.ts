@@ -9,7 +9,7 @@ import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 /**
- * Issue 14: a change that was accepted but cannot be applied is set aside (dead-lettered) and
+ * Nothing accepted is ever stuck: a change that was accepted but cannot be applied is set aside (dead-lettered) and
  * the feed goes on. The poisoned changes are written straight into the store, past the API that
  * would refuse them, the way a bug, an older release or a hand edit could leave them.
  */

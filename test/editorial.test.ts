@@ -11,7 +11,7 @@ import { JWT_SECRET, mint } from "./helpers/tokens.js";
 import { useStack } from "./helpers/use-stack.js";
 import { sleep, waitFor } from "./helpers/wait.js";
 
-// Issue 15's API: drafts, scheduling, contributors, If-Match conflicts, corrections, media and
+// The editorial API (docs/editorial.md): drafts, scheduling, contributors, If-Match conflicts, corrections, media and
 // embeds, each through the real path (HTTP → queue → worker → Redis → socket/SSE/page → SDK).
 
 const dataDir = mkdtempSync(join(tmpdir(), "liveline-editorial-test-"));

@@ -8,10 +8,11 @@ import { startStack, type Stack } from "./helpers/stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 /**
- * Issue 14, part 2: lost history is always announced. Real data loss under connected readers —
- * Redis wiped (FLUSHALL), and Redis restarted from an older append-only file — must reach every
- * reader (SDK, bare Socket.IO, SSE) as a `reset` with the feed log's new epoch, never as a
- * silent gap or as stale entries, even once new writes took the seq past what readers held.
+ * Lost history is always announced (docs/delivery-guarantees.md#lost-history-the-epoch). Real data
+ * loss under connected readers — Redis wiped (FLUSHALL), and Redis restarted from an older
+ * append-only file — must reach every reader (SDK, bare Socket.IO, SSE) as a `reset` with the feed
+ * log's new epoch, never as a silent gap or as stale entries, even once new writes took the seq
+ * past what readers held.
  */
 let redis: RedisProcess;
 let stack: Stack;

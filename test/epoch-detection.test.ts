@@ -10,10 +10,11 @@ import { startStack, type Stack } from "./helpers/stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 /**
- * Issue 14, part 2: which witness of the lost history changes the epoch. Redis is restarted from
- * an older append-only file each time; each test leaves exactly one process that saw the lost
- * seqs — the worker that applied them, the server relay that delivered them, or a reader that
- * comes back holding one — and checks that it alone is enough.
+ * Which witness of the lost history changes the epoch
+ * (docs/delivery-guarantees.md#lost-history-the-epoch). Redis is restarted from an older
+ * append-only file each time; each test leaves exactly one process that saw the lost seqs — the
+ * worker that applied them, the server relay that delivered them, or a reader that comes back
+ * holding one — and checks that it alone is enough.
  */
 let redis: RedisProcess;
 let api: Stack;

@@ -9,7 +9,7 @@ import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 /**
- * Issue 14: whatever text a write carries, a 202 means the change is applied, and no write can
+ * Nothing accepted is ever stuck: whatever text a write carries, a 202 means the change is applied, and no write can
  * wedge a feed. Every string field of every write route and socket event gets strings from the
  * whole of Unicode and beyond it (unpaired surrogates, NUL, bidi controls, non-characters), sent
  * as raw JSON bytes (escaped, UTF-8 or WTF-8). After each case a normal publish must reach an

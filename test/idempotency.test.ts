@@ -5,7 +5,7 @@ import type { Stack } from "./helpers/stack.js";
 import { useStack } from "./helpers/use-stack.js";
 import { sleep, waitFor } from "./helpers/wait.js";
 
-/** Invariant 2: a repeated publish or a retried job is stored once and produces one event. */
+/** Idempotent publishing: a repeated publish or a retried job is stored once and produces one event. */
 const fx = useStack();
 const stack = (): Stack => fx.stack;
 

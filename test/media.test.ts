@@ -256,7 +256,7 @@ function getWithHost(url: string, host: string): Promise<unknown> {
 }
 
 describe("media URLs", () => {
-  it("are root-relative without PUBLIC_URL, never built from the request's Host (cache poisoning, issue 16)", async () => {
+  it("are root-relative without PUBLIC_URL, never built from the request's Host (no cache poisoning)", async () => {
     const item = itemOf(await upload(await solid(32, 32).jpeg().toBuffer()));
     const forged = (await getWithHost(`${stack.url}/v1/media/${item.id}`, "attacker.example")) as MediaItem;
     expect(forged.url).toBe(`/media/${item.id}/32.webp`);

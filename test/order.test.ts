@@ -6,7 +6,7 @@ import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
 /**
- * Invariant 1: every change to a feed gets the next seq, with no hole or repeat, in the
+ * The ordered log: every change to a feed gets the next seq, with no hole or repeat, in the
  * order the API accepted it -- with worker concurrency above 1 and two worker processes
  * racing for the jobs, while several feeds progress at the same time.
  */

@@ -85,7 +85,7 @@ describe("editor to reader, end to end", () => {
       error: { code: "entry_not_found" },
     });
     // Publishing the id again -- the same content repeated or new content -- is refused with a
-    // code of its own (issue 14: it used to answer 202 queued and do nothing).
+    // code of its own (it used to answer 202 queued and do nothing).
     for (const body of ["mistake", "revived?"]) {
       const again = await stack().api.publish("retract", { id: "gone", body });
       expect(again.status).toBe(409);

@@ -8,9 +8,10 @@ import { openSse, seqOf, type SseReader } from "./helpers/sse.js";
 import { Api, startStack, type ApiResponse, type Stack } from "./helpers/stack.js";
 import { sleep, waitFor } from "./helpers/wait.js";
 
-// Issue 14, part 3: Redis high availability that does not silently stop. A primary, a replica
-// and a sentinel (quorum 1) as real processes; two server nodes (one also runs the worker) on
-// `redis+sentinel://`; SDK and SSE readers connected; the primary SIGKILLed mid-stream.
+// Redis high availability that does not silently stop
+// (docs/operations.md#redis-sentinel-high-availability). A primary, a replica and a sentinel
+// (quorum 1) as real processes; two server nodes (one also runs the worker) on `redis+sentinel://`;
+// SDK and SSE readers connected; the primary SIGKILLed mid-stream.
 
 /** The API, noting when each write was answered 202 (to time the first one after the kill). */
 class TimedApi extends Api {

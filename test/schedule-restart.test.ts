@@ -7,7 +7,7 @@ import { waitFor } from "./helpers/wait.js";
 import { useRedis } from "./helpers/shared-redis.js";
 
 // A scheduled entry is a BullMQ delayed job kept in Redis: the worker that would have run it
-// can die (SIGKILL) and another one, started later, publishes it on time (issue 15).
+// can die (SIGKILL) and another one, started later, publishes it on time.
 
 const redis = useRedis();
 const roles: RoleProcess[] = [];

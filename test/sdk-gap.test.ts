@@ -8,7 +8,7 @@ import { waitFor } from "./helpers/wait.js";
 import { entryFixture, feedFixture } from "./fixtures/feed-data.js";
 
 /**
- * The SDK's side of invariant 3, against a real Socket.IO server this test scripts: events
+ * The SDK applies each seq once and in order, against a real Socket.IO server this test scripts: events
  * arrive out of order, twice, or with a hole that only a fetch can fill.
  */
 const feed: Feed = feedFixture("gap", "Gap");

@@ -117,6 +117,6 @@ export const ReleaseJob = z.object({
 });
 export type ReleaseJob = z.infer<typeof ReleaseJob>;
 
-/** Every job of the publish queue (jobs without `kind` are apply jobs, as before issue 15). */
+/** Every job of the publish queue (jobs without `kind` are apply jobs: queued before drafts could be released). */
 export const PublishJob = z.union([ReleaseJob, ApplyJob]);
 export type PublishJob = z.infer<typeof PublishJob>;

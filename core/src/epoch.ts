@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 
 /**
- * A fresh epoch for a feed's log (issue 14): 8 random URL-safe characters (48 bits), stored in
- * the feed's meta. Scripts that may set one (create-feed, and every script that finds a feed
- * from before epochs, or proof that history was lost) are handed a fresh one in ARGV: Lua's
- * own random numbers are seeded alike in every script run, so they cannot make one.
+ * A fresh epoch for a feed's log (docs/delivery-guarantees.md#lost-history-the-epoch): 8 random
+ * URL-safe characters (48 bits), stored in the feed's meta. Scripts that may set one (create-feed,
+ * and every script that finds a feed from before epochs, or proof that history was lost) are handed
+ * a fresh one in ARGV: Lua's own random numbers are seeded alike in every script run, so they
+ * cannot make one.
  */
 export function newEpoch(): string {
   return randomBytes(6).toString("base64url");

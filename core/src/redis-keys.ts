@@ -28,7 +28,7 @@ export interface RedisKeys {
   rateLimit(name: string): string;
   /** Where server nodes report their readers (server/src/presence). */
   presence: PresenceKeys;
-  /** Keys of the output pipeline: push subscriptions, alerts, webhooks (issue 17). */
+  /** Keys of the output pipeline: push subscriptions, alerts, webhooks (docs/outputs.md). */
   outputs(): OutputKeys;
   /** String (expiring): what a provider's oEmbed endpoint said of one post URL, by the URL's hash. */
   embed(urlHash: string): string;

@@ -23,8 +23,9 @@ export const FEED_STATUSES = ["live", "ended"] as const;
 export const FEED_VISIBILITIES = ["public", "private"] as const;
 
 /**
- * An entry's status (issue 15). A `draft` is seen by editors only; a `scheduled` one is a draft
- * with a `publishAt`, published by the worker at that time; readers only ever see `published`.
+ * An entry's status (docs/editorial.md#drafts-and-scheduling). A `draft` is seen by editors only; a
+ * `scheduled` one is a draft with a `publishAt`, published by the worker at that time; readers only
+ * ever see `published`.
  */
 export const ENTRY_STATUSES = ["draft", "scheduled", "published"] as const;
 

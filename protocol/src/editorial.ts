@@ -5,7 +5,7 @@ import { MediaId, MediaItem } from "./media.js";
 
 import { Text, TextLine } from "./text.js";
 
-/** What an entry carries besides its text (issue 15): hosted images, embedded posts, corrections. */
+/** What an entry carries besides its text (docs/media.md): hosted images, embedded posts, corrections. */
 
 /** Most media items and embeds one entry carries. */
 export const ENTRY_ATTACHMENT_LIMITS = { maxMedia: 20, maxEmbeds: 10, maxCorrectionChars: 1_000, maxCorrections: 50 };

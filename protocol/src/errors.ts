@@ -24,8 +24,8 @@ export const ERROR_STATUS = {
   sso_failed: 502,
   user_not_found: 404,
   user_exists: 409,
-  /** A password-reset link that was used, has expired, or was never issued. */
-  reset_link_invalid: 400,
+  /** A password-reset link that was used, has expired, or was never issued: there is no such link (any more). */
+  reset_link_invalid: 404,
   feed_not_found: 404,
   entry_not_found: 404,
   route_not_found: 404,
@@ -47,6 +47,11 @@ export const ERROR_STATUS = {
   entry_published: 409,
   /** DELETE …/entries/:entryId/alert after its undo window: the alert has gone out. */
   alert_already_sent: 409,
+  /**
+   * A webhook or push endpoint this deployment will not send to: an address that is not the
+   * public internet (loopback, private, link-local …), or plain http where https is required.
+   */
+  destination_not_allowed: 403,
   /** If-Match named a revision the entry has moved past (the current entry is in `details`). */
   revision_conflict: 412,
   payload_too_large: 413,

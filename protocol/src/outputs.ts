@@ -2,7 +2,7 @@ import { z } from "zod";
 import { EntryId, FeedId } from "./schemas.js";
 
 /**
- * The contract of the outputs beyond the page (issue 17): Web Push subscriptions, FCM device
+ * The contract of the outputs beyond the page (docs/outputs.md): Web Push subscriptions, FCM device
  * registrations, webhook endpoints and their deliveries, and the alert status editors see.
  */
 

@@ -32,9 +32,10 @@ export const EntryId = Text.regex(ENTRY_ID_PATTERN, "must be 1-64 characters of 
 
 export const Seq = z.number().int().nonnegative();
 /**
- * A feed log's epoch (issue 14): a short random string that names one unbroken history of the
- * feed's seqs. It changes whenever history may have been lost (a wipe, a restore, a failover),
- * so `(epoch, seq)` is a resume point and `seq` alone is not. See EPOCH_PATTERN.
+ * A feed log's epoch (docs/delivery-guarantees.md#lost-history-the-epoch): a short random string
+ * that names one unbroken history of the feed's seqs. It changes whenever history may have been
+ * lost (a wipe, a restore, a failover), so `(epoch, seq)` is a resume point and `seq` alone is not.
+ * See EPOCH_PATTERN.
  */
 export const Epoch = z.string().regex(EPOCH_PATTERN, "must be 1-32 characters of A-Z, a-z, 0-9, '_' and '-'");
 const IsoTime = z.iso.datetime({ offset: true });
@@ -82,8 +83,8 @@ export const Author = z.object({
 export const EntryStatus = z.enum(ENTRY_STATUSES);
 
 /**
- * `status`, `publishAt`, `media`, `embeds` and `corrections` came with issue 15 (additive:
- * entries stored before have none; a published entry read from the store always says
+ * `status`, `publishAt`, `media`, `embeds` and `corrections` came after the first entries (so
+ * they are optional: entries stored before have none; a published entry read from the store always says
  * "published"). `updatedAt` moves only with content (see ENTRY_CONTENT_FIELDS); `publishedAt`
  * of a draft is when it was created, and becomes the time it was published.
  */
@@ -165,6 +166,10 @@ export const PublishEntryRequest = z
   .refine((v) => !(v.status === "published" && v.publishAt !== undefined), {
     message: 'publishAt schedules an entry: it cannot be sent with status "published"',
     path: ["publishAt"],
+  })
+  // The same rule in /openapi.json: not both `status: "published"` and `publishAt`.
+  .meta({
+    not: { required: ["status", "publishAt"], properties: { status: { const: "published" }, publishAt: {} } },
   });
 
 export const UpdateEntryRequest = z
@@ -220,7 +225,7 @@ export const ListEntriesQuery = z.strictObject({
   before: SeqParam.optional(),
 });
 
-/** `epoch`: the epoch `since` belongs to; a different one answers `reset` (issue 14). */
+/** `epoch`: the epoch `since` belongs to; a different one answers `reset` (its history was lost). */
 export const EventsQuery = z.strictObject({ since: SeqParam, epoch: Epoch.optional() });
 
 /**

@@ -26,4 +26,10 @@ export {
 export { ReaderCursor, type CursorVerdict } from "./reader/reader-cursor.js";
 export { BacklogWatch, type SlowReaderPolicy } from "./reader/slow-readers.js";
 export { SocketReader, type GatewayOptions } from "./gateway/gateway.js";
+export {
+  directSocket,
+  missingTransportInternals,
+  rawSocketOf,
+  type EngineConnection,
+} from "./gateway/transport-internals.js";
 export { SseHub, SseStream, type SseRouteOptions } from "./sse/sse-stream.js";

@@ -170,8 +170,9 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
   });
   // Every transport attaches its readers through these (reader/attach-reader.ts).
   const readers: ReaderContext = { service, relay };
-  // The truth /readyz and liveline_redis_up tell: after a failover a node whose connections
-  // still answer PING somewhere, but not on the primary, delivers nothing (issue 14).
+  // The truth /readyz and liveline_redis_up tell: after a failover a node whose connections still
+  // answer PING somewhere, but not on the primary, delivers nothing
+  // (docs/operations.md#redis-sentinel-high-availability).
   const redisChecks = {
     commands: within(2000, () => talksToPrimary(commands)),
     queue: within(2000, () => talksToPrimary(queueConnection)),

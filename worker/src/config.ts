@@ -17,7 +17,7 @@ export interface WorkerSettings {
   readonly sweepIntervalMs: number;
   /** ROLE=worker: port of the small HTTP listener serving /metrics, /healthz and /readyz. */
   readonly metricsPort: number | undefined;
-  /** The output pipeline: push, alerts, webhooks (issue 17). */
+  /** The output pipeline: push, alerts, webhooks (docs/outputs.md). */
   readonly outputs: OutputsSettings;
 }
 

@@ -35,7 +35,7 @@ export interface SetAside {
 }
 
 export interface PublishWorkerEvents {
-  /** A change was set aside so that the feed's later changes go on (issue 14). */
+  /** A change was set aside so that the feed's later changes go on (docs/delivery-guarantees.md). */
   "set-aside": [SetAside];
 }
 
@@ -59,7 +59,7 @@ export class PublishWorker {
    * The epoch and seq this process last applied each feed at (the most recent feeds, bounded).
    * The apply script compares them with the store: a feed behind them in the same epoch lost
    * history (Redis restored from an older backup, failed over behind), and gets a new epoch
-   * before new changes take those seqs again (issue 14).
+   * before new changes take those seqs again (docs/delivery-guarantees.md#lost-history-the-epoch).
    */
   private readonly held = new Map<string, HeldPosition>();
 

@@ -6,7 +6,7 @@ import { setClock } from "./time-format.js";
 import { isHttpsUrl } from "./safe-html.js";
 
 /**
- * What an entry carries besides its text (issue 15), drawn with DOM calls like the rest of the
+ * What an entry carries besides its text (docs/media.md), drawn with DOM calls like the rest of the
  * entry: hosted images as <figure> with a srcset, embeds as click-to-load cards (no third-party
  * request before the reader clicks; embed-player.ts), and the correction notices readers are owed.
  */

@@ -12,7 +12,7 @@
 -- change accepted asks for a new job.
 -- Drafts and scheduled entries live in the drafts hash, never in entries/order/log: no read
 -- path a reader has (snapshot, catch-up, list, get) looks there, and they take no seq. A
--- `release` moves one into entries as an entry.published, with the next seq (issue 15).
+-- `release` moves one into entries as an entry.published, with the next seq (docs/editorial.md).
 -- Each entry change also appends {revision, by, at, type} to the entry's revision list (`by`:
 -- the writer's id, or {id, name} when the name is not the id)
 -- (key: ARGV[5] .. entry id, in the feed's hash-tag slot), trimmed to ARGV[6] records.
@@ -47,9 +47,10 @@ local applied = tonumber(head[2] or '0')
 local seq = tonumber(head[3] or '0')
 local lastTicket = tonumber(head[4] or '0')
 local emitted = 0
--- The log's epoch (issue 14), stamped on every event. A feed from before epochs gets the fresh
--- one. A worker that saw this epoch at a seq the feed is now behind of proves history was lost
--- (a restore, a failover behind): the epoch changes before anything new takes those seqs again.
+-- The log's epoch (docs/delivery-guarantees.md#lost-history-the-epoch), stamped on every event. A
+-- feed from before epochs gets the fresh one. A worker that saw this epoch at a seq the feed is now
+-- behind of proves history was lost (a restore, a failover behind): the epoch changes before
+-- anything new takes those seqs again.
 local epoch = head[5]
 if not epoch or (epoch == ARGV[9] and seq < tonumber(ARGV[10])) then
   epoch = ARGV[11]
@@ -196,8 +197,9 @@ local function unfit(c)
   return nil
 end
 
--- A change this script cannot read stops the loop just before it, with nothing of it written:
--- the worker then sets it aside (set-aside.lua) so that the changes behind it go on (issue 14).
+-- A change this script cannot read stops the loop just before it, with nothing of it written: the
+-- worker then sets it aside (set-aside.lua) so that the changes behind it go on (one bad change
+-- never holds the feed).
 local blocked = ''
 
 while applied < limit do
@@ -288,8 +290,9 @@ while applied < limit do
           redis.call('HSET', drafts, e.id, tidy(e))
         end
         -- A published entry the edit left as it was is not written: readers hold the stored
-        -- entry, and only an event (a seq) may change it (invariant 1). A retried edit, sent
-        -- again after a 503 during a failover, used to move the stored revision past theirs.
+        -- entry, and only an event (a seq) may change it, so that a reader at seq N holds what the
+        -- store holds at N. A retried edit, sent again after a 503 during a failover, used to move
+        -- the stored revision past theirs.
       end
     elseif c.op == 'release' then
       local cur = redis.call('HGET', drafts, c.entryId)

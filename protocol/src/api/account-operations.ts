@@ -84,7 +84,7 @@ export const resetPassword = defineOperation({
   body: PasswordResetBody,
   responses: {
     204: { description: "the password is set; sign in with it" },
-    400: err("reset_link_invalid: the link was used, has expired or was never issued"),
+    404: err("reset_link_invalid: the link was used, has expired or was never issued"),
     403: crossSite,
   },
 });

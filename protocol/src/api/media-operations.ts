@@ -5,6 +5,9 @@ import { err } from "./replies.js";
 
 /** Images: uploaded by editors, re-encoded, served as immutable files. */
 
+/** A form field sent empty (an untouched caption box) counts as not sent; a blank one is refused. */
+const orEmpty = (field: z.ZodType) => z.union([field, z.literal("")]).optional();
+
 export const uploadMedia = defineOperation({
   method: "post",
   path: "/v1/media",
@@ -12,7 +15,10 @@ export const uploadMedia = defineOperation({
     "Upload an image (JPEG, PNG, WebP, GIF or AVIF, judged by its bytes); it is re-encoded as WebP at 480/960/1600 px wide (never enlarged) with all metadata removed",
   access: "contribute",
   bodyType: "multipart/form-data",
-  body: MediaFields.extend({
+  body: z.strictObject({
+    alt: orEmpty(MediaFields.shape.alt.unwrap()),
+    caption: orEmpty(MediaFields.shape.caption.unwrap()),
+    credit: orEmpty(MediaFields.shape.credit.unwrap()),
     file: z.string().meta({ contentMediaType: "application/octet-stream", description: "the image" }),
   }),
   responses: {

@@ -69,7 +69,7 @@ export const subscribeWebPush = defineOperation({
   body: WebPushSubscription,
   responses: {
     201: { description: "subscribed (idempotent per endpoint)", schema: Registered },
-    400: err("validation_failed (also: an endpoint on a private address) / invalid_json"),
+    403: err("destination_not_allowed: the endpoint is not an https URL on the public internet (`details` says why)"),
     404: err("feed_not_found (also a private feed, without a token for it) / not_configured: Web Push is off"),
   },
 });
@@ -142,8 +142,9 @@ export const createWebhook = defineOperation({
   body: CreateWebhookRequest,
   responses: {
     201: { description: "registered", schema: CreatedWebhook },
-    400: err("validation_failed (also: a URL on a private address) / invalid_json"),
-    403: err("forbidden: not an admin of every feed"),
+    403: err(
+      "forbidden: not an admin of every feed; destination_not_allowed: the URL is not https on the public internet (`details` says why)",
+    ),
   },
 });
 

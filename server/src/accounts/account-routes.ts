@@ -1,11 +1,12 @@
 import type { Request, Response } from "express";
-import type { Principal, Session } from "@liveline/protocol";
+import type { Session } from "@liveline/protocol";
 import { LivelineError } from "../errors.js";
 import type { Handlers } from "../http/operation-router.js";
 import type { RateLimits } from "../http/rate-limits.js";
 import { bylineOf, type AccountStore } from "./account-store.js";
 import { hashPassword, verifyPassword } from "./password.js";
 import { assertSameOrigin, clearSessionCookie, sessionCookieOf, setSessionCookie } from "./session-cookie.js";
+import type { Principal } from "../auth/principal.js";
 
 export interface AccountRoutesOptions {
   accounts: AccountStore;

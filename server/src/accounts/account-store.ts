@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
-import { Email, LIMITS, User, UserId, type Author, type Principal, type UserRole } from "@liveline/protocol";
+import { Email, LIMITS, User, UserId, type Author, type UserRole } from "@liveline/protocol";
 import type { AccountKeys, RedisClient } from "@liveline/core";
 import { LivelineError } from "../errors.js";
+import type { Principal } from "../auth/principal.js";
 
 /** A user as stored: what the API shows, and its password hash (never shown). */
 const StoredUser = User.omit({ hasPassword: true }).extend({ passwordHash: z.string().optional() });

@@ -1,7 +1,8 @@
 import type { RequestHandler } from "express";
-import type { Feed, Principal } from "@liveline/protocol";
+import type { Feed } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { LivelineError, feedNotFound } from "../errors.js";
+import type { Principal } from "./principal.js";
 import type { TokenVerifier } from "./token-verifier.js";
 import { assertSameOrigin, sessionCookieOf } from "../accounts/session-cookie.js";
 
@@ -20,7 +21,7 @@ declare module "express-serve-static-core" {
 
 /**
  * What a request or a subscription needs: reading a private feed, writing drafts of one's own
- * (`contribute`: what a contributor token may; issue 15), writing entries, or admin.
+ * (`contribute`: what a contributor token may, docs/editorial.md#contributors), writing entries, or admin.
  */
 export type Access = "read" | "contribute" | "edit" | "admin";
 

@@ -1,8 +1,9 @@
 import { createHash, createPublicKey, timingSafeEqual, type KeyObject } from "node:crypto";
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
-import { FeedId, Text, type Principal } from "@liveline/protocol";
+import { FeedId, Text } from "@liveline/protocol";
 import { LivelineError } from "../errors.js";
+import type { Principal } from "./principal.js";
 
 export interface TokenVerifierOptions {
   /** Static bearer tokens (EDITOR_TOKENS): admin of every feed. */

@@ -37,7 +37,6 @@ export interface Accepted {
   status: "queued";
 }
 
-/** Who writes and how (issue 15): all optional, so callers from before keep working. */
 /** Who asks for a write, and on what terms: one value each write takes, built once per request. */
 export interface WriteContext {
   /** The person or service account the change records. */

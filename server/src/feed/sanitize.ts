@@ -2,9 +2,9 @@ import sanitizeHtml from "sanitize-html";
 
 /**
  * The contract's allowlist: p, h2, h3, a, strong, em, ul/ol/li, blockquote, br,
- * figure/figcaption (for hosted media, issue 15), img with an https src or one of this service's
+ * figure/figcaption (for hosted media, docs/media.md), img with an https src or one of this service's
  * own `/media/` paths. `<b>` and `<i>` (what Word, Google Docs and older CMSs write) become strong
- * and em, so pasted or legacy emphasis is kept rather than dropped (issue 15). Links are https (or
+ * and em, so pasted or legacy emphasis is kept rather than dropped. Links are https (or
  * mailto) only and get rel="noopener noreferrer". Anything else -- scripts, styles, event
  * handlers, javascript: URLs -- is removed, not escaped.
  */

@@ -1,16 +1,13 @@
 import { ServerResponse, type IncomingMessage, type Server as HttpServer } from "node:http";
-import { Server, type Socket } from "socket.io";
+import { Server } from "socket.io";
 import {
   RefreshRequest,
   SubscribeRequest,
   UnsubscribeRequest,
   type ClientToServerEvents,
-  type InterServerEvents,
   type ServerToClientEvents,
-  type SocketData,
   type EventsResponse,
   type Feed,
-  type Principal,
   type RefreshAck,
   type SubscribeAck,
   type UnsubscribeAck,
@@ -24,9 +21,10 @@ import { OneFrameAdapter, oneFrameAdapter } from "./one-frame-adapter.js";
 import type { SlowReaderPolicy } from "../reader/slow-readers.js";
 import type { SocketSecurity } from "./socket-security.js";
 import { ReadGrants } from "./read-grants.js";
+import type { InterServerEvents, LivelineIo, LivelineSocket, SocketData } from "./socket-types.js";
+import type { Principal } from "../auth/principal.js";
 
-export type LivelineIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
-type LivelineSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type { LivelineIo };
 
 export const roomOf = (feedId: string): string => `feed:${feedId}`;
 
@@ -37,7 +35,7 @@ export interface GatewayOptions {
   /** Where readers are attached from: the feed service's reads and the relay. */
   readers: ReaderContext;
   logger: Logger;
-  /** Connection/subscribe limits, handshake tokens and private feeds (issue 5). */
+  /** Connection/subscribe limits, handshake tokens and private feeds (docs/security.md). */
   security?: SocketSecurity;
 }
 

@@ -1,79 +1,19 @@
 import { Buffer } from "node:buffer";
 import { Adapter, type BroadcastOptions } from "socket.io-adapter";
 import { BacklogWatch, type SlowReaderPolicy } from "../reader/slow-readers.js";
-
-interface FrameOptions {
-  preEncoded?: boolean;
-  volatile?: boolean | undefined;
-  compress?: boolean | undefined;
-  wsPreEncodedFrame?: unknown;
-}
-
-/** The parts of a Socket.IO socket, its engine.io socket and its `ws` socket a broadcast touches. */
-interface RawSocket {
-  write(chunk: Buffer): boolean;
-  writable: boolean;
-  /** Bytes written but not yet taken by the kernel. */
-  writableLength: number;
-  destroyed: boolean;
-  resetAndDestroy(): void;
-  once(event: "drain", listener: () => void): unknown;
-}
-interface WsSocket {
-  readyState: number;
-  _socket?: RawSocket;
-  _sender?: { _queue?: unknown[]; _deflating?: boolean };
-}
-interface EngineSocket {
-  readyState: string;
-  writeBuffer: { data?: unknown }[];
-  transport: { name: string; writable: boolean; perMessageDeflate?: unknown; socket?: WsSocket };
-  close(discard?: boolean): void;
-  once(event: "drain", listener: () => void): unknown;
-}
-interface BroadcastTarget {
-  client: { conn: EngineSocket; writeToEngine(packets: unknown[], opts: FrameOptions): void };
-  notifyOutgoingListeners?: (packet: unknown) => void;
-}
-interface AdapterInternals {
-  nsp: { name: string };
-  _encode(packet: unknown, opts: FrameOptions): unknown[];
-  apply(opts: BroadcastOptions, callback: (socket: BroadcastTarget) => void): void;
-}
-
-const WS_OPEN = 1;
-
-/**
- * The raw TCP socket a ready-made WebSocket frame can be written to straight away, or undefined
- * when anything could be queued ahead of it (engine.io's write buffer, a write in flight, ws's
- * own queue) or the connection is not a plain open WebSocket. Then the normal path runs, so
- * frames never overtake each other.
- */
-function directSocket(conn: EngineSocket): RawSocket | undefined {
-  if (conn.readyState !== "open" || conn.writeBuffer.length !== 0) return undefined;
-  const transport = conn.transport;
-  if (transport.name !== "websocket" || !transport.writable || transport.perMessageDeflate) return undefined;
-  const ws = transport.socket;
-  if (ws === undefined || ws.readyState !== WS_OPEN) return undefined;
-  const sender = ws._sender;
-  if (sender === undefined || sender._deflating === true || (sender._queue?.length ?? 0) !== 0) return undefined;
-  const raw = ws._socket;
-  return raw !== undefined && raw.writable ? raw : undefined;
-}
-
-/**
- * Bytes waiting on the server to be sent to one reader: what the TCP socket holds above what the
- * kernel took, plus packets engine.io holds back (a long-polling reader between polls, or a
- * WebSocket whose previous write has not completed). Strings count one byte per character.
- */
-function backlogBytes(conn: EngineSocket, raw: RawSocket | undefined): number {
-  let bytes = raw?.writableLength ?? 0;
-  for (const p of conn.writeBuffer) {
-    const d = p.data;
-    bytes += typeof d === "string" ? d.length : Buffer.isBuffer(d) ? d.length : 0;
-  }
-  return bytes;
-}
+import {
+  backlogBytes,
+  directSocket,
+  encodeBroadcast,
+  forEachTarget,
+  notifyOutgoing,
+  rawSocketOf,
+  takeFrame,
+  writeThroughEngine,
+  type EngineConnection,
+  type FrameOptions,
+  type RawSocket,
+} from "./transport-internals.js";
 
 /** One broadcast, encoded once, waiting for the end of the current tick. */
 interface Outgoing {
@@ -111,18 +51,10 @@ export class OneFrameAdapter extends Adapter {
   protected readonly slowReaders: BacklogWatch | undefined = undefined;
 
   override broadcast(packet: Parameters<Adapter["broadcast"]>[0], opts: BroadcastOptions): void {
-    const self = this as unknown as AdapterInternals;
     const flags = opts.flags ?? {};
     const packetOpts: FrameOptions = { preEncoded: true, volatile: flags.volatile, compress: flags.compress };
-    (packet as { nsp: string }).nsp = self.nsp.name;
-    const encoded = self._encode(packet, packetOpts);
-    const pre = packetOpts.wsPreEncodedFrame;
-    let frame: Buffer | undefined;
-    if (Array.isArray(pre) && pre.every((b) => Buffer.isBuffer(b))) {
-      frame = pre.length === 1 ? pre[0] : Buffer.concat(pre);
-      packetOpts.wsPreEncodedFrame = [frame];
-    }
-    const out: Outgoing = { packet, encoded, opts: packetOpts, frame };
+    const encoded = encodeBroadcast(this, packet, packetOpts);
+    const out: Outgoing = { packet, encoded, opts: packetOpts, frame: takeFrame(packetOpts) };
     const [room] = opts.rooms;
     const plain = opts.rooms.size === 1 && (opts.except?.size ?? 0) === 0 && flags.volatile !== true;
     if (!plain || room === undefined) {
@@ -176,24 +108,23 @@ export class OneFrameAdapter extends Adapter {
   }
 
   private send(opts: BroadcastOptions, batch: Outgoing[]): void {
-    const self = this as unknown as AdapterInternals;
     const frames = batch.every((o) => o.frame !== undefined) ? batch.map((o) => o.frame as Buffer) : undefined;
     const bytes = frames === undefined ? undefined : frames.length === 1 ? frames[0] : Buffer.concat(frames);
     const watch = this.slowReaders;
-    self.apply(opts, (socket) => {
+    forEachTarget(this, opts, (socket) => {
       const conn = socket.client.conn;
       if (watch !== undefined) {
-        const raw = conn.transport.socket?._socket;
+        const raw = rawSocketOf(conn);
         // Cut off already: a reset socket's close reaches Socket.IO later.
         if (raw?.destroyed === true) return;
         const backlog = backlogBytes(conn, raw);
         // Most readers have nothing waiting, and nothing more to check.
         if (backlog > 0 && watch.tooFarBehind(conn, backlog, raw ?? conn)) return this.cut(watch, conn, raw, backlog);
       }
-      for (const o of batch) socket.notifyOutgoingListeners?.(o.packet);
+      for (const o of batch) notifyOutgoing(socket, o.packet);
       const direct = bytes === undefined ? undefined : directSocket(conn);
       if (direct !== undefined && bytes !== undefined) direct.write(bytes);
-      else for (const o of batch) socket.client.writeToEngine(o.encoded, o.opts);
+      else for (const o of batch) writeThroughEngine(socket, o.encoded, o.opts);
     });
   }
 
@@ -202,7 +133,7 @@ export class OneFrameAdapter extends Adapter {
    * WebSocket is skipped by `destroyed` until its close arrives; a long-polling connection closed
    * with `discard` is closed, and out of its rooms, before this returns.
    */
-  private cut(watch: BacklogWatch, conn: EngineSocket, raw: RawSocket | undefined, backlog: number): void {
+  private cut(watch: BacklogWatch, conn: EngineConnection, raw: RawSocket | undefined, backlog: number): void {
     const transport = conn.transport.name;
     if (raw !== undefined) raw.resetAndDestroy();
     else conn.close(true);

@@ -1,14 +1,6 @@
-import type { Socket } from "socket.io";
-import type {
-  ClientToServerEvents,
-  InterServerEvents,
-  Principal,
-  ServerToClientEvents,
-  SocketData,
-} from "@liveline/protocol";
 import { readableUntil } from "../auth/auth.js";
-
-type LivelineSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+import type { Principal } from "../auth/principal.js";
+import type { LivelineSocket } from "./socket-types.js";
 
 /** Longest timer set (setTimeout overflows past 2^31 - 1 ms); a later end is looked at again then. */
 const MAX_DELAY_MS = 24 * 60 * 60 * 1000;

@@ -1,24 +1,14 @@
 import type { IncomingMessage } from "node:http";
-import type { Server, Socket } from "socket.io";
-import {
-  BearerToken,
-  type ClientToServerEvents,
-  type Feed,
-  type InterServerEvents,
-  type Principal,
-  type ServerToClientEvents,
-  type SocketData,
-} from "@liveline/protocol";
+import { BearerToken, type Feed } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { assertCanRead, canRead, readableUntil } from "../auth/auth.js";
 import { clientAddress, type TrustProxy } from "../http/client-address.js";
 import { LivelineError } from "../errors.js";
 import { originAllowed, type OriginPolicy } from "../http/http-security.js";
 import type { RateLimits } from "../http/rate-limits.js";
+import type { Principal } from "../auth/principal.js";
 import type { TokenVerifier } from "../auth/token-verifier.js";
-
-type LivelineSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
-type LivelineIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+import type { LivelineIo, LivelineSocket } from "./socket-types.js";
 
 export interface SocketSecurityOptions {
   verifier: TokenVerifier;

@@ -171,17 +171,31 @@ function operation(operationId: string, op: OperationDef): Record<string, unknow
     operationId,
     summary: op.summary,
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(op.body
-      ? {
-          requestBody: {
-            required: op.bodyOptional !== true,
-            content: { [op.bodyType ?? "application/json"]: { schema: jsonSchema(op.body, "input") } },
-          },
-        }
-      : {}),
+    ...(op.body ? { requestBody: requestBody(op.body, op) } : {}),
     security: security(op),
     responses,
   };
+}
+
+/**
+ * An operation's request body. A multipart part whose schema names its `contentMediaType` (an
+ * upload's `file`) is declared with that Content-Type in `encoding`, so that clients send it as a
+ * file part rather than as a text field.
+ */
+function requestBody(body: z.ZodType, op: OperationDef): Record<string, unknown> {
+  const schema = jsonSchema(body, "input");
+  const type = op.bodyType ?? "application/json";
+  const media: Record<string, unknown> = { schema };
+  if (type === "multipart/form-data") {
+    const properties = (schema.properties ?? {}) as Record<string, { contentMediaType?: unknown }>;
+    const encoding = Object.fromEntries(
+      Object.entries(properties).flatMap(([name, p]) =>
+        typeof p.contentMediaType === "string" ? [[name, { contentType: p.contentMediaType }]] : [],
+      ),
+    );
+    if (Object.keys(encoding).length > 0) media.encoding = encoding;
+  }
+  return { required: op.bodyOptional !== true, content: { [type]: media } };
 }
 
 /** The OpenAPI 3.1 document, built from the operation definitions in `protocol/`. */

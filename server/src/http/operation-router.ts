@@ -10,7 +10,6 @@ import {
   type OperationId,
   type Operations,
   type PathParams,
-  type Principal,
 } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { authenticate, requireAccess, requireGlobalAdmin, type SessionLookup } from "../auth/auth.js";
@@ -18,6 +17,7 @@ import type { TokenVerifier } from "../auth/token-verifier.js";
 import { parseOr400 } from "../errors.js";
 import { jsonBody, optionalJsonBody, parseJsonBody, requireJson } from "./json-body.js";
 import type { RateLimits } from "./rate-limits.js";
+import type { Principal } from "../auth/principal.js";
 
 /**
  * The server's half of an operation: its handler. Everything else about a route (who may call

@@ -14,7 +14,7 @@ export interface MediaRoutesOptions {
   /**
    * PUBLIC_URL: the origin media URLs are built on. Unset, they are root-relative
    * (`/media/<id>/480.webp`): never built from the request's Host header, which any client
-   * chooses and a shared cache does not key on (cache poisoning, issue 16).
+   * chooses and a shared cache does not key on (a poisoned cache would serve its URLs to everyone).
    */
   publicUrl: string | undefined;
 }
@@ -22,9 +22,9 @@ export interface MediaRoutesOptions {
 /** A variant never changes once written (a new upload gets a new id): cache it for a year. */
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
-/** Empty form fields (an untouched caption box) count as not sent. */
+/** Empty form fields (an untouched caption box) count as not sent; a blank one is refused as such. */
 const present = (fields: Readonly<Record<string, string>>) =>
-  Object.fromEntries(Object.entries(fields).filter(([, v]) => v.trim().length > 0));
+  Object.fromEntries(Object.entries(fields).filter(([, v]) => v.length > 0));
 
 /**
  * `POST /v1/media` (editors, and contributors for the images of their drafts; an upload counts

@@ -32,6 +32,11 @@ const tooLarge = (maxBytes: number) =>
  * (a Content-Length that already says so fails before anything is read).
  */
 export async function receiveUpload(req: Request, maxBytes: number): Promise<ReceivedUpload> {
+  // No body at all is a form without its `file` part (400), not a body of the wrong type (415).
+  const sendsBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+  if (!sendsBody && req.get("content-type") === undefined) {
+    throw new LivelineError("validation_failed", "no form was sent: send multipart/form-data with a `file` part");
+  }
   if (!req.is("multipart/form-data")) {
     throw new LivelineError("unsupported_media_type", "send the upload as multipart/form-data with a `file` part");
   }
@@ -60,7 +65,8 @@ function parse(
     try {
       parser = busboy({
         headers: req.headers,
-        limits: { fileSize: maxBytes, files: 1, fields: FIELDS.size, fieldSize: 8 * 1024 },
+        // One more field than FIELDS: a `file` sent as a text field is named as such, not as one too many.
+        limits: { fileSize: maxBytes, files: 1, fields: FIELDS.size + 1, fieldSize: 8 * 1024 },
       });
     } catch {
       // busboy throws synchronously on a multipart type without a boundary.
@@ -95,6 +101,14 @@ function parse(
       written.catch(() => fail(new LivelineError("validation_failed", "the upload was interrupted")));
     });
     parser.on("field", (name, value, info) => {
+      if (name === "file") {
+        return fail(
+          new LivelineError(
+            "validation_failed",
+            "the 'file' part came as a text field: send it as a file (a filename, or Content-Type: application/octet-stream)",
+          ),
+        );
+      }
       if (!FIELDS.has(name)) return fail(new LivelineError("validation_failed", `unknown form field '${name}'`));
       if (info.valueTruncated) return fail(new LivelineError("validation_failed", `form field '${name}' is too long`));
       fields[name] = value;

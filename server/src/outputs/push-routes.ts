@@ -1,4 +1,3 @@
-import type { Principal } from "@liveline/protocol";
 import {
   OutboundRefused,
   assertPublicUrl,
@@ -11,6 +10,7 @@ import { assertCanRead } from "../auth/auth.js";
 import { LivelineError } from "../errors.js";
 import type { FeedService } from "../feed/feed-service.js";
 import type { Handlers } from "../http/operation-router.js";
+import type { Principal } from "../auth/principal.js";
 
 export interface PushRoutesOptions {
   service: FeedService;
@@ -139,13 +139,19 @@ export function pushRoutes(o: PushRoutesOptions): Handlers<PushOperation> {
   };
 }
 
-/** A push endpoint must lead to the public internet; refused at once rather than at the first alert. */
+/**
+ * A push or webhook endpoint must lead to the public internet over https; refused at once rather
+ * than at the first alert. The URL is well formed (its schema said so): this is the deployment's
+ * rule about where it sends, so the answer is 403 `destination_not_allowed`, not a 400.
+ */
 export async function checkEndpoint(url: string, allowPrivate: boolean): Promise<void> {
   try {
     await assertPublicUrl(new URL(url), allowPrivate);
-    if (!allowPrivate && !url.startsWith("https://")) throw new OutboundRefused("must be an https URL");
+    if (!allowPrivate && !url.toLowerCase().startsWith("https://")) throw new OutboundRefused("must be an https URL");
   } catch (err) {
     if (!(err instanceof OutboundRefused)) throw err;
-    throw new LivelineError("validation_failed", "the URL is not allowed", [{ path: "url", message: err.message }]);
+    throw new LivelineError("destination_not_allowed", "this service does not send to that URL", [
+      { path: "url", message: err.message },
+    ]);
   }
 }

@@ -1,8 +1,9 @@
-import type { FeedStats, Principal } from "@liveline/protocol";
+import type { FeedStats } from "@liveline/protocol";
 import { LivelineError } from "../errors.js";
 import type { FeedService } from "../feed/feed-service.js";
 import type { Handlers } from "../http/operation-router.js";
 import type { PresenceStore } from "./presence-store.js";
+import type { Principal } from "../auth/principal.js";
 
 export interface PresenceRoutesOptions {
   presence: PresenceStore;

@@ -49,15 +49,15 @@ const Envelope = z.object({ requestId: z.string().max(64).optional() });
  * the relay notices from the next seq, or from a periodic check of the feed's head, and
  * fills the hole from the event log before going on. Readers then never need to ask.
  *
- * It is also a witness of the feed's history (issue 14): it remembers the epoch, the last seq
- * and that event's `at`. When the feed turns out to be behind that, or to hold another event at
- * that seq, in the same epoch (Redis restored from an older backup, failed over to a lagging
- * replica), it has the epoch changed (head.lua); when the epoch is another than the one it
- * emitted (changed by a worker, a reader's resume or another node, or the feed recreated after
- * a wipe), it tells its readers (`reset`) and goes on from the new head, never handing them
- * events that reuse seqs they hold. It checks on every subscriber reconnect, every
- * `headCheckMs` (in turns when it relays more feeds than `headChecksPerSecond` allows), every
- * event of another epoch and every seq it has already emitted.
+ * It is also a witness of the feed's history (docs/delivery-guarantees.md#lost-history-the-epoch):
+ * it remembers the epoch, the last seq and that event's `at`. When the feed turns out to be behind
+ * that, or to hold another event at that seq, in the same epoch (Redis restored from an older
+ * backup, failed over to a lagging replica), it has the epoch changed (head.lua); when the epoch is
+ * another than the one it emitted (changed by a worker, a reader's resume or another node, or the
+ * feed recreated after a wipe), it tells its readers (`reset`) and goes on from the new head, never
+ * handing them events that reuse seqs they hold. It checks on every subscriber reconnect, every
+ * `headCheckMs` (in turns when it relays more feeds than `headChecksPerSecond` allows), every event
+ * of another epoch and every seq it has already emitted.
  */
 export class FeedRelay {
   private readonly feeds = new Map<string, Watched>();

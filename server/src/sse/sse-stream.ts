@@ -1,12 +1,13 @@
 import type { ServerResponse } from "node:http";
 import type { NextFunction } from "express";
-import { SOCKET_EVENTS, type EventsResponse, type Feed, type FeedEvent, type Principal } from "@liveline/protocol";
+import { SOCKET_EVENTS, type EventsResponse, type Feed, type FeedEvent } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { assertCanRead, readableUntil } from "../auth/auth.js";
 import type { Handlers } from "../http/operation-router.js";
 import { attachReader, type ReaderContext, type ReaderSink, type ResumePoint } from "../reader/attach-reader.js";
 import { ReaderCursor } from "../reader/reader-cursor.js";
 import type { BacklogWatch } from "../reader/slow-readers.js";
+import type { Principal } from "../auth/principal.js";
 
 /** Longest timer set (setTimeout overflows past 2^31 - 1 ms); a later expiry is looked at again then. */
 const MAX_TIMER_MS = 24 * 60 * 60 * 1000;

@@ -1,4 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import { Resolver } from "node:dns/promises";
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { BlockList, isIP, type LookupFunction } from "node:net";
@@ -81,25 +82,38 @@ function hostOf(url: URL): string {
 }
 
 /**
+ * How long a registration waits for the DNS: one try of 2 s per address family, asked in
+ * parallel. A name server that does not answer must not hold the request past a client's timeout.
+ */
+const REGISTRATION_DNS = { timeout: 2_000, tries: 1 };
+
+/**
  * Resolve `url`'s host and check every address; throws OutboundRefused when one is private
  * (unless allowed). Used to refuse a webhook or push endpoint when it is registered. A host that
- * does not resolve (yet) is not refused: there is nothing to check now, and every connection
- * checks the addresses again as it is made (safeLookup), so it can never reach a private one.
+ * does not resolve (yet), or whose name servers do not answer in time, is not refused: there is
+ * nothing to check now, and every connection checks the addresses again as it is made
+ * (safeLookup), so it can never reach a private one. `resolver`: the DNS client to ask (by
+ * default one with the system's name servers and REGISTRATION_DNS's limits).
  */
-export async function assertPublicUrl(url: URL, allowPrivate: boolean): Promise<void> {
+export async function assertPublicUrl(url: URL, allowPrivate: boolean, resolver?: Resolver): Promise<void> {
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new OutboundRefused("only http(s) URLs");
   if (allowPrivate) return;
   const host = hostOf(url);
-  const addresses = isIP(host) !== 0 ? [host] : await resolveAll(host);
+  // Names that are loopback by definition (RFC 6761), whatever a name server would say.
+  if (/^localhost\.?$|\.localhost\.?$/i.test(host)) throw new OutboundRefused(`${host} is a loopback name`);
+  const addresses = isIP(host) !== 0 ? [host] : await resolveAll(host, resolver ?? new Resolver(REGISTRATION_DNS));
   const bad = addresses.find(isPrivateAddress);
   if (bad !== undefined) throw new OutboundRefused(`${host} resolves to a non-public address (${bad})`);
 }
 
-/** Every address of `host`; none when it does not resolve. */
-function resolveAll(host: string): Promise<string[]> {
-  return new Promise((resolve) => {
-    dnsLookup(host, { all: true, verbatim: true }, (err, found) => resolve(err ? [] : found.map((a) => a.address)));
-  });
+/**
+ * Every address of `host` (A and AAAA); none when it does not resolve or its name servers do
+ * not answer in time. Asked over the DNS client, which never takes one of libuv's threads
+ * (getaddrinfo would hold one for as long as the name servers stay silent).
+ */
+async function resolveAll(host: string, resolver: Resolver): Promise<string[]> {
+  const found = await Promise.all([resolver.resolve4(host).catch(() => []), resolver.resolve6(host).catch(() => [])]);
+  return found.flat();
 }
 
 function checkAll(host: string, addresses: string[]): void {
