@@ -27,3 +27,4 @@ export { ReaderCursor, type CursorVerdict } from "./reader/reader-cursor.js";
 export { BacklogWatch, type SlowReaderPolicy } from "./reader/slow-readers.js";
 export { SocketReader, type GatewayOptions } from "./gateway/gateway.js";
 export { SseHub, SseStream, type SseRouteOptions } from "./sse/sse-stream.js";
+export { AudienceStore, type AudienceSample } from "./presence/audience-store.js";
