@@ -54,10 +54,12 @@ export class AudienceChart {
     peak.textContent = a.peak === null ? "Peak: –" : `Peak ${count(a.peak.readers)} at ${when(a.peak.at)}`;
     chart.setAttribute("aria-label", describe(a));
     const end = Date.now();
-    const start = end - HOURS * 3_600_000;
+    // A feed younger than the span fills the chart with what it has.
+    const start = Math.max(end - HOURS * 3_600_000, Date.parse(a.samples[0]?.at ?? "") || end);
+    const width = Math.max(end - start, 1);
     const top = Math.max(1, ...a.samples.map((s) => s.readers));
     const points = a.samples.map((s): [number, number] => [
-      round((W * (Date.parse(s.at) - start)) / (end - start)),
+      round((W * (Date.parse(s.at) - start)) / width),
       round(H - 1 - ((H - 2) * s.readers) / top),
     ]);
     const line = points.map(([x, y], i) => `${i === 0 ? "M" : "L"}${x} ${y}`).join("");
