@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisKeys } from "@liveline/core";
 import type { FeedAudience } from "@liveline/protocol";
-import { AudienceStore } from "@liveline/server";
+import { AudienceStore, ConfigError, loadConfig } from "@liveline/server";
 import { openReader, readerReady, type Reader } from "./helpers/reader.js";
 import { spawnRole, type RoleProcess } from "./helpers/role-process.js";
 import { Api } from "./helpers/stack.js";
@@ -82,8 +82,10 @@ describe("readers over time, sampled by two server nodes", () => {
     expect(fewer.now).toBe(2);
     // The peak stays the earliest sample of the highest count.
     expect(fewer.peak).toEqual(firstFull);
-    const all = fewer.samples.map((s) => s.at);
+    const all = fewer.samples.map((s) => Date.parse(s.at));
     expect(new Set(all).size).toBe(all.length);
+    const intervals = ((all.at(-1) ?? 0) - (all[0] ?? 0)) / SAMPLE_MS + 1;
+    console.log(`audience: ${all.length} samples by two nodes over ${intervals} intervals, none twice`);
 
     // Both nodes answer the same history.
     const [a1, a2] = await Promise.all([audience(s1, "story"), audience(s2, "story")]);
@@ -149,6 +151,28 @@ describe("the audience store", () => {
     }
   });
 
+  it("keeps a day of minute samples of a feed in under 200 KB of Redis", async () => {
+    const client = new Redis(redis.url);
+    try {
+      const keys = redisKeys(`audience-size-${randomUUID().slice(0, 8)}:`);
+      const store = new AudienceStore(client, keys);
+      const base = 1_800_000_000_000;
+      for (let i = 0; i < 1440; i++)
+        await store.record(
+          base + i * 60_000,
+          "0b7e6f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b",
+          new Map([["f", 1000 + i]]),
+          86_400_000,
+        );
+      const bytes = Number(await client.call("MEMORY", "USAGE", keys.feed("f").audience));
+      console.log(`audience: 1,440 samples (24 h of minutes) use ${bytes} bytes in Redis`);
+      expect(bytes).toBeLessThan(200_000);
+      expect((await store.history("f", 0)).samples).toHaveLength(1440);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it("lets one node claim an interval", async () => {
     const client = new Redis(redis.url);
     try {
@@ -159,5 +183,19 @@ describe("the audience store", () => {
     } finally {
       client.disconnect();
     }
+  });
+});
+
+describe("the audience settings", () => {
+  it("default to a sample a minute kept 24 h, and a bad value stops the start naming it", () => {
+    expect(loadConfig({}).audience).toEqual({ sampleMs: 60_000, keepHours: 24 });
+    const bad = { AUDIENCE_SAMPLE_MS: "50", AUDIENCE_KEEP_HOURS: "a day" };
+    let problems: string[] = [];
+    try {
+      loadConfig(bad);
+    } catch (err) {
+      if (err instanceof ConfigError) problems = err.problems;
+    }
+    expect(problems.map((p) => p.split(":")[0]).sort()).toEqual(Object.keys(bad).sort());
   });
 });

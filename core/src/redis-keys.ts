@@ -173,7 +173,7 @@ export interface FeedKeys {
   /** String (expiring): one editor's presence in this feed, {sub, name, since, editing?} JSON. */
   editor(sub: string): string;
   /**
-   * Sorted set: the feed's audience samples, `<at ms>:<readers>:<node>` scored by `at` (the start
+   * Sorted set: the feed's audience samples, `<at ms>:<readers>:<node tag>` scored by `at` (the start
    * of the sampled interval), trimmed to AUDIENCE_KEEP_HOURS.
    */
   readonly audience: string;

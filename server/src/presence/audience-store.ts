@@ -42,6 +42,8 @@ export class AudienceStore {
     const p = this.keys.presence;
     const recent = await this.redis.zrangebyscore(p.audienceFeeds, `(${since}`, "+inf");
     const feeds = new Set([...recent, ...totals.keys()]);
+    // A few characters of the node's id tell the writers apart; the whole id would double the set's size.
+    const tag = nodeId.slice(0, 8);
     // One MULTI per feed: each feed's keys are in its own cluster slot.
     await Promise.all(
       [...feeds].map(async (feedId) => {
@@ -49,7 +51,7 @@ export class AudienceStore {
         const k = this.keys.feed(feedId);
         const tx = this.redis
           .multi()
-          .zadd(k.audience, slotMs, `${slotMs}:${readers}:${nodeId}`)
+          .zadd(k.audience, slotMs, `${slotMs}:${readers}:${tag}`)
           .zremrangebyscore(k.audience, "-inf", `(${since}`)
           .pexpire(k.audience, keepMs);
         if (readers > 0) tx.zadd(k.audiencePeak, readers, peakMember(slotMs)).zremrangebyrank(k.audiencePeak, 0, -2);
