@@ -146,6 +146,9 @@ describe("the audience store", () => {
       // The feed had readers within the span: a node with none of its readers still records the 0.
       await store.record(base + 6000, "node-a", new Map(), keepMs);
       expect((await store.history("f", base + 6000)).samples).toEqual([{ atMs: base + 6000, readers: 0 }]);
+      // An interval written late (a slow node) does not count a feed read after it as 0 then.
+      await store.record(base + 4500, "node-b", new Map([["g", 2]]), keepMs);
+      expect((await store.history("f", base + 4500)).samples.map((x) => x.atMs)).toEqual([base + 5000, base + 6000]);
     } finally {
       client.disconnect();
     }

@@ -40,7 +40,8 @@ export class AudienceStore {
   async record(slotMs: number, nodeId: string, totals: ReadonlyMap<string, number>, keepMs: number): Promise<number> {
     const since = slotMs - keepMs;
     const p = this.keys.presence;
-    const recent = await this.redis.zrangebyscore(p.audienceFeeds, `(${since}`, "+inf");
+    // Feeds counted up to this interval: an interval written late (a slow node) leaves later ones alone.
+    const recent = await this.redis.zrangebyscore(p.audienceFeeds, `(${since}`, slotMs);
     const feeds = new Set([...recent, ...totals.keys()]);
     // A few characters of the node's id tell the writers apart; the whole id would double the set's size.
     const tag = nodeId.slice(0, 8);
@@ -60,7 +61,8 @@ export class AudienceStore {
     );
     const counted = [...totals].filter(([, n]) => n > 0).flatMap(([feedId]) => [slotMs, feedId]);
     const tx = this.redis.multi();
-    if (counted.length > 0) tx.zadd(p.audienceFeeds, ...counted);
+    // GT: a late interval does not move a feed's last count back.
+    if (counted.length > 0) tx.zadd(p.audienceFeeds, "GT", ...counted);
     await tx.zremrangebyscore(p.audienceFeeds, "-inf", `(${since}`).exec();
     return feeds.size;
   }
