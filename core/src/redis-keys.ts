@@ -67,6 +67,10 @@ export interface PresenceKeys {
   readonly nodes: string;
   /** Hash of one node: `at` (ms of its last report), `s:<feedId>` sockets, `e:<feedId>` SSE streams. Expires. */
   node(nodeId: string): string;
+  /** Sorted set: feed ids scored by the last time (ms) a sample of theirs counted readers. */
+  readonly audienceFeeds: string;
+  /** String (SET NX, expiring): the node that takes the audience sample of one interval, by its start (ms). */
+  audienceClaim(slotMs: number): string;
 }
 
 export interface OutputKeys {
@@ -168,6 +172,13 @@ export interface FeedKeys {
   readonly editors: string;
   /** String (expiring): one editor's presence in this feed, {sub, name, since, editing?} JSON. */
   editor(sub: string): string;
+  /**
+   * Sorted set: the feed's audience samples, `<at ms>:<readers>:<node tag>` scored by `at` (the start
+   * of the sampled interval), trimmed to AUDIENCE_KEEP_HOURS.
+   */
+  readonly audience: string;
+  /** Sorted set: the feed's highest audience sample ever, `<at ms>` scored by its readers (one member). */
+  readonly audiencePeak: string;
 }
 
 /**
@@ -195,6 +206,8 @@ export function redisKeys(prefix = "liveline:", slotted = false): RedisKeys {
     presence: {
       nodes: `{${prefix}presence}:nodes`,
       node: (nodeId) => `{${prefix}presence}:node:${nodeId}`,
+      audienceFeeds: `{${prefix}presence}:audience:feeds`,
+      audienceClaim: (slotMs) => `{${prefix}presence}:audience:claim:${slotMs}`,
     },
     outputs: () => ({
       cursors: `${prefix}out:cursors`,
@@ -246,6 +259,8 @@ export function redisKeys(prefix = "liveline:", slotted = false): RedisKeys {
         editors: `${base}:editors`,
         // The sub comes from a token (any text): encoded, so it cannot look like another key.
         editor: (sub) => `${base}:editor:${encodeURIComponent(sub)}`,
+        audience: `${base}:audience`,
+        audiencePeak: `${base}:audience:peak`,
       };
     },
   };

@@ -320,6 +320,26 @@ export const FeedStats = z.object({
   editors: z.array(EditorPresence),
 });
 
+/** `?hours=`: how far back the audience samples go, 1–168 (6 when absent). */
+export const AudienceQuery = z.strictObject({
+  hours: Text.regex(/^\d{1,3}$/, "must be a whole number of hours")
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(168))
+    .optional(),
+});
+
+/** One audience sample: the readers summed over every server node at the start of an interval. */
+export const AudienceSample = z.object({ at: IsoTime, readers: Seq });
+
+export const FeedAudience = z.object({
+  /** Readers connected now across every server node (as in `/stats`). */
+  now: Seq,
+  /** The feed's highest sample ever, and its earliest moment; null until a sample counted a reader. */
+  peak: AudienceSample.nullable(),
+  /** The samples of the last `hours`, oldest first; an interval nobody sampled (no server up) is absent. */
+  samples: z.array(AudienceSample),
+});
+
 // ---- Socket.IO payloads -------------------------------------------------------------
 
 /** A JWT is three base64url parts; anything longer than this is not one of ours. */
@@ -371,6 +391,8 @@ export type FailedChangesResponse = z.infer<typeof FailedChangesResponse>;
 export type PresenceRequest = z.infer<typeof PresenceRequest>;
 export type EditorPresence = z.infer<typeof EditorPresence>;
 export type FeedStats = z.infer<typeof FeedStats>;
+export type AudienceSample = z.infer<typeof AudienceSample>;
+export type FeedAudience = z.infer<typeof FeedAudience>;
 
 // FEED_EVENT_TYPES (the zod-free list clients switch on) must name exactly the event schemas' types.
 const _eventTypesMatch: [FeedEventType, (typeof FEED_EVENT_TYPES)[number]] extends [

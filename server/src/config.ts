@@ -57,6 +57,8 @@ const ServerEnv = {
     .optional(),
   PRESENCE_INTERVAL_MS: Int(1500, 100, 60_000),
   PRESENCE_EDITOR_TTL_MS: Int(15_000, 1000, 600_000),
+  AUDIENCE_SAMPLE_MS: Int(60_000, 100, 3_600_000),
+  AUDIENCE_KEEP_HOURS: Int(24, 1, 168),
   HEAD_CHECK_MS: Int(5000, 100, 600_000),
   HEAD_CHECKS_PER_SECOND: Int(500, 1, 1_000_000),
   DRAIN_SPREAD_MS: Int(5000, 0, 120_000),
@@ -236,6 +238,8 @@ export interface ServerSettings {
   readonly httpTimeouts: HttpTimeouts;
   /** Who is here (server/src/presence): how often a node reports its readers; editors' expiry. */
   readonly presence: { readonly intervalMs: number; readonly editorTtlMs: number };
+  /** Readers over time (server/src/presence/audience-*): one sample per feed every `sampleMs`, kept `keepHours`. */
+  readonly audience: { readonly sampleMs: number; readonly keepHours: number };
   /** Embeds' oEmbed lookups (server/src/embeds): each provider's endpoint, and the longest a write waits. */
   readonly oembed: { readonly endpoints: OembedEndpoints; readonly timeoutMs: number };
 }
@@ -329,6 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       idleMs: c.HTTP_IDLE_TIMEOUT_MS,
     }),
     presence: Object.freeze({ intervalMs: c.PRESENCE_INTERVAL_MS, editorTtlMs: c.PRESENCE_EDITOR_TTL_MS }),
+    audience: Object.freeze({ sampleMs: c.AUDIENCE_SAMPLE_MS, keepHours: c.AUDIENCE_KEEP_HOURS }),
     oembed: Object.freeze({
       endpoints: c.OEMBED_ENDPOINTS ?? parseOembedEndpoints(undefined),
       timeoutMs: c.OEMBED_TIMEOUT_MS,

@@ -33,3 +33,4 @@ export {
   type EngineConnection,
 } from "./gateway/transport-internals.js";
 export { SseHub, SseStream, type SseRouteOptions } from "./sse/sse-stream.js";
+export { AudienceStore, type AudienceSample } from "./presence/audience-store.js";

@@ -45,6 +45,8 @@ import { countReaders, totalPerFeed } from "./presence/reader-counts.js";
 import { PresenceStore } from "./presence/presence-store.js";
 import { PresenceReporter } from "./presence/presence-reporter.js";
 import { presenceRoutes } from "./presence/presence-routes.js";
+import { AudienceStore } from "./presence/audience-store.js";
+import { AudienceSampler } from "./presence/audience-sampler.js";
 import { outputsHttp, type OutputsHttp } from "./outputs/index.js";
 import { Outbound } from "@liveline/worker";
 import { AccountStore } from "./accounts/account-store.js";
@@ -146,6 +148,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     nodeTtlMs: PresenceReporter.ttlMs(config.presence.intervalMs),
     editorTtlMs: config.presence.editorTtlMs,
   });
+  const audience = new AudienceStore(commands, store.keys);
   const slowReaders: SlowReaderPolicy = {
     maxBacklogBytes: config.maxReaderBacklogBytes,
     graceMs: config.readerBacklogGraceMs,
@@ -231,7 +234,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
         heartbeatMs: config.sseHeartbeatMs,
         slowReaders: new BacklogWatch(slowReaders),
       }),
-      ...presenceRoutes({ presence, service }),
+      ...presenceRoutes({ presence, audience, service }),
       ...outputs.handlers,
       ...accountRoutes({
         accounts,
@@ -259,11 +262,21 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
     catchUps: () => service.catchUpCounts(),
   });
   // This node's readers, reported for /stats on every node (server/src/presence).
+  const nodeId = randomUUID();
   const reporter = new PresenceReporter({
     store: presence,
-    nodeId: randomUUID(),
+    nodeId,
     count: () => countReaders(ioServer, hub),
     intervalMs: config.presence.intervalMs,
+    logger: serverLogger,
+  });
+  // Readers over time: one node per interval records every feed's summed readers.
+  const sampler = new AudienceSampler({
+    audience,
+    presence,
+    nodeId,
+    sampleMs: config.audience.sampleMs,
+    keepMs: config.audience.keepHours * 3_600_000,
     logger: serverLogger,
   });
   attachGateway(ioServer, { readers, security, logger: logger.child({ role: "gateway" }) });
@@ -273,6 +286,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
   });
   const port = (http.address() as AddressInfo).port;
   reporter.start();
+  sampler.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -297,6 +311,7 @@ export async function startServer(config: Config, opts: StartServerOptions): Pro
         http.close();
         step("drain");
         await drainer.drain(config.drainSpreadMs);
+        await sampler.stop();
         await reporter.stop();
         relay.close();
         hub.closeAll(); // open SSE responses would keep the HTTP server from closing

@@ -17,6 +17,7 @@ import { EntryForm } from "./entry-form.js";
 import { showHistory } from "./history-dialog.js";
 import { slugOf } from "./feed-slug.js";
 import { LiveBar } from "./live-bar.js";
+import { AudienceChart } from "./audience-chart.js";
 import { Preview } from "./preview.js";
 import { SignIn } from "./sign-in.js";
 import { entryName, Timeline } from "./timeline.js";
@@ -25,6 +26,12 @@ function el<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
   if (found === null) throw new Error(`console: #${id} missing`);
   return found as T;
+}
+
+function svg(id: string): SVGSVGElement {
+  const found = document.getElementById(id);
+  if (!(found instanceof SVGSVGElement)) throw new Error(`console: svg#${id} missing`);
+  return found;
 }
 
 const ui = {
@@ -232,6 +239,8 @@ const liveBar = new LiveBar({
   },
 });
 
+const audienceChart = new AudienceChart({ peak: el("audience-peak"), chart: svg("audience-chart") });
+
 const byline = new Byline({ name: el("author"), role: el("author-role"), picture: el("author-picture") });
 
 const form = new EntryForm({
@@ -313,6 +322,7 @@ function follow(feedId: string): void {
     showFeed(feed);
   });
   liveBar.follow(feedId);
+  audienceChart.follow(feedId);
   void refreshStatus(feedId);
   bringBack(feedId);
 }
@@ -454,6 +464,7 @@ function signedInAs(session: Session | undefined): void {
   byline.setDefault(session?.kind === "user" ? session.byline : undefined, form.editingId === null);
   refreshPreview();
   void liveBar.beat();
+  void audienceChart.refresh();
 }
 
 refreshPreview();

@@ -53,6 +53,8 @@ export const CONSOLE_PAGE: ConsolePage = {
 <section id="live-now" aria-labelledby="live-now-title">
 <h2 id="live-now-title" class="sr-only">Live now</h2>
 <p id="readers">Readers now: –</p>
+<p id="audience"><svg id="audience-chart" role="img" aria-label="Readers over time" viewBox="0 0 120 32" preserveAspectRatio="none" width="120" height="32"></svg>
+<span id="audience-peak"></span></p>
 <p class="sr-only" id="colleagues-title">Editors in this feed</p>
 <ul id="colleagues" aria-labelledby="colleagues-title"></ul>
 </section>

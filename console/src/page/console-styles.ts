@@ -9,6 +9,10 @@ export const CONSOLE_CSS = `
 #current-feed{font-weight:600;overflow-wrap:anywhere}
 #live-now{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center;margin:0}
 #readers{margin:0;font-weight:700}
+#audience{display:flex;align-items:center;gap:.5rem;margin:0;font-size:.875rem;color:var(--muted)}
+#audience-chart{flex:none;width:7.5rem;height:2rem;border-bottom:1px solid var(--line);overflow:visible}
+#audience-chart .area{fill:var(--accent);fill-opacity:.18;stroke:none}
+#audience-chart .line{fill:none;stroke:var(--accent);stroke-width:1.5;vector-effect:non-scaling-stroke;stroke-linejoin:round}
 #colleagues{display:flex;flex-wrap:wrap;gap:.35rem;margin:0;padding:0;list-style:none}
 #colleagues li{font-size:.875rem;padding:.1rem .6rem;border:1px solid var(--line);border-radius:999px}
 main.console{padding-top:.5rem}

@@ -1,10 +1,12 @@
 import { z } from "zod";
 import {
+  AudienceQuery,
   CreateFeedRequest,
   EventsQuery,
   EventsResponse,
   FailedChangesResponse,
   Feed,
+  FeedAudience,
   FeedStats,
   PresenceRequest,
   SseEventId,
@@ -56,6 +58,16 @@ export const getFeedStats = defineOperation({
     "Who is here (editors of the feed): readers connected to every server node by transport, and the editors present with what they are editing; at most a few seconds behind",
   access: "edit",
   responses: { 200: { description: "readers and editors now", schema: FeedStats } },
+});
+
+export const getFeedAudience = defineOperation({
+  method: "get",
+  path: "/v1/feeds/:feedId/audience",
+  summary:
+    "Readers over time (editors of the feed): readers now, the peak (the highest sample ever, kept past the trimming), and one sample per AUDIENCE_SAMPLE_MS over the last `hours` (6 by default, 1–168; samples are kept AUDIENCE_KEEP_HOURS)",
+  access: "edit",
+  query: AudienceQuery,
+  responses: { 200: { description: "readers now, the peak and the samples", schema: FeedAudience } },
 });
 
 export const heartbeatPresence = defineOperation({

@@ -77,6 +77,28 @@ export class PresenceStore {
   }
 
   /**
+   * Every feed's readers (both transports) summed over every live node, in one pipeline: what the
+   * audience sampler records. Feeds without readers are absent.
+   */
+  async totals(): Promise<Map<string, number>> {
+    const nodes = await this.redis.smembers(this.keys.presence.nodes);
+    const pipe = this.redis.pipeline();
+    for (const n of nodes) pipe.hgetall(this.keys.presence.node(n));
+    const answers = nodes.length === 0 ? [] : ((await pipe.exec()) ?? []);
+    const totals = new Map<string, number>();
+    for (const [err, value] of answers) {
+      if (err !== null) throw err;
+      for (const [field, count] of Object.entries(z.record(z.string(), z.string()).parse(value))) {
+        const transport = field.slice(0, 2);
+        if (transport !== SOCKET && transport !== SSE) continue;
+        const feedId = field.slice(2);
+        totals.set(feedId, (totals.get(feedId) ?? 0) + Count.parse(count));
+      }
+    }
+    return totals;
+  }
+
+  /**
    * An editor's heartbeat: present for `editorTtlMs` more, editing `editing` (or nothing). The
    * presence keeps the `since` of its first heartbeat; two heartbeats racing for a new presence
    * both write a `since` of their own moment, milliseconds apart, which is harmless.
