@@ -108,15 +108,17 @@ describe("without ALLOW_PRIVATE_OUTBOUND", () => {
       "http://10.0.0.8/",
     ]) {
       const res = await api.request<{ error: { code: string } }>("POST", "/v1/webhooks", { url });
-      expect(res.status, url).toBe(400);
-      expect(res.body.error.code).toBe("validation_failed");
+      // A well-formed URL this service will not send to: refused as such, not as malformed.
+      expect(res.status, url).toBe(403);
+      expect(res.body.error.code).toBe("destination_not_allowed");
     }
     await api.createFeed("docs-push");
     const keys = { p256dh: `B${"A".repeat(86)}`, auth: "A".repeat(22) };
-    const push = await api
-      .as(null)
-      .request("POST", "/v1/feeds/docs-push/push/web", { endpoint: "http://127.0.0.1:9/push", keys });
-    expect(push.status).toBe(400);
+    const push = await api.as(null).request<{ error: { code: string } }>("POST", "/v1/feeds/docs-push/push/web", {
+      endpoint: "http://127.0.0.1:9/push",
+      keys,
+    });
+    expect([push.status, push.body.error.code]).toEqual([403, "destination_not_allowed"]);
   });
 
   it("lists the new routes in /openapi.json", async () => {

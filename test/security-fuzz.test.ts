@@ -56,9 +56,15 @@ class Deep {
   }
 }
 
+/**
+ * What a request could have stored: the feeds' tickets and seqs, and how many keys there are,
+ * less those the servers write on their own clock (who is here, and the audience samples taken
+ * every interval), which come and go whatever the requests do.
+ */
 async function storeState(): Promise<string> {
   const metas = await Promise.all(FEEDS.map((f) => probe.hmget(stack.store.keys.feed(f).meta, "ticket", "seq")));
-  return JSON.stringify({ keys: await probe.dbsize(), metas });
+  const keys = (await probe.keys("*")).filter((k) => !/presence\}|:audience/.test(k)).length;
+  return JSON.stringify({ keys, metas });
 }
 
 function safeEncode(s: string): string {
