@@ -154,6 +154,9 @@ export const finishSso = defineOperation({
     403: err("sso_refused: the provider said no; sso_no_role: no role is mapped to the person's groups"),
     404: err("not_configured: single sign-on is not set up here (OIDC_ISSUER)"),
     409: err("user_exists: an account has this email, and the provider does not say the email is verified"),
+    431: err(
+      "headers_too_large: the address, with the provider's parameters, is longer than the server reads (16 KiB)",
+    ),
     502: err("sso_failed: the provider could not be reached, or its answer failed the checks"),
   },
 });
