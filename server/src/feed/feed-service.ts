@@ -163,10 +163,8 @@ export class FeedService {
     const change: Change = {
       v: 3,
       op: "publish",
-      at: now(),
-      by: compactActor(by),
+      ...stamp(ctx),
       entry,
-      ...(requestId ? { requestId } : {}),
     };
     const result = await this.store.accept(feedId, change, {
       entryId: entry.id,
@@ -215,7 +213,6 @@ export class FeedService {
     input: UpdateEntryRequest,
     ctx: WriteContext = { by: UNKNOWN_WRITER },
   ): Promise<Accepted> {
-    const { by, requestId } = ctx;
     const { media, embeds, publishAt, ...rest } = input;
     const patch: EntryPatch = { ...rest };
     if (input.body !== undefined) patch.body = cleanBody(input.body, this.options.publicUrl);
@@ -230,11 +227,9 @@ export class FeedService {
     const change: Change = {
       v: 3,
       op: "update",
-      at: now(),
-      by: compactActor(by),
+      ...stamp(ctx),
       entryId,
       patch,
-      ...(requestId ? { requestId } : {}),
     };
     const status = when === undefined ? undefined : when === null ? "draft" : "scheduled";
     const result = await this.acceptEntryChange(feedId, entryId, change, ctx, status);
@@ -250,14 +245,11 @@ export class FeedService {
     ctx: WriteContext = { by: UNKNOWN_WRITER },
     reason?: string,
   ): Promise<Accepted> {
-    const { by, requestId } = ctx;
     const change: Change = {
       v: 3,
       op: "delete",
-      at: now(),
-      by: compactActor(by),
+      ...stamp(ctx),
       entryId,
-      ...(requestId ? { requestId } : {}),
       ...(reason === undefined ? {} : { reason }),
     };
     await this.acceptEntryChange(feedId, entryId, change, ctx);
@@ -270,14 +262,11 @@ export class FeedService {
    * and does nothing.
    */
   async releaseEntry(feedId: string, entryId: string, ctx: WriteContext = { by: UNKNOWN_WRITER }): Promise<Accepted> {
-    const { by, requestId } = ctx;
     const change: Change = {
       v: 3,
       op: "release",
-      at: now(),
-      by: compactActor(by),
+      ...stamp(ctx),
       entryId,
-      ...(requestId ? { requestId } : {}),
     };
     await this.acceptEntryChange(feedId, entryId, change, ctx);
     return { entryId, status: "queued" };
@@ -329,18 +318,15 @@ export class FeedService {
     input: UpdateFeedRequest,
     ctx: WriteContext = { by: UNKNOWN_WRITER },
   ): Promise<Accepted> {
-    const { by, requestId } = ctx;
     const change: Change = {
       v: 3,
       op: "feed.update",
-      at: now(),
-      by: compactActor(by),
+      ...stamp(ctx),
       patch: { ...input },
-      ...(requestId ? { requestId } : {}),
     };
     const result = await this.store.accept(feedId, change);
     if (result.status !== "ok") throw storeRejection(result.status, feedId);
-    if (result.job) await this.queue.enqueue(feedId, result.ticket, requestId);
+    if (result.job) await this.queue.enqueue(feedId, result.ticket, ctx.requestId);
     return { status: "queued" };
   }
 
@@ -446,6 +432,11 @@ export class FeedService {
       },
     );
   }
+}
+
+/** What every change records of its write: when, who, and the request's id when there is one. */
+function stamp(ctx: WriteContext): { at: string; by: ReturnType<typeof compactActor>; requestId?: string } {
+  return { at: now(), by: compactActor(ctx.by), ...(ctx.requestId ? { requestId: ctx.requestId } : {}) };
 }
 
 function storeRejection(status: string, feedId: string, entryId?: string): LivelineError {
