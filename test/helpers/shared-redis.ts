@@ -65,3 +65,12 @@ export function useRedis(): RedisEndpoint {
   });
   return lateBound("useRedis's redis", () => redis);
 }
+
+/**
+ * Keys a running Liveline writes on its own clock, whatever the requests do: who is here (each
+ * node's report) and the audience samples taken every interval. A test that checks a request
+ * stored nothing leaves these out of its count.
+ */
+export function writtenOnTheServersClock(key: string): boolean {
+  return /presence\}|:audience/.test(key);
+}
