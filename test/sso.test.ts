@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RevisionsResponse, Session, User } from "@liveline/protocol";
-import { ConfigError } from "@liveline/core";
+import { configProblems } from "./helpers/config-problems.js";
 import { grantOf, loadConfig, parseRoleMap } from "@liveline/server";
 import { ssoStackEnv } from "./helpers/oidc-provider.js";
 import { useStack } from "./helpers/use-stack.js";
@@ -255,24 +255,15 @@ describe("single sign-on with OpenID Connect", () => {
 
 describe("OIDC settings", () => {
   const base = { OIDC_ISSUER: "https://login.example.com", OIDC_CLIENT_ID: "liveline" };
-  const problems = (env: Record<string, string>): string[] => {
-    try {
-      loadConfig(env);
-      return [];
-    } catch (err) {
-      if (err instanceof ConfigError) return err.problems;
-      throw err;
-    }
-  };
 
   it("needs the client id, a role map or default role, and a callback URL with an issuer", () => {
-    expect(problems({ OIDC_ISSUER: "https://login.example.com" })).toEqual([
+    expect(configProblems({ OIDC_ISSUER: "https://login.example.com" })).toEqual([
       "OIDC_CLIENT_ID: required with OIDC_ISSUER",
       "OIDC_ROLE_MAP: required with OIDC_ISSUER (or OIDC_DEFAULT_ROLE, a role for everyone)",
       "OIDC_REDIRECT_URL: required with OIDC_ISSUER when PUBLIC_URL is unset",
     ]);
-    expect(problems({ OIDC_CLIENT_ID: "x" })).toEqual(["OIDC_CLIENT_ID: only with OIDC_ISSUER"]);
-    expect(problems({ ...base, OIDC_ROLE_MAP: "desk=boss", PUBLIC_URL: "https://live.example" })).toEqual([
+    expect(configProblems({ OIDC_CLIENT_ID: "x" })).toEqual(["OIDC_CLIENT_ID: only with OIDC_ISSUER"]);
+    expect(configProblems({ ...base, OIDC_ROLE_MAP: "desk=boss", PUBLIC_URL: "https://live.example" })).toEqual([
       expect.stringMatching(/^OIDC_ROLE_MAP: .*roles: admin, editor, contributor/),
     ]);
   });
