@@ -2,9 +2,9 @@ import type { RedisClient, RedisConnections, FeedStore } from "@liveline/core";
 import { OutputsQueue, PushStore, WebhookStore, resolveVapid, type OutputsSettings } from "@liveline/worker";
 import type { FeedService } from "../feed/feed-service.js";
 import { expressHandler, type Handlers } from "../http/operation-router.js";
-import { pushRoutes } from "./push-routes.js";
+import { pushRoutes, type PushOperation } from "./push-routes.js";
 import { serviceWorker } from "./service-worker.js";
-import { webhookRoutes } from "./webhook-routes.js";
+import { webhookRoutes, type WebhookOperation } from "./webhook-routes.js";
 
 export interface OutputsRoutesOptions {
   settings: OutputsSettings;
@@ -15,21 +15,7 @@ export interface OutputsRoutesOptions {
   service: FeedService;
 }
 
-type OutputOperation =
-  | "getServiceWorker"
-  | "getWebPushKey"
-  | "subscribeWebPush"
-  | "unsubscribeWebPush"
-  | "registerDevice"
-  | "removeDevice"
-  | "getAlertStatus"
-  | "getAlertReach"
-  | "recallAlert"
-  | "createWebhook"
-  | "listWebhooks"
-  | "deleteWebhook"
-  | "listDeliveries"
-  | "replayDelivery";
+type OutputOperation = "getServiceWorker" | PushOperation | WebhookOperation;
 
 export interface OutputsHttp {
   /** The VAPID public key browsers subscribe with, and whether it was generated for this deployment. */

@@ -25,7 +25,7 @@ export interface PushRoutesOptions {
   hooks: WebhookStore;
 }
 
-type PushOperation =
+export type PushOperation =
   | "getWebPushKey"
   | "subscribeWebPush"
   | "unsubscribeWebPush"

@@ -15,7 +15,7 @@ function publicView(h: StoredWebhook): Webhook {
   return view;
 }
 
-type WebhookOperation = "createWebhook" | "listWebhooks" | "deleteWebhook" | "listDeliveries" | "replayDelivery";
+export type WebhookOperation = "createWebhook" | "listWebhooks" | "deleteWebhook" | "listDeliveries" | "replayDelivery";
 
 /** Never cached: webhooks are the deployment's, managed by an admin of every feed. */
 const PRIVATE = { "Cache-Control": "private, no-store" };
