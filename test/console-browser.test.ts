@@ -309,7 +309,8 @@ describe("images, embeds, drafts and scheduling", () => {
 
     await page.getByRole("button", { name: "Edit “Count resumes”" }).click();
     await expect.poll(() => page.locator("#compose-title").textContent()).toBe("Edit “Count resumes”");
-    const at = new Date(Date.now() + 4_000);
+    // Far enough ahead that the timeline shows it scheduled before it goes out, under load too.
+    const at = new Date(Date.now() + 8_000);
     const local = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 19); // datetime-local value
     await page.locator("#publish-at").fill(local(at));
     await page.locator("#schedule").click();
