@@ -56,8 +56,13 @@ describe("relay head checks", () => {
 
     // An event whose pub/sub message was lost (the relay dropped its subscription to the
     // channel): the turn of its feed comes, and the relay fills the hole from the log.
+    // The repaired emit still names the request that caused it: the log keeps the request id.
+    const info = vi.spyOn(logger, "info");
     await subscriber.unsubscribe(store.keys.feed("turn-c").channel);
-    await api.publish("turn-c", { headline: "Lost on the wire", body: "<p>x</p>" });
+    await api.publish("turn-c", { headline: "Lost on the wire", body: "<p>x</p>" }, { "x-request-id": "lost-1" });
     await waitFor(() => emitted.includes("turn-c#1"), "the head check to repair turn-c", 5000);
+    expect(info.mock.calls.filter(([, msg]) => msg === "emitted").map(([fields]) => fields)).toEqual([
+      { feedId: "turn-c", seq: 1, type: "entry.published", requestId: "lost-1" },
+    ]);
   });
 });

@@ -21,6 +21,7 @@ export {
   type RedisClient,
   type EntryPageResult,
 } from "./feed-store.js";
+export { EventEnvelope } from "./scripts.js";
 export { StoredActor, StoredRevision, compactActor } from "./stored-actor.js";
 export { newEpoch, type HeldPosition } from "./epoch.js";
 export { PublishQueue, QUEUE_NAME, retainedJobs, type PublishQueueOptions } from "./publish-queue.js";

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { z } from "zod";
 import {
   Entry as EntrySchema,
   FeedEvent as FeedEventSchema,
@@ -115,8 +116,22 @@ export interface SetAsideInput {
   kept: number;
 }
 
+/**
+ * The part of a logged or published event that is not the public event: the API request that
+ * caused it, so that logs can follow a change from the API to every emit.
+ */
+export const EventEnvelope = z.object({ requestId: z.string().max(64).optional() });
+
 export type CatchUp =
-  { kind: "events"; seq: number; epoch: string; events: FeedEvent[] } | { kind: "reset"; seq: number; epoch: string };
+  | {
+      kind: "events";
+      seq: number;
+      epoch: string;
+      events: FeedEvent[];
+      /** The request id each event was logged with (same order as `events`); never sent to readers. */
+      requestIds: (string | undefined)[];
+    }
+  | { kind: "reset"; seq: number; epoch: string };
 
 /** A feed's head, checked against a watcher's held position (head.lua). */
 export type Head =
@@ -312,8 +327,10 @@ export const SCRIPTS = {
     decode: (raw): CatchUp => {
       const [seq, epoch, kind, ...raws] = reply(raw, "catchUp");
       if (kind === "reset") return { kind: "reset", seq: Number(seq), epoch: text(epoch) };
-      const events = raws.map((r) => FeedEventSchema.parse(JSON.parse(String(r))));
-      return { kind: "events", seq: Number(seq), epoch: text(epoch), events };
+      const parsed = raws.map((r): unknown => JSON.parse(String(r)));
+      const events = parsed.map((r) => FeedEventSchema.parse(r));
+      const requestIds = parsed.map((r) => EventEnvelope.safeParse(r).data?.requestId);
+      return { kind: "events", seq: Number(seq), epoch: text(epoch), events, requestIds };
     },
   }),
 

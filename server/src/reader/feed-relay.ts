@@ -1,6 +1,5 @@
 import { FeedEvent as FeedEventSchema, LIMITS, type FeedEvent, type FeedResetNotice } from "@liveline/protocol";
-import type { FeedStore, Head, Logger, RedisClient } from "@liveline/core";
-import { z } from "zod";
+import { EventEnvelope, type FeedStore, type Head, type Logger, type RedisClient } from "@liveline/core";
 
 interface Watched {
   feedId: string;
@@ -38,9 +37,6 @@ export interface FeedRelayOptions {
   /** Redis Cluster: sharded pub/sub (SSUBSCRIBE, `smessage`), matching the store's SPUBLISH. */
   sharded?: boolean;
 }
-
-/** The part of a pub/sub message that is not the public event: the API request that caused it. */
-const Envelope = z.object({ requestId: z.string().max(64).optional() });
 
 /**
  * One per server node: listens on the pub/sub channel of every feed that has a reader on this
@@ -166,7 +162,7 @@ export class FeedRelay {
     try {
       const raw: unknown = JSON.parse(message);
       event = FeedEventSchema.parse(raw);
-      requestId = Envelope.safeParse(raw).data?.requestId;
+      requestId = EventEnvelope.safeParse(raw).data?.requestId;
     } catch (err) {
       this.options.logger.error({ channel, err: (err as Error).message }, "dropped a malformed pub/sub message");
       return;
@@ -264,7 +260,11 @@ export class FeedRelay {
     if (r.events.length > 0) {
       this.options.logger.info({ feedId: w.feedId, from: w.lastSeq, count: r.events.length }, "relay filled a gap");
     }
-    for (const e of r.events) if (e.seq === w.lastSeq + 1) this.deliver(w, e);
+    // The log keeps each event's request id too: a repair that wins the race with pub/sub (a
+    // head check answered before the message) still ties the emit to its request.
+    r.events.forEach((e, i) => {
+      if (e.seq === w.lastSeq + 1) this.deliver(w, e, r.requestIds[i]);
+    });
   }
 
   private deliver(w: Watched, event: FeedEvent, requestId?: string): void {
