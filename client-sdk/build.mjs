@@ -6,6 +6,7 @@
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
+import { browserBundle } from "../scripts/browser-bundle.mjs";
 
 const here = new URL(".", import.meta.url).pathname;
 rmSync(`${here}dist`, { recursive: true, force: true });
@@ -35,19 +36,10 @@ await build({
   outdir: `${here}dist`,
 });
 await build({ ...common, entryPoints: [`${here}src/index.ts`], format: "cjs", outfile: `${here}dist/index.cjs` });
-// Script-tag bundles: everything inside, minified, for browsers only. es2022 keeps class fields
-// as written (Chrome 72, Firefox 69, Safari 14; `?.` already needed Safari 13.1): ~240 bytes
-// less gzipped than es2020, the room for the embed cards' click-to-load hook.
-const browser = {
-  bundle: true,
-  platform: "browser",
-  target: "es2022",
-  minify: true,
-  format: "iife",
-  logLevel: "warning",
-};
+// Script-tag bundles (scripts/browser-bundle.mjs); es2022 left room for the embed cards'
+// click-to-load hook.
 await build({
-  ...browser,
+  ...browserBundle,
   entryPoints: [`${here}src/widget/auto-mount.ts`],
   globalName: "Liveline",
   legalComments: "none",
@@ -55,7 +47,7 @@ await build({
 });
 // The players of embed cards, fetched by the widget on a reader's first click on one.
 await build({
-  ...browser,
+  ...browserBundle,
   entryPoints: [`${here}src/widget/embed-player-entry.ts`],
   legalComments: "none",
   outfile: `${here}dist/widget-embeds.js`,

@@ -4,17 +4,13 @@
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
+import { browserBundle } from "../scripts/browser-bundle.mjs";
 
 const here = new URL(".", import.meta.url).pathname;
 rmSync(`${here}dist`, { recursive: true, force: true });
 await build({
+  ...browserBundle,
   entryPoints: [`${here}src/app/console-app.ts`],
-  bundle: true,
-  platform: "browser",
-  target: "es2022",
-  minify: true,
-  format: "iife",
-  logLevel: "warning",
   outfile: `${here}dist/console.js`,
 });
 execFileSync(process.execPath, [`${here}../node_modules/typescript/bin/tsc`, "-p", `${here}tsconfig.build.json`], {
