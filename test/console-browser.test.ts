@@ -1,8 +1,10 @@
 import { mkdirSync } from "node:fs";
+import { Redis } from "ioredis";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import type { Revision } from "@liveline/protocol";
+import { AudienceStore } from "@liveline/server";
 import { axeViolations } from "./helpers/axe.js";
 import { useBrowser } from "./helpers/browser.js";
 import {
@@ -26,7 +28,7 @@ import { waitFor } from "./helpers/wait.js";
 const COLLEAGUE = "colleague-token-0123456789abcdef";
 const screenshots = process.env.LIVELINE_SCREENSHOTS === "1";
 
-const { stack } = useStack({
+const { stack, redis } = useStack({
   EDITOR_TOKENS: `Night desk=${TOKEN},Ada=${COLLEAGUE}`,
   EDITOR_JWT_SECRET: JWT_SECRET,
 });
@@ -589,6 +591,19 @@ describe("screenshots", () => {
       },
     ];
     for (const e of seed) await stack.api.publish("budget", e);
+    // The morning's readers as the sampler writes them (every 20 minutes), so the chart beside
+    // "Readers now" shows what an editor sees on a story that has been running for hours.
+    const client = new Redis(redis.url);
+    try {
+      const audience = new AudienceStore(client, stack.store.keys);
+      const step = 20 * 60_000;
+      const counts = [40, 95, 310, 880, 1450, 2100, 2650, 2480, 2300, 2900, 3400, 3150];
+      const first = Date.now() - (Date.now() % step) - counts.length * step;
+      for (const [i, n] of counts.entries())
+        await audience.record(first + i * step, "seed", new Map([["budget", n]]), 24 * 3_600_000);
+    } finally {
+      client.disconnect();
+    }
     await stack.api.publish("budget", {
       id: "s4",
       headline: "Pensions: what changes",
@@ -600,11 +615,12 @@ describe("screenshots", () => {
     })
       .jpeg()
       .toBuffer();
-    await stack.api.as(COLLEAGUE).request("POST", "/v1/feeds/budget/presence", { editing: "s2" });
     for (const [name, viewport] of [
       ["desktop", DESKTOP],
       ["phone", PHONE],
     ] as const) {
+      // A colleague's presence lasts PRESENCE_EDITOR_TTL_MS unless renewed, as their console does.
+      await stack.api.as(COLLEAGUE).request("POST", "/v1/feeds/budget/presence", { editing: "s2" });
       const page = await openConsole("budget", viewport);
       await page.locator("#headline").fill("Income tax thresholds");
       await editor(page).click();
@@ -623,6 +639,8 @@ describe("screenshots", () => {
       await expect.poll(() => page.locator("#colleagues li").count(), { timeout: 10_000 }).toBe(2);
       // The console's own live connection is a reader: wait until /stats has counted it.
       await expect.poll(() => page.locator("#readers").textContent(), { timeout: 12_000 }).not.toBe("Readers now: 0");
+      await expect.poll(() => page.locator("#audience-peak").textContent()).toMatch(/^Peak 3,400 at /);
+      expect(await page.locator("#colleagues li").count()).toBe(2);
       await page.evaluate(() => window.scrollTo(0, 0));
       if (screenshots) await page.screenshot({ path: `docs/console-${name}.png` });
       // The phone lists the desktop's unsent entry: it must be on the server before the tab closes.
