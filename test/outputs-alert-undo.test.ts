@@ -223,6 +223,11 @@ describe("alerts on purpose, for webhooks", () => {
     const record = deliveries.body.deliveries.find((d) => d.id === alert.id);
     expect(record).toMatchObject({ type: "alert.sent", seq, status: "delivered" });
     expect(record?.attempts.map((a) => a.status)).toEqual([503, 204]);
+    // And replayed like every delivery: the same message id and the same message.
+    const replay = await api.request("POST", `/v1/webhooks/${hookId}/deliveries/${alert.id}/replay`);
+    expect(replay.status).toBe(202);
+    const again = await waitFor(() => got.filter((g) => g.id === alert.id)[1], "the replayed alert.sent");
+    expect(again.message).toEqual(alert.message);
   });
 
   it("never sends alert.sent for a recalled alert; push gets nothing either", async () => {
