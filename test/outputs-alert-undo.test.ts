@@ -223,6 +223,8 @@ describe("alerts on purpose, for webhooks", () => {
     const record = deliveries.body.deliveries.find((d) => d.id === alert.id);
     expect(record).toMatchObject({ type: "alert.sent", seq, status: "delivered" });
     expect(record?.attempts.map((a) => a.status)).toEqual([503, 204]);
+    const status = await api.request<AlertStatus>("GET", `/v1/feeds/${FEED}/alerts`);
+    expect(status.body.last[0]).toMatchObject({ entryId: entry.id, status: "sent", webPush: 1, fcm: 0, webhooks: 1 });
     // And replayed like every delivery: the same message id and the same message.
     const replay = await api.request("POST", `/v1/webhooks/${hookId}/deliveries/${alert.id}/replay`);
     expect(replay.status).toBe(202);

@@ -141,6 +141,8 @@ export const AlertRecord = z.object({
   headline: z.string().optional(),
   webPush: z.number().int().nonnegative(),
   fcm: z.number().int().nonnegative(),
+  /** Webhook endpoints `alert.sent` went to (a sent alert; absent on one recorded before webhooks got alerts). */
+  webhooks: z.number().int().nonnegative().optional(),
 });
 export type AlertRecord = z.infer<typeof AlertRecord>;
 

@@ -110,7 +110,7 @@ export class Alerts {
       url,
       ...counts,
     });
-    await this.d.push.recordAlert(feedId, { ...base, status: "sent", headline, ...counts });
+    await this.d.push.recordAlert(feedId, { ...base, status: "sent", headline, ...counts, webhooks });
     this.d.metrics.alert("sent");
     this.d.logger.info({ feedId, entryId, ...counts, webhooks }, "breaking-news alert fanned out");
   }
