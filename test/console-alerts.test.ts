@@ -65,7 +65,7 @@ describe("alerts on purpose, in the console", () => {
         "It will reach 2 browsers, 0 app devices and 1 webhook.",
       );
       expect(await dialog.locator("#alert-confirm-when").textContent()).toBe(
-        "Phones and browsers get it 30 s after the entry is saved; until then you can undo it. Webhooks get the entry itself at once.",
+        "Phones, browsers and 1 webhook get the alert 30 s after the entry is saved; until then you can undo it. The entry itself reaches webhooks at once, as every entry does.",
       );
       const shot = await lookAt(page, `alert-confirm-${viewport.width}x${viewport.height}`);
       console.log(`confirmation dialog: ${shot}`);

@@ -4,6 +4,7 @@ import { allowNotifications } from "./helpers/notifications.js";
 import { TOKEN } from "./helpers/stack.js";
 import { useStack } from "./helpers/use-stack.js";
 import { startReceiver } from "./helpers/local-receiver.js";
+import { waitFor } from "./helpers/wait.js";
 
 // The reader's opt-in in Chromium, as far as a browser goes without a network: the button,
 // the permission, the service worker at /liveline-sw.js, the key fetch and the subscribe call.
@@ -11,7 +12,7 @@ import { startReceiver } from "./helpers/local-receiver.js";
 // so pushManager.subscribe fails; the service worker's push handling is then driven through the
 // DevTools protocol (ServiceWorker.deliverPushMessage) instead. On the bundled headless shell,
 // which has no notification platform, helpers/notifications.ts stands in for that platform alone.
-const { stack } = useStack();
+const { stack } = useStack({ ALLOW_PRIVATE_OUTBOUND: "true" });
 const browser = useBrowser();
 
 describe("breaking-news opt-in", () => {
@@ -90,15 +91,27 @@ describe("breaking-news opt-in", () => {
     }
   });
 
-  it("tells editors in the console how many alerts went out", async () => {
+  it("tells editors in the console how many alerts went out, and to whom", async () => {
     await stack.api.createFeed("sw-desk", "Desk");
-    await stack.api.publish("sw-desk", { id: "b1", headline: "Dam breached", body: "<p>x</p>", breaking: true });
-    const page = await browser.context.newPage();
-    await page.goto(`${stack.url}/console?feed=sw-desk`);
-    await page.getByText("Use an API token").click();
-    await page.locator("#token").fill(TOKEN);
-    await page.locator("#token-form button[type=submit]").click();
-    await page.locator("#alerts", { hasText: "Breaking-news alerts this hour: 1 of 10." }).waitFor();
-    expect(await page.locator("#alerts").textContent()).toContain("“Dam breached”, went to 0 browsers and 0 apps.");
+    // An endpoint that takes the desk's alerts (alert.sent) is counted with the browsers and apps.
+    const endpoint = await startReceiver((_req, res) => void res.writeHead(204).end());
+    try {
+      const hook = { url: `${endpoint.url}/alerts`, feeds: ["sw-desk"], events: ["alert.sent"] };
+      expect((await stack.api.request("POST", "/v1/webhooks", hook)).status).toBe(201);
+      await stack.api.publish("sw-desk", { id: "b1", headline: "Dam breached", body: "<p>x</p>", breaking: true });
+      const page = await browser.context.newPage();
+      await page.goto(`${stack.url}/console?feed=sw-desk`);
+      await page.getByText("Use an API token").click();
+      await page.locator("#token").fill(TOKEN);
+      await page.locator("#token-form button[type=submit]").click();
+      await page.locator("#alerts", { hasText: "Breaking-news alerts this hour: 1 of 10." }).waitFor();
+      expect(await page.locator("#alerts").textContent()).toContain(
+        "“Dam breached”, went to 0 browsers, 0 apps and 1 webhook.",
+      );
+      await waitFor(() => endpoint.received.length === 1, "alert.sent at the endpoint");
+      await page.close();
+    } finally {
+      await endpoint.close();
+    }
   });
 });

@@ -33,3 +33,8 @@ export function alertTitle(feedTitle: string): string {
 export function alertBody(entry: { headline?: string | undefined; body: string }): string {
   return entry.headline ?? clip(plainText(entry.body), 240);
 }
+
+/** An alert's link: the entry's permalink on its feed page, relative to the Liveline origin. */
+export function alertUrl(feedId: string, entryId: string): string {
+  return `/feeds/${feedId}#entry-${entryId}`;
+}

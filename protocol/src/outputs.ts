@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EntryId, FeedId } from "./schemas.js";
+import { EntryId, FeedEvent, FeedId } from "./schemas.js";
 
 /**
  * The contract of the outputs beyond the page (docs/outputs.md): Web Push subscriptions, FCM device
@@ -39,12 +39,19 @@ export type DeviceRegistration = z.infer<typeof DeviceRegistration>;
 
 export const FeedEventTypeName = z.enum(["entry.published", "entry.updated", "entry.deleted", "feed.updated"]);
 
+/**
+ * What a webhook endpoint can receive: every feed event, at once, and `alert.sent`, a breaking-news
+ * alert that went out once its undo window was over (never one recalled, skipped or capped).
+ */
+export const WebhookEventType = z.enum([...FeedEventTypeName.options, "alert.sent"]);
+export type WebhookEventType = z.infer<typeof WebhookEventType>;
+
 export const CreateWebhookRequest = z.strictObject({
   url: z.url({ protocol: /^https?$/ }).max(2048),
   /** Only these feeds; every feed when absent. */
   feeds: z.array(FeedId).min(1).max(1000).optional(),
   /** Only these event types; every type when absent. */
-  events: z.array(FeedEventTypeName).min(1).optional(),
+  events: z.array(WebhookEventType).min(1).optional(),
 });
 export type CreateWebhookRequest = z.infer<typeof CreateWebhookRequest>;
 
@@ -57,7 +64,7 @@ export const Webhook = z.object({
   id: WebhookId,
   url: z.string(),
   feeds: z.array(FeedId).optional(),
-  events: z.array(FeedEventTypeName).optional(),
+  events: z.array(WebhookEventType).optional(),
   createdAt: z.string(),
 });
 export type Webhook = z.infer<typeof Webhook>;
@@ -80,8 +87,9 @@ export const Delivery = z.object({
   id: DeliveryId,
   endpointId: WebhookId,
   feedId: FeedId,
+  /** The event's seq; for `alert.sent`, the seq of the entry's event the alert is about. */
   seq: z.number().int().positive(),
-  type: FeedEventTypeName,
+  type: WebhookEventType,
   status: z.enum(["pending", "delivered", "dead"]),
   createdAt: z.string(),
   attempts: z.array(DeliveryAttempt),
@@ -133,6 +141,8 @@ export const AlertRecord = z.object({
   headline: z.string().optional(),
   webPush: z.number().int().nonnegative(),
   fcm: z.number().int().nonnegative(),
+  /** Webhook endpoints `alert.sent` went to (a sent alert; absent on one recorded before webhooks got alerts). */
+  webhooks: z.number().int().nonnegative().optional(),
 });
 export type AlertRecord = z.infer<typeof AlertRecord>;
 
@@ -142,7 +152,10 @@ export const AlertReach = z.object({
   browsers: z.number().int().nonnegative(),
   /** App devices registered for them (FCM; 0 when it is not configured). */
   devices: z.number().int().nonnegative(),
-  /** Webhook endpoints that receive the feed's entries (they get the breaking entry's event itself). */
+  /**
+   * Webhook endpoints that receive the alert (`alert.sent`, for this feed), after the undo window
+   * like push. Every endpoint gets the entry's own event at once, alert or not.
+   */
   webhooks: z.number().int().nonnegative(),
   /** ALERT_UNDO_SECONDS: the alert waits this long, recallable, before anything leaves. */
   undoSeconds: z.number().int().nonnegative(),
@@ -168,3 +181,37 @@ export const PushPayload = z.object({
   url: z.string(),
 });
 export type PushPayload = z.infer<typeof PushPayload>;
+
+/**
+ * The `data` of an `alert.sent` webhook message: the alert as push sent it (the same title and
+ * text), once it left after its undo window, with whom it was handed to.
+ */
+export const AlertSent = z.object({
+  feedId: FeedId,
+  entryId: EntryId,
+  /** The seq of the entry's event the alert is about (an alert is not an event of the feed log). */
+  seq: z.number().int().positive(),
+  /** When the alert went out: the end of its undo window. */
+  at: z.string(),
+  title: z.string(),
+  body: z.string(),
+  /** The entry's permalink, relative to the Liveline origin (as in the push payload). */
+  url: z.string(),
+  /** Browsers (Web Push) the alert was handed to. */
+  webPush: z.number().int().nonnegative(),
+  /** App devices (FCM) the alert was handed to. */
+  fcm: z.number().int().nonnegative(),
+  /** Webhook endpoints this message went to. */
+  webhooks: z.number().int().nonnegative(),
+});
+export type AlertSent = z.infer<typeof AlertSent>;
+
+/**
+ * The body of every webhook request (`POST`, signed per Standard Webhooks): a feed event as it
+ * happened, or an alert that went out.
+ */
+export const WebhookMessage = z.discriminatedUnion("type", [
+  z.object({ type: FeedEventTypeName, timestamp: z.string(), data: FeedEvent }),
+  z.object({ type: z.literal("alert.sent"), timestamp: z.string(), data: AlertSent }),
+]);
+export type WebhookMessage = z.infer<typeof WebhookMessage>;

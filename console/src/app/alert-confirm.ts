@@ -28,13 +28,19 @@ export function describeReach(r: AlertReach): string {
   return `It will reach ${parts[0]}, ${parts[1]} and ${parts[2]}.`;
 }
 
-/** When it leaves. Webhooks get every event of the feed, the breaking entry's too, at once. */
+/**
+ * When it leaves, and what webhooks get: the webhooks counted receive the alert (`alert.sent`)
+ * with phones and browsers, after the window; the entry itself goes to webhooks at once, as
+ * every entry does (a site mirroring the feed needs it).
+ */
 export function describeWindow(r: AlertReach): string {
-  const push =
+  const who =
+    r.webhooks === 0 ? "Phones and browsers" : `Phones, browsers and ${count(r.webhooks, "webhook", "webhooks")}`;
+  const when =
     r.undoSeconds === 0
-      ? "Phones and browsers get it as soon as the entry is saved."
-      : `Phones and browsers get it ${r.undoSeconds} s after the entry is saved; until then you can undo it.`;
-  return r.webhooks === 0 ? push : `${push} Webhooks get the entry itself at once.`;
+      ? `${who} get the alert as soon as the entry is saved.`
+      : `${who} get the alert ${r.undoSeconds} s after the entry is saved; until then you can undo it.`;
+  return r.webhooks === 0 ? when : `${when} The entry itself reaches webhooks at once, as every entry does.`;
 }
 
 /**

@@ -12,5 +12,11 @@ export function describeAlerts(s: AlertStatus): string {
   if (last.status === "capped") return `${head} Latest, ${what}, was held back: the hourly cap was reached.`;
   if (last.status === "skipped") return `${head} Latest, ${what}, was not sent: retracted or no longer breaking.`;
   const n = (k: number, one: string, many: string) => `${k.toLocaleString("en")} ${k === 1 ? one : many}`;
-  return `${head} Latest, ${what}, went to ${n(last.webPush, "browser", "browsers")} and ${n(last.fcm, "app", "apps")}.`;
+  const push = [n(last.webPush, "browser", "browsers"), n(last.fcm, "app", "apps")];
+  // Endpoints that got `alert.sent` are named only when there were some, as the confirmation does.
+  const to =
+    last.webhooks === undefined || last.webhooks === 0
+      ? push.join(" and ")
+      : `${push.join(", ")} and ${n(last.webhooks, "webhook", "webhooks")}`;
+  return `${head} Latest, ${what}, went to ${to}.`;
 }

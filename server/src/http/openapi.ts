@@ -11,6 +11,7 @@ import {
   MediaItem,
   OPERATIONS,
   PATH_PARAMS,
+  WebhookMessage,
   needsToken,
   paramNamesOf,
   type OperationDef,
@@ -198,6 +199,45 @@ function requestBody(body: z.ZodType, op: OperationDef): Record<string, unknown>
   return { required: op.bodyOptional !== true, content: { [type]: media } };
 }
 
+/** The Standard Webhooks headers every delivery carries (docs/outputs.md#webhooks). */
+const WEBHOOK_HEADERS = [
+  ["webhook-id", "the message id (`msg_…`), the same on every try and replay"],
+  ["webhook-timestamp", "seconds since the Unix epoch when this try was signed"],
+  ["webhook-signature", '`v1,<base64 HMAC-SHA256 of "id.timestamp.body" keyed by the endpoint\'s secret>`'],
+].map(([name, description]) => ({ name, in: "header", required: true, description, schema: { type: "string" } }));
+
+/**
+ * What Liveline POSTs to a registered endpoint (OpenAPI 3.1 `webhooks`), one entry per kind of
+ * message, from the same schema as the bodies the worker builds.
+ */
+function webhookMessages(): Record<string, unknown> {
+  const [feedEvent, alertSent] = WebhookMessage.options;
+  const message = (operationId: string, summary: string, body: z.ZodType) => ({
+    post: {
+      operationId,
+      summary,
+      security: [],
+      parameters: WEBHOOK_HEADERS,
+      requestBody: { required: true, content: { "application/json": { schema: jsonSchema(body, "output") } } },
+      responses: {
+        "2XX": { description: "received; any other answer, or none within OUTBOUND_TIMEOUT_MS, is tried again" },
+      },
+    },
+  });
+  return {
+    feedEvent: message(
+      "feedEventWebhook",
+      "A feed event (entry.published, entry.updated, entry.deleted, feed.updated), sent at once, in seq order per feed",
+      feedEvent,
+    ),
+    alertSent: message(
+      "alertSentWebhook",
+      "alert.sent: a breaking-news alert that went out once its undo window was over (never one recalled, skipped or capped)",
+      alertSent,
+    ),
+  };
+}
+
 /** The OpenAPI 3.1 document, built from the operation definitions in `protocol/`. */
 export function buildOpenApi(serverUrl?: string): { openapi: string } & Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -217,6 +257,7 @@ export function buildOpenApi(serverUrl?: string): { openapi: string } & Record<s
     // "/" is the origin that serves this document: each deployment is its own server.
     servers: [{ url: serverUrl ?? "/" }],
     paths,
+    webhooks: webhookMessages(),
     components: {
       schemas,
       securitySchemes: {

@@ -1,6 +1,7 @@
 import {
   OutboundRefused,
   assertPublicUrl,
+  subscribes,
   type OutputsQueue,
   type PushStore,
   type VapidSettings,
@@ -98,12 +99,8 @@ export function pushRoutes(o: PushRoutesOptions): Handlers<PushOperation> {
     getAlertReach: async ({ params }) => {
       const feedId = (await o.service.getFeed(params.feedId)).id;
       const [recipients, hooks] = await Promise.all([o.push.recipientCounts(feedId), o.hooks.list()]);
-      const entryEvents = ["entry.published", "entry.updated"] as const;
-      const webhooks = hooks.filter(
-        (h) =>
-          (h.feeds === undefined || h.feeds.includes(feedId)) &&
-          (h.events === undefined || entryEvents.some((t) => h.events?.includes(t))),
-      ).length;
+      // The endpoints the alert itself reaches (after the window); the entry's event goes to others at once.
+      const webhooks = hooks.filter((h) => subscribes(h, feedId, "alert.sent")).length;
       return {
         status: 200,
         body: {

@@ -1,4 +1,4 @@
-import { alertBody, alertTitle, clip, plainText, type FeedEvent, type PushPayload } from "@liveline/protocol";
+import { alertBody, alertTitle, alertUrl, clip, plainText, type FeedEvent, type PushPayload } from "@liveline/protocol";
 import type { FeedStore, Logger } from "@liveline/core";
 import type { OutputsSettings } from "./config.js";
 import type { FcmSender } from "./fcm-sender.js";
@@ -6,6 +6,7 @@ import type { OutputsMetrics, OutputName } from "./outputs-metrics.js";
 import type { OutputJob, OutputsQueue } from "./outputs-queue.js";
 import type { PushStore } from "./push-store.js";
 import type { SendOutcome, WebPushSender } from "./web-push-sender.js";
+import type { Webhooks } from "./webhooks.js";
 
 /** Recipients per push job: a retried job resends at most this many. */
 const CHUNK = 500;
@@ -16,6 +17,8 @@ export interface AlertsDeps {
   store: FeedStore;
   push: PushStore;
   queue: OutputsQueue;
+  /** Where `alert.sent` goes: to the endpoints subscribed to it, once the alert leaves. */
+  webhooks: Pick<Webhooks, "alertSent">;
   settings: OutputsSettings;
   metrics: OutputsMetrics;
   logger: Logger;
@@ -81,7 +84,7 @@ export class Alerts {
       seq,
       title: alertTitle(feed.title),
       body: alertBody(entry),
-      url: `/feeds/${feedId}#entry-${entryId}`,
+      url: alertUrl(feedId, entryId),
     };
     const counts = { webPush: 0, fcm: 0 };
     for (const channel of ["webPush", "devices"] as const) {
@@ -93,9 +96,23 @@ export class Alerts {
         await this.d.queue.push({ v: 1, kind: "push", channel, at, ids: chunk, payload }, i);
       }
     }
-    await this.d.push.recordAlert(feedId, { ...base, status: "sent", headline, ...counts });
+    // Webhooks subscribed to alerts learn of it now, with the same words: the window held them too.
+    // Queued before the record, so a retried job queues what a crash left out (its ids make
+    // the rest a no-op).
+    const { title, body, url } = payload;
+    const webhooks = await this.d.webhooks.alertSent({
+      feedId,
+      entryId,
+      seq,
+      at: base.at,
+      title,
+      body,
+      url,
+      ...counts,
+    });
+    await this.d.push.recordAlert(feedId, { ...base, status: "sent", headline, ...counts, webhooks });
     this.d.metrics.alert("sent");
-    this.d.logger.info({ feedId, entryId, ...counts }, "breaking-news alert fanned out");
+    this.d.logger.info({ feedId, entryId, ...counts, webhooks }, "breaking-news alert fanned out");
   }
 
   /** One chunk of one channel. A recipient's failure is counted, not retried: the alert is news now or never. */

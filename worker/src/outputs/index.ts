@@ -2,7 +2,7 @@ export { OutputsEnv, outputsSettings, type OutputsSettings, type VapidSettings }
 export { startOutputs, type OutputsHandle, type StartOutputsOptions } from "./start-outputs.js";
 export { OutputsQueue, OUTPUTS_QUEUE, OutputJob } from "./outputs-queue.js";
 export { PushStore, recipientId } from "./push-store.js";
-export { WebhookStore, type StoredWebhook, type StoredDelivery } from "./webhook-store.js";
+export { WebhookStore, subscribes, type StoredWebhook, type StoredDelivery } from "./webhook-store.js";
 export { Webhooks, kickOutbox, replayDelivery } from "./webhooks.js";
 export {
   Outbound,

@@ -62,16 +62,6 @@ export async function startOutputs(o: StartOutputsOptions): Promise<OutputsHandl
           outbound,
         );
   const outputsLogger = logger.child({ part: "outputs" });
-  const alerts = new Alerts({
-    store: o.store,
-    push,
-    queue,
-    settings,
-    metrics,
-    logger: outputsLogger,
-    webPush: vapid === undefined ? undefined : new WebPushSender(vapid, outbound, settings.pushTtlSeconds),
-    fcm,
-  });
   const webhooks = new Webhooks({
     hooks,
     queue,
@@ -79,6 +69,17 @@ export async function startOutputs(o: StartOutputsOptions): Promise<OutputsHandl
     metrics,
     logger: outputsLogger,
     attempts: settings.webhookAttempts,
+  });
+  const alerts = new Alerts({
+    store: o.store,
+    push,
+    queue,
+    webhooks,
+    settings,
+    metrics,
+    logger: outputsLogger,
+    webPush: vapid === undefined ? undefined : new WebPushSender(vapid, outbound, settings.pushTtlSeconds),
+    fcm,
   });
   const worker = new OutputsWorker({
     connection: o.redis.open("outputs-worker", { maxRetriesPerRequest: null }),

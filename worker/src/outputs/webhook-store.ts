@@ -1,6 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
-import { Delivery, Webhook, type CreateWebhookRequest, type FeedEvent } from "@liveline/protocol";
+import {
+  Delivery,
+  Webhook,
+  type AlertSent,
+  type CreateWebhookRequest,
+  type FeedEvent,
+  type WebhookEventType,
+  type WebhookMessage,
+} from "@liveline/protocol";
 import type { OutputKeys, RedisClient } from "@liveline/core";
 import { newWebhookSecret } from "./webhook-signing.js";
 
@@ -17,16 +25,81 @@ const DEAD_TTL_SECONDS = 30 * 86_400;
 const RECENT_KEPT = 500;
 const DEAD_KEPT = 1000;
 
-/** The Standard Webhooks message id of (endpoint, feed, seq): the same on every try. */
-export function deliveryId(endpointId: string, feedId: string, seq: number): string {
-  return `msg_${createHash("sha256").update(`${endpointId}/${feedId}/${seq}`).digest("base64url").slice(0, 26)}`;
+/**
+ * What goes into an outbox: a message and where it stands. `about` names what the message is
+ * about (a seq, or an entry's alert), so that its id is the same on every pass; `score` is its
+ * place in the outbox.
+ */
+export interface Outgoing {
+  type: WebhookEventType;
+  feedId: string;
+  /** The seq in the Delivery record: the event's, or for an alert the seq of its entry's event. */
+  seq: number;
+  /** When it happened: an endpoint receives what happened after it was registered. */
+  at: string;
+  about: string;
+  score: number;
+  data: WebhookMessage["data"];
 }
 
-/** Whether an endpoint wants an event: its feed filter, its type filter, and registered before it. */
-export function wants(hook: StoredWebhook, event: FeedEvent): boolean {
-  if (hook.feeds !== undefined && !hook.feeds.includes(event.feedId)) return false;
-  if (hook.events !== undefined && !hook.events.includes(event.type)) return false;
-  return event.at >= hook.createdAt;
+/** A feed event, at its own seq. */
+export function eventMessage(event: FeedEvent): Outgoing {
+  return {
+    type: event.type,
+    feedId: event.feedId,
+    seq: event.seq,
+    at: event.at,
+    about: `${event.seq}`,
+    score: event.seq,
+    data: event,
+  };
+}
+
+/**
+ * An alert that went out. It stands just after its entry's event (`seq` + ½): in an outbox
+ * still holding later events it goes before them, as it is about the entry, never before the
+ * entry's event itself.
+ */
+export function alertMessage(alert: AlertSent): Outgoing {
+  const score = alertScore(alert.seq);
+  return {
+    type: "alert.sent",
+    feedId: alert.feedId,
+    seq: alert.seq,
+    at: alert.at,
+    about: `alert/${alert.entryId}`,
+    score,
+    data: alert,
+  };
+}
+
+const alertScore = (seq: number) => seq + 0.5;
+
+/** A delivery's place in its outbox, for a replay. */
+function scoreOf(record: StoredDelivery): number {
+  return record.type === "alert.sent" ? alertScore(record.seq) : record.seq;
+}
+
+/**
+ * The Standard Webhooks message id of (endpoint, feed, what it is about): the same on every try.
+ * A feed event's is made of its seq (ids of events delivered before alerts existed stay as they were).
+ */
+export function deliveryId(endpointId: string, feedId: string, about: string): string {
+  return `msg_${createHash("sha256").update(`${endpointId}/${feedId}/${about}`).digest("base64url").slice(0, 26)}`;
+}
+
+/**
+ * Whether an endpoint subscribed to messages of `type` about `feedId` (its feed and type
+ * filters): the endpoints an alert of the feed would reach are counted with this too.
+ */
+export function subscribes(hook: StoredWebhook, feedId: string, type: WebhookEventType): boolean {
+  if (hook.feeds !== undefined && !hook.feeds.includes(feedId)) return false;
+  return hook.events === undefined || hook.events.includes(type);
+}
+
+/** Whether an endpoint wants a message: subscribed to it, and registered before it happened. */
+export function wants(hook: StoredWebhook, message: Outgoing): boolean {
+  return subscribes(hook, message.feedId, message.type) && message.at >= hook.createdAt;
 }
 
 /**
@@ -90,21 +163,25 @@ export class WebhookStore {
   }
 
   /**
-   * Queue the event for the endpoint, once: the record is written with SET NX. Returns the
+   * Queue the message for the endpoint, once: the record is written with SET NX. Returns the
    * delivery id when the outbox's head may need a job (new delivery or a retried pass).
    */
-  async enqueue(hook: StoredWebhook, event: FeedEvent, now: Date): Promise<{ id: string; created: boolean }> {
+  async enqueue(hook: StoredWebhook, message: Outgoing, now: Date): Promise<{ id: string; created: boolean }> {
     const k = this.keys.webhook(hook.id);
-    const id = deliveryId(hook.id, event.feedId, event.seq);
+    const id = deliveryId(hook.id, message.feedId, message.about);
     if ((await this.redis.exists(k.delivery(id))) === 1) return { id, created: false };
     const timestamp = Math.floor(now.getTime() / 1000);
-    const body = JSON.stringify({ type: event.type, timestamp: new Date(timestamp * 1000).toISOString(), data: event });
+    const body = JSON.stringify({
+      type: message.type,
+      timestamp: new Date(timestamp * 1000).toISOString(),
+      data: message.data,
+    });
     const record: StoredDelivery = {
       id,
       endpointId: hook.id,
-      feedId: event.feedId,
-      seq: event.seq,
-      type: event.type,
+      feedId: message.feedId,
+      seq: message.seq,
+      type: message.type,
       status: "pending",
       createdAt: now.toISOString(),
       attempts: [],
@@ -116,8 +193,8 @@ export class WebhookStore {
     const replies = await this.redis
       .multi()
       .set(k.delivery(id), JSON.stringify(record), "EX", DELIVERY_TTL_SECONDS, "NX")
-      .zadd(k.outbox(event.feedId), "NX", event.seq, id)
-      .sadd(k.outboxFeeds, event.feedId)
+      .zadd(k.outbox(message.feedId), "NX", message.score, id)
+      .sadd(k.outboxFeeds, message.feedId)
       .lpush(k.recent, id)
       .ltrim(k.recent, 0, RECENT_KEPT - 1)
       .exec();
@@ -170,7 +247,7 @@ export class WebhookStore {
   }
 
   /**
-   * Put a delivery back in its outbox, at its own seq (a replay keeps its message id): it is
+   * Put a delivery back in its outbox, at its own place (a replay keeps its message id): it is
    * the next one sent unless older deliveries of the feed are still waiting.
    */
   async requeue(record: StoredDelivery): Promise<StoredDelivery> {
@@ -180,7 +257,7 @@ export class WebhookStore {
       .multi()
       .set(k.delivery(record.id), JSON.stringify(again), "EX", DELIVERY_TTL_SECONDS)
       .lrem(k.dead, 0, record.id)
-      .zadd(k.outbox(record.feedId), record.seq, record.id)
+      .zadd(k.outbox(record.feedId), scoreOf(record), record.id)
       .sadd(k.outboxFeeds, record.feedId)
       .exec();
     return again;

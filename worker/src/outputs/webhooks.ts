@@ -1,10 +1,18 @@
-import type { FeedEvent } from "@liveline/protocol";
+import type { AlertSent, FeedEvent } from "@liveline/protocol";
 import type { Logger } from "@liveline/core";
 import { OutboundRefused, type Outbound } from "./outbound.js";
 import type { OutputsMetrics } from "./outputs-metrics.js";
 import type { OutputJob, OutputsQueue } from "./outputs-queue.js";
 import { webhookHeaders } from "./webhook-signing.js";
-import { wants, type StoredDelivery, type WebhookStore } from "./webhook-store.js";
+import {
+  alertMessage,
+  eventMessage,
+  wants,
+  type Outgoing,
+  type StoredDelivery,
+  type StoredWebhook,
+  type WebhookStore,
+} from "./webhook-store.js";
 
 export interface WebhooksDeps {
   hooks: WebhookStore;
@@ -26,14 +34,33 @@ type DeliverJob = Extract<OutputJob, { kind: "deliver" }>;
 export class Webhooks {
   constructor(private readonly d: WebhooksDeps) {}
 
-  /** Queue an event for every endpoint that wants it. */
+  /** Queue a feed event for every endpoint that wants it: at once, whatever the event. */
   async fanIn(event: FeedEvent): Promise<void> {
-    const hooks = await this.d.hooks.list();
+    const message = eventMessage(event);
+    await this.send(message, await this.recipients(message));
+  }
+
+  /**
+   * Queue `alert.sent` for every endpoint that wants it, once the alert went out (its undo window
+   * over); the message says how many endpoints it went to, which this returns.
+   */
+  async alertSent(alert: Omit<AlertSent, "webhooks">): Promise<number> {
+    const probe = alertMessage({ ...alert, webhooks: 0 });
+    const hooks = await this.recipients(probe);
+    await this.send(alertMessage({ ...alert, webhooks: hooks.length }), hooks);
+    return hooks.length;
+  }
+
+  private async recipients(message: Outgoing): Promise<StoredWebhook[]> {
+    return (await this.d.hooks.list()).filter((hook) => wants(hook, message));
+  }
+
+  /** Every message goes the same way: an outbox per (endpoint, feed), signed, retried, replayable. */
+  private async send(message: Outgoing, hooks: StoredWebhook[]): Promise<void> {
     for (const hook of hooks) {
-      if (!wants(hook, event)) continue;
-      await this.d.hooks.enqueue(hook, event, new Date());
+      await this.d.hooks.enqueue(hook, message, new Date());
       // New or not, make sure the outbox's head is being worked on (a retried pass heals a lost job).
-      await this.kick(hook.id, event.feedId);
+      await this.kick(hook.id, message.feedId);
     }
   }
 
@@ -127,7 +154,7 @@ export async function replayDelivery(
   return again;
 }
 
-/** When the change was accepted, read back from the body we built (`data.at`). */
+/** When the change was accepted (or the alert went out), read back from the body we built (`data.at`). */
 function eventAt(record: StoredDelivery): string {
   try {
     const parsed: unknown = JSON.parse(record.body);
