@@ -17,6 +17,7 @@ FROM base AS manifests
 COPY package.json package-lock.json ./
 COPY protocol/package.json protocol/
 COPY core/package.json core/
+COPY outputs/package.json outputs/
 COPY worker/package.json worker/
 COPY server/package.json server/
 COPY client-sdk/package.json client-sdk/
@@ -30,6 +31,7 @@ COPY tsconfig.json ./
 COPY scripts scripts
 COPY protocol protocol
 COPY core core
+COPY outputs outputs
 COPY worker worker
 COPY server server
 COPY client-sdk client-sdk
@@ -47,6 +49,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 # the bundles the server serves: the client SDK's /widget.js, the console's page and /console.js.
 COPY --from=build /app/protocol/dist protocol/dist
 COPY --from=build /app/core/dist core/dist
+COPY --from=build /app/outputs/dist outputs/dist
 COPY --from=build /app/worker/dist worker/dist
 COPY --from=build /app/server/dist server/dist
 COPY --from=build /app/client-sdk/dist client-sdk/dist

@@ -26,6 +26,7 @@ export default tseslint.config(
             {
               group: [
                 "**/server/src/**",
+                "**/outputs/src/**",
                 "**/worker/src/**",
                 "**/protocol/src/**",
                 "**/client-sdk/src/**",

@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^@liveline\/protocol$/, replacement: source("./protocol/src/index.ts") },
       { find: /^@liveline\/protocol\/constants$/, replacement: source("./protocol/src/constants.ts") },
       { find: /^@liveline\/core$/, replacement: source("./core/src/index.ts") },
+      { find: /^@liveline\/outputs$/, replacement: source("./outputs/src/index.ts") },
       { find: /^@liveline\/worker$/, replacement: source("./worker/src/index.ts") },
       { find: /^@liveline\/server$/, replacement: source("./server/src/index.ts") },
       { find: /^@liveline\/client-sdk$/, replacement: source("./client-sdk/src/index.ts") },

@@ -18,7 +18,8 @@ import { setTimeout } from "node:timers";
 import { request } from "node:http";
 import { Redis } from "ioredis";
 import { createLogger, freePort, redisKeys, waitUntilListening } from "@liveline/core";
-import { loadWorkerConfig, recipientId, startWorker } from "@liveline/worker";
+import { recipientId } from "@liveline/outputs";
+import { loadWorkerConfig, startWorker } from "@liveline/worker";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const { values } = parseArgs({

@@ -7,7 +7,7 @@ import { performance } from "node:perf_hooks";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { buildOpenApi } from "@liveline/server";
-import { assertPublicUrl } from "@liveline/worker";
+import { assertPublicUrl } from "@liveline/outputs";
 import type { Stack } from "./helpers/stack.js";
 import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";

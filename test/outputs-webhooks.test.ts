@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook as StandardWebhook } from "standardwebhooks";
-import { Outbound, OutboundRefused } from "@liveline/worker";
+import { Outbound, OutboundRefused } from "@liveline/outputs";
 import { useStack } from "./helpers/use-stack.js";
 import { startReceiver, type LocalReceiver, type Received } from "./helpers/local-receiver.js";
 import { sleep, waitFor } from "./helpers/wait.js";

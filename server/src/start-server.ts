@@ -48,7 +48,7 @@ import { presenceRoutes } from "./presence/presence-routes.js";
 import { AudienceStore } from "./presence/audience-store.js";
 import { AudienceSampler } from "./presence/audience-sampler.js";
 import { outputsHttp, type OutputsHttp } from "./outputs/index.js";
-import { Outbound } from "@liveline/worker";
+import { Outbound } from "@liveline/outputs";
 import { AccountStore } from "./accounts/account-store.js";
 import { accountRoutes } from "./accounts/account-routes.js";
 import { SsoClient } from "./accounts/sso-client.js";

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { CoreEnv, Int, OptionalPort, coreConfig, parseEnv, type CoreConfig } from "@liveline/core";
-import { OutputsEnv, outputsSettings, type OutputsSettings } from "./outputs/config.js";
+import { OutputsEnv, outputsSettings, type OutputsSettings } from "@liveline/outputs";
 
 /** The worker role's own section of the environment. */
 export const WorkerEnv = {

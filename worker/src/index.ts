@@ -3,4 +3,3 @@ export { instrumentWorker } from "./worker-metrics.js";
 export { startWorker, type WorkerHandle, type StartWorkerOptions } from "./start-worker.js";
 export { WorkerEnv, loadWorkerConfig, workerSettings, type WorkerConfig, type WorkerSettings } from "./config.js";
 export { startMetricsListener, type MetricsListener } from "./metrics-listener.js";
-export * from "./outputs/index.js";

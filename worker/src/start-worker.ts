@@ -15,7 +15,7 @@ import type { WorkerConfig } from "./config.js";
 import { startMetricsListener, type MetricsListener } from "./metrics-listener.js";
 import { PublishWorker } from "./publish-worker.js";
 import { instrumentWorker } from "./worker-metrics.js";
-import { startOutputs } from "./outputs/start-outputs.js";
+import { startOutputs } from "@liveline/outputs";
 
 export interface WorkerHandle {
   readonly worker: PublishWorker;

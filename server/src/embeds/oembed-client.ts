@@ -1,7 +1,7 @@
 import sanitizeHtml from "sanitize-html";
 import { z } from "zod";
 import { EMBED_TEXT_LIMITS, type EmbedProvider } from "@liveline/protocol";
-import { OutboundRefused, type Outbound, type OutboundBody } from "@liveline/worker";
+import { OutboundRefused, type Outbound, type OutboundBody } from "@liveline/outputs";
 import { plainText } from "../pages/structured-data.js";
 import type { OembedEndpoints } from "./oembed-endpoints.js";
 

@@ -1,5 +1,5 @@
 import type { RedisClient, RedisConnections, FeedStore } from "@liveline/core";
-import { OutputsQueue, PushStore, WebhookStore, resolveVapid, type OutputsSettings } from "@liveline/worker";
+import { OutputsQueue, PushStore, WebhookStore, resolveVapid, type OutputsSettings } from "@liveline/outputs";
 import type { FeedService } from "../feed/feed-service.js";
 import { expressHandler, type Handlers } from "../http/operation-router.js";
 import { pushRoutes, type PushOperation } from "./push-routes.js";

@@ -6,7 +6,7 @@ import {
   type PushStore,
   type VapidSettings,
   type WebhookStore,
-} from "@liveline/worker";
+} from "@liveline/outputs";
 import { assertCanRead } from "../auth/auth.js";
 import { LivelineError } from "../errors.js";
 import type { FeedService } from "../feed/feed-service.js";

@@ -1,5 +1,5 @@
 import type { Webhook } from "@liveline/protocol";
-import { replayDelivery, type OutputsQueue, type StoredWebhook, type WebhookStore } from "@liveline/worker";
+import { replayDelivery, type OutputsQueue, type StoredWebhook, type WebhookStore } from "@liveline/outputs";
 import { LivelineError } from "../errors.js";
 import type { Handlers } from "../http/operation-router.js";
 import { checkEndpoint } from "./push-routes.js";
