@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CoalescedReads } from "@liveline/server";
+import { CoalescedReads } from "@liveline/core";
 
 /** A read whose completion the test controls; `started` lists keys in the order reads began. */
 function controlledReads() {

@@ -51,7 +51,7 @@ describe("the sweeps", () => {
       contentHash: "h",
       status: "published",
     });
-    expect(accepted).toMatchObject({ status: "ok", ticket: 1, job: true });
+    expect(accepted).toMatchObject({ status: "ok", ticket: 1, drain: { slot: stack.store.keys.feed(feedId).slot } });
 
     await waitFor(() => reader.events.length === 1, "the lost job's change applied by the sweep", 15_000);
     expect(seqs(reader.events)).toEqual([1]);

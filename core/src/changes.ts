@@ -93,7 +93,10 @@ export type NewEntry = z.infer<typeof NewEntry>;
 export type EntryPatch = z.infer<typeof EntryPatch>;
 export type FeedPatch = z.infer<typeof FeedPatch>;
 
-/** BullMQ job payload: "apply this feed's pending changes up to `ticket`". */
+/**
+ * BullMQ job payload of the previous release: "apply this feed's pending changes up to `ticket`".
+ * Still applied (a rolling deploy can leave some in Redis), no longer asked for by the API.
+ */
 export const ApplyJob = z.object({
   v: z.literal(1),
   feedId: z.string(),
@@ -117,6 +120,21 @@ export const ReleaseJob = z.object({
 });
 export type ReleaseJob = z.infer<typeof ReleaseJob>;
 
-/** Every job of the publish queue (jobs without `kind` are apply jobs: queued before drafts could be released). */
-export const PublishJob = z.union([ReleaseJob, ApplyJob]);
+/**
+ * BullMQ job payload: "apply every feed of cluster slot `slot` that is behind" (group commit across
+ * feeds: one job for every change accepted in the slot until a worker takes it; see accept.lua).
+ * `feedId` and `requestId`: the change whose accept asked for the job, for logs (absent on jobs
+ * re-driven by a sweep): the feed's "applied" line carries the request id.
+ */
+export const DrainJob = z.object({
+  v: z.literal(1),
+  kind: z.literal("drain"),
+  slot: z.number().int().nonnegative(),
+  feedId: z.string().optional(),
+  requestId: z.string().max(64).optional(),
+});
+export type DrainJob = z.infer<typeof DrainJob>;
+
+/** Every job of the publish queue (jobs without `kind` are apply jobs: queued by an earlier release). */
+export const PublishJob = z.union([DrainJob, ReleaseJob, ApplyJob]);
 export type PublishJob = z.infer<typeof PublishJob>;

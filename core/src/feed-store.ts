@@ -19,6 +19,7 @@ import {
   type AcceptResult,
   type ApplyResult,
   type CatchUp,
+  type DrainMark,
   type Head,
   type ScriptSpec,
   type Snapshot,
@@ -28,7 +29,7 @@ import { newEpoch, type HeldPosition } from "./epoch.js";
 import { describeFailedChange } from "./failed-change.js";
 import { StoredRevision } from "./stored-actor.js";
 
-export type { AcceptResult, ApplyResult, CatchUp, Head, Snapshot };
+export type { AcceptResult, ApplyResult, CatchUp, DrainMark, Head, Snapshot };
 
 export type RedisClient = Redis | Cluster;
 
@@ -50,9 +51,9 @@ export interface FeedStoreOptions {
    */
   replicaAcks?: { replicas: number; timeoutMs: number };
   /**
-   * Group commit: an apply job asked for this long ago (ms) and not yet taken by a worker is
-   * asked for again by the next change accepted, so a job lost between accept and enqueue (a
-   * server that died there) holds its feed this long at most. @default 2000
+   * Group commit: a drain job asked for this long ago (ms) and not yet taken by a worker is
+   * asked for again by the next change accepted in its slot, so a job lost between accept and
+   * enqueue (a server that died there) holds its slot this long at most. @default 2000
    */
   jobMarkAgeMs?: number;
 }
@@ -107,7 +108,7 @@ export class FeedStore {
     const fn: unknown = Reflect.get(this.redis, script.name);
     if (typeof fn !== "function") throw new Error(`Lua script ${script.name} is not registered`);
     const argv = [...script.keys.map((k: K[number]) => keys[k]), ...script.args(input)];
-    return script.decode(await (fn.apply(this.redis, argv) as Promise<unknown>));
+    return script.decode(await (fn.apply(this.redis, argv) as Promise<unknown>), input);
   }
 
   async createFeed(feed: Omit<NewFeedInput, "createdAt">, now: Date): Promise<boolean> {
@@ -153,12 +154,21 @@ export class FeedStore {
         accepted: k.accepted,
         entries: k.entries,
         behind: k.behind,
+        drainMark: k.drainMark,
       },
-      { change, ...input, feedId, now: Date.now(), jobMarkAgeMs: this.jobMarkAgeMs },
+      { change, ...input, feedId, slot: k.slot, now: Date.now(), jobMarkAgeMs: this.jobMarkAgeMs },
     );
     // Also for a duplicate: the first try may have reached the primary only.
     await this.replicated();
     return result;
+  }
+
+  /**
+   * A drain job's first step: the feeds of `slot` that are behind, with the slot's drain mark
+   * deleted in the same step, so that a change accepted from now on asks for a new drain job.
+   */
+  async takeBehind(slot: number): Promise<string[]> {
+    return this.run(SCRIPTS.drain, this.keys.slot(slot), undefined);
   }
 
   /**

@@ -8,13 +8,14 @@ export {
   type WebhookKeys,
   type AccountKeys,
 } from "./redis-keys.js";
-export { Change, ApplyJob, ReleaseJob, PublishJob, type NewEntry, type EntryPatch, type FeedPatch } from "./changes.js";
+export { Change, ApplyJob, DrainJob, ReleaseJob, PublishJob, type NewEntry, type EntryPatch, type FeedPatch } from "./changes.js";
 export {
   FeedStore,
   ReplicationTimeoutError,
   type FeedStoreOptions,
   type AcceptResult,
   type ApplyResult,
+  type DrainMark,
   type CatchUp,
   type Head,
   type Snapshot,
@@ -22,6 +23,7 @@ export {
   type EntryPageResult,
 } from "./feed-store.js";
 export { EventEnvelope } from "./scripts.js";
+export { CoalescedReads } from "./coalesced-reads.js";
 export { StoredActor, StoredRevision, compactActor } from "./stored-actor.js";
 export { newEpoch, type HeldPosition } from "./epoch.js";
 export { PublishQueue, QUEUE_NAME, retainedJobs, type PublishQueueOptions } from "./publish-queue.js";

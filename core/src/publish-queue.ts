@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions, type JobType } from "bullmq";
-import type { ApplyJob, PublishJob, ReleaseJob } from "./changes.js";
+import type { ApplyJob, DrainJob, PublishJob, ReleaseJob } from "./changes.js";
+import type { DrainMark } from "./scripts.js";
 
 export const QUEUE_NAME = "publish";
 
@@ -22,11 +23,11 @@ export interface PublishQueueOptions {
 }
 
 /**
- * Producer side of the publish queue. A job says "apply feed F's pending changes, at least up to
- * ticket T"; the change itself already sits in Redis, written atomically with its ticket. Group
- * commit: a job is only asked for when accept.lua finds none waiting for the feed, and it takes
- * every change accepted until it runs. The job id is derived from (feed, ticket), so enqueuing
- * the same ticket twice is a no-op in BullMQ.
+ * Producer side of the publish queue. A drain job says "apply every feed of cluster slot S that is
+ * behind"; the changes themselves already sit in Redis, each written atomically with its ticket.
+ * Group commit across feeds: a job is only asked for when accept.lua finds none waiting for the
+ * slot, and it takes every change accepted in the slot until it runs. The job id is derived from
+ * the slot's drain mark, so adding the job of one mark twice is a no-op in BullMQ.
  */
 export class PublishQueue {
   private readonly queue: Queue<PublishJob>;
@@ -54,7 +55,41 @@ export class PublishQueue {
     return this.queue.getJobCounts(...states);
   }
 
-  /** `retry` names an extra job for a ticket whose first job is stuck (see PublishWorker.sweep). */
+  /**
+   * Add the drain job a slot's drain mark names (accept.lua answered it). `cause`: the feed and
+   * request whose accept asked for it, for the logs.
+   */
+  async drain(drain: DrainMark, cause: { feedId?: string; requestId?: string | undefined } = {}): Promise<void> {
+    await this.addDrain(drain.slot, `drain.${drain.slot}.${drain.mark}`, cause);
+  }
+
+  /**
+   * A drain job for a slot with feeds behind whose job seems lost (see PublishWorker.sweep);
+   * `retry` makes its id unique.
+   */
+  async redrive(slot: number, retry: string): Promise<void> {
+    await this.addDrain(slot, `drain.${slot}.${retry}`, {});
+  }
+
+  private async addDrain(
+    slot: number,
+    jobId: string,
+    cause: { feedId?: string; requestId?: string | undefined },
+  ): Promise<void> {
+    const data: DrainJob = {
+      v: 1,
+      kind: "drain",
+      slot,
+      ...(cause.feedId === undefined ? {} : { feedId: cause.feedId }),
+      ...(cause.requestId === undefined ? {} : { requestId: cause.requestId }),
+    };
+    await this.queue.add("drain", data, { jobId });
+  }
+
+  /**
+   * An apply job of one feed, as the previous release added them (the worker still applies them):
+   * `retry` names an extra job for a ticket whose first job is stuck.
+   */
   async enqueue(feedId: string, ticket: number, requestId?: string, retry?: string): Promise<void> {
     // A '.' never appears in a feed id, so "<feed>.<ticket>" is unambiguous (BullMQ forbids ':').
     const jobId = retry === undefined ? `${feedId}.${ticket}` : `${feedId}.${ticket}.${retry}`;

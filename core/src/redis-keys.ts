@@ -22,6 +22,8 @@ export interface RedisKeys {
    * the outputs sweep reads to find a feed applied further than its outputs went.
    */
   outputsDueSets(): string[];
+  /** The keys about every feed of one cluster slot (on one Redis, slot 0 holds every feed). */
+  slot(slot: number): SlotKeys;
   /** BullMQ's own prefix; braces keep every queue key in one slot on a cluster. */
   queuePrefix(): string;
   /** Prefix of one rate limiter's counters (rate-limiter-flexible appends ":<key>"). */
@@ -112,6 +114,20 @@ export interface WebhookKeys {
   readonly outboxFeeds: string;
 }
 
+/**
+ * Keys about many feeds that a feed's scripts keep, one of each per Redis Cluster slot (named by a
+ * hash tag of that slot, so they sit beside the feeds' own keys); on one Redis, one of each.
+ */
+export interface SlotKeys {
+  /** Set: ids of the slot's feeds that have changes accepted and not yet applied (see FeedKeys.behind). */
+  readonly behind: string;
+  /**
+   * String: the slot's drain mark, `<ms>.<feed>.<ticket>` of the accept that asked for a drain
+   * job (the job's id names it); deleted when a drain job takes the slot's feeds behind.
+   */
+  readonly drainMark: string;
+}
+
 export interface FeedKeys {
   /**
    * Hash: id, title, description, status, seq, createdAt, updatedAt, ticket, applied, failed,
@@ -135,6 +151,10 @@ export interface FeedKeys {
    * atomically; on one Redis, one key for every feed.
    */
   readonly behind: string;
+  /** The feed's cluster slot (0 on one Redis, whose slot keys are one for every feed). */
+  readonly slot: number;
+  /** The drain mark of the feed's slot (`SlotKeys.drainMark`). */
+  readonly drainMark: string;
   /**
    * Set: ids of the feeds, of this feed's cluster slot, that emitted events their outputs (web
    * push, alerts, webhooks) may not have taken yet: apply.lua adds the feed when it emits, the
@@ -191,6 +211,10 @@ export function redisKeys(prefix = "liveline:", slotted = false): RedisKeys {
     feedIndex: () => `${prefix}feeds`,
     behindSets: () => slotSets(prefix, "behind", slotted),
     outputsDueSets: () => slotSets(prefix, "out-due", slotted),
+    slot: (slot) => ({
+      behind: slotKey(prefix, "behind", slotted, slot),
+      drainMark: slotKey(prefix, "drain-mark", slotted, slot),
+    }),
     queuePrefix: () => `{${prefix}bull}`,
     rateLimit: (name) => `${prefix}rl:${name}`,
     embed: (urlHash) => `${prefix}embed:${urlHash}`,
@@ -239,6 +263,7 @@ export function redisKeys(prefix = "liveline:", slotted = false): RedisKeys {
     }),
     feed(feedId) {
       const base = `${prefix}{${feedId}}`;
+      const slot = slotted ? slotOf(base) : 0;
       return {
         meta: `${base}:meta`,
         entries: `${base}:entries`,
@@ -246,8 +271,10 @@ export function redisKeys(prefix = "liveline:", slotted = false): RedisKeys {
         pinned: `${base}:pinned`,
         log: `${base}:log`,
         pending: `${base}:pending`,
-        behind: slotSet(prefix, "behind", slotted, base),
-        outputsDue: slotSet(prefix, "out-due", slotted, base),
+        behind: slotKey(prefix, "behind", slotted, slot),
+        slot,
+        drainMark: slotKey(prefix, "drain-mark", slotted, slot),
+        outputsDue: slotKey(prefix, "out-due", slotted, slot),
         failed: `${base}:failed`,
         ids: `${base}:ids`,
         drafts: `${base}:drafts`,
@@ -267,16 +294,16 @@ export function redisKeys(prefix = "liveline:", slotted = false): RedisKeys {
 }
 
 /**
- * A set about many feeds that a feed's scripts keep: on a Redis Cluster one key per slot (named
+ * A key about many feeds that a feed's scripts keep: on a Redis Cluster one key per slot (named
  * by a hash tag of the slot, beside the feed's own keys), on one Redis one key for every feed.
  */
-function slotSet(prefix: string, name: string, slotted: boolean, feedBase: string): string {
-  return slotted ? `${prefix}{${slotTag(slotOf(feedBase))}}:${name}` : `${prefix}${name}`;
+function slotKey(prefix: string, name: string, slotted: boolean, slot: number): string {
+  return slotted ? `${prefix}{${slotTag(slot)}}:${name}` : `${prefix}${name}`;
 }
 
-/** Every slot's key of a `slotSet`, for a sweep that reads them all. */
+/** Every slot's key of a `slotKey`, for a sweep that reads them all. */
 function slotSets(prefix: string, name: string, slotted: boolean): string[] {
   return slotted
-    ? Array.from({ length: SLOT_COUNT }, (_, slot) => `${prefix}{${slotTag(slot)}}:${name}`)
-    : [`${prefix}${name}`];
+    ? Array.from({ length: SLOT_COUNT }, (_, slot) => slotKey(prefix, name, slotted, slot))
+    : [slotKey(prefix, name, slotted, 0)];
 }

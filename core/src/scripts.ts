@@ -24,7 +24,8 @@ export interface ScriptSpec<K extends readonly string[], A, R> {
   readonly file: string;
   readonly keys: K;
   readonly args: (input: A) => (string | number)[];
-  readonly decode: (reply: unknown) => R;
+  /** Decodes the reply; the input is given too, for a reply that names what it was asked. */
+  readonly decode: (reply: unknown, input: A) => R;
 }
 
 /** The keys a script takes, by name. */
@@ -37,14 +38,27 @@ function spec<const K extends readonly string[], A, R>(s: ScriptSpec<K, A, R>): 
 export type AcceptResult =
   /**
    * `revision`, `scheduleVersion`: the entry's accepted state after this change (0 for feed
-   * changes). `job`: no apply job of the feed is waiting, so the caller must enqueue one (group
-   * commit: otherwise the waiting job takes this change too).
+   * changes). `drain`: no drain job of the feed's slot is waiting, so the caller must add the one
+   * this mark names (group commit: otherwise the waiting job takes this change too).
    */
-  | { status: "ok"; ticket: number; revision: number; scheduleVersion: number; job: boolean }
-  /** The Idempotency-Key was used before: for this entry, with this content hash. */
-  | { status: "duplicate_key"; ticket: number; previous: { entryId: string; contentHash: string } }
+  | { status: "ok"; ticket: number; revision: number; scheduleVersion: number; drain: DrainMark | undefined }
+  /**
+   * The Idempotency-Key was used before: for this entry, with this content hash. `drain`: the
+   * slot's drain job asked for and not yet taken, if any (a retry adds it again: a no-op if it was).
+   */
+  | {
+      status: "duplicate_key";
+      ticket: number;
+      previous: { entryId: string; contentHash: string };
+      drain: DrainMark | undefined;
+    }
   /** The entry id was accepted before, with this content hash (and retracted since, maybe). */
-  | { status: "duplicate_id"; ticket: number; previous: { contentHash: string; retracted: boolean } }
+  | {
+      status: "duplicate_id";
+      ticket: number;
+      previous: { contentHash: string; retracted: boolean };
+      drain: DrainMark | undefined;
+    }
   /** If-Match named another revision than the entry's accepted one, `revision`. */
   | { status: "revision_conflict"; revision: number }
   /** A contributor's change that only an editor may make. */
@@ -54,6 +68,15 @@ export type AcceptResult =
   /** A scheduled release whose schedule moved or was cancelled since: nothing to do. */
   | { status: "stale" }
   | { status: "feed_not_found" | "entry_not_found" | "feed_ended" };
+
+/**
+ * A slot's drain mark (accept.lua): `<ms>.<feed>.<ticket>` of the accept that asked for the
+ * slot's drain job, and the slot; the job's id names both, so that adding it twice is a no-op.
+ */
+export interface DrainMark {
+  slot: number;
+  mark: string;
+}
 
 export interface AcceptInput {
   change: Change;
@@ -77,9 +100,11 @@ export interface AcceptInput {
 /** What accept.lua is told besides the change: the feed, the time, when to ask for a job again. */
 export interface AcceptCall extends AcceptInput {
   feedId: string;
+  /** The feed's cluster slot (named in the drain mark the reply carries). */
+  slot: number;
   /** Milliseconds since the epoch, as the caller's clock reads. */
   now: number;
-  /** A job asked for this long ago (ms) and not yet taken is asked for again. */
+  /** A drain job asked for this long ago (ms) and not yet taken is asked for again. */
   jobMarkAgeMs: number;
 }
 
@@ -184,7 +209,7 @@ export const SCRIPTS = {
   accept: spec({
     name: "accept",
     file: "accept",
-    keys: ["meta", "pending", "ids", "idempotency", "accepted", "entries", "behind"] as const,
+    keys: ["meta", "pending", "ids", "idempotency", "accepted", "entries", "behind", "drainMark"] as const,
     args: (a: AcceptCall) => [
       a.change.op,
       JSON.stringify(a.change),
@@ -200,9 +225,10 @@ export const SCRIPTS = {
       a.now,
       a.jobMarkAgeMs,
     ],
-    decode: (raw): AcceptResult => {
-      const [status, ticket, previous, revision, scheduleVersion, job] = reply(raw, "accept");
+    decode: (raw, a: AcceptCall): AcceptResult => {
+      const [status, ticket, previous, revision, scheduleVersion, mark] = reply(raw, "accept");
       const prev = String(previous);
+      const drain = typeof mark === "string" && mark !== "" ? { slot: a.slot, mark } : undefined;
       switch (status) {
         case "ok":
           return {
@@ -210,7 +236,7 @@ export const SCRIPTS = {
             ticket: Number(ticket),
             revision: Number(revision),
             scheduleVersion: Number(scheduleVersion),
-            job: Number(job) === 1,
+            drain,
           };
         case "revision_conflict":
           return { status, revision: Number(revision) };
@@ -225,12 +251,13 @@ export const SCRIPTS = {
             status,
             ticket: Number(ticket),
             previous: { entryId: prev.slice(0, bar), contentHash: prev.slice(bar + 1) },
+            drain,
           };
         }
         case "duplicate_id": {
           const retracted = prev.startsWith(RETRACTED);
           const contentHash = retracted ? prev.slice(RETRACTED.length) : prev;
-          return { status, ticket: Number(ticket), previous: { contentHash, retracted } };
+          return { status, ticket: Number(ticket), previous: { contentHash, retracted }, drain };
         }
         case "feed_not_found":
         case "entry_not_found":
@@ -285,6 +312,18 @@ export const SCRIPTS = {
       };
       return typeof blocked === "string" && blocked !== "" ? { ...result, blocked } : result;
     },
+  }),
+
+  /**
+   * Take a slot's feeds behind for a drain job, deleting the slot's drain mark so that the next
+   * change accepted asks for a new job (drain.lua).
+   */
+  drain: spec({
+    name: "drainSlot",
+    file: "drain",
+    keys: ["drainMark", "behind"] as const,
+    args: () => [],
+    decode: (raw): string[] => reply(raw, "drain").map(String),
   }),
 
   /** Move the change that blocks a feed into its failed set and go past it (set-aside.lua). */

@@ -1,13 +1,30 @@
 import { EventEmitter } from "node:events";
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { FailedChange } from "@liveline/protocol";
-import { PublishJob, type ApplyJob, type ReleaseJob } from "@liveline/core";
+import { CoalescedReads, PublishJob, type ApplyJob, type DrainJob, type ReleaseJob } from "@liveline/core";
 import type { ApplyResult, FeedStore, HeldPosition } from "@liveline/core";
 import type { Logger } from "@liveline/core";
 import { QUEUE_NAME, type PublishQueue } from "@liveline/core";
 
 /** Feeds whose last applied position a worker remembers (about 100 bytes each). */
 const HELD_FEEDS = 10_000;
+
+/** Feeds one drain job applies at once. */
+const DRAIN_PARALLEL = 16;
+
+/** What applying one feed came to: its seq, the events it emitted and the last ticket applied. */
+export interface FeedApplied {
+  seq: number;
+  emitted: number;
+  applied: number;
+}
+
+/** What a job came to: the feeds it applied, the events they emitted, the highest seq among them. */
+export interface JobResult {
+  feeds: number;
+  emitted: number;
+  seq: number;
+}
 
 export interface PublishWorkerOptions {
   connection: ConnectionOptions;
@@ -37,12 +54,20 @@ export interface SetAside {
 export interface PublishWorkerEvents {
   /** A change was set aside so that the feed's later changes go on (docs/delivery-guarantees.md). */
   "set-aside": [SetAside];
+  /** A feed was applied up to its last accepted change (once per feed a job applied). */
+  applied: [{ feedId: string } & FeedApplied];
 }
 
 /**
  * Applies accepted changes. Ordering does not depend on BullMQ's job order: the store's apply
  * script always takes a feed's pending changes in ticket order, so any number of concurrent
  * jobs and worker processes yield the same, gap-free seq sequence.
+ *
+ * Group commit across feeds: a drain job applies every feed of its cluster slot that is behind
+ * when it runs, so that at capacity one job (BullMQ's add, fetch and finish) carries the changes
+ * of many feeds. A feed this process is applying already is not applied twice at once: the job
+ * shares the apply that starts once the running one is over (which reads every change accepted
+ * before the job asked).
  *
  * A change that cannot be applied never holds the feed for ever: it is set aside (a record in
  * the feed's failed set, a log line with its request id, a `set-aside` event for the metrics)
@@ -62,6 +87,8 @@ export class PublishWorker {
    * before new changes take those seqs again (docs/delivery-guarantees.md#lost-history-the-epoch).
    */
   private readonly held = new Map<string, HeldPosition>();
+  /** One apply per feed in flight in this process; a caller arriving meanwhile shares the next. */
+  private readonly applying = new CoalescedReads<FeedApplied>((feedId) => this.applyUpTo(feedId, 0));
 
   constructor(private readonly options: PublishWorkerOptions) {
     this.worker = new Worker<PublishJob>(QUEUE_NAME, (job) => this.process(job), {
@@ -81,11 +108,73 @@ export class PublishWorker {
     }
   }
 
-  private async process(job: Job<PublishJob>): Promise<{ seq: number; emitted: number }> {
+  private async process(job: Job<PublishJob>): Promise<JobResult> {
     const parsed = PublishJob.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed job data: ${parsed.error.message}`);
-    if ("kind" in parsed.data) return this.release(job, parsed.data);
-    return this.applyJob(job, parsed.data);
+    const data = parsed.data;
+    if (!("kind" in data)) return { ...(await this.applyJob(job, data)), feeds: 1 };
+    if (data.kind === "release") return { ...(await this.release(job, data)), feeds: 1 };
+    return this.drain(job, data);
+  }
+
+  /**
+   * Apply every feed of the job's slot that is behind, up to its last accepted change, a few at
+   * once. A feed that fails does not hold the others: the job then fails after them, and its
+   * retry reads the slot's feeds behind again; on the last attempt the change that blocks a feed
+   * is set aside, as for any job. Returns the events emitted in all, with the highest seq.
+   */
+  private async drain(job: Job<PublishJob>, data: DrainJob): Promise<JobResult> {
+    const feedIds = await this.options.store.takeBehind(data.slot);
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    let emitted = 0;
+    let seq = 0;
+    const failures: string[] = [];
+    let next = 0;
+    const lane = async () => {
+      for (let feedId = feedIds[next++]; feedId !== undefined; feedId = feedIds[next++]) {
+        try {
+          const result = await this.applyFeed(job, feedId, lastAttempt);
+          emitted += result.emitted;
+          seq = Math.max(seq, result.seq);
+          // The request that asked for the job is named on its own feed's line only.
+          const requestId = feedId === data.feedId ? data.requestId : undefined;
+          const { seq: at, emitted: count, applied } = result;
+          this.options.logger.info({ jobId: job.id, feedId, ticket: applied, seq: at, emitted: count, requestId }, "applied");
+        } catch (err) {
+          failures.push(`${feedId}: ${(err as Error).message}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DRAIN_PARALLEL, feedIds.length) }, lane));
+    if (failures.length > 0) throw new Error(`${failures.length} of ${feedIds.length} feeds failed: ${failures.join("; ")}`);
+    return { seq, emitted, feeds: feedIds.length };
+  }
+
+  /**
+   * One feed of a drain job, up to its last accepted change. On the job's last attempt, a failure
+   * sets aside the change that blocks the feed (unless the feed is caught up: the failure was
+   * elsewhere), so that one change that always fails does not hold every later one.
+   */
+  private async applyFeed(
+    job: Job<PublishJob>,
+    feedId: string,
+    lastAttempt: boolean,
+  ): Promise<FeedApplied> {
+    try {
+      return await this.applyShared(feedId);
+    } catch (err) {
+      if (!lastAttempt) throw err;
+      const { ticket, applied } = await this.options.store.acceptedTicket(feedId);
+      if (applied >= ticket) throw err;
+      this.options.logger.warn({ jobId: job.id, feedId, applied }, "applying the feed failed on the last attempt");
+      await this.setAside(feedId, applied, (err as Error).message, "retries_exhausted");
+      return this.applyShared(feedId);
+    }
+  }
+
+  /** Apply the feed, sharing an apply of this process that starts after this call. */
+  private applyShared(feedId: string): Promise<FeedApplied> {
+    return this.applying.get(feedId);
   }
 
   /**
@@ -93,7 +182,7 @@ export class PublishWorker {
    * order with the feed's other changes), then apply. accept.lua answers `stale` when the
    * schedule was moved or cancelled after this job was added: nothing to do.
    */
-  private async release(job: Job<PublishJob>, data: ReleaseJob): Promise<{ seq: number; emitted: number }> {
+  private async release(job: Job<PublishJob>, data: ReleaseJob): Promise<FeedApplied> {
     const { feedId, entryId, scheduleVersion } = data;
     const at = new Date().toISOString();
     const result = await this.options.store.accept(
@@ -106,16 +195,20 @@ export class PublishWorker {
         { jobId: job.id, feedId, entryId, scheduleVersion, status: result.status },
         "release skipped",
       );
-      return { seq: 0, emitted: 0 };
+      return { seq: 0, emitted: 0, applied: 0 };
     }
+    // The accept set the slot's drain mark: its job must be added like any accept's, or the mark
+    // would hold the slot's other feeds until it ages. This job applies the feed itself at once.
+    if (result.drain !== undefined) await this.options.queue.drain(result.drain, { feedId });
     return this.applyJob(job, { v: 1, feedId, ticket: result.ticket });
   }
 
-  private async applyJob(job: Job<PublishJob>, data: ApplyJob): Promise<{ seq: number; emitted: number }> {
+  /** An apply job of one feed (added by an earlier release, or a release job's own feed). */
+  private async applyJob(job: Job<PublishJob>, data: ApplyJob): Promise<FeedApplied> {
     const { feedId, ticket, requestId } = data;
-    let result: { seq: number; emitted: number };
+    let result: FeedApplied;
     try {
-      result = await this.applyUpTo(feedId, ticket);
+      result = await this.applyShared(feedId);
     } catch (err) {
       // BullMQ retries with backoff; on the last attempt the change that blocks the feed is set
       // aside, so that one change that always fails does not hold every later one.
@@ -123,18 +216,18 @@ export class PublishWorker {
       const { applied } = await this.options.store.acceptedTicket(feedId);
       if (applied >= ticket) throw err; // this job's changes are applied: the failure was elsewhere
       await this.setAside(feedId, applied, (err as Error).message, "retries_exhausted");
-      result = await this.applyUpTo(feedId, ticket);
+      result = await this.applyShared(feedId);
     }
     // One line per job; the request id ties it to the API request and to the relays' emits.
-    this.options.logger.info({ jobId: job.id, feedId, ticket, ...result, requestId }, "applied");
+    this.options.logger.info({ jobId: job.id, feedId, ticket, seq: result.seq, emitted: result.emitted, requestId }, "applied");
     return result;
   }
 
   /**
    * Apply the feed up to `ticket` and every change accepted after it, setting aside on the way
-   * every change the script cannot read.
+   * every change the script cannot read; then tell the listeners (the outputs, the metrics).
    */
-  private async applyUpTo(feedId: string, ticket: number): Promise<{ seq: number; emitted: number }> {
+  private async applyUpTo(feedId: string, ticket: number): Promise<FeedApplied> {
     let emitted = 0;
     let before = -1;
     // A long backlog is applied in bounded batches so no single script blocks Redis for long.
@@ -148,7 +241,11 @@ export class PublishWorker {
       // Caught up with every change accepted so far (group commit: the job takes those accepted
       // after it was asked for too), or no progress at all: the feed is gone.
       const done = result.applied >= ticket && result.applied >= result.ticket;
-      if (done || result.applied <= before) return { seq: result.seq, emitted };
+      if (done || result.applied <= before) {
+        const applied = { seq: result.seq, emitted, applied: result.applied };
+        this.events.emit("applied", { feedId, ...applied });
+        return applied;
+      }
       before = result.applied;
     }
   }
@@ -187,7 +284,8 @@ export class PublishWorker {
    * Re-drive feeds whose accepted changes are not being applied: an enqueue that failed after
    * accept, or a job held by a worker that was SIGKILLed (BullMQ only notices that stalled job
    * when its lock expires, 30 s later). A feed behind by the same amount at two sweeps in a row
-   * gets a fresh job; applying is idempotent, so a job too many costs one no-op script. A feed
+   * gets a fresh drain job of its slot; applying is idempotent, so a job too many costs a few
+   * no-op scripts. A feed
    * seen behind once is left alone: its change may have been accepted a moment ago, with the
    * API's own job (carrying the request's id) about to be added.
    * Returns how many feeds were behind.
@@ -199,13 +297,17 @@ export class PublishWorker {
     try {
       const behind = await this.options.store.feedsBehind();
       const seen = new Map<string, string>();
+      const stuck = new Set<number>();
       for (const { feedId, ticket, applied } of behind) {
         const mark = `${ticket}/${applied}`;
         seen.set(feedId, mark);
         if (this.lastSeen.get(feedId) !== mark) continue;
-        await this.options.queue.enqueue(feedId, ticket, undefined, `redrive-${applied}-${Date.now()}`);
+        stuck.add(this.options.store.keys.feed(feedId).slot);
         this.options.logger.info({ feedId, ticket, applied }, "re-drove a stuck feed");
       }
+      // One drain job per slot with a stuck feed: it applies every feed of the slot behind.
+      const now = Date.now();
+      for (const slot of stuck) await this.options.queue.redrive(slot, `redrive-${now}`);
       this.lastSeen = seen;
       return behind.length;
     } catch (err) {

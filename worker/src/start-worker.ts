@@ -83,13 +83,12 @@ export async function startWorker(config: WorkerConfig, opts: StartWorkerOptions
     logger,
     sweepIntervalMs: config.sweepIntervalMs,
   });
-  // Each applied job hands the pipeline "feed F is at seq S"; the outputs sweep re-drives it
+  // Each feed applied hands the pipeline "feed F is at seq S"; the outputs sweep re-drives it
   // if this process dies in between.
-  worker.worker.on("completed", (job, result: unknown) => {
-    if (typeof result !== "object" || result === null || !("seq" in result) || typeof result.seq !== "number") return;
-    if (result.seq > 0)
-      outputs.advance(job.data.feedId, result.seq).catch((err: unknown) => {
-        logger.warn({ feedId: job.data.feedId, err: (err as Error).message }, "could not queue the outputs");
+  worker.events.on("applied", ({ feedId, seq }) => {
+    if (seq > 0)
+      outputs.advance(feedId, seq).catch((err: unknown) => {
+        logger.warn({ feedId, err: (err as Error).message }, "could not queue the outputs");
       });
   });
 

@@ -2,14 +2,14 @@ import { Counter, Histogram, type Registry } from "prom-client";
 import type { PublishWorker } from "./publish-worker.js";
 
 /**
- * Worker metrics on the process's registry: jobs processed by result, how long applying a job
- * took, and changes set aside. Hooks onto BullMQ's and the worker's events, so the worker code
+ * Worker metrics on the process's registry: jobs processed by result (a drain job applies every
+ * feed of its slot that is behind), how long a job took, the events emitted, and changes set aside. Hooks onto BullMQ's and the worker's events, so the worker code
  * stays unaware of metrics.
  */
 export function instrumentWorker(worker: PublishWorker, registry: Registry): void {
   const jobs = new Counter({
     name: "liveline_worker_jobs_total",
-    help: "Apply jobs finished by this worker process, by result",
+    help: "Publish-queue jobs (drain, release, apply) finished by this worker process, by result",
     labelNames: ["result"] as const,
     registers: [registry],
   });
@@ -35,14 +35,12 @@ export function instrumentWorker(worker: PublishWorker, registry: Registry): voi
   worker.events.on("set-aside", ({ reason }) => deadLetters.inc({ reason }));
   jobs.inc({ result: "completed" }, 0);
   jobs.inc({ result: "failed" }, 0);
-  worker.worker.on("completed", (job, result: unknown) => {
+  worker.worker.on("completed", (job) => {
     jobs.inc({ result: "completed" });
     if (job.processedOn !== undefined && job.finishedOn !== undefined) {
       duration.observe(Math.max(0, job.finishedOn - job.processedOn) / 1000);
     }
-    if (typeof result === "object" && result !== null && "emitted" in result && typeof result.emitted === "number") {
-      events.inc(result.emitted);
-    }
   });
+  worker.events.on("applied", ({ emitted }) => events.inc(emitted));
   worker.worker.on("failed", () => jobs.inc({ result: "failed" }));
 }

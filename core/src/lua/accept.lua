@@ -2,35 +2,49 @@
 -- in one atomic step, so the order of tickets is the order the API accepted changes in.
 -- KEYS: meta, pending, ids, idempotency-key (or the meta key again when there is none),
 --       accepted (entry id -> the entry as accepted so far), entries, behind (the set of feeds
---       behind in this feed's cluster slot)
+--       behind in this feed's cluster slot), drain mark (of this feed's cluster slot)
 -- ARGV: op, change JSON, entry id ('' for feed changes), content hash, idempotency TTL (s),
 --       If-Match revision ('' for none), 'contributor' when the writer is one (else ''), the
 --       writer's sub, the status the change gives the entry ('' keeps it: draft, scheduled,
 --       published), the schedule version a release is for ('' for any), the feed id, the time
---       now (ms), how old (ms) the mark of a scheduled job may grow before another is asked for
--- Returns {status, ticket, detail, accepted revision, schedule version, 1 when a job is needed}
+--       now (ms), how old (ms) a drain mark may grow before another drain job is asked for
+-- Returns {status, ticket, detail, accepted revision, schedule version, drain mark}: the drain
+-- mark is set (`<ms>.<feed>.<ticket>`) when the caller must add the slot's drain job named by it
+-- ('' when a job is waiting already); a duplicate returns the slot's current mark ('' for none),
+-- so that a retry can add again the job its first try may never have added (same id: a no-op).
 --
--- Group commit: one apply job takes every change accepted for the feed until it runs. The feed's
--- `scheduled` field marks that a job was asked for (when); a change accepted while it is set needs
--- no job of its own. apply.lua clears the mark when it has taken every pending change, so a change
--- accepted after that asks for a new job. A mark older than the given age asks for another job
--- all the same: a server that died between accept and enqueue delays its feed that long at most.
--- The feed joins its slot's `behind` set, which apply.lua leaves when it caught up: the worker's
--- sweep reads those sets to find feeds whose job was lost.
+-- Group commit across feeds: one drain job takes every feed of the slot that is behind when it
+-- runs. The slot's drain mark says that a job was asked for (and when); a change accepted while it
+-- is set needs no job of its own, since its feed is in the `behind` set that job will read. The
+-- drain job deletes the mark as it reads the set (drain.lua), so a change accepted after that asks
+-- for a new job. A mark older than the given age asks for another job all the same: a server that
+-- died between accept and enqueue holds its slot that long at most. apply.lua takes the feed out
+-- of `behind` once it caught up; the worker's sweep reads those sets to find feeds whose job was
+-- lost.
 --
 -- The accepted state of an entry ({r, st, sv, by}) is what the entry will be once every change
 -- accepted so far is applied: `r` its revision (each accepted change of the entry takes the
 -- next one, and carries it to apply.lua as `rev`), `st` its status, `sv` its schedule version,
 -- `by` who created it. If-Match is checked against it here, atomically with the ticket, so two
 -- editors sending an edit at once cannot both win, even before the worker applied the first.
-local meta, pending, ids, idem, accepted, entries, behind = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local meta, pending, ids, idem, accepted, entries, behind, drainMark =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local op, change, entryId, hash, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local ifMatch, role, actor, newStatus, releaseFor = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local feedId, now, markAge = ARGV[11], tonumber(ARGV[12]), tonumber(ARGV[13])
 
-if redis.call('EXISTS', meta) == 0 then return {'feed_not_found', 0, '', 0, 0} end
-local current = tonumber(redis.call('HGET', meta, 'ticket') or '0')
+-- Every feed's meta has its id (create-feed.lua): one read answers whether it exists, its last
+-- ticket and whether it ended.
+local head = redis.call('HMGET', meta, 'id', 'ticket', 'status')
+if not head[1] then return {'feed_not_found', 0, '', 0, 0} end
+local current = tonumber(head[2] or '0')
+local ended = head[3] == 'ended'
 local state = nil
+local prevId = nil
+
+local function markNow()
+  return redis.call('GET', drainMark) or ''
+end
 
 -- An entry accepted before accepted states existed is a published one at its stored revision.
 local function stateOf(id)
@@ -45,17 +59,18 @@ end
 if op == 'publish' then
   if idem ~= meta then
     local seen = redis.call('GET', idem)
-    if seen then return {'duplicate_key', current, seen, 0, 0} end
+    if seen then return {'duplicate_key', current, seen, 0, 0, markNow()} end
   end
   local prev = redis.call('HGET', ids, entryId)
-  if prev then return {'duplicate_id', current, prev, 0, 0} end
-  if redis.call('HGET', meta, 'status') == 'ended' and newStatus == 'published' then return {'feed_ended', 0, '', 0, 0} end
+  if prev then return {'duplicate_id', current, prev, 0, 0, markNow()} end
+  if ended and newStatus == 'published' then return {'feed_ended', 0, '', 0, 0} end
   if role == 'contributor' and newStatus ~= 'draft' then return {'forbidden', 0, '', 0, 0} end
   state = { r = 1, st = newStatus, sv = 0, by = actor }
   if newStatus == 'scheduled' then state.sv = 1 end
 elseif op == 'update' or op == 'delete' or op == 'release' then
   local prev = redis.call('HGET', ids, entryId)
   if (not prev) or string.sub(prev, 1, 8) == 'deleted:' then return {'entry_not_found', 0, '', 0, 0} end
+  prevId = prev
   state = stateOf(entryId)
   if ifMatch ~= '' and tonumber(ifMatch) ~= state.r then return {'revision_conflict', 0, '', state.r, 0} end
   -- A contributor writes drafts of their own, and never publishes one.
@@ -67,7 +82,7 @@ elseif op == 'update' or op == 'delete' or op == 'release' then
       return {'stale', 0, '', state.r, state.sv}
     end
     if state.st == 'published' then return {'entry_published', 0, '', state.r, 0} end
-    if redis.call('HGET', meta, 'status') == 'ended' then return {'feed_ended', 0, '', 0, 0} end
+    if ended then return {'feed_ended', 0, '', 0, 0} end
     state.st = 'published'
   elseif op == 'update' and newStatus ~= '' then
     -- Scheduling, rescheduling or cancelling: a new schedule version makes any delayed job of
@@ -90,7 +105,8 @@ if op == 'publish' then
   if idem ~= meta then redis.call('SET', idem, entryId .. '|' .. hash, 'EX', ttl) end
 elseif op == 'delete' then
   -- The tombstone keeps the content hash: a late retry of the original publish stays a no-op.
-  redis.call('HSET', ids, entryId, 'deleted:' .. redis.call('HGET', ids, entryId))
+  -- (an update, delete or release read the ids hash above: `prev`)
+  redis.call('HSET', ids, entryId, 'deleted:' .. prevId)
   redis.call('HDEL', accepted, entryId)
   state = nil
 end
@@ -98,10 +114,11 @@ if state then redis.call('HSET', accepted, entryId, cjson.encode(state)) end
 local r, sv = 0, 0
 if state then r, sv = state.r, state.sv end
 redis.call('SADD', behind, feedId)
-local mark = tonumber(redis.call('HGET', meta, 'scheduled') or '')
-local job = 0
-if (not mark) or math.abs(now - mark) > markAge then
-  redis.call('HSET', meta, 'scheduled', now)
-  job = 1
+local mark = redis.call('GET', drainMark)
+local markedAt = mark and tonumber(string.match(mark, '^%d+'))
+local job = ''
+if (not markedAt) or math.abs(now - markedAt) > markAge then
+  job = now .. '.' .. feedId .. '.' .. ticket
+  redis.call('SET', drainMark, job)
 end
 return {'ok', ticket, '', r, sv, job}

@@ -8,8 +8,7 @@
 --       of feeds behind in this feed's cluster slot), outputsDue (the slot's set of feeds whose
 --       outputs may not have taken every event yet: a feed that emits joins it)
 -- Group commit (see accept.lua): one call takes every change accepted so far. Once the feed is
--- caught up, its `scheduled` mark is cleared and it leaves its slot's `behind` set, so the next
--- change accepted asks for a new job.
+-- caught up it leaves its slot's `behind` set (a drain job that reads the set later skips it).
 -- Drafts and scheduled entries live in the drafts hash, never in entries/order/log: no read
 -- path a reader has (snapshot, catch-up, list, get) looks there, and they take no seq. A
 -- `release` moves one into entries as an entry.published, with the next seq (docs/editorial.md).
@@ -348,8 +347,5 @@ redis.call('HSET', meta, 'applied', applied, 'seq', seq)
 if emitted > 0 then redis.call('SADD', outputsDue, feedId) end
 local size = redis.call('ZCARD', log)
 if size > keep then redis.call('ZREMRANGEBYRANK', log, 0, size - keep - 1) end
-if applied >= lastTicket then
-  redis.call('HDEL', meta, 'scheduled')
-  redis.call('SREM', behind, feedId)
-end
+if applied >= lastTicket then redis.call('SREM', behind, feedId) end
 return {seq, emitted, applied, epoch, blocked, lastTicket}

@@ -15,9 +15,11 @@ import {
   type UpdateFeedRequest,
 } from "@liveline/protocol";
 import {
+  CoalescedReads,
   compactActor,
   type AcceptResult,
   type Change,
+  type DrainMark,
   type EntryPatch,
   type FeedStore,
   type PublishQueue,
@@ -25,7 +27,6 @@ import {
 import { LivelineError, feedNotFound } from "../errors.js";
 import type { EmbedResolver } from "../embeds/embed-resolver.js";
 import type { MediaService } from "../media/media-service.js";
-import { CoalescedReads } from "../reader/coalesced-reads.js";
 import { resolveEmbeds, resolveMedia } from "./entry-attachments.js";
 import { cleanBody, hashOf, now } from "./entry-input.js";
 
@@ -179,15 +180,15 @@ export class FeedService {
       publishAt === undefined ? Promise.resolve() : this.queue.enqueueRelease(feedId, entry.id, 1, publishAt);
     switch (result.status) {
       case "ok":
-        if (result.job) await this.queue.enqueue(feedId, result.ticket, requestId);
+        await this.drain(feedId, result.drain, requestId);
         await schedule();
         return { entryId: entry.id, status: "queued" };
       case "duplicate_key": {
         if (result.previous.contentHash !== contentHash) {
           throw new LivelineError("idempotency_key_reused", "this Idempotency-Key was used for a different entry");
         }
-        // Schedule again in case the first attempt's enqueue never happened; same job id = no-op.
-        await this.queue.enqueue(feedId, result.ticket, requestId);
+        // Ask again for the drain job the first attempt may never have added; same job id = no-op.
+        await this.drain(feedId, result.drain, requestId);
         await schedule();
         return { entryId: result.previous.entryId, status: "queued" };
       }
@@ -199,7 +200,7 @@ export class FeedService {
         if (result.previous.contentHash !== contentHash) {
           throw new LivelineError("entry_exists", `entry '${entry.id}' already exists with different content`);
         }
-        await this.queue.enqueue(feedId, result.ticket, requestId);
+        await this.drain(feedId, result.drain, requestId);
         await schedule();
         return { entryId: entry.id, status: "queued" };
       default:
@@ -326,7 +327,7 @@ export class FeedService {
     };
     const result = await this.store.accept(feedId, change);
     if (result.status !== "ok") throw storeRejection(result.status, feedId);
-    if (result.job) await this.queue.enqueue(feedId, result.ticket, ctx.requestId);
+    await this.drain(feedId, result.drain, ctx.requestId);
     return { status: "queued" };
   }
 
@@ -414,8 +415,17 @@ export class FeedService {
       status,
     });
     if (result.status !== "ok") throw await this.rejection(result, feedId, entryId);
-    if (result.job) await this.queue.enqueue(feedId, result.ticket, ctx.requestId);
+    await this.drain(feedId, result.drain, ctx.requestId);
     return result;
+  }
+
+  /**
+   * Add the drain job accept.lua asked for, if it asked (group commit: otherwise the job waiting
+   * for the feed's slot takes the change). Every accept answered `ok` must come here: a mark whose
+   * job is never added holds the slot's feeds until the mark ages (FeedStoreOptions.jobMarkAgeMs).
+   */
+  private async drain(feedId: string, drain: DrainMark | undefined, requestId: string | undefined): Promise<void> {
+    if (drain !== undefined) await this.queue.drain(drain, { feedId, requestId });
   }
 
   /** The error for a change the store refused; a conflict carries the entry as it is now. */

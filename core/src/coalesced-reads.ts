@@ -11,6 +11,8 @@ interface InFlight<T> {
  * result read after it asked: a reader that joined its feed's room and then asks for the
  * snapshot cannot be answered with one taken before it joined. When thousands of readers
  * subscribe to one feed at once, the Redis reads drop from one per reader to two per round.
+ * The worker applies feeds the same way: a drain job that finds a feed being applied shares the
+ * apply that starts after it, which reads every change accepted before the job asked.
  */
 export class CoalescedReads<T> {
   private readonly inFlight = new Map<string, InFlight<T>>();
