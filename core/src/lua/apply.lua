@@ -201,8 +201,19 @@ end
 -- never holds the feed).
 local blocked = ''
 
+-- The pending changes this call may apply, read in one HMGET (a call takes at most `batch`).
+local raws = {}
+if limit > applied then
+  local fieldsWanted = {}
+  for t = applied + 1, limit do table.insert(fieldsWanted, t) end
+  raws = redis.call('HMGET', pending, unpack(fieldsWanted))
+end
+local first = applied
+-- Tickets applied in this call, deleted from the pending hash in one HDEL at the end.
+local done = {}
+
 while applied < limit do
-  local raw = redis.call('HGET', pending, applied + 1)
+  local raw = raws[applied + 1 - first]
   local c = nil
   if raw then
     local ok, decoded = pcall(cjson.decode, raw)
@@ -339,13 +350,17 @@ while applied < limit do
         emit({ type = 'feed.updated', at = c.at, feed = feedObject(c.at) })
       end
     end
-    redis.call('HDEL', pending, applied)
+    table.insert(done, applied)
   end
 end
 
+if #done > 0 then redis.call('HDEL', pending, unpack(done)) end
 redis.call('HSET', meta, 'applied', applied, 'seq', seq)
-if emitted > 0 then redis.call('SADD', outputsDue, feedId) end
-local size = redis.call('ZCARD', log)
-if size > keep then redis.call('ZREMRANGEBYRANK', log, 0, size - keep - 1) end
+if emitted > 0 then
+  redis.call('SADD', outputsDue, feedId)
+  -- The log is scored by seq, one event per seq: keeping the newest `keep` is dropping every
+  -- score up to seq - keep, with no count to read first.
+  if seq > keep then redis.call('ZREMRANGEBYSCORE', log, '-inf', seq - keep) end
+end
 if applied >= lastTicket then redis.call('SREM', behind, feedId) end
 return {seq, emitted, applied, epoch, blocked, lastTicket}

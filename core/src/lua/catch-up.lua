@@ -4,9 +4,10 @@
 -- (a restore or a failover behind it): the epoch changes here, atomically, and it gets `reset`.
 -- KEYS: meta, log   ARGV: since, most events, the reader's epoch ('' when not sent), a fresh epoch
 -- Returns {seq, epoch, 'events', e1, e2, ...} or {seq, epoch, 'reset'}
-local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+local head = redis.call('HMGET', KEYS[1], 'seq', 'epoch')
+local seq = tonumber(head[1] or '0')
 local since, most, asked, fresh = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
+local epoch = head[2]
 if not epoch then
   -- A feed from before epochs gets one now; a reader's epoch cannot be it.
   epoch = ''
