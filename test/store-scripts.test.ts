@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LIMITS } from "@liveline/protocol";
 import { FeedStore, type AcceptResult, type Change } from "@liveline/core";
 import { useRedis } from "./helpers/shared-redis.js";
 
@@ -291,5 +292,37 @@ describe("who made a change, in the revision list", () => {
       { id: "u_1", name: "Ana Ruiz" },
       { id: "token-1", name: "token-1" },
     ]);
+  });
+});
+
+describe("what the apply script keeps", () => {
+  it("keeps an entry's newest revisions and the feed's newest events, however many came", async () => {
+    const feedId = "kept";
+    const small = new FeedStore(client, { keyPrefix: `kept-${randomUUID().slice(0, 8)}:`, eventLogLength: 5 });
+    expect(await small.createFeed({ id: feedId, title: "Kept" }, new Date())).toBe(true);
+    expect((await small.accept(feedId, publish("k", "b0"), { entryId: "k", contentHash: "h" })).status).toBe("ok");
+    const edits = LIMITS.maxRevisionsPerEntry + 4;
+    for (let i = 1; i <= edits; i++) {
+      expect((await small.accept(feedId, update("k", { body: `b${i}` }), { entryId: "k" })).status).toBe("ok");
+      // Applied a few at a time, as a busy feed is.
+      if (i % 7 === 0) await small.apply(feedId, i + 1);
+    }
+    await small.apply(feedId, edits + 1);
+    expect(await small.currentSeq(feedId)).toBe(edits + 1);
+    const revisions = await small.revisions(feedId, "k");
+    expect(revisions.map((r) => r.revision)).toEqual(
+      Array.from({ length: LIMITS.maxRevisionsPerEntry }, (_, i) => edits + 2 - LIMITS.maxRevisionsPerEntry + i),
+    );
+    // The log keeps the newest 5 events: a reader 5 behind catches up, one 6 behind is reset.
+    const recent = await small.eventsSince(feedId, edits - 4, 100);
+    expect(recent.kind === "events" ? recent.events.map((e) => e.seq) : []).toEqual([
+      edits - 3,
+      edits - 2,
+      edits - 1,
+      edits,
+      edits + 1,
+    ]);
+    expect((await small.eventsSince(feedId, edits - 5, 100)).kind).toBe("reset");
+    expect(await client.zcard(small.keys.feed(feedId).log)).toBe(5);
   });
 });

@@ -97,8 +97,8 @@ local function revise(c, entryId, revision, kind)
   local record = { revision = revision, by = by, at = c.at, type = kind }
   -- A retraction's reason (delete changes only; optional) stays in the entry's history.
   if kind == 'entry.deleted' and type(c.reason) == 'string' then record.reason = c.reason end
-  redis.call('RPUSH', key, cjson.encode(record))
-  redis.call('LTRIM', key, -revKeep, -1)
+  -- RPUSH answers the list's length: trimmed only once it holds more than it keeps.
+  if redis.call('RPUSH', key, cjson.encode(record)) > revKeep then redis.call('LTRIM', key, -revKeep, -1) end
 end
 
 -- The entry's next revision when the apply script itself changes it (an unpin), or when the
