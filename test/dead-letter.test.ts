@@ -145,4 +145,50 @@ describe("a change that cannot be applied", () => {
     expect(seqs(events)).toEqual([1]);
     reader.close();
   });
+  it("is set aside by a drain job's last attempt, while the other feeds of that job are applied", async () => {
+    const [failingFeed, goodFeed] = ["drain-failing", "drain-good"];
+    for (const f of [failingFeed, goodFeed]) await stack.api.createFeed(f);
+    const readers = [openReader(stack.url, failingFeed), openReader(stack.url, goodFeed)];
+    await Promise.all(readers.map((r) => readerReady(r)));
+    const [failingReader, goodReader] = readers;
+    if (failingReader === undefined || goodReader === undefined) throw new Error("readers missing");
+    const before = (await metric('liveline_dead_letters_total{reason="retries_exhausted",role="all"}')) ?? 0;
+
+    // Two feeds of one slot accepted (the drain job they asked for is not added), the first one's
+    // change then made one that fails on every try, as in the test above.
+    const at = new Date().toISOString();
+    const fine = { v: 2 as const, op: "feed.update" as const, at, patch: { title: "fine" }, requestId: "req-drain" };
+    const failingTicket = await stack.store.accept(failingFeed, fine);
+    const goodTicket = await stack.store.accept(goodFeed, fine);
+    if (failingTicket.status !== "ok" || goodTicket.status !== "ok") throw new Error("not accepted");
+    const k = stack.store.keys.feed(failingFeed);
+    expect(stack.store.keys.feed(goodFeed).slot).toBe(k.slot);
+    await probe.hset(
+      k.pending,
+      String(failingTicket.ticket),
+      JSON.stringify({ ...fine, patch: { title: { not: "a string" } } }),
+    );
+    // One drain job with two attempts, added as any BullMQ producer of the queue could.
+    await rawQueue.add(
+      "drain",
+      { v: 1, kind: "drain", slot: k.slot },
+      { jobId: "drain-two-attempts", attempts: 2, backoff: { type: "fixed", delay: 20 } },
+    );
+
+    await waitFor(() => goodReader.events.length === 1, "the good feed's change", 15_000);
+    expect(goodReader.events[0]).toMatchObject({ type: "feed.updated", seq: 1, feed: { title: "fine" } });
+    await waitFor(
+      async () => (await stack.store.failedCount(failingFeed)) === 1,
+      "the failing change set aside by the job's last attempt",
+      15_000,
+    );
+    expect(await metric('liveline_dead_letters_total{reason="retries_exhausted",role="all"}')).toBe(before + 1);
+    expect(await stack.store.acceptedTicket(failingFeed)).toEqual({
+      ticket: failingTicket.ticket,
+      applied: failingTicket.ticket,
+    });
+    await waitFor(async () => (await stack.store.feedsBehind()).length === 0, "no feed left behind");
+    expect(failingReader.events).toEqual([]);
+    for (const r of readers) r.close();
+  });
 });
