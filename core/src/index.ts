@@ -8,7 +8,16 @@ export {
   type WebhookKeys,
   type AccountKeys,
 } from "./redis-keys.js";
-export { Change, ApplyJob, DrainJob, ReleaseJob, PublishJob, type NewEntry, type EntryPatch, type FeedPatch } from "./changes.js";
+export {
+  Change,
+  ApplyJob,
+  DrainJob,
+  ReleaseJob,
+  PublishJob,
+  type NewEntry,
+  type EntryPatch,
+  type FeedPatch,
+} from "./changes.js";
 export {
   FeedStore,
   ReplicationTimeoutError,

@@ -139,14 +139,18 @@ export class PublishWorker {
           // The request that asked for the job is named on its own feed's line only.
           const requestId = feedId === data.feedId ? data.requestId : undefined;
           const { seq: at, emitted: count, applied } = result;
-          this.options.logger.info({ jobId: job.id, feedId, ticket: applied, seq: at, emitted: count, requestId }, "applied");
+          this.options.logger.info(
+            { jobId: job.id, feedId, ticket: applied, seq: at, emitted: count, requestId },
+            "applied",
+          );
         } catch (err) {
           failures.push(`${feedId}: ${(err as Error).message}`);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(DRAIN_PARALLEL, feedIds.length) }, lane));
-    if (failures.length > 0) throw new Error(`${failures.length} of ${feedIds.length} feeds failed: ${failures.join("; ")}`);
+    if (failures.length > 0)
+      throw new Error(`${failures.length} of ${feedIds.length} feeds failed: ${failures.join("; ")}`);
     return { seq, emitted, feeds: feedIds.length };
   }
 
@@ -155,11 +159,7 @@ export class PublishWorker {
    * sets aside the change that blocks the feed (unless the feed is caught up: the failure was
    * elsewhere), so that one change that always fails does not hold every later one.
    */
-  private async applyFeed(
-    job: Job<PublishJob>,
-    feedId: string,
-    lastAttempt: boolean,
-  ): Promise<FeedApplied> {
+  private async applyFeed(job: Job<PublishJob>, feedId: string, lastAttempt: boolean): Promise<FeedApplied> {
     try {
       return await this.applyShared(feedId);
     } catch (err) {
@@ -219,7 +219,10 @@ export class PublishWorker {
       result = await this.applyShared(feedId);
     }
     // One line per job; the request id ties it to the API request and to the relays' emits.
-    this.options.logger.info({ jobId: job.id, feedId, ticket, seq: result.seq, emitted: result.emitted, requestId }, "applied");
+    this.options.logger.info(
+      { jobId: job.id, feedId, ticket, seq: result.seq, emitted: result.emitted, requestId },
+      "applied",
+    );
     return result;
   }
 
