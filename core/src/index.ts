@@ -2,6 +2,7 @@ export {
   redisKeys,
   type RedisKeys,
   type FeedKeys,
+  type SlotKeys,
   type PresenceKeys,
   type OutputKeys,
   type FeedOutputKeys,

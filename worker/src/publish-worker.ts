@@ -136,13 +136,11 @@ export class PublishWorker {
           const result = await this.applyFeed(job, feedId, lastAttempt);
           emitted += result.emitted;
           seq = Math.max(seq, result.seq);
-          // The request that asked for the job is named on its own feed's line only.
+          // One line per feed, with the ticket it reached; the request that asked for the job is
+          // named on its own feed's line only (it ties the API request to the relays' emits).
           const requestId = feedId === data.feedId ? data.requestId : undefined;
-          const { seq: at, emitted: count, applied } = result;
-          this.options.logger.info(
-            { jobId: job.id, feedId, ticket: applied, seq: at, emitted: count, requestId },
-            "applied",
-          );
+          const line = { jobId: job.id, feedId, ticket: result.applied, seq: result.seq, emitted: result.emitted };
+          this.options.logger.info({ ...line, requestId }, "applied");
         } catch (err) {
           failures.push(`${feedId}: ${(err as Error).message}`);
         }
@@ -288,9 +286,8 @@ export class PublishWorker {
    * accept, or a job held by a worker that was SIGKILLed (BullMQ only notices that stalled job
    * when its lock expires, 30 s later). A feed behind by the same amount at two sweeps in a row
    * gets a fresh drain job of its slot; applying is idempotent, so a job too many costs a few
-   * no-op scripts. A feed
-   * seen behind once is left alone: its change may have been accepted a moment ago, with the
-   * API's own job (carrying the request's id) about to be added.
+   * no-op scripts. A feed seen behind once is left alone: its change may have been accepted a
+   * moment ago, with the API's own job (carrying the request's id) about to be added.
    * Returns how many feeds were behind.
    */
   async sweep(): Promise<number> {
