@@ -60,9 +60,17 @@ beforeAll(async () => {
   if (after.peak) peak = after.peak;
 });
 
-/** The time as the page's clock shows it: the chart's own formatting of a time today. */
-const hhmm = (page: Page, at: string) =>
-  page.evaluate((t) => new Date(t).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" }), at);
+/**
+ * The time as the page's clock shows it: hours and minutes, after the day when it is not today
+ * in the page's clock (a story's peak seen just after midnight was yesterday).
+ */
+const shownAt = (page: Page, at: string) =>
+  page.evaluate((t) => {
+    const d = new Date(t);
+    const time = d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+    if (d.toDateString() === new Date().toDateString()) return time;
+    return `${d.toLocaleDateString("en-GB", { day: "numeric", month: "short" })}, ${time}`;
+  }, at);
 
 describe("the audience beside readers now", () => {
   for (const [size, viewport] of [
@@ -73,7 +81,7 @@ describe("the audience beside readers now", () => {
       it(`shows the peak and a chart with its text alternative (${size}, ${scheme})`, async () => {
         const page = await openConsole(browser, stack, FEED, viewport);
         await page.emulateMedia({ colorScheme: scheme });
-        const time = await hhmm(page, peak.at);
+        const time = await shownAt(page, peak.at);
         await expect.poll(() => page.locator("#audience-peak").textContent()).toBe(`Peak 4 at ${time}`);
         const chart = page.getByRole("img", { name: /^Readers over the last 6 hours/ });
         await expect
@@ -107,7 +115,7 @@ describe("the audience beside readers now", () => {
     const top = story.peak;
     if (top === null) throw new Error("the story has a peak");
     expect(top.readers).toBe(5020);
-    const time = await hhmm(page, top.at);
+    const time = await shownAt(page, top.at);
     await expect.poll(() => page.locator("#audience-peak").textContent()).toBe(`Peak 5,020 at ${time}`);
     // The last sample is the sampler's own (the console's connection, maybe), after the seeded ones.
     await expect
