@@ -1,3 +1,4 @@
+import type { Part } from "./parts.js";
 import type { RedisOptions } from "ioredis";
 import type { RedisClient } from "./feed-store.js";
 import type { Logger } from "./logger.js";
@@ -55,4 +56,22 @@ export class RedisConnections {
     await Promise.allSettled(this.opened.map((c) => c.quit()));
     for (const c of this.opened) c.disconnect();
   }
+}
+
+/**
+ * A role's Redis connections as a part of a process: ready while `ready` says the role talks to
+ * a writable primary; closed after every part that uses them. `start` waits for Redis where the
+ * role must not start without it.
+ */
+export function redisPart(
+  redis: RedisConnections,
+  o: { ready: () => Promise<boolean>; start?: () => Promise<void> },
+): Part {
+  return {
+    name: "redis",
+    ...(o.start === undefined ? {} : { start: o.start }),
+    ready: o.ready,
+    notReady: "unreachable",
+    close: () => redis.closeAll(),
+  };
 }

@@ -36,11 +36,11 @@ export { EventEnvelope } from "./scripts.js";
 export { CoalescedReads } from "./coalesced-reads.js";
 export { StoredActor, StoredRevision, compactActor } from "./stored-actor.js";
 export { newEpoch, type HeldPosition } from "./epoch.js";
-export { PublishQueue, QUEUE_NAME, retainedJobs, type PublishQueueOptions } from "./publish-queue.js";
+export { PublishQueue, QUEUE_NAME, queuePart, retainedJobs, type PublishQueueOptions } from "./publish-queue.js";
 export { createLogger, type Logger } from "./logger.js";
 export { createRegistry, instrumentQueue } from "./metrics.js";
-export { readiness, type Readiness } from "./readiness.js";
-export { RedisConnections } from "./connections.js";
+export { Parts, startParts, type Part, type ReadinessReport } from "./parts.js";
+export { RedisConnections, redisPart } from "./connections.js";
 export {
   openRedis,
   parseRedisTarget,

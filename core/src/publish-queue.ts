@@ -1,3 +1,4 @@
+import type { Part } from "./parts.js";
 import { Queue, type ConnectionOptions, type DefaultJobOptions, type JobType } from "bullmq";
 import type { ApplyJob, DrainJob, PublishJob, ReleaseJob } from "./changes.js";
 import type { DrainMark } from "./scripts.js";
@@ -125,4 +126,15 @@ export class PublishQueue {
 /** "<feed>.<entry>.s<version>": '.' never appears in a feed or entry id (BullMQ forbids ':'). */
 function releaseJobId(feedId: string, entryId: string, scheduleVersion: number): string {
   return `${feedId}.${entryId}.s${scheduleVersion}`;
+}
+
+/** The publish queue as a part of a process: up once its connection is, ready while its keys answer. */
+export function queuePart(queue: PublishQueue): Part {
+  return {
+    name: "queue",
+    start: () => queue.ready(),
+    ready: () => queue.usable(),
+    notReady: "unusable",
+    close: () => queue.close(),
+  };
 }

@@ -1,7 +1,14 @@
 import type { Express } from "express";
 import type { Registry } from "prom-client";
-import { createLogger, type FeedStore, type Logger, type PublishQueue } from "@liveline/core";
-import { startWorker, type PublishWorker, type WorkerHandle } from "@liveline/worker";
+import {
+  createLogger,
+  createRegistry,
+  startParts,
+  type FeedStore,
+  type Logger,
+  type PublishQueue,
+} from "@liveline/core";
+import { startWorker, type PublishWorker } from "@liveline/worker";
 import type { Config } from "./config.js";
 import type { LivelineIo } from "./gateway/gateway.js";
 import { startServer, type ServerHandle, type StartServerOptions } from "./start-server.js";
@@ -39,43 +46,46 @@ export interface StartOptions {
  * Start the server role, and with ROLE=all the worker role beside it, against one Redis. Used by
  * `main.ts` and by the tests, so that tests run exactly what production runs. A worker-only
  * process starts with `startWorker` (see `worker/src/main.ts`).
+ *
+ * The worker starts first and closes last: a leaving node hands its readers over while the
+ * jobs in hand finish, and a change accepted during the drain is still applied.
  */
-export async function startLiveline(config: Config, opts: StartOptions): Promise<LivelineHandle> {
+export function startLiveline(config: Config, opts: StartOptions): Promise<LivelineHandle> {
   if (config.role === "worker") throw new Error("ROLE=worker has no server role: start it with startWorker");
   const logger = opts.logger ?? createLogger(config.role, config.logLevel);
-  const server = await startServer(config, {
-    redisUrl: opts.redisUrl,
-    logger,
-    ...(opts.extend ? { extend: opts.extend } : {}),
+  return startParts(logger, async (parts) => {
+    // One registry: the server's /metrics serves the worker's metrics too.
+    const registry = createRegistry(config.role);
+    const worker =
+      config.role === "all"
+        ? await parts.add(
+            await startWorker(config, { redisUrl: opts.redisUrl, logger: logger.child({ role: "worker" }), registry }),
+          )
+        : undefined;
+    const server = await parts.add(
+      await startServer(config, {
+        redisUrl: opts.redisUrl,
+        logger,
+        registry,
+        ...(opts.extend ? { extend: opts.extend } : {}),
+      }),
+    );
+    return {
+      url: server.url,
+      port: server.port,
+      io: server.io,
+      store: server.store,
+      queue: server.queue,
+      worker: worker?.worker,
+      logger,
+      registry,
+      app: server.app,
+      vapid: server.vapid,
+      drain() {
+        server.drain();
+        worker?.drain();
+      },
+      close: () => parts.close(),
+    };
   });
-  let worker: WorkerHandle | undefined;
-  if (config.role === "all") {
-    worker = await startWorker(config, {
-      redisUrl: opts.redisUrl,
-      logger: logger.child({ role: "worker" }),
-      registry: server.registry,
-    });
-  }
-  let closing: Promise<void> | undefined;
-  return {
-    url: server.url,
-    port: server.port,
-    io: server.io,
-    store: server.store,
-    queue: server.queue,
-    worker: worker?.worker,
-    logger,
-    registry: server.registry,
-    app: server.app,
-    vapid: server.vapid,
-    drain() {
-      server.drain();
-      worker?.drain();
-    },
-    close() {
-      // Readers are handed over first; jobs in hand finish while they are.
-      closing ??= server.close().then(() => worker?.close());
-      return closing;
-    },
-  };
 }

@@ -11,11 +11,14 @@ import {
   createRegistry,
   instrumentQueue,
   instrumentRedis,
+  queuePart,
+  redisPart,
+  startParts,
   subscriptionsOn,
   talksToPrimary,
   within,
   type Logger,
-  type Readiness,
+  type Part,
 } from "@liveline/core";
 import { createApp } from "./http/app.js";
 import { httpRoutes } from "./http/http-routes.js";
@@ -54,7 +57,7 @@ import { accountRoutes } from "./accounts/account-routes.js";
 import { SsoClient } from "./accounts/sso-client.js";
 import { ssoRoutes } from "./accounts/sso-routes.js";
 
-export interface ServerHandle {
+export interface ServerHandle extends Part {
   readonly url: string;
   readonly port: number;
   readonly io: LivelineIo;
@@ -76,261 +79,275 @@ export interface StartServerOptions {
   logger: Logger;
   /** An embedder's own routes, mounted on the HTTP app after the operations. */
   extend?: (app: Express) => void;
+  /** The process's registry, when the worker role shares the process (its metrics are served here too). */
+  registry?: Registry;
 }
 
 /**
  * The server role: the HTTP API (accept a change into Redis, enqueue it, answer 202), the
  * reader transports (Socket.IO gateway, SSE, pages) fed by one relay, and /metrics.
+ *
+ * Its parts, in the order they start; they close in reverse, which is how a node leaves: stop
+ * accepting, hand its readers over a batch at a time, stop the presence timers and the relay,
+ * end the SSE streams and the HTTP connections, then close the queues and Redis.
  */
-export async function startServer(config: Config, opts: StartServerOptions): Promise<ServerHandle> {
+export function startServer(config: Config, opts: StartServerOptions): Promise<ServerHandle> {
   const logger = opts.logger;
-  const redis = new RedisConnections(opts.redisUrl, logger);
-  const cluster = redis.cluster;
-  // API reads/writes fail fast while Redis is away, so editors get a 503 instead of a hang.
-  const commands = redis.openCommands();
-  await commands.ping();
-  const store = new FeedStore(commands, {
-    keyPrefix: config.keyPrefix,
-    eventLogLength: config.eventLogLength,
-    publishCommand: redis.publishCommand,
-    replicaAcks: config.replicaAcks,
-  });
-  const queueConnection = redis.open("queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  const queue = new PublishQueue({ connection: queueConnection, prefix: store.keys.queuePrefix() });
-  await queue.ready();
-  const registry = createRegistry(config.role);
-  instrumentQueue(queue, registry);
-
-  const hub = new SseHub();
   const serverLogger = logger.child({ role: "server" });
-  const mediaStorage =
-    config.mediaS3 === undefined
-      ? new FileMediaStorage(join(config.dataDir, "media"))
-      : new S3MediaStorage(config.mediaS3);
-  const media = new MediaService(mediaStorage, serverLogger.child({ role: "media" }));
-  // Embeds' oEmbed lookups go out through the same guard as webhooks and push (no private addresses).
-  const outbound = new Outbound({
-    allowPrivate: config.outputs.allowPrivateOutbound,
-    timeoutMs: config.outputs.outboundTimeoutMs,
-  });
-  const embeds =
-    config.oembed.endpoints.size === 0
-      ? undefined
-      : new EmbedResolver({
-          client: new OembedClient(outbound, config.oembed.endpoints),
-          media,
-          redis: commands,
-          keys: store.keys,
-          mediaBase: (config.publicUrl ?? "").replace(/\/$/, ""),
-          timeoutMs: config.oembed.timeoutMs,
-          logger: serverLogger.child({ role: "embeds" }),
-        });
-  const service = new FeedService(store, queue, { media, publicUrl: config.publicUrl, ...(embeds ? { embeds } : {}) });
-  const verifier = new TokenVerifier({
-    staticTokens: config.editorTokens,
-    staticNames: config.editorNames,
-    hsSecret: config.jwtSecret,
-    publicKeyPem: config.jwtPublicKey,
-    jwksUrl: config.jwksUrl,
-  });
-  const limits = new RateLimits(commands, store.keys, config.rateLimits);
-  const accounts = new AccountStore(commands, store.keys.accounts);
-  const sso = config.sso === undefined ? undefined : new SsoClient(config.sso, commands, store.keys.accounts);
-  const security = new SocketSecurity({
-    verifier,
-    limits,
-    origins: config.corsOrigins,
-    trustProxy: config.trustProxy,
-    logger: logger.child({ role: "gateway" }),
-  });
-  const metrics = new ServerMetrics(registry);
-  const presence = new PresenceStore(commands, store.keys, {
-    nodeTtlMs: PresenceReporter.ttlMs(config.presence.intervalMs),
-    editorTtlMs: config.presence.editorTtlMs,
-  });
-  const audience = new AudienceStore(commands, store.keys);
-  const slowReaders: SlowReaderPolicy = {
-    maxBacklogBytes: config.maxReaderBacklogBytes,
-    graceMs: config.readerBacklogGraceMs,
-    onCut: (cut) => {
-      metrics.readerCut(cut.transport);
-      serverLogger.warn(cut, "reader too far behind; disconnected (it resumes from its last seq)");
-    },
-  };
-  // Named per node, so that the primary's CLIENT LIST tells this node's subscriber apart.
-  const subscriberName = `subscriber-${randomUUID().slice(0, 8)}`;
-  const relay = new FeedRelay({
-    subscriber: redis.open(subscriberName, { maxRetriesPerRequest: null }, cluster),
-    store,
-    logger: logger.child({ role: "relay" }),
-    // To this node's readers (`fanOut`, below, once the Socket.IO server exists: a feed is
-    // relayed only once a reader has asked for it, which needs that server).
-    emit: (feedId, event) => fanOut.deliver(feedId, event),
-    reset: (notice) => fanOut.reset(notice),
-    headCheckMs: config.headCheckMs,
-    headChecksPerSecond: config.headChecksPerSecond,
-    sharded: cluster,
-  });
-  // Every transport attaches its readers through these (reader/attach-reader.ts).
-  const readers: ReaderContext = { service, relay };
-  // The truth /readyz and liveline_redis_up tell: after a failover a node whose connections still
-  // answer PING somewhere, but not on the primary, delivers nothing
-  // (docs/operations.md#redis-sentinel-high-availability).
-  const redisChecks = {
-    commands: within(2000, () => talksToPrimary(commands)),
-    queue: within(2000, () => talksToPrimary(queueConnection)),
-    subscriber: within(2000, async () => {
+  return startParts(logger, async (parts) => {
+    // Embeds' oEmbed lookups go out through the same guard as webhooks and push (no private addresses).
+    const outbound = new Outbound({
+      allowPrivate: config.outputs.allowPrivateOutbound,
+      timeoutMs: config.outputs.outboundTimeoutMs,
+    });
+    await parts.add({ name: "outbound", close: () => outbound.close() });
+    const mediaStorage =
+      config.mediaS3 === undefined
+        ? new FileMediaStorage(join(config.dataDir, "media"))
+        : new S3MediaStorage(config.mediaS3);
+    await parts.add({ name: "media", close: () => mediaStorage.close() });
+
+    const redis = new RedisConnections(opts.redisUrl, logger);
+    const cluster = redis.cluster;
+    // API reads/writes fail fast while Redis is away, so editors get a 503 instead of a hang.
+    const commands = redis.openCommands();
+    const queueConnection = redis.open("queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    // Named per node, so that the primary's CLIENT LIST tells this node's subscriber apart.
+    const subscriberName = `subscriber-${randomUUID().slice(0, 8)}`;
+    const subscriber = redis.open(subscriberName, { maxRetriesPerRequest: null }, cluster);
+    // The truth /readyz and liveline_redis_up tell: after a failover a node whose connections still
+    // answer PING somewhere, but not on the primary, delivers nothing
+    // (docs/operations.md#redis-sentinel-high-availability).
+    const onPrimary = within(2000, () => talksToPrimary(commands));
+    await parts.add(
+      redisPart(redis, {
+        ready: onPrimary,
+        start: async () => {
+          await commands.ping();
+        },
+      }),
+    );
+
+    const store = new FeedStore(commands, {
+      keyPrefix: config.keyPrefix,
+      eventLogLength: config.eventLogLength,
+      publishCommand: redis.publishCommand,
+      replicaAcks: config.replicaAcks,
+    });
+    const queue = new PublishQueue({ connection: queueConnection, prefix: store.keys.queuePrefix() });
+    await parts.add(queuePart(queue));
+    const registry = opts.registry ?? createRegistry(config.role);
+    instrumentQueue(queue, registry);
+
+    const media = new MediaService(mediaStorage, serverLogger.child({ role: "media" }));
+    const embeds =
+      config.oembed.endpoints.size === 0
+        ? undefined
+        : new EmbedResolver({
+            client: new OembedClient(outbound, config.oembed.endpoints),
+            media,
+            redis: commands,
+            keys: store.keys,
+            mediaBase: (config.publicUrl ?? "").replace(/\/$/, ""),
+            timeoutMs: config.oembed.timeoutMs,
+            logger: serverLogger.child({ role: "embeds" }),
+          });
+    const service = new FeedService(store, queue, {
+      media,
+      publicUrl: config.publicUrl,
+      ...(embeds ? { embeds } : {}),
+    });
+    const outputs = await outputsHttp({ settings: config.outputs, env: config.env, redis, commands, store, service });
+    await parts.add({ name: "outputs", close: () => outputs.close() });
+
+    const verifier = new TokenVerifier({
+      staticTokens: config.editorTokens,
+      staticNames: config.editorNames,
+      hsSecret: config.jwtSecret,
+      publicKeyPem: config.jwtPublicKey,
+      jwksUrl: config.jwksUrl,
+    });
+    const limits = new RateLimits(commands, store.keys, config.rateLimits);
+    const accounts = new AccountStore(commands, store.keys.accounts);
+    const sso = config.sso === undefined ? undefined : new SsoClient(config.sso, commands, store.keys.accounts);
+    const security = new SocketSecurity({
+      verifier,
+      limits,
+      origins: config.corsOrigins,
+      trustProxy: config.trustProxy,
+      logger: logger.child({ role: "gateway" }),
+    });
+    const metrics = new ServerMetrics(registry);
+    const presence = new PresenceStore(commands, store.keys, {
+      nodeTtlMs: PresenceReporter.ttlMs(config.presence.intervalMs),
+      editorTtlMs: config.presence.editorTtlMs,
+    });
+    const audience = new AudienceStore(commands, store.keys);
+    const slowReaders: SlowReaderPolicy = {
+      maxBacklogBytes: config.maxReaderBacklogBytes,
+      graceMs: config.readerBacklogGraceMs,
+      onCut: (cut) => {
+        metrics.readerCut(cut.transport);
+        serverLogger.warn(cut, "reader too far behind; disconnected (it resumes from its last seq)");
+      },
+    };
+    const hub = new SseHub();
+    const relay = new FeedRelay({
+      subscriber,
+      store,
+      logger: logger.child({ role: "relay" }),
+      // To this node's readers (`fanOut`, below, once the Socket.IO server exists: a feed is
+      // relayed only once a reader has asked for it, which needs that server).
+      emit: (feedId, event) => fanOut.deliver(feedId, event),
+      reset: (notice) => fanOut.reset(notice),
+      headCheckMs: config.headCheckMs,
+      headChecksPerSecond: config.headChecksPerSecond,
+      sharded: cluster,
+    });
+    const subscribed = within(2000, async () => {
       const { connected, channels } = relay.health();
       if (!connected) return false;
       // No channel yet (or a Cluster, whose subscribers sit on every shard): connected is all.
       if (channels === 0 || cluster) return true;
       return ((await subscriptionsOn(commands, RedisConnections.clientName(subscriberName))) ?? 0) >= channels;
-    }),
-  };
-  instrumentRedis(registry, redisChecks);
-  let draining = false;
-  const readiness: Readiness = {
-    draining: () => draining,
-    redis: redisChecks.commands,
-    queue: () => queue.usable(),
-    relay: redisChecks.subscriber,
-  };
-  const outputs = await outputsHttp({
-    settings: config.outputs,
-    env: config.env,
-    redis,
-    commands,
-    store,
-    service,
-  });
-  const app = createApp({
-    verifier,
-    sessions: accounts,
-    limits,
-    origins: config.corsOrigins,
-    trustProxy: config.trustProxy,
-    logger: serverLogger,
-    observe: [metrics.writesMiddleware()],
-    ...(opts.extend ? { extend: opts.extend } : {}),
-    handlers: {
-      ...httpRoutes({ service }),
-      ...opsRoutes({
-        readiness,
-        registry,
-        ping: async () => (await commands.ping().catch(() => "")) === "PONG",
-      }),
-      ...mediaRoutes({ media, maxBytes: config.mediaMaxBytes, publicUrl: config.publicUrl }),
-      ...pagesRouter({
-        service,
-        publisherName: config.publisherName,
-        publicUrl: config.publicUrl,
-        publisherLogoUrl: config.publisherLogoUrl,
-        language: config.feedLanguage,
-      }),
-      ...sseRoutes({
-        hub,
-        readers,
-        logger: serverLogger,
-        heartbeatMs: config.sseHeartbeatMs,
-        slowReaders: new BacklogWatch(slowReaders),
-      }),
-      ...presenceRoutes({ presence, audience, service }),
-      ...outputs.handlers,
-      ...accountRoutes({
-        accounts,
-        limits,
-        sessionTtlSeconds: config.accounts.sessionTtlSeconds,
-        resetTtlSeconds: config.accounts.resetTtlSeconds,
-        publicUrl: config.publicUrl,
-      }),
-      ...ssoRoutes({ accounts, limits, sessionTtlSeconds: config.accounts.sessionTtlSeconds, sso }),
-    },
-  });
-  const http: HttpServer = createHttpServer(app, config.httpTimeouts, serverLogger);
-  const ioServer = createIo(http, security, slowReaders);
-  // The relay feeds both the Socket.IO rooms and the SSE streams of this node.
-  const fanOut = new NodeFanOut(ioServer, hub, metrics, security);
-  const drainer = new SocketDrainer(ioServer);
-  // While draining, every HTTP answer closes its connection, so keep-alive clients move on.
-  http.prependListener("request", (_req, res) => {
-    if (draining) res.setHeader("Connection", "close");
-  });
-  metrics.bindGauges({
-    sockets: () => ioServer.engine.clientsCount,
-    sseStreams: () => hub.size(),
-    subscribers: () => totalPerFeed(countReaders(ioServer, hub)),
-    catchUps: () => service.catchUpCounts(),
-  });
-  // This node's readers, reported for /stats on every node (server/src/presence).
-  const nodeId = randomUUID();
-  const reporter = new PresenceReporter({
-    store: presence,
-    nodeId,
-    count: () => countReaders(ioServer, hub),
-    intervalMs: config.presence.intervalMs,
-    logger: serverLogger,
-  });
-  // Readers over time: one node per interval records every feed's summed readers.
-  const sampler = new AudienceSampler({
-    audience,
-    presence,
-    nodeId,
-    sampleMs: config.audience.sampleMs,
-    keepMs: config.audience.keepHours * 3_600_000,
-    logger: serverLogger,
-  });
-  attachGateway(ioServer, { readers, security, logger: logger.child({ role: "gateway" }) });
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen({ port: config.port, host: config.host, backlog: config.listenBacklog }, () => resolve());
-  });
-  const port = (http.address() as AddressInfo).port;
-  reporter.start();
-  sampler.start();
-
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    io: ioServer,
-    app,
-    store,
-    queue,
-    service,
-    registry,
-    vapid: outputs.vapid,
-    drain() {
-      draining = true;
-    },
-    close() {
-      closing ??= (async () => {
-        draining = true;
-        // Stop accepting (new TCP connections and new sockets), then hand readers over to the
-        // other nodes a batch at a time; events keep flowing to those not yet disconnected.
-        const step = (name: string) => logger.info({ step: name }, "closing");
-        http.close();
-        step("drain");
-        await drainer.drain(config.drainSpreadMs);
-        await sampler.stop();
-        await reporter.stop();
-        relay.close();
-        hub.closeAll(); // open SSE responses would keep the HTTP server from closing
-        // A keep-alive HTTP client that never pauses (an editor's CMS) would hold the server
-        // open for ever: idle connections go now, busy ones after a short grace.
+    });
+    instrumentRedis(registry, {
+      commands: onPrimary,
+      queue: within(2000, () => talksToPrimary(queueConnection)),
+      subscriber: subscribed,
+    });
+    // Every transport attaches its readers through these (reader/attach-reader.ts).
+    const readers: ReaderContext = { service, relay };
+    const app = createApp({
+      verifier,
+      sessions: accounts,
+      limits,
+      origins: config.corsOrigins,
+      trustProxy: config.trustProxy,
+      logger: serverLogger,
+      observe: [metrics.writesMiddleware()],
+      ...(opts.extend ? { extend: opts.extend } : {}),
+      handlers: {
+        ...httpRoutes({ service }),
+        ...opsRoutes({
+          readiness: () => parts.readiness(),
+          registry,
+          ping: async () => (await commands.ping().catch(() => "")) === "PONG",
+        }),
+        ...mediaRoutes({ media, maxBytes: config.mediaMaxBytes, publicUrl: config.publicUrl }),
+        ...pagesRouter({
+          service,
+          publisherName: config.publisherName,
+          publicUrl: config.publicUrl,
+          publisherLogoUrl: config.publisherLogoUrl,
+          language: config.feedLanguage,
+        }),
+        ...sseRoutes({
+          hub,
+          readers,
+          logger: serverLogger,
+          heartbeatMs: config.sseHeartbeatMs,
+          slowReaders: new BacklogWatch(slowReaders),
+        }),
+        ...presenceRoutes({ presence, audience, service }),
+        ...outputs.handlers,
+        ...accountRoutes({
+          accounts,
+          limits,
+          sessionTtlSeconds: config.accounts.sessionTtlSeconds,
+          resetTtlSeconds: config.accounts.resetTtlSeconds,
+          publicUrl: config.publicUrl,
+        }),
+        ...ssoRoutes({ accounts, limits, sessionTtlSeconds: config.accounts.sessionTtlSeconds, sso }),
+      },
+    });
+    const http: HttpServer = createHttpServer(app, config.httpTimeouts, serverLogger);
+    // While draining, every HTTP answer closes its connection, so keep-alive clients move on.
+    http.prependListener("request", (_req, res) => {
+      if (parts.isDraining) res.setHeader("Connection", "close");
+    });
+    const io = createIo(http, security, slowReaders);
+    attachGateway(io, { readers, security, logger: logger.child({ role: "gateway" }) });
+    // The relay feeds both the Socket.IO rooms and the SSE streams of this node.
+    const fanOut = new NodeFanOut(io, hub, metrics, security);
+    metrics.bindGauges({
+      sockets: () => io.engine.clientsCount,
+      sseStreams: () => hub.size(),
+      subscribers: () => totalPerFeed(countReaders(io, hub)),
+      catchUps: () => service.catchUpCounts(),
+    });
+    await parts.add({
+      name: "http",
+      // A keep-alive HTTP client that never pauses (an editor's CMS) would hold the server open
+      // for ever: idle connections go now, busy ones after a short grace.
+      close: async () => {
         http.closeIdleConnections();
         const hard = setTimeout(() => http.closeAllConnections(), 1000);
-        step("http");
-        await ioServer.close();
+        await io.close();
         clearTimeout(hard);
-        step("queue");
-        await outputs.close();
-        await queue.close();
-        step("connections");
-        await redis.closeAll();
-        mediaStorage.close();
-        outbound.close();
-      })();
-      return closing;
-    },
-  };
+      },
+    });
+    // Open SSE responses would keep the HTTP server from closing.
+    await parts.add({ name: "sse", close: () => hub.closeAll() });
+    await parts.add({ name: "relay", ready: subscribed, notReady: "not_subscribed", close: () => relay.close() });
+
+    // This node's readers, reported for /stats on every node (server/src/presence).
+    const nodeId = randomUUID();
+    const reporter = new PresenceReporter({
+      store: presence,
+      nodeId,
+      count: () => countReaders(io, hub),
+      intervalMs: config.presence.intervalMs,
+      logger: serverLogger,
+    });
+    await parts.add({ name: "presence", start: () => reporter.start(), close: () => reporter.stop() });
+    // Readers over time: one node per interval records every feed's summed readers.
+    const sampler = new AudienceSampler({
+      audience,
+      presence,
+      nodeId,
+      sampleMs: config.audience.sampleMs,
+      keepMs: config.audience.keepHours * 3_600_000,
+      logger: serverLogger,
+    });
+    await parts.add({ name: "audience", start: () => sampler.start(), close: () => sampler.stop() });
+
+    // Leaving, a node hands its readers over to the other nodes a batch at a time; events keep
+    // flowing to those not yet disconnected.
+    const drainer = new SocketDrainer(io);
+    await parts.add({
+      name: "readers",
+      close: async () => {
+        await drainer.drain(config.drainSpreadMs);
+      },
+    });
+    // Last to start, first to close: stop accepting (new TCP connections and new sockets).
+    await parts.add({
+      name: "listener",
+      start: () =>
+        new Promise<void>((resolve, reject) => {
+          http.once("error", reject);
+          http.listen({ port: config.port, host: config.host, backlog: config.listenBacklog }, () => resolve());
+        }),
+      close: () => {
+        http.close();
+      },
+    });
+
+    const port = (http.address() as AddressInfo).port;
+    return {
+      name: "server role",
+      url: `http://127.0.0.1:${port}`,
+      port,
+      io,
+      app,
+      store,
+      queue,
+      service,
+      registry,
+      vapid: outputs.vapid,
+      drain: () => parts.drain(),
+      close: () => parts.close(),
+    };
+  });
 }

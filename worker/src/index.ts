@@ -2,4 +2,4 @@ export { PublishWorker, type PublishWorkerOptions } from "./publish-worker.js";
 export { instrumentWorker } from "./worker-metrics.js";
 export { startWorker, type WorkerHandle, type StartWorkerOptions } from "./start-worker.js";
 export { WorkerEnv, loadWorkerConfig, workerSettings, type WorkerConfig, type WorkerSettings } from "./config.js";
-export { startMetricsListener, type MetricsListener } from "./metrics-listener.js";
+export { MetricsListener } from "./metrics-listener.js";

@@ -1,11 +1,12 @@
 import type { Registry } from "prom-client";
-import { readiness, type Readiness } from "@liveline/core";
+import type { ReadinessReport } from "@liveline/core";
 import { buildOpenApi } from "../http/openapi.js";
 import type { Handlers } from "../http/operation-router.js";
 
 /** `/healthz`, `/readyz`, `/metrics` and `/openapi.json`. */
 export function opsRoutes(o: {
-  readiness: Readiness;
+  /** The process's readiness: every part's, and not draining (core/src/parts.ts). */
+  readiness: () => Promise<ReadinessReport>;
   registry: Registry;
   /** Whether Redis answers, for /healthz. */
   ping: () => Promise<boolean>;
@@ -18,7 +19,7 @@ export function opsRoutes(o: {
       return { status: redis ? 200 : 503, body };
     },
     getReadiness: async ({ res }) => {
-      const { ready, body } = await readiness(o.readiness);
+      const { ready, body } = await o.readiness();
       res.status(ready ? 200 : 503).json(body);
       return undefined;
     },
