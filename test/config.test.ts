@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { ConfigError, freePort, parseRedisTarget, resolveRedis, type ResolvedRedis } from "@liveline/core";
 import { loadConfig } from "@liveline/server";
+import { loadWorkerConfig } from "@liveline/worker";
 import { spawnRole } from "./helpers/role-process.js";
 
 describe("configuration", () => {
@@ -109,6 +110,50 @@ describe("configuration", () => {
 
   it("refuses to start in production without editor tokens", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/EDITOR_TOKENS/);
+  });
+
+  it("reads each role's own settings only: the server not the worker's, the worker not the server's", () => {
+    const workerOnly = { WORKER_CONCURRENCY: "0", SWEEP_INTERVAL_MS: "5", METRICS_PORT: "ninety" };
+    const serverOnly = { PORT: "http", LISTEN_BACKLOG: "0", SSE_HEARTBEAT_MS: "1", MEDIA_MAX_BYTES: "x" };
+    const problems = (load: () => unknown): string[] => {
+      try {
+        load();
+        return [];
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        return err.problems.map((p) => p.split(":")[0] ?? p);
+      }
+    };
+    // ROLE=server runs no worker: the worker's variables are not its business.
+    const server = loadConfig({ ROLE: "server", ...workerOnly });
+    expect(server.role).toBe("server");
+    expect(server).not.toHaveProperty("workerConcurrency");
+    expect(problems(() => loadConfig({ ROLE: "server", ...serverOnly }))).toEqual(Object.keys(serverOnly));
+    // A worker reads the shared section, its own and the outputs', never the server's.
+    const worker = loadWorkerConfig({ ROLE: "worker", ...serverOnly });
+    expect(worker).toMatchObject({ role: "worker", workerConcurrency: 8, outputs: { concurrency: 4 } });
+    expect(worker).not.toHaveProperty("port");
+    expect(problems(() => loadWorkerConfig({ ...serverOnly, ...workerOnly })).sort()).toEqual(
+      Object.keys(workerOnly).sort(),
+    );
+    // ROLE=all (npm start) runs both, and reads both.
+    expect(problems(() => loadConfig({ ...serverOnly, ...workerOnly })).sort()).toEqual(
+      Object.keys({ ...serverOnly, ...workerOnly }).sort(),
+    );
+    // Both read the outputs' section (the worker runs the pipeline, the server serves its routes).
+    const halfVapid = { VAPID_PUBLIC_KEY: "B".repeat(87) };
+    for (const load of [() => loadConfig({ ROLE: "server", ...halfVapid }), () => loadWorkerConfig(halfVapid)])
+      expect(load).toThrow(/VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY: set both or neither/);
+  });
+
+  it("a worker process refuses only its own bad settings, a server process only its own", async () => {
+    const bad = { PORT: "nope", WORKER_CONCURRENCY: "0" };
+    const worker = spawnRole("worker", bad, { compiled: false });
+    await expect(worker).rejects.toThrow(/WORKER_CONCURRENCY: /);
+    await expect(worker).rejects.not.toThrow(/PORT: /);
+    const server = spawnRole("server", bad, { compiled: false });
+    await expect(server).rejects.toThrow(/PORT: must be a whole number/);
+    await expect(server).rejects.not.toThrow(/WORKER_CONCURRENCY/);
   });
 
   it("stops the process with a clear message on a bad value", async () => {

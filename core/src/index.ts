@@ -63,13 +63,14 @@ export {
 } from "./redis-launcher.js";
 export {
   ConfigError,
-  CoreEnv,
+  CoreSettings,
   Int,
   OptionalPort,
   Role,
   accepts,
-  coreConfig,
+  reportProblems,
   parseEnv,
+  type EnvSection,
   type CoreConfig,
 } from "./config.js";
 export { runProcess, main, type ProcessSpec, type RunningRoles } from "./run-process.js";

@@ -17,8 +17,7 @@ export interface ProcessSpec<C extends CoreConfig, H extends RunningRoles> {
   logFields?(handle: H): Record<string, unknown>;
   /** After start: print what a person needs (URLs, tokens). */
   started?(config: C, handle: H, logger: Logger): Promise<void>;
-  /** After SIGTERM/SIGINT: how long /readyz answers 503 first, and how long a drain may take. */
-  drainDelayMs?(config: C): number;
+  /** After SIGTERM/SIGINT: how long handing readers over may take (DRAIN_DELAY_MS comes first). */
   drainSpreadMs?(config: C): number;
 }
 
@@ -55,7 +54,7 @@ export async function runProcess<C extends CoreConfig, H extends RunningRoles>(s
   logger.info({ role: config.role, ...spec.logFields?.(handle), redis: redisShown }, "liveline started");
   await spec.started?.(config, handle, logger);
 
-  const drainDelayMs = spec.drainDelayMs?.(config) ?? 0;
+  const drainDelayMs = config.drainDelayMs;
   const drainSpreadMs = spec.drainSpreadMs?.(config) ?? 0;
   let stopping = false;
   const stop = (signal: string) => {

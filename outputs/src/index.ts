@@ -1,4 +1,4 @@
-export { OutputsEnv, outputsSettings, type OutputsSettings, type VapidSettings } from "./config.js";
+export { OutputsSettings, type VapidSettings } from "./config.js";
 export { startOutputs, type OutputsHandle, type StartOutputsOptions } from "./start-outputs.js";
 export { OutputsQueue, OUTPUTS_QUEUE, OutputJob } from "./outputs-queue.js";
 export { PushStore, recipientId } from "./push-store.js";

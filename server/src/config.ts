@@ -2,20 +2,21 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import {
   ConfigError,
-  CoreEnv,
+  CoreSettings,
   Int,
   SENTINEL_SCHEME,
   accepts,
-  coreConfig,
   parseEnv,
+  reportProblems,
   type CoreConfig,
 } from "@liveline/core";
-import { WorkerEnv, workerSettings, type WorkerSettings } from "@liveline/worker";
-import { compileTrustProxy, type TrustProxy } from "./http/client-address.js";
+import { OutputsSettings } from "@liveline/outputs";
+import { WorkerSettings, type WorkerConfig } from "@liveline/worker";
+import { compileTrustProxy } from "./http/client-address.js";
 import { parsePublicKey } from "./auth/token-verifier.js";
 import type { S3MediaSettings } from "./media/s3-storage.js";
-import { parseOembedEndpoints, type OembedEndpoints } from "./embeds/oembed-endpoints.js";
-import { SsoEnv, ssoSettings, type SsoSettings } from "./accounts/sso-settings.js";
+import { parseOembedEndpoints } from "./embeds/oembed-endpoints.js";
+import { SsoEnv, ssoSettings } from "./accounts/sso-settings.js";
 
 /**
  * One EDITOR_TOKENS entry: `token`, or `name=token` to give the token a display name (who is
@@ -33,8 +34,18 @@ function namedToken(entry: string): { token: string; name?: string | undefined }
 
 /** The server role's own section of the environment. */
 const ServerEnv = {
+  /** HTTP and Socket.IO port. */
   PORT: Int(3000, 0, 65_535),
+  /**
+   * Connections the kernel may hold waiting for accept (capped by net.core.somaxconn). Node's
+   * 511 overflows when thousands of readers come back at once, and each dropped SYN costs its
+   * reader a retransmit 1, 3, 7, 15 or 31 s later.
+   */
   LISTEN_BACKLOG: Int(4096, 1, 1_000_000),
+  /**
+   * Bearer tokens allowed to write, comma-separated, each `token` or `name=token` (namedToken).
+   * Unset in development: one is generated for the run and printed at start.
+   */
   EDITOR_TOKENS: z
     .string()
     .transform((s) =>
@@ -55,13 +66,21 @@ const ServerEnv = {
         .min(1),
     )
     .optional(),
+  /** Who is here (server/src/presence): how often a node reports its readers. */
   PRESENCE_INTERVAL_MS: Int(1500, 100, 60_000),
+  /** How long an editor stays "here" without a sign of life. */
   PRESENCE_EDITOR_TTL_MS: Int(15_000, 1000, 600_000),
+  /** Readers over time (server/src/presence/audience-*): one sample per feed every this many ms. */
   AUDIENCE_SAMPLE_MS: Int(60_000, 100, 3_600_000),
+  /** How long the audience samples are kept. */
   AUDIENCE_KEEP_HOURS: Int(24, 1, 168),
+  /** How often a server checks the head of a feed it relays, to repair a lost pub/sub message. */
   HEAD_CHECK_MS: Int(5000, 100, 600_000),
+  /** The most periodic head checks a server makes per second (FeedRelay): many feeds take turns. */
   HEAD_CHECKS_PER_SECOND: Int(500, 1, 1_000_000),
+  /** Over how long a stopping server spreads the disconnection of its readers. */
   DRAIN_SPREAD_MS: Int(5000, 0, 120_000),
+  /** The public base URL: canonical links of the feed pages, media URLs, the SSO callback. */
   PUBLIC_URL: z.url().optional(),
   EDITOR_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   EDITOR_JWT_PUBLIC_KEY: z
@@ -69,6 +88,7 @@ const ServerEnv = {
     .refine(accepts(parsePublicKey), "must be an RSA or P-256 public key in PEM (SPKI) form")
     .optional(),
   EDITOR_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Trusted proxies, whose X-Forwarded-For is believed (compiled by compileTrustProxy). */
   TRUST_PROXY: z
     .string()
     .refine(
@@ -76,6 +96,7 @@ const ServerEnv = {
       "must be a comma-separated list of addresses, CIDR ranges, or loopback / linklocal / uniquelocal",
     )
     .default("loopback"),
+  /** Allowed browser origins: unset or "*", any origin may read; else an exact list. */
   CORS_ORIGINS: z
     .string()
     .transform((s) =>
@@ -99,10 +120,15 @@ const ServerEnv = {
   RATE_LIMIT_WINDOW_SECONDS: Int(60, 1, 86_400),
   RATE_LIMIT_SIGN_INS: Int(10, 0, 1_000_000),
   RATE_LIMIT_SIGN_IN_WINDOW_SECONDS: Int(900, 1, 86_400),
+  /** How long a person's session lasts (server/src/accounts). */
   SESSION_TTL_HOURS: Int(12, 1, 24 * 90),
+  /** How long a password-reset link lasts. */
   PASSWORD_RESET_TTL_HOURS: Int(24, 1, 24 * 30),
+  /** Publisher named in the feed pages' structured data. */
   PUBLISHER_NAME: z.string().trim().min(1).max(200).default("Liveline"),
+  /** The publisher's logo (https), for the feed pages' structured data and link previews. */
   PUBLISHER_LOGO_URL: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
+  /** The language the feeds are written in (BCP 47), for the feed pages' `lang` and inLanguage. */
   FEED_LANGUAGE: z
     .string()
     .trim()
@@ -110,19 +136,25 @@ const ServerEnv = {
     .transform(canonicalLanguage)
     .default("en"),
   SSE_HEARTBEAT_MS: Int(15_000, 50, 300_000),
+  /** Most bytes waiting on a node for one reader (socket or SSE) before it is disconnected. */
   MAX_READER_BACKLOG_BYTES: Int(1024 * 1024, 16 * 1024, 64 * 1024 * 1024),
+  /** How long a reader may stay above that before it is disconnected. */
   READER_BACKLOG_GRACE_MS: Int(5000, 0, 600_000),
-  DRAIN_DELAY_MS: Int(0, 0, 120_000),
-  // Unset: 1 on Redis Sentinel (a 202 survives the primary's loss), 0 otherwise.
+  /**
+   * Replicas that must have a change (WAIT) before it is answered 202. Unset: 1 on Redis
+   * Sentinel (a 202 survives the primary's loss), 0 otherwise.
+   */
   REDIS_WAIT_REPLICAS: z
     .string()
     .regex(/^\d+$/, "must be a whole number")
     .transform(Number)
     .pipe(z.number().int().min(0).max(16))
     .optional(),
+  /** How long a write waits for those replicas. */
   REDIS_WAIT_TIMEOUT_MS: Int(1000, 1, 60_000),
+  /** Largest accepted media upload, in bytes. */
   MEDIA_MAX_BYTES: Int(20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-  // S3-compatible media storage: all of these only with MEDIA_S3_BUCKET (checkMediaS3).
+  /** S3-compatible media storage when set (else `<DATA_DIR>/media`); the other MEDIA_S3_* only with it (checkMediaS3). */
   MEDIA_S3_BUCKET: z
     .string()
     .regex(
@@ -155,10 +187,15 @@ const ServerEnv = {
       }
     })
     .optional(),
+  /** The longest a write waits for an oEmbed lookup. */
   OEMBED_TIMEOUT_MS: Int(2000, 100, 10_000),
+  /** Longest a client may take to send a request's headers (`server.headersTimeout`). */
   HTTP_HEADERS_TIMEOUT_MS: Int(10_000, 100, 600_000),
+  /** Longest a client may take to send a whole request, body included (`server.requestTimeout`). */
   HTTP_REQUEST_TIMEOUT_MS: Int(30_000, 100, 3_600_000),
+  /** How long a keep-alive connection may wait for its next request (`server.keepAliveTimeout`). */
   HTTP_KEEP_ALIVE_TIMEOUT_MS: Int(5000, 0, 600_000),
+  /** A connection on which nothing moves either way this long is closed (`server.timeout`; 0 = off). */
   HTTP_IDLE_TIMEOUT_MS: Int(120_000, 0, 3_600_000),
 } satisfies z.ZodRawShape;
 
@@ -177,168 +214,131 @@ export const SOCKET_PING_INTERVAL_MS = 25_000;
 /** How much longer than the quietest long-lived response the idle socket timeout must be. */
 const IDLE_MARGIN_MS = 5000;
 
-export interface ServerSettings {
-  readonly port: number;
-  /**
-   * Connections the kernel may hold waiting for accept (capped by net.core.somaxconn). Node's
-   * 511 overflows when thousands of readers come back at once, and each dropped SYN costs its
-   * reader a retransmit 1, 3, 7, 15 or 31 s later.
-   */
-  readonly listenBacklog: number;
-  readonly editorTokens: readonly string[];
-  /** The display name of each of `editorTokens`, by position, when EDITOR_TOKENS gave one. */
-  readonly editorNames: readonly (string | undefined)[];
-  /** True when no tokens were configured and one was generated for this run. */
-  readonly generatedToken: boolean;
-  readonly headCheckMs: number;
-  /** The most periodic head checks a server makes per second (FeedRelay): many feeds take turns. */
-  readonly headChecksPerSecond: number;
-  /** Over how long a stopping server spreads the disconnection of its readers. */
-  readonly drainSpreadMs: number;
-  readonly publicUrl: string | undefined;
-  readonly jwtSecret: string | undefined;
-  readonly jwtPublicKey: string | undefined;
-  readonly jwksUrl: string | undefined;
-  /** Allowed browser origins: "*" (any origin may read; the default) or an exact list. */
-  readonly corsOrigins: "*" | readonly string[];
-  /** Trusted proxies (TRUST_PROXY), compiled. */
-  readonly trustProxy: TrustProxy;
-  readonly rateLimits: {
-    readonly publishes: number;
-    readonly subscribes: number;
-    readonly connections: number;
-    readonly windowSeconds: number;
-    readonly signIns: number;
-    readonly signInWindowSeconds: number;
-  };
-  /** People's sessions and password-reset links (server/src/accounts): how long each lasts. */
-  readonly accounts: { readonly sessionTtlSeconds: number; readonly resetTtlSeconds: number };
-  /** Single sign-on (OIDC_*), when OIDC_ISSUER is set (accounts/sso-settings.ts). */
-  readonly sso: SsoSettings | undefined;
-  /** Publisher named in the feed pages' structured data. */
-  readonly publisherName: string;
-  /** The publisher's logo (https), for the feed pages' structured data and link previews. */
-  readonly publisherLogoUrl: string | undefined;
-  /** The language the feeds are written in (BCP 47), for the feed pages' `lang` and inLanguage. */
-  readonly feedLanguage: string;
-  readonly sseHeartbeatMs: number;
-  /** Most bytes waiting on a node for one reader (socket or SSE) before it is disconnected. */
-  readonly maxReaderBacklogBytes: number;
-  /** How long a reader may stay above that before it is disconnected. */
-  readonly readerBacklogGraceMs: number;
-  /** After SIGTERM, how long /readyz answers 503 before connections are closed. */
-  readonly drainDelayMs: number;
-  /** Replicas that must have a change (WAIT) before it is answered 202, and for how long to wait. */
-  readonly replicaAcks: { readonly replicas: number; readonly timeoutMs: number };
-  /** Largest accepted media upload, in bytes. */
-  readonly mediaMaxBytes: number;
-  /** Where media live: an S3-compatible bucket when MEDIA_S3_BUCKET is set, else `<dataDir>/media`. */
-  readonly mediaS3: S3MediaSettings | undefined;
-  /** node:http limits on clients that are slow to send (or idle); see start-server.ts. */
-  readonly httpTimeouts: HttpTimeouts;
-  /** Who is here (server/src/presence): how often a node reports its readers; editors' expiry. */
-  readonly presence: { readonly intervalMs: number; readonly editorTtlMs: number };
-  /** Readers over time (server/src/presence/audience-*): one sample per feed every `sampleMs`, kept `keepHours`. */
-  readonly audience: { readonly sampleMs: number; readonly keepHours: number };
-  /** Embeds' oEmbed lookups (server/src/embeds): each provider's endpoint, and the longest a write waits. */
-  readonly oembed: { readonly endpoints: OembedEndpoints; readonly timeoutMs: number };
-}
+/**
+ * The server role's section of the environment (with the OIDC_* of single sign-on), and the
+ * shared variables its rules need. The settings type is inferred from the transform.
+ */
+export const ServerSettings = z
+  .object({
+    ...ServerEnv,
+    ...SsoEnv,
+    NODE_ENV: CoreSettings.in.shape.NODE_ENV,
+    REDIS_URL: CoreSettings.in.shape.REDIS_URL,
+  })
+  .transform((c, ctx) => {
+    const signed =
+      c.EDITOR_JWT_SECRET !== undefined || c.EDITOR_JWT_PUBLIC_KEY !== undefined || c.EDITOR_JWKS_URL !== undefined;
+    const production = c.NODE_ENV === "production";
+    const sso = ssoSettings(c, c.PUBLIC_URL);
+    const problems = [
+      ...(c.EDITOR_TOKENS === undefined && !signed && production
+        ? [
+            "EDITOR_TOKENS: required in production (comma-separated bearer tokens), unless EDITOR_JWT_SECRET, EDITOR_JWT_PUBLIC_KEY or EDITOR_JWKS_URL is set",
+          ]
+        : []),
+      ...httpTimeoutProblems(c),
+      ...sso.problems,
+      ...mediaS3Problems(c),
+    ];
+    if (reportProblems(ctx, problems)) return z.NEVER;
+    // Without tokens, development generates one for the run (printed at start).
+    const generate = c.EDITOR_TOKENS === undefined && !(production && signed);
+    const entries = c.EDITOR_TOKENS ?? (generate ? [{ token: `dev-${randomBytes(18).toString("base64url")}` }] : []);
+    // Unset CORS_ORIGINS: any origin may read (widgets embed anywhere); cross-origin writes need
+    // the origin listed.
+    const origins = c.CORS_ORIGINS ?? ["*"];
+    return {
+      port: c.PORT,
+      listenBacklog: c.LISTEN_BACKLOG,
+      editorTokens: Object.freeze(entries.map((e) => e.token)),
+      /** The display name of each of `editorTokens`, by position, when EDITOR_TOKENS gave one. */
+      editorNames: Object.freeze(entries.map((e) => e.name)),
+      /** True when no tokens were configured and one was generated for this run. */
+      generatedToken: generate,
+      headCheckMs: c.HEAD_CHECK_MS,
+      headChecksPerSecond: c.HEAD_CHECKS_PER_SECOND,
+      drainSpreadMs: c.DRAIN_SPREAD_MS,
+      publicUrl: c.PUBLIC_URL,
+      jwtSecret: c.EDITOR_JWT_SECRET,
+      jwtPublicKey: c.EDITOR_JWT_PUBLIC_KEY,
+      jwksUrl: c.EDITOR_JWKS_URL,
+      corsOrigins: origins.includes("*") ? ("*" as const) : Object.freeze(origins),
+      trustProxy: compileTrustProxy(c.TRUST_PROXY),
+      rateLimits: Object.freeze({
+        publishes: c.RATE_LIMIT_PUBLISHES,
+        subscribes: c.RATE_LIMIT_SUBSCRIBES,
+        connections: c.RATE_LIMIT_CONNECTIONS,
+        windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS,
+        signIns: c.RATE_LIMIT_SIGN_INS,
+        signInWindowSeconds: c.RATE_LIMIT_SIGN_IN_WINDOW_SECONDS,
+      }),
+      accounts: Object.freeze({
+        sessionTtlSeconds: c.SESSION_TTL_HOURS * 3600,
+        resetTtlSeconds: c.PASSWORD_RESET_TTL_HOURS * 3600,
+      }),
+      /** Single sign-on (OIDC_*), when OIDC_ISSUER is set (accounts/sso-settings.ts). */
+      sso: sso.settings,
+      publisherName: c.PUBLISHER_NAME,
+      publisherLogoUrl: c.PUBLISHER_LOGO_URL,
+      feedLanguage: c.FEED_LANGUAGE,
+      sseHeartbeatMs: c.SSE_HEARTBEAT_MS,
+      maxReaderBacklogBytes: c.MAX_READER_BACKLOG_BYTES,
+      readerBacklogGraceMs: c.READER_BACKLOG_GRACE_MS,
+      replicaAcks: Object.freeze({
+        replicas: c.REDIS_WAIT_REPLICAS ?? (c.REDIS_URL?.startsWith(SENTINEL_SCHEME) === true ? 1 : 0),
+        timeoutMs: c.REDIS_WAIT_TIMEOUT_MS,
+      }),
+      mediaMaxBytes: c.MEDIA_MAX_BYTES,
+      /** Where media live: an S3-compatible bucket when MEDIA_S3_BUCKET is set, else `<dataDir>/media`. */
+      mediaS3: mediaS3Settings(c),
+      /** node:http's timeouts, in ms (0 turns one off); see the HTTP_*_TIMEOUT_MS variables. */
+      httpTimeouts: Object.freeze({
+        headersMs: c.HTTP_HEADERS_TIMEOUT_MS,
+        requestMs: c.HTTP_REQUEST_TIMEOUT_MS,
+        keepAliveMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+        idleMs: c.HTTP_IDLE_TIMEOUT_MS,
+      }),
+      presence: Object.freeze({ intervalMs: c.PRESENCE_INTERVAL_MS, editorTtlMs: c.PRESENCE_EDITOR_TTL_MS }),
+      audience: Object.freeze({ sampleMs: c.AUDIENCE_SAMPLE_MS, keepHours: c.AUDIENCE_KEEP_HOURS }),
+      oembed: Object.freeze({
+        endpoints: c.OEMBED_ENDPOINTS ?? parseOembedEndpoints(undefined),
+        timeoutMs: c.OEMBED_TIMEOUT_MS,
+      }),
+    };
+  });
+
+export type ServerSettings = Readonly<z.output<typeof ServerSettings>>;
 
 /** node:http's timeouts, in ms (0 turns one off). */
-export interface HttpTimeouts {
-  /** Longest a client may take to send a request's headers (`server.headersTimeout`). */
-  readonly headersMs: number;
-  /** Longest a client may take to send a whole request, body included (`server.requestTimeout`). */
-  readonly requestMs: number;
-  /** How long a keep-alive connection may wait for its next request (`server.keepAliveTimeout`). */
-  readonly keepAliveMs: number;
-  /** A connection on which nothing moves either way this long is closed (`server.timeout`). */
-  readonly idleMs: number;
-}
+export type HttpTimeouts = ServerSettings["httpTimeouts"];
 
-/** A process's whole configuration: the shared section, the worker's and the server's. */
-export type Config = CoreConfig & WorkerSettings & ServerSettings;
+/** What the server role runs on: the shared section, its own, and the outputs' (it serves their routes). */
+export type ServerConfig = CoreConfig & ServerSettings & { readonly outputs: OutputsSettings };
 
 /**
- * Read the configuration from the environment. Every bad value is reported at once; the
- * result is frozen. Without EDITOR_TOKENS, development generates a token (printed at start)
- * and production refuses to start.
+ * The server entry point's configuration: ROLE=server, or ROLE=all, which runs a worker beside
+ * the server and so reads the worker's section too. (ROLE=worker reads `loadWorkerConfig`'s.)
+ */
+export type Config =
+  (ServerConfig & { readonly role: "server" }) | (ServerConfig & WorkerConfig & { readonly role: "all" });
+
+/**
+ * Read the configuration of a process with the server role from the environment: each role
+ * parses only its own section. Every bad value is reported at once; the result is frozen.
+ * Without EDITOR_TOKENS, development generates a token (printed at start) and production
+ * refuses to start.
  */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): Config {
-  const c = parseEnv({ ...CoreEnv, ...WorkerEnv, ...ServerEnv, ...SsoEnv }, env);
-  const signed =
-    c.EDITOR_JWT_SECRET !== undefined || c.EDITOR_JWT_PUBLIC_KEY !== undefined || c.EDITOR_JWKS_URL !== undefined;
-  const production = c.NODE_ENV === "production";
-  if (c.EDITOR_TOKENS === undefined && !signed && production && c.ROLE !== "worker") {
-    throw new ConfigError([
-      "EDITOR_TOKENS: required in production (comma-separated bearer tokens), unless EDITOR_JWT_SECRET, EDITOR_JWT_PUBLIC_KEY or EDITOR_JWKS_URL is set",
-    ]);
+  const sections = { core: CoreSettings, server: ServerSettings, outputs: OutputsSettings };
+  if (env.ROLE === "server") {
+    const s = parseEnv(sections, env);
+    return Object.freeze({ ...s.core, ...s.server, outputs: s.outputs, role: "server" });
   }
-  checkHttpTimeouts(c);
-  const sso = ssoSettings(c, c.PUBLIC_URL);
-  if (sso.problems.length > 0) throw new ConfigError(sso.problems);
-  const mediaS3 = checkMediaS3(c);
-  const generate = c.EDITOR_TOKENS === undefined && !(production && signed);
-  const entries = c.EDITOR_TOKENS ?? (generate ? [{ token: `dev-${randomBytes(18).toString("base64url")}` }] : []);
-  // Unset CORS_ORIGINS: any origin may read (widgets embed anywhere); cross-origin writes need
-  // the origin listed.
-  const origins = c.CORS_ORIGINS ?? ["*"];
-  return Object.freeze({
-    ...coreConfig(c),
-    ...workerSettings(c),
-    port: c.PORT,
-    listenBacklog: c.LISTEN_BACKLOG,
-    editorTokens: Object.freeze(entries.map((e) => e.token)),
-    editorNames: Object.freeze(entries.map((e) => e.name)),
-    generatedToken: generate,
-    headCheckMs: c.HEAD_CHECK_MS,
-    headChecksPerSecond: c.HEAD_CHECKS_PER_SECOND,
-    drainSpreadMs: c.DRAIN_SPREAD_MS,
-    publicUrl: c.PUBLIC_URL,
-    jwtSecret: c.EDITOR_JWT_SECRET,
-    jwtPublicKey: c.EDITOR_JWT_PUBLIC_KEY,
-    jwksUrl: c.EDITOR_JWKS_URL,
-    corsOrigins: origins.includes("*") ? "*" : Object.freeze(origins),
-    trustProxy: compileTrustProxy(c.TRUST_PROXY),
-    rateLimits: Object.freeze({
-      publishes: c.RATE_LIMIT_PUBLISHES,
-      subscribes: c.RATE_LIMIT_SUBSCRIBES,
-      connections: c.RATE_LIMIT_CONNECTIONS,
-      windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS,
-      signIns: c.RATE_LIMIT_SIGN_INS,
-      signInWindowSeconds: c.RATE_LIMIT_SIGN_IN_WINDOW_SECONDS,
-    }),
-    accounts: Object.freeze({
-      sessionTtlSeconds: c.SESSION_TTL_HOURS * 3600,
-      resetTtlSeconds: c.PASSWORD_RESET_TTL_HOURS * 3600,
-    }),
-    sso: sso.settings,
-    publisherName: c.PUBLISHER_NAME,
-    publisherLogoUrl: c.PUBLISHER_LOGO_URL,
-    feedLanguage: c.FEED_LANGUAGE,
-    sseHeartbeatMs: c.SSE_HEARTBEAT_MS,
-    maxReaderBacklogBytes: c.MAX_READER_BACKLOG_BYTES,
-    readerBacklogGraceMs: c.READER_BACKLOG_GRACE_MS,
-    drainDelayMs: c.DRAIN_DELAY_MS,
-    replicaAcks: Object.freeze({
-      replicas: c.REDIS_WAIT_REPLICAS ?? (c.REDIS_URL?.startsWith(SENTINEL_SCHEME) === true ? 1 : 0),
-      timeoutMs: c.REDIS_WAIT_TIMEOUT_MS,
-    }),
-    mediaMaxBytes: c.MEDIA_MAX_BYTES,
-    mediaS3,
-    httpTimeouts: Object.freeze({
-      headersMs: c.HTTP_HEADERS_TIMEOUT_MS,
-      requestMs: c.HTTP_REQUEST_TIMEOUT_MS,
-      keepAliveMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-      idleMs: c.HTTP_IDLE_TIMEOUT_MS,
-    }),
-    presence: Object.freeze({ intervalMs: c.PRESENCE_INTERVAL_MS, editorTtlMs: c.PRESENCE_EDITOR_TTL_MS }),
-    audience: Object.freeze({ sampleMs: c.AUDIENCE_SAMPLE_MS, keepHours: c.AUDIENCE_KEEP_HOURS }),
-    oembed: Object.freeze({
-      endpoints: c.OEMBED_ENDPOINTS ?? parseOembedEndpoints(undefined),
-      timeoutMs: c.OEMBED_TIMEOUT_MS,
-    }),
-  });
+  // ROLE=all (or a bad ROLE, reported with every other problem): the worker's section too.
+  const s = parseEnv({ ...sections, worker: WorkerSettings }, env);
+  if (s.core.role === "worker")
+    throw new ConfigError(["ROLE: worker has no server role (read it with loadWorkerConfig)"]);
+  return Object.freeze({ ...s.core, ...s.server, outputs: s.outputs, ...s.worker, role: "all" });
 }
 
 /**
@@ -346,12 +346,12 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
  * timeout, and an idle timeout shorter than the quietest long-lived response (an SSE stream
  * between heartbeats, a Socket.IO long-polling GET between pings) would cut healthy readers.
  */
-function checkHttpTimeouts(c: {
+function httpTimeoutProblems(c: {
   HTTP_HEADERS_TIMEOUT_MS: number;
   HTTP_REQUEST_TIMEOUT_MS: number;
   HTTP_IDLE_TIMEOUT_MS: number;
   SSE_HEARTBEAT_MS: number;
-}): void {
+}): string[] {
   const problems: string[] = [];
   if (c.HTTP_REQUEST_TIMEOUT_MS < c.HTTP_HEADERS_TIMEOUT_MS)
     problems.push("HTTP_REQUEST_TIMEOUT_MS: must be at least HTTP_HEADERS_TIMEOUT_MS");
@@ -360,7 +360,7 @@ function checkHttpTimeouts(c: {
     problems.push(
       `HTTP_IDLE_TIMEOUT_MS: must be 0 (off) or at least ${quietest} (SSE_HEARTBEAT_MS or the Socket.IO ping interval, plus ${IDLE_MARGIN_MS})`,
     );
-  if (problems.length > 0) throw new ConfigError(problems);
+  return problems;
 }
 
 /** The MEDIA_S3_* variables, as parsed. */
@@ -378,7 +378,7 @@ interface MediaS3Env {
  * any MEDIA_S3_* without a bucket is a typo or a half-finished setup that would otherwise store
  * media on the local disk unnoticed (lost with the container).
  */
-function checkMediaS3(c: MediaS3Env): S3MediaSettings | undefined {
+function mediaS3Problems(c: MediaS3Env): string[] {
   const problems: string[] = [];
   const { MEDIA_S3_BUCKET: bucket, MEDIA_S3_REGION: region } = c;
   const { MEDIA_S3_ACCESS_KEY_ID: keyId, MEDIA_S3_SECRET_ACCESS_KEY: secret } = c;
@@ -393,7 +393,13 @@ function checkMediaS3(c: MediaS3Env): S3MediaSettings | undefined {
     problems.push(
       "MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY: set both, or neither (the default AWS credential chain)",
     );
-  if (problems.length > 0) throw new ConfigError(problems);
+  return problems;
+}
+
+/** The S3 media settings, once mediaS3Problems found none; undefined: media stay on the local disk. */
+function mediaS3Settings(c: MediaS3Env): S3MediaSettings | undefined {
+  const { MEDIA_S3_BUCKET: bucket, MEDIA_S3_REGION: region } = c;
+  const { MEDIA_S3_ACCESS_KEY_ID: keyId, MEDIA_S3_SECRET_ACCESS_KEY: secret } = c;
   if (bucket === undefined || region === undefined) return undefined;
   return Object.freeze({
     bucket,

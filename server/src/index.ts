@@ -1,4 +1,4 @@
-export { loadConfig, type Config, type ServerSettings } from "./config.js";
+export { ServerSettings, loadConfig, type Config, type ServerConfig } from "./config.js";
 export { ConfigError, type Role } from "@liveline/core";
 export { startLiveline, type LivelineHandle, type StartOptions } from "./liveline.js";
 export { createApp, type AppOptions } from "./http/app.js";

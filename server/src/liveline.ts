@@ -51,7 +51,6 @@ export interface StartOptions {
  * jobs in hand finish, and a change accepted during the drain is still applied.
  */
 export function startLiveline(config: Config, opts: StartOptions): Promise<LivelineHandle> {
-  if (config.role === "worker") throw new Error("ROLE=worker has no server role: start it with startWorker");
   const logger = opts.logger ?? createLogger(config.role, config.logLevel);
   return startParts(logger, async (parts) => {
     // One registry: the server's /metrics serves the worker's metrics too.

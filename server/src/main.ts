@@ -1,6 +1,6 @@
 // The process entry point: ROLE=all (the default: API, gateway and worker), server or worker.
 import { main, runProcess, type Logger } from "@liveline/core";
-import { startWorker, type WorkerHandle } from "@liveline/worker";
+import { loadWorkerConfig, startWorker, type WorkerHandle } from "@liveline/worker";
 import { loadConfig, type Config } from "./config.js";
 import { DEMO_FEED_ID, ensureDemoFeed } from "./feed/demo-feed.js";
 import { FeedService } from "./feed/feed-service.js";
@@ -24,25 +24,32 @@ async function greet(config: Config, handle: LivelineHandle): Promise<void> {
   process.stdout.write(`${lines.join("\n")}\n\n`);
 }
 
+/** Each role reads only its own settings: ROLE=worker the worker's, otherwise the server's (and with ROLE=all the worker's too). */
+type ProcessConfig = Config | ReturnType<typeof loadWorkerConfig>;
+
+function load(env: NodeJS.ProcessEnv): ProcessConfig {
+  return env.ROLE === "worker" ? loadWorkerConfig(env) : loadConfig(env);
+}
+
 /** ROLE=worker runs the worker role alone (as `worker/src/main.ts` does); otherwise the server role, and with ROLE=all the worker beside it. */
-function start(config: Config, redisUrl: string, logger: Logger): Promise<LivelineHandle | WorkerHandle> {
+function start(config: ProcessConfig, redisUrl: string, logger: Logger): Promise<LivelineHandle | WorkerHandle> {
   if (config.role === "worker") return startWorker(config, { redisUrl, logger: logger.child({ role: "worker" }) });
   return startLiveline(config, { redisUrl, logger });
 }
 
 main(() =>
   runProcess({
-    load: loadConfig,
+    load,
     start,
     logFields: (handle) => ("url" in handle ? { url: handle.url } : { metricsUrl: handle.metricsUrl }),
     started: async (config, handle, logger) => {
-      if ("url" in handle && config.env === "production" && config.publicUrl === undefined)
+      if (config.role === "worker" || !("url" in handle)) return;
+      if (config.env === "production" && config.publicUrl === undefined)
         logger.warn(
           "PUBLIC_URL is unset: feed pages go out without canonical or og:url links; set it to the public base URL",
         );
-      if ("url" in handle) await greet(config, handle);
+      await greet(config, handle);
     },
-    drainDelayMs: (config) => config.drainDelayMs,
-    drainSpreadMs: (config) => config.drainSpreadMs,
+    drainSpreadMs: (config) => (config.role === "worker" ? 0 : config.drainSpreadMs),
   }),
 );

@@ -1,5 +1,5 @@
 export { PublishWorker, type PublishWorkerOptions } from "./publish-worker.js";
 export { instrumentWorker } from "./worker-metrics.js";
 export { startWorker, type WorkerHandle, type StartWorkerOptions } from "./start-worker.js";
-export { WorkerEnv, loadWorkerConfig, workerSettings, type WorkerConfig, type WorkerSettings } from "./config.js";
+export { WorkerSettings, loadWorkerConfig, type WorkerConfig } from "./config.js";
 export { MetricsListener } from "./metrics-listener.js";

@@ -17,23 +17,6 @@ export interface RoleRule extends Grant {
   readonly value: string;
 }
 
-export interface SsoSettings {
-  readonly issuer: string;
-  readonly clientId: string;
-  /** Unset: a public client (PKCE alone), as some providers allow for it. */
-  readonly clientSecret: string | undefined;
-  /** The callback registered with the provider: …/v1/session/oidc/callback. */
-  readonly redirectUrl: string;
-  readonly scopes: string;
-  /** The claim that carries the groups or roles (dots walk into an object: `realm_access.roles`). */
-  readonly roleClaim: string;
-  readonly roleMap: readonly RoleRule[];
-  /** What a person whose claim maps to nothing gets; undefined: they are refused (`sso_no_role`). */
-  readonly defaultRole: Grant | undefined;
-  /** The sign-in button's words: "Sign in with <label>". */
-  readonly label: string;
-}
-
 /** `role` or `role:feed|feed` (every feed when none is named). */
 function parseGrant(text: string): Grant {
   const [role, feeds] = text.split(":", 2).map((s) => s.trim());
@@ -71,14 +54,21 @@ const parsing = <T>(parse: (s: string) => T) =>
 
 /** The OIDC_* section of the server's environment (config.ts). */
 export const SsoEnv = {
+  /** The provider's issuer URL; SSO is on when it is set. */
   OIDC_ISSUER: z.url({ protocol: /^https?$/, error: "must be the provider's issuer URL" }).optional(),
   OIDC_CLIENT_ID: z.string().trim().min(1).optional(),
+  /** Unset: a public client (PKCE alone), as some providers allow for it. */
   OIDC_CLIENT_SECRET: z.string().trim().min(1).optional(),
+  /** The callback registered with the provider: …/v1/session/oidc/callback (unset: PUBLIC_URL's). */
   OIDC_REDIRECT_URL: z.url({ protocol: /^https?$/ }).optional(),
   OIDC_SCOPES: z.string().trim().min(1).default("openid email profile"),
+  /** The claim that carries the groups or roles (dots walk into an object: `realm_access.roles`). */
   OIDC_ROLE_CLAIM: z.string().trim().min(1).default("groups"),
+  /** `value=role[:feed|feed],…`: what each group or role value of the claim grants. */
   OIDC_ROLE_MAP: parsing(parseRoleMap).optional(),
+  /** What a person whose claim maps to nothing gets; unset: they are refused (`sso_no_role`). */
   OIDC_DEFAULT_ROLE: parsing(parseGrant).optional(),
+  /** The sign-in button's words: "Sign in with <label>". */
   OIDC_LABEL: z.string().trim().min(1).max(60).default("SSO"),
 } satisfies z.ZodRawShape;
 
@@ -87,10 +77,7 @@ export const SsoEnv = {
  * its client id and a role map or a default role, and the callback URL (OIDC_REDIRECT_URL, or
  * PUBLIC_URL's). Problems are returned, one a line, for the process to refuse to start.
  */
-export function ssoSettings(
-  c: z.output<z.ZodObject<typeof SsoEnv>>,
-  publicUrl: string | undefined,
-): { settings: SsoSettings | undefined; problems: string[] } {
+export function ssoSettings(c: z.output<z.ZodObject<typeof SsoEnv>>, publicUrl: string | undefined) {
   const problems: string[] = [];
   if (c.OIDC_ISSUER === undefined) {
     for (const k of ["OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_REDIRECT_URL", "OIDC_ROLE_MAP"] as const)
@@ -122,6 +109,9 @@ export function ssoSettings(
     }),
   };
 }
+
+/** Single sign-on's settings, when OIDC_ISSUER is set (the variables' JSDoc says what each is). */
+export type SsoSettings = NonNullable<ReturnType<typeof ssoSettings>["settings"]>;
 
 const RANK: Record<Role, number> = { contributor: 1, editor: 2, admin: 3 };
 
