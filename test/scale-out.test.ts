@@ -24,6 +24,13 @@ function logLines(p: RoleProcess): Record<string, unknown>[] {
     });
 }
 
+/** The parts a process closed on its way out, in the order it closed them. */
+function closingSteps(p: RoleProcess): unknown[] {
+  return logLines(p)
+    .filter((l) => l.msg === "closing")
+    .map((l) => l.step);
+}
+
 beforeAll(async () => {
   const env = { REDIS_URL: redis.url, KEY_PREFIX: `scale-${randomUUID().slice(0, 8)}:`, HEAD_CHECK_MS: "500" };
   const started = await Promise.all([
@@ -145,5 +152,36 @@ describe("3 servers and 2 workers on one Redis", () => {
     const body = (await (await fetch(`${s.url}/readyz`)).json()) as { status: string };
     expect(body.status).toBe("draining");
     expect(await s.exited).toBe(0);
+    // It left in the order a node must: stop accepting, hand readers over, stop its timers and
+    // the relay, end SSE and HTTP connections, and only then close the queues and Redis.
+    const steps = closingSteps(s);
+    expect(steps).toEqual([
+      "server role",
+      "listener",
+      "readers",
+      "audience",
+      "presence",
+      "relay",
+      "sse",
+      "http",
+      "outputs",
+      "queue",
+      "redis",
+      "media",
+      "outbound",
+    ]);
+    expect(s.output.join("")).not.toContain("closing failed");
+  });
+
+  it("a worker given SIGTERM finishes, closes its parts in reverse and exits cleanly", async () => {
+    const w = workers[1];
+    if (w === undefined) throw new Error("no second worker");
+    const metricsUrl = logLines(w).find((l) => l.msg === "liveline started")?.metricsUrl;
+    if (typeof metricsUrl !== "string") throw new Error("the second worker logged no metrics listener");
+    expect((await fetch(`${metricsUrl}/readyz`)).status).toBe(200);
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(0);
+    expect(closingSteps(w)).toEqual(["metrics", "worker", "outputs", "queue", "redis"]);
+    expect(w.output.join("")).not.toContain("closing failed");
   });
 });
