@@ -21,20 +21,18 @@ import {
   type Part,
 } from "@liveline/core";
 import { createApp } from "./http/app.js";
-import { httpRoutes } from "./http/http-routes.js";
-import { createHttpServer } from "./http/http-server.js";
+import { connectionsPart, createHttpServer, listenerPart } from "./http/http-server.js";
 import type { Config } from "./config.js";
+import { serverRoutes } from "./server-routes.js";
 import { SocketDrainer } from "./gateway/drain.js";
 import { FeedRelay } from "./reader/feed-relay.js";
 import { FeedService } from "./feed/feed-service.js";
 import { attachGateway, createIo, type LivelineIo } from "./gateway/gateway.js";
 import { NodeFanOut } from "./reader/fan-out.js";
 import type { ReaderContext } from "./reader/attach-reader.js";
-import { pagesRouter } from "./pages/index.js";
 import { ServerMetrics } from "./ops/metrics.js";
-import { opsRoutes } from "./ops/ops-routes.js";
-import { SseHub, sseRoutes } from "./sse/sse-stream.js";
-import { BacklogWatch, type SlowReaderPolicy } from "./reader/slow-readers.js";
+import { SseHub } from "./sse/sse-stream.js";
+import type { SlowReaderPolicy } from "./reader/slow-readers.js";
 import { RateLimits } from "./http/rate-limits.js";
 import { SocketSecurity } from "./gateway/socket-security.js";
 import { TokenVerifier } from "./auth/token-verifier.js";
@@ -43,19 +41,15 @@ import { S3MediaStorage } from "./media/s3-storage.js";
 import { MediaService } from "./media/media-service.js";
 import { EmbedResolver } from "./embeds/embed-resolver.js";
 import { OembedClient } from "./embeds/oembed-client.js";
-import { mediaRoutes } from "./media/media-routes.js";
 import { countReaders, totalPerFeed } from "./presence/reader-counts.js";
 import { PresenceStore } from "./presence/presence-store.js";
 import { PresenceReporter } from "./presence/presence-reporter.js";
-import { presenceRoutes } from "./presence/presence-routes.js";
 import { AudienceStore } from "./presence/audience-store.js";
 import { AudienceSampler } from "./presence/audience-sampler.js";
 import { outputsHttp, type OutputsHttp } from "./outputs/index.js";
 import { Outbound } from "@liveline/outputs";
 import { AccountStore } from "./accounts/account-store.js";
-import { accountRoutes } from "./accounts/account-routes.js";
 import { SsoClient } from "./accounts/sso-client.js";
-import { ssoRoutes } from "./accounts/sso-routes.js";
 
 export interface ServerHandle extends Part {
   readonly url: string;
@@ -227,39 +221,24 @@ export function startServer(config: Config, opts: StartServerOptions): Promise<S
       logger: serverLogger,
       observe: [metrics.writesMiddleware()],
       ...(opts.extend ? { extend: opts.extend } : {}),
-      handlers: {
-        ...httpRoutes({ service }),
-        ...opsRoutes({
-          readiness: () => parts.readiness(),
-          registry,
-          ping: async () => (await commands.ping().catch(() => "")) === "PONG",
-        }),
-        ...mediaRoutes({ media, maxBytes: config.mediaMaxBytes, publicUrl: config.publicUrl }),
-        ...pagesRouter({
-          service,
-          publisherName: config.publisherName,
-          publicUrl: config.publicUrl,
-          publisherLogoUrl: config.publisherLogoUrl,
-          language: config.feedLanguage,
-        }),
-        ...sseRoutes({
-          hub,
-          readers,
-          logger: serverLogger,
-          heartbeatMs: config.sseHeartbeatMs,
-          slowReaders: new BacklogWatch(slowReaders),
-        }),
-        ...presenceRoutes({ presence, audience, service }),
-        ...outputs.handlers,
-        ...accountRoutes({
-          accounts,
-          limits,
-          sessionTtlSeconds: config.accounts.sessionTtlSeconds,
-          resetTtlSeconds: config.accounts.resetTtlSeconds,
-          publicUrl: config.publicUrl,
-        }),
-        ...ssoRoutes({ accounts, limits, sessionTtlSeconds: config.accounts.sessionTtlSeconds, sso }),
-      },
+      handlers: serverRoutes({
+        config,
+        service,
+        media,
+        readers,
+        hub,
+        slowReaders,
+        presence,
+        audience,
+        outputs,
+        accounts,
+        sso,
+        limits,
+        registry,
+        readiness: () => parts.readiness(),
+        commands,
+        logger: serverLogger,
+      }),
     });
     const http: HttpServer = createHttpServer(app, config.httpTimeouts, serverLogger);
     // While draining, every HTTP answer closes its connection, so keep-alive clients move on.
@@ -276,17 +255,7 @@ export function startServer(config: Config, opts: StartServerOptions): Promise<S
       subscribers: () => totalPerFeed(countReaders(io, hub)),
       catchUps: () => service.catchUpCounts(),
     });
-    await parts.add({
-      name: "http",
-      // A keep-alive HTTP client that never pauses (an editor's CMS) would hold the server open
-      // for ever: idle connections go now, busy ones after a short grace.
-      close: async () => {
-        http.closeIdleConnections();
-        const hard = setTimeout(() => http.closeAllConnections(), 1000);
-        await io.close();
-        clearTimeout(hard);
-      },
-    });
+    await parts.add(connectionsPart(http, () => io.close()));
     // Open SSE responses would keep the HTTP server from closing.
     await parts.add({ name: "sse", close: () => hub.closeAll() });
     await parts.add({ name: "relay", ready: subscribed, notReady: "not_subscribed", close: () => relay.close() });
@@ -321,18 +290,7 @@ export function startServer(config: Config, opts: StartServerOptions): Promise<S
         await drainer.drain(config.drainSpreadMs);
       },
     });
-    // Last to start, first to close: stop accepting (new TCP connections and new sockets).
-    await parts.add({
-      name: "listener",
-      start: () =>
-        new Promise<void>((resolve, reject) => {
-          http.once("error", reject);
-          http.listen({ port: config.port, host: config.host, backlog: config.listenBacklog }, () => resolve());
-        }),
-      close: () => {
-        http.close();
-      },
-    });
+    await parts.add(listenerPart(http, { port: config.port, host: config.host, backlog: config.listenBacklog }));
 
     const port = (http.address() as AddressInfo).port;
     return {

@@ -1,7 +1,7 @@
 import { STATUS_CODES, createServer, type RequestListener, type Server } from "node:http";
 import type { Socket } from "node:net";
 import { statusOf, type ErrorBody, type ErrorCode } from "@liveline/protocol";
-import type { Logger } from "@liveline/core";
+import type { Logger, Part } from "@liveline/core";
 import type { HttpTimeouts } from "../config.js";
 
 /**
@@ -98,4 +98,40 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket, lo
 function responseStarted(socket: Socket): boolean {
   const current: unknown = Reflect.get(socket, "_httpMessage");
   return typeof current === "object" && current !== null && Reflect.get(current, "headersSent") === true;
+}
+
+/**
+ * The server's listening socket as a part: started last, so nothing is accepted before every
+ * other part is up; closed first, so a leaving node stops accepting before anything else.
+ */
+export function listenerPart(server: Server, at: { port: number; host: string; backlog: number }): Part {
+  return {
+    name: "listener",
+    start: () =>
+      new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(at, () => resolve());
+      }),
+    // Stop accepting; the connections already open are the "http" part's.
+    close: () => {
+      server.close();
+    },
+  };
+}
+
+/**
+ * The server's open connections as a part: `closeSockets` ends the Socket.IO side (which waits
+ * for the HTTP server to close). A keep-alive HTTP client that never pauses (an editor's CMS)
+ * would hold the server open for ever: idle connections go at once, busy ones after a second.
+ */
+export function connectionsPart(server: Server, closeSockets: () => Promise<void>): Part {
+  return {
+    name: "http",
+    close: async () => {
+      server.closeIdleConnections();
+      const hard = setTimeout(() => server.closeAllConnections(), 1000);
+      await closeSockets();
+      clearTimeout(hard);
+    },
+  };
 }
