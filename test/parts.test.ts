@@ -40,7 +40,7 @@ function recorder(seen: string[], name: string, extra: Partial<Part> = {}): Part
 describe("a process as a list of parts", () => {
   it("starts the parts in order and closes them in reverse, each once", async () => {
     const seen: string[] = [];
-    const { logger } = capturedLogger();
+    const { logger, lines } = capturedLogger();
     const handle = await startParts(logger, async (parts) => {
       for (const name of ["redis", "queue", "listener"]) await parts.add(recorder(seen, name));
       return { close: () => parts.close() };
@@ -49,6 +49,7 @@ describe("a process as a list of parts", () => {
     await Promise.all([handle.close(), handle.close()]);
     await handle.close();
     expect(seen.slice(3)).toEqual(["close listener", "close queue", "close redis"]);
+    expect(lines().filter((l) => l.msg === "closed")).toMatchObject([{ closed: ["listener", "queue", "redis"] }]);
   });
 
   it("waits for a part's start before starting the next, and for its close before closing the one before", async () => {
@@ -100,6 +101,7 @@ describe("a process as a list of parts", () => {
       ["outputs", "outputs would not close"],
       ["queue", "queue would not close"],
     ]);
+    expect(lines().filter((l) => l.msg === "closed")).toMatchObject([{ closed: ["redis"] }]);
   });
 
   it("a part that fails to start closes itself and those started before it, and the error comes out", async () => {

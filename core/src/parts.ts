@@ -78,14 +78,19 @@ export class Parts {
   close(): Promise<void> {
     this.draining = true;
     this.closing ??= (async () => {
+      const closed: string[] = [];
       for (const part of [...this.started].reverse()) {
         this.logger.info({ step: part.name }, "closing");
         try {
           await part.close();
+          closed.push(part.name);
         } catch (err) {
           this.logger.error({ step: part.name, err: (err as Error).message }, "closing failed; closing the rest");
         }
       }
+      // One line with the whole order: lines logged just before an exit may reach the log out of
+      // order (pino writes asynchronously), a single line cannot.
+      this.logger.info({ closed }, "closed");
     })();
     return this.closing;
   }

@@ -76,24 +76,15 @@ export async function runProcess<C extends CoreConfig, H extends RunningRoles>(s
       .then(() => handle.close())
       .then(() => redis.embedded?.stop())
       .then(
-        () => flushed(logger).then(() => process.exit(0)),
+        () => process.exit(0),
         (err: unknown) => {
           logger.error({ err: (err as Error).message }, "shutdown failed");
-          return flushed(logger).then(() => process.exit(1));
+          process.exit(1);
         },
       );
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
-}
-
-/**
- * Resolves once the log lines written so far have left the process: pino writes asynchronously,
- * and lines still in flight at `process.exit` would be lost or arrive out of order (the
- * shutdown's own lines last of all).
- */
-function flushed(logger: Logger): Promise<void> {
-  return new Promise((resolve) => logger.flush(() => resolve()));
 }
 
 /** Run a process entry point, reporting a failure to start on stderr with exit code 1. */
