@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import { get } from "node:http";
 import { describe, expect, it } from "vitest";
 import type { Express } from "express";
 import { loadConfig } from "@liveline/server";
@@ -217,6 +218,16 @@ describe("Server-Sent Events", () => {
   });
 });
 
+/** The Connection header of a plain node:http GET (keep-alive unless the server closes it). */
+function connectionHeader(url: string): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false, headers: { connection: "keep-alive" } }, (res) => {
+      res.resume();
+      resolve(res.headers.connection);
+    }).on("error", reject);
+  });
+}
+
 describe("readiness", () => {
   it("is ready with Redis and the queue, 503 while draining, 503 without Redis", async () => {
     // Polled: under load a readiness probe can time out for a moment (CI saw one 503 here); a
@@ -226,7 +237,10 @@ describe("readiness", () => {
       .toEqual({ status: "ready", redis: "ok", queue: "ok", relay: "ok" });
     const other = await startStack(redis.url);
     try {
+      expect(await connectionHeader(`${other.url}/healthz`)).toBe("keep-alive");
       other.drain();
+      // Every answer now closes its connection, so keep-alive clients move to another node.
+      expect(await connectionHeader(`${other.url}/healthz`)).toBe("close");
       const draining = await other.api.request("GET", "/readyz");
       expect(draining.status).toBe(503);
       expect(draining.body).toMatchObject({ status: "draining" });

@@ -240,11 +240,7 @@ export function startServer(config: Config, opts: StartServerOptions): Promise<S
         logger: serverLogger,
       }),
     });
-    const http: HttpServer = createHttpServer(app, config.httpTimeouts, serverLogger);
-    // While draining, every HTTP answer closes its connection, so keep-alive clients move on.
-    http.prependListener("request", (_req, res) => {
-      if (parts.isDraining) res.setHeader("Connection", "close");
-    });
+    const http: HttpServer = createHttpServer(app, config.httpTimeouts, serverLogger, () => parts.isDraining);
     const io = createIo(http, security, slowReaders);
     attachGateway(io, { readers, security, logger: logger.child({ role: "gateway" }) });
     // The relay feeds both the Socket.IO rooms and the SSE streams of this node.

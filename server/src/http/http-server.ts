@@ -20,7 +20,13 @@ const CHECK_INTERVAL_MS = 1000;
  * either way for `idleMs` is closed. Requests node:http cannot parse are answered in the API's
  * `{error: {code, message}}` shape (see `answerClientError`).
  */
-export function createHttpServer(app: RequestListener, timeouts: HttpTimeouts, logger: Logger): Server {
+export function createHttpServer(
+  app: RequestListener,
+  timeouts: HttpTimeouts,
+  logger: Logger,
+  /** True once the process drains: every answer then closes its connection, so keep-alive clients move on. */
+  draining: () => boolean,
+): Server {
   const server = createServer(
     {
       headersTimeout: timeouts.headersMs,
@@ -32,6 +38,9 @@ export function createHttpServer(app: RequestListener, timeouts: HttpTimeouts, l
   server.keepAliveTimeout = timeouts.keepAliveMs;
   server.timeout = timeouts.idleMs;
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, logger));
+  server.prependListener("request", (_req, res) => {
+    if (draining()) res.setHeader("Connection", "close");
+  });
   return server;
 }
 
