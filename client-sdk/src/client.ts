@@ -25,6 +25,12 @@ export interface ClientOptions {
   maxReconnectDelay?: number;
   /** How long a seq gap may stay open before the missing range is requested, in ms. @default 1000 */
   gapTimeout?: number;
+  /**
+   * While the socket cannot connect (from its second failed attempt until it connects again),
+   * every feed is caught up over HTTP this often, in ms, whatever the reconnect backoff has grown
+   * to: a reader behind a proxy that blocks WebSocket, or of a dead node, stays current. @default 3000
+   */
+  httpCatchUpInterval?: number;
   /** How long to wait for a subscribe answer, in ms. @default 10000 */
   subscribeTimeout?: number;
   /** Transports, in order of preference. @default ["websocket", "polling"] */
@@ -102,6 +108,8 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
   private currentState: ConnectionState = "disconnected";
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Catches every feed up over HTTP while the socket cannot connect (`httpCatchUpInterval`). */
+  private httpTimer: ReturnType<typeof setInterval> | undefined;
   private wanted = false;
 
   constructor(options: ClientOptions) {
@@ -114,6 +122,7 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
       minReconnectDelay: options.minReconnectDelay ?? 500,
       maxReconnectDelay: options.maxReconnectDelay ?? 20_000,
       gapTimeout: options.gapTimeout ?? 1000,
+      httpCatchUpInterval: options.httpCatchUpInterval ?? 3000,
       subscribeTimeout: options.subscribeTimeout ?? 10_000,
       transports: options.transports ?? ["websocket", "polling"],
       path: options.path ?? "/socket.io",
@@ -193,6 +202,7 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
   disconnect(): void {
     this.wanted = false;
     this.clearReconnect();
+    this.stopHttpCatchUp();
     this.transport.disconnect();
     this.setState("disconnected", "disconnect_called");
     for (const sub of this.subs.values()) sub.connectionLost("disconnect_called");
@@ -323,6 +333,7 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
 
   private onConnect(): void {
     this.attempt = 0;
+    this.stopHttpCatchUp();
     this.authRetried.clear();
     this.setState("connected", "transport_open");
     for (const sub of this.subs.values()) this.requestSubscribe(sub);
@@ -345,9 +356,24 @@ export class LivelineClient extends TypedEmitter<ClientEvents> implements Subscr
     }
     if (!this.wanted) return;
     this.setState("connecting", "connect_failed");
-    // Socket down for a while (a dead node, a proxy that blocks WebSocket): keep feeds fresh over HTTP.
-    if (this.attempt >= 2) for (const sub of this.subs.values()) this.catchUpOverHttp(sub);
+    // Socket down for a while (a dead node, a proxy that blocks WebSocket): keep feeds fresh over
+    // HTTP, at a steady pace rather than at the reconnect attempts, which back off to 20 s.
+    if (this.attempt >= 2) this.startHttpCatchUp();
     this.scheduleReconnect();
+  }
+
+  private startHttpCatchUp(): void {
+    if (this.httpTimer !== undefined) return;
+    const catchUp = () => {
+      for (const sub of this.subs.values()) this.catchUpOverHttp(sub);
+    };
+    catchUp();
+    this.httpTimer = setInterval(catchUp, this.opts.httpCatchUpInterval);
+  }
+
+  private stopHttpCatchUp(): void {
+    if (this.httpTimer !== undefined) clearInterval(this.httpTimer);
+    this.httpTimer = undefined;
   }
 
   private scheduleReconnect(): void {

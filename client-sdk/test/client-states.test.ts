@@ -230,6 +230,55 @@ describe("resume and gaps", () => {
     expect(applied).toEqual([1, 2, 3]);
     expect(sub.state).toBe("subscribing");
   });
+  it("catches up over HTTP at a steady pace while the socket keeps failing, and stops once it connects", async () => {
+    const asked: number[] = [];
+    let head = 1;
+    const fetch: FetchLike = () => {
+      asked.push(Date.now());
+      const since = head;
+      head += 2; // two events published between two catch-ups
+      return Promise.resolve({
+        ok: true,
+        status: 200,
+        json: () => Promise.resolve({ seq: head, events: [published(since + 1), published(since + 2)] }),
+      });
+    };
+    // The reconnect backoff grows to 60 s; the catch-ups keep to every second all the same.
+    vi.spyOn(Math, "random").mockReturnValue(1);
+    makeClient({ fetch, minReconnectDelay: 1000, maxReconnectDelay: 60_000, httpCatchUpInterval: 1000 });
+    const sub = await subscribed(0);
+    const applied: number[] = [];
+    sub.on("event", (e) => applied.push(e.seq));
+    server.current.handlers.event(published(1));
+    server.current.close();
+    const start = Date.now();
+    // Every attempt fails until the clock passes 20 s (attempts at about 1, 3, 7 and 15 s).
+    let failed = server.transports.reduce((n, t) => n + t.connects, 0);
+    for (let t = 0; t < 20_000; t += 100) {
+      await vi.advanceTimersByTimeAsync(100);
+      const attempts = server.transports.reduce((n, t) => n + t.connects, 0);
+      if (attempts > failed) {
+        failed = attempts;
+        server.current.handlers.connectError({ message: "websocket error" });
+      }
+    }
+    expect(failed).toBeGreaterThanOrEqual(4);
+    const gaps = asked.slice(1).map((at, i) => at - (asked[i] ?? 0));
+    expect(asked.length).toBeGreaterThanOrEqual(10);
+    expect(gaps.every((g) => g === 1000)).toBe(true);
+    expect(asked[0]).toBeLessThan(start + 8000);
+    expect(applied).toEqual(Array.from({ length: head }, (_, i) => i + 1));
+    // Connected again: no more catch-ups over HTTP.
+    const count = asked.length;
+    await vi.advanceTimersByTimeAsync(60_000);
+    server.current.open();
+    server.current.lastSubscribe().answer({ ok: true, feed: { ...feed, seq: head }, seq: head, events: [] });
+    await flush();
+    const settled = asked.length;
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(asked.length).toBe(settled);
+    expect(settled).toBeGreaterThan(count);
+  });
 });
 
 describe("feed log epoch (lost history)", () => {

@@ -59,9 +59,12 @@ describe("readers away for longer than the kept log (EVENT_LOG_LENGTH=10)", () =
     const feeds = ["http-only"];
     expect((await ctx.cluster.api().createFeed("http-only")).status).toBe(201);
     // Readers whose only socket URL is server 0, with HTTP catch-up through server 1 (a CDN).
+    // They catch up every 500 ms: 6 entries a second against a log of 10 leaves them within it
+    // (at the default 3 s they would be past it, and start over from a snapshot).
     const sleepers = Fleet.open(ctx.cluster.urls, feeds, 12, {
       url: [ctx.cluster.urls[0] ?? ""],
       catchUpUrl: ctx.cluster.urls[1] ?? "",
+      httpCatchUpInterval: 500,
     });
     ctx.fleet = sleepers;
     await sleepers.ready();
