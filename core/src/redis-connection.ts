@@ -130,6 +130,11 @@ export function openRedis(target: RedisTarget, options: RedisOptions, sharded = 
   return new Cluster(target.nodes, {
     redisOptions,
     ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+    // Without an offline queue (BullMQ's connections) a cluster client refuses every command until
+    // its slots are known ("Cluster isn't ready"), and BullMQ takes a cluster's "connect" status
+    // for ready and sends INFO at once: on a busy machine that failed a Queue's start. Left lazy,
+    // BullMQ calls connect(), which resolves only once the client is ready.
+    ...(enableOfflineQueue === false ? { lazyConnect: true } : {}),
     shardedSubscribers: sharded,
     // Keep retrying the cluster as a whole, as a single connection would.
     clusterRetryStrategy: (times: number) => Math.min(100 * times, 2000),
