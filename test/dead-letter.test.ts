@@ -154,20 +154,24 @@ describe("a change that cannot be applied", () => {
     if (failingReader === undefined || goodReader === undefined) throw new Error("readers missing");
     const before = (await metric('liveline_dead_letters_total{reason="retries_exhausted",role="all"}')) ?? 0;
 
-    // Two feeds of one slot accepted (the drain job they asked for is not added), the first one's
-    // change then made one that fails on every try, as in the test above.
+    // Two feeds of one slot accepted (the drain job they asked for is not added): the good one
+    // through accept, the failing one written as accept would leave it, in one MULTI, with a
+    // change that fails on every try, as in the test above. (Accepting it fine and then
+    // overwriting it raced a drain job of an earlier test still retrying, which applied it first.)
     const at = new Date().toISOString();
     const fine = { v: 2 as const, op: "feed.update" as const, at, patch: { title: "fine" }, requestId: "req-drain" };
-    const failingTicket = await stack.store.accept(failingFeed, fine);
     const goodTicket = await stack.store.accept(goodFeed, fine);
-    if (failingTicket.status !== "ok" || goodTicket.status !== "ok") throw new Error("not accepted");
+    if (goodTicket.status !== "ok") throw new Error("not accepted");
     const k = stack.store.keys.feed(failingFeed);
     expect(stack.store.keys.feed(goodFeed).slot).toBe(k.slot);
-    await probe.hset(
-      k.pending,
-      String(failingTicket.ticket),
-      JSON.stringify({ ...fine, patch: { title: { not: "a string" } } }),
-    );
+    const failingTicket = (await stack.store.acceptedTicket(failingFeed)).ticket + 1;
+    const bad = JSON.stringify({ ...fine, patch: { title: { not: "a string" } } });
+    await probe
+      .multi()
+      .hincrby(k.meta, "ticket", 1)
+      .hset(k.pending, String(failingTicket), bad)
+      .sadd(k.behind, failingFeed)
+      .exec();
     // One drain job with two attempts, added as any BullMQ producer of the queue could.
     await rawQueue.add(
       "drain",
@@ -184,8 +188,8 @@ describe("a change that cannot be applied", () => {
     );
     expect(await metric('liveline_dead_letters_total{reason="retries_exhausted",role="all"}')).toBe(before + 1);
     expect(await stack.store.acceptedTicket(failingFeed)).toEqual({
-      ticket: failingTicket.ticket,
-      applied: failingTicket.ticket,
+      ticket: failingTicket,
+      applied: failingTicket,
     });
     await waitFor(async () => (await stack.store.feedsBehind()).length === 0, "no feed left behind");
     expect(failingReader.events).toEqual([]);
