@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger, startParts, type Part } from "@liveline/core";
+import { Parts, createLogger, startParts, type Part } from "@liveline/core";
 
 /** A logger whose lines the test reads back. */
 function capturedLogger(): { logger: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[] } {
@@ -104,6 +104,19 @@ describe("a process as a list of parts", () => {
     expect(lines().filter((l) => l.msg === "closed")).toMatchObject([{ closed: ["redis"] }]);
   });
 
+  it("a close that never settles is given up after the limit, named in the log, and the parts before it still close", async () => {
+    const seen: string[] = [];
+    const { logger, lines } = capturedLogger();
+    const parts = new Parts(logger, 50);
+    await parts.add(recorder(seen, "redis"));
+    await parts.add(recorder(seen, "worker", { close: () => new Promise<void>(() => undefined) }));
+    await expect(parts.close()).resolves.toBeUndefined();
+    expect(seen).toEqual(["start redis", "start worker", "close redis"]);
+    expect(lines().filter((l) => l.msg === "closing failed; closing the rest")).toMatchObject([
+      { step: "worker", err: "not closed after 50 ms" },
+    ]);
+    expect(lines().filter((l) => l.msg === "closed")).toMatchObject([{ closed: ["redis"] }]);
+  });
   it("a part that fails to start closes itself and those started before it, and the error comes out", async () => {
     const seen: string[] = [];
     const { logger } = capturedLogger();

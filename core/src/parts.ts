@@ -33,7 +33,15 @@ export class Parts {
   private draining = false;
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly logger: Logger) {}
+  /**
+   * `closeLimitMs`: how long one part's close may take before the rest are closed without it (a
+   * close that never settles, such as a connection waiting on a Redis that came back, would
+   * otherwise hold every part after it; it is logged with the part's name).
+   */
+  constructor(
+    private readonly logger: Logger,
+    private readonly closeLimitMs = 15_000,
+  ) {}
 
   /** Start `part` after those already added; it will close before them. Returns the part. */
   async add<P extends Part>(part: P): Promise<P> {
@@ -81,11 +89,17 @@ export class Parts {
       const closed: string[] = [];
       for (const part of [...this.started].reverse()) {
         this.logger.info({ step: part.name }, "closing");
+        let timer: NodeJS.Timeout | undefined;
+        const limit = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`not closed after ${this.closeLimitMs} ms`)), this.closeLimitMs);
+        });
         try {
-          await part.close();
+          await Promise.race([part.close(), limit]);
           closed.push(part.name);
         } catch (err) {
           this.logger.error({ step: part.name, err: (err as Error).message }, "closing failed; closing the rest");
+        } finally {
+          clearTimeout(timer);
         }
       }
       // One line with the whole order: lines logged just before an exit may reach the log out of
