@@ -108,7 +108,7 @@ describe("a change that cannot be applied", () => {
     expect((await stack.api.as(null).request("GET", `/v1/feeds/${feedId}/failed`)).status).toBe(401);
 
     // A metric and a log line with the request id.
-    expect(await metric('liveline_dead_letters_total{reason="unreadable",role="all"}')).toBe(1);
+    await expect.poll(() => metric('liveline_dead_letters_total{reason="unreadable",role="all"}')).toBe(1);
     const line = logLines.find((l) => l.msg?.toString().startsWith("change set aside"));
     expect(line).toMatchObject({ feedId, ticket, requestId: "req-poison", entryId: "poison", reason: "unreadable" });
 
@@ -140,7 +140,7 @@ describe("a change that cannot be applied", () => {
     const failed = await stack.api.request<FailedChangesResponse>("GET", `/v1/feeds/${feedId}/failed`);
     expect(failed.body).toMatchObject({ count: 1, changes: [{ ticket, op: "feed.update", requestId: "req-failing" }] });
     expect(failed.body.changes[0]?.error).toMatch(/must be strings or integers/);
-    expect(await metric('liveline_dead_letters_total{reason="retries_exhausted",role="all"}')).toBe(1);
+    await expect.poll(() => metric('liveline_dead_letters_total{reason="retries_exhausted",role="all"}')).toBe(1);
     const events: FeedEvent[] = reader.events;
     expect(seqs(events)).toEqual([1]);
     reader.close();
@@ -186,7 +186,10 @@ describe("a change that cannot be applied", () => {
       "the failing change set aside by the job's last attempt",
       15_000,
     );
-    expect(await metric('liveline_dead_letters_total{reason="retries_exhausted",role="all"}')).toBe(before + 1);
+    // The worker counts it once the set-aside script has answered: a moment after Redis shows it.
+    await expect
+      .poll(() => metric('liveline_dead_letters_total{reason="retries_exhausted",role="all"}'))
+      .toBe(before + 1);
     expect(await stack.store.acceptedTicket(failingFeed)).toEqual({
       ticket: failingTicket,
       applied: failingTicket,
