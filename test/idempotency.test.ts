@@ -7,7 +7,8 @@ import { useStack } from "./helpers/use-stack.js";
 import { sleep, waitFor } from "./helpers/wait.js";
 
 /** Idempotent publishing: a repeated publish or a retried job is stored once and produces one event. */
-const fx = useStack();
+// The worker sweeps only when a test asks it to (its own every 10 minutes).
+const fx = useStack({ SWEEP_INTERVAL_MS: "600000" });
 const stack = (): Stack => fx.stack;
 
 describe("idempotent publishing", () => {
@@ -83,6 +84,28 @@ describe("idempotent publishing", () => {
     expect(await stack().store.currentSeq("idem-sweep")).toBe(0);
     await stack().worker?.sweep();
     await waitFor(async () => (await stack().store.currentSeq("idem-sweep")) === 1, "orphan applied");
+  });
+
+  it("applies a change whose drain job was never added at the first sweep once its slot's mark has aged", async () => {
+    await stack().api.createFeed("idem-lost-job");
+    // Accepted, and the drain job accept.lua asked for never added (Redis went away before the add).
+    const result = await stack().store.accept(
+      "idem-lost-job",
+      {
+        v: 1,
+        op: "publish",
+        at: new Date().toISOString(),
+        entry: { id: "lost-job", body: "x", pinned: false, keyEvent: false, breaking: false },
+      },
+      { entryId: "lost-job", contentHash: "h" },
+    );
+    expect(result.status).toBe("ok");
+    if (result.status !== "ok") return;
+    expect(result.drain).toBeDefined();
+    // A later change of the slot asks for no job while the mark is fresh: only the sweep can help.
+    await sleep(2100);
+    expect(await stack().worker?.sweep()).toBeGreaterThanOrEqual(1);
+    await waitFor(async () => (await stack().store.currentSeq("idem-lost-job")) === 1, "applied after one sweep");
   });
 
   it("leaves nothing behind in Redis for a rejected publish", async () => {

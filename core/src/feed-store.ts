@@ -353,6 +353,21 @@ export class FeedStore {
   }
 
   /**
+   * The slots among `slots` whose drain mark is older than a drain job takes to start
+   * (`jobMarkAgeMs`): the job it asked for was never added (the API lost Redis between the accept
+   * and the add) or has not run, and the slot's later changes ask for none until it ages, so the
+   * sweep may re-drive the slot at once. A slot without a mark has its job running.
+   */
+  async overdueSlots(slots: Iterable<number>, now = Date.now()): Promise<number[]> {
+    const distinct = [...new Set(slots)];
+    const marks = await Promise.all(distinct.map((slot) => this.redis.get(this.keys.slot(slot).drainMark)));
+    return distinct.filter((_, i) => {
+      const markedAt = Number.parseInt(marks[i] ?? "", 10);
+      return Number.isFinite(markedAt) && Math.abs(now - markedAt) > this.jobMarkAgeMs;
+    });
+  }
+
+  /**
    * Feeds that emitted events their outputs may not have taken yet, with their seq, from every
    * cluster slot's set apply.lua keeps: the outputs sweep's cost follows the feeds that changed,
    * not the number of feeds. A feed stays listed until `outputsCaughtUp` lets it go.

@@ -286,8 +286,9 @@ export class PublishWorker {
    * accept, or a job held by a worker that was SIGKILLed (BullMQ only notices that stalled job
    * when its lock expires, 30 s later). A feed behind by the same amount at two sweeps in a row
    * gets a fresh drain job of its slot; applying is idempotent, so a job too many costs a few
-   * no-op scripts. A feed seen behind once is left alone: its change may have been accepted a
-   * moment ago, with the API's own job (carrying the request's id) about to be added.
+   * no-op scripts. A feed seen behind once is left alone (its change may have been accepted a
+   * moment ago, with the API's own job, carrying the request's id, about to be added) unless its
+   * slot's drain mark is older than a job takes to start: then the job was lost with the add.
    * Returns how many feeds were behind.
    */
   async sweep(): Promise<number> {
@@ -295,14 +296,19 @@ export class PublishWorker {
     if (this.sweeping) return 0;
     this.sweeping = true;
     try {
-      const behind = await this.options.store.feedsBehind();
+      const { store } = this.options;
+      const behind = await store.feedsBehind();
+      const slotOf = (feedId: string) => store.keys.feed(feedId).slot;
+      // A slot whose drain job was asked for and never started needs no second look.
+      const overdue = new Set(await store.overdueSlots(behind.map((b) => slotOf(b.feedId))));
       const seen = new Map<string, string>();
       const stuck = new Set<number>();
       for (const { feedId, ticket, applied } of behind) {
         const mark = `${ticket}/${applied}`;
         seen.set(feedId, mark);
-        if (this.lastSeen.get(feedId) !== mark) continue;
-        stuck.add(this.options.store.keys.feed(feedId).slot);
+        const slot = slotOf(feedId);
+        if (this.lastSeen.get(feedId) !== mark && !overdue.has(slot)) continue;
+        stuck.add(slot);
         this.options.logger.info({ feedId, ticket, applied }, "re-drove a stuck feed");
       }
       // One drain job per slot with a stuck feed: it applies every feed of the slot behind.
