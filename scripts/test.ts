@@ -1,8 +1,8 @@
 // `npm test`: the typecheck, the lint (ESLint, Prettier, madge), the build and every vitest test,
 // in as little wall time as the machine's cores allow. Vitest needs the build (some tests run
 // the compiled packages) and skips it when `npm install` or the last build already made dist/
-// from the sources as they are; the typecheck and the lint need nothing, so they run beside the build
-// and then beside vitest, at a lower CPU priority, filling the time the tests spend waiting.
+// from the sources as they are; the typecheck and the lint need nothing, so they run beside each
+// other, the build and vitest, and are done while vitest still has files to run.
 // Their output is held and printed after vitest's; the last line is `N passed, N failed`, where
 // a failed check counts as one failure, and the exit code is non-zero if anything failed.
 import { spawn, spawnSync } from "node:child_process";
@@ -22,14 +22,13 @@ interface Outcome {
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
-/** Run `npm run <script>`; its output is held (`quiet`) or passed through, nice'd if `background`. */
+/** Run `npm run <script>`; its output is held (`quiet`, and npm's banner left out) or passed through. */
 function npmRun(
   script: string,
-  { quiet, background, env = {} }: { quiet: boolean; background: boolean; env?: Record<string, string> },
+  { quiet, env = {} }: { quiet: boolean; env?: Record<string, string> },
 ): Promise<Outcome> {
   const started = Date.now();
-  const [command, args] = background ? ["nice", ["-n", "10", npm, "run", "--silent", script]] : [npm, ["run", script]];
-  const child = spawn(command, args, {
+  const child = spawn(npm, quiet ? ["run", "--silent", script] : ["run", script], {
     stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit",
     env: { ...process.env, ...env },
   });
@@ -49,18 +48,20 @@ function npmRun(
   });
 }
 
-/** The checks one after another: each keeps about one core busy. */
-async function checks(): Promise<Outcome[]> {
-  const outcomes: Outcome[] = [];
-  for (const script of ["typecheck", "lint"]) outcomes.push(await npmRun(script, { quiet: true, background: true }));
-  return outcomes;
+/**
+ * The checks side by side, at the tests' priority: they take their share of the cores while
+ * vitest starts and are done long before it is. Run after one another at a lower priority they
+ * got almost no CPU until vitest ended, then ran alone on one core for the last 40 s.
+ */
+function checks(): Promise<Outcome[]> {
+  return Promise.all(["typecheck", "lint"].map((script) => npmRun(script, { quiet: true })));
 }
 
 /** The build, unless the packages' dist/ were built from the sources as they are (scripts/build-stamp.mjs). */
 async function buildIfStale(): Promise<Outcome> {
   const check = spawnSync(process.execPath, ["scripts/build-stamp.mjs", "check"]);
   if (check.status === 0) return { name: "build", ok: true, output: "", seconds: 0, note: "up to date" };
-  return npmRun("build", { quiet: true, background: false });
+  return npmRun("build", { quiet: true });
 }
 
 const checking = checks();
@@ -73,7 +74,7 @@ if (build.ok) {
   const summary = join(dir, "summary.json");
   // The role processes the tests start run the build just made (see test/helpers/role-process.ts).
   const env = { LIVELINE_TEST_SUMMARY: summary, LIVELINE_TEST_COMPILED: "1" };
-  const vitest = await npmRun("test:unit", { quiet: false, background: false, env });
+  const vitest = await npmRun("test:unit", { quiet: false, env });
   try {
     counts = JSON.parse(readFileSync(summary, "utf8")) as RunCounts;
   } catch {
