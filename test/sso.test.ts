@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { RevisionsResponse, Session, User } from "@liveline/protocol";
 import { configProblems } from "./helpers/config-problems.js";
 import { grantOf, loadConfig, parseRoleMap } from "@liveline/server";
+import { loadWorkerConfig } from "@liveline/worker";
 import { ssoStackEnv } from "./helpers/oidc-provider.js";
 import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
@@ -266,6 +267,23 @@ describe("OIDC settings", () => {
     expect(configProblems({ ...base, OIDC_ROLE_MAP: "desk=boss", PUBLIC_URL: "https://live.example" })).toEqual([
       expect.stringMatching(/^OIDC_ROLE_MAP: .*roles: admin, editor, contributor/),
     ]);
+  });
+
+  it("are a section of their own, read by the server role only and checked beside the server's", () => {
+    // A bad server variable does not hide what is missing for single sign-on; a bad PUBLIC_URL,
+    // which both sections read, is reported once.
+    expect(configProblems({ OIDC_ISSUER: "https://login.example.com", PORT: "http", PUBLIC_URL: "nope" })).toEqual([
+      "PORT: must be a whole number",
+      "PUBLIC_URL: Invalid URL",
+    ]);
+    expect(configProblems({ OIDC_ISSUER: "https://login.example.com", PORT: "http" })).toEqual([
+      "PORT: must be a whole number",
+      "OIDC_CLIENT_ID: required with OIDC_ISSUER",
+      "OIDC_ROLE_MAP: required with OIDC_ISSUER (or OIDC_DEFAULT_ROLE, a role for everyone)",
+      "OIDC_REDIRECT_URL: required with OIDC_ISSUER when PUBLIC_URL is unset",
+    ]);
+    expect(loadWorkerConfig({ OIDC_CLIENT_ID: "liveline", OIDC_ROLE_MAP: "desk=boss" })).not.toHaveProperty("sso");
+    expect(loadConfig({ ROLE: "server" }).sso).toBeUndefined();
   });
 
   it("reads the role map and takes the callback from PUBLIC_URL", () => {

@@ -16,7 +16,8 @@ import { compileTrustProxy } from "./http/client-address.js";
 import { parsePublicKey } from "./auth/token-verifier.js";
 import type { S3MediaSettings } from "./media/s3-storage.js";
 import { parseOembedEndpoints } from "./embeds/oembed-endpoints.js";
-import { SsoEnv, ssoSettings } from "./accounts/sso-settings.js";
+import { SsoSettings } from "./accounts/sso-settings.js";
+import { PublicUrl } from "./public-url.js";
 
 /**
  * One EDITOR_TOKENS entry: `token`, or `name=token` to give the token a display name (who is
@@ -81,7 +82,7 @@ const ServerEnv = {
   /** Over how long a stopping server spreads the disconnection of its readers. */
   DRAIN_SPREAD_MS: Int(5000, 0, 120_000),
   /** The public base URL: canonical links of the feed pages, media URLs, the SSO callback. */
-  PUBLIC_URL: z.url().optional(),
+  PUBLIC_URL: PublicUrl,
   EDITOR_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   EDITOR_JWT_PUBLIC_KEY: z
     .string()
@@ -215,13 +216,13 @@ export const SOCKET_PING_INTERVAL_MS = 25_000;
 const IDLE_MARGIN_MS = 5000;
 
 /**
- * The server role's section of the environment (with the OIDC_* of single sign-on), and the
- * shared variables its rules need. The settings type is inferred from the transform.
+ * The server role's section of the environment, and the shared variables its rules need. The
+ * settings type is inferred from the transform. (Single sign-on's OIDC_* are a section of their
+ * own, accounts/sso-settings.ts.)
  */
 export const ServerSettings = z
   .object({
     ...ServerEnv,
-    ...SsoEnv,
     NODE_ENV: CoreSettings.in.shape.NODE_ENV,
     REDIS_URL: CoreSettings.in.shape.REDIS_URL,
   })
@@ -229,7 +230,6 @@ export const ServerSettings = z
     const signed =
       c.EDITOR_JWT_SECRET !== undefined || c.EDITOR_JWT_PUBLIC_KEY !== undefined || c.EDITOR_JWKS_URL !== undefined;
     const production = c.NODE_ENV === "production";
-    const sso = ssoSettings(c, c.PUBLIC_URL);
     const problems = [
       ...(c.EDITOR_TOKENS === undefined && !signed && production
         ? [
@@ -237,7 +237,6 @@ export const ServerSettings = z
           ]
         : []),
       ...httpTimeoutProblems(c),
-      ...sso.problems,
       ...mediaS3Problems(c),
     ];
     if (reportProblems(ctx, problems)) return z.NEVER;
@@ -276,8 +275,6 @@ export const ServerSettings = z
         sessionTtlSeconds: c.SESSION_TTL_HOURS * 3600,
         resetTtlSeconds: c.PASSWORD_RESET_TTL_HOURS * 3600,
       }),
-      /** Single sign-on (OIDC_*), when OIDC_ISSUER is set (accounts/sso-settings.ts). */
-      sso: sso.settings,
       publisherName: c.PUBLISHER_NAME,
       publisherLogoUrl: c.PUBLISHER_LOGO_URL,
       feedLanguage: c.FEED_LANGUAGE,
@@ -312,8 +309,12 @@ export type ServerSettings = Readonly<z.output<typeof ServerSettings>>;
 /** node:http's timeouts, in ms (0 turns one off). */
 export type HttpTimeouts = ServerSettings["httpTimeouts"];
 
-/** What the server role runs on: the shared section, its own, and the outputs' (it serves their routes). */
-export type ServerConfig = CoreConfig & ServerSettings & { readonly outputs: OutputsSettings };
+/**
+ * What the server role runs on: the shared section, its own, single sign-on's (`sso`, undefined
+ * when OIDC_ISSUER is unset) and the outputs' (it serves their routes).
+ */
+export type ServerConfig = CoreConfig &
+  ServerSettings & { readonly sso: SsoSettings | undefined; readonly outputs: OutputsSettings };
 
 /**
  * The server entry point's configuration: ROLE=server, or ROLE=all, which runs a worker beside
@@ -329,16 +330,16 @@ export type Config =
  * refuses to start.
  */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): Config {
-  const sections = { core: CoreSettings, server: ServerSettings, outputs: OutputsSettings };
+  const sections = { core: CoreSettings, server: ServerSettings, sso: SsoSettings, outputs: OutputsSettings };
   if (env.ROLE === "server") {
     const s = parseEnv(sections, env);
-    return Object.freeze({ ...s.core, ...s.server, outputs: s.outputs, role: "server" });
+    return Object.freeze({ ...s.core, ...s.server, sso: s.sso, outputs: s.outputs, role: "server" });
   }
   // ROLE=all (or a bad ROLE, reported with every other problem): the worker's section too.
   const s = parseEnv({ ...sections, worker: WorkerSettings }, env);
   if (s.core.role === "worker")
     throw new ConfigError(["ROLE: worker has no server role (read it with loadWorkerConfig)"]);
-  return Object.freeze({ ...s.core, ...s.server, outputs: s.outputs, ...s.worker, role: "all" });
+  return Object.freeze({ ...s.core, ...s.server, sso: s.sso, outputs: s.outputs, ...s.worker, role: "all" });
 }
 
 /**

@@ -12,7 +12,7 @@ export { startServer, type ServerHandle, type StartServerOptions } from "./start
 export { ensureDemoFeed, DEMO_FEED_ID } from "./feed/demo-feed.js";
 export { TokenVerifier, type TokenVerifierOptions } from "./auth/token-verifier.js";
 export { mintToken, type MintTokenOptions } from "./auth/mint-token.js";
-export { grantOf, parseRoleMap, type Grant, type RoleRule, type SsoSettings } from "./accounts/sso-settings.js";
+export { SsoSettings, grantOf, parseRoleMap, type Grant, type RoleRule } from "./accounts/sso-settings.js";
 export { clientAddress, compileTrustProxy, type TrustProxy } from "./http/client-address.js";
 export {
   attachReader,

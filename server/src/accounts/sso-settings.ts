@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { reportProblems } from "@liveline/core";
 import { FeedId, UserFeeds, UserRole, type UserRole as Role } from "@liveline/protocol";
+import { PublicUrl } from "../public-url.js";
 
 /**
  * Single sign-on with an OpenID Connect provider (Google Workspace, Microsoft Entra ID, Okta …):
@@ -52,51 +54,55 @@ const parsing = <T>(parse: (s: string) => T) =>
     }
   });
 
-/** The OIDC_* section of the server's environment (config.ts). */
-export const SsoEnv = {
-  /** The provider's issuer URL; SSO is on when it is set. */
-  OIDC_ISSUER: z.url({ protocol: /^https?$/, error: "must be the provider's issuer URL" }).optional(),
-  OIDC_CLIENT_ID: z.string().trim().min(1).optional(),
-  /** Unset: a public client (PKCE alone), as some providers allow for it. */
-  OIDC_CLIENT_SECRET: z.string().trim().min(1).optional(),
-  /** The callback registered with the provider: …/v1/session/oidc/callback (unset: PUBLIC_URL's). */
-  OIDC_REDIRECT_URL: z.url({ protocol: /^https?$/ }).optional(),
-  OIDC_SCOPES: z.string().trim().min(1).default("openid email profile"),
-  /** The claim that carries the groups or roles (dots walk into an object: `realm_access.roles`). */
-  OIDC_ROLE_CLAIM: z.string().trim().min(1).default("groups"),
-  /** `value=role[:feed|feed],…`: what each group or role value of the claim grants. */
-  OIDC_ROLE_MAP: parsing(parseRoleMap).optional(),
-  /** What a person whose claim maps to nothing gets; unset: they are refused (`sso_no_role`). */
-  OIDC_DEFAULT_ROLE: parsing(parseGrant).optional(),
-  /** The sign-in button's words: "Sign in with <label>". */
-  OIDC_LABEL: z.string().trim().min(1).max(60).default("SSO"),
-} satisfies z.ZodRawShape;
-
 /**
- * The settings, when OIDC_ISSUER is set; all of the OIDC_* are checked together: an issuer needs
- * its client id and a role map or a default role, and the callback URL (OIDC_REDIRECT_URL, or
- * PUBLIC_URL's). Problems are returned, one a line, for the process to refuse to start.
+ * Single sign-on's section of the environment: the OIDC_*, read by the server role only, and
+ * PUBLIC_URL, whose callback is the default one. The transform checks the OIDC_* together (an
+ * issuer needs its client id, a role map or a default role, and a callback URL) and gives the
+ * settings when OIDC_ISSUER is set, else undefined (single sign-on off). The settings type is
+ * inferred from it.
  */
-export function ssoSettings(c: z.output<z.ZodObject<typeof SsoEnv>>, publicUrl: string | undefined) {
-  const problems: string[] = [];
-  if (c.OIDC_ISSUER === undefined) {
-    for (const k of ["OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_REDIRECT_URL", "OIDC_ROLE_MAP"] as const)
-      if (c[k] !== undefined) problems.push(`${k}: only with OIDC_ISSUER`);
-    return { settings: undefined, problems };
-  }
-  if (c.OIDC_CLIENT_ID === undefined) problems.push("OIDC_CLIENT_ID: required with OIDC_ISSUER");
-  if (c.OIDC_ROLE_MAP === undefined && c.OIDC_DEFAULT_ROLE === undefined)
-    problems.push("OIDC_ROLE_MAP: required with OIDC_ISSUER (or OIDC_DEFAULT_ROLE, a role for everyone)");
-  const redirectUrl =
-    c.OIDC_REDIRECT_URL ??
-    (publicUrl === undefined ? undefined : `${publicUrl.replace(/\/$/, "")}/v1/session/oidc/callback`);
-  if (redirectUrl === undefined) problems.push("OIDC_REDIRECT_URL: required with OIDC_ISSUER when PUBLIC_URL is unset");
-  if (!c.OIDC_SCOPES.split(/\s+/).includes("openid")) problems.push("OIDC_SCOPES: must include openid");
-  if (problems.length > 0 || c.OIDC_CLIENT_ID === undefined || redirectUrl === undefined)
-    return { settings: undefined, problems };
-  return {
-    problems,
-    settings: Object.freeze({
+export const SsoSettings = z
+  .object({
+    /** The provider's issuer URL; SSO is on when it is set. */
+    OIDC_ISSUER: z.url({ protocol: /^https?$/, error: "must be the provider's issuer URL" }).optional(),
+    OIDC_CLIENT_ID: z.string().trim().min(1).optional(),
+    /** Unset: a public client (PKCE alone), as some providers allow for it. */
+    OIDC_CLIENT_SECRET: z.string().trim().min(1).optional(),
+    /** The callback registered with the provider: …/v1/session/oidc/callback (unset: PUBLIC_URL's). */
+    OIDC_REDIRECT_URL: z.url({ protocol: /^https?$/ }).optional(),
+    OIDC_SCOPES: z.string().trim().min(1).default("openid email profile"),
+    /** The claim that carries the groups or roles (dots walk into an object: `realm_access.roles`). */
+    OIDC_ROLE_CLAIM: z.string().trim().min(1).default("groups"),
+    /** `value=role[:feed|feed],…`: what each group or role value of the claim grants. */
+    OIDC_ROLE_MAP: parsing(parseRoleMap).optional(),
+    /** What a person whose claim maps to nothing gets; unset: they are refused (`sso_no_role`). */
+    OIDC_DEFAULT_ROLE: parsing(parseGrant).optional(),
+    /** The sign-in button's words: "Sign in with <label>". */
+    OIDC_LABEL: z.string().trim().min(1).max(60).default("SSO"),
+    PUBLIC_URL: PublicUrl,
+  })
+  .transform((c, ctx) => {
+    if (c.OIDC_ISSUER === undefined) {
+      // Single sign-on off: a variable only an issuer uses is a typo or a half-finished setup.
+      const only = ["OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_REDIRECT_URL", "OIDC_ROLE_MAP"] as const;
+      reportProblems(
+        ctx,
+        only.filter((k) => c[k] !== undefined).map((k) => `${k}: only with OIDC_ISSUER`),
+      );
+      return undefined;
+    }
+    const problems: string[] = [];
+    if (c.OIDC_CLIENT_ID === undefined) problems.push("OIDC_CLIENT_ID: required with OIDC_ISSUER");
+    if (c.OIDC_ROLE_MAP === undefined && c.OIDC_DEFAULT_ROLE === undefined)
+      problems.push("OIDC_ROLE_MAP: required with OIDC_ISSUER (or OIDC_DEFAULT_ROLE, a role for everyone)");
+    const redirectUrl =
+      c.OIDC_REDIRECT_URL ??
+      (c.PUBLIC_URL === undefined ? undefined : `${c.PUBLIC_URL.replace(/\/$/, "")}/v1/session/oidc/callback`);
+    if (redirectUrl === undefined)
+      problems.push("OIDC_REDIRECT_URL: required with OIDC_ISSUER when PUBLIC_URL is unset");
+    if (!c.OIDC_SCOPES.split(/\s+/).includes("openid")) problems.push("OIDC_SCOPES: must include openid");
+    if (reportProblems(ctx, problems) || c.OIDC_CLIENT_ID === undefined || redirectUrl === undefined) return z.NEVER;
+    return Object.freeze({
       issuer: c.OIDC_ISSUER,
       clientId: c.OIDC_CLIENT_ID,
       clientSecret: c.OIDC_CLIENT_SECRET,
@@ -106,12 +112,11 @@ export function ssoSettings(c: z.output<z.ZodObject<typeof SsoEnv>>, publicUrl: 
       roleMap: Object.freeze(c.OIDC_ROLE_MAP ?? []),
       defaultRole: c.OIDC_DEFAULT_ROLE,
       label: c.OIDC_LABEL,
-    }),
-  };
-}
+    });
+  });
 
 /** Single sign-on's settings, when OIDC_ISSUER is set (the variables' JSDoc says what each is). */
-export type SsoSettings = NonNullable<ReturnType<typeof ssoSettings>["settings"]>;
+export type SsoSettings = NonNullable<z.output<typeof SsoSettings>>;
 
 const RANK: Record<Role, number> = { contributor: 1, editor: 2, admin: 3 };
 
