@@ -19,6 +19,7 @@ import {
   within,
   type Logger,
   type Part,
+  type Parts,
 } from "@liveline/core";
 import { createApp } from "./http/app.js";
 import { connectionsPart, createHttpServer, listenerPart } from "./http/http-server.js";
@@ -39,9 +40,10 @@ import { TokenVerifier } from "./auth/token-verifier.js";
 import { FileMediaStorage } from "./media/file-storage.js";
 import { S3MediaStorage } from "./media/s3-storage.js";
 import { MediaService } from "./media/media-service.js";
+import type { MediaStorage } from "./media/media-storage.js";
 import { EmbedResolver } from "./embeds/embed-resolver.js";
 import { OembedClient } from "./embeds/oembed-client.js";
-import { countReaders, totalPerFeed } from "./presence/reader-counts.js";
+import { countReaders, totalPerFeed, type ReaderCount } from "./presence/reader-counts.js";
 import { PresenceStore } from "./presence/presence-store.js";
 import { PresenceReporter } from "./presence/presence-reporter.js";
 import { AudienceStore } from "./presence/audience-store.js";
@@ -101,76 +103,13 @@ export function startServer(config: Config, opts: StartServerOptions): Promise<S
         : new S3MediaStorage(config.mediaS3);
     await parts.add({ name: "media", close: () => mediaStorage.close() });
 
-    const redis = new RedisConnections(opts.redisUrl, logger);
-    const cluster = redis.cluster;
-    // API reads/writes fail fast while Redis is away, so editors get a 503 instead of a hang.
-    const commands = redis.openCommands();
-    const queueConnection = redis.open("queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-    // Named per node, so that the primary's CLIENT LIST tells this node's subscriber apart.
-    const subscriberName = `subscriber-${randomUUID().slice(0, 8)}`;
-    const subscriber = redis.open(subscriberName, { maxRetriesPerRequest: null }, cluster);
-    // The truth /readyz and liveline_redis_up tell: after a failover a node whose connections still
-    // answer PING somewhere, but not on the primary, delivers nothing
-    // (docs/operations.md#redis-sentinel-high-availability).
-    const onPrimary = within(2000, () => talksToPrimary(commands));
-    await parts.add(
-      redisPart(redis, {
-        ready: onPrimary,
-        start: async () => {
-          await commands.ping();
-        },
-      }),
-    );
-
-    const store = new FeedStore(commands, {
-      keyPrefix: config.keyPrefix,
-      eventLogLength: config.eventLogLength,
-      publishCommand: redis.publishCommand,
-      replicaAcks: config.replicaAcks,
-    });
-    const queue = new PublishQueue({ connection: queueConnection, prefix: store.keys.queuePrefix() });
-    await parts.add(queuePart(queue));
-    const registry = opts.registry ?? createRegistry(config.role);
-    instrumentQueue(queue, registry);
-
-    const media = new MediaService(mediaStorage, serverLogger.child({ role: "media" }));
-    const embeds =
-      config.oembed.endpoints.size === 0
-        ? undefined
-        : new EmbedResolver({
-            client: new OembedClient(outbound, config.oembed.endpoints),
-            media,
-            redis: commands,
-            keys: store.keys,
-            mediaBase: (config.publicUrl ?? "").replace(/\/$/, ""),
-            timeoutMs: config.oembed.timeoutMs,
-            logger: serverLogger.child({ role: "embeds" }),
-          });
-    const service = new FeedService(store, queue, {
-      media,
-      publicUrl: config.publicUrl,
-      ...(embeds ? { embeds } : {}),
-    });
+    const { redis, cluster, commands, queueConnection, subscriber, subscriberName, onPrimary, store, queue, registry } =
+      await openRedis(config, opts, parts);
+    const { media, service } = feedService(config, { commands, store, queue }, outbound, mediaStorage, serverLogger);
     const outputs = await outputsHttp({ settings: config.outputs, env: config.env, redis, commands, store, service });
     await parts.add({ name: "outputs", close: () => outputs.close() });
 
-    const verifier = new TokenVerifier({
-      staticTokens: config.editorTokens,
-      staticNames: config.editorNames,
-      hsSecret: config.jwtSecret,
-      publicKeyPem: config.jwtPublicKey,
-      jwksUrl: config.jwksUrl,
-    });
-    const limits = new RateLimits(commands, store.keys, config.rateLimits);
-    const accounts = new AccountStore(commands, store.keys.accounts);
-    const sso = config.sso === undefined ? undefined : new SsoClient(config.sso, commands, store.keys.accounts);
-    const security = new SocketSecurity({
-      verifier,
-      limits,
-      origins: config.corsOrigins,
-      trustProxy: config.trustProxy,
-      logger: logger.child({ role: "gateway" }),
-    });
+    const { verifier, limits, accounts, sso, security } = editorAccess(config, { commands, store }, logger);
     const metrics = new ServerMetrics(registry);
     const presence = new PresenceStore(commands, store.keys, {
       nodeTtlMs: PresenceReporter.ttlMs(config.presence.intervalMs),
@@ -256,26 +195,12 @@ export function startServer(config: Config, opts: StartServerOptions): Promise<S
     await parts.add({ name: "sse", close: () => hub.closeAll() });
     await parts.add({ name: "relay", ready: subscribed, notReady: "not_subscribed", close: () => relay.close() });
 
-    // This node's readers, reported for /stats on every node (server/src/presence).
-    const nodeId = randomUUID();
-    const reporter = new PresenceReporter({
-      store: presence,
-      nodeId,
-      count: () => countReaders(io, hub),
-      intervalMs: config.presence.intervalMs,
-      logger: serverLogger,
-    });
-    await parts.add({ name: "presence", start: () => reporter.start(), close: () => reporter.stop() });
-    // Readers over time: one node per interval records every feed's summed readers.
-    const sampler = new AudienceSampler({
-      audience,
+    await addReaderCounts(config, parts, {
       presence,
-      nodeId,
-      sampleMs: config.audience.sampleMs,
-      keepMs: config.audience.keepHours * 3_600_000,
+      audience,
+      count: () => countReaders(io, hub),
       logger: serverLogger,
     });
-    await parts.add({ name: "audience", start: () => sampler.start(), close: () => sampler.stop() });
 
     // Leaving, a node hands its readers over to the other nodes a batch at a time; events keep
     // flowing to those not yet disconnected.
@@ -304,4 +229,136 @@ export function startServer(config: Config, opts: StartServerOptions): Promise<S
       close: () => parts.close(),
     };
   });
+}
+
+/**
+ * The node's Redis connections (commands, queue, subscriber), the feed store and the queue, as
+ * parts: Redis ready once its commands reach the primary, the queue closed before Redis.
+ */
+async function openRedis(config: Config, opts: StartServerOptions, parts: Parts) {
+  const logger = opts.logger;
+  const redis = new RedisConnections(opts.redisUrl, logger);
+  const cluster = redis.cluster;
+  // API reads/writes fail fast while Redis is away, so editors get a 503 instead of a hang.
+  const commands = redis.openCommands();
+  const queueConnection = redis.open("queue", { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  // Named per node, so that the primary's CLIENT LIST tells this node's subscriber apart.
+  const subscriberName = `subscriber-${randomUUID().slice(0, 8)}`;
+  const subscriber = redis.open(subscriberName, { maxRetriesPerRequest: null }, cluster);
+  // The truth /readyz and liveline_redis_up tell: after a failover a node whose connections still
+  // answer PING somewhere, but not on the primary, delivers nothing
+  // (docs/operations.md#redis-sentinel-high-availability).
+  const onPrimary = within(2000, () => talksToPrimary(commands));
+  await parts.add(
+    redisPart(redis, {
+      ready: onPrimary,
+      start: async () => {
+        await commands.ping();
+      },
+    }),
+  );
+
+  const store = new FeedStore(commands, {
+    keyPrefix: config.keyPrefix,
+    eventLogLength: config.eventLogLength,
+    publishCommand: redis.publishCommand,
+    replicaAcks: config.replicaAcks,
+  });
+  const queue = new PublishQueue({ connection: queueConnection, prefix: store.keys.queuePrefix() });
+  await parts.add(queuePart(queue));
+  const registry = opts.registry ?? createRegistry(config.role);
+  instrumentQueue(queue, registry);
+  return { redis, cluster, commands, queueConnection, subscriber, subscriberName, onPrimary, store, queue, registry };
+}
+
+type Data = Awaited<ReturnType<typeof openRedis>>;
+
+/** The write path: the feed service, with media and, where providers are configured, embeds. */
+function feedService(
+  config: Config,
+  { commands, store, queue }: Pick<Data, "commands" | "store" | "queue">,
+  outbound: Outbound,
+  mediaStorage: MediaStorage,
+  serverLogger: Logger,
+) {
+  const media = new MediaService(mediaStorage, serverLogger.child({ role: "media" }));
+  const embeds =
+    config.oembed.endpoints.size === 0
+      ? undefined
+      : new EmbedResolver({
+          client: new OembedClient(outbound, config.oembed.endpoints),
+          media,
+          redis: commands,
+          keys: store.keys,
+          mediaBase: (config.publicUrl ?? "").replace(/\/$/, ""),
+          timeoutMs: config.oembed.timeoutMs,
+          logger: serverLogger.child({ role: "embeds" }),
+        });
+  const service = new FeedService(store, queue, {
+    media,
+    publicUrl: config.publicUrl,
+    ...(embeds ? { embeds } : {}),
+  });
+  return { media, service };
+}
+
+/** Who an editor or a reader is and how much each may do, over HTTP and over sockets. */
+function editorAccess(config: Config, { commands, store }: Pick<Data, "commands" | "store">, logger: Logger) {
+  const verifier = new TokenVerifier({
+    staticTokens: config.editorTokens,
+    staticNames: config.editorNames,
+    hsSecret: config.jwtSecret,
+    publicKeyPem: config.jwtPublicKey,
+    jwksUrl: config.jwksUrl,
+  });
+  const limits = new RateLimits(commands, store.keys, config.rateLimits);
+  const accounts = new AccountStore(commands, store.keys.accounts);
+  const sso = config.sso === undefined ? undefined : new SsoClient(config.sso, commands, store.keys.accounts);
+  const security = new SocketSecurity({
+    verifier,
+    limits,
+    origins: config.corsOrigins,
+    trustProxy: config.trustProxy,
+    logger: logger.child({ role: "gateway" }),
+  });
+  return { verifier, limits, accounts, sso, security };
+}
+
+/**
+ * This node's readers, reported for /stats on every node (server/src/presence), and readers over
+ * time: one node per interval records every feed's summed readers.
+ */
+async function addReaderCounts(
+  config: Config,
+  parts: Parts,
+  {
+    presence,
+    audience,
+    count,
+    logger,
+  }: {
+    presence: PresenceStore;
+    audience: AudienceStore;
+    count: () => Map<string, ReaderCount>;
+    logger: Logger;
+  },
+): Promise<void> {
+  const nodeId = randomUUID();
+  const reporter = new PresenceReporter({
+    store: presence,
+    nodeId,
+    count,
+    intervalMs: config.presence.intervalMs,
+    logger,
+  });
+  await parts.add({ name: "presence", start: () => reporter.start(), close: () => reporter.stop() });
+  const sampler = new AudienceSampler({
+    audience,
+    presence,
+    nodeId,
+    sampleMs: config.audience.sampleMs,
+    keepMs: config.audience.keepHours * 3_600_000,
+    logger,
+  });
+  await parts.add({ name: "audience", start: () => sampler.start(), close: () => sampler.stop() });
 }
