@@ -42,7 +42,7 @@ interface Step {
 const publish = (
   id: string,
   body: string,
-  extra: Partial<{ pinned: boolean; status: "draft" | "scheduled"; publishAt: string }> = {},
+  extra: Partial<{ pinned: boolean; breaking: boolean; status: "draft" | "scheduled"; publishAt: string }> = {},
 ): Change => ({
   v: 2,
   op: "publish",
@@ -53,7 +53,7 @@ const publish = (
     body,
     pinned: extra.pinned ?? false,
     keyEvent: false,
-    breaking: false,
+    breaking: extra.breaking ?? false,
     ...(extra.status === undefined ? {} : { status: extra.status }),
     ...(extra.publishAt === undefined ? {} : { publishAt: extra.publishAt }),
   },
@@ -292,6 +292,33 @@ describe("who made a change, in the revision list", () => {
       { id: "u_1", name: "Ana Ruiz" },
       { id: "token-1", name: "token-1" },
     ]);
+  });
+});
+
+describe("what the apply script answers", () => {
+  it("says whether an event it emitted may make an alert: a breaking entry published, or edited to breaking", async () => {
+    const feedId = "alerting";
+    expect(await store.createFeed({ id: feedId, title: "Alerting" }, new Date())).toBe(true);
+    const applyNext = async (change: Change, input: Parameters<typeof store.accept>[2]) => {
+      const accepted = await store.accept(feedId, change, input);
+      if (accepted.status !== "ok") throw new Error(accepted.status);
+      return store.apply(feedId, accepted.ticket);
+    };
+    const quiet = await applyNext(publish("q", "plain"), { entryId: "q", contentHash: "h1", actor: editor });
+    expect({ emitted: quiet.emitted, alerting: quiet.alerting }).toEqual({ emitted: 1, alerting: false });
+    const loud = await applyNext(publish("b", "news", { breaking: true }), {
+      entryId: "b",
+      contentHash: "h2",
+      actor: editor,
+    });
+    expect({ emitted: loud.emitted, alerting: loud.alerting }).toEqual({ emitted: 1, alerting: true });
+    const edited = await applyNext(update("q", { breaking: true }), { entryId: "q", actor: editor });
+    expect(edited.alerting).toBe(true);
+    expect(
+      (await applyNext(update("q", { body: "an edit of an entry that is breaking" }), { entryId: "q", actor: editor }))
+        .alerting,
+    ).toBe(true);
+    expect((await applyNext(retract("b"), { entryId: "b", actor: editor })).alerting).toBe(false);
   });
 });
 

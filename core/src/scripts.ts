@@ -132,6 +132,8 @@ export interface ApplyResult {
   epoch: string;
   /** Why the change after `applied` cannot be applied (it stopped there), when it cannot. */
   blocked?: string;
+  /** An event emitted may make an alert: a breaking entry published or edited (outputs' `mayAlert`). */
+  alerting: boolean;
 }
 
 export interface SetAsideInput {
@@ -302,13 +304,14 @@ export const SCRIPTS = {
       a.feedId,
     ],
     decode: (raw): ApplyResult => {
-      const [seq, emitted, applied, epoch, blocked, ticket] = reply(raw, "apply");
+      const [seq, emitted, applied, epoch, blocked, ticket, alerting] = reply(raw, "apply");
       const result = {
         seq: Number(seq ?? 0),
         emitted: Number(emitted ?? 0),
         applied: Number(applied ?? 0),
         ticket: Number(ticket ?? 0),
         epoch: text(epoch),
+        alerting: Number(alerting ?? 0) === 1,
       };
       return typeof blocked === "string" && blocked !== "" ? { ...result, blocked } : result;
     },

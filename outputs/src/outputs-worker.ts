@@ -116,11 +116,17 @@ export class OutputsWorker {
    * events alerts consider). Most publishes of most newsrooms are such, and a queued walk costs a
    * BullMQ job on both sides. False when a walk is needed; then the caller queues it. A crash
    * before the cursor moves leaves it behind, and the sweep re-drives it as for a lost job.
+   * `quietFrom`: the applier saw every event after that seq up to `target` and none may alert
+   * (FeedApplied.quiet), so from a cursor there on nothing needs reading.
    */
-  async passQuietly(feedId: string, target: number): Promise<boolean> {
+  async passQuietly(feedId: string, target: number, quietFrom?: number): Promise<boolean> {
     if ((await this.o.hooks.count()) > 0) return false;
     const cursor = await this.o.push.cursor(feedId);
     if (cursor >= target) return true;
+    if (quietFrom !== undefined && cursor >= quietFrom) {
+      await this.o.push.advanceCursor(feedId, target);
+      return true;
+    }
     const page = await this.o.store.eventsSince(feedId, cursor, STEP);
     if (page.kind === "reset") return false; // the log no longer reaches back: the walk reports it
     const last = page.events.at(-1);

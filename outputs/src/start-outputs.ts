@@ -19,8 +19,9 @@ export interface OutputsHandle {
   /**
    * "Feed F was applied up to seq S": queue the pipeline's walk (a no-op if already queued), or,
    * when nothing up to S needs an output, just move the feed's cursor (OutputsWorker.passQuietly).
+   * `quietFrom`: the seq after which the applier vouches that no event up to S may alert.
    */
-  advance(feedId: string, seq: number): Promise<void>;
+  advance(feedId: string, seq: number, quietFrom?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -97,8 +98,8 @@ export async function startOutputs(o: StartOutputsOptions): Promise<OutputsHandl
   return {
     worker,
     queue,
-    async advance(feedId, seq) {
-      if (!(await worker.passQuietly(feedId, seq))) await queue.advance(feedId, seq);
+    async advance(feedId, seq, quietFrom) {
+      if (!(await worker.passQuietly(feedId, seq, quietFrom))) await queue.advance(feedId, seq);
     },
     async close() {
       await worker.close();

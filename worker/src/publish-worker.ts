@@ -17,6 +17,11 @@ export interface FeedApplied {
   seq: number;
   emitted: number;
   applied: number;
+  /**
+   * The `emitted` seqs up to `seq` are all this call's (no other worker's in between) and none of
+   * them may make an alert: past them the outputs only move the feed's cursor, with nothing to read.
+   */
+  quiet: boolean;
 }
 
 /** What a job came to: the feeds it applied, the events they emitted, the highest seq among them. */
@@ -193,7 +198,7 @@ export class PublishWorker {
         { jobId: job.id, feedId, entryId, scheduleVersion, status: result.status },
         "release skipped",
       );
-      return { seq: 0, emitted: 0, applied: 0 };
+      return { seq: 0, emitted: 0, applied: 0, quiet: false };
     }
     // The accept set the slot's drain mark: its job must be added like any accept's, or the mark
     // would hold the slot's other feeds until it ages. This job applies the feed itself at once.
@@ -230,11 +235,19 @@ export class PublishWorker {
    */
   private async applyUpTo(feedId: string, ticket: number): Promise<FeedApplied> {
     let emitted = 0;
+    let quiet = true;
+    let lastSeq: number | undefined;
     let before = -1;
     // A long backlog is applied in bounded batches so no single script blocks Redis for long.
     for (;;) {
       const result = await this.applyOnce(feedId, ticket);
       emitted += result.emitted;
+      if (result.alerting) quiet = false;
+      if (result.emitted > 0) {
+        // Another worker's events between two of this call's batches: the seqs are not all ours.
+        if (lastSeq !== undefined && result.seq - result.emitted !== lastSeq) quiet = false;
+        lastSeq = result.seq;
+      }
       if (result.blocked !== undefined) {
         await this.setAside(feedId, result.applied, result.blocked, "unreadable");
         continue;
@@ -243,7 +256,7 @@ export class PublishWorker {
       // after it was asked for too), or no progress at all: the feed is gone.
       const done = result.applied >= ticket && result.applied >= result.ticket;
       if (done || result.applied <= before) {
-        const applied = { seq: result.seq, emitted, applied: result.applied };
+        const applied = { seq: result.seq, emitted, applied: result.applied, quiet: quiet && lastSeq === result.seq };
         this.events.emit("applied", { feedId, ...applied });
         return applied;
       }

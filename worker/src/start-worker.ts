@@ -98,9 +98,9 @@ export function startWorker(config: WorkerConfig, opts: StartWorkerOptions): Pro
     instrumentWorker(worker, registry);
     // Each feed applied hands the pipeline "feed F is at seq S"; the outputs sweep re-drives it
     // if this process dies in between.
-    worker.events.on("applied", ({ feedId, seq }) => {
+    worker.events.on("applied", ({ feedId, seq, emitted, quiet }) => {
       if (seq > 0)
-        outputs.advance(feedId, seq).catch((err: unknown) => {
+        outputs.advance(feedId, seq, quiet ? seq - emitted : undefined).catch((err: unknown) => {
           logger.warn({ feedId, err: (err as Error).message }, "could not queue the outputs");
         });
     });

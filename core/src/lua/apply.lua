@@ -21,7 +21,8 @@
 --       the epoch and seq the calling worker last saw the feed at ('' and 0 for none), a fresh epoch,
 --       the content fields (comma-separated: a change to one of them moves `updatedAt`), the feed id
 -- Returns {seq, events emitted, last ticket applied, epoch,
---          why the next one cannot be applied ('' if it can), the feed's last accepted ticket}
+--          why the next one cannot be applied ('' if it can), the feed's last accepted ticket,
+--          1 if an event emitted may make an alert (else 0)}
 local meta, entries, order, pinned, log, pending, channel, drafts, accepted, behind, outputsDue =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local upto, keep, batch, publishCmd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
@@ -46,6 +47,9 @@ local applied = tonumber(head[2] or '0')
 local seq = tonumber(head[3] or '0')
 local lastTicket = tonumber(head[4] or '0')
 local emitted = 0
+-- Whether an event emitted may make an alert (a breaking entry published, or edited): the
+-- outputs walk those; past the others they only move the feed's cursor (outputs-worker.ts).
+local alerting = 0
 -- The log's epoch (docs/delivery-guarantees.md#lost-history-the-epoch), stamped on every event. A
 -- feed from before epochs gets the fresh one. A worker that saw this epoch at a seq the feed is now
 -- behind of proves history was lost (a restore, a failover behind): the epoch changes before
@@ -71,6 +75,7 @@ local function emit(ev)
   redis.call('ZADD', log, seq, json)
   redis.call(publishCmd, channel, json)
   emitted = emitted + 1
+  if (ev.type == 'entry.published' or ev.type == 'entry.updated') and ev.entry.breaking == true then alerting = 1 end
 end
 
 -- Who made a change: `{id, name}`, or the id alone (a change of an older release, or a writer
@@ -363,4 +368,4 @@ if emitted > 0 then
   if seq > keep then redis.call('ZREMRANGEBYSCORE', log, '-inf', seq - keep) end
 end
 if applied >= lastTicket then redis.call('SREM', behind, feedId) end
-return {seq, emitted, applied, epoch, blocked, lastTicket}
+return {seq, emitted, applied, epoch, blocked, lastTicket, alerting}
