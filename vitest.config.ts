@@ -23,10 +23,12 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "client-sdk/test/**/*.test.ts"],
     pool: "forks",
-    // Files run side by side: most of a test's time is spent waiting on sockets, Redis, child
-    // processes, timers and Chromium (a whole run uses about 250 s of CPU in 230 s on 2 cores),
-    // so twice as many files as cores. Each worker gets its own redis-server (global-setup.ts).
-    maxWorkers: 4,
+    // Files run side by side: much of a test's time is spent waiting on sockets, Redis, child
+    // processes, timers and Chromium, so more files than cores; but each worker loads the module
+    // graph and starts its own redis-server (global-setup.ts), and the cores are busy throughout.
+    // On 2 cores, the whole run (`vitest run --maxWorkers N`, one after another): 2 workers 297 s,
+    // 3 workers 270 s, 4 workers 297–303 s.
+    maxWorkers: 3,
     // A worker runs its files one after another in one module graph: the server, the SDK and
     // their dependencies load once per worker, not once per file (about 3 s of CPU a file).
     // So a file must leave nothing behind: close what it opens (the fixtures in test/helpers
