@@ -2,7 +2,7 @@
 // in as little wall time as the machine's cores allow. Vitest needs the build (some tests run
 // the compiled packages) and skips it when `npm install` or the last build already made dist/
 // from the sources as they are; the typecheck and the lint need nothing, so they run beside each
-// other, the build and vitest, and are done while vitest still has files to run.
+// other, the build and vitest, at the lowest CPU priority, in the time the tests leave idle.
 // Their output is held and printed after vitest's; the last line is `N passed, N failed`, where
 // a failed check counts as one failure, and the exit code is non-zero if anything failed.
 import { spawn, spawnSync } from "node:child_process";
@@ -22,13 +22,18 @@ interface Outcome {
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
-/** Run `npm run <script>`; its output is held (`quiet`, and npm's banner left out) or passed through. */
+/**
+ * Run `npm run <script>`; its output is held (`quiet`, and npm's banner left out) or passed
+ * through; with `nice`, at the lowest CPU priority.
+ */
 function npmRun(
   script: string,
-  { quiet, env = {} }: { quiet: boolean; env?: Record<string, string> },
+  { quiet, nice = false, env = {} }: { quiet: boolean; nice?: boolean; env?: Record<string, string> },
 ): Promise<Outcome> {
   const started = Date.now();
-  const child = spawn(npm, quiet ? ["run", "--silent", script] : ["run", script], {
+  const args = quiet ? ["run", "--silent", script] : ["run", script];
+  const [command, commandArgs] = nice ? ["nice", ["-n", "19", npm, ...args]] : [npm, args];
+  const child = spawn(command, commandArgs, {
     stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit",
     env: { ...process.env, ...env },
   });
@@ -49,12 +54,15 @@ function npmRun(
 }
 
 /**
- * The checks side by side, at the tests' priority: they take their share of the cores while
- * vitest starts and are done long before it is. Run after one another at a lower priority they
- * got almost no CPU until vitest ended, then ran alone on one core for the last 40 s.
+ * The checks (the lint's three parts apart), side by side with each other, the build and vitest,
+ * at the lowest CPU priority: they take what the tests leave idle while waiting on sockets, Redis
+ * and Chromium. One after another at nice 10 beside four vitest workers they got almost no CPU
+ * until vitest ended, then ran alone on one core; at the tests' priority they slowed vitest by
+ * more than their own CPU time.
  */
 function checks(): Promise<Outcome[]> {
-  return Promise.all(["typecheck", "lint"].map((script) => npmRun(script, { quiet: true })));
+  const scripts = ["typecheck", "lint:eslint", "lint:format", "check:cycles"];
+  return Promise.all(scripts.map((script) => npmRun(script, { quiet: true, nice: true })));
 }
 
 /** The build, unless the packages' dist/ were built from the sources as they are (scripts/build-stamp.mjs). */
