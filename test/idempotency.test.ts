@@ -11,6 +11,21 @@ import { sleep, waitFor } from "./helpers/wait.js";
 const fx = useStack({ SWEEP_INTERVAL_MS: "600000" });
 const stack = (): Stack => fx.stack;
 
+/** A new feed with one publish accepted straight into the store: no drain job is added for it. */
+async function acceptWithoutJob(feedId: string, entryId: string) {
+  await stack().api.createFeed(feedId);
+  return stack().store.accept(
+    feedId,
+    {
+      v: 1,
+      op: "publish",
+      at: new Date().toISOString(),
+      entry: { id: entryId, body: "x", pinned: false, keyEvent: false, breaking: false },
+    },
+    { entryId, contentHash: "h" },
+  );
+}
+
 describe("idempotent publishing", () => {
   it("stores one entry and emits one event for a repeated Idempotency-Key", async () => {
     await stack().api.createFeed("idem-key");
@@ -65,18 +80,8 @@ describe("idempotent publishing", () => {
   });
 
   it("applies a change whose job was never enqueued (the sweep re-drives it)", async () => {
-    await stack().api.createFeed("idem-sweep");
     // Accept directly in the store without enqueueing, as if the API died between the two.
-    const result = await stack().store.accept(
-      "idem-sweep",
-      {
-        v: 1,
-        op: "publish",
-        at: new Date().toISOString(),
-        entry: { id: "orphan", body: "x", pinned: false, keyEvent: false, breaking: false },
-      },
-      { entryId: "orphan", contentHash: "h" },
-    );
+    const result = await acceptWithoutJob("idem-sweep", "orphan");
     expect(result.status).toBe("ok");
     // The first sweep to see it behind notes it (the API's own job may be on its way); the next
     // one that finds it at the same place re-drives it.
@@ -87,18 +92,8 @@ describe("idempotent publishing", () => {
   });
 
   it("applies a change whose drain job was never added at the first sweep once its slot's mark has aged", async () => {
-    await stack().api.createFeed("idem-lost-job");
     // Accepted, and the drain job accept.lua asked for never added (Redis went away before the add).
-    const result = await stack().store.accept(
-      "idem-lost-job",
-      {
-        v: 1,
-        op: "publish",
-        at: new Date().toISOString(),
-        entry: { id: "lost-job", body: "x", pinned: false, keyEvent: false, breaking: false },
-      },
-      { entryId: "lost-job", contentHash: "h" },
-    );
+    const result = await acceptWithoutJob("idem-lost-job", "lost-job");
     expect(result.status).toBe("ok");
     if (result.status !== "ok") return;
     expect(result.drain).toBeDefined();
