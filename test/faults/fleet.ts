@@ -89,16 +89,16 @@ function sameEntries(a: Map<string, Entry>, b: Map<string, Entry>): boolean {
   return true;
 }
 
-/**
- * Wait for the readers to reach their feed's head, then count, per reader, what a newsroom
- * cares about: every seq 1..N applied exactly once and in order (after the last `reset`, if
- * the reader had to take a snapshot), and the same entries as the store.
- */
 /** The fewest events a feed's log holds once the changes accepted for it are applied. */
 function leastHead(ids: string[], log: PublishLog): number {
   return ids.length + ids.filter((id) => log.retracted.has(id)).length;
 }
 
+/**
+ * Wait for the readers to reach their feed's head, then count, per reader, what a newsroom
+ * cares about: every seq 1..N applied exactly once and in order (after the last `reset`, if
+ * the reader had to take a snapshot), and the same entries as the store.
+ */
 export async function verifyDelivery(
   fault: string,
   api: Api,
