@@ -54,14 +54,15 @@ function npmRun(
 }
 
 /**
- * The checks (the lint's three parts apart), side by side with each other, the build and vitest,
- * at the lowest CPU priority: they take what the tests leave idle while waiting on sockets, Redis
- * and Chromium. One after another at nice 10 beside four vitest workers they got almost no CPU
- * until vitest ended, then ran alone on one core; at the tests' priority they slowed vitest by
- * more than their own CPU time.
+ * The checks, side by side with each other, the build and vitest: the typecheck and ESLint in one
+ * process over one TypeScript program (scripts/typecheck-and-lint.ts: 46 CPU-s, where tsc and
+ * ESLint apart take 65), Prettier and madge. They run at the lowest CPU priority and take what the
+ * tests leave idle while waiting on sockets, Redis and Chromium. One after another at nice 10
+ * beside four vitest workers they got almost no CPU until vitest ended, then ran alone on one
+ * core; at the tests' priority they slowed vitest by more than their own CPU time.
  */
 function checks(): Promise<Outcome[]> {
-  const scripts = ["typecheck", "lint:eslint", "lint:format", "check:cycles"];
+  const scripts = ["check:types", "lint:format", "check:cycles"];
   return Promise.all(scripts.map((script) => npmRun(script, { quiet: true, nice: true })));
 }
 
