@@ -3,3 +3,4 @@ export { instrumentWorker } from "./worker-metrics.js";
 export { startWorker, type WorkerHandle, type StartWorkerOptions } from "./start-worker.js";
 export { WorkerSettings, loadWorkerConfig, type WorkerConfig } from "./config.js";
 export { MetricsListener } from "./metrics-listener.js";
+export { workerProcess } from "./worker-process.js";
