@@ -1,4 +1,5 @@
-import sharp, { type Metadata } from "sharp";
+import type sharpFunction from "sharp";
+import type { Metadata } from "sharp";
 import { MEDIA_LIMITS } from "@liveline/protocol";
 import { LivelineError } from "../errors.js";
 import type { SourceType } from "./media-type.js";
@@ -43,6 +44,17 @@ export interface RenderedVariant {
  */
 const input = (frames: number) => ({ limitInputPixels: MEDIA_LIMITS.maxPixels, animated: frames > 1 });
 
+let loading: Promise<typeof sharpFunction> | undefined;
+
+/**
+ * sharp, loaded at the first image: a server that takes no upload (a reader node, most test
+ * processes) does not pay for it at start-up (a quarter of a second of CPU).
+ */
+function loadSharp(): Promise<typeof sharpFunction> {
+  loading ??= import("sharp").then((m) => m.default);
+  return loading;
+}
+
 /** EXIF orientations 5-8 turn the image a quarter: width and height swap. */
 const turned = (m: Metadata) => (m.orientation ?? 1) >= 5;
 
@@ -51,6 +63,7 @@ const turned = (m: Metadata) => (m.orientation ?? 1) >= 5;
  * MEDIA_LIMITS: no side over maxSidePixels, at most maxPixels decoded, frames counted together.
  */
 export async function probeImage(path: string, type: SourceType): Promise<Probe> {
+  const sharp = await loadSharp();
   let m: Metadata;
   try {
     m = await sharp(path, { animated: true }).metadata();
@@ -95,6 +108,7 @@ export function variantWidths(width: number): number[] {
 export async function renderVariants(path: string, probe: Probe): Promise<RenderedVariant[]> {
   // failOn "error", not sharp's default "warning": phones and editing tools write JPEGs with
   // small flaws libjpeg only warns about, and refusing those would refuse real photos.
+  const sharp = await loadSharp();
   const source = sharp(path, { ...input(probe.frames), failOn: "error" }).rotate();
   try {
     return await Promise.all(
