@@ -31,7 +31,7 @@ async function waitForPort(port, proc, why = () => "") {
   }
 }
 
-async function startRedisServer(cpu) {
+export async function startRedisServer(cpu) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "liveline-bench-redis-"));
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""];
