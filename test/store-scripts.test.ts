@@ -295,6 +295,42 @@ describe("who made a change, in the revision list", () => {
   });
 });
 
+describe("what the set-aside script gives back", () => {
+  it("a release set aside leaves its draft a draft, and a publish set aside frees its id and accepted state", async () => {
+    const feedId = "set-aside";
+    const k = store.keys.feed(feedId);
+    expect(await store.createFeed({ id: feedId, title: "Set aside" }, new Date())).toBe(true);
+    const draft = await store.accept(feedId, publish("d", "not yet", { status: "draft" }), {
+      entryId: "d",
+      contentHash: "h1",
+      status: "draft",
+      actor: editor,
+    });
+    if (draft.status !== "ok") throw new Error(draft.status);
+    await store.apply(feedId, draft.ticket);
+
+    // The release is accepted (its accepted state says published), then set aside unapplied.
+    expect((await store.accept(feedId, release("d"), { entryId: "d", actor: editor })).status).toBe("ok");
+    expect(await store.setAside(feedId, draft.ticket, "test: cannot apply")).toBeDefined();
+    const state = JSON.parse((await client.hget(k.accepted, "d")) ?? "null") as { st?: string } | null;
+    expect(state?.st).toBe("draft");
+    // So the editor can release it again, and readers get it.
+    const again = await store.accept(feedId, release("d"), { entryId: "d", actor: editor });
+    expect(again.status).toBe("ok");
+    if (again.status !== "ok") return;
+    await store.apply(feedId, again.ticket);
+    expect((await store.listEntries(feedId, 10)).entries.map((e) => e.id)).toEqual(["d"]);
+
+    // A publish set aside before it was applied: its id and its accepted state are freed.
+    const p = await store.accept(feedId, publish("p", "lost"), { entryId: "p", contentHash: "h2", actor: editor });
+    if (p.status !== "ok") throw new Error(p.status);
+    expect(await store.setAside(feedId, p.ticket - 1, "test: cannot apply")).toBeDefined();
+    expect(await client.hexists(k.ids, "p")).toBe(0);
+    expect(await client.hexists(k.accepted, "p")).toBe(0);
+    expect(await store.failedCount(feedId)).toBe(2);
+  });
+});
+
 describe("what the apply script answers", () => {
   it("says whether an event it emitted may make an alert: a breaking entry published, or edited to breaking", async () => {
     const feedId = "alerting";

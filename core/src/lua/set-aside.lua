@@ -14,8 +14,8 @@ local seen, record, op, entryId, kept = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARG
 
 if redis.call('EXISTS', meta) == 0 then return 0 end
 local applied = tonumber(redis.call('HGET', meta, 'applied') or '0')
-local accepted = tonumber(redis.call('HGET', meta, 'ticket') or '0')
-if applied ~= seen or applied >= accepted then return 0 end
+local lastTicket = tonumber(redis.call('HGET', meta, 'ticket') or '0')
+if applied ~= seen or applied >= lastTicket then return 0 end
 
 local ticket = applied + 1
 redis.call('ZADD', failed, ticket, record)
