@@ -29,6 +29,7 @@ const drafts = async (feedId: string, as: Api = api) =>
 const entryIds = (events: FeedEvent[]) => events.map((e) => ("entry" in e ? e.entry.id : ""));
 const text = async (path: string) => (await fetch(`${stack.url}${path}`)).text();
 const codeOf = (body: unknown) => (body as { error?: { code?: string } }).error?.code;
+const messageOf = (body: unknown) => (body as { error?: { message?: string } }).error?.message;
 const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 describe("drafts", () => {
@@ -285,6 +286,9 @@ describe("contributors", () => {
       await cora.publish(feedId, { body: "explicit", status: "published" }),
     ];
     expect(refused.map((r) => [r.status, codeOf(r.body)])).toEqual(Array(3).fill([403, "forbidden"]));
+    expect(refused.map((r) => messageOf(r.body))).toEqual(
+      Array(3).fill('a contributor writes drafts only: send "status": "draft"'),
+    );
 
     expect((await cora.publish(feedId, { id: "c1", body: "from the field", status: "draft" })).status).toBe(202);
     await waitFor(async () => (await drafts(feedId)).length === 1, "the contribution");
@@ -297,6 +301,13 @@ describe("contributors", () => {
       await cora.request("POST", `/v1/feeds/${feedId}/entries/c1/publish`),
     ];
     expect(forbidden.map((r) => [r.status, codeOf(r.body)])).toEqual(Array(3).fill([403, "forbidden"]));
+    // Each refusal says which part of the rule the contributor met (publishing a draft is an
+    // editor's route: the role is refused before the store is asked).
+    expect(forbidden.map((r) => messageOf(r.body))).toEqual([
+      "a contributor may change drafts of their own only",
+      "a contributor may not schedule: an editor publishes contributions",
+      "this token's role (contributor) may not edit here",
+    ]);
 
     const reader = openReader(stack.url, feedId);
     await readerReady(reader);
@@ -305,7 +316,11 @@ describe("contributors", () => {
     expect(reader.events[0]).toMatchObject({ entry: { id: "c1", body: "from the field, fixed" } });
     // Published, it is no longer the contributor's to change.
     const late = await cora.edit(feedId, "c1", { body: "again" });
-    expect([late.status, codeOf(late.body)]).toEqual([403, "forbidden"]);
+    expect([late.status, codeOf(late.body), messageOf(late.body)]).toEqual([
+      403,
+      "forbidden",
+      "a contributor may change drafts of their own only",
+    ]);
     reader.close();
   });
 });

@@ -1,5 +1,4 @@
 import type { Redis, Cluster } from "ioredis";
-import { z } from "zod";
 import {
   LIMITS,
   Entry as EntrySchema,
@@ -17,6 +16,7 @@ import {
   SCRIPTS,
   scriptSources,
   type AcceptResult,
+  type ContributorRule,
   type ApplyResult,
   type CatchUp,
   type DrainMark,
@@ -27,9 +27,10 @@ import {
 import { redisKeys, type RedisKeys } from "./redis-keys.js";
 import { newEpoch, type HeldPosition } from "./epoch.js";
 import { describeFailedChange } from "./failed-change.js";
+import { AcceptedState } from "./accepted-state.js";
 import { StoredRevision } from "./stored-actor.js";
 
-export type { AcceptResult, ApplyResult, CatchUp, DrainMark, Head, Snapshot };
+export type { AcceptResult, ApplyResult, CatchUp, ContributorRule, DrainMark, Head, Snapshot };
 
 export type RedisClient = Redis | Cluster;
 
@@ -397,9 +398,6 @@ export class FeedStore {
     });
   }
 }
-
-/** The accepted state accept.lua keeps per entry (only `r` is read here). */
-const AcceptedState = z.object({ r: z.number().int().positive() });
 
 /** An entry of the entries hash: published, whether or not it was stored before statuses. */
 function parsePublished(raw: string): Entry {

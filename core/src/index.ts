@@ -24,6 +24,7 @@ export {
   ReplicationTimeoutError,
   type FeedStoreOptions,
   type AcceptResult,
+  type ContributorRule,
   type ApplyResult,
   type DrainMark,
   type CatchUp,

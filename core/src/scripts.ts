@@ -61,13 +61,21 @@ export type AcceptResult =
     }
   /** If-Match named another revision than the entry's accepted one, `revision`. */
   | { status: "revision_conflict"; revision: number }
-  /** A contributor's change that only an editor may make. */
-  | { status: "forbidden" }
+  /** A contributor's change that only an editor may make, and the part of the rule it broke. */
+  | { status: "forbidden"; rule: ContributorRule }
   /** publishAt or a release on an entry published already. */
   | { status: "entry_published" }
   /** A scheduled release whose schedule moved or was cancelled since: nothing to do. */
   | { status: "stale" }
   | { status: "feed_not_found" | "entry_not_found" | "feed_ended" };
+
+/**
+ * The contributor rule, decided in accept.lua only (atomically with the entry's accepted state):
+ * a contributor writes drafts only, changes drafts of their own only, never schedules and never
+ * publishes (releases) one. Which part refused a change.
+ */
+export const CONTRIBUTOR_RULES = ["drafts_only", "not_own_draft", "no_schedule", "no_release"] as const;
+export type ContributorRule = (typeof CONTRIBUTOR_RULES)[number];
 
 /**
  * A slot's drain mark (accept.lua): `<ms>.<feed>.<ticket>` of the accept that asked for the
@@ -242,7 +250,11 @@ export const SCRIPTS = {
           };
         case "revision_conflict":
           return { status, revision: Number(revision) };
-        case "forbidden":
+        case "forbidden": {
+          const rule = CONTRIBUTOR_RULES.find((r) => r === prev);
+          if (rule === undefined) throw new Error(`accept: unknown contributor rule ${prev}`);
+          return { status, rule };
+        }
         case "entry_published":
         case "stale":
           return { status };
@@ -427,13 +439,50 @@ export const SCRIPTS = {
 
 export type ScriptName = keyof typeof SCRIPTS;
 
-/** Lua sources, read once; ioredis registers them with `defineCommand` (EVALSHA, then EVAL). */
+/**
+ * Lua sources, read once; ioredis registers them with `defineCommand` (EVALSHA, then EVAL). A
+ * script names what it shares with others on a line `--- @include "<name>"` (after BullMQ's
+ * `commands/` and `includes/` layout): `lua/includes/<name>.lua`, or one of INCLUDES made here
+ * from the TypeScript that owns the value. Each include goes in once, where it is first named.
+ */
 export function scriptSources(): { name: string; numberOfKeys: number; lua: string }[] {
   return Object.values(SCRIPTS).map((s) => ({
     name: s.name,
     numberOfKeys: s.keys.length,
-    lua: readFileSync(new URL(`./lua/${s.file}.lua`, import.meta.url), "utf8"),
+    lua: withIncludes(readLua(s.file), new Set()),
   }));
+}
+
+/** Includes whose text comes from TypeScript, so that a value shared with Lua is written once. */
+const INCLUDES: Record<string, () => string> = {
+  constants: () =>
+    [
+      "-- Made from core/src/scripts.ts: the marker of a retracted entry in the ids hash.",
+      `local RETRACTED = ${luaString(RETRACTED)}`,
+    ].join("\n"),
+};
+
+const INCLUDE = /^--- @include "([\w-]+)"$/gm;
+
+function readLua(file: string): string {
+  return readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), "utf8");
+}
+
+function withIncludes(source: string, done: Set<string>): string {
+  return source.replace(INCLUDE, (_line, name: string) => {
+    if (done.has(name)) return "";
+    done.add(name);
+    const made = INCLUDES[name];
+    return withIncludes(made === undefined ? readLua(`includes/${name}`) : made(), done).trimEnd();
+  });
+}
+
+/** A Lua string literal (the values made into includes are plain ASCII). */
+function luaString(value: string): string {
+  if (!/^[\x20-\x7e]*$/.test(value) || value.includes("'") || value.includes("\\")) {
+    throw new Error(`not a plain Lua string: ${value}`);
+  }
+  return `'${value}'`;
 }
 
 function newestFirst(a: Entry, b: Entry): number {

@@ -22,11 +22,15 @@
 -- of `behind` once it caught up; the worker's sweep reads those sets to find feeds whose job was
 -- lost.
 --
--- The accepted state of an entry ({r, st, sv, by}) is what the entry will be once every change
--- accepted so far is applied: `r` its revision (each accepted change of the entry takes the
--- next one, and carries it to apply.lua as `rev`), `st` its status, `sv` its schedule version,
--- `by` who created it. If-Match is checked against it here, atomically with the ticket, so two
--- editors sending an edit at once cannot both win, even before the worker applied the first.
+-- If-Match is checked against the entry's accepted state (includes/accepted-state.lua) here,
+-- atomically with the ticket, so two editors sending an edit at once cannot both win, even before
+-- the worker applied the first. So is the contributor rule, the one place it is decided: a
+-- contributor writes drafts only, changes only drafts of their own (which needs the stored
+-- state, read in this same step), never schedules and never publishes. A refusal names the part
+-- of the rule that refused (`detail`: drafts_only, not_own_draft, no_schedule, no_release); the
+-- server words each one (feed-service.ts).
+--- @include "constants"
+--- @include "accepted-state"
 local meta, pending, ids, idem, accepted, entries, behind, drainMark =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local op, change, entryId, hash, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
@@ -48,8 +52,8 @@ end
 
 -- An entry accepted before accepted states existed is a published one at its stored revision.
 local function stateOf(id)
-  local raw = redis.call('HGET', accepted, id)
-  if raw then return cjson.decode(raw) end
+  local state = acceptedState(accepted, id)
+  if state then return state end
   local cur = redis.call('HGET', entries, id)
   local r = 1
   if cur then r = tonumber(cjson.decode(cur).revision) or 1 end
@@ -57,6 +61,7 @@ local function stateOf(id)
 end
 
 if op == 'publish' then
+  if role == 'contributor' and newStatus ~= 'draft' then return {'forbidden', 0, 'drafts_only', 0, 0} end
   if idem ~= meta then
     local seen = redis.call('GET', idem)
     if seen then return {'duplicate_key', current, seen, 0, 0, markNow()} end
@@ -64,18 +69,20 @@ if op == 'publish' then
   local prev = redis.call('HGET', ids, entryId)
   if prev then return {'duplicate_id', current, prev, 0, 0, markNow()} end
   if ended and newStatus == 'published' then return {'feed_ended', 0, '', 0, 0} end
-  if role == 'contributor' and newStatus ~= 'draft' then return {'forbidden', 0, '', 0, 0} end
   state = { r = 1, st = newStatus, sv = 0, by = actor }
   if newStatus == 'scheduled' then state.sv = 1 end
 elseif op == 'update' or op == 'delete' or op == 'release' then
   local prev = redis.call('HGET', ids, entryId)
-  if (not prev) or string.sub(prev, 1, 8) == 'deleted:' then return {'entry_not_found', 0, '', 0, 0} end
+  if (not prev) or string.sub(prev, 1, #RETRACTED) == RETRACTED then return {'entry_not_found', 0, '', 0, 0} end
   prevId = prev
   state = stateOf(entryId)
   if ifMatch ~= '' and tonumber(ifMatch) ~= state.r then return {'revision_conflict', 0, '', state.r, 0} end
-  -- A contributor writes drafts of their own, and never publishes one.
-  if role == 'contributor' and (op == 'release' or state.st ~= 'draft' or state.by ~= actor or newStatus ~= '') then
-    return {'forbidden', 0, '', state.r, 0}
+  if role == 'contributor' then
+    local why = nil
+    if op == 'release' then why = 'no_release'
+    elseif newStatus ~= '' then why = 'no_schedule'
+    elseif state.st ~= 'draft' or state.by ~= actor then why = 'not_own_draft' end
+    if why then return {'forbidden', 0, why, state.r, 0} end
   end
   if op == 'release' then
     if releaseFor ~= '' and (state.st ~= 'scheduled' or tostring(state.sv) ~= releaseFor) then
@@ -106,11 +113,11 @@ if op == 'publish' then
 elseif op == 'delete' then
   -- The tombstone keeps the content hash: a late retry of the original publish stays a no-op.
   -- (an update, delete or release read the ids hash above: `prev`)
-  redis.call('HSET', ids, entryId, 'deleted:' .. prevId)
+  redis.call('HSET', ids, entryId, RETRACTED .. prevId)
   redis.call('HDEL', accepted, entryId)
   state = nil
 end
-if state then redis.call('HSET', accepted, entryId, cjson.encode(state)) end
+if state then keepAcceptedState(accepted, entryId, state) end
 local r, sv = 0, 0
 if state then r, sv = state.r, state.sv end
 redis.call('SADD', behind, feedId)

@@ -23,6 +23,8 @@
 -- Returns {seq, events emitted, last ticket applied, epoch,
 --          why the next one cannot be applied ('' if it can), the feed's last accepted ticket,
 --          1 if an event emitted may make an alert (else 0)}
+--- @include "accepted-state"
+--- @include "epoch"
 local meta, entries, order, pinned, log, pending, channel, drafts, accepted, behind, outputsDue =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local upto, keep, batch, publishCmd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
@@ -54,8 +56,8 @@ local alerting = 0
 -- feed from before epochs gets the fresh one. A worker that saw this epoch at a seq the feed is now
 -- behind of proves history was lost (a restore, a failover behind): the epoch changes before
 -- anything new takes those seqs again.
-local epoch = head[5]
-if not epoch or (epoch == ARGV[9] and seq < tonumber(ARGV[10])) then
+local epoch = epochOf(meta, head[5], ARGV[11])
+if epoch == ARGV[9] and seq < tonumber(ARGV[10]) then
   epoch = ARGV[11]
   redis.call('HSET', meta, 'epoch', epoch)
 end
@@ -110,11 +112,9 @@ end
 -- revision a change was accepted with is no longer ahead (an unpin came in between): taken
 -- from the entry's accepted state, so that an If-Match of the accepted revision stays exact.
 local function bump(id, current)
-  local raw = redis.call('HGET', accepted, id)
-  local st = { st = 'published', sv = 0 }
-  if raw then st = cjson.decode(raw) end
+  local st = acceptedState(accepted, id) or { st = 'published', sv = 0 }
   st.r = math.max(tonumber(st.r) or 0, current) + 1
-  redis.call('HSET', accepted, id, cjson.encode(st))
+  keepAcceptedState(accepted, id, st)
   return st.r
 end
 

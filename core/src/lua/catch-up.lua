@@ -4,15 +4,12 @@
 -- (a restore or a failover behind it): the epoch changes here, atomically, and it gets `reset`.
 -- KEYS: meta, log   ARGV: since, most events, the reader's epoch ('' when not sent), a fresh epoch
 -- Returns {seq, epoch, 'events', e1, e2, ...} or {seq, epoch, 'reset'}
+--- @include "epoch"
 local head = redis.call('HMGET', KEYS[1], 'seq', 'epoch')
 local seq = tonumber(head[1] or '0')
 local since, most, asked, fresh = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
-local epoch = head[2]
-if not epoch then
-  -- A feed from before epochs gets one now; a reader's epoch cannot be it.
-  epoch = ''
-  if redis.call('EXISTS', KEYS[1]) == 1 then epoch = fresh; redis.call('HSET', KEYS[1], 'epoch', epoch) end
-end
+-- A feed from before epochs gets one now; a reader's epoch cannot be it.
+local epoch = epochOf(KEYS[1], head[2], fresh)
 if asked ~= '' and asked ~= epoch then return {seq, epoch, 'reset'} end
 if since > seq then
   if asked ~= '' then epoch = fresh; redis.call('HSET', KEYS[1], 'epoch', epoch) end

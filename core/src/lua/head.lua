@@ -4,15 +4,15 @@
 -- has another event at the held seq (a restore, or a failover to a lagging replica, followed by
 -- new writes that took the seq past it). Then the epoch changes here, atomically, and only if
 -- it is still the held one, so two watchers noticing the same loss change it once.
--- A feed from before epochs gets the fresh one here (and in every script that reads it).
+-- A feed from before epochs gets the fresh one here (includes/epoch.lua, as in every script that reads it).
 -- KEYS: meta, log   ARGV: a fresh epoch, held epoch ('' for none), held seq, held event's `at` ('' for none)
 -- Returns {exists (0/1), seq, epoch, `at` of the event at seq ('' when not in the log), rotated (0/1)}
+--- @include "epoch"
 local meta, log = KEYS[1], KEYS[2]
 local fresh, held, heldSeq, heldAt = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 if redis.call('EXISTS', meta) == 0 then return {0, 0, '', '', 0} end
 local seq = tonumber(redis.call('HGET', meta, 'seq') or '0')
-local epoch = redis.call('HGET', meta, 'epoch')
-if not epoch then epoch = fresh; redis.call('HSET', meta, 'epoch', epoch) end
+local epoch = epochOf(meta, redis.call('HGET', meta, 'epoch'), fresh)
 
 local function atOf(s)
   if s < 1 then return '' end

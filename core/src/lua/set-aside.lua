@@ -9,6 +9,7 @@
 -- KEYS: meta, pending, ids, entries, failed, drafts, accepted
 -- ARGV: applied ticket the caller saw, record JSON, op, entry id ('' if none), records kept
 -- Returns the ticket set aside, or 0 when there was nothing to do.
+--- @include "accepted-state"
 local meta, pending, ids, entries, failed, drafts, accepted = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local seen, record, op, entryId, kept = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 
@@ -28,11 +29,10 @@ if op == 'publish' and entryId ~= '' and redis.call('HEXISTS', entries, entryId)
   redis.call('HDEL', ids, entryId)
   redis.call('HDEL', accepted, entryId)
 elseif op == 'release' and entryId ~= '' then
-  local draft, state = redis.call('HGET', drafts, entryId), redis.call('HGET', accepted, entryId)
+  local draft, state = redis.call('HGET', drafts, entryId), acceptedState(accepted, entryId)
   if draft and state then
-    local st = cjson.decode(state)
-    st.st = cjson.decode(draft).status or 'draft'
-    redis.call('HSET', accepted, entryId, cjson.encode(st))
+    state.st = cjson.decode(draft).status or 'draft'
+    keepAcceptedState(accepted, entryId, state)
   end
 end
 return ticket

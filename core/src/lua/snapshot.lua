@@ -1,6 +1,7 @@
 -- The latest entries (plus every pinned one), the seq they reflect and the log's epoch, read atomically.
 -- KEYS: meta, entries, order, pinned   ARGV: how many of the latest entries, a fresh epoch
 -- A feed from before epochs gets the fresh one here (see head.lua). Returns {seq, epoch, e1, e2, ...}
+--- @include "epoch"
 local ids = redis.call('ZREVRANGE', KEYS[3], 0, tonumber(ARGV[1]) - 1)
 local seen = {}
 for _, id in ipairs(ids) do seen[id] = true end
@@ -8,11 +9,7 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[4])) do
   if not seen[id] then table.insert(ids, id) end
 end
 local seq = redis.call('HGET', KEYS[1], 'seq') or '0'
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-if not epoch then
-  epoch = ''
-  if redis.call('EXISTS', KEYS[1]) == 1 then epoch = ARGV[2]; redis.call('HSET', KEYS[1], 'epoch', epoch) end
-end
+local epoch = epochOf(KEYS[1], redis.call('HGET', KEYS[1], 'epoch'), ARGV[2])
 if #ids == 0 then return {seq, epoch} end
 local out = redis.call('HMGET', KEYS[2], unpack(ids))
 table.insert(out, 1, epoch)

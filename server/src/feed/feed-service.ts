@@ -18,6 +18,7 @@ import {
   CoalescedReads,
   compactActor,
   type AcceptResult,
+  type ContributorRule,
   type Change,
   type DrainMark,
   type EntryPatch,
@@ -140,9 +141,6 @@ export class FeedService {
     const publishAt = input.publishAt === undefined ? undefined : new Date(input.publishAt);
     const status: "draft" | "scheduled" | "published" =
       publishAt !== undefined ? "scheduled" : input.status === "draft" ? "draft" : "published";
-    if (ctx.contributor === true && status !== "draft") {
-      throw new LivelineError("forbidden", 'a contributor writes drafts only: send "status": "draft"');
-    }
     const media = await resolveMedia(input.media ?? [], this.mediaResolver());
     const embeds = await resolveEmbeds(input.embeds ?? [], this.options.embeds);
     const entry = {
@@ -222,9 +220,6 @@ export class FeedService {
     // publishAt schedules, reschedules, or cancels (null) a draft; a time already past is due at once.
     const when = publishAt === undefined || publishAt === null ? publishAt : new Date(publishAt);
     if (when !== undefined) patch.publishAt = when === null ? null : when.toISOString();
-    if (ctx.contributor === true && when !== undefined) {
-      throw new LivelineError("forbidden", "a contributor may not schedule: an editor publishes contributions");
-    }
     const change: Change = {
       v: 3,
       op: "update",
@@ -326,7 +321,7 @@ export class FeedService {
       patch: { ...input },
     };
     const result = await this.store.accept(feedId, change);
-    if (result.status !== "ok") throw storeRejection(result.status, feedId);
+    if (result.status !== "ok") throw storeRejection(result, feedId);
     await this.drain(feedId, result.drain, ctx.requestId);
     return { status: "queued" };
   }
@@ -430,7 +425,7 @@ export class FeedService {
 
   /** The error for a change the store refused; a conflict carries the entry as it is now. */
   private async rejection(result: AcceptResult, feedId: string, entryId: string): Promise<LivelineError> {
-    if (result.status !== "revision_conflict") return storeRejection(result.status, feedId, entryId);
+    if (result.status !== "revision_conflict") return storeRejection(result, feedId, entryId);
     const current = (await this.store.getEntry(feedId, entryId)) ?? (await this.store.getDraft(feedId, entryId));
     return new LivelineError(
       "revision_conflict",
@@ -449,10 +444,19 @@ function stamp(ctx: WriteContext): { at: string; by: ReturnType<typeof compactAc
   return { at: now(), by: compactActor(ctx.by), ...(ctx.requestId ? { requestId: ctx.requestId } : {}) };
 }
 
-function storeRejection(status: string, feedId: string, entryId?: string): LivelineError {
+/** How each part of the contributor rule (decided in accept.lua) is told to the contributor. */
+const CONTRIBUTOR_REFUSALS: Record<ContributorRule, string> = {
+  drafts_only: 'a contributor writes drafts only: send "status": "draft"',
+  not_own_draft: "a contributor may change drafts of their own only",
+  no_schedule: "a contributor may not schedule: an editor publishes contributions",
+  no_release: "a contributor may not publish a draft: an editor publishes contributions",
+};
+
+function storeRejection(result: AcceptResult, feedId: string, entryId?: string): LivelineError {
+  const { status } = result;
   switch (status) {
     case "forbidden":
-      return new LivelineError("forbidden", "a contributor may change drafts of their own only, and never publish");
+      return new LivelineError("forbidden", CONTRIBUTOR_REFUSALS[result.rule]);
     case "entry_published":
       return new LivelineError("entry_published", `entry '${entryId ?? ""}' is published already`);
     case "feed_not_found":

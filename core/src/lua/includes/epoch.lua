@@ -1,0 +1,9 @@
+-- The log's epoch (docs/delivery-guarantees.md#lost-history-the-epoch), from the `epoch` field of
+-- the feed's meta (`stored`, false when absent): a feed from before epochs gets `fresh` now;
+-- no feed, no epoch ('').
+local function epochOf(meta, stored, fresh)
+  if stored then return stored end
+  if redis.call('EXISTS', meta) == 0 then return '' end
+  redis.call('HSET', meta, 'epoch', fresh)
+  return fresh
+end
