@@ -12,6 +12,13 @@ const load = (preset) => {
   const file = join(DIR, `${preset}.json`);
   return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined;
 };
+/** The machine a run was on, as the header names it. */
+const machineOf = (d) =>
+  `${d.machine.cpu}, ${d.machine.cores} cores, ${d.machine.memGiB} GiB, ${d.machine.os}, Node ${d.machine.node}`;
+/** The machine every run is named against: the first main preset's (see the header below). */
+const HEADER = MAIN.map(load).find(Boolean);
+/** ", on <machine>" for a run on another machine than the header's, else "". */
+const elsewhere = (d) => (d && HEADER && machineOf(d) !== machineOf(HEADER) ? `, on ${machineOf(d)}` : "");
 const fmt = (v, d = 1) =>
   v === null || v === undefined ? "—" : Number(v).toLocaleString("en-US", { maximumFractionDigits: d });
 const KINDS = ["nchan", "baseline", "liveline"];
@@ -36,7 +43,7 @@ function sideBySide(presets) {
   if (fr) {
     const c = KINDS.map((k) => fr.chosen[k]);
     out.push(
-      `| 1 (an entry every 50 ms): publish → first reader p50 | ${c.map((r) => (r ? `${fmt(r.firstReader.p50, 2)} ms` : "—")).join(" / ")} | | | |`,
+      `| 1 (an entry every 50 ms): publish → first reader p50 (\`first-reader\`, ${fr.at}${elsewhere(fr)}) | ${c.map((r) => (r ? `${fmt(r.firstReader.p50, 2)} ms` : "—")).join(" / ")} | | | |`,
     );
   }
   return out.join("\n");
@@ -91,7 +98,7 @@ function storm() {
 /**
  * The write path, the three servers side by side: capacity (`write`), latency at 2,000 publishes/s
  * (`write-2000`) and capacity with readers checking every event (`write-readers`). Each preset
- * names its own run; the machine is the header's.
+ * names its own run, and its machine when that is not the header's.
  */
 function writing() {
   const cap = load("write");
@@ -104,7 +111,7 @@ function writing() {
     liveline: "**Liveline** (`POST /v1/feeds/:id/entries`, rate limit off)",
   };
   const out = [
-    `Write path (\`write\`, ${cap.at}, load average at start ${cap.machine.loadAvgAtStart.join(" ")}): ${cap.config.phases[0].publishers} concurrent keep-alive publishers on one load-generator process, ~600-byte entries over ${cap.config.feeds} feeds, ${cap.config.durationMs / 1000} s; "applied" = the feeds' seq reached every accepted publish. HTTP at 2,000/s: an open-loop schedule, timed from when each publish was due (\`write-2000\`${at2000 ? `, ${at2000.at}, load average ${at2000.machine.loadAvgAtStart[0]}` : ""}). With readers: 10 on each feed, each checking every event (\`write-readers\`${withReaders ? `, ${withReaders.at}, load average ${withReaders.machine.loadAvgAtStart[0]}` : ""}).`,
+    `Write path (\`write\`, ${cap.at}${elsewhere(cap)}, load average at start ${cap.machine.loadAvgAtStart.join(" ")}): ${cap.config.phases[0].publishers} concurrent keep-alive publishers on one load-generator process, ~600-byte entries over ${cap.config.feeds} feeds, ${cap.config.durationMs / 1000} s; "applied" = the feeds' seq reached every accepted publish. HTTP at 2,000/s: an open-loop schedule, timed from when each publish was due (\`write-2000\`${at2000 ? `, ${at2000.at}${elsewhere(at2000)}, load average ${at2000.machine.loadAvgAtStart[0]}` : ""}). With readers: 10 on each feed, each checking every event (\`write-readers\`${withReaders ? `, ${withReaders.at}${elsewhere(withReaders)}, load average ${withReaders.machine.loadAvgAtStart[0]}` : ""}).`,
     "",
     "| | publishes/s accepted / applied | server-side CPU per publish | Redis commands / BullMQ jobs per publish | HTTP p50 / p99 ms | HTTP p50 / p99 / max ms at 2,000/s | with readers: applied/s; lost / dup / out of order | load generator |",
     "|---|---|---|---|---|---|---|---|",
@@ -125,9 +132,13 @@ function writing() {
 }
 
 const all = MAIN.map(load).filter(Boolean);
-const any = all[0];
+const any = HEADER;
 const m = any?.machine;
-const ats = all.map((d) => d.at).sort();
+// The header's period covers the runs on its machine; a run elsewhere names its own (elsewhere()).
+const ats = all
+  .filter((d) => machineOf(d) === machineOf(any))
+  .map((d) => d.at)
+  .sort();
 const when = ats.length > 0 && ats[0] !== ats.at(-1) ? `${ats[0]} to ${ats.at(-1)}` : any?.at;
 const text =
   `${m ? `Latest runs (\`bench/results/\`), ${when}, on **${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, ${m.os}, Node ${m.node}**; servers and Redis pinned to core 0, load generators to core 1.\n\n` : ""}` +
