@@ -15,8 +15,15 @@ const load = (preset) => {
 /** The machine a run was on, as the header names it. */
 const machineOf = (d) =>
   `${d.machine.cpu}, ${d.machine.cores} cores, ${d.machine.memGiB} GiB, ${d.machine.os}, Node ${d.machine.node}`;
-/** The machine every run is named against: the first main preset's (see the header below). */
-const HEADER = MAIN.map(load).find(Boolean);
+/**
+ * The machine every run is named against (see the header below): the one most of the main
+ * presets' latest runs were on (the first of them on a tie).
+ */
+const HEADER = (() => {
+  const runs = MAIN.map(load).filter(Boolean);
+  const count = (d) => runs.filter((o) => machineOf(o) === machineOf(d)).length;
+  return runs.reduce((best, d) => (best === undefined || count(d) > count(best) ? d : best), undefined);
+})();
 /** ", on <machine>" for a run on another machine than the header's, else "". */
 const elsewhere = (d) => (d && HEADER && machineOf(d) !== machineOf(HEADER) ? `, on ${machineOf(d)}` : "");
 const fmt = (v, d = 1) =>
@@ -36,7 +43,7 @@ function sideBySide(presets) {
     const cell = (get) => c.map((r) => (r ? get(r) : "—")).join(" / ");
     const lg = Math.max(...c.filter(Boolean).map((r) => r.loadgen.corePct));
     out.push(
-      `| ${d.config.n.toLocaleString("en-US")} | ${cell((r) => fmt(r.cpu.usPerDelivery))} | ${cell((r) => fmt(r.mem.kbPerConn))} | ${cell((r) => fmt(r.latency.p99))} | ≤ ${lg}% |`,
+      `| ${d.config.n.toLocaleString("en-US")}${elsewhere(d) && ` (${d.at}${elsewhere(d)})`} | ${cell((r) => fmt(r.cpu.usPerDelivery))} | ${cell((r) => fmt(r.mem.kbPerConn))} | ${cell((r) => fmt(r.latency.p99))} | ≤ ${lg}% |`,
     );
   }
   const fr = load("first-reader");
@@ -73,7 +80,7 @@ function scale() {
         ? ` (${fmt((r.cpu.usPerDelivery * r.delivered) / d.config.m / 1000)} ms per entry)`
         : "";
     out.push(
-      `| ${what} | ${r.lost} / ${r.duplicated} | ${both(r)} | ${fmt(r.cpu.usPerDelivery)}${perEntry} | ${fmt(r.mem.kbPerConn)} | ${r.idle ? `${fmt(r.idle.perTenThousandPct, 2)}% of a core` : "—"} | ${r.loadgen.corePct}% | ${r.keptUp ? "yes" : "no"} |`,
+      `| ${what}${elsewhere(d) && ` (${d.at}${elsewhere(d)})`} | ${r.lost} / ${r.duplicated} | ${both(r)} | ${fmt(r.cpu.usPerDelivery)}${perEntry} | ${fmt(r.mem.kbPerConn)} | ${r.idle ? `${fmt(r.idle.perTenThousandPct, 2)}% of a core` : "—"} | ${r.loadgen.corePct}% | ${r.keptUp ? "yes" : "no"} |`,
     );
   }
   return out.join("\n");
@@ -85,7 +92,7 @@ function storm() {
   if (!r?.storm) return "";
   const s = r.storm;
   return (
-    `Reconnect storm (\`storm\`): ${fmt(s.readers, 0)} readers on gateway A, which is SIGKILLed; each comes back on ` +
+    `Reconnect storm (\`storm\`${elsewhere(d) && `, ${d.at}${elsewhere(d)}`}): ${fmt(s.readers, 0)} readers on gateway A, which is SIGKILLed; each comes back on ` +
     `gateway B within 2 s and resumes from its last seq: **${r.lost} lost, ${r.duplicated} duplicated**, every reader ` +
     `resumed ${fmt(s.allResumedMs / 1000, 1)} s after the kill, **${fmt(s.catchUpReads, 0)} Redis catch-up reads for ` +
     `${fmt(s.catchUpsAsked, 0)} resumes**, ${fmt(s.redisCommands, 0)} Redis commands in all; peak CPU over 250 ms: ` +
