@@ -3,7 +3,7 @@ import { createServer, request, type ClientRequest, type Server, type ServerResp
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { io as connect, type Socket as ClientSocket } from "socket.io-client";
-import type { SubscribeAck } from "@liveline/protocol";
+import type { EventsResponse, FeedEvent, SubscribeAck } from "@liveline/protocol";
 import { createLogger } from "@liveline/core";
 import {
   BacklogWatch,
@@ -229,5 +229,61 @@ describe("attachReader: a reader that leaves mid-attach holds nothing", () => {
     expect(acks[0]).toMatchObject({ ok: false, error: { code: "unavailable" } });
     expect(socket.data.feeds.size).toBe(0);
     expect(stack.io.of("/").adapter.rooms.get(roomOf(feedId))).toBeUndefined();
+  });
+});
+
+describe("attachReader: the answer is never older than what the relay emitted before it", () => {
+  it("reads again when the relay emitted past the catch-up while the read was in flight", async () => {
+    const feedId = "overtaken";
+    await stack.api.createFeed(feedId);
+    expect((await stack.api.publish(feedId, { id: "e1", body: "one" })).status).toBe(202);
+    await waitFor(async () => (await stack.store.currentSeq(feedId)) === 1, "the first entry applied");
+
+    // A relay of its own: what it emits for the feed is what a Socket.IO room would write to the
+    // reader, which joined before its catch-up was read.
+    const emitted: FeedEvent[] = [];
+    const ownSubscriber = new Redis(redis.url, { maxRetriesPerRequest: null });
+    cleanup.push(() => ownSubscriber.disconnect());
+    const own = new FeedRelay({
+      subscriber: ownSubscriber,
+      store: stack.store,
+      logger,
+      emit: (_feedId, event) => emitted.push(event),
+      reset: () => undefined,
+    });
+    cleanup.push(() => own.close());
+    // The catch-up as the store answers it, handed back only once the relay has emitted an event
+    // past it: a read that Redis answered just before the next entry was applied and published.
+    const reads: number[] = [];
+    const service = Object.create(readers.service) as FeedService;
+    service.catchUp = async (...args: Parameters<FeedService["catchUp"]>) => {
+      const answer = await readers.service.catchUp(...args);
+      reads.push(answer.seq);
+      if (reads.length === 1) {
+        expect((await stack.api.publish(feedId, { id: "e2", body: "two" })).status).toBe(202);
+        await waitFor(() => emitted.some((e) => e.seq === 2), "the relay emitting seq 2 during the read");
+      }
+      return answer;
+    };
+    const answers: { answer: EventsResponse; emittedBefore: number }[] = [];
+    const sink: ReaderSink = {
+      holder: {},
+      gone: () => false,
+      authorize: () => undefined,
+      join: () => true,
+      leave: () => undefined,
+      caughtUp: (_feed, answer) => answers.push({ answer, emittedBefore: Math.max(0, ...emitted.map((e) => e.seq)) }),
+      failed: (err) => {
+        throw err;
+      },
+    };
+    const dispose = attachReader({ service, relay: own }, feedId, undefined, sink);
+    cleanup.push(dispose);
+    await waitFor(() => answers.length === 1, "the answer");
+    expect(reads).toEqual([1, 2]);
+    const [{ answer, emittedBefore }] = answers as [(typeof answers)[number]];
+    expect(emittedBefore).toBe(2);
+    expect(answer).toMatchObject({ reset: true, seq: 2 });
+    expect("reset" in answer && answer.entries.map((e) => e.id).sort()).toEqual(["e1", "e2"]);
   });
 });

@@ -44,6 +44,17 @@ export interface ResumePoint {
   epoch?: string | undefined;
 }
 
+/**
+ * Catch-up reads one attach makes at most when the relay keeps emitting past each answer (a feed
+ * taking several events while each read is in flight); the last answer is handed over as it is.
+ */
+const MAX_CATCH_UP_READS = 3;
+
+/** Whether the relay emitted, in the answer's epoch, past the answer's seq. */
+function overtaken(answer: EventsResponse, relayed: { seq: number; epoch: string } | undefined): boolean {
+  return relayed !== undefined && relayed.epoch === answer.epoch && relayed.seq > answer.seq;
+}
+
 /** Releases what an attach took; idempotent, and safe at any point of the attach. */
 export type Disposer = () => void;
 
@@ -52,7 +63,10 @@ export type Disposer = () => void;
  * put it on the relay's deliveries (`join`) and take a relay reference, then read its catch-up
  * (events since `since`, or a snapshot) and hand it over. Joining comes before the catch-up
  * read, so every event after the catch-up's seq reaches the reader; the overlap is skipped by
- * seq (ReaderCursor for transports that write per reader, the SDK for Socket.IO rooms).
+ * seq (ReaderCursor for transports that write per reader, the SDK for Socket.IO rooms). The
+ * answer is never older than what the relay emitted before it (read again when the relay moved
+ * on during the read, up to MAX_CATCH_UP_READS reads), so a Socket.IO client that drops the
+ * events arriving before its ack loses none of them.
  *
  * The returned disposer lets go of whatever the attach holds by then: called while the attach
  * waits on Redis, the attach stops at its next step and takes nothing more; a reader whose
@@ -130,7 +144,16 @@ export function attachReader(
       throw err;
     }
     if (stopped()) return;
-    const answer = await ctx.service.catchUp(feedId, from?.since, from?.epoch, ctx.relay.position(feedId));
+    let answer = await ctx.service.catchUp(feedId, from?.since, from?.epoch, ctx.relay.position(feedId));
+    // The reader joined before the read, so what the relay emitted while the read was in flight
+    // reached a Socket.IO reader ahead of this answer. An answer older than those events would
+    // take it back behind them (a `reset` replaces what it shows). Read again, covering what the
+    // relay emitted; the check and the hand-over below run in one tick, and a broadcast made
+    // after it goes out after the answer.
+    for (let again = 0; again < MAX_CATCH_UP_READS - 1 && overtaken(answer, ctx.relay.position(feedId)); again++) {
+      if (stopped()) return;
+      answer = await ctx.service.catchUp(feedId, from?.since, from?.epoch, ctx.relay.position(feedId));
+    }
     if (stopped()) return;
     sink.caughtUp(feed, answer);
   };
