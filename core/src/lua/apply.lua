@@ -57,10 +57,7 @@ local alerting = 0
 -- behind of proves history was lost (a restore, a failover behind): the epoch changes before
 -- anything new takes those seqs again.
 local epoch = epochOf(meta, head[5], ARGV[11])
-if epoch == ARGV[9] and seq < tonumber(ARGV[10]) then
-  epoch = ARGV[11]
-  redis.call('HSET', meta, 'epoch', epoch)
-end
+if epoch == ARGV[9] and seq < tonumber(ARGV[10]) then epoch = takeEpoch(meta, ARGV[11]) end
 local limit = math.min(math.max(upto, lastTicket), applied + batch)
 
 -- The API request that caused the change rides along (not part of the public event: readers'

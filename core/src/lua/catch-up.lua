@@ -12,7 +12,7 @@ local since, most, asked, fresh = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3],
 local epoch = epochOf(KEYS[1], head[2], fresh)
 if asked ~= '' and asked ~= epoch then return {seq, epoch, 'reset'} end
 if since > seq then
-  if asked ~= '' then epoch = fresh; redis.call('HSET', KEYS[1], 'epoch', epoch) end
+  if asked ~= '' then epoch = takeEpoch(KEYS[1], fresh) end
   return {seq, epoch, 'reset'}
 end
 if since == seq then return {seq, epoch, 'events'} end

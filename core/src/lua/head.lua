@@ -32,8 +32,7 @@ if held ~= '' and held == epoch then
     lost = at ~= '' and at ~= heldAt
   end
   if lost and epoch ~= fresh then
-    epoch = fresh
-    redis.call('HSET', meta, 'epoch', epoch)
+    epoch = takeEpoch(meta, fresh)
     rotated = 1
   end
 end
