@@ -145,57 +145,65 @@ describe("a change that cannot be applied", () => {
     expect(seqs(events)).toEqual([1]);
     reader.close();
   });
-  it("is set aside by a drain job's last attempt, while the other feeds of that job are applied", async () => {
-    const [failingFeed, goodFeed] = ["drain-failing", "drain-good"];
-    for (const f of [failingFeed, goodFeed]) await stack.api.createFeed(f);
-    const readers = [openReader(stack.url, failingFeed), openReader(stack.url, goodFeed)];
-    await Promise.all(readers.map((r) => readerReady(r)));
-    const [failingReader, goodReader] = readers;
-    if (failingReader === undefined || goodReader === undefined) throw new Error("readers missing");
-    const before = (await metric('liveline_dead_letters_total{reason="retries_exhausted",role="all"}')) ?? 0;
+  // A drain job that names the feed that asked for it applies that feed first, taking the slot's
+  // feeds in the same step; when that apply fails, the job takes them as one that names none.
+  it.each([
+    ["names no feed", ""],
+    ["names the failing feed as the one that asked for it", "named-"],
+  ])(
+    "is set aside by a drain job's last attempt, while the other feeds of that job are applied (the job %s)",
+    async (_how, named) => {
+      const [failingFeed, goodFeed] = [`${named}drain-failing`, `${named}drain-good`];
+      for (const f of [failingFeed, goodFeed]) await stack.api.createFeed(f);
+      const readers = [openReader(stack.url, failingFeed), openReader(stack.url, goodFeed)];
+      await Promise.all(readers.map((r) => readerReady(r)));
+      const [failingReader, goodReader] = readers;
+      if (failingReader === undefined || goodReader === undefined) throw new Error("readers missing");
+      const before = (await metric('liveline_dead_letters_total{reason="retries_exhausted",role="all"}')) ?? 0;
 
-    // Two feeds of one slot accepted (the drain job they asked for is not added): the good one
-    // through accept, the failing one written as accept would leave it, in one MULTI, with a
-    // change that fails on every try, as in the test above. (Accepting it fine and then
-    // overwriting it raced a drain job of an earlier test still retrying, which applied it first.)
-    const at = new Date().toISOString();
-    const fine = { v: 2 as const, op: "feed.update" as const, at, patch: { title: "fine" }, requestId: "req-drain" };
-    const goodTicket = await stack.store.accept(goodFeed, fine);
-    if (goodTicket.status !== "ok") throw new Error("not accepted");
-    const k = stack.store.keys.feed(failingFeed);
-    expect(stack.store.keys.feed(goodFeed).slot).toBe(k.slot);
-    const failingTicket = (await stack.store.acceptedTicket(failingFeed)).ticket + 1;
-    const bad = JSON.stringify({ ...fine, patch: { title: { not: "a string" } } });
-    await probe
-      .multi()
-      .hincrby(k.meta, "ticket", 1)
-      .hset(k.pending, String(failingTicket), bad)
-      .sadd(k.behind, failingFeed)
-      .exec();
-    // One drain job with two attempts, added as any BullMQ producer of the queue could.
-    await rawQueue.add(
-      "drain",
-      { v: 1, kind: "drain", slot: k.slot },
-      { jobId: "drain-two-attempts", attempts: 2, backoff: { type: "fixed", delay: 20 } },
-    );
+      // Two feeds of one slot accepted (the drain job they asked for is not added): the good one
+      // through accept, the failing one written as accept would leave it, in one MULTI, with a
+      // change that fails on every try, as in the test above. (Accepting it fine and then
+      // overwriting it raced a drain job of an earlier test still retrying, which applied it first.)
+      const at = new Date().toISOString();
+      const fine = { v: 2 as const, op: "feed.update" as const, at, patch: { title: "fine" }, requestId: "req-drain" };
+      const goodTicket = await stack.store.accept(goodFeed, fine);
+      if (goodTicket.status !== "ok") throw new Error("not accepted");
+      const k = stack.store.keys.feed(failingFeed);
+      expect(stack.store.keys.feed(goodFeed).slot).toBe(k.slot);
+      const failingTicket = (await stack.store.acceptedTicket(failingFeed)).ticket + 1;
+      const bad = JSON.stringify({ ...fine, patch: { title: { not: "a string" } } });
+      await probe
+        .multi()
+        .hincrby(k.meta, "ticket", 1)
+        .hset(k.pending, String(failingTicket), bad)
+        .sadd(k.behind, failingFeed)
+        .exec();
+      // One drain job with two attempts, added as any BullMQ producer of the queue could.
+      await rawQueue.add(
+        "drain",
+        { v: 1, kind: "drain", slot: k.slot, ...(named === "" ? {} : { feedId: failingFeed }) },
+        { jobId: `${named}drain-two-attempts`, attempts: 2, backoff: { type: "fixed", delay: 20 } },
+      );
 
-    await waitFor(() => goodReader.events.length === 1, "the good feed's change", 15_000);
-    expect(goodReader.events[0]).toMatchObject({ type: "feed.updated", seq: 1, feed: { title: "fine" } });
-    await waitFor(
-      async () => (await stack.store.failedCount(failingFeed)) === 1,
-      "the failing change set aside by the job's last attempt",
-      15_000,
-    );
-    // The worker counts it once the set-aside script has answered: a moment after Redis shows it.
-    await expect
-      .poll(() => metric('liveline_dead_letters_total{reason="retries_exhausted",role="all"}'))
-      .toBe(before + 1);
-    expect(await stack.store.acceptedTicket(failingFeed)).toEqual({
-      ticket: failingTicket,
-      applied: failingTicket,
-    });
-    await waitFor(async () => (await stack.store.feedsBehind()).length === 0, "no feed left behind");
-    expect(failingReader.events).toEqual([]);
-    for (const r of readers) r.close();
-  });
+      await waitFor(() => goodReader.events.length === 1, "the good feed's change", 15_000);
+      expect(goodReader.events[0]).toMatchObject({ type: "feed.updated", seq: 1, feed: { title: "fine" } });
+      await waitFor(
+        async () => (await stack.store.failedCount(failingFeed)) === 1,
+        "the failing change set aside by the job's last attempt",
+        15_000,
+      );
+      // The worker counts it once the set-aside script has answered: a moment after Redis shows it.
+      await expect
+        .poll(() => metric('liveline_dead_letters_total{reason="retries_exhausted",role="all"}'))
+        .toBe(before + 1);
+      expect(await stack.store.acceptedTicket(failingFeed)).toEqual({
+        ticket: failingTicket,
+        applied: failingTicket,
+      });
+      await waitFor(async () => (await stack.store.feedsBehind()).length === 0, "no feed left behind");
+      expect(failingReader.events).toEqual([]);
+      for (const r of readers) r.close();
+    },
+  );
 });

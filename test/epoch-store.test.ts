@@ -112,12 +112,12 @@ describe("feed log epoch (store scripts)", () => {
     };
     const accepted = await store.accept("applied", change, { entryId: "next", contentHash: "hn" });
     if (accepted.status !== "ok") throw new Error(accepted.status);
-    const r = await store.apply("applied", accepted.ticket, 200, { epoch, seq: 5 });
+    const r = await store.apply("applied", accepted.ticket, { held: { epoch, seq: 5 } });
     expect(r.seq).toBe(3);
     expect(r.epoch).not.toBe(epoch);
     const [raw] = await client.zrangebyscore(store.keys.feed("applied").log, 3, 3);
     expect(FeedEvent.parse(JSON.parse(raw ?? "{}")).epoch).toBe(r.epoch);
     // Held at or behind the feed: nothing to prove.
-    expect((await store.apply("applied", accepted.ticket, 200, { epoch: r.epoch, seq: 3 })).epoch).toBe(r.epoch);
+    expect((await store.apply("applied", accepted.ticket, { held: { epoch: r.epoch, seq: 3 } })).epoch).toBe(r.epoch);
   });
 });

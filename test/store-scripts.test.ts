@@ -358,6 +358,34 @@ describe("what the apply script answers", () => {
   });
 });
 
+describe("what the apply script takes with a drain job's first apply", () => {
+  it("deletes the slot's drain mark and answers the slot's feeds behind, in the same step as the apply", async () => {
+    const own = new FeedStore(client, { keyPrefix: `drain-${randomUUID().slice(0, 8)}:` });
+    for (const feedId of ["asked", "other"]) {
+      expect(await own.createFeed({ id: feedId, title: feedId }, new Date())).toBe(true);
+      const accepted = await own.accept(feedId, publish(`${feedId}-1`, "text"), {
+        entryId: `${feedId}-1`,
+        contentHash: "h",
+      });
+      expect(accepted.status).toBe("ok");
+    }
+    const k = own.keys.feed("asked");
+    expect(await client.get(k.drainMark)).not.toBeNull();
+    const result = await own.apply("asked", 0, { takeDrain: true });
+    expect(result.emitted).toBe(1);
+    expect([...(result.behind ?? [])].sort()).toEqual(["asked", "other"]);
+    expect(await client.get(k.drainMark)).toBeNull();
+    // The feed applied left the set; the other waits for the job to apply it.
+    expect(await client.smembers(k.behind)).toEqual(["other"]);
+    // An apply that is not a drain's first takes nothing.
+    const again = await own.accept("asked", publish("asked-2", "more"), { entryId: "asked-2", contentHash: "h2" });
+    expect(again.status).toBe("ok");
+    const plain = await own.apply("asked", 0);
+    expect(plain.behind).toBeUndefined();
+    expect(await client.get(k.drainMark)).not.toBeNull();
+  });
+});
+
 describe("what the apply script keeps", () => {
   it("keeps an entry's newest revisions and the feed's newest events, however many came", async () => {
     const feedId = "kept";
@@ -387,5 +415,41 @@ describe("what the apply script keeps", () => {
     ]);
     expect((await small.eventsSince(feedId, edits - 5, 100)).kind).toBe("reset");
     expect(await client.zcard(small.keys.feed(feedId).log)).toBe(5);
+  });
+});
+
+describe("what the apply script leaves alone", () => {
+  it("a publish whose id is stored already, as an entry or a draft (by an older release or by hand), changes nothing", async () => {
+    const feedId = "taken";
+    expect(await store.createFeed({ id: feedId, title: "Taken" }, new Date())).toBe(true);
+    const keys = store.keys.feed(feedId);
+    const handWritten = (id: string, body: string) => JSON.stringify({ id, body, feedId, revision: 7 });
+    // Accepted (its id is new to accept.lua), then an entry and a draft of those ids appear.
+    for (const [id, status] of [
+      ["live-over-entry", undefined],
+      ["live-over-draft", undefined],
+      ["draft-over-entry", "draft"],
+      ["draft-over-draft", "draft"],
+    ] as const) {
+      const change = publish(id, "from the change", status === undefined ? {} : { status });
+      const input = { entryId: id, contentHash: id, ...(status === undefined ? {} : { status }) };
+      expect((await store.accept(feedId, change, input)).status).toBe("ok");
+      await client.hset(id.endsWith("entry") ? keys.entries : keys.drafts, id, handWritten(id, "by hand"));
+    }
+    const { ticket } = await store.acceptedTicket(feedId);
+    const result = await store.apply(feedId, ticket);
+    expect(result.emitted).toBe(0);
+    expect(await store.currentSeq(feedId)).toBe(0);
+    expect(await client.hgetall(keys.entries)).toEqual({
+      "live-over-entry": handWritten("live-over-entry", "by hand"),
+      "draft-over-entry": handWritten("draft-over-entry", "by hand"),
+    });
+    expect(await client.hgetall(keys.drafts)).toEqual({
+      "live-over-draft": handWritten("live-over-draft", "by hand"),
+      "draft-over-draft": handWritten("draft-over-draft", "by hand"),
+    });
+    expect(await client.zcard(keys.order)).toBe(0);
+    for (const id of ["live-over-entry", "live-over-draft", "draft-over-entry", "draft-over-draft"])
+      expect(await store.revisions(feedId, id)).toEqual([]);
   });
 });

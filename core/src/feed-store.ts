@@ -187,16 +187,23 @@ export class FeedStore {
   /**
    * Apply pending changes up to `ticket` (at most `batch` per call; call again while behind).
    * `held`: where the calling worker last saw the feed; a feed now behind it in the same epoch
-   * lost history, and gets a new epoch before anything is applied.
+   * lost history, and gets a new epoch before anything is applied. `takeDrain`: the first apply
+   * of a drain job, of the feed that asked for it, takes the slot's drain in the same step (the
+   * result's `behind`; see takeBehind).
    */
-  async apply(feedId: string, ticket: number, batch = 200, held?: HeldPosition): Promise<ApplyResult> {
+  async apply(
+    feedId: string,
+    ticket: number,
+    o: { batch?: number; held?: HeldPosition | undefined; takeDrain?: boolean } = {},
+  ): Promise<ApplyResult> {
     const k = this.keys.feed(feedId);
     return this.run(SCRIPTS.apply, k, {
       feedId,
-      held,
+      held: o.held,
       fresh: newEpoch(),
       ticket,
-      batch,
+      batch: o.batch ?? 200,
+      takeDrain: o.takeDrain ?? false,
       eventLogLength: this.eventLogLength,
       publishCommand: this.publishCommand,
       revisionsPrefix: k.revisionsPrefix,

@@ -128,6 +128,11 @@ export interface ApplyInput {
   held?: HeldPosition | undefined;
   /** The epoch set when the feed has none, or when `held` proves history was lost. */
   fresh: string;
+  /**
+   * The first apply of a drain job, of the feed that asked for it: the slot's drain is taken in
+   * the same step (as drain.lua does), and the result names the slot's feeds behind.
+   */
+  takeDrain?: boolean;
 }
 
 export interface ApplyResult {
@@ -142,6 +147,8 @@ export interface ApplyResult {
   blocked?: string;
   /** An event emitted may make an alert: a breaking entry published or edited (outputs' `mayAlert`). */
   alerting: boolean;
+  /** With `takeDrain`: the slot's feeds behind when the drain was taken (this one among them, maybe). */
+  behind?: string[];
 }
 
 export interface SetAsideInput {
@@ -299,6 +306,7 @@ export const SCRIPTS = {
       "accepted",
       "behind",
       "outputsDue",
+      "drainMark",
     ] as const,
     args: (a: ApplyInput & { revisionsPrefix: string; feedId: string }) => [
       a.ticket,
@@ -314,9 +322,10 @@ export const SCRIPTS = {
       a.fresh,
       ENTRY_CONTENT_FIELDS.join(","),
       a.feedId,
+      a.takeDrain === true ? "1" : "",
     ],
     decode: (raw): ApplyResult => {
-      const [seq, emitted, applied, epoch, blocked, ticket, alerting] = reply(raw, "apply");
+      const [seq, emitted, applied, epoch, blocked, ticket, alerting, behind] = reply(raw, "apply");
       const result = {
         seq: Number(seq ?? 0),
         emitted: Number(emitted ?? 0),
@@ -324,6 +333,7 @@ export const SCRIPTS = {
         ticket: Number(ticket ?? 0),
         epoch: text(epoch),
         alerting: Number(alerting ?? 0) === 1,
+        ...(Array.isArray(behind) ? { behind: behind.map(String) } : {}),
       };
       return typeof blocked === "string" && blocked !== "" ? { ...result, blocked } : result;
     },

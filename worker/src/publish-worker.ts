@@ -129,23 +129,27 @@ export class PublishWorker {
    * is set aside, as for any job. Returns the events emitted in all, with the highest seq.
    */
   private async drain(job: Job<PublishJob>, data: DrainJob): Promise<JobResult> {
-    const feedIds = await this.options.store.takeBehind(data.slot);
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     let emitted = 0;
     let seq = 0;
+    let feeds = 0;
+    const done = (feedId: string, result: FeedApplied) => {
+      feeds++;
+      emitted += result.emitted;
+      seq = Math.max(seq, result.seq);
+      // One line per feed, with the ticket it reached; the request that asked for the job is
+      // named on its own feed's line only (it ties the API request to the relays' emits).
+      const requestId = feedId === data.feedId ? data.requestId : undefined;
+      const line = { jobId: job.id, feedId, ticket: result.applied, seq: result.seq, emitted: result.emitted };
+      this.options.logger.info({ ...line, requestId }, "applied");
+    };
+    const feedIds = await this.takeDrain(data, done);
     const failures: string[] = [];
     let next = 0;
     const lane = async () => {
       for (let feedId = feedIds[next++]; feedId !== undefined; feedId = feedIds[next++]) {
         try {
-          const result = await this.applyFeed(job, feedId, lastAttempt);
-          emitted += result.emitted;
-          seq = Math.max(seq, result.seq);
-          // One line per feed, with the ticket it reached; the request that asked for the job is
-          // named on its own feed's line only (it ties the API request to the relays' emits).
-          const requestId = feedId === data.feedId ? data.requestId : undefined;
-          const line = { jobId: job.id, feedId, ticket: result.applied, seq: result.seq, emitted: result.emitted };
-          this.options.logger.info({ ...line, requestId }, "applied");
+          done(feedId, await this.applyFeed(job, feedId, lastAttempt));
         } catch (err) {
           failures.push(`${feedId}: ${(err as Error).message}`);
         }
@@ -154,7 +158,29 @@ export class PublishWorker {
     await Promise.all(Array.from({ length: Math.min(DRAIN_PARALLEL, feedIds.length) }, lane));
     if (failures.length > 0)
       throw new Error(`${failures.length} of ${feedIds.length} feeds failed: ${failures.join("; ")}`);
-    return { seq, emitted, feeds: feedIds.length };
+    return { seq, emitted, feeds };
+  }
+
+  /**
+   * A drain job's first step: the slot's feeds behind, with its drain mark deleted. A job that
+   * names the feed that asked for it applies that feed in the same step (one round trip less
+   * between the feed's change and its readers, where most jobs carry that one change) and
+   * returns the others; if that apply fails, the feed is left to the others' way (`applyFeed`:
+   * retried with the job, set aside on its last attempt).
+   */
+  private async takeDrain(data: DrainJob, done: (feedId: string, result: FeedApplied) => void): Promise<string[]> {
+    const own = data.feedId;
+    if (own !== undefined) {
+      try {
+        const { behind, ...result } = await this.applyUpTo(own, 0, true);
+        done(own, result);
+        return (behind ?? []).filter((f) => f !== own);
+      } catch {
+        // Redis away, or a change that fails: the drain is taken again below (the mark, if it
+        // was deleted, stays deleted), this feed among the others.
+      }
+    }
+    return this.options.store.takeBehind(data.slot);
   }
 
   /**
@@ -233,14 +259,21 @@ export class PublishWorker {
    * Apply the feed up to `ticket` and every change accepted after it, setting aside on the way
    * every change the script cannot read; then tell the listeners (the outputs, the metrics).
    */
-  private async applyUpTo(feedId: string, ticket: number): Promise<FeedApplied> {
+  private async applyUpTo(
+    feedId: string,
+    ticket: number,
+    takeDrain = false,
+  ): Promise<FeedApplied & { behind?: string[] }> {
     let emitted = 0;
     let quiet = true;
     let lastSeq: number | undefined;
     let before = -1;
+    // With `takeDrain`, the first call takes the feed's slot's drain (the feeds behind).
+    let behind: string[] | undefined;
     // A long backlog is applied in bounded batches so no single script blocks Redis for long.
     for (;;) {
-      const result = await this.applyOnce(feedId, ticket);
+      const result = await this.applyOnce(feedId, ticket, takeDrain && behind === undefined);
+      behind ??= result.behind;
       emitted += result.emitted;
       if (result.alerting) quiet = false;
       if (result.emitted > 0) {
@@ -258,7 +291,7 @@ export class PublishWorker {
       if (done || result.applied <= before) {
         const applied = { seq: result.seq, emitted, applied: result.applied, quiet: quiet && lastSeq === result.seq };
         this.events.emit("applied", { feedId, ...applied });
-        return applied;
+        return behind === undefined ? applied : { ...applied, behind };
       }
       before = result.applied;
     }
@@ -276,9 +309,9 @@ export class PublishWorker {
   }
 
   /** One apply call, with where this worker last saw the feed: a feed now behind it gets a new epoch. */
-  private async applyOnce(feedId: string, ticket: number): Promise<ApplyResult> {
+  private async applyOnce(feedId: string, ticket: number, takeDrain: boolean): Promise<ApplyResult> {
     const held = this.held.get(feedId);
-    const result = await this.options.store.apply(feedId, ticket, undefined, held);
+    const result = await this.options.store.apply(feedId, ticket, { held, takeDrain });
     if (held !== undefined && result.epoch !== "" && result.epoch !== held.epoch) {
       this.options.logger.warn(
         { feedId, from: held, to: { epoch: result.epoch, seq: result.seq } },

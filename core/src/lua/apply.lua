@@ -6,7 +6,8 @@
 -- A ticket already applied is skipped, which makes a retried job harmless.
 -- KEYS: meta, entries, order, pinned, log, pending, channel, drafts, accepted, behind (the set
 --       of feeds behind in this feed's cluster slot), outputsDue (the slot's set of feeds whose
---       outputs may not have taken every event yet: a feed that emits joins it)
+--       outputs may not have taken every event yet: a feed that emits joins it), the slot's
+--       drain mark
 -- Group commit (see accept.lua): one call takes every change accepted so far. Once the feed is
 -- caught up it leaves its slot's `behind` set (a drain job that reads the set later skips it).
 -- Drafts and scheduled entries live in the drafts hash, never in entries/order/log: no read
@@ -19,14 +20,20 @@
 --       revisions key prefix, revisions kept per entry, the entry fields an edit may change and
 --       the feed fields a feed change may change (comma-separated, from the contract's schemas),
 --       the epoch and seq the calling worker last saw the feed at ('' and 0 for none), a fresh epoch,
---       the content fields (comma-separated: a change to one of them moves `updatedAt`), the feed id
+--       the content fields (comma-separated: a change to one of them moves `updatedAt`), the feed id,
+--       '1' when this is the first apply of a drain job asked for by this feed: the slot's drain is
+--       taken first, in the same step (includes/drain.lua), which saves the job a round trip
 -- Returns {seq, events emitted, last ticket applied, epoch,
 --          why the next one cannot be applied ('' if it can), the feed's last accepted ticket,
---          1 if an event emitted may make an alert (else 0)}
+--          1 if an event emitted may make an alert (else 0), and, when the drain was taken, the
+--          slot's feeds behind as it was taken}
 --- @include "accepted-state"
 --- @include "epoch"
-local meta, entries, order, pinned, log, pending, channel, drafts, accepted, behind, outputsDue =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
+--- @include "drain"
+local meta, entries, order, pinned, log, pending, channel, drafts, accepted, behind, outputsDue, drainMark =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]
+local taken = nil
+if ARGV[14] == '1' then taken = takeDrain(drainMark, behind) end
 local upto, keep, batch, publishCmd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local revPrefix, revKeep = ARGV[5], tonumber(ARGV[6])
 
@@ -43,7 +50,7 @@ local head = redis.call('HMGET', meta, 'id', 'applied', 'seq', 'ticket', 'epoch'
 local feedId = head[1]
 if not feedId then
   redis.call('SREM', behind, ARGV[13])
-  return {0, 0, 0}
+  return {0, 0, 0, '', '', 0, 0, taken}
 end
 local applied = tonumber(head[2] or '0')
 local seq = tonumber(head[3] or '0')
@@ -162,12 +169,16 @@ end
 
 -- An entry goes live (a publish, or a draft's publish): it unpins any other pinned entry first,
 -- takes the next seq with its entry.published event, and joins the entries, the order and
--- (pinned) the pinned set.
-local function goLive(c, e)
+-- (pinned) the pinned set. A new entry (`fresh`) is stored only if its id is free: the HSETNX
+-- that stores it is the check, and a taken id leaves everything as it was.
+local function goLive(c, e, fresh)
+  local json = tidy(e)
+  if fresh then
+    if redis.call('HSETNX', entries, e.id, json) == 0 then return end
+  end
   if e.pinned then unpinOthers(c, e.id) end
-  tidy(e)
   emit({ type = 'entry.published', at = c.at, entry = e })
-  redis.call('HSET', entries, e.id, tidy(e))
+  if not fresh then redis.call('HSET', entries, e.id, json) end
   redis.call('ZADD', order, seq, e.id)
   if e.pinned then redis.call('SADD', pinned, e.id) end
   revise(c, e.id, e.revision, 'entry.published')
@@ -234,21 +245,24 @@ while applied < limit do
   if c then
     requestId = c.requestId
     if c.op == 'publish' then
+      -- accept.lua refuses an id it has seen; an id stored all the same (by an older release, or
+      -- by hand) in either hash leaves the change without effect. The write to the hash the
+      -- entry goes to checks that one (HSETNX); the other is checked first.
       local e = c.entry
-      if redis.call('HEXISTS', entries, e.id) == 0 and redis.call('HEXISTS', drafts, e.id) == 0 then
+      local hidden = e.status == 'draft' or e.status == 'scheduled'
+      if redis.call('HEXISTS', hidden and entries or drafts, e.id) == 0 then
         e.feedId = feedId
         e.revision = tonumber(c.rev) or 1
         e.publishedAt = c.at
         e.updatedAt = c.at
-        if e.status == 'draft' or e.status == 'scheduled' then
+        if hidden then
           -- Kept for editors only: no seq, no event, not in any reader's read.
           if c.by ~= nil then e.by = writerId(c) end
-          redis.call('HSET', drafts, e.id, tidy(e))
-          revise(c, e.id, e.revision, 'entry.drafted')
+          if redis.call('HSETNX', drafts, e.id, tidy(e)) == 1 then revise(c, e.id, e.revision, 'entry.drafted') end
         else
           e.status = 'published'
           e.publishAt = nil
-          goLive(c, e)
+          goLive(c, e, true)
         end
       end
     elseif c.op == 'update' then
@@ -365,4 +379,4 @@ if emitted > 0 then
   if seq > keep then redis.call('ZREMRANGEBYSCORE', log, '-inf', seq - keep) end
 end
 if applied >= lastTicket then redis.call('SREM', behind, feedId) end
-return {seq, emitted, applied, epoch, blocked, lastTicket, alerting}
+return {seq, emitted, applied, epoch, blocked, lastTicket, alerting, taken}

@@ -1,10 +1,6 @@
--- A drain job takes its cluster slot's feeds behind: the slot's drain mark is deleted, so that a
--- change accepted from now on asks for a new job (accept.lua), and the feeds behind are returned,
--- in one atomic step: a change accepted before it found the mark set and asked for no job, and
--- its feed is in the set read here. The worker then applies each feed up to its current ticket;
--- apply.lua takes a feed out of the set once it caught up, so a drain that dies half-way leaves
--- the rest there for the job's retry or the sweep.
+-- Take a slot's feeds behind for a drain job (includes/drain.lua), when the job does not name the
+-- feed that asked for it (apply.lua takes them with that feed's apply otherwise).
 -- KEYS: drain mark, behind (both of one cluster slot)
 -- Returns the ids of the slot's feeds behind.
-redis.call('DEL', KEYS[1])
-return redis.call('SMEMBERS', KEYS[2])
+--- @include "drain"
+return takeDrain(KEYS[1], KEYS[2])
