@@ -118,6 +118,15 @@ export async function verifyDelivery(
       // A feed's head is at least its accepted publishes and retractions (edits add more): a
       // retraction whose job was lost with Redis is applied by the worker's sweep, seconds later.
       if (log) for (const [f, ids] of log.accepted) if ((heads.get(f) ?? 0) < leastHead(ids, log)) return false;
+      // With edits the head can reach that bound before the last publish is applied (an
+      // editor's retry accepted just now): its entry must be stored too.
+      if (log) {
+        for (const [f, ids] of log.accepted) {
+          const entries = await allEntries(api, f);
+          if (ids.some((id) => !log.retracted.has(id) && !entries.has(id))) return false;
+        }
+        await readHeads();
+      }
       return fleet.readers.every((r) => r.sub.seq === heads.get(r.feedId));
     },
     `${fault}: readers at the head of their feeds`,
