@@ -120,8 +120,9 @@ export class OutputsWorker {
    * (FeedApplied.quiet), so from a cursor there on nothing needs reading.
    */
   async passQuietly(feedId: string, target: number, quietFrom?: number): Promise<boolean> {
-    if ((await this.o.hooks.count()) > 0) return false;
-    const cursor = await this.o.push.cursor(feedId);
+    // Both read at once (one wait for Redis, not two); the cursor is only used when no endpoint exists.
+    const [endpoints, cursor] = await Promise.all([this.o.hooks.count(), this.o.push.cursor(feedId)]);
+    if (endpoints > 0) return false;
     if (cursor >= target) return true;
     if (quietFrom !== undefined && cursor >= quietFrom) {
       await this.o.push.advanceCursor(feedId, target);
