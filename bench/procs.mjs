@@ -23,6 +23,17 @@ export function freePort() {
 }
 
 /**
+ * Every process spawnPinned started that has not exited. Should the bench itself end first (Ctrl-C,
+ * a closed pipe, an uncaught error), each is killed by its PID as it exits, so that nothing it
+ * started outlives it (a redis-server left behind would share the server core with later runs).
+ */
+const running = new Set();
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.once(signal, () => process.exit(130));
+
+/**
  * Spawn `cmd args` on CPU `cpu` (taskset) with `ulimit -n` at its hard limit. `exec` keeps the
  * PID, so /proc/<pid> is the program itself. Resolves once a stdout line satisfies `ready`.
  */
@@ -33,6 +44,8 @@ export function spawnPinned(name, cmd, args, { cpu, env = {}, ready, timeoutMs =
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe", ...(ipc ? ["ipc"] : [])],
   });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   const output = [];
   const keep = (chunk) => {
     output.push(chunk.toString());
