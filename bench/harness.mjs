@@ -15,6 +15,25 @@ export const LOADGEN_CPU = 1;
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The options of an A/B run, this checkout's build against another's: `--base DIR` (required: a
+ * checkout with its own `npm install` and `npm run build`), and `--<name> N` for each key of
+ * `numbers`, written in kebab case (`sliceMs` is `--slice-ms`), whose values are the defaults.
+ */
+export function abOptions(argv, numbers) {
+  const opts = { base: undefined, ...numbers };
+  const flags = new Map(Object.keys(numbers).map((k) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, k]));
+  for (let i = 0; i < argv.length; i += 2) {
+    const [a, v] = [argv[i], argv[i + 1]];
+    if (v === undefined) throw new Error(`${a} needs a value`);
+    if (a === "--base") opts.base = v;
+    else if (flags.has(a)) opts[flags.get(a)] = Number(v);
+    else throw new Error(`unknown option ${a}`);
+  }
+  if (opts.base === undefined) throw new Error("--base DIR is required (the other checkout)");
+  return opts;
+}
+
 /** One load-generator process, pinned to the load generator's core, driven over IPC. */
 export function startLoadgen(cfg) {
   const proc = spawnPinned(

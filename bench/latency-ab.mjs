@@ -9,37 +9,21 @@
 //
 // Prints each build's p50, p90 and p99 (ms, from the POST being sent to the event read).
 import { performance } from "node:perf_hooks";
-import { sleep } from "./harness.mjs";
+import { SERVER_CPU, abOptions, sleep } from "./harness.mjs";
 import { createPublisher } from "./publisher.mjs";
 import { Tally, openReader } from "./reader.mjs";
 import { createFeeds, startLivelineTarget } from "./targets.mjs";
-
-function parseArgs(argv) {
-  const opts = { base: undefined, n: 400, intervalMs: 50, warmUp: 50 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = argv[++i];
-    if (v === undefined) throw new Error(`${a} needs a value`);
-    if (a === "--base") opts.base = v;
-    else if (a === "--n") opts.n = Number(v);
-    else if (a === "--interval") opts.intervalMs = Number(v);
-    else if (a === "--warm-up") opts.warmUp = Number(v);
-    else throw new Error(`unknown option ${a}`);
-  }
-  if (opts.base === undefined) throw new Error("--base DIR is required (the other checkout)");
-  return opts;
-}
 
 const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] * 100) / 100;
 };
 
-const opts = parseArgs(process.argv.slice(2));
+const opts = abOptions(process.argv.slice(2), { n: 400, interval: 50, warmUp: 50 });
 const env = { RATE_LIMIT_PUBLISHES: "0" };
 const builds = {
-  this: await startLivelineTarget({ cpu: 0, env }),
-  base: await startLivelineTarget({ cpu: 0, env, root: opts.base }),
+  this: await startLivelineTarget({ cpu: SERVER_CPU, env }),
+  base: await startLivelineTarget({ cpu: SERVER_CPU, env, root: opts.base }),
 };
 const sides = {};
 try {
@@ -74,7 +58,7 @@ try {
     // Which build goes first alternates, so neither always follows the other's work.
     const turn = k % 2 === 0 ? order : [...order].reverse();
     for (const [i, side] of turn.entries()) {
-      const wait = t0 + (k * order.length + i) * (opts.intervalMs / order.length) - performance.now();
+      const wait = t0 + (k * order.length + i) * (opts.interval / order.length) - performance.now();
       if (wait > 0) await sleep(wait);
       const status = await side.publisher.send(k, 0);
       if (status !== 202) throw new Error(`publish: HTTP ${status}`);
@@ -95,7 +79,7 @@ try {
       },
     ]),
   );
-  process.stdout.write(`${JSON.stringify({ n: opts.n, intervalMs: opts.intervalMs, ...report }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ n: opts.n, intervalMs: opts.interval, ...report }, null, 2)}\n`);
 } finally {
   for (const s of Object.values(sides)) {
     s.socket?.destroy();

@@ -56,16 +56,9 @@ const gatewayOf = (port) => ({ host: "127.0.0.1", port });
  * Liveline as production runs it, from the compiled JavaScript (`npm run build`): its own
  * redis-server, `gateways` server processes (each an API and a Socket.IO gateway, as behind one
  * load balancer) and one worker, all on `cpu`. `serverNodeArgs` adds e.g. `--cpu-prof` to the
- * servers, `workerNodeArgs` to the worker; `root` runs another checkout's build (with its own `npm install`), to measure a change.
+ * servers; `root` runs another checkout's build (with its own `npm install`), to measure a change.
  */
-export async function startLivelineTarget({
-  cpu,
-  gateways = 1,
-  serverNodeArgs = [],
-  workerNodeArgs = [],
-  env = {},
-  root = ROOT,
-}) {
+export async function startLivelineTarget({ cpu, gateways = 1, serverNodeArgs = [], env = {}, root = ROOT }) {
   const main = join(root, "server/dist/main.js");
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   const redis = await startRedisServer(cpu);
@@ -95,7 +88,7 @@ export async function startLivelineTarget({
   const servers = ports.map((port) => role("server", port, serverNodeArgs));
   // The worker's /metrics (its jobs and the events it emitted) on a port of its own.
   const metricsPort = await freePort();
-  const worker = role("worker", 0, workerNodeArgs, { METRICS_PORT: String(metricsPort) });
+  const worker = role("worker", 0, [], { METRICS_PORT: String(metricsPort) });
   const all = [...servers, worker];
   try {
     await Promise.all(all.map((p) => p.started));

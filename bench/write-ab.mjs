@@ -10,26 +10,9 @@
 // the worker's drain included) and Redis commands per publish (INFO commandstats deltas less the
 // bench's own backlog polls; each build has its own redis-server), summed over the rounds; and the median of the rounds' server CPU.
 import { performance } from "node:perf_hooks";
-import { SERVER_CPU, commandCalls, cpuOf, sleep, spent } from "./harness.mjs";
+import { SERVER_CPU, abOptions, commandCalls, cpuOf, sleep, spent } from "./harness.mjs";
 import { createPublisher, publishClosedLoop } from "./publisher.mjs";
 import { createFeeds, startLivelineTarget } from "./targets.mjs";
-
-function parseArgs(argv) {
-  const opts = { base: undefined, rounds: 8, sliceMs: 3000, publishers: 32, feeds: 100 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = argv[++i];
-    if (v === undefined) throw new Error(`${a} needs a value`);
-    if (a === "--base") opts.base = v;
-    else if (a === "--rounds") opts.rounds = Number(v);
-    else if (a === "--slice-ms") opts.sliceMs = Number(v);
-    else if (a === "--publishers") opts.publishers = Number(v);
-    else if (a === "--feeds") opts.feeds = Number(v);
-    else throw new Error(`unknown option ${a}`);
-  }
-  if (opts.base === undefined) throw new Error("--base DIR is required (the other checkout)");
-  return opts;
-}
 
 const sumValues = (o) => Object.values(o).reduce((a, b) => a + b, 0);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -50,7 +33,7 @@ async function drained(target, feeds) {
 }
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = abOptions(process.argv.slice(2), { rounds: 8, sliceMs: 3000, publishers: 32, feeds: 100 });
   const feeds = Array.from({ length: opts.feeds }, (_, i) => `ab-${i}`);
   const env = { RATE_LIMIT_PUBLISHES: "0", RATE_LIMIT_SUBSCRIBES: "0" };
   const builds = [
