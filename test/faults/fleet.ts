@@ -114,19 +114,18 @@ export async function verifyDelivery(
   // Every accepted change applied, and every reader at its feed's head.
   await waitFor(
     async () => {
-      await readHeads();
-      // A feed's head is at least its accepted publishes and retractions (edits add more): a
-      // retraction whose job was lost with Redis is applied by the worker's sweep, seconds later.
-      if (log) for (const [f, ids] of log.accepted) if ((heads.get(f) ?? 0) < leastHead(ids, log)) return false;
-      // With edits the head can reach that bound before the last publish is applied (an
-      // editor's retry accepted just now): its entry must be stored too.
+      // Every accepted publish stored, unless retracted: with edits the head can reach the bound
+      // below before the last publish is applied (an editor's retry accepted just now).
       if (log) {
         for (const [f, ids] of log.accepted) {
           const entries = await allEntries(api, f);
           if (ids.some((id) => !log.retracted.has(id) && !entries.has(id))) return false;
         }
-        await readHeads();
       }
+      await readHeads();
+      // A feed's head is at least its accepted publishes and retractions (edits add more): a
+      // retraction whose job was lost with Redis is applied by the worker's sweep, seconds later.
+      if (log) for (const [f, ids] of log.accepted) if ((heads.get(f) ?? 0) < leastHead(ids, log)) return false;
       return fleet.readers.every((r) => r.sub.seq === heads.get(r.feedId));
     },
     `${fault}: readers at the head of their feeds`,
