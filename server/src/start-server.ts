@@ -158,7 +158,7 @@ export function startServer(config: Config, opts: StartServerOptions): Promise<S
       origins: config.corsOrigins,
       trustProxy: config.trustProxy,
       logger: serverLogger,
-      observe: [metrics.writesMiddleware()],
+      observe: (operation, res) => metrics.observeOperation(operation, res),
       ...(opts.extend ? { extend: opts.extend } : {}),
       handlers: serverRoutes({
         config,

@@ -9,7 +9,7 @@ import type { OperationId } from "@liveline/protocol";
 import { applyHttpSecurity, type OriginPolicy } from "./http-security.js";
 import { methodNotAllowed } from "./method-not-allowed.js";
 import { requestLog } from "./request-log.js";
-import { operationRouter, type Handlers } from "./operation-router.js";
+import { operationRouter, type Handlers, type OperationObserver } from "./operation-router.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { TokenVerifier } from "../auth/token-verifier.js";
 import type { SessionLookup } from "../auth/auth.js";
@@ -27,8 +27,8 @@ export interface AppOptions {
   logger: Logger;
   /** Peers whose X-Forwarded-For is believed (TRUST_PROXY). @default loopback only */
   trustProxy?: TrustProxy;
-  /** Middleware that must see every request before the routes (metrics). */
-  observe?: RequestHandler[];
+  /** Told of each operation's request as it starts, before anything can refuse it (metrics). */
+  observe?: OperationObserver;
   /** An embedder's own routes, mounted after the operations, before the 404 handler. */
   extend?: (app: Express) => void;
 }
@@ -73,16 +73,17 @@ export function createApp(options: AppOptions): Express {
 
   app.use((req, res, next) => {
     // A client's id is kept only when it is one we can store and log as is; else we make one.
-    const given = RequestId.safeParse(req.get("x-request-id"));
-    res.setHeader("x-request-id", given.success ? given.data : randomUUID());
+    const sent = req.headers["x-request-id"];
+    const given = sent === undefined ? undefined : RequestId.safeParse(sent);
+    res.setHeader("x-request-id", given?.success === true ? given.data : randomUUID());
     next();
   });
   // One JSON line per request, carrying the request id that also rides the change to the
   // worker and the relay.
   app.use(requestLog({ logger: options.logger, quiet: QUIET_PATHS }));
-  for (const handler of options.observe ?? []) app.use(handler);
-  app.use(methodNotAllowed());
   app.use(operationRouter(options.handlers, options));
+  // Only a request no operation's route took is looked at (a route answers its own method).
+  app.use(methodNotAllowed());
   options.extend?.(app);
   app.use(notFoundHandler);
   app.use(errorMiddleware(options.logger));

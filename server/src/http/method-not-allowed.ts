@@ -32,7 +32,9 @@ function knownPaths(routes: readonly OperationDef[]): KnownPath[] {
 /**
  * A known path asked with a method it does not have answers 405 `method_not_allowed` with an
  * `Allow` header (RFC 9110 §15.5.6), not 404: the client has the right URL and the wrong verb.
- * It runs before body parsing and authentication, so the answer does not depend on either.
+ * It runs after the operations' routes: only a request that no route took reaches it (a route
+ * answers its own method only), before any body is read or any token checked, so the answer
+ * depends on neither, and a request a route did take costs no matching here.
  */
 export function methodNotAllowed(routes: readonly OperationDef[] = Object.values(OPERATIONS)): RequestHandler {
   const paths = knownPaths(routes);

@@ -77,12 +77,16 @@ export const expressHandler =
     return undefined;
   };
 
+/** Told of each operation's request as it starts (before the body, the token or the schemas). */
+export type OperationObserver = (operation: OperationId, res: Response) => void;
+
 export interface OperationRouterOptions {
   verifier: TokenVerifier;
   /** People signed in to the console, by their session cookie. */
   sessions?: SessionLookup;
   limits: RateLimits;
   logger: Logger;
+  observe?: OperationObserver;
 }
 
 /**
@@ -106,6 +110,12 @@ export function operationRouter(handlers: Handlers<OperationId>, o: OperationRou
 
   for (const [id, op] of Object.entries(OPERATIONS) as [OperationId, OperationDef][]) {
     const chain: RequestHandler[] = [];
+    const observe = o.observe;
+    if (observe !== undefined)
+      chain.push((_req, res, next) => {
+        observe(id, res);
+        next();
+      });
     const json = op.body !== undefined && op.bodyType !== "multipart/form-data";
     // A POST's or PATCH's JSON body is read first, before anything is answered: a request whose
     // body is still arriving is never answered half-way (its sender would read that answer

@@ -1,6 +1,6 @@
-import type { RequestHandler } from "express";
+import type { Response } from "express";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { FeedEvent } from "@liveline/protocol";
+import type { FeedEvent, OperationId } from "@liveline/protocol";
 
 /** Feeds named in `liveline_feed_subscribers`; the rest are summed under `feed="_other"`. */
 export const TOP_FEEDS = 10;
@@ -16,21 +16,17 @@ export interface ServerGauges {
   catchUps: () => { asked: number; read: number };
 }
 
-/** What a write request was, from its method and path (a bounded label set). */
-function writeOp(method: string, path: string): string | undefined {
-  if (!path.startsWith("/v1/feeds")) return undefined;
-  const parts = path.split("/").filter((p) => p.length > 0); // v1, feeds, :feedId, entries, :entryId
-  if (method === "POST" && parts.length === 2) return "feed.create";
-  if (method === "PATCH" && parts.length === 3) return "feed.update";
-  if (parts[3] !== "entries") return undefined;
-  if (method === "POST" && parts.length === 4) return "publish";
-  if (method === "PATCH" && parts.length === 5) return "update";
-  if (method === "DELETE" && parts.length === 5) return "delete";
-  return undefined;
-}
+/** The editor writes counted, by operation, under their `op` label (a bounded label set). */
+const WRITE_OPS: Partial<Record<OperationId, string>> = {
+  createFeed: "feed.create",
+  updateFeed: "feed.update",
+  publishEntry: "publish",
+  updateEntry: "update",
+  retractEntry: "delete",
+};
 
 /**
- * The server's metrics. Handlers call the thin hooks (`writes` middleware, `observeEmit`);
+ * The server's metrics. Handlers call the thin hooks (`observeOperation`, `observeEmit`);
  * gauges are read at scrape time from the functions given to `bindGauges`.
  */
 export class ServerMetrics {
@@ -110,19 +106,18 @@ export class ServerMetrics {
     });
   }
 
-  /** Counts every editor write when its response is sent. */
-  writesMiddleware(): RequestHandler {
-    return (req, res, next) => {
-      const op = writeOp(req.method, req.path);
-      if (op !== undefined) {
-        res.once("finish", () => {
-          const ok = res.statusCode < 400;
-          const code = ok ? "none" : String(res.locals.errorCode ?? res.statusCode);
-          this.writes.inc({ op, outcome: ok ? "accepted" : "rejected", code });
-        });
-      }
-      next();
-    };
+  /**
+   * Counts an editor write when its answer is sent: called by the router as an operation's
+   * request starts, before anything can refuse it (operationRouter's `observe`).
+   */
+  observeOperation(operation: OperationId, res: Response): void {
+    const op = WRITE_OPS[operation];
+    if (op === undefined) return;
+    res.once("finish", () => {
+      const ok = res.statusCode < 400;
+      const code = ok ? "none" : String(res.locals.errorCode ?? res.statusCode);
+      this.writes.inc({ op, outcome: ok ? "accepted" : "rejected", code });
+    });
   }
 
   readerCut(transport: string): void {
