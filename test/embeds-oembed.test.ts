@@ -5,6 +5,7 @@ import { axeEveryLook, axeViolations } from "./helpers/axe.js";
 import { useBrowser } from "./helpers/browser.js";
 import { startOembedProvider, type OembedProvider } from "./helpers/oembed-provider.js";
 import { PHONE } from "./helpers/reader-pages.js";
+import { JWT_SECRET, mint } from "./helpers/tokens.js";
 import { useStack } from "./helpers/use-stack.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -32,7 +33,11 @@ function started(): OembedProvider {
   if (provider === undefined) throw new Error("the oEmbed provider did not start");
   return provider;
 }
-const { stack } = useStack(() => ({ OEMBED_ENDPOINTS: started().endpoints, OEMBED_TIMEOUT_MS: String(TIMEOUT_MS) }));
+const { stack } = useStack(() => ({
+  OEMBED_ENDPOINTS: started().endpoints,
+  OEMBED_TIMEOUT_MS: String(TIMEOUT_MS),
+  EDITOR_JWT_SECRET: JWT_SECRET,
+}));
 const browser = useBrowser({ timezoneId: "Europe/London", locale: "en-GB" });
 
 const VIDEO = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
@@ -156,6 +161,36 @@ describe("embeds looked up by oEmbed", () => {
     const entry = await stack.store.getEntry("posts", "again");
     expect(entry?.embeds?.[0]).toMatchObject({ title: "The storm surge, filmed from the pier" });
     expect(entry?.embeds?.[0]?.thumbnail?.url).toMatch(/^\/media\//);
+  });
+});
+
+describe("a contributor's embeds", () => {
+  it("are looked up for a draft, and not for a change the contributor rule refuses", async () => {
+    const feedId = "contributed";
+    await stack.api.createFeed(feedId, "Contributions");
+    const cora = stack.api.as(await mint({ sub: "cora@desk", role: "contributor", feeds: [feedId] }));
+    const asked = async (url: string) => (await started().seen()).some((r) => r.path.includes(encodeURIComponent(url)));
+    const published = "https://vimeo.com/100000001";
+    const scheduled = "https://vimeo.com/100000002";
+    const drafted = "https://vimeo.com/100000003";
+
+    const straight = await cora.publish(feedId, { body: "<p>straight out</p>", embeds: [{ url: published }] });
+    expect([straight.status, straight.body]).toMatchObject([403, { error: { code: "forbidden" } }]);
+    const draft = await cora.publish(feedId, {
+      id: "cora-1",
+      body: "<p>from the field</p>",
+      status: "draft",
+      embeds: [{ url: drafted }],
+    });
+    expect(draft.status).toBe(202);
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const schedule = await cora.edit(feedId, "cora-1", { publishAt: later, embeds: [{ url: scheduled }] });
+    expect([schedule.status, schedule.body]).toMatchObject([403, { error: { code: "forbidden" } }]);
+
+    // The draft's embed was asked for (so the provider's log is where a lookup shows), the
+    // refused ones were not: nothing waited on a provider for a change that could not be stored.
+    expect(await asked(drafted)).toBe(true);
+    expect([await asked(published), await asked(scheduled)]).toEqual([false, false]);
   });
 });
 

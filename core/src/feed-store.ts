@@ -14,6 +14,7 @@ import type { Change } from "./changes.js";
 import type { AcceptInput, NewFeedInput } from "./scripts.js";
 import {
   SCRIPTS,
+  contributorRefusal,
   scriptSources,
   type AcceptResult,
   type ContributorRule,
@@ -142,8 +143,10 @@ export class FeedStore {
     change: Change,
     options: Omit<AcceptInput, "change"> & { idempotencyKey?: string } = {},
   ): Promise<AcceptResult> {
-    const k = this.keys.feed(feedId);
     const { idempotencyKey, ...input } = options;
+    const refusal = input.actor?.contributor === true ? contributorRefusal(change.op, input.status) : undefined;
+    if (refusal !== undefined) return { status: "forbidden", rule: refusal };
+    const k = this.keys.feed(feedId);
     const idempotency = idempotencyKey === undefined ? k.meta : k.idempotency(idempotencyKey);
     const result = await this.run(
       SCRIPTS.accept,

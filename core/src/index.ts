@@ -33,7 +33,7 @@ export {
   type RedisClient,
   type EntryPageResult,
 } from "./feed-store.js";
-export { EventEnvelope } from "./scripts.js";
+export { EventEnvelope, contributorRefusal } from "./scripts.js";
 export { CoalescedReads } from "./coalesced-reads.js";
 export { StoredActor, StoredRevision, compactActor } from "./stored-actor.js";
 export { newEpoch, type HeldPosition } from "./epoch.js";

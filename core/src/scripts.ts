@@ -70,12 +70,27 @@ export type AcceptResult =
   | { status: "feed_not_found" | "entry_not_found" | "feed_ended" };
 
 /**
- * The contributor rule, decided in accept.lua only (atomically with the entry's accepted state):
- * a contributor writes drafts only, changes drafts of their own only, never schedules and never
- * publishes (releases) one. Which part refused a change.
+ * The contributor rule: a contributor writes drafts only, changes drafts of their own only, never
+ * schedules and never publishes (releases) one. Which part refused a change.
  */
 export const CONTRIBUTOR_RULES = ["drafts_only", "not_own_draft", "no_schedule", "no_release"] as const;
 export type ContributorRule = (typeof CONTRIBUTOR_RULES)[number];
+
+/**
+ * The parts of the contributor rule a change shows on its face, decided here before anything is
+ * looked up (an embed's oEmbed page, a media file) or stored. The one part that needs the stored
+ * entry, drafts of their own, is decided in accept.lua, atomically with the entry's accepted
+ * state. `status` is the one the change gives the entry (AcceptInput.status).
+ */
+export function contributorRefusal(
+  op: Change["op"],
+  status: AcceptInput["status"],
+): Exclude<ContributorRule, "not_own_draft"> | undefined {
+  if (op === "publish") return status === "draft" ? undefined : "drafts_only";
+  if (op === "release") return "no_release";
+  if (op === "update" && status !== undefined) return "no_schedule";
+  return undefined;
+}
 
 /**
  * A slot's drain mark (accept.lua): `<ms>.<feed>.<ticket>` of the accept that asked for the

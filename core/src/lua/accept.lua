@@ -24,11 +24,10 @@
 --
 -- If-Match is checked against the entry's accepted state (includes/accepted-state.lua) here,
 -- atomically with the ticket, so two editors sending an edit at once cannot both win, even before
--- the worker applied the first. So is the contributor rule, the one place it is decided: a
--- contributor writes drafts only, changes only drafts of their own (which needs the stored
--- state, read in this same step), never schedules and never publishes. A refusal names the part
--- of the rule that refused (`detail`: drafts_only, not_own_draft, no_schedule, no_release); the
--- server words each one (feed-service.ts).
+-- the worker applied the first. So is the part of the contributor rule that needs that state: a
+-- contributor changes only drafts of their own (`detail` not_own_draft; the server words it in
+-- feed-service.ts). The parts a change shows on its face (drafts only, no scheduling, no release)
+-- are decided before it gets here (contributorRefusal in scripts.ts).
 --- @include "constants"
 --- @include "accepted-state"
 local meta, pending, ids, idem, accepted, entries, behind, drainMark =
@@ -61,7 +60,6 @@ local function stateOf(id)
 end
 
 if op == 'publish' then
-  if role == 'contributor' and newStatus ~= 'draft' then return {'forbidden', 0, 'drafts_only', 0, 0} end
   if idem ~= meta then
     local seen = redis.call('GET', idem)
     if seen then return {'duplicate_key', current, seen, 0, 0, markNow()} end
@@ -77,12 +75,8 @@ elseif op == 'update' or op == 'delete' or op == 'release' then
   prevId = prev
   state = stateOf(entryId)
   if ifMatch ~= '' and tonumber(ifMatch) ~= state.r then return {'revision_conflict', 0, '', state.r, 0} end
-  if role == 'contributor' then
-    local why = nil
-    if op == 'release' then why = 'no_release'
-    elseif newStatus ~= '' then why = 'no_schedule'
-    elseif state.st ~= 'draft' or state.by ~= actor then why = 'not_own_draft' end
-    if why then return {'forbidden', 0, why, state.r, 0} end
+  if role == 'contributor' and (state.st ~= 'draft' or state.by ~= actor) then
+    return {'forbidden', 0, 'not_own_draft', state.r, 0}
   end
   if op == 'release' then
     if releaseFor ~= '' and (state.st ~= 'scheduled' or tostring(state.sv) ~= releaseFor) then

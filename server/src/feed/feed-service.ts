@@ -17,6 +17,7 @@ import {
 import {
   CoalescedReads,
   compactActor,
+  contributorRefusal,
   type AcceptResult,
   type ContributorRule,
   type Change,
@@ -141,6 +142,7 @@ export class FeedService {
     const publishAt = input.publishAt === undefined ? undefined : new Date(input.publishAt);
     const status: "draft" | "scheduled" | "published" =
       publishAt !== undefined ? "scheduled" : input.status === "draft" ? "draft" : "published";
+    refuseContributor(ctx, "publish", status);
     const media = await resolveMedia(input.media ?? [], this.mediaResolver());
     const embeds = await resolveEmbeds(input.embeds ?? [], this.options.embeds);
     const entry = {
@@ -213,12 +215,14 @@ export class FeedService {
     ctx: WriteContext = { by: UNKNOWN_WRITER },
   ): Promise<Accepted> {
     const { media, embeds, publishAt, ...rest } = input;
+    // publishAt schedules, reschedules, or cancels (null) a draft; a time already past is due at once.
+    const when = publishAt === undefined || publishAt === null ? publishAt : new Date(publishAt);
+    const status = when === undefined ? undefined : when === null ? "draft" : "scheduled";
+    refuseContributor(ctx, "update", status);
     const patch: EntryPatch = { ...rest };
     if (input.body !== undefined) patch.body = cleanBody(input.body, this.options.publicUrl);
     if (media !== undefined) patch.media = await resolveMedia(media, this.mediaResolver());
     if (embeds !== undefined) patch.embeds = await resolveEmbeds(embeds, this.options.embeds);
-    // publishAt schedules, reschedules, or cancels (null) a draft; a time already past is due at once.
-    const when = publishAt === undefined || publishAt === null ? publishAt : new Date(publishAt);
     if (when !== undefined) patch.publishAt = when === null ? null : when.toISOString();
     const change: Change = {
       v: 3,
@@ -227,7 +231,6 @@ export class FeedService {
       entryId,
       patch,
     };
-    const status = when === undefined ? undefined : when === null ? "draft" : "scheduled";
     const result = await this.acceptEntryChange(feedId, entryId, change, ctx, status);
     if (when instanceof Date) await this.queue.enqueueRelease(feedId, entryId, result.scheduleVersion, when);
     else if (when === null) await this.queue.cancelRelease(feedId, entryId, result.scheduleVersion - 1);
@@ -444,7 +447,20 @@ function stamp(ctx: WriteContext): { at: string; by: ReturnType<typeof compactAc
   return { at: now(), by: compactActor(ctx.by), ...(ctx.requestId ? { requestId: ctx.requestId } : {}) };
 }
 
-/** How each part of the contributor rule (decided in accept.lua) is told to the contributor. */
+/**
+ * A contributor's change refused on its face (contributorRefusal), before its media and embeds are
+ * looked up: the store would refuse it the same way, after those lookups.
+ */
+function refuseContributor(
+  ctx: WriteContext,
+  op: Change["op"],
+  status: Parameters<typeof contributorRefusal>[1],
+): void {
+  const rule = ctx.contributor === true ? contributorRefusal(op, status) : undefined;
+  if (rule !== undefined) throw storeRejection({ status: "forbidden", rule }, "");
+}
+
+/** How each part of the contributor rule is told to the contributor. */
 const CONTRIBUTOR_REFUSALS: Record<ContributorRule, string> = {
   drafts_only: 'a contributor writes drafts only: send "status": "draft"',
   not_own_draft: "a contributor may change drafts of their own only",
