@@ -16,20 +16,30 @@ export const LOADGEN_CPU = 1;
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The options of an A/B run, this checkout's build against another's: `--base DIR` (required: a
- * checkout with its own `npm install` and `npm run build`), and `--<name> N` for each key of
- * `numbers`, written in kebab case (`sliceMs` is `--slice-ms`), whose values are the defaults.
+ * A bench tool's options: `--<name> N` for each key of `numbers`, written in kebab case
+ * (`sliceMs` is `--slice-ms`), whose values are the defaults, and `--<name> TEXT` for each of
+ * `texts` (undefined unless given).
  */
-export function abOptions(argv, numbers) {
-  const opts = { base: undefined, ...numbers };
-  const flags = new Map(Object.keys(numbers).map((k) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, k]));
+export function benchOptions(argv, numbers, texts = []) {
+  const opts = { ...numbers };
+  const flagOf = (k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const keys = new Map([...Object.keys(numbers), ...texts].map((k) => [flagOf(k), k]));
   for (let i = 0; i < argv.length; i += 2) {
     const [a, v] = [argv[i], argv[i + 1]];
+    const key = keys.get(a);
+    if (key === undefined) throw new Error(`unknown option ${a}`);
     if (v === undefined) throw new Error(`${a} needs a value`);
-    if (a === "--base") opts.base = v;
-    else if (flags.has(a)) opts[flags.get(a)] = Number(v);
-    else throw new Error(`unknown option ${a}`);
+    opts[key] = texts.includes(key) ? v : Number(v);
   }
+  return opts;
+}
+
+/**
+ * The options of an A/B run, this checkout's build against another's: `--base DIR` (required: a
+ * checkout with its own `npm install` and `npm run build`) and the `numbers` of benchOptions.
+ */
+export function abOptions(argv, numbers) {
+  const opts = benchOptions(argv, numbers, ["base"]);
   if (opts.base === undefined) throw new Error("--base DIR is required (the other checkout)");
   return opts;
 }

@@ -12,7 +12,7 @@
 // worker, Redis); each floor's counts its server and its Redis. See docs/benchmark.md.
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SERVER_CPU, cpuOf, sleep, spent } from "./harness.mjs";
+import { SERVER_CPU, benchOptions, cpuOf, sleep, spent } from "./harness.mjs";
 import { freePort, spawnPinned } from "./procs.mjs";
 import { createPublisher, publishAtRate, publishClosedLoop } from "./publisher.mjs";
 import { createFeeds, startLivelineTarget, startRedisServer, TOKEN } from "./targets.mjs";
@@ -20,13 +20,7 @@ import { createFeeds, startLivelineTarget, startRedisServer, TOKEN } from "./tar
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const FEEDS = Array.from({ length: 100 }, (_, i) => `bench-${i}`);
 
-const opts = { rate: 500, durationMs: 10_000, rounds: 1 };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i += 2) {
-  const key = { "--rate": "rate", "--duration-ms": "durationMs", "--rounds": "rounds" }[argv[i]];
-  if (key === undefined || argv[i + 1] === undefined) throw new Error(`unknown option ${argv[i]}`);
-  opts[key] = Number(argv[i + 1]);
-}
+const opts = benchOptions(process.argv.slice(2), { rate: 500, durationMs: 10_000, rounds: 1 });
 
 async function startFloor(floor) {
   const redis = await startRedisServer(SERVER_CPU);
@@ -56,16 +50,14 @@ async function startLiveline() {
 /** CPU per publish (ms) of each process over one phase, and what the phase published. */
 async function phase(target, run) {
   const before = cpuOf(target.pids);
-  const acceptedBefore = target.accepted;
   const result = await run();
-  target.accepted = result.accepted; // the publisher's count runs over all its phases
   // Liveline applies after answering: its backlog is part of the cost.
   if (target.backlog) while ((await target.backlog(FEEDS)) > 0) await sleep(50);
   const used = spent(before, cpuOf(target.pids));
   const perPublish = Object.fromEntries(Object.entries(used).map(([k, ms]) => [k, ms / result.sent]));
   return {
     perSecond: result.sent / (opts.durationMs / 1000),
-    refused: result.sent - (result.accepted - acceptedBefore),
+    refused: result.publishErrors,
     perPublish,
     p50: result.http.p50,
   };
@@ -84,8 +76,7 @@ for (let round = 0; round < opts.rounds; round++) {
       connections: 32,
     });
     try {
-      const warm = await publishClosedLoop(publisher, { publishers: 32, durationMs: 3000, feedCount: FEEDS.length });
-      target.accepted = warm.accepted;
+      await publishClosedLoop(publisher, { publishers: 32, durationMs: 3000, feedCount: FEEDS.length }); // warm-up
       const capacity = await phase(target, () =>
         publishClosedLoop(publisher, { publishers: 32, durationMs: opts.durationMs, feedCount: FEEDS.length }),
       );

@@ -77,14 +77,21 @@ export function createPublisher({ url, token, protocol, feeds, connections }) {
       );
     });
   const accepted = () => perFeed.reduce((a, b) => a + b, 0);
-  /** What every publish mode reports. */
+  let acceptedBefore = 0; // as of the previous call's result: the calls run one after another
+  /**
+   * What every publish mode reports. `perFeed`, `accepted` and `statuses` count over every call
+   * so far; `sent`, `acceptedNow` and `publishErrors` over this call only.
+   */
   const result = (sent, publishedMs, latencies, extra = {}) => {
     const sorted = Float64Array.from(latencies).sort();
-    const refused = sent - accepted();
+    const acceptedNow = accepted() - acceptedBefore;
+    acceptedBefore = accepted();
+    const refused = sent - acceptedNow;
     return {
       perFeed,
       sent,
-      accepted: accepted(),
+      accepted: acceptedBefore,
+      acceptedNow,
       statuses,
       connectionErrors: Object.fromEntries(errors),
       publishErrors: refused,
