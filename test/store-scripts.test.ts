@@ -69,6 +69,7 @@ const update = (entryId: string, patch: Record<string, unknown>): Change => ({
 });
 const retract = (entryId: string): Change => ({ v: 2, op: "delete", at: at(), by: "editor-1", entryId });
 const release = (entryId: string): Change => ({ v: 2, op: "release", at: at(), by: "editor-1", entryId });
+const endFeed = (): Change => ({ v: 2, op: "feed.update", at: at(), by: "editor-1", patch: { status: "ended" } });
 
 interface Row {
   name: string;
@@ -225,6 +226,23 @@ const rows: Row[] = [
     seq: -1, // unpinning p1 may be an event of its own: checked through `pinned`
     pinned: ["p2"],
   },
+  {
+    name: "an ended feed takes no new entry, answers a duplicate as one, and still takes drafts",
+    steps: [
+      { change: publish("a", "one"), input: { entryId: "a", contentHash: "h1" }, status: "ok" },
+      { change: endFeed(), input: {}, status: "ok", apply: true },
+      { change: publish("a", "one"), input: { entryId: "a", contentHash: "h1" }, status: "duplicate_id" },
+      { change: publish("b", "late"), input: { entryId: "b", contentHash: "h2" }, status: "feed_ended" },
+      {
+        change: publish("d", "for the record", { status: "draft" }),
+        input: { entryId: "d", contentHash: "h3", status: "draft", actor: editor },
+        status: "ok",
+      },
+      { change: release("d"), input: { entryId: "d", actor: editor }, status: "feed_ended" },
+    ],
+    entries: [["a", "one"]],
+    seq: 2,
+  },
 ];
 
 describe("store scripts (accept, apply) against Redis, case by case", () => {
@@ -292,6 +310,42 @@ describe("who made a change, in the revision list", () => {
       { id: "u_1", name: "Ana Ruiz" },
       { id: "token-1", name: "token-1" },
     ]);
+  });
+});
+
+describe("an entry's accepted state", () => {
+  it("a new published entry keeps no record: its accepted revision is 1 until stored, then the stored one", async () => {
+    const feedId = "accepted-state";
+    const k = store.keys.feed(feedId);
+    expect(await store.createFeed({ id: feedId, title: "Accepted state" }, new Date())).toBe(true);
+    const p = await store.accept(feedId, publish("p", "one"), { entryId: "p", contentHash: "h1", actor: editor });
+    expect(p).toMatchObject({ status: "ok", revision: 1 });
+    expect(await client.hexists(k.accepted, "p")).toBe(0);
+    expect(await store.acceptedRevision(feedId, "p")).toBe(1); // accepted, not applied yet
+    expect(await store.acceptedRevision(feedId, "never")).toBeUndefined();
+    // An edit accepted before the publish is applied takes revision 2, and keeps a record.
+    const edit = await store.accept(feedId, update("p", { body: "two" }), { entryId: "p", ifMatch: 1 });
+    expect(edit).toMatchObject({ status: "ok", revision: 2 });
+    expect(await store.acceptedRevision(feedId, "p")).toBe(2);
+    if (edit.status !== "ok") return;
+    await store.apply(feedId, edit.ticket);
+    expect((await store.getEntry(feedId, "p"))?.revision).toBe(2);
+    // A draft keeps its record (who wrote it, its status); retracted, nothing is accepted.
+    await store.accept(feedId, publish("d", "draft", { status: "draft" }), {
+      entryId: "d",
+      contentHash: "h2",
+      status: "draft",
+      actor: editor,
+    });
+    expect(JSON.parse((await client.hget(k.accepted, "d")) ?? "null")).toMatchObject({
+      r: 1,
+      st: "draft",
+      by: "editor-1",
+    });
+    const gone = await store.accept(feedId, retract("p"), { entryId: "p" });
+    if (gone.status !== "ok") throw new Error(gone.status);
+    await store.apply(feedId, gone.ticket);
+    expect(await store.acceptedRevision(feedId, "p")).toBeUndefined();
   });
 });
 

@@ -15,6 +15,7 @@ import type { AcceptInput, NewFeedInput } from "./scripts.js";
 import {
   SCRIPTS,
   contributorRefusal,
+  readIdRecord,
   scriptSources,
   type AcceptResult,
   type ContributorRule,
@@ -290,13 +291,16 @@ export class FeedStore {
    */
   async acceptedRevision(feedId: string, entryId: string): Promise<number | undefined> {
     const k = this.keys.feed(feedId);
-    const [state, entry] = await Promise.all([
+    const [state, entry, id] = await Promise.all([
       this.redis.hget(k.accepted, entryId),
       this.redis.hget(k.entries, entryId),
+      this.redis.hget(k.ids, entryId),
     ]);
     if (state !== null) return AcceptedState.parse(JSON.parse(state)).r;
-    // Entries accepted before accepted states were kept: their stored revision.
-    return entry === null ? undefined : parsePublished(entry).revision;
+    // No record: a published entry at its stored revision, 1 until the worker stores it
+    // (lua/includes/accepted-state.lua); an id never taken, or retracted, was not accepted.
+    if (entry !== null) return parsePublished(entry).revision;
+    return id !== null && !readIdRecord(id).retracted ? 1 : undefined;
   }
 
   /** Entries newest first; `before` is the cursor from a previous page's `next`. */

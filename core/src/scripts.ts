@@ -236,6 +236,12 @@ function parseEntry(raw: string): Entry {
 /** The marker accept.lua and apply.lua keep in the ids hash for a retracted entry. */
 const RETRACTED = "deleted:";
 
+/** A record of the ids hash: the content hash an entry id was accepted with, and whether it was retracted since. */
+export function readIdRecord(raw: string): { contentHash: string; retracted: boolean } {
+  const retracted = raw.startsWith(RETRACTED);
+  return { contentHash: retracted ? raw.slice(RETRACTED.length) : raw, retracted };
+}
+
 export const SCRIPTS = {
   /** Give a change the feed's next ticket and keep it pending, atomically (accept.lua). */
   accept: spec({
@@ -291,9 +297,7 @@ export const SCRIPTS = {
           };
         }
         case "duplicate_id": {
-          const retracted = prev.startsWith(RETRACTED);
-          const contentHash = retracted ? prev.slice(RETRACTED.length) : prev;
-          return { status, ticket: Number(ticket), previous: { contentHash, retracted }, drain };
+          return { status, ticket: Number(ticket), previous: readIdRecord(prev), drain };
         }
         case "feed_not_found":
         case "entry_not_found":

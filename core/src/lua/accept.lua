@@ -49,7 +49,7 @@ local function markNow()
   return redis.call('GET', drainMark) or ''
 end
 
--- An entry accepted before accepted states existed is a published one at its stored revision.
+-- An entry without a record is a published one at its stored revision (includes/accepted-state.lua).
 local function stateOf(id)
   local state = acceptedState(accepted, id)
   if state then return state end
@@ -64,9 +64,16 @@ if op == 'publish' then
     local seen = redis.call('GET', idem)
     if seen then return {'duplicate_key', current, seen, 0, 0, markNow()} end
   end
-  local prev = redis.call('HGET', ids, entryId)
-  if prev then return {'duplicate_id', current, prev, 0, 0, markNow()} end
-  if ended and newStatus == 'published' then return {'feed_ended', 0, '', 0, 0} end
+  -- The id is taken by the HSETNX that checks it (one call, not a read and a write); a feed that
+  -- ended only reads it, to answer a duplicate as such.
+  if ended and newStatus == 'published' then
+    local prev = redis.call('HGET', ids, entryId)
+    if prev then return {'duplicate_id', current, prev, 0, 0, markNow()} end
+    return {'feed_ended', 0, '', 0, 0}
+  end
+  if redis.call('HSETNX', ids, entryId, hash) == 0 then
+    return {'duplicate_id', current, redis.call('HGET', ids, entryId), 0, 0, markNow()}
+  end
   state = { r = 1, st = newStatus, sv = 0, by = actor }
   if newStatus == 'scheduled' then state.sv = 1 end
 elseif op == 'update' or op == 'delete' or op == 'release' then
@@ -102,7 +109,6 @@ if state then
 end
 redis.call('HSET', pending, ticket, change)
 if op == 'publish' then
-  redis.call('HSET', ids, entryId, hash)
   if idem ~= meta then redis.call('SET', idem, entryId .. '|' .. hash, 'EX', ttl) end
 elseif op == 'delete' then
   -- The tombstone keeps the content hash: a late retry of the original publish stays a no-op.
@@ -111,7 +117,10 @@ elseif op == 'delete' then
   redis.call('HDEL', accepted, entryId)
   state = nil
 end
-if state then keepAcceptedState(accepted, entryId, state) end
+-- A new published entry keeps no record: having none is the state of a published entry at its
+-- stored revision, 1 until it is stored (includes/accepted-state.lua). Drafts and scheduled entries
+-- keep theirs, as does every entry a later change moved on.
+if state and not (op == 'publish' and state.st == 'published') then keepAcceptedState(accepted, entryId, state) end
 local r, sv = 0, 0
 if state then r, sv = state.r, state.sv end
 redis.call('SADD', behind, feedId)

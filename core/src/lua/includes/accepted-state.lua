@@ -5,8 +5,13 @@
 -- its schedule version, `by` who created it. accept.lua checks If-Match and the contributor rule
 -- against it, atomically with the ticket; apply.lua and set-aside.lua move it on.
 
--- The record, or nil when the entry has none (never accepted, retracted, or accepted before
--- accepted states were kept).
+-- An entry whose id is taken and not retracted (the `ids` hash) but that has no record is a
+-- published one at its stored revision, 1 until the worker stores it: accept.lua keeps no record
+-- for a new published entry (one write less per publish), nor did releases before records existed.
+-- feed-store.ts (acceptedRevision) reads it the same way.
+
+-- The record, or nil when the entry has none (never accepted, retracted, or published and not
+-- changed since).
 local function acceptedState(accepted, id)
   local raw = redis.call('HGET', accepted, id)
   if raw then return cjson.decode(raw) end
