@@ -109,6 +109,31 @@ describe("Web Push alerts", () => {
     redis.disconnect();
   });
 
+  it("passes a burst of quiet feeds together, and still walks the breaking one among them", async () => {
+    const { api, keyPrefix, store } = fixture.stack;
+    const redis = new Redis(fixture.redis.url);
+    const calm = Array.from({ length: 12 }, (_, i) => `wp-burst-${i}`);
+    const flash = "wp-burst-flash";
+    for (const feedId of [...calm, flash]) await api.createFeed(feedId);
+    await api.as(null).request("POST", `/v1/feeds/${flash}/push/web`, {
+      endpoint: `${push.url}/burst/1`,
+      keys: newSubscriber().keys,
+    });
+    // All at once, so that one drain job applies several of them and their passes meet.
+    await Promise.all([
+      ...calm.map((feedId) => api.publish(feedId, { id: "calm", body: "<p>Calm.</p>" })),
+      api.publish(flash, { id: "flash", headline: "Flash", body: "<p>x</p>", breaking: true }),
+    ]);
+    await waitFor(() => forPath("/burst/").length === 1, "the breaking entry's alert");
+    const cursors = async () => (await redis.zmscore(`${keyPrefix}out:cursors`, ...calm)).map(Number);
+    await waitFor(async () => (await cursors()).every((c) => c === 1), "every calm feed's cursor to pass its entry");
+    const jobs = async (feedIds: string[]) =>
+      Promise.all(feedIds.map((f) => redis.exists(`${store.keys.queuePrefix()}:outputs:adv.${f}.1`)));
+    expect(await jobs(calm)).toEqual(calm.map(() => 0));
+    expect(await jobs([flash])).toEqual([1]);
+    redis.disconnect();
+  });
+
   it("caps alerts per feed and hour, and shows editors what went out", async () => {
     const { api } = fixture.stack;
     await api.createFeed("wp-cap");

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import DataLoader from "dataloader";
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { FeedStore, Logger } from "@liveline/core";
 import { mayAlert, type Alerts } from "./alerts.js";
@@ -27,6 +28,13 @@ const STEP = 200;
 /** How long a walk holds its feed's lock without progress before another job may take over. */
 const LOCK_MS = 30_000;
 
+/** A feed applied up to `target`, to pass without a walk if nothing needs an output (passQuietly). */
+interface QuietPass {
+  feedId: string;
+  target: number;
+  quietFrom: number | undefined;
+}
+
 /**
  * The outputs worker: one BullMQ worker on the `outputs` queue, with its own concurrency, so
  * a slow webhook or push service never holds up applying changes. An advance job walks the
@@ -37,6 +45,12 @@ export class OutputsWorker {
   readonly worker: Worker<OutputJob>;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping = false;
+  /** The quiet passes asked for in this turn of the event loop, passed together (passQuietly). */
+  private readonly quietPasses = new DataLoader<QuietPass, boolean>((passes) => this.passAllQuietly(passes), {
+    cache: false,
+    // Until the loop's next turn, so that the applies whose replies came in one read are one batch.
+    batchScheduleFn: (run) => setImmediate(run),
+  });
 
   constructor(private readonly o: OutputsWorkerOptions) {
     this.worker = new Worker<OutputJob>(OUTPUTS_QUEUE, (job) => this.process(job), {
@@ -118,23 +132,44 @@ export class OutputsWorker {
    * before the cursor moves leaves it behind, and the sweep re-drives it as for a lost job.
    * `quietFrom`: the applier saw every event after that seq up to `target` and none may alert
    * (FeedApplied.quiet), so from a cursor there on nothing needs reading.
+   *
+   * The feeds passed in one turn of the event loop (a drain job applies many at once) are passed
+   * together: one count of the endpoints, one read of their cursors, one write of those that move.
    */
-  async passQuietly(feedId: string, target: number, quietFrom?: number): Promise<boolean> {
-    // Both read at once (one wait for Redis, not two); the cursor is only used when no endpoint exists.
-    const [endpoints, cursor] = await Promise.all([this.o.hooks.count(), this.o.push.cursor(feedId)]);
-    if (endpoints > 0) return false;
-    if (cursor >= target) return true;
-    if (quietFrom !== undefined && cursor >= quietFrom) {
-      await this.o.push.advanceCursor(feedId, target);
-      return true;
-    }
+  passQuietly(feedId: string, target: number, quietFrom?: number): Promise<boolean> {
+    return this.quietPasses.load({ feedId, target, quietFrom });
+  }
+
+  private async passAllQuietly(passes: readonly QuietPass[]): Promise<boolean[]> {
+    // Read after every pass in the batch was asked for, so after each of their events was emitted:
+    // an endpoint registered before one of them is counted. Both at once (one wait for Redis).
+    const [endpoints, cursors] = await Promise.all([
+      this.o.hooks.count(),
+      this.o.push.cursors(passes.map((p) => p.feedId)),
+    ]);
+    if (endpoints > 0) return passes.map(() => false);
+    const moves: [string, number][] = [];
+    const passed = await Promise.all(
+      passes.map(async ({ feedId, target, quietFrom }, i) => {
+        const cursor = cursors[i] ?? 0;
+        if (cursor >= target) return true;
+        if ((quietFrom !== undefined && cursor >= quietFrom) || (await this.quietInLog(feedId, cursor, target))) {
+          moves.push([feedId, target]);
+          return true;
+        }
+        return false;
+      }),
+    );
+    await this.o.push.advanceCursors(moves);
+    return passed;
+  }
+
+  /** Whether the log has every event after `cursor` up to `target`, none of which may alert. */
+  private async quietInLog(feedId: string, cursor: number, target: number): Promise<boolean> {
     const page = await this.o.store.eventsSince(feedId, cursor, STEP);
     if (page.kind === "reset") return false; // the log no longer reaches back: the walk reports it
     const last = page.events.at(-1);
-    if (last === undefined || last.seq < target) return false;
-    if (page.events.some(mayAlert)) return false;
-    await this.o.push.advanceCursor(feedId, target);
-    return true;
+    return last !== undefined && last.seq >= target && !page.events.some(mayAlert);
   }
 
   /**

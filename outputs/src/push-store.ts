@@ -194,11 +194,24 @@ export class PushStore {
 
   /** The last seq the pipeline finished for a feed (0 before its first event). */
   async cursor(feedId: string): Promise<number> {
-    return Number((await this.redis.zscore(this.keys.cursors, feedId)) ?? 0);
+    const [cursor] = await this.cursors([feedId]);
+    return cursor ?? 0;
+  }
+
+  /** The cursors of several feeds in one read (ZMSCORE), in the order given. */
+  async cursors(feedIds: readonly string[]): Promise<number[]> {
+    const scores = await this.redis.zmscore(this.keys.cursors, ...feedIds);
+    return scores.map((s) => Number(s ?? 0));
   }
 
   /** Move the cursor forward only (ZADD GT): a slower, older job never moves it back. */
   async advanceCursor(feedId: string, seq: number): Promise<void> {
-    await this.redis.zadd(this.keys.cursors, "GT", seq, feedId);
+    await this.advanceCursors([[feedId, seq]]);
+  }
+
+  /** Move several feeds' cursors forward in one write (a feed given twice ends at the higher seq). */
+  async advanceCursors(moves: readonly (readonly [feedId: string, seq: number])[]): Promise<void> {
+    if (moves.length === 0) return;
+    await this.redis.zadd(this.keys.cursors, "GT", ...moves.flatMap(([feedId, seq]) => [seq, feedId]));
   }
 }
