@@ -245,14 +245,24 @@ const rows: Row[] = [
   },
 ];
 
+/** The two ways a worker applies a feed: alone (apply.lua), or among a drain job's feeds (apply-many.lua). */
+const appliers = {
+  apply: async (feedId: string) => {
+    const { ticket } = await store.acceptedTicket(feedId);
+    if (ticket > 0) await store.apply(feedId, ticket);
+  },
+  applyMany: async (feedId: string) => {
+    const [result] = await store.applyMany([{ feedId }]);
+    if (result === undefined || "error" in result || result.applied < result.ticket) throw new Error("not applied");
+  },
+};
+
 describe("store scripts (accept, apply) against Redis, case by case", () => {
-  it.each(rows.map((r, i) => [r.name, r, i] as const))("%s", async (_name, row, i) => {
-    const feedId = `case-${i}`;
+  const cases = rows.flatMap((r, i) => (["apply", "applyMany"] as const).map((how) => [r.name, how, r, i] as const));
+  it.each(cases)("%s (%s)", async (_name, how, row, i) => {
+    const feedId = `case-${i}-${how.toLowerCase()}`;
     expect(await store.createFeed({ id: feedId, title: row.name }, new Date())).toBe(true);
-    const applyAll = async () => {
-      const { ticket } = await store.acceptedTicket(feedId);
-      if (ticket > 0) await store.apply(feedId, ticket);
-    };
+    const applyAll = () => appliers[how](feedId);
     const statuses: string[] = [];
     for (const step of row.steps) {
       const result = await store.accept(feedId, step.change, step.input ?? {});
@@ -382,6 +392,42 @@ describe("what the set-aside script gives back", () => {
     expect(await client.hexists(k.ids, "p")).toBe(0);
     expect(await client.hexists(k.accepted, "p")).toBe(0);
     expect(await store.failedCount(feedId)).toBe(2);
+  });
+});
+
+describe("what the apply-many script does", () => {
+  it("applies several feeds in one call, keeps the slot's sets once, and answers a feed whose apply failed as such", async () => {
+    const feeds = ["many-a", "many-b", "many-broken", "many-idle"];
+    for (const feedId of feeds) expect(await store.createFeed({ id: feedId, title: feedId }, new Date())).toBe(true);
+    for (const feedId of ["many-a", "many-b", "many-broken"]) {
+      for (const id of ["one", "two"]) {
+        const r = await store.accept(feedId, publish(id, `${feedId} ${id}`), { entryId: id, contentHash: id });
+        expect(r.status).toBe("ok");
+      }
+    }
+    // A Redis error half-way through one feed (its pending hash is not a hash).
+    const broken = store.keys.feed("many-broken");
+    await client.del(broken.pending);
+    await client.set(broken.pending, "not a hash");
+    const results = await store.applyMany(feeds.map((feedId) => ({ feedId })));
+    expect(results.map((r) => r.feedId)).toEqual(feeds);
+    expect(results[0]).toMatchObject({ seq: 2, emitted: 2, applied: 2, ticket: 2, alerting: false });
+    expect(results[1]).toMatchObject({ seq: 2, emitted: 2, applied: 2, ticket: 2 });
+    expect(results[2]).toMatchObject({ error: expect.stringContaining("WRONGTYPE") });
+    expect(results[3]).toMatchObject({ seq: 0, emitted: 0, applied: 0, ticket: 0 });
+    for (const feedId of ["many-a", "many-b"]) {
+      expect((await store.listEntries(feedId, 10)).entries.map((e) => e.body)).toEqual([
+        `${feedId} two`,
+        `${feedId} one`,
+      ]);
+    }
+    // The feeds caught up left the slot's feeds behind; the broken one is still there, for the
+    // job's retry or the sweep. The feeds that emitted are among those with outputs due.
+    const k = store.keys.feed("many-a");
+    expect((await client.smembers(k.behind)).filter((f) => f.startsWith("many-"))).toEqual(["many-broken"]);
+    const due = await client.smembers(k.outputsDue);
+    expect(["many-a", "many-b"].every((f) => due.includes(f))).toBe(true);
+    expect(due).not.toContain("many-idle");
   });
 });
 

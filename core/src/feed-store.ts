@@ -20,6 +20,8 @@ import {
   type AcceptResult,
   type ContributorRule,
   type ApplyResult,
+  type ApplyManyResult,
+  type ApplySettings,
   type CatchUp,
   type DrainMark,
   type Head,
@@ -32,7 +34,7 @@ import { describeFailedChange } from "./failed-change.js";
 import { AcceptedState } from "./accepted-state.js";
 import { StoredRevision } from "./stored-actor.js";
 
-export type { AcceptResult, ApplyResult, CatchUp, ContributorRule, DrainMark, Head, Snapshot };
+export type { AcceptResult, ApplyManyResult, ApplyResult, CatchUp, ContributorRule, DrainMark, Head, Snapshot };
 
 export type RedisClient = Redis | Cluster;
 
@@ -98,7 +100,7 @@ export class FeedStore {
     this.replicaAcks = options.replicaAcks ?? { replicas: 0, timeoutMs: 0 };
     this.jobMarkAgeMs = options.jobMarkAgeMs ?? 2000;
     for (const { name, numberOfKeys, lua } of scriptSources()) {
-      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
+      if (!(name in redis)) redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua });
     }
   }
 
@@ -110,7 +112,13 @@ export class FeedStore {
   ): Promise<R> {
     const fn: unknown = Reflect.get(this.redis, script.name);
     if (typeof fn !== "function") throw new Error(`Lua script ${script.name} is not registered`);
-    const argv = [...script.keys.map((k: K[number]) => keys[k]), ...script.args(input)];
+    const named = script.keys.map((k: K[number]) => keys[k]);
+    const more = script.more?.(input);
+    // A script with keys beyond its named ones is told how many keys it has, first.
+    const argv =
+      more === undefined
+        ? [...named, ...script.args(input)]
+        : [named.length + more.length, ...named, ...more, ...script.args(input)];
     return script.decode(await (fn.apply(this.redis, argv) as Promise<unknown>), input);
   }
 
@@ -202,17 +210,48 @@ export class FeedStore {
   ): Promise<ApplyResult> {
     const k = this.keys.feed(feedId);
     return this.run(SCRIPTS.apply, k, {
+      ...this.applySettings(o.batch ?? 200),
       feedId,
-      held: o.held,
-      fresh: newEpoch(),
       ticket,
-      batch: o.batch ?? 200,
+      held: o.held,
+      revisionsPrefix: k.revisionsPrefix,
       takeDrain: o.takeDrain ?? false,
+    });
+  }
+
+  /**
+   * Apply several feeds of one cluster slot (a drain job's) in one call, each up to its last
+   * accepted change but at most `batch` changes: what `apply` does for one, per feed in order.
+   * A feed whose apply raised an error is answered with it; the others are applied all the same.
+   */
+  async applyMany(
+    feeds: { feedId: string; held?: HeldPosition | undefined }[],
+    o: { batch?: number } = {},
+  ): Promise<ApplyManyResult> {
+    if (feeds.length === 0) return [];
+    const first = this.keys.feed(feeds[0]?.feedId ?? "");
+    return this.run(
+      SCRIPTS.applyMany,
+      { behind: first.behind, outputsDue: first.outputsDue },
+      {
+        settings: this.applySettings(o.batch ?? 50),
+        feeds: feeds.map(({ feedId, held }) => {
+          const k = this.keys.feed(feedId);
+          if (k.slot !== first.slot) throw new Error(`applyMany: ${feedId} is not in slot ${first.slot}`);
+          return { feedId, ticket: 0, held, revisionsPrefix: k.revisionsPrefix, keys: k };
+        }),
+      },
+    );
+  }
+
+  private applySettings(batch: number): ApplySettings {
+    return {
+      batch,
       eventLogLength: this.eventLogLength,
       publishCommand: this.publishCommand,
-      revisionsPrefix: k.revisionsPrefix,
       revisionsKept: LIMITS.maxRevisionsPerEntry,
-    });
+      fresh: newEpoch(),
+    };
   }
 
   /**

@@ -26,6 +26,7 @@ export {
   type AcceptResult,
   type ContributorRule,
   type ApplyResult,
+  type ApplyManyResult,
   type DrainMark,
   type CatchUp,
   type Head,

@@ -23,6 +23,8 @@ export interface ScriptSpec<K extends readonly string[], A, R> {
   /** The source, `./lua/<file>.lua` next to this module (copied beside the compiled one). */
   readonly file: string;
   readonly keys: K;
+  /** Keys after the named ones, as many as the input has (the script is told how many each call). */
+  readonly more?: (input: A) => string[];
   readonly args: (input: A) => (string | number)[];
   /** Decodes the reply; the input is given too, for a reply that names what it was asked. */
   readonly decode: (reply: unknown, input: A) => R;
@@ -131,24 +133,57 @@ export interface AcceptCall extends AcceptInput {
   jobMarkAgeMs: number;
 }
 
-export interface ApplyInput {
-  /** Apply pending changes up to this ticket, or the feed's last accepted one when that is later… */
-  ticket: number;
-  /** …but at most this many in one call. */
+/** The keys of one feed in an apply call, in the order the scripts take them (includes/apply-feed.lua). */
+export const APPLY_FEED_KEYS = [
+  "meta",
+  "entries",
+  "order",
+  "pinned",
+  "log",
+  "pending",
+  "channel",
+  "drafts",
+  "accepted",
+] as const;
+export type ApplyFeedKeys = Record<(typeof APPLY_FEED_KEYS)[number], string>;
+
+/** What the feeds of one apply call share (applySettings in includes/apply-feed.lua). */
+export interface ApplySettings {
+  /** At most this many changes of a feed in one call. */
   batch: number;
   eventLogLength: number;
   publishCommand: "PUBLISH" | "SPUBLISH";
   revisionsKept: number;
-  /** Where the calling worker last saw the feed: a feed now behind it in that epoch gets a new one. */
-  held?: HeldPosition | undefined;
   /** The epoch set when the feed has none, or when `held` proves history was lost. */
   fresh: string;
+}
+
+/** One feed's part of an apply call (feedArgs in includes/apply-feed.lua). */
+export interface ApplyFeed {
+  feedId: string;
+  /** Apply pending changes up to this ticket, or the feed's last accepted one when that is later. */
+  ticket: number;
+  /** Where the calling worker last saw the feed: a feed now behind it in that epoch gets a new one. */
+  held?: HeldPosition | undefined;
+  revisionsPrefix: string;
+}
+
+export interface ApplyInput extends ApplySettings, ApplyFeed {
   /**
    * The first apply of a drain job, of the feed that asked for it: the slot's drain is taken in
    * the same step (as drain.lua does), and the result names the slot's feeds behind.
    */
   takeDrain?: boolean;
 }
+
+/** Several feeds of one slot applied in one call (apply-many.lua), each with its keys. */
+export interface ApplyManyInput {
+  settings: ApplySettings;
+  feeds: (ApplyFeed & { keys: ApplyFeedKeys })[];
+}
+
+/** Per feed of an apply-many call, in order: what it came to, or the error its apply raised. */
+export type ApplyManyResult = ({ feedId: string } & (ApplyResult | { error: string }))[];
 
 export interface ApplyResult {
   seq: number;
@@ -242,6 +277,42 @@ export function readIdRecord(raw: string): { contentHash: string; retracted: boo
   return { contentHash: retracted ? raw.slice(RETRACTED.length) : raw, retracted };
 }
 
+/** applySettings' ARGV (includes/apply-feed.lua). */
+function settingsArgs(s: ApplySettings): (string | number)[] {
+  return [
+    s.eventLogLength,
+    s.batch,
+    s.publishCommand,
+    s.revisionsKept,
+    ENTRY_PATCH_FIELDS.join(","),
+    FEED_PATCH_FIELDS.join(","),
+    ENTRY_CONTENT_FIELDS.join(","),
+    s.fresh,
+  ];
+}
+
+/** feedArgs' ARGV (includes/apply-feed.lua). */
+function feedArgs(f: ApplyFeed): (string | number)[] {
+  return [f.ticket, f.feedId, f.held?.epoch ?? "", f.held?.seq ?? 0, f.revisionsPrefix];
+}
+
+/** How many values applyFeed answers per feed. */
+const APPLIED_VALUES = 7;
+
+/** applyFeed's answer for one feed: {seq, emitted, applied, epoch, blocked, ticket, alerting}. */
+function decodeApplied(values: unknown[]): ApplyResult {
+  const [seq, emitted, applied, epoch, blocked, ticket, alerting] = values;
+  const result = {
+    seq: Number(seq ?? 0),
+    emitted: Number(emitted ?? 0),
+    applied: Number(applied ?? 0),
+    ticket: Number(ticket ?? 0),
+    epoch: text(epoch),
+    alerting: Number(alerting ?? 0) === 1,
+  };
+  return typeof blocked === "string" && blocked !== "" ? { ...result, blocked } : result;
+}
+
 export const SCRIPTS = {
   /** Give a change the feed's next ticket and keep it pending, atomically (accept.lua). */
   accept: spec({
@@ -313,48 +384,28 @@ export const SCRIPTS = {
   apply: spec({
     name: "apply",
     file: "apply",
-    keys: [
-      "meta",
-      "entries",
-      "order",
-      "pinned",
-      "log",
-      "pending",
-      "channel",
-      "drafts",
-      "accepted",
-      "behind",
-      "outputsDue",
-      "drainMark",
-    ] as const,
-    args: (a: ApplyInput & { revisionsPrefix: string; feedId: string }) => [
-      a.ticket,
-      a.eventLogLength,
-      a.batch,
-      a.publishCommand,
-      a.revisionsPrefix,
-      a.revisionsKept,
-      ENTRY_PATCH_FIELDS.join(","),
-      FEED_PATCH_FIELDS.join(","),
-      a.held?.epoch ?? "",
-      a.held?.seq ?? 0,
-      a.fresh,
-      ENTRY_CONTENT_FIELDS.join(","),
-      a.feedId,
-      a.takeDrain === true ? "1" : "",
-    ],
+    keys: [...APPLY_FEED_KEYS, "behind", "outputsDue", "drainMark"] as const,
+    args: (a: ApplyInput) => [...feedArgs(a), ...settingsArgs(a), a.takeDrain === true ? "1" : ""],
     decode: (raw): ApplyResult => {
-      const [seq, emitted, applied, epoch, blocked, ticket, alerting, behind] = reply(raw, "apply");
-      const result = {
-        seq: Number(seq ?? 0),
-        emitted: Number(emitted ?? 0),
-        applied: Number(applied ?? 0),
-        ticket: Number(ticket ?? 0),
-        epoch: text(epoch),
-        alerting: Number(alerting ?? 0) === 1,
-        ...(Array.isArray(behind) ? { behind: behind.map(String) } : {}),
-      };
-      return typeof blocked === "string" && blocked !== "" ? { ...result, blocked } : result;
+      const values = reply(raw, "apply");
+      const behind = values[7];
+      return { ...decodeApplied(values), ...(Array.isArray(behind) ? { behind: behind.map(String) } : {}) };
+    },
+  }),
+
+  /** Apply several feeds of one slot in one call (apply-many.lua): a drain job's feeds. */
+  applyMany: spec({
+    name: "applyMany",
+    file: "apply-many",
+    keys: ["behind", "outputsDue"] as const,
+    more: (a: ApplyManyInput) => a.feeds.flatMap((f) => APPLY_FEED_KEYS.map((k) => f.keys[k])),
+    args: (a: ApplyManyInput) => [...settingsArgs(a.settings), ...a.feeds.flatMap(feedArgs)],
+    decode: (raw, a: ApplyManyInput): ApplyManyResult => {
+      const values = reply(raw, "applyMany");
+      return a.feeds.map(({ feedId }, i) => {
+        const mine = values.slice(i * APPLIED_VALUES, (i + 1) * APPLIED_VALUES);
+        return Number(mine[0]) === -1 ? { feedId, error: text(mine[4]) } : { feedId, ...decodeApplied(mine) };
+      });
     },
   }),
 
@@ -474,10 +525,10 @@ export type ScriptName = keyof typeof SCRIPTS;
  * `commands/` and `includes/` layout): `lua/includes/<name>.lua`, or one of INCLUDES made here
  * from the TypeScript that owns the value. Each include goes in once, where it is first named.
  */
-export function scriptSources(): { name: string; numberOfKeys: number; lua: string }[] {
-  return Object.values(SCRIPTS).map((s) => ({
+export function scriptSources(): { name: string; numberOfKeys: number | undefined; lua: string }[] {
+  return Object.values(SCRIPTS).map((s: ScriptSpec<readonly string[], never, unknown>) => ({
     name: s.name,
-    numberOfKeys: s.keys.length,
+    numberOfKeys: s.more === undefined ? s.keys.length : undefined,
     lua: withIncludes(readLua(s.file), new Set()),
   }));
 }

@@ -2,15 +2,18 @@ import { EventEmitter } from "node:events";
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { FailedChange } from "@liveline/protocol";
 import { CoalescedReads, PublishJob, type ApplyJob, type DrainJob, type ReleaseJob } from "@liveline/core";
-import type { ApplyResult, FeedStore, HeldPosition } from "@liveline/core";
+import type { ApplyManyResult, ApplyResult, FeedStore, HeldPosition } from "@liveline/core";
 import type { Logger } from "@liveline/core";
 import { QUEUE_NAME, type PublishQueue } from "@liveline/core";
 
 /** Feeds whose last applied position a worker remembers (about 100 bytes each). */
 const HELD_FEEDS = 10_000;
 
-/** Feeds one drain job applies at once. */
+/** Feeds one drain job applies at once, when they go alone. */
 const DRAIN_PARALLEL = 16;
+
+/** Feeds of a drain job applied in one script call (applyTogether). */
+const TOGETHER = 32;
 
 /** What applying one feed came to: its seq, the events it emitted and the last ticket applied. */
 export interface FeedApplied {
@@ -143,7 +146,7 @@ export class PublishWorker {
       const line = { jobId: job.id, feedId, ticket: result.applied, seq: result.seq, emitted: result.emitted };
       this.options.logger.info({ ...line, requestId }, "applied");
     };
-    const feedIds = await this.takeDrain(data, done);
+    const feedIds = await this.applyTogether(await this.takeDrain(data, done), done);
     const failures: string[] = [];
     let next = 0;
     const lane = async () => {
@@ -181,6 +184,51 @@ export class PublishWorker {
       }
     }
     return this.options.store.takeBehind(data.slot);
+  }
+
+  /**
+   * A drain job's feeds, applied together: one script call per TOGETHER of them (group commit
+   * across feeds). Returns the feeds that go on alone, as before (`applyFeed`): those that did not
+   * come to their last accepted change in that call (a change that cannot be read, a long
+   * backlog), or whose apply raised an error, or all of a call that failed.
+   */
+  private async applyTogether(
+    feedIds: string[],
+    done: (feedId: string, result: FeedApplied) => void,
+  ): Promise<string[]> {
+    const alone: string[] = [];
+    for (let i = 0; i < feedIds.length; i += TOGETHER) {
+      const chunk = feedIds.slice(i, i + TOGETHER);
+      let results: ApplyManyResult;
+      try {
+        results = await this.options.store.applyMany(chunk.map((feedId) => ({ feedId, held: this.held.get(feedId) })));
+      } catch {
+        alone.push(...chunk);
+        continue;
+      }
+      for (const result of results) {
+        const { feedId } = result;
+        if ("error" in result) {
+          alone.push(feedId);
+          continue;
+        }
+        this.remember(feedId, result);
+        if (result.blocked !== undefined || result.applied < result.ticket) {
+          alone.push(feedId);
+          continue;
+        }
+        // One script's events: consecutive seqs, all this call's.
+        const applied = {
+          seq: result.seq,
+          emitted: result.emitted,
+          applied: result.applied,
+          quiet: result.emitted > 0 && !result.alerting,
+        };
+        this.events.emit("applied", { feedId, ...applied });
+        done(feedId, applied);
+      }
+    }
+    return alone;
   }
 
   /**
@@ -310,8 +358,14 @@ export class PublishWorker {
 
   /** One apply call, with where this worker last saw the feed: a feed now behind it gets a new epoch. */
   private async applyOnce(feedId: string, ticket: number, takeDrain: boolean): Promise<ApplyResult> {
+    const result = await this.options.store.apply(feedId, ticket, { held: this.held.get(feedId), takeDrain });
+    this.remember(feedId, result);
+    return result;
+  }
+
+  /** Where an apply left the feed, for the next one (an epoch that changed is logged). */
+  private remember(feedId: string, result: ApplyResult): void {
     const held = this.held.get(feedId);
-    const result = await this.options.store.apply(feedId, ticket, { held, takeDrain });
     if (held !== undefined && result.epoch !== "" && result.epoch !== held.epoch) {
       this.options.logger.warn(
         { feedId, from: held, to: { epoch: result.epoch, seq: result.seq } },
@@ -324,7 +378,6 @@ export class PublishWorker {
       const oldest = this.held.keys().next();
       if (oldest.done !== true) this.held.delete(oldest.value);
     }
-    return result;
   }
 
   /**
