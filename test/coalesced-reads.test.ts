@@ -25,6 +25,18 @@ function controlledReads() {
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe("CoalescedReads", () => {
+  it("says whether a key's read is in flight, until it settles, failed or not", async () => {
+    const { reads, settle } = controlledReads();
+    expect(reads.running("feed")).toBe(false);
+    const first = reads.get("feed");
+    expect(reads.running("feed")).toBe(true);
+    expect(reads.running("other")).toBe(false);
+    settle(false);
+    await expect(first).rejects.toThrow("feed failed");
+    await tick();
+    expect(reads.running("feed")).toBe(false);
+  });
+
   it("serves callers that arrive during a read with one later read, started after they asked", async () => {
     const { reads, started, settle } = controlledReads();
     const first = reads.get("feed");

@@ -48,6 +48,11 @@ export class CoalescedReads<T> {
     return running.next;
   }
 
+  /** Whether a read of the key is in flight (a caller now would share the next one). */
+  running(key: string): boolean {
+    return this.inFlight.has(key);
+  }
+
   private launch(key: string): Promise<T> {
     this.counts.read++;
     const result = this.read(key).then((value) => {

@@ -228,8 +228,9 @@ export class FeedStore {
     feeds: { feedId: string; held?: HeldPosition | undefined }[],
     o: { batch?: number } = {},
   ): Promise<ApplyManyResult> {
-    if (feeds.length === 0) return [];
-    const first = this.keys.feed(feeds[0]?.feedId ?? "");
+    const [head] = feeds;
+    if (head === undefined) return [];
+    const first = this.keys.feed(head.feedId);
     return this.run(
       SCRIPTS.applyMany,
       { behind: first.behind, outputsDue: first.outputsDue },

@@ -188,17 +188,19 @@ export class PublishWorker {
 
   /**
    * A drain job's feeds, applied together: one script call per TOGETHER of them (group commit
-   * across feeds). Returns the feeds that go on alone, as before (`applyFeed`): those that did not
-   * come to their last accepted change in that call (a change that cannot be read, a long
-   * backlog), or whose apply raised an error, or all of a call that failed.
+   * across feeds). Returns the feeds that go on alone, as before (`applyFeed`): those this process
+   * is applying already (the job shares the apply that starts after it), those that did not come
+   * to their last accepted change in the call (a change that cannot be read, a long backlog), or
+   * whose apply raised an error, or all of a call that failed.
    */
   private async applyTogether(
     feedIds: string[],
     done: (feedId: string, result: FeedApplied) => void,
   ): Promise<string[]> {
-    const alone: string[] = [];
-    for (let i = 0; i < feedIds.length; i += TOGETHER) {
-      const chunk = feedIds.slice(i, i + TOGETHER);
+    const alone = feedIds.filter((feedId) => this.applying.running(feedId));
+    const together = feedIds.filter((feedId) => !this.applying.running(feedId));
+    for (let i = 0; i < together.length; i += TOGETHER) {
+      const chunk = together.slice(i, i + TOGETHER);
       let results: ApplyManyResult;
       try {
         results = await this.options.store.applyMany(chunk.map((feedId) => ({ feedId, held: this.held.get(feedId) })));
