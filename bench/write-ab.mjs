@@ -7,8 +7,10 @@
 //   taskset -c 1 node bench/write-ab.mjs --base ../main [--rounds 8] [--slice-ms 3000] [--publishers 32]
 //
 // For each build: server-side CPU per publish (each process: its /proc times over its slices,
-// the worker's drain included) and Redis commands per publish (INFO commandstats deltas less the
-// bench's own backlog polls; each build has its own redis-server), summed over the rounds; and the median of the rounds' server CPU.
+// the worker's drain included) and Redis commands per publish, in all and by command (INFO
+// commandstats deltas, script-internal calls included, less the bench's own backlog polls and
+// INFO; each build has its own redis-server), summed over the rounds; and the median of the
+// rounds' server CPU.
 import { performance } from "node:perf_hooks";
 import { SERVER_CPU, abOptions, commandCalls, cpuOf, sleep, spent } from "./harness.mjs";
 import { createPublisher, publishClosedLoop } from "./publisher.mjs";
@@ -17,8 +19,8 @@ import { createFeeds, startLivelineTarget } from "./targets.mjs";
 const sumValues = (o) => Object.values(o).reduce((a, b) => a + b, 0);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Redis commands one `target.backlog(feeds)` sends: four queue lengths and one HLEN per feed. */
-const backlogCommands = (feeds) => 4 + feeds.length;
+/** Redis commands one `target.backlog(feeds)` sends, by name: four queue lengths and one HLEN per feed. */
+const backlogCommands = (feeds) => ({ llen: 2, zcard: 2, hlen: feeds.length });
 
 /** Until the target has applied everything it accepted (its backlog is 0), or 30 s; returns the polls made. */
 async function drained(target, feeds) {
@@ -44,7 +46,7 @@ async function main() {
     for (const b of builds) {
       await createFeeds(b.target, feeds);
       b.publisher = createPublisher({ ...b.target, feeds, connections: opts.publishers });
-      b.totals = { published: 0, cpu: {}, commands: 0 };
+      b.totals = { published: 0, cpu: {}, commands: {} };
       b.serverPerRound = [];
     }
     // A first slice each to warm up (JIT, connection pools), not counted.
@@ -60,7 +62,7 @@ async function main() {
       const order = r % 2 === 0 ? builds : [...builds].reverse();
       for (const b of order) {
         const cpu0 = cpuOf(b.target.pids);
-        const cmd0 = sumValues(await commandCalls(b.target.redis));
+        const cmd0 = await commandCalls(b.target.redis);
         const res = await publishClosedLoop(b.publisher, {
           publishers: opts.publishers,
           durationMs: opts.sliceMs,
@@ -68,13 +70,18 @@ async function main() {
         });
         const polls = await drained(b.target, feeds);
         const used = spent(cpu0, cpuOf(b.target.pids));
-        const cmd1 = sumValues(await commandCalls(b.target.redis));
+        const cmd1 = await commandCalls(b.target.redis);
         const accepted = res.acceptedNow;
         if (res.publishErrors > 0) throw new Error(`${b.name}: ${res.publishErrors} publishes refused`);
         b.totals.published += accepted;
         for (const [k, ms] of Object.entries(used)) b.totals.cpu[k] = (b.totals.cpu[k] ?? 0) + ms;
-        // Less the bench's own: its backlog polls (INFO itself is not in commandstats' count yet).
-        b.totals.commands += cmd1 - cmd0 - polls * backlogCommands(feeds);
+        // Less the bench's own: its backlog polls and the first INFO (the second is not counted yet).
+        const polled = backlogCommands(feeds);
+        for (const [name, calls] of Object.entries(cmd1)) {
+          if (name === "info") continue;
+          const made = calls - (cmd0[name] ?? 0) - polls * (polled[name] ?? 0);
+          b.totals.commands[name] = (b.totals.commands[name] ?? 0) + made;
+        }
         b.serverPerRound.push(used.server / accepted);
       }
     }
@@ -87,7 +94,13 @@ async function main() {
         cpuMsPerPublish: +(sumValues(b.totals.cpu) / n).toFixed(3),
         perProcess,
         serverMsPerPublishMedianOfRounds: +median(b.serverPerRound).toFixed(3),
-        redisCommandsPerPublish: +(b.totals.commands / n).toFixed(1),
+        redisCommandsPerPublish: +(sumValues(b.totals.commands) / n).toFixed(1),
+        redisCommandsByName: Object.fromEntries(
+          Object.entries(b.totals.commands)
+            .map(([name, calls]) => [name, +(calls / n).toFixed(2)])
+            .filter(([, perPublish]) => perPublish >= 0.01)
+            .sort((x, y) => y[1] - x[1]),
+        ),
       };
     }
     console.log(JSON.stringify({ rounds: opts.rounds, sliceMs: opts.sliceMs, ...report }, null, 2));
