@@ -10,21 +10,20 @@
 --- @include "apply-feed"
 local behind, outputsDue = KEYS[1], KEYS[2]
 local s = applySettings(1)
-local out, due, caughtUp = {}, {}, {}
+local sets = slotSets()
+local out = {}
 local feeds = (#ARGV - APPLY_SETTINGS) / APPLY_FEED_ARGS
 for i = 0, feeds - 1 do
   local f = feedArgs(APPLY_SETTINGS + 1 + i * APPLY_FEED_ARGS)
   local ok, result, done = pcall(applyFeed, 3 + i * APPLY_FEED_KEYS, f, s)
-  if not ok then
+  if ok then
+    sets.note(f.id, result, done)
+  else
     local err = result
     if type(err) == 'table' then err = err.err end
     result = {-1, 0, 0, '', tostring(err), 0, 0}
-  else
-    if result[2] > 0 then table.insert(due, f.id) end
-    if done then table.insert(caughtUp, f.id) end
   end
-  for j = 1, 7 do table.insert(out, result[j]) end
+  for j = 1, APPLIED_VALUES do table.insert(out, result[j]) end
 end
-if #due > 0 then redis.call('SADD', outputsDue, unpack(due)) end
-if #caughtUp > 0 then redis.call('SREM', behind, unpack(caughtUp)) end
+sets.keep(behind, outputsDue)
 return out

@@ -4,7 +4,7 @@
 -- the feed's channel -- all in one atomic script, so a seq is never assigned twice, never
 -- skipped, and never stored without being published. A ticket already applied is skipped, which
 -- makes a retried job harmless. apply.lua applies one feed, apply-many.lua the feeds of a drain
--- job; both keep the slot's sets (feeds behind, feeds with outputs due) for what this returns.
+-- job; both keep the slot's sets (feeds behind, feeds with outputs due) with slotSets.
 -- Group commit (see accept.lua): one call takes every change accepted so far.
 -- Drafts and scheduled entries live in the drafts hash, never in entries/order/log: no read
 -- path a reader has (snapshot, catch-up, list, get) looks there, and they take no seq. A
@@ -46,6 +46,27 @@ local function feedArgs(at)
   return { upto = tonumber(ARGV[at]), id = ARGV[at + 1], heldEpoch = ARGV[at + 2],
     heldSeq = tonumber(ARGV[at + 3]), revPrefix = ARGV[at + 4] }
 end
+
+-- What applying feeds leaves to their slot's sets, kept once per call: a feed that emitted joins
+-- `outputsDue` (the outputs may not have taken every event yet), a feed caught up (or gone) leaves
+-- `behind` (a drain job that reads the set later skips it). `note` each feed's applyFeed answer,
+-- then `keep`.
+local function slotSets()
+  local due, caughtUp = {}, {}
+  local sets = {}
+  function sets.note(id, result, done)
+    if result[2] > 0 then table.insert(due, id) end
+    if done then table.insert(caughtUp, id) end
+  end
+  function sets.keep(behind, outputsDue)
+    if #due > 0 then redis.call('SADD', outputsDue, unpack(due)) end
+    if #caughtUp > 0 then redis.call('SREM', behind, unpack(caughtUp)) end
+  end
+  return sets
+end
+
+-- How many values applyFeed answers per feed.
+local APPLIED_VALUES = 7
 
 -- The feed's keys are KEYS[at] on (9 of them): meta, entries, order, pinned, log, pending,
 -- channel, drafts, accepted. `f`: feedArgs, `s`: applySettings.
