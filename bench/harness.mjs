@@ -36,11 +36,21 @@ export function benchOptions(argv, numbers, texts = []) {
 
 /**
  * The options of an A/B run, this checkout's build against another's: `--base DIR` (required: a
- * checkout with its own `npm install` and `npm run build`) and the `numbers` of benchOptions.
+ * checkout with its own `npm install` and `npm run build`), `--this-env NAME=VALUE[,NAME=VALUE]`
+ * (settings for this checkout's processes only: with `--base` naming this same checkout, an A/B
+ * of a setting) and the `numbers` of benchOptions. `thisEnv` is the settings as an object.
  */
 export function abOptions(argv, numbers) {
-  const opts = benchOptions(argv, numbers, ["base"]);
+  const opts = benchOptions(argv, numbers, ["base", "thisEnv"]);
   if (opts.base === undefined) throw new Error("--base DIR is required (the other checkout)");
+  const pairs = (opts.thisEnv ?? "").split(",").filter((p) => p !== "");
+  opts.thisEnv = Object.fromEntries(
+    pairs.map((p) => {
+      const eq = p.indexOf("=");
+      if (eq < 1) throw new Error(`--this-env: ${p} is not NAME=VALUE`);
+      return [p.slice(0, eq), p.slice(eq + 1)];
+    }),
+  );
   return opts;
 }
 

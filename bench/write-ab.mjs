@@ -5,6 +5,7 @@
 // differ by ±30% (docs/performance-notes.md).
 //
 //   taskset -c 1 node bench/write-ab.mjs --base ../main [--rounds 8] [--slice-ms 3000] [--publishers 32]
+//     [--this-env NAME=VALUE]
 //
 // For each build: server-side CPU per publish (each process: its /proc times over its slices,
 // the worker's drain included) and Redis commands per publish, in all and by command (INFO
@@ -39,7 +40,7 @@ async function main() {
   const feeds = Array.from({ length: opts.feeds }, (_, i) => `ab-${i}`);
   const env = { RATE_LIMIT_PUBLISHES: "0", RATE_LIMIT_SUBSCRIBES: "0" };
   const builds = [
-    { name: "this", target: await startLivelineTarget({ cpu: SERVER_CPU, env }) },
+    { name: "this", target: await startLivelineTarget({ cpu: SERVER_CPU, env: { ...env, ...opts.thisEnv } }) },
     { name: "base", target: await startLivelineTarget({ cpu: SERVER_CPU, env, root: opts.base }) },
   ];
   try {
@@ -103,7 +104,9 @@ async function main() {
         ),
       };
     }
-    console.log(JSON.stringify({ rounds: opts.rounds, sliceMs: opts.sliceMs, ...report }, null, 2));
+    console.log(
+      JSON.stringify({ rounds: opts.rounds, sliceMs: opts.sliceMs, thisEnv: opts.thisEnv, ...report }, null, 2),
+    );
   } finally {
     for (const b of builds) {
       b.publisher?.close();
