@@ -1,8 +1,11 @@
-// `node bench/publish-cost.mjs [--n 200] [--interval 50]`: the fixed cost of one publish, per
-// process. Starts Liveline as the bench does (compiled build, its own Redis, one server, one
-// worker, all on core 0), with no readers, publishes n entries `interval` ms apart after a
-// warm-up, and prints each process's CPU time per publish and Redis's commands per publish
-// (with the time Redis spent in them), from INFO commandstats and SLOWLOG.
+// `node bench/publish-cost.mjs [--n 200] [--interval 50] [--idle-ms 10000]`: the fixed cost of one
+// publish, per process. Starts Liveline as the bench does (compiled build, its own Redis, one
+// server, one worker, all on core 0), with no readers, publishes n entries `interval` ms apart
+// after a warm-up, and prints each process's CPU time per publish and Redis's commands per publish
+// (with the time Redis spent in them), from INFO commandstats and SLOWLOG. First, after the
+// warm-up, what each process costs doing nothing for `--idle-ms`: CPU ms and wake-ups of its main
+// thread (voluntary context switches) per second.
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createFeeds, startLivelineTarget } from "./targets.mjs";
@@ -14,6 +17,11 @@ const arg = (name, fallback) => {
 };
 const n = arg("n", 200);
 const intervalMs = arg("interval", 50);
+const idleMs = arg("idle-ms", 10_000);
+
+/** Voluntary context switches of a process's main thread so far: each is a wait that ended. */
+const wakeUps = (pid) =>
+  Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
 
 const target = await startLivelineTarget({ cpu: 0, env: { RATE_LIMIT_PUBLISHES: "0" } });
 try {
@@ -36,6 +44,18 @@ try {
   };
   await run(50); // warm-up
   const cpu = () => Object.fromEntries(Object.entries(target.pids).map(([k, pid]) => [k, procStats(pid).cpuMs]));
+  const woken = () => Object.fromEntries(Object.entries(target.pids).map(([k, pid]) => [k, wakeUps(pid)]));
+  if (idleMs > 0) {
+    await sleep(1000); // the warm-up's last job and outputs settle
+    const [c0, w0] = [cpu(), woken()];
+    await sleep(idleMs);
+    const [c1, w1] = [cpu(), woken()];
+    const perSecond = (a, b, digits) =>
+      Object.fromEntries(Object.keys(a).map((k) => [k, Number((((b[k] - a[k]) * 1000) / idleMs).toFixed(digits))]));
+    process.stdout.write(
+      `Idle ${idleMs} ms: CPU ms per second ${JSON.stringify(perSecond(c0, c1, 2))}, main-thread wake-ups per second ${JSON.stringify(perSecond(w0, w1, 0))}\n`,
+    );
+  }
   const stats = async () =>
     Object.fromEntries(
       [...(await target.redis.info("commandstats")).matchAll(/cmdstat_(\w+):calls=(\d+),usec=(\d+)/g)].map((m) => [
