@@ -9,7 +9,8 @@ import type { Entry, FeedEvent } from "@liveline/protocol";
 import { openSse, type SseMessage } from "./helpers/sse.js";
 import { startStack } from "./helpers/stack.js";
 import { useStack } from "./helpers/use-stack.js";
-import { waitFor } from "./helpers/wait.js";
+import { sleep, waitFor } from "./helpers/wait.js";
+import { EVENT_LOOP_SAMPLE_MS } from "@liveline/core";
 
 // Its own Redis: the readiness test stops it.
 const { stack, redis } = useStack({ SSE_HEARTBEAT_MS: "100" }, { redis: "own" });
@@ -70,6 +71,12 @@ describe("metrics", () => {
     if (process.env.METRICS_SAMPLE) writeFileSync(process.env.METRICS_SAMPLE, text);
 
     expect(sample(text, 'liveline_connected_sockets{role="all"}')).toBe(2);
+    // Node's own metrics, the event loop's delay among them: sampled every EVENT_LOOP_SAMPLE_MS,
+    // and reset by each scrape, so read once a few samples were taken since the last.
+    await sleep(EVENT_LOOP_SAMPLE_MS * 3);
+    const node = await (await fetch(`${stack.url}/metrics`)).text();
+    expect(sample(node, 'liveline_nodejs_eventloop_lag_p99_seconds{role="all"}')).toBeGreaterThan(0);
+    expect(sample(node, 'liveline_process_cpu_seconds_total{role="all"}')).toBeGreaterThan(0);
     expect(sample(text, 'liveline_watched_feeds{role="all"}')).toBe(12);
     // Bounded: the 10 busiest feeds by name, the other 2 summed.
     const perFeed = text.split("\n").filter((l) => l.startsWith("liveline_feed_subscribers{"));

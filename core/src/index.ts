@@ -40,7 +40,7 @@ export { StoredActor, StoredRevision, compactActor } from "./stored-actor.js";
 export { newEpoch, type HeldPosition } from "./epoch.js";
 export { PublishQueue, QUEUE_NAME, queuePart, retainedJobs, type PublishQueueOptions } from "./publish-queue.js";
 export { createLogger, type Logger } from "./logger.js";
-export { createRegistry, instrumentQueue } from "./metrics.js";
+export { EVENT_LOOP_SAMPLE_MS, createRegistry, instrumentQueue } from "./metrics.js";
 export { Parts, startParts, type Part, type ReadinessReport } from "./parts.js";
 export { RedisConnections, redisPart } from "./connections.js";
 export {

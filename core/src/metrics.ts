@@ -1,11 +1,24 @@
 import { Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { PublishQueue } from "./publish-queue.js";
 
+/**
+ * How often (ms) the event loop's delay is sampled for `liveline_nodejs_eventloop_lag_*`. Each
+ * sample is a timer that wakes the process: at prom-client's default of 10 ms, a hundred wake-ups
+ * a second in every process, idle or not, most of what an idle process costs
+ * (docs/performance-notes.md#an-idle-process-wakes-a-dozen-times-a-second-not-a-hundred-2026-12-07-late-evening).
+ * Ten samples a second still catch every stall of 100 ms or more.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 100;
+
 /** One registry per process, with the role as a default label and Node's own metrics. */
 export function createRegistry(role: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ role });
-  collectDefaultMetrics({ register: registry, prefix: "liveline_" });
+  collectDefaultMetrics({
+    register: registry,
+    prefix: "liveline_",
+    eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+  });
   return registry;
 }
 
