@@ -4,7 +4,7 @@ import type { PublishQueue } from "./publish-queue.js";
 /**
  * How often (ms) the event loop's delay is sampled for `liveline_nodejs_eventloop_lag_*`. Each
  * sample is a timer that wakes the process: at prom-client's default of 10 ms, a hundred wake-ups
- * a second in every process, idle or not, most of what an idle process costs
+ * a second in every process, idle or not, about half of what an idle process costs
  * (docs/performance-notes.md#an-idle-process-wakes-a-dozen-times-a-second-not-a-hundred-2026-12-07-late-evening).
  * Ten samples a second still catch every stall of 100 ms or more.
  */
