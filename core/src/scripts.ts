@@ -277,8 +277,10 @@ export function readIdRecord(raw: string): { contentHash: string; retracted: boo
   return { contentHash: retracted ? raw.slice(RETRACTED.length) : raw, retracted };
 }
 
-/** applySettings' ARGV (includes/apply-feed.lua). */
-function settingsArgs(s: ApplySettings): (string | number)[] {
+/** applySettings' ARGV (includes/apply-feed.lua): APPLY_SETTINGS values. */
+type SettingsArgs = [number, number, string, number, string, string, string, string];
+const APPLY_SETTINGS: SettingsArgs["length"] = 8;
+function settingsArgs(s: ApplySettings): SettingsArgs {
   return [
     s.eventLogLength,
     s.batch,
@@ -291,8 +293,10 @@ function settingsArgs(s: ApplySettings): (string | number)[] {
   ];
 }
 
-/** feedArgs' ARGV (includes/apply-feed.lua). */
-function feedArgs(f: ApplyFeed): (string | number)[] {
+/** feedArgs' ARGV (includes/apply-feed.lua): APPLY_FEED_ARGS values. */
+type FeedArgs = [number, string, string, number, string];
+const APPLY_FEED_ARGS: FeedArgs["length"] = 5;
+function feedArgs(f: ApplyFeed): FeedArgs {
   return [f.ticket, f.feedId, f.held?.epoch ?? "", f.held?.seq ?? 0, f.revisionsPrefix];
 }
 
@@ -388,7 +392,7 @@ export const SCRIPTS = {
     args: (a: ApplyInput) => [...feedArgs(a), ...settingsArgs(a), a.takeDrain === true ? "1" : ""],
     decode: (raw): ApplyResult => {
       const values = reply(raw, "apply");
-      const behind = values[7];
+      const behind = values[APPLIED_VALUES];
       return { ...decodeApplied(values), ...(Array.isArray(behind) ? { behind: behind.map(String) } : {}) };
     },
   }),
@@ -539,6 +543,14 @@ const INCLUDES: Record<string, () => string> = {
     [
       "-- Made from core/src/scripts.ts: the marker of a retracted entry in the ids hash.",
       `local RETRACTED = ${luaString(RETRACTED)}`,
+    ].join("\n"),
+  "apply-layout": () =>
+    [
+      "-- Made from core/src/scripts.ts: how an apply call lays out its keys, values and answer.",
+      `local APPLY_SETTINGS = ${APPLY_SETTINGS}`,
+      `local APPLY_FEED_ARGS = ${APPLY_FEED_ARGS}`,
+      `local APPLY_FEED_KEYS = ${APPLY_FEED_KEYS.length}`,
+      `local APPLIED_VALUES = ${APPLIED_VALUES}`,
     ].join("\n"),
 };
 

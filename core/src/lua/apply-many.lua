@@ -3,10 +3,10 @@
 -- (includes/apply-feed.lua), and keep the slot's sets once for all of them.
 -- A feed whose apply raises an error (a Redis error half-way) is answered as such and the others
 -- go on; the caller applies it alone, as a job would (retried, then set aside).
--- KEYS: behind, outputsDue (the slot's sets), then each feed's 9 keys (as apply.lua's)
--- ARGV: the call's settings (applySettings), then each feed's 5 values (feedArgs)
--- Returns, per feed in order, applyFeed's 7 values; a feed that raised an error has seq -1 and
--- the error as its reason.
+-- KEYS: behind, outputsDue (the slot's sets), then each feed's APPLY_FEED_KEYS keys (as apply.lua's)
+-- ARGV: the call's settings (applySettings), then each feed's APPLY_FEED_ARGS values (feedArgs)
+-- Returns, per feed in order, applyFeed's APPLIED_VALUES values; a feed that raised an error has
+-- seq -1 and the error as its reason.
 --- @include "apply-feed"
 local behind, outputsDue = KEYS[1], KEYS[2]
 local s = applySettings(1)

@@ -12,6 +12,9 @@
 -- Each entry change also appends {revision, by, at, type} to the entry's revision list (`by`:
 -- the writer's id, or {id, name} when the name is not the id; key: the feed's revisions prefix
 -- .. entry id, in the feed's hash-tag slot), trimmed to `revKeep` records.
+-- How a call lays out its keys, values and answer (APPLY_SETTINGS, APPLY_FEED_ARGS,
+-- APPLY_FEED_KEYS, APPLIED_VALUES) comes from scripts.ts, which builds the calls and reads the answers.
+--- @include "apply-layout"
 --- @include "accepted-state"
 --- @include "epoch"
 
@@ -27,7 +30,6 @@ end
 -- edit may change and the feed fields a feed change may change (comma-separated, from the
 -- contract's schemas), the content fields (a change to one of them moves `updatedAt`), a fresh
 -- epoch (for a feed whose history was lost, or that has none).
-local APPLY_SETTINGS = 8
 local function applySettings(at)
   local s = {
     keep = tonumber(ARGV[at]), batch = tonumber(ARGV[at + 1]), publishCmd = ARGV[at + 2],
@@ -41,7 +43,6 @@ end
 -- One feed's part of a call, from ARGV[at] on (5 values): the ticket to apply up to at least, the
 -- feed id, the epoch and seq the calling worker last saw the feed at ('' and 0 for none), the
 -- feed's revisions key prefix.
-local APPLY_FEED_ARGS = 5
 local function feedArgs(at)
   return { upto = tonumber(ARGV[at]), id = ARGV[at + 1], heldEpoch = ARGV[at + 2],
     heldSeq = tonumber(ARGV[at + 3]), revPrefix = ARGV[at + 4] }
@@ -65,15 +66,12 @@ local function slotSets()
   return sets
 end
 
--- How many values applyFeed answers per feed.
-local APPLIED_VALUES = 7
-
 -- The feed's keys are KEYS[at] on (9 of them): meta, entries, order, pinned, log, pending,
 -- channel, drafts, accepted. `f`: feedArgs, `s`: applySettings.
 -- Returns {seq, events emitted, last ticket applied, epoch, why the next one cannot be applied
 -- ('' if it can), the feed's last accepted ticket, 1 if an event emitted may make an alert (else
--- 0)}, and whether the feed is caught up (or gone): then it leaves its slot's `behind` set.
-local APPLY_FEED_KEYS = 9
+-- 0)}: APPLIED_VALUES of them, and whether the feed is caught up (or gone): then it leaves its
+-- slot's `behind` set.
 local function applyFeed(at, f, s)
   local meta, entries, order, pinned, log, pending, channel, drafts, accepted =
     KEYS[at], KEYS[at + 1], KEYS[at + 2], KEYS[at + 3], KEYS[at + 4], KEYS[at + 5], KEYS[at + 6], KEYS[at + 7],
