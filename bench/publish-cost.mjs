@@ -8,16 +8,19 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
+import { benchOptions } from "./harness.mjs";
 import { createFeeds, startLivelineTarget } from "./targets.mjs";
 import { procStats } from "./procs.mjs";
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-};
-const n = arg("n", 200);
-const intervalMs = arg("interval", 50);
-const idleMs = arg("idle-ms", 10_000);
+const {
+  n,
+  interval: intervalMs,
+  idleMs,
+} = benchOptions(process.argv.slice(2), {
+  n: 200,
+  interval: 50,
+  idleMs: 10_000,
+});
 
 /** Voluntary context switches of a process's main thread so far: each is a wait that ended. */
 const wakeUps = (pid) =>

@@ -6,12 +6,12 @@
 //   npm run build && node bench/start-up.mjs [--runs 5]
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { benchOptions } from "./harness.mjs";
 import { logLine, procStats, spawnPinned } from "./procs.mjs";
 import { startRedisServer, TOKEN } from "./targets.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const runsFlag = process.argv.indexOf("--runs");
-const RUNS = runsFlag === -1 ? 5 : Number(process.argv[runsFlag + 1]);
+const { runs: RUNS } = benchOptions(process.argv.slice(2), { runs: 5 });
 
 const STARTS = [
   { label: "ROLE=all    server/dist/main.js", entry: "server/dist/main.js", role: "all" },
