@@ -486,6 +486,43 @@ describe("what the apply script takes with a drain job's first apply", () => {
   });
 });
 
+describe("the slot's set of feeds behind", () => {
+  it("holds a feed from its first change not applied until an apply leaves it caught up, however the applies split", async () => {
+    const own = new FeedStore(client, { keyPrefix: `behind-${randomUUID().slice(0, 8)}:` });
+    const feedId = "busy";
+    expect(await own.createFeed({ id: feedId, title: feedId }, new Date())).toBe(true);
+    const k = own.keys.feed(feedId);
+    const listed = async () => (await client.smembers(k.behind)).includes(feedId);
+    const accept = async (n: number) => {
+      const accepted = await own.accept(feedId, publish(`e${n}`, `entry ${n}`), {
+        entryId: `e${n}`,
+        contentHash: `h${n}`,
+      });
+      expect(accepted.status).toBe("ok");
+    };
+    expect(await listed()).toBe(false);
+    await accept(1);
+    expect(await listed()).toBe(true);
+    // Accepted while the feed is behind: accept.lua skips the SADD, the feed stays listed.
+    await accept(2);
+    await accept(3);
+    // Applied in part (one change of three), then accepted again: still listed.
+    expect((await own.apply(feedId, 0, { batch: 1 })).emitted).toBe(1);
+    expect(await listed()).toBe(true);
+    await accept(4);
+    expect((await own.apply(feedId, 0, { batch: 2 })).emitted).toBe(2);
+    expect(await listed()).toBe(true);
+    // Caught up: the apply takes it out; the next change puts it back.
+    expect((await own.apply(feedId, 0)).emitted).toBe(1);
+    expect(await listed()).toBe(false);
+    await accept(5);
+    expect(await listed()).toBe(true);
+    expect((await own.apply(feedId, 0)).emitted).toBe(1);
+    expect(await listed()).toBe(false);
+    expect(await own.feedsBehind()).toEqual([]);
+  });
+});
+
 describe("what the apply script keeps", () => {
   it("keeps an entry's newest revisions and the feed's newest events, however many came", async () => {
     const feedId = "kept";

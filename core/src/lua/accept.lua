@@ -37,11 +37,16 @@ local ifMatch, role, actor, newStatus, releaseFor = ARGV[6], ARGV[7], ARGV[8], A
 local feedId, now, markAge = ARGV[11], tonumber(ARGV[12]), tonumber(ARGV[13])
 
 -- Every feed's meta has its id (create-feed.lua): one read answers whether it exists, its last
--- ticket and whether it ended.
-local head = redis.call('HMGET', meta, 'id', 'ticket', 'status')
+-- ticket, whether it ended, and its last ticket applied.
+local head = redis.call('HMGET', meta, 'id', 'ticket', 'status', 'applied')
 if not head[1] then return {'feed_not_found', 0, '', 0, 0} end
 local current = tonumber(head[2] or '0')
 local ended = head[3] == 'ended'
+-- A feed with a change accepted and not applied is in its slot's `behind` set already: the accept
+-- of that change added it, and only an apply that leaves the feed caught up (applied reaches its
+-- last ticket, in the same script) takes it out. So under load, when a feed's changes come faster
+-- than they are applied, its accepts skip the SADD.
+local wasBehind = current > tonumber(head[4] or '0')
 local state = nil
 local prevId = nil
 
@@ -123,7 +128,7 @@ end
 if state and not (op == 'publish' and state.st == 'published') then keepAcceptedState(accepted, entryId, state) end
 local r, sv = 0, 0
 if state then r, sv = state.r, state.sv end
-redis.call('SADD', behind, feedId)
+if not wasBehind then redis.call('SADD', behind, feedId) end
 local mark = redis.call('GET', drainMark)
 local markedAt = mark and tonumber(string.match(mark, '^%d+'))
 local job = ''
