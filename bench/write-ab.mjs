@@ -5,7 +5,7 @@
 // differ by ±30% (docs/performance-notes.md).
 //
 //   taskset -c 1 node bench/write-ab.mjs --base ../main [--rounds 8] [--slice-ms 3000] [--publishers 32]
-//     [--this-env NAME=VALUE]
+//     [--feeds 100] [--this-env NAME=VALUE]
 //
 // For each build: server-side CPU per publish (each process: its /proc times over its slices,
 // the worker's drain included) and Redis commands per publish, in all and by command (INFO
