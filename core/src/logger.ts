@@ -1,18 +1,25 @@
-import { pino, type DestinationStream, type Logger } from "pino";
+import { destination as fileDestination, pino, type DestinationStream, type Logger } from "pino";
 
 export type { Logger };
 
-/** Structured JSON logs, namespaced by role. Tokens are redacted wherever they could appear. */
+/**
+ * Structured JSON logs, namespaced by role. Tokens are redacted wherever they could appear.
+ *
+ * Lines go to stdout with a synchronous write from the main thread. pino's own default writes
+ * from libuv's thread pool: each line then costs a pool thread's wake-up and the main thread's
+ * wake-up for its completion, and a publish logs three lines (the request, the worker's apply,
+ * the relay's emit). A line written in place is also never lost when the process dies.
+ */
 export function createLogger(
   role: string,
   level = process.env.LOG_LEVEL ?? "info",
   /** Where lines go (stdout by default; tests capture them). */
-  destination?: DestinationStream,
+  destination: DestinationStream = fileDestination({ dest: 1, sync: true }),
 ): Logger {
   const options = {
     name: `liveline:${role}`,
     level,
     redact: { paths: ["req.headers.authorization", "*.token", "token", "headers.authorization"], censor: "[redacted]" },
   };
-  return destination === undefined ? pino(options) : pino(options, destination);
+  return pino(options, destination);
 }

@@ -271,7 +271,10 @@ export class FeedRelay {
     w.lastSeq = event.seq;
     w.lastAt = event.at;
     this.options.emit(w.feedId, event);
-    this.options.logger.info({ feedId: w.feedId, seq: event.seq, type: event.type, requestId }, "emitted");
+    // Logged on the next tick, after the frame: the gateway writes a broadcast on a tick it queued
+    // in `emit`, and the line's write to stdout (a system call) need not go before the readers'.
+    const line = { feedId: w.feedId, seq: event.seq, type: event.type, requestId };
+    process.nextTick(() => this.options.logger.info(line, "emitted"));
   }
 
   private enqueue(w: Watched, task: () => Promise<void>): void {
