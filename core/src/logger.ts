@@ -8,7 +8,10 @@ export type { Logger };
  * Lines go to stdout with a synchronous write from the main thread. pino's own default writes
  * from libuv's thread pool: each line then costs a pool thread's wake-up and the main thread's
  * wake-up for its completion, and a publish logs three lines (the request, the worker's apply,
- * the relay's emit). A line written in place is also never lost when the process dies.
+ * the relay's emit). A line written in place is also never lost when the process dies. The price
+ * is the one every server that logs to stdout synchronously pays: a reader of stdout that stops
+ * reading (a full pipe) holds the process up, as pino waits 100 ms and tries again, where the
+ * pool's writes would have queued the lines in memory.
  */
 export function createLogger(
   role: string,
