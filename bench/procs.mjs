@@ -96,7 +96,10 @@ export function spawnPinned(name, cmd, args, { cpu, env = {}, ready, timeoutMs =
   };
 }
 
-/** CPU time (user + system, ms), its system (kernel) part, and resident set (KiB) of a live process. */
+/**
+ * CPU time (user + system, ms), its system (kernel) part, resident set (KiB), and wake-ups of its
+ * main thread so far (voluntary context switches: each is a wait that ended) of a live process.
+ */
 export function procStats(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -105,7 +108,8 @@ export function procStats(pid) {
   const sysMs = (Number(fields[12]) * 1000) / CLK_TCK;
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const rss = /VmRSS:\s+(\d+) kB/.exec(status);
-  return { cpuMs, sysMs, rssKb: rss ? Number(rss[1]) : NaN };
+  const woken = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(status);
+  return { cpuMs, sysMs, rssKb: rss ? Number(rss[1]) : NaN, wakeUps: woken ? Number(woken[1]) : NaN };
 }
 
 /** Parse a JSON log line and return `url` when its msg is `msg`. */

@@ -5,12 +5,10 @@
 // (with the time Redis spent in them), from INFO commandstats and SLOWLOG. First, after the
 // warm-up, what each process costs doing nothing for `--idle-ms`: CPU ms and wake-ups of its main
 // thread (voluntary context switches) per second.
-import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { benchOptions } from "./harness.mjs";
+import { benchOptions, cpuOf, spent } from "./harness.mjs";
 import { createFeeds, startLivelineTarget } from "./targets.mjs";
-import { procStats } from "./procs.mjs";
 
 const {
   n,
@@ -21,10 +19,6 @@ const {
   interval: 50,
   idleMs: 10_000,
 });
-
-/** Voluntary context switches of a process's main thread so far: each is a wait that ended. */
-const wakeUps = (pid) =>
-  Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
 
 const target = await startLivelineTarget({ cpu: 0, env: { RATE_LIMIT_PUBLISHES: "0" } });
 try {
@@ -46,17 +40,19 @@ try {
     }
   };
   await run(50); // warm-up
-  const cpu = () => Object.fromEntries(Object.entries(target.pids).map(([k, pid]) => [k, procStats(pid).cpuMs]));
-  const woken = () => Object.fromEntries(Object.entries(target.pids).map(([k, pid]) => [k, wakeUps(pid)]));
+  /** Each process's `field` (of procStats) from `before` to now, divided by `by`. */
+  const per = (before, field, by, digits) =>
+    Object.fromEntries(
+      Object.entries(spent(before, cpuOf(target.pids), field)).map(([k, v]) => [k, Number((v / by).toFixed(digits))]),
+    );
   if (idleMs > 0) {
     await sleep(1000); // the warm-up's last job and outputs settle
-    const [c0, w0] = [cpu(), woken()];
+    const idle0 = cpuOf(target.pids);
     await sleep(idleMs);
-    const [c1, w1] = [cpu(), woken()];
-    const perSecond = (a, b, digits) =>
-      Object.fromEntries(Object.keys(a).map((k) => [k, Number((((b[k] - a[k]) * 1000) / idleMs).toFixed(digits))]));
+    const cpuPerSecond = per(idle0, "cpuMs", idleMs / 1000, 2);
+    const wakeUpsPerSecond = per(idle0, "wakeUps", idleMs / 1000, 0);
     process.stdout.write(
-      `Idle ${idleMs} ms: CPU ms per second ${JSON.stringify(perSecond(c0, c1, 2))}, main-thread wake-ups per second ${JSON.stringify(perSecond(w0, w1, 0))}\n`,
+      `Idle ${idleMs} ms: CPU ms per second ${JSON.stringify(cpuPerSecond)}, main-thread wake-ups per second ${JSON.stringify(wakeUpsPerSecond)}\n`,
     );
   }
   const stats = async () =>
@@ -69,17 +65,14 @@ try {
   await target.redis.config("SET", "slowlog-log-slower-than", "0");
   await target.redis.config("SET", "slowlog-max-len", String(n * 200));
   await target.redis.slowlog("RESET");
-  const cpu0 = cpu();
+  const cpu0 = cpuOf(target.pids);
   const s0 = await stats();
   await run(n);
   await sleep(500);
-  const cpu1 = cpu();
+  const perPublish = per(cpu0, "cpuMs", n, 2);
   const s1 = await stats();
   const log = await target.redis.slowlog("GET", n * 200);
 
-  const perPublish = Object.fromEntries(
-    Object.keys(cpu0).map((k) => [k, Math.round(((cpu1[k] - cpu0[k]) / n) * 100) / 100]),
-  );
   process.stdout.write(
     `CPU ms per publish (${n} publishes, one every ${intervalMs} ms): ${JSON.stringify(perPublish)}\n`,
   );
