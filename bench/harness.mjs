@@ -38,19 +38,26 @@ export function benchOptions(argv, numbers, texts = []) {
  * The options of an A/B run, this checkout's build against another's: `--base DIR` (required: a
  * checkout with its own `npm install` and `npm run build`), `--this-env NAME=VALUE[,NAME=VALUE]`
  * (settings for this checkout's processes only: with `--base` naming this same checkout, an A/B
- * of a setting) and the `numbers` of benchOptions. `thisEnv` is the settings as an object.
+ * of a setting), `--env NAME=VALUE[,NAME=VALUE]` (settings for both builds' processes, e.g. a
+ * rate limit both count) and the `numbers` of benchOptions. `thisEnv` and `env` are the settings as
+ * objects.
  */
 export function abOptions(argv, numbers) {
-  const opts = benchOptions(argv, numbers, ["base", "thisEnv"]);
+  const opts = benchOptions(argv, numbers, ["base", "thisEnv", "env"]);
   if (opts.base === undefined) throw new Error("--base DIR is required (the other checkout)");
-  const pairs = (opts.thisEnv ?? "").split(",").filter((p) => p !== "");
-  opts.thisEnv = Object.fromEntries(
-    pairs.map((p) => {
-      const eq = p.indexOf("=");
-      if (eq < 1) throw new Error(`--this-env: ${p} is not NAME=VALUE`);
-      return [p.slice(0, eq), p.slice(eq + 1)];
-    }),
-  );
+  const settings = (flag, list) =>
+    Object.fromEntries(
+      (list ?? "")
+        .split(",")
+        .filter((p) => p !== "")
+        .map((p) => {
+          const eq = p.indexOf("=");
+          if (eq < 1) throw new Error(`--${flag}: ${p} is not NAME=VALUE`);
+          return [p.slice(0, eq), p.slice(eq + 1)];
+        }),
+    );
+  opts.thisEnv = settings("this-env", opts.thisEnv);
+  opts.env = settings("env", opts.env);
   return opts;
 }
 

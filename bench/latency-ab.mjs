@@ -5,7 +5,7 @@
 // from whatever else the machine runs, so a fraction of a millisecond shows, which two
 // `first-reader` runs minutes apart (±0.7 ms) do not.
 //
-//   taskset -c 1 node bench/latency-ab.mjs --base ../main [--n 400] [--interval 50] [--this-env NAME=VALUE]
+//   taskset -c 1 node bench/latency-ab.mjs --base ../main [--n 400] [--interval 50] [--this-env NAME=VALUE] [--env NAME=VALUE]
 //
 // Prints each build's p50, p90 and p99 (ms, from the POST being sent to the event read), and the
 // CPU each of its processes spent per publish after the warm-up (from /proc, so in the kernel's
@@ -22,7 +22,7 @@ const quantile = (xs, q) => {
 };
 
 const opts = abOptions(process.argv.slice(2), { n: 400, interval: 50, warmUp: 50 });
-const env = { RATE_LIMIT_PUBLISHES: "0" };
+const env = { RATE_LIMIT_PUBLISHES: "0", ...opts.env };
 const builds = {
   this: await startLivelineTarget({ cpu: SERVER_CPU, env: { ...env, ...opts.thisEnv } }),
   base: await startLivelineTarget({ cpu: SERVER_CPU, env, root: opts.base }),

@@ -5,7 +5,7 @@
 // differ by ±30% (docs/performance-notes.md).
 //
 //   taskset -c 1 node bench/write-ab.mjs --base ../main [--rounds 8] [--slice-ms 3000] [--publishers 32]
-//     [--feeds 100] [--this-env NAME=VALUE]
+//     [--feeds 100] [--this-env NAME=VALUE] [--env NAME=VALUE]
 //
 // For each build: server-side CPU per publish (each process: its /proc times over its slices,
 // the worker's drain included) and Redis commands per publish, in all and by command (INFO
@@ -38,7 +38,7 @@ async function drained(target, feeds) {
 async function main() {
   const opts = abOptions(process.argv.slice(2), { rounds: 8, sliceMs: 3000, publishers: 32, feeds: 100 });
   const feeds = Array.from({ length: opts.feeds }, (_, i) => `ab-${i}`);
-  const env = { RATE_LIMIT_PUBLISHES: "0", RATE_LIMIT_SUBSCRIBES: "0" };
+  const env = { RATE_LIMIT_PUBLISHES: "0", RATE_LIMIT_SUBSCRIBES: "0", ...opts.env };
   const builds = [
     { name: "this", target: await startLivelineTarget({ cpu: SERVER_CPU, env: { ...env, ...opts.thisEnv } }) },
     { name: "base", target: await startLivelineTarget({ cpu: SERVER_CPU, env, root: opts.base }) },

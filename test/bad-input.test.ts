@@ -40,9 +40,9 @@ afterAll(() => {
  * rate-limit counters, which count refused writes too).
  */
 async function state(): Promise<string> {
-  const counters = stack().store.keys.rateLimit("");
+  const counters = (["publish", "connect"] as const).map((kind) => stack().store.keys.rateLimit(kind, ""));
   const keys = (await probe.keys(`${stack().keyPrefix}*`))
-    .filter((k) => !k.includes("bull}") && !k.startsWith(counters))
+    .filter((k) => !k.includes("bull}") && !counters.some((c) => k.startsWith(c)))
     .sort();
   const parts = await Promise.all(keys.map(async (k) => `${k}=${JSON.stringify(await probe.dump(k))}`));
   return parts.join("\n");

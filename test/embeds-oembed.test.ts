@@ -192,6 +192,22 @@ describe("a contributor's embeds", () => {
     expect(await asked(drafted)).toBe(true);
     expect([await asked(published), await asked(scheduled)]).toEqual([false, false]);
   });
+
+  it("are not looked up for a write past its token's rate limit", async () => {
+    const feedId = "flooded";
+    await stack.api.createFeed(feedId, "Flooded");
+    const sub = "flood@desk";
+    const flooder = stack.api.as(await mint({ sub, role: "editor", feeds: [feedId] }));
+    const asked = async (url: string) => (await started().seen()).some((r) => r.path.includes(encodeURIComponent(url)));
+    // Spend the token's window (RATE_LIMIT_PUBLISHES, 3000 by default) without 3000 requests.
+    const window = { key: stack.store.keys.rateLimit("publish", sub), points: 1, windowMs: 60_000 };
+    await Promise.all(Array.from({ length: 3000 }, () => stack.store.spendRate(window)));
+    const url = "https://vimeo.com/100000004";
+    const refused = await flooder.publish(feedId, { id: "f-1", body: "<p>one too many</p>", embeds: [{ url }] });
+    expect([refused.status, refused.body]).toMatchObject([429, { error: { code: "rate_limited" } }]);
+    expect(await asked(url)).toBe(false);
+    expect(await stack.store.acceptedRevision(feedId, "f-1")).toBeUndefined();
+  });
 });
 
 describe("a provider that misbehaves", () => {

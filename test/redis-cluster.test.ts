@@ -93,6 +93,21 @@ describe("on a 3-master Redis Cluster", () => {
     for (const r of readers) r.close();
   });
 
+  it("limits a token's writes, counted before the accept (the counter and the feed are in different slots)", async () => {
+    const limited = await startStack(cluster.url, { RATE_LIMIT_PUBLISHES: "3" });
+    try {
+      expect((await limited.api.createFeed("limited")).status).toBe(201);
+      const statuses: number[] = [];
+      for (const id of ["a", "b", "c"]) statuses.push((await limited.api.publish("limited", { id, body: id })).status);
+      expect(statuses).toEqual([202, 202, 429]);
+      const retracted = await limited.api.retract("limited", "a");
+      expect([retracted.status, Number(retracted.headers.get("retry-after")) > 0]).toEqual([429, true]);
+      expect(await limited.store.acceptedTicket("limited")).toMatchObject({ ticket: 2 });
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("sends events over sharded pub/sub (SPUBLISH on the feed's shard)", async () => {
     await stack.api.createFeed("sharded");
     const sub = new Cluster(

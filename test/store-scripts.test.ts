@@ -590,3 +590,47 @@ describe("what the apply script leaves alone", () => {
       expect(await store.revisions(feedId, id)).toEqual([]);
   });
 });
+
+describe("a writer's rate limit, counted by the accept", () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it("refuses a write past it before any other check, stores nothing, and shares its window with rate-limit.lua", async () => {
+    const feedId = "rate-limited";
+    expect(await store.createFeed({ id: feedId, title: "rate" }, new Date())).toBe(true);
+    const rate = { key: store.keys.rateLimit("publish", `writer-${randomUUID()}`), points: 3, windowMs: 60_000 };
+    // A write counted on its own (a write with embeds, or another route): the same window.
+    expect(await store.spendRate(rate)).toBe(0);
+    const input = (id: string) => ({ entryId: id, contentHash: id, actor: editor, rate });
+    expect((await store.accept(feedId, publish("a", "one"), input("a"))).status).toBe("ok");
+    // A write refused for another reason counts too.
+    expect((await store.accept(feedId, publish("a", "again"), input("a"))).status).toBe("duplicate_id");
+    const past = await store.accept(feedId, publish("b", "two"), input("b"));
+    expect(past.status).toBe("rate_limited");
+    const wait = past.status === "rate_limited" ? past.retryAfterMs : 0;
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(60_000);
+    // Before any other check: a feed that does not exist answers the limit too.
+    expect((await store.accept("no-such-feed", publish("c", "x"), input("c"))).status).toBe("rate_limited");
+    expect(await store.spendRate(rate)).toBeGreaterThan(0);
+    // Nothing of the refused write is stored: no ticket, no accepted id.
+    expect(await store.acceptedTicket(feedId)).toMatchObject({ ticket: 1 });
+    expect(await store.acceptedRevision(feedId, "b")).toBeUndefined();
+    // Another writer has a window of its own; a write the caller counted itself passes no limit.
+    const other = { ...rate, key: store.keys.rateLimit("publish", `writer-${randomUUID()}`) };
+    expect((await store.accept(feedId, publish("b", "two"), { ...input("b"), rate: other })).status).toBe("ok");
+    expect((await store.accept(feedId, publish("d", "four"), { entryId: "d", contentHash: "d" })).status).toBe("ok");
+  });
+
+  it("starts a new window when the last one ends", async () => {
+    const feedId = "rate-window";
+    expect(await store.createFeed({ id: feedId, title: "window" }, new Date())).toBe(true);
+    const rate = { key: store.keys.rateLimit("publish", `writer-${randomUUID()}`), points: 1, windowMs: 300 };
+    const write = (id: string) => store.accept(feedId, publish(id, id), { entryId: id, contentHash: id, rate });
+    expect((await write("a")).status).toBe("ok");
+    expect((await write("b")).status).toBe("rate_limited");
+    await sleep(350);
+    expect((await write("b")).status).toBe("ok");
+    expect((await write("c")).status).toBe("rate_limited");
+    expect(await store.acceptedTicket(feedId)).toMatchObject({ ticket: 2 });
+  });
+});

@@ -11,7 +11,7 @@ import {
   type Feed,
 } from "@liveline/protocol";
 import type { Change } from "./changes.js";
-import type { AcceptInput, NewFeedInput } from "./scripts.js";
+import type { AcceptInput, NewFeedInput, RateWindow } from "./scripts.js";
 import {
   SCRIPTS,
   contributorRefusal,
@@ -34,7 +34,17 @@ import { describeFailedChange } from "./failed-change.js";
 import { AcceptedState } from "./accepted-state.js";
 import { StoredRevision } from "./stored-actor.js";
 
-export type { AcceptResult, ApplyManyResult, ApplyResult, CatchUp, ContributorRule, DrainMark, Head, Snapshot };
+export type {
+  AcceptResult,
+  ApplyManyResult,
+  ApplyResult,
+  CatchUp,
+  ContributorRule,
+  DrainMark,
+  Head,
+  RateWindow,
+  Snapshot,
+};
 
 export type RedisClient = Redis | Cluster;
 
@@ -168,12 +178,26 @@ export class FeedStore {
         entries: k.entries,
         behind: k.behind,
         drainMark: k.drainMark,
+        rate: input.rate?.key ?? k.meta,
       },
       { change, ...input, feedId, slot: k.slot, now: Date.now(), jobMarkAgeMs: this.jobMarkAgeMs },
     );
     // Also for a duplicate: the first try may have reached the primary only.
     await this.replicated();
     return result;
+  }
+
+  /**
+   * Whether accept() can count a writer's rate limit (AcceptInput.rate) in its own step: not on a
+   * Redis Cluster, where the counter's key and the feed's sit in different slots.
+   */
+  get countsRateInAccept(): boolean {
+    return !("nodes" in this.redis);
+  }
+
+  /** Count one attempt against a rate limit: 0 within it, else the ms until its window ends. */
+  spendRate({ key, ...window }: RateWindow): Promise<number> {
+    return this.run(SCRIPTS.rateLimit, { counter: key }, window);
   }
 
   /**

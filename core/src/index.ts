@@ -31,6 +31,7 @@ export {
   type CatchUp,
   type Head,
   type Snapshot,
+  type RateWindow,
   type RedisClient,
   type EntryPageResult,
 } from "./feed-store.js";

@@ -26,8 +26,8 @@ export interface RedisKeys {
   slot(slot: number): SlotKeys;
   /** BullMQ's own prefix; braces keep every queue key in one slot on a cluster. */
   queuePrefix(): string;
-  /** Prefix of one rate limiter's counters (rate-limiter-flexible appends ":<key>"). */
-  rateLimit(name: string): string;
+  /** String (expiring with its window): one rate limit's counter of `key`'s attempts (rate-window.lua). */
+  rateLimit(name: string, key: string): string;
   /** Where server nodes report their readers (server/src/presence). */
   presence: PresenceKeys;
   /** Keys of the output pipeline: push subscriptions, alerts, webhooks (docs/outputs.md). */
@@ -216,7 +216,7 @@ export function redisKeys(prefix = "liveline:", slotted = false): RedisKeys {
       drainMark: slotKey(prefix, "drain-mark", slotted, slot),
     }),
     queuePrefix: () => `{${prefix}bull}`,
-    rateLimit: (name) => `${prefix}rl:${name}`,
+    rateLimit: (name, key) => `${prefix}rl:${name}:${key}`,
     embed: (urlHash) => `${prefix}embed:${urlHash}`,
     accounts: {
       users: `{${prefix}accounts}:users`,

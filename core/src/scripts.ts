@@ -44,6 +44,8 @@ export type AcceptResult =
    * this mark names (group commit: otherwise the waiting job takes this change too).
    */
   | { status: "ok"; ticket: number; revision: number; scheduleVersion: number; drain: DrainMark | undefined }
+  /** Past the writer's rate limit (AcceptInput.rate), `retryAfterMs` before its window ends: nothing stored. */
+  | { status: "rate_limited"; retryAfterMs: number }
   /**
    * The Idempotency-Key was used before: for this entry, with this content hash. `drain`: the
    * slot's drain job asked for and not yet taken, if any (a retry adds it again: a no-op if it was).
@@ -120,6 +122,19 @@ export interface AcceptInput {
   status?: "draft" | "scheduled" | "published" | undefined;
   /** A release: only if still scheduled under this version. */
   scheduleVersion?: number | undefined;
+  /**
+   * The writer's rate limit, counted in the same step (rate-window.lua): past it the change is
+   * refused (`rate_limited`) and nothing is stored. Not on a Redis Cluster, where the counter's
+   * key is in another slot than the feed's (the caller counts it first there: FeedStore.spendRate).
+   */
+  rate?: RateWindow | undefined;
+}
+
+/** A fixed-window rate limit: `points` attempts per `windowMs` under the counter `key`. */
+export interface RateWindow {
+  key: string;
+  points: number;
+  windowMs: number;
 }
 
 /** What accept.lua is told besides the change: the feed, the time, when to ask for a job again. */
@@ -322,7 +337,7 @@ export const SCRIPTS = {
   accept: spec({
     name: "accept",
     file: "accept",
-    keys: ["meta", "pending", "ids", "idempotency", "accepted", "entries", "behind", "drainMark"] as const,
+    keys: ["meta", "pending", "ids", "idempotency", "accepted", "entries", "behind", "drainMark", "rate"] as const,
     args: (a: AcceptCall) => [
       a.change.op,
       JSON.stringify(a.change),
@@ -337,6 +352,8 @@ export const SCRIPTS = {
       a.feedId,
       a.now,
       a.jobMarkAgeMs,
+      a.rate?.points ?? 0,
+      a.rate?.windowMs ?? 0,
     ],
     decode: (raw, a: AcceptCall): AcceptResult => {
       const [status, ticket, previous, revision, scheduleVersion, mark] = reply(raw, "accept");
@@ -351,6 +368,8 @@ export const SCRIPTS = {
             scheduleVersion: Number(scheduleVersion),
             drain,
           };
+        case "rate_limited":
+          return { status, retryAfterMs: Number(ticket) };
         case "revision_conflict":
           return { status, revision: Number(revision) };
         case "forbidden": {
@@ -501,6 +520,15 @@ export const SCRIPTS = {
     keys: ["meta", "outputsDue"] as const,
     args: (a: { feedId: string; cursor: number }) => [a.cursor, a.feedId],
     decode: (raw): boolean => raw === 1,
+  }),
+
+  /** Count one attempt against a rate limit: 0 within it, else the ms until its window ends (rate-limit.lua). */
+  rateLimit: spec({
+    name: "rateLimit",
+    file: "rate-limit",
+    keys: ["counter"] as const,
+    args: (a: Omit<RateWindow, "key">) => [a.points, a.windowMs],
+    decode: (raw): number => Number(raw),
   }),
 
   /** Create a feed's metadata unless it exists (create-feed.lua). */

@@ -311,7 +311,7 @@ function editorAccess(config: Config, { commands, store }: Pick<Data, "commands"
     publicKeyPem: config.jwtPublicKey,
     jwksUrl: config.jwksUrl,
   });
-  const limits = new RateLimits(commands, store.keys, config.rateLimits);
+  const limits = new RateLimits(store, commands, config.rateLimits);
   const accounts = new AccountStore(commands, store.keys.accounts);
   const sso = config.sso === undefined ? undefined : new SsoClient(config.sso, commands, store.keys.accounts);
   const security = new SocketSecurity({

@@ -2,16 +2,21 @@
 -- in one atomic step, so the order of tickets is the order the API accepted changes in.
 -- KEYS: meta, pending, ids, idempotency-key (or the meta key again when there is none),
 --       accepted (entry id -> the entry as accepted so far), entries, behind (the set of feeds
---       behind in this feed's cluster slot), drain mark (of this feed's cluster slot)
+--       behind in this feed's cluster slot), drain mark (of this feed's cluster slot), the
+--       writer's rate-limit counter (or the meta key again when the caller counted it)
 -- ARGV: op, change JSON, entry id ('' for feed changes), content hash, idempotency TTL (s),
 --       If-Match revision ('' for none), 'contributor' when the writer is one (else ''), the
 --       writer's sub, the status the change gives the entry ('' keeps it: draft, scheduled,
 --       published), the schedule version a release is for ('' for any), the feed id, the time
---       now (ms), how old (ms) a drain mark may grow before another drain job is asked for
+--       now (ms), how old (ms) a drain mark may grow before another drain job is asked for, the
+--       writes the writer's rate-limit window allows (0: not counted here) and the window (ms)
 -- Returns {status, ticket, detail, accepted revision, schedule version, drain mark}: the drain
 -- mark is set (`<ms>.<feed>.<ticket>`) when the caller must add the slot's drain job named by it
 -- ('' when a job is waiting already); a duplicate returns the slot's current mark ('' for none),
 -- so that a retry can add again the job its first try may never have added (same id: a no-op).
+-- A write past the writer's rate limit is answered {'rate_limited', ms until its window ends} and
+-- stores nothing: counting it here, first, saves the write a round trip of its own (on a Redis
+-- Cluster the counter sits in another slot, and the server counts it before; rate-limits.ts).
 --
 -- Group commit across feeds: one drain job takes every feed of the slot that is behind when it
 -- runs. The slot's drain mark says that a job was asked for (and when); a change accepted while it
@@ -30,11 +35,19 @@
 -- are decided before it gets here (contributorRefusal in scripts.ts).
 --- @include "constants"
 --- @include "accepted-state"
-local meta, pending, ids, idem, accepted, entries, behind, drainMark =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+--- @include "rate-window"
+local meta, pending, ids, idem, accepted, entries, behind, drainMark, rate =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local op, change, entryId, hash, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local ifMatch, role, actor, newStatus, releaseFor = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local feedId, now, markAge = ARGV[11], tonumber(ARGV[12]), tonumber(ARGV[13])
+local ratePoints, rateWindow = tonumber(ARGV[14]), tonumber(ARGV[15])
+
+-- Counted first: every write counts, whatever this script answers after.
+if ratePoints > 0 then
+  local wait = spendRate(rate, ratePoints, rateWindow)
+  if wait > 0 then return {'rate_limited', wait, '', 0, 0} end
+end
 
 -- Every feed's meta has its id (create-feed.lua): one read answers whether it exists, its last
 -- ticket, whether it ended, and its last ticket applied.

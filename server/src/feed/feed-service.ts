@@ -25,6 +25,7 @@ import {
   type EntryPatch,
   type FeedStore,
   type PublishQueue,
+  type RateWindow,
 } from "@liveline/core";
 import { LivelineError, feedNotFound } from "../errors.js";
 import type { EmbedResolver } from "../embeds/embed-resolver.js";
@@ -52,6 +53,18 @@ export interface WriteContext {
   ifMatch?: number | undefined;
   /** A publish's Idempotency-Key. */
   idempotencyKey?: string | undefined;
+  /** The token's write limit, counted by the store's accept with the write (RateLimits.atAccept). */
+  limit?: WriteLimit | undefined;
+}
+
+/**
+ * A write's rate limit (its token's), for the store's accept to count in the same step as the
+ * write; `spend` counts it on its own instead, for a write that looks something up first.
+ */
+export interface WriteLimit extends RateWindow {
+  spend(): Promise<void>;
+  /** The 429 of a write past the limit, `ms` before its window ends. */
+  refused(ms: number): LivelineError;
 }
 
 export interface FeedServiceOptions {
@@ -143,6 +156,7 @@ export class FeedService {
     const status: "draft" | "scheduled" | "published" =
       publishAt !== undefined ? "scheduled" : input.status === "draft" ? "draft" : "published";
     refuseContributor(ctx, "publish", status);
+    const limit = await this.limitFor(ctx, input.media !== undefined || input.embeds !== undefined);
     const media = await resolveMedia(input.media ?? [], this.mediaResolver());
     const embeds = await resolveEmbeds(input.embeds ?? [], this.options.embeds);
     const entry = {
@@ -167,7 +181,7 @@ export class FeedService {
       ...stamp(ctx),
       entry,
     };
-    const result = await this.store.accept(feedId, change, {
+    const result = await this.accept(feedId, change, limit, {
       entryId: entry.id,
       contentHash,
       status,
@@ -219,6 +233,7 @@ export class FeedService {
     const when = publishAt === undefined || publishAt === null ? publishAt : new Date(publishAt);
     const status = when === undefined ? undefined : when === null ? "draft" : "scheduled";
     refuseContributor(ctx, "update", status);
+    const limit = await this.limitFor(ctx, media !== undefined || embeds !== undefined);
     const patch: EntryPatch = { ...rest };
     if (input.body !== undefined) patch.body = cleanBody(input.body, this.options.publicUrl);
     if (media !== undefined) patch.media = await resolveMedia(media, this.mediaResolver());
@@ -231,7 +246,7 @@ export class FeedService {
       entryId,
       patch,
     };
-    const result = await this.acceptEntryChange(feedId, entryId, change, ctx, status);
+    const result = await this.acceptEntryChange(feedId, entryId, change, { ...ctx, limit }, status);
     if (when instanceof Date) await this.queue.enqueueRelease(feedId, entryId, result.scheduleVersion, when);
     else if (when === null) await this.queue.cancelRelease(feedId, entryId, result.scheduleVersion - 1);
     return { entryId, status: "queued" };
@@ -323,7 +338,7 @@ export class FeedService {
       ...stamp(ctx),
       patch: { ...input },
     };
-    const result = await this.store.accept(feedId, change);
+    const result = await this.accept(feedId, change, ctx.limit);
     if (result.status !== "ok") throw storeRejection(result, feedId);
     await this.drain(feedId, result.drain, ctx.requestId);
     return { status: "queued" };
@@ -406,7 +421,7 @@ export class FeedService {
     ctx: WriteContext,
     status?: "draft" | "scheduled",
   ): Promise<{ ticket: number; scheduleVersion: number }> {
-    const result = await this.store.accept(feedId, change, {
+    const result = await this.accept(feedId, change, ctx.limit, {
       entryId,
       ifMatch: ctx.ifMatch,
       actor: { sub: ctx.by.id, contributor: ctx.contributor === true },
@@ -415,6 +430,33 @@ export class FeedService {
     if (result.status !== "ok") throw await this.rejection(result, feedId, entryId);
     await this.drain(feedId, result.drain, ctx.requestId);
     return result;
+  }
+
+  /**
+   * The store's accept, with the write's limit counted in the same step (one round trip); a write
+   * past it is refused there, with nothing stored, and answered 429 here.
+   */
+  private async accept(
+    feedId: string,
+    change: Change,
+    limit: WriteLimit | undefined,
+    options: Parameters<FeedStore["accept"]>[2] = {},
+  ): Promise<AcceptResult> {
+    const result = await this.store.accept(feedId, change, limit === undefined ? options : { ...options, rate: limit });
+    if (result.status !== "rate_limited") return result;
+    if (limit === undefined) throw new Error("accept answered rate_limited to a write it was given no limit for");
+    throw limit.refused(result.retryAfterMs);
+  }
+
+  /**
+   * The limit the write's accept is to count: counted now instead, once, when the write looks
+   * something up first (its media, its embeds' oEmbed providers), so that writes past the limit
+   * never reach those.
+   */
+  private async limitFor(ctx: WriteContext, looksUp: boolean): Promise<WriteLimit | undefined> {
+    if (ctx.limit === undefined || !looksUp) return ctx.limit;
+    await ctx.limit.spend();
+    return undefined;
   }
 
   /**

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { Request } from "express";
 import { LIMITS, type Actor, type Feed } from "@liveline/protocol";
 import { assertAccess, assertCanRead, can, canRead, isContributor } from "../auth/auth.js";
-import type { FeedService, WriteContext } from "../feed/feed-service.js";
-import type { Handlers } from "./operation-router.js";
+import type { FeedService, WriteContext, WriteLimit } from "../feed/feed-service.js";
+import { limitAtAccept, type Handlers } from "./operation-router.js";
 
 export interface HttpRoutesOptions {
   service: FeedService;
@@ -20,13 +20,18 @@ function writerOf(req: Request): Actor {
 
 /**
  * The terms of a write from this request: its writer, the request's id, whether they write as a
- * contributor, and what If-Match or Idempotency-Key said.
+ * contributor, what If-Match or Idempotency-Key said, and the token's write limit when the store's
+ * accept is to count it.
  */
-function writeContextOf(req: Request, extra: Pick<WriteContext, "ifMatch" | "idempotencyKey"> = {}): WriteContext {
+function writeContextOf(
+  { req, limit }: { req: Request; limit: WriteLimit | undefined },
+  extra: Pick<WriteContext, "ifMatch" | "idempotencyKey"> = {},
+): WriteContext {
   return {
     by: writerOf(req),
     requestId: String(req.res?.getHeader("x-request-id") ?? randomUUID()),
     contributor: isContributor(req.principal),
+    ...(limit === undefined ? {} : { limit }),
     ...extra,
   };
 }
@@ -88,45 +93,46 @@ export function httpRoutes({ service }: HttpRoutesOptions): Handlers<FeedOperati
       headers: PRIVATE,
     }),
 
-    updateFeed: async ({ params, body, req }) => ({
+    // The writes that go to the store's accept: it counts the token's write limit (limitAtAccept).
+    updateFeed: limitAtAccept(async (call) => ({
       status: 202,
-      body: await service.updateFeed(params.feedId, body, writeContextOf(req)),
-    }),
+      body: await service.updateFeed(call.params.feedId, call.body, writeContextOf(call)),
+    })),
 
-    publishEntry: async ({ params, body, headers, req }) => ({
+    publishEntry: limitAtAccept(async (call) => ({
       status: 202,
       body: await service.publish(
-        params.feedId,
-        body,
-        writeContextOf(req, { idempotencyKey: headers["Idempotency-Key"] }),
+        call.params.feedId,
+        call.body,
+        writeContextOf(call, { idempotencyKey: call.headers["Idempotency-Key"] }),
       ),
-    }),
+    })),
 
-    updateEntry: async ({ params, body, headers, req }) => ({
+    updateEntry: limitAtAccept(async (call) => ({
       status: 202,
       body: await service.updateEntry(
-        params.feedId,
-        params.entryId,
-        body,
-        writeContextOf(req, { ifMatch: headers["If-Match"] }),
+        call.params.feedId,
+        call.params.entryId,
+        call.body,
+        writeContextOf(call, { ifMatch: call.headers["If-Match"] }),
       ),
-    }),
+    })),
 
-    retractEntry: async ({ params, body, headers, req }) => ({
+    retractEntry: limitAtAccept(async (call) => ({
       status: 202,
       body: await service.deleteEntry(
-        params.feedId,
-        params.entryId,
-        writeContextOf(req, { ifMatch: headers["If-Match"] }),
-        body?.reason,
+        call.params.feedId,
+        call.params.entryId,
+        writeContextOf(call, { ifMatch: call.headers["If-Match"] }),
+        call.body?.reason,
       ),
-    }),
+    })),
 
     // Publishing a draft or scheduled entry now: editors only (never a contributor).
-    publishDraft: async ({ params, req }) => ({
+    publishDraft: limitAtAccept(async (call) => ({
       status: 202,
-      body: await service.releaseEntry(params.feedId, params.entryId, writeContextOf(req)),
-    }),
+      body: await service.releaseEntry(call.params.feedId, call.params.entryId, writeContextOf(call)),
+    })),
 
     // Drafts and scheduled entries: every one for editors, a contributor's own for a contributor.
     listDrafts: async ({ params, req, principal }) => {

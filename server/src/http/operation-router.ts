@@ -17,6 +17,7 @@ import type { TokenVerifier } from "../auth/token-verifier.js";
 import { parseOr400 } from "../errors.js";
 import { jsonBody, optionalJsonBody, parseJsonBody, requireJson } from "./json-body.js";
 import type { RateLimits } from "./rate-limits.js";
+import type { WriteLimit } from "../feed/feed-service.js";
 import type { Principal } from "../auth/principal.js";
 
 /**
@@ -45,6 +46,11 @@ export interface Call<O extends OperationDef> {
   body: BodyOf<O>;
   /** Who the bearer token speaks for (undefined without one). */
   principal: Principal | undefined;
+  /**
+   * The token's write limit, for the store's accept to count (a handler marked with
+   * limitAtAccept, when the store can); undefined when the router counted it already, or none.
+   */
+  limit: WriteLimit | undefined;
   /** For handlers that answer themselves (a page, a file, a stream) or read request details. */
   req: Request;
   res: Response;
@@ -77,6 +83,17 @@ export const expressHandler =
     return undefined;
   };
 
+const AT_ACCEPT = Symbol("the write limit is counted at the accept");
+
+/**
+ * Marks the handler of a write that goes to the store's accept: the token's write limit is counted
+ * there, in the same step as the write (Call.limit), instead of by a round trip of its own first.
+ * Where the store cannot (a Redis Cluster) the router counts it first, as for every other write.
+ */
+export function limitAtAccept<H extends (call: never) => unknown>(handler: H): H {
+  return Object.assign(handler, { [AT_ACCEPT]: true });
+}
+
 /** Told of each operation's request as it starts (before the body, the token or the schemas). */
 export type OperationObserver = (operation: OperationId, res: Response) => void;
 
@@ -92,7 +109,8 @@ export interface OperationRouterOptions {
 /**
  * Express routes for every operation, from its definition and its handler. In order: the token
  * (a bad one is 401 on any API operation), the access level (401/403), the rate limit (writes:
- * the token's, or a reader's address's), the body (415, 413, invalid JSON; a POST's or PATCH's
+ * the token's, or a reader's address's; a write marked limitAtAccept is counted by the store's
+ * accept instead, after the schemas), the body (415, 413, invalid JSON; a POST's or PATCH's
  * is read first of all), then the path parameters, query, headers and body against their
  * schemas (400), then the handler.
  */
@@ -125,11 +143,15 @@ export function operationRouter(handlers: Handlers<OperationId>, o: OperationRou
     if (op.access !== "anyone") chain.push(authenticated);
     if (op.access === "admin-all") chain.push(requireGlobalAdmin);
     else if (op.access !== "anyone" && op.access !== "reader") chain.push(requireAccess(op.access));
-    if (op.method !== "get" && op.access !== "anyone") chain.push(needsToken(op.access) ? byToken : byAddress);
+    const handler = handlers[id];
+    const atAccept = needsToken(op.access) && AT_ACCEPT in handler && o.limits.countedAtAccept;
+    if (op.method !== "get" && op.access !== "anyone" && !atAccept)
+      chain.push(needsToken(op.access) ? byToken : byAddress);
     if (readsFirst) chain.push(requireJson);
     else if (json) chain.push(...(op.bodyOptional ? [optionalJsonBody] : jsonBody));
     // The handler's own types hold for what invoke() hands it: each part parsed by its schema.
-    chain.push(invoke(op, handlers[id] as unknown as AnyHandler));
+    const limitOf = atAccept ? (p: Principal | undefined) => o.limits.atAccept(p?.sub ?? "unknown") : () => undefined;
+    chain.push(invoke(op, handler as unknown as AnyHandler, limitOf));
     router[op.method](op.path, ...chain);
   }
   return router;
@@ -142,6 +164,7 @@ type AnyHandler = (call: {
   headers: Record<string, unknown>;
   body: unknown;
   principal: Principal | undefined;
+  limit: WriteLimit | undefined;
   req: Request;
   res: Response;
   next: NextFunction;
@@ -152,7 +175,11 @@ interface AnyAnswer {
   headers?: Record<string, string>;
 }
 
-function invoke(op: OperationDef, handler: AnyHandler): RequestHandler {
+function invoke(
+  op: OperationDef,
+  handler: AnyHandler,
+  limitOf: (principal: Principal | undefined) => WriteLimit | undefined,
+): RequestHandler {
   // A page or a file answers 404 for a name that is not one of its own; the API says 400.
   const params = op.path.startsWith("/v1/") ? paramNamesOf(op.path) : [];
   const headers = Object.entries(op.headers ?? {});
@@ -175,6 +202,7 @@ function invoke(op: OperationDef, handler: AnyHandler): RequestHandler {
       headers: sent,
       body,
       principal: req.principal,
+      limit: limitOf(req.principal),
       req,
       res,
       next,

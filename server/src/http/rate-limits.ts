@@ -1,6 +1,6 @@
-import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import type { RedisClient, RedisKeys } from "@liveline/core";
+import type { FeedStore, RedisClient } from "@liveline/core";
 import { LivelineError } from "../errors.js";
+import type { WriteLimit } from "../feed/feed-service.js";
 
 export type RateLimitKind = "publish" | "subscribe" | "connect" | "signIn" | "signInAddress";
 
@@ -26,26 +26,24 @@ const WHAT: Record<RateLimitKind, string> = {
 };
 
 /**
- * Fixed-window counters. Per token and per address they are kept in Redis (rate-limiter-flexible),
- * so a limit holds across every server process sharing the Redis; keys are built by
- * redis-keys.ts under the service's prefix. Per connection the window is kept with the connection
- * itself: a connection lives on one process, so a shared store would only add a Redis round trip
- * to every subscribe (measured: ~9% of the CPU a new reader costs; see the README's Benchmark).
+ * Fixed-window counters. Per token and per address they are kept in Redis (one Lua include,
+ * core/src/lua/includes/rate-window.lua), so a limit holds across every server process sharing
+ * the Redis; keys are built by redis-keys.ts under the service's prefix. A write that changes a
+ * feed is counted by the store's accept, in the same step (`atAccept`): one round trip, not two.
+ * Per connection the window is kept with the connection itself: a connection lives on one
+ * process, so a shared store would only add a Redis round trip to every subscribe (measured: ~9%
+ * of the CPU a new reader costs; see the README's Benchmark).
  */
 export class RateLimits {
-  private readonly limiters = new Map<
-    RateLimitKind,
-    { limiter: RateLimiterRedis; points: number; windowSeconds: number }
-  >();
+  private readonly windows = new Map<Exclude<RateLimitKind, "subscribe">, { points: number; windowMs: number }>();
 
   constructor(
-    redis: RedisClient,
-    keys: RedisKeys,
+    private readonly store: FeedStore,
+    private readonly redis: RedisClient,
     private readonly settings: RateLimitSettings,
   ) {
-    const points: Record<RateLimitKind, number> = {
+    const points: Record<Exclude<RateLimitKind, "subscribe">, number> = {
       publish: settings.publishes,
-      subscribe: settings.subscribes,
       connect: settings.connections,
       signIn: settings.signIns,
       signInAddress: settings.signIns * 10,
@@ -53,13 +51,7 @@ export class RateLimits {
     for (const kind of ["publish", "connect", "signIn", "signInAddress"] as const) {
       if (points[kind] <= 0) continue;
       const windowSeconds = kind.startsWith("signIn") ? settings.signInWindowSeconds : settings.windowSeconds;
-      const limiter = new RateLimiterRedis({
-        storeClient: redis,
-        keyPrefix: keys.rateLimit(kind),
-        points: points[kind],
-        duration: windowSeconds,
-      });
-      this.limiters.set(kind, { limiter, points: points[kind], windowSeconds });
+      this.windows.set(kind, { points: points[kind], windowMs: windowSeconds * 1000 });
     }
   }
 
@@ -68,19 +60,36 @@ export class RateLimits {
    * limit. Redis errors propagate (the HTTP layer answers 503).
    */
   async consume(kind: Exclude<RateLimitKind, "subscribe">, key: string): Promise<void> {
-    const entry = this.limiters.get(kind);
-    if (entry === undefined) return;
-    try {
-      await entry.limiter.consume(key);
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      throw this.limited(kind, entry.points, err.msBeforeNext, entry.windowSeconds);
-    }
+    const window = this.windows.get(kind);
+    if (window === undefined) return;
+    const wait = await this.store.spendRate({ key: this.store.keys.rateLimit(kind, key), ...window });
+    if (wait > 0) throw this.limited(kind, window.points, wait, window.windowMs / 1000);
+  }
+
+  /**
+   * The write limit of the token `sub`, for the store's accept to count with the write; undefined
+   * when writes are not limited, or when the accept cannot count it (a Redis Cluster: the caller
+   * counts it before, with consume).
+   */
+  atAccept(sub: string): WriteLimit | undefined {
+    const window = this.windows.get("publish");
+    if (window === undefined || !this.store.countsRateInAccept) return undefined;
+    return {
+      key: this.store.keys.rateLimit("publish", sub),
+      ...window,
+      spend: () => this.consume("publish", sub),
+      refused: (ms) => this.limited("publish", window.points, ms, window.windowMs / 1000),
+    };
+  }
+
+  /** Whether the store's accept counts writes (atAccept), so the router does not count them first. */
+  get countedAtAccept(): boolean {
+    return this.windows.has("publish") && this.store.countsRateInAccept;
   }
 
   /** Forget `key`'s attempts (a successful sign-in clears its email's failures). */
   async forget(kind: Exclude<RateLimitKind, "subscribe">, key: string): Promise<void> {
-    await this.limiters.get(kind)?.limiter.delete(key);
+    if (this.windows.has(kind)) await this.redis.del(this.store.keys.rateLimit(kind, key));
   }
 
   /**
