@@ -112,6 +112,11 @@ export const spent = (before, after, field = "cpuMs") =>
       .filter((k) => after[k] && before[k])
       .map((k) => [k, after[k][field] - before[k][field]]),
   );
+/** Each process's `field` (of procStats) from `before` to `after`, divided by `by`, to `digits` places. */
+export const spentPer = (before, after, by, { field = "cpuMs", digits = 2 } = {}) =>
+  Object.fromEntries(
+    Object.entries(spent(before, after, field)).map(([k, v]) => [k, Number((v / by).toFixed(digits))]),
+  );
 /** Redis commands processed so far (INFO stats). */
 export async function redisCommands(redis) {
   const info = await redis.info("stats");

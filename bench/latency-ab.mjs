@@ -11,7 +11,7 @@
 // CPU each of its processes spent per publish after the warm-up (from /proc, so in the kernel's
 // 10 ms ticks: hundreds of publishes make them exact to a few hundredths of a millisecond).
 import { performance } from "node:perf_hooks";
-import { SERVER_CPU, abOptions, cpuOf, sleep, spent } from "./harness.mjs";
+import { SERVER_CPU, abOptions, cpuOf, sleep, spentPer } from "./harness.mjs";
 import { createPublisher } from "./publisher.mjs";
 import { Tally, openReader } from "./reader.mjs";
 import { createFeeds, startLivelineTarget } from "./targets.mjs";
@@ -72,9 +72,7 @@ try {
     Object.entries(sides).map(([name, s]) => [
       name,
       {
-        cpuMsPerPublish: Object.fromEntries(
-          Object.entries(spent(s.cpu0, cpuOf(s.target.pids))).map(([p, ms]) => [p, +(ms / opts.n).toFixed(2)]),
-        ),
+        cpuMsPerPublish: spentPer(s.cpu0, cpuOf(s.target.pids), opts.n),
         received: s.latencies.length,
         p50: quantile(s.latencies, 0.5),
         p90: quantile(s.latencies, 0.9),

@@ -7,7 +7,7 @@
 // thread (voluntary context switches) per second.
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { benchOptions, cpuOf, spent } from "./harness.mjs";
+import { benchOptions, cpuOf, spentPer } from "./harness.mjs";
 import { createFeeds, startLivelineTarget } from "./targets.mjs";
 
 const {
@@ -41,10 +41,7 @@ try {
   };
   await run(50); // warm-up
   /** Each process's `field` (of procStats) from `before` to now, divided by `by`. */
-  const per = (before, field, by, digits) =>
-    Object.fromEntries(
-      Object.entries(spent(before, cpuOf(target.pids), field)).map(([k, v]) => [k, Number((v / by).toFixed(digits))]),
-    );
+  const per = (before, field, by, digits) => spentPer(before, cpuOf(target.pids), by, { field, digits });
   if (idleMs > 0) {
     await sleep(1000); // the warm-up's last job and outputs settle
     const idle0 = cpuOf(target.pids);
