@@ -27,19 +27,12 @@
 -- of `behind` once it caught up; the worker's sweep reads those sets to find feeds whose job was
 -- lost.
 --
--- If-Match is checked against the entry's accepted state (includes/accepted-state.lua) here,
--- atomically with the ticket, so two editors sending an edit at once cannot both win, even before
--- the worker applied the first. So is the part of the contributor rule that needs that state: a
--- contributor changes only drafts of their own (`detail` not_own_draft; the server words it in
--- feed-service.ts). The parts a change shows on its face (drafts only, no scheduling, no release)
--- are decided before it gets here (contributorRefusal in scripts.ts).
---- @include "constants"
---- @include "accepted-state"
+-- What each operation checks and keeps is in includes/accept-entry.lua (ACCEPT_OPS).
+--- @include "accept-entry"
 --- @include "rate-window"
 local meta, pending, ids, idem, accepted, entries, behind, drainMark, rate =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
-local op, change, entryId, hash, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
-local ifMatch, role, actor, newStatus, releaseFor = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local op, change = ARGV[1], ARGV[2]
 local feedId, now, markAge = ARGV[11], tonumber(ARGV[12]), tonumber(ARGV[13])
 local ratePoints, rateWindow = tonumber(ARGV[14]), tonumber(ARGV[15])
 
@@ -54,93 +47,34 @@ end
 local head = redis.call('HMGET', meta, 'id', 'ticket', 'status', 'applied')
 if not head[1] then return {'feed_not_found', 0, '', 0, 0} end
 local current = tonumber(head[2] or '0')
-local ended = head[3] == 'ended'
 -- A feed with a change accepted and not applied is in its slot's `behind` set already: the accept
 -- of that change added it, and only an apply that leaves the feed caught up (applied reaches its
 -- last ticket, in the same script) takes it out. So under load, when a feed's changes come faster
 -- than they are applied, its accepts skip the SADD.
 local wasBehind = current > tonumber(head[4] or '0')
-local state = nil
-local prevId = nil
 
-local function markNow()
-  return redis.call('GET', drainMark) or ''
-end
-
--- An entry without a record is a published one at its stored revision (includes/accepted-state.lua).
-local function stateOf(id)
-  local state = acceptedState(accepted, id)
-  if state then return state end
-  local cur = redis.call('HGET', entries, id)
-  local r = 1
-  if cur then r = tonumber(cjson.decode(cur).revision) or 1 end
-  return { r = r, st = 'published', sv = 0 }
-end
-
-if op == 'publish' then
-  if idem ~= meta then
-    local seen = redis.call('GET', idem)
-    if seen then return {'duplicate_key', current, seen, 0, 0, markNow()} end
-  end
-  -- The id is taken by the HSETNX that checks it (one call, not a read and a write); a feed that
-  -- ended only reads it, to answer a duplicate as such.
-  if ended and newStatus == 'published' then
-    local prev = redis.call('HGET', ids, entryId)
-    if prev then return {'duplicate_id', current, prev, 0, 0, markNow()} end
-    return {'feed_ended', 0, '', 0, 0}
-  end
-  if redis.call('HSETNX', ids, entryId, hash) == 0 then
-    return {'duplicate_id', current, redis.call('HGET', ids, entryId), 0, 0, markNow()}
-  end
-  state = { r = 1, st = newStatus, sv = 0, by = actor }
-  if newStatus == 'scheduled' then state.sv = 1 end
-elseif op == 'update' or op == 'delete' or op == 'release' then
-  local prev = redis.call('HGET', ids, entryId)
-  if (not prev) or string.sub(prev, 1, #RETRACTED) == RETRACTED then return {'entry_not_found', 0, '', 0, 0} end
-  prevId = prev
-  state = stateOf(entryId)
-  if ifMatch ~= '' and tonumber(ifMatch) ~= state.r then return {'revision_conflict', 0, '', state.r, 0} end
-  if role == 'contributor' and (state.st ~= 'draft' or state.by ~= actor) then
-    return {'forbidden', 0, 'not_own_draft', state.r, 0}
-  end
-  if op == 'release' then
-    if releaseFor ~= '' and (state.st ~= 'scheduled' or tostring(state.sv) ~= releaseFor) then
-      return {'stale', 0, '', state.r, state.sv}
-    end
-    if state.st == 'published' then return {'entry_published', 0, '', state.r, 0} end
-    if ended then return {'feed_ended', 0, '', 0, 0} end
-    state.st = 'published'
-  elseif op == 'update' and newStatus ~= '' then
-    -- Scheduling, rescheduling or cancelling: a new schedule version makes any delayed job of
-    -- the previous one a no-op when it fires.
-    if state.st == 'published' then return {'entry_published', 0, '', state.r, 0} end
-    state.st = newStatus
-    state.sv = (tonumber(state.sv) or 0) + 1
-  end
-  state.r = state.r + 1
+-- The accept, as the operations' checks read it (includes/accept-entry.lua).
+local a = {
+  meta = meta, ids = ids, idem = idem, accepted = accepted, entries = entries, drainMark = drainMark,
+  entryId = ARGV[3], hash = ARGV[4], ttl = tonumber(ARGV[5]), ifMatch = ARGV[6], role = ARGV[7],
+  actor = ARGV[8], newStatus = ARGV[9], releaseFor = ARGV[10], current = current,
+  ended = head[3] == 'ended', state = nil, prevId = nil,
+}
+local rules = ACCEPT_OPS[op]
+if rules then
+  local refused = rules.check(a)
+  if refused then return refused end
 end
 
 local ticket = redis.call('HINCRBY', meta, 'ticket', 1)
-if state then
+if a.state then
   -- The change carries its revision to the apply script (the JSON is an object: '{' first).
-  change = '{"rev":' .. state.r .. ',' .. string.sub(change, 2)
+  change = '{"rev":' .. a.state.r .. ',' .. string.sub(change, 2)
 end
 redis.call('HSET', pending, ticket, change)
-if op == 'publish' then
-  if idem ~= meta then redis.call('SET', idem, entryId .. '|' .. hash, 'EX', ttl) end
-elseif op == 'delete' then
-  -- The tombstone keeps the content hash: a late retry of the original publish stays a no-op.
-  -- (an update, delete or release read the ids hash above: `prev`)
-  redis.call('HSET', ids, entryId, RETRACTED .. prevId)
-  redis.call('HDEL', accepted, entryId)
-  state = nil
-end
--- A new published entry keeps no record: having none is the state of a published entry at its
--- stored revision, 1 until it is stored (includes/accepted-state.lua). Drafts and scheduled entries
--- keep theirs, as does every entry a later change moved on.
-if state and not (op == 'publish' and state.st == 'published') then keepAcceptedState(accepted, entryId, state) end
+if rules then rules.keep(a) end
 local r, sv = 0, 0
-if state then r, sv = state.r, state.sv end
+if a.state then r, sv = a.state.r, a.state.sv end
 if not wasBehind then redis.call('SADD', behind, feedId) end
 local mark = redis.call('GET', drainMark)
 local markedAt = mark and tonumber(string.match(mark, '^%d+'))
