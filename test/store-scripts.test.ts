@@ -486,6 +486,39 @@ describe("what the apply script takes with a drain job's first apply", () => {
   });
 });
 
+describe("the drain job an accept asks for", () => {
+  it("asks once while the slot's mark is fresh, again once a drain took it or once it is too old", async () => {
+    const own = new FeedStore(client, { keyPrefix: `mark-${randomUUID().slice(0, 8)}:`, jobMarkAgeMs: 400 });
+    expect(await own.createFeed({ id: "f", title: "f" }, new Date())).toBe(true);
+    const k = own.keys.feed("f");
+    const next = async (n: number) => {
+      const r = await own.accept("f", publish(`e${n}`, "text"), { entryId: `e${n}`, contentHash: `h${n}` });
+      if (r.status !== "ok") throw new Error(r.status);
+      return r.drain;
+    };
+    const first = await next(1);
+    expect(first?.mark).toMatch(/^\d+\.f\.1$/);
+    expect(await client.get(k.drainMark)).toBe(first?.mark);
+    // A job is waiting: the next changes of the slot ask for none, and the mark stays the first's.
+    expect(await next(2)).toBeUndefined();
+    expect(await next(3)).toBeUndefined();
+    expect(await client.get(k.drainMark)).toBe(first?.mark);
+    // A drain took the mark: the next change asks for a job of its own.
+    await own.apply("f", 0, { takeDrain: true });
+    const fourth = await next(4);
+    expect(fourth?.mark).toMatch(/^\d+\.f\.4$/);
+    // A mark older than the age (its job lost between accept and enqueue) is asked for again.
+    await new Promise((r) => setTimeout(r, 500));
+    const fifth = await next(5);
+    expect(fifth?.mark).toMatch(/^\d+\.f\.5$/);
+    expect(await client.get(k.drainMark)).toBe(fifth?.mark);
+    // A mark that is not one (written by hand) is replaced too.
+    await client.set(k.drainMark, "not-a-mark");
+    expect((await next(6))?.mark).toMatch(/^\d+\.f\.6$/);
+    expect(await next(7)).toBeUndefined();
+  });
+});
+
 describe("the slot's set of feeds behind", () => {
   it("holds a feed from its first change not applied until an apply leaves it caught up, however the applies split", async () => {
     const own = new FeedStore(client, { keyPrefix: `behind-${randomUUID().slice(0, 8)}:` });

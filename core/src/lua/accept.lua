@@ -76,11 +76,16 @@ if rules then rules.keep(a) end
 local r, sv = 0, 0
 if a.state then r, sv = a.state.r, a.state.sv end
 if not wasBehind then redis.call('SADD', behind, feedId) end
-local mark = redis.call('GET', drainMark)
-local markedAt = mark and tonumber(string.match(mark, '^%d+'))
-local job = ''
-if (not markedAt) or math.abs(now - markedAt) > markAge then
-  job = now .. '.' .. feedId .. '.' .. ticket
-  redis.call('SET', drainMark, job)
+-- The slot's drain mark is taken by the SET that reads it (NX GET, Redis 7): one call, not a read
+-- and a write, when no job is waiting. A mark too old to trust is replaced.
+local job = now .. '.' .. feedId .. '.' .. ticket
+local mark = redis.call('SET', drainMark, job, 'NX', 'GET')
+if mark then
+  local markedAt = tonumber(string.match(mark, '^%d+'))
+  if markedAt and math.abs(now - markedAt) <= markAge then
+    job = ''
+  else
+    redis.call('SET', drainMark, job)
+  end
 end
 return {'ok', ticket, '', r, sv, job}
