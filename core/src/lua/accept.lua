@@ -27,7 +27,7 @@
 -- of `behind` once it caught up; the worker's sweep reads those sets to find feeds whose job was
 -- lost.
 --
--- What each operation checks and keeps is in includes/accept-entry.lua (ACCEPT_OPS).
+-- What each operation checks and keeps is in includes/accept-entry.lua (`operation`).
 --- @include "accept-entry"
 --- @include "rate-window"
 local meta, pending, ids, idem, accepted, entries, behind, drainMark, rate =
@@ -60,9 +60,9 @@ local a = {
   actor = ARGV[8], newStatus = ARGV[9], releaseFor = ARGV[10], current = current,
   ended = head[3] == 'ended', state = nil, prevId = nil,
 }
-local rules = ACCEPT_OPS[op]
-if rules then
-  local refused = rules.check(a)
+local check, keep = operation(op)
+if check then
+  local refused = check(a)
   if refused then return refused end
 end
 
@@ -72,20 +72,15 @@ if a.state then
   change = '{"rev":' .. a.state.r .. ',' .. string.sub(change, 2)
 end
 redis.call('HSET', pending, ticket, change)
-if rules then rules.keep(a) end
+if keep then keep(a) end
 local r, sv = 0, 0
 if a.state then r, sv = a.state.r, a.state.sv end
 if not wasBehind then redis.call('SADD', behind, feedId) end
--- The slot's drain mark is taken by the SET that reads it (NX GET, Redis 7): one call, not a read
--- and a write, when no job is waiting. A mark too old to trust is replaced.
-local job = now .. '.' .. feedId .. '.' .. ticket
-local mark = redis.call('SET', drainMark, job, 'NX', 'GET')
-if mark then
-  local markedAt = tonumber(string.match(mark, '^%d+'))
-  if markedAt and math.abs(now - markedAt) <= markAge then
-    job = ''
-  else
-    redis.call('SET', drainMark, job)
-  end
+local mark = redis.call('GET', drainMark)
+local markedAt = mark and tonumber(string.match(mark, '^%d+'))
+local job = ''
+if (not markedAt) or math.abs(now - markedAt) > markAge then
+  job = now .. '.' .. feedId .. '.' .. ticket
+  redis.call('SET', drainMark, job)
 end
 return {'ok', ticket, '', r, sv, job}

@@ -1,9 +1,9 @@
 -- What accepting a change checks, per operation, atomically with its ticket (accept.lua): each
--- operation that names an entry adds itself to ACCEPT_OPS as {check = function(a), keep =
--- function(a)}. `check` answers the script's refusal ({status, ...}), or nil when the change is
--- accepted, with the entry's accepted state as the change leaves it in `a.state`; `keep` writes
--- what the operation keeps once the change has its ticket. A feed's change names no entry and has
--- nothing of its own to check.
+-- operation that names an entry has two functions, given by `operation(op)`. The check answers the
+-- script's refusal ({status, ...}), or nil when the change is accepted, with the entry's accepted
+-- state as the change leaves it in `a.state`; the keep writes what the operation keeps once the
+-- change has its ticket. A feed's change names no entry and has nothing of its own to check.
+-- (Plain functions, not a table of them: a script's body runs again on every call.)
 --
 -- `a` is the accept (built by accept.lua): the feed's keys (meta, ids, idem, accepted, entries,
 -- drainMark), the change's entry id, content hash, idempotency TTL, If-Match, the writer's role and
@@ -18,7 +18,6 @@
 -- (contributorRefusal in scripts.ts).
 --- @include "constants"
 --- @include "accepted-state"
-local ACCEPT_OPS = {}
 
 -- The slot's drain mark as it is ('' for none): a duplicate answers it, so that a retry can add
 -- again the job its first try may never have added (same id: a no-op).
@@ -40,29 +39,28 @@ end
 -- feed that ended only reads it, to answer a duplicate as such. A new published entry keeps no
 -- accepted state: having none is the state of a published entry at its stored revision, 1 until
 -- it is stored. Drafts and scheduled entries keep theirs.
-ACCEPT_OPS['publish'] = {
-  check = function(a)
-    if a.idem ~= a.meta then
-      local seen = redis.call('GET', a.idem)
-      if seen then return {'duplicate_key', a.current, seen, 0, 0, markNow(a)} end
-    end
-    if a.ended and a.newStatus == 'published' then
-      local prev = redis.call('HGET', a.ids, a.entryId)
-      if prev then return {'duplicate_id', a.current, prev, 0, 0, markNow(a)} end
-      return {'feed_ended', 0, '', 0, 0}
-    end
-    if redis.call('HSETNX', a.ids, a.entryId, a.hash) == 0 then
-      return {'duplicate_id', a.current, redis.call('HGET', a.ids, a.entryId), 0, 0, markNow(a)}
-    end
-    a.state = { r = 1, st = a.newStatus, sv = 0, by = a.actor }
-    if a.newStatus == 'scheduled' then a.state.sv = 1 end
-    return nil
-  end,
-  keep = function(a)
-    if a.idem ~= a.meta then redis.call('SET', a.idem, a.entryId .. '|' .. a.hash, 'EX', a.ttl) end
-    if a.state.st ~= 'published' then keepAcceptedState(a.accepted, a.entryId, a.state) end
-  end,
-}
+local function checkPublish(a)
+  if a.idem ~= a.meta then
+    local seen = redis.call('GET', a.idem)
+    if seen then return {'duplicate_key', a.current, seen, 0, 0, markNow(a)} end
+  end
+  if a.ended and a.newStatus == 'published' then
+    local prev = redis.call('HGET', a.ids, a.entryId)
+    if prev then return {'duplicate_id', a.current, prev, 0, 0, markNow(a)} end
+    return {'feed_ended', 0, '', 0, 0}
+  end
+  if redis.call('HSETNX', a.ids, a.entryId, a.hash) == 0 then
+    return {'duplicate_id', a.current, redis.call('HGET', a.ids, a.entryId), 0, 0, markNow(a)}
+  end
+  a.state = { r = 1, st = a.newStatus, sv = 0, by = a.actor }
+  if a.newStatus == 'scheduled' then a.state.sv = 1 end
+  return nil
+end
+
+local function keepPublish(a)
+  if a.idem ~= a.meta then redis.call('SET', a.idem, a.entryId .. '|' .. a.hash, 'EX', a.ttl) end
+  if a.state.st ~= 'published' then keepAcceptedState(a.accepted, a.entryId, a.state) end
+end
 
 -- What every change of an existing entry checks first: the entry was accepted and not retracted,
 -- If-Match names its accepted revision, and a contributor's change is to a draft of their own.
@@ -85,53 +83,55 @@ end
 
 -- An edit. Scheduling, rescheduling or cancelling (a status given) applies to drafts only, and a
 -- new schedule version makes any delayed job of the previous one a no-op when it fires.
-ACCEPT_OPS['update'] = {
-  check = function(a)
-    local refused = checkEntry(a)
-    if refused then return refused end
-    if a.newStatus ~= '' then
-      if a.state.st == 'published' then return {'entry_published', 0, '', a.state.r, 0} end
-      a.state.st = a.newStatus
-      a.state.sv = (tonumber(a.state.sv) or 0) + 1
-    end
-    a.state.r = a.state.r + 1
-    return nil
-  end,
-  keep = keepRevision,
-}
+local function checkUpdate(a)
+  local refused = checkEntry(a)
+  if refused then return refused end
+  if a.newStatus ~= '' then
+    if a.state.st == 'published' then return {'entry_published', 0, '', a.state.r, 0} end
+    a.state.st = a.newStatus
+    a.state.sv = (tonumber(a.state.sv) or 0) + 1
+  end
+  a.state.r = a.state.r + 1
+  return nil
+end
 
 -- A draft's publish: for the schedule version it names, if any ('stale' once the schedule moved),
 -- never of an entry published already, nor on a feed that ended.
-ACCEPT_OPS['release'] = {
-  check = function(a)
-    local refused = checkEntry(a)
-    if refused then return refused end
-    local state = a.state
-    if a.releaseFor ~= '' and (state.st ~= 'scheduled' or tostring(state.sv) ~= a.releaseFor) then
-      return {'stale', 0, '', state.r, state.sv}
-    end
-    if state.st == 'published' then return {'entry_published', 0, '', state.r, 0} end
-    if a.ended then return {'feed_ended', 0, '', 0, 0} end
-    state.st = 'published'
-    state.r = state.r + 1
-    return nil
-  end,
-  keep = keepRevision,
-}
+local function checkRelease(a)
+  local refused = checkEntry(a)
+  if refused then return refused end
+  local state = a.state
+  if a.releaseFor ~= '' and (state.st ~= 'scheduled' or tostring(state.sv) ~= a.releaseFor) then
+    return {'stale', 0, '', state.r, state.sv}
+  end
+  if state.st == 'published' then return {'entry_published', 0, '', state.r, 0} end
+  if a.ended then return {'feed_ended', 0, '', 0, 0} end
+  state.st = 'published'
+  state.r = state.r + 1
+  return nil
+end
 
 -- A retraction. The tombstone keeps the content hash (the ids record read by checkEntry), so a
 -- late retry of the original publish stays a no-op; the entry's accepted state goes, and the
 -- answer names no revision.
-ACCEPT_OPS['delete'] = {
-  check = function(a)
-    local refused = checkEntry(a)
-    if refused then return refused end
-    a.state.r = a.state.r + 1
-    return nil
-  end,
-  keep = function(a)
-    redis.call('HSET', a.ids, a.entryId, RETRACTED .. a.prevId)
-    redis.call('HDEL', a.accepted, a.entryId)
-    a.state = nil
-  end,
-}
+local function checkDelete(a)
+  local refused = checkEntry(a)
+  if refused then return refused end
+  a.state.r = a.state.r + 1
+  return nil
+end
+
+local function keepDelete(a)
+  redis.call('HSET', a.ids, a.entryId, RETRACTED .. a.prevId)
+  redis.call('HDEL', a.accepted, a.entryId)
+  a.state = nil
+end
+
+-- The check and the keep of a change's operation (none for a feed's change).
+local function operation(op)
+  if op == 'publish' then return checkPublish, keepPublish end
+  if op == 'update' then return checkUpdate, keepRevision end
+  if op == 'release' then return checkRelease, keepRevision end
+  if op == 'delete' then return checkDelete, keepDelete end
+  return nil, nil
+end

@@ -1,16 +1,16 @@
 -- What applying any change of a feed shares: the feed being applied (`x`, built by applyFeed in
 -- includes/apply-feed.lua) and the steps every operation is made of. Each operation is an include
--- of its own (apply-publish, apply-update, apply-release, apply-delete, apply-feed-update) that
--- adds itself to APPLY_OPS as {unfit = function(c), apply = function(x, c)}: `unfit` says why a
--- decoded change of that operation cannot be applied (nil when it can), before anything of it is
--- written; `apply` applies it.
+-- of its own (apply-publish, apply-update, apply-release, apply-delete, apply-feed-update) with two
+-- functions, `unfit<Op>(c)` and `apply<Op>(x, c)`: the first says why a decoded change of that
+-- operation cannot be applied (nil when it can), before anything of it is written; the second
+-- applies it. (Plain functions, not a table of them: a script's body runs again on every call, and
+-- a table of closures per call costs Redis a microsecond.)
 --
 -- `x` holds the feed's keys (meta, entries, order, pinned, log, channel, drafts, accepted), its id,
 -- the call's settings (`s`, applySettings), the revisions prefix, and what the apply moves on: the
 -- seq, the epoch, the events emitted, whether one may make an alert, and the API request of the
 -- change being applied.
 --- @include "accepted-state"
-local APPLY_OPS = {}
 
 -- The next seq, stamped on the event with the feed's id and epoch, written to the log and
 -- published on the feed's channel. The API request that caused the change rides along (not part

@@ -2,25 +2,24 @@
 -- an entry.deleted event; a draft is discarded without one (no reader ever saw it). Either way its
 -- history keeps the retraction.
 --- @include "apply-change"
-APPLY_OPS['delete'] = {
-  unfit = function(c)
-    if type(c.entryId) ~= 'string' then return 'delete without entryId' end
-    return nil
-  end,
-  apply = function(x, c)
-    local cur = redis.call('HGET', x.entries, c.entryId)
-    if cur then
-      redis.call('HDEL', x.entries, c.entryId)
-      revise(x, c, c.entryId, cjson.decode(cur).revision, 'entry.deleted')
-      redis.call('ZREM', x.order, c.entryId)
-      redis.call('SREM', x.pinned, c.entryId)
-      emit(x, { type = 'entry.deleted', at = c.at, entryId = c.entryId })
-      return
-    end
-    cur = redis.call('HGET', x.drafts, c.entryId)
-    if cur then
-      redis.call('HDEL', x.drafts, c.entryId)
-      revise(x, c, c.entryId, cjson.decode(cur).revision, 'entry.deleted')
-    end
-  end,
-}
+local function unfitDelete(c)
+  if type(c.entryId) ~= 'string' then return 'delete without entryId' end
+  return nil
+end
+
+local function applyDelete(x, c)
+  local cur = redis.call('HGET', x.entries, c.entryId)
+  if cur then
+    redis.call('HDEL', x.entries, c.entryId)
+    revise(x, c, c.entryId, cjson.decode(cur).revision, 'entry.deleted')
+    redis.call('ZREM', x.order, c.entryId)
+    redis.call('SREM', x.pinned, c.entryId)
+    emit(x, { type = 'entry.deleted', at = c.at, entryId = c.entryId })
+    return
+  end
+  cur = redis.call('HGET', x.drafts, c.entryId)
+  if cur then
+    redis.call('HDEL', x.drafts, c.entryId)
+    revise(x, c, c.entryId, cjson.decode(cur).revision, 'entry.deleted')
+  end
+end

@@ -12,24 +12,23 @@ local function feedObject(x, at)
   return o
 end
 
-APPLY_OPS['feed.update'] = {
-  unfit = function(c)
-    if type(c.patch) ~= 'table' then return 'feed.update without patch' end
-    return nil
-  end,
-  apply = function(x, c)
-    local p = c.patch
-    local changed = false
-    for _, k in ipairs(x.s.feedFields) do
-      local v = p[k]
-      if v ~= nil and v ~= cjson.null and v ~= (redis.call('HGET', x.meta, k) or '') then
-        redis.call('HSET', x.meta, k, v)
-        changed = true
-      end
+local function unfitFeedUpdate(c)
+  if type(c.patch) ~= 'table' then return 'feed.update without patch' end
+  return nil
+end
+
+local function applyFeedUpdate(x, c)
+  local p = c.patch
+  local changed = false
+  for _, k in ipairs(x.s.feedFields) do
+    local v = p[k]
+    if v ~= nil and v ~= cjson.null and v ~= (redis.call('HGET', x.meta, k) or '') then
+      redis.call('HSET', x.meta, k, v)
+      changed = true
     end
-    if changed then
-      redis.call('HSET', x.meta, 'updatedAt', c.at)
-      emit(x, { type = 'feed.updated', at = c.at, feed = feedObject(x, c.at) })
-    end
-  end,
-}
+  end
+  if changed then
+    redis.call('HSET', x.meta, 'updatedAt', c.at)
+    emit(x, { type = 'feed.updated', at = c.at, feed = feedObject(x, c.at) })
+  end
+end

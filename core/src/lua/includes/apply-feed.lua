@@ -73,13 +73,23 @@ local function slotSets()
   return sets
 end
 
+-- A change's operation: its check and its application (the operation's include).
+local function operation(op)
+  if op == 'publish' then return unfitPublish, applyPublish end
+  if op == 'update' then return unfitUpdate, applyUpdate end
+  if op == 'release' then return unfitRelease, applyRelease end
+  if op == 'delete' then return unfitDelete, applyDelete end
+  if op == 'feed.update' then return unfitFeedUpdate, applyFeedUpdate end
+  return nil, nil
+end
+
 -- Why a decoded change cannot be applied (nil when it can): checked before anything of it is
 -- written, because a Lua error half-way would leave part of the change stored.
 local function unfit(c)
   if type(c) ~= 'table' then return 'the change is not a JSON object' end
-  local op = APPLY_OPS[c.op]
-  if op == nil then return 'unknown op ' .. tostring(c.op) end
-  return op.unfit(c)
+  local check = operation(c.op)
+  if check == nil then return 'unknown op ' .. tostring(c.op) end
+  return check(c)
 end
 
 -- The feed's keys are KEYS[at] on (9 of them): meta, entries, order, pinned, log, pending,
@@ -146,7 +156,8 @@ local function applyFeed(at, f, s)
     applied = applied + 1
     if c then
       x.requestId = c.requestId
-      APPLY_OPS[c.op].apply(x, c)
+      local _, apply = operation(c.op)
+      apply(x, c)
       table.insert(done, applied)
     end
   end

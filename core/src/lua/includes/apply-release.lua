@@ -2,22 +2,21 @@
 -- seq (docs/editorial.md). A release whose draft is gone (discarded, or released already) does
 -- nothing.
 --- @include "apply-change"
-APPLY_OPS['release'] = {
-  unfit = function(c)
-    if type(c.entryId) ~= 'string' then return 'release without entryId' end
-    return nil
-  end,
-  apply = function(x, c)
-    local cur = redis.call('HGET', x.drafts, c.entryId)
-    if not cur then return end
-    local e = cjson.decode(cur)
-    redis.call('HDEL', x.drafts, c.entryId)
-    e.status = 'published'
-    e.publishAt = nil
-    e.by = nil
-    e.revision = revisionFor(x, c, e)
-    e.publishedAt = c.at
-    e.updatedAt = c.at
-    goLive(x, c, e)
-  end,
-}
+local function unfitRelease(c)
+  if type(c.entryId) ~= 'string' then return 'release without entryId' end
+  return nil
+end
+
+local function applyRelease(x, c)
+  local cur = redis.call('HGET', x.drafts, c.entryId)
+  if not cur then return end
+  local e = cjson.decode(cur)
+  redis.call('HDEL', x.drafts, c.entryId)
+  e.status = 'published'
+  e.publishAt = nil
+  e.by = nil
+  e.revision = revisionFor(x, c, e)
+  e.publishedAt = c.at
+  e.updatedAt = c.at
+  goLive(x, c, e)
+end
