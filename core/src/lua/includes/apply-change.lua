@@ -1,10 +1,11 @@
 -- What applying any change of a feed shares: the feed being applied (`x`, built by applyFeed in
 -- includes/apply-feed.lua) and the steps every operation is made of. Each operation is an include
--- of its own (apply-publish, apply-update, apply-release, apply-delete, apply-feed-update) with two
--- functions, `unfit<Op>(c)` and `apply<Op>(x, c)`: the first says why a decoded change of that
--- operation cannot be applied (nil when it can), before anything of it is written; the second
--- applies it. (Plain functions, not a table of them: a script's body runs again on every call, and
--- a table of closures per call costs Redis a microsecond.)
+-- of its own (apply-publish, apply-update, apply-release, apply-delete, apply-feed-update) with a
+-- function `apply<Op>(x, c)` that applies it and one that says why a decoded change of that
+-- operation cannot be applied (nil when it can), before anything of it is written: `unfit<Op>(c)`,
+-- or for a release and a retraction the same `unfitEntryChange`. (Plain functions, not a table of
+-- them: a script's body runs again on every call, and a table of closures per call costs Redis a
+-- microsecond.)
 --
 -- `x` holds the feed's keys (meta, entries, order, pinned, log, channel, drafts, accepted), its id,
 -- the call's settings (`s`, applySettings), the revisions prefix, and what the apply moves on: the
@@ -28,6 +29,12 @@ local function emit(x, ev)
   -- Whether an event emitted may make an alert (a breaking entry published, or edited): the
   -- outputs walk those; past the others they only move the feed's cursor (outputs-worker.ts).
   if (ev.type == 'entry.published' or ev.type == 'entry.updated') and ev.entry.breaking == true then x.alerting = 1 end
+end
+
+-- Why a change of one stored entry (a release, a retraction) cannot be applied: it names no entry.
+local function unfitEntryChange(c)
+  if type(c.entryId) ~= 'string' then return c.op .. ' without entryId' end
+  return nil
 end
 
 -- Who made a change: `{id, name}`, or the id alone (a change of an older release, or a writer

@@ -2,11 +2,6 @@
 -- an entry.deleted event; a draft is discarded without one (no reader ever saw it). Either way its
 -- history keeps the retraction.
 --- @include "apply-change"
-local function unfitDelete(c)
-  if type(c.entryId) ~= 'string' then return 'delete without entryId' end
-  return nil
-end
-
 local function applyDelete(x, c)
   local cur = redis.call('HGET', x.entries, c.entryId)
   if cur then

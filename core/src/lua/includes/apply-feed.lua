@@ -77,8 +77,8 @@ end
 local function operation(op)
   if op == 'publish' then return unfitPublish, applyPublish end
   if op == 'update' then return unfitUpdate, applyUpdate end
-  if op == 'release' then return unfitRelease, applyRelease end
-  if op == 'delete' then return unfitDelete, applyDelete end
+  if op == 'release' then return unfitEntryChange, applyRelease end
+  if op == 'delete' then return unfitEntryChange, applyDelete end
   if op == 'feed.update' then return unfitFeedUpdate, applyFeedUpdate end
   return nil, nil
 end

@@ -2,11 +2,6 @@
 -- seq (docs/editorial.md). A release whose draft is gone (discarded, or released already) does
 -- nothing.
 --- @include "apply-change"
-local function unfitRelease(c)
-  if type(c.entryId) ~= 'string' then return 'release without entryId' end
-  return nil
-end
-
 local function applyRelease(x, c)
   local cur = redis.call('HGET', x.drafts, c.entryId)
   if not cur then return end
