@@ -194,15 +194,23 @@ export const IdempotencyKey = Text.min(1)
   .max(LIMITS.maxIdempotencyKeyChars)
   .regex(/^[\x21-\x7e]+$/);
 
+/** An entity tag (RFC 9110, section 8.8.3): `"…"` or `W/"…"`, visible ASCII or obs-text within. */
+const ENTITY_TAG = String.raw`(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*"`;
+
 /**
  * `If-Match` on PATCH/DELETE of an entry, read as HTTP defines it (RFC 9110, section 13.1.1):
- * `*`, or a list of entity tags. The entry's ETag is `"r<revision>"` (what `GET …/entries/:entryId`
- * answers; `W/` is tolerated). Parsed into the revision the write expects: `undefined` for `*`
- * (any current revision), the first `"r<n>"` of the list, or 0 when it names none of ours, a
- * revision no entry has, so the write fails its precondition (412) rather than being refused as
- * malformed.
+ * `*`, or a list of entity tags (empty list elements are ignored, as section 5.6.1 asks). Anything
+ * else, such as an ETag without its quotes (`r2`), is refused as malformed (400
+ * `validation_failed`): it is a client's mistake, not a colleague's edit. The entry's ETag is
+ * `"r<revision>"` (what `GET …/entries/:entryId` answers; `W/` is tolerated). Parsed into the
+ * revision the write expects: `undefined` for `*` (any current revision), the first `"r<n>"` of
+ * the list, or 0 when it names none of ours, a revision no entry has, so the write fails its
+ * precondition (412).
  */
-export const IfMatch = Text.transform((value): number | undefined => {
+export const IfMatch = Text.regex(
+  new RegExp(String.raw`^[ \t]*(?:\*|(?:,[ \t]*)*${ENTITY_TAG}(?:[ \t]*,(?:[ \t]*${ENTITY_TAG})?)*)[ \t]*$`),
+  'must be * or a list of quoted ETags, such as "r3"',
+).transform((value): number | undefined => {
   if (value.trim() === "*") return undefined;
   const ours = /(?:^|,)\s*(?:W\/)?"r(\d{1,15})"\s*(?=,|$)/.exec(value);
   return ours?.[1] === undefined ? 0 : Number(ours[1]);
