@@ -268,7 +268,12 @@ describe("conflicts", () => {
     expect(now.headers.get("etag")).toBe('"r2"');
     // HTTP's If-Match: a list of ETags that names none of the entry's fails the precondition; a
     // value that is not a list of ETags at all (one without its quotes) is refused as malformed.
-    const other = await api.request("PATCH", `/v1/feeds/${feedId}/entries/e`, { body: "x" }, { "if-match": '"x", W/"r9"' });
+    const other = await api.request(
+      "PATCH",
+      `/v1/feeds/${feedId}/entries/e`,
+      { body: "x" },
+      { "if-match": '"x", W/"r9"' },
+    );
     expect([other.status, codeOf(other.body)]).toEqual([412, "revision_conflict"]);
     for (const malformed of ["r2", '"r2" "r3"', ""]) {
       const bad = await api.request("PATCH", `/v1/feeds/${feedId}/entries/e`, { body: "x" }, { "if-match": malformed });
@@ -276,7 +281,12 @@ describe("conflicts", () => {
       expect(JSON.stringify(bad.body), malformed).toContain("If-Match");
     }
     // A list whose second ETag is the entry's matches.
-    const listed = await api.request("PATCH", `/v1/feeds/${feedId}/entries/e`, { body: "y" }, { "if-match": '"x", "r2"' });
+    const listed = await api.request(
+      "PATCH",
+      `/v1/feeds/${feedId}/entries/e`,
+      { body: "y" },
+      { "if-match": '"x", "r2"' },
+    );
     expect(listed.status).toBe(202);
     const ok = await api.request("DELETE", `/v1/feeds/${feedId}/entries/e`, undefined, { "if-match": '"r3"' });
     expect(ok.status).toBe(202);
