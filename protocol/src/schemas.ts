@@ -20,7 +20,7 @@ import {
   EntryMediaRef,
 } from "./editorial.js";
 
-import { Text, TextLine } from "./text.js";
+import { NOT_BLANK, Text, TextLine } from "./text.js";
 
 export { Text };
 
@@ -125,8 +125,13 @@ export const FeedEvent = z.discriminatedUnion("type", [
 // ---- HTTP request bodies -------------------------------------------------------------
 
 const Headline = TextLine(LIMITS.maxHeadlineChars);
-/** Raw body as sent; the server sanitizes it and checks the length again afterwards. */
-const RawBody = Text.min(1).max(LIMITS.maxEntryBodyChars * 2);
+/**
+ * Raw body as sent, not blank; the server sanitizes it and checks again afterwards that something
+ * is left (`<p></p>` is not blank, but empty once cleaned) and that it is not too long.
+ */
+const RawBody = Text.min(1)
+  .max(LIMITS.maxEntryBodyChars * 2)
+  .regex(NOT_BLANK, "must not be blank");
 
 export const CreateFeedRequest = z.strictObject({
   id: FeedId,
@@ -194,23 +199,33 @@ export const IdempotencyKey = Text.min(1)
   .max(LIMITS.maxIdempotencyKeyChars)
   .regex(/^[\x21-\x7e]+$/);
 
-/** An entity tag (RFC 9110, section 8.8.3): `"…"` or `W/"…"`, visible ASCII or obs-text within. */
-const ENTITY_TAG = String.raw`(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*"`;
+/**
+ * `*`, or a comma-separated list of entity tags (RFC 9110, sections 13.1.1 and 8.8.3: `"…"` or
+ * `W/"…"`, visible ASCII or obs-text within). A list may be empty and its empty elements are
+ * ignored (section 5.6.1): an empty If-Match names no ETag, so its precondition fails.
+ */
+const IF_MATCH_GRAMMAR = (() => {
+  const tag = String.raw`(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"`;
+  // Each run of spaces has one place it can go (after a tag, or after a comma): no backtracking
+  // blows up on a long header of commas and spaces.
+  return new RegExp(String.raw`^[ \t]*(?:\*[ \t]*|(?:${tag}[ \t]*)?(?:,[ \t]*(?:${tag}[ \t]*)?)*)$`);
+})();
 
 /**
  * `If-Match` on PATCH/DELETE of an entry, read as HTTP defines it (RFC 9110, section 13.1.1):
- * `*`, or a list of entity tags (empty list elements are ignored, as section 5.6.1 asks). Anything
- * else, such as an ETag without its quotes (`r2`), is refused as malformed (400
- * `validation_failed`): it is a client's mistake, not a colleague's edit. The entry's ETag is
- * `"r<revision>"` (what `GET …/entries/:entryId` answers; `W/` is tolerated). Parsed into the
- * revision the write expects: `undefined` for `*` (any current revision), the first `"r<n>"` of
- * the list, or 0 when it names none of ours, a revision no entry has, so the write fails its
- * precondition (412).
+ * `*`, or a list of entity tags. Anything else, such as an ETag without its quotes (`r2`), is
+ * refused as malformed (400 `validation_failed`): it is a client's mistake, not a colleague's
+ * edit. The entry's ETag is `"r<revision>"` (what `GET …/entries/:entryId` answers; `W/` is
+ * tolerated). Parsed into the revision the write expects: `undefined` for `*` (any current
+ * revision), the first `"r<n>"` of the list, or 0 when it names none of ours, a revision no entry
+ * has, so the write fails its precondition (412). The grammar is checked by a refinement, not a
+ * JSON Schema `pattern`: `/openapi.json` gives the header as a string, and its description says
+ * what it must be, so that HTTP tools (fuzzers among them) generate If-Match values as HTTP
+ * defines them.
  */
-export const IfMatch = Text.regex(
-  new RegExp(String.raw`^[ \t]*(?:\*|(?:,[ \t]*)*${ENTITY_TAG}(?:[ \t]*,(?:[ \t]*${ENTITY_TAG})?)*)[ \t]*$`),
-  'must be * or a list of quoted ETags, such as "r3"',
-).transform((value): number | undefined => {
+export const IfMatch = Text.refine((value) => IF_MATCH_GRAMMAR.test(value), {
+  message: 'must be * or a list of quoted ETags, such as "r3"',
+}).transform((value): number | undefined => {
   if (value.trim() === "*") return undefined;
   const ours = /(?:^|,)\s*(?:W\/)?"r(\d{1,15})"\s*(?=,|$)/.exec(value);
   return ours?.[1] === undefined ? 0 : Number(ours[1]);

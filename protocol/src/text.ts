@@ -17,7 +17,7 @@ export const Text = z.string().refine((s) => s.isWellFormed(), {
  * A character that is not white space as `String.prototype.trim` sees it, spelt out so that every
  * regular-expression dialect reads the class alike (`\s` is not the same set in every one).
  */
-const NOT_BLANK = /[^\t-\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
+export const NOT_BLANK = /[^\t-\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 
 /**
  * A non-blank piece of text of at most `max` characters (a title, an alt text, a role), stored

@@ -20,7 +20,7 @@ export const ifMatch = {
     schema: IfMatch,
     asSent: true,
     description:
-      'the ETag of GET …/entries/:entryId ("r<revision>"), or `*`: refused with 412 revision_conflict when it does not name the entry\'s accepted revision (a list is read for its first ETag of an entry)',
+      'the ETag of GET …/entries/:entryId ("r<revision>"), or `*`, as HTTP defines If-Match (`*` or a comma-separated list of quoted ETags, `W/` allowed): refused with 412 revision_conflict when it does not name the entry\'s accepted revision (a list is read for its first ETag of an entry), and with 400 validation_failed when it is not `*` or a list of quoted ETags (such as r2 without its quotes)',
   },
 } as const satisfies Record<string, HeaderParam>;
 
