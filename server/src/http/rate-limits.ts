@@ -36,6 +36,8 @@ const WHAT: Record<RateLimitKind, string> = {
  */
 export class RateLimits {
   private readonly windows = new Map<Exclude<RateLimitKind, "subscribe">, { points: number; windowMs: number }>();
+  /** The write window the store's accept counts (atAccept); undefined when it does not. */
+  private readonly acceptWindow: { points: number; windowMs: number } | undefined;
 
   constructor(
     private readonly store: FeedStore,
@@ -53,6 +55,7 @@ export class RateLimits {
       const windowSeconds = kind.startsWith("signIn") ? settings.signInWindowSeconds : settings.windowSeconds;
       this.windows.set(kind, { points: points[kind], windowMs: windowSeconds * 1000 });
     }
+    this.acceptWindow = store.countsRateInAccept ? this.windows.get("publish") : undefined;
   }
 
   /**
@@ -72,8 +75,8 @@ export class RateLimits {
    * counts it before, with consume).
    */
   atAccept(sub: string): WriteLimit | undefined {
-    const window = this.windows.get("publish");
-    if (window === undefined || !this.store.countsRateInAccept) return undefined;
+    const window = this.acceptWindow;
+    if (window === undefined) return undefined;
     return {
       key: this.store.keys.rateLimit("publish", sub),
       ...window,
@@ -84,7 +87,7 @@ export class RateLimits {
 
   /** Whether the store's accept counts writes (atAccept), so the router does not count them first. */
   get countedAtAccept(): boolean {
-    return this.windows.has("publish") && this.store.countsRateInAccept;
+    return this.acceptWindow !== undefined;
   }
 
   /** Forget `key`'s attempts (a successful sign-in clears its email's failures). */
