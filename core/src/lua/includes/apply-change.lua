@@ -93,13 +93,6 @@ local function tidy(e)
   return cjson.encode(e)
 end
 
--- Whether two values of an entry's field are the same. Tables (author, media, embeds) as their
--- JSON: the same content decodes to the same text.
-local function same(a, b)
-  if type(a) == 'table' and type(b) == 'table' then return cjson.encode(a) == cjson.encode(b) end
-  return a == b
-end
-
 -- One entry is pinned at a time (as on the Guardian's live pages): pinning an entry unpins the
 -- one pinned before, as its own entry.updated with its own seq, emitted before the change that
 -- pins the new one, so a reader applying events in order never holds two pinned entries.

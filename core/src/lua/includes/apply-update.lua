@@ -2,6 +2,14 @@
 -- draft, its schedule set, moved or cancelled (accept.lua allowed it). A published entry the edit
 -- changes takes an entry.updated with the next seq; a draft is rewritten without one.
 --- @include "apply-change"
+
+-- Whether two values of an entry's field are the same. Tables (author, media, embeds) as their
+-- JSON: the same content decodes to the same text.
+local function same(a, b)
+  if type(a) == 'table' and type(b) == 'table' then return cjson.encode(a) == cjson.encode(b) end
+  return a == b
+end
+
 local function unfitUpdate(c)
   if type(c.entryId) ~= 'string' or type(c.patch) ~= 'table' then return 'update without entryId and patch' end
   return nil
