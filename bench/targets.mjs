@@ -231,6 +231,48 @@ export async function startBaselineTarget({ cpu }) {
   };
 }
 
+/**
+ * The queue floor (bench/queue-floor.mjs): the baseline's Socket.IO server with a Lua accept and a
+ * BullMQ job before each 202, and a BullMQ worker (`concurrency`) whose job publishes the event
+ * through Redis to that server, with a redis-server of its own; all on `cpu`.
+ */
+export async function startQueueFloorTarget({ cpu, concurrency = 8 }) {
+  const redis = await startRedisServer(cpu);
+  const port = await freePort();
+  const env = { QUEUE_REDIS_URL: redis.url, CONCURRENCY: String(concurrency) };
+  const server = spawnPinned("queue-floor", process.execPath, [join(ROOT, "bench/baseline-server.mjs")], {
+    cpu,
+    cwd: ROOT,
+    env: { ...env, PORT: String(port), HOST: "127.0.0.1" },
+    ready: logLine("baseline started"),
+  });
+  const worker = spawnPinned("queue-floor-worker", process.execPath, [join(ROOT, "bench/queue-floor-worker.mjs")], {
+    cpu,
+    cwd: ROOT,
+    env,
+    ready: (line) => (line === "ready" ? true : undefined),
+  });
+  try {
+    await Promise.all([server.started, worker.started]);
+  } catch (err) {
+    await Promise.all([server.stop("SIGKILL"), worker.stop("SIGKILL"), redis.stop()]);
+    throw err;
+  }
+  return {
+    kind: "queue-floor",
+    url: `http://127.0.0.1:${port}`,
+    token: TOKEN,
+    protocol: "socketio",
+    gateways: [gatewayOf(port)],
+    pids: { server: server.pid, worker: worker.pid, redis: redis.proc.pid },
+    redisUrl: redis.url,
+    async stop() {
+      await Promise.all([server.stop(), worker.stop()]);
+      await redis.stop();
+    },
+  };
+}
+
 /** Create the bench feeds through the HTTP API (Nchan makes a channel on its first message). */
 export async function createFeeds(target, feeds) {
   if (target.kind === "nchan") return;
