@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
+import { FeedStore } from "@liveline/core";
 import { openReader, readerReady } from "./helpers/reader.js";
 import type { Stack } from "./helpers/stack.js";
 import { writtenOnTheServersClock } from "./helpers/shared-redis.js";
@@ -11,19 +12,29 @@ import { sleep, waitFor } from "./helpers/wait.js";
 const fx = useStack({ SWEEP_INTERVAL_MS: "600000" });
 const stack = (): Stack => fx.stack;
 
-/** A new feed with one publish accepted straight into the store: no drain job is added for it. */
+/**
+ * A new feed with one publish accepted straight into the store, as if the API died between the
+ * accept and the drain job's add while no worker heard the accept's nudge (a worker down at that
+ * moment): the store that accepts it nudges nobody, so only the job or the sweep can apply it.
+ */
 async function acceptWithoutJob(feedId: string, entryId: string) {
   await stack().api.createFeed(feedId);
-  return stack().store.accept(
-    feedId,
-    {
-      v: 1,
-      op: "publish",
-      at: new Date().toISOString(),
-      entry: { id: entryId, body: "x", pinned: false, keyEvent: false, breaking: false },
-    },
-    { entryId, contentHash: "h" },
-  );
+  const client = new Redis(fx.redis.url);
+  try {
+    const unheard = new FeedStore(client, { keyPrefix: stack().store.keys.prefix, nudgeQuietMs: 0 });
+    return await unheard.accept(
+      feedId,
+      {
+        v: 1,
+        op: "publish",
+        at: new Date().toISOString(),
+        entry: { id: entryId, body: "x", pinned: false, keyEvent: false, breaking: false },
+      },
+      { entryId, contentHash: "h" },
+    );
+  } finally {
+    client.disconnect();
+  }
 }
 
 describe("idempotent publishing", () => {

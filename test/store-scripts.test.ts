@@ -459,7 +459,7 @@ describe("what the apply script answers", () => {
 });
 
 describe("what the apply script takes with a drain job's first apply", () => {
-  it("deletes the slot's drain mark and answers the slot's feeds behind, in the same step as the apply", async () => {
+  it("marks the slot's drain mark taken and answers the slot's feeds behind, in the same step as the apply", async () => {
     const own = new FeedStore(client, { keyPrefix: `drain-${randomUUID().slice(0, 8)}:` });
     for (const feedId of ["asked", "other"]) {
       expect(await own.createFeed({ id: feedId, title: feedId }, new Date())).toBe(true);
@@ -470,11 +470,17 @@ describe("what the apply script takes with a drain job's first apply", () => {
       expect(accepted.status).toBe("ok");
     }
     const k = own.keys.feed("asked");
-    expect(await client.get(k.drainMark)).not.toBeNull();
+    const mark = await client.get(k.drainMark);
+    expect(mark).toMatch(/^\d+\.asked\.1$/);
     const result = await own.apply("asked", 0, { takeDrain: true });
     expect(result.emitted).toBe(1);
     expect([...(result.behind ?? [])].sort()).toEqual(["asked", "other"]);
-    expect(await client.get(k.drainMark)).toBeNull();
+    expect(await client.get(k.drainMark)).toBe(`taken.${mark}`);
+    // A taken mark is no job waiting: the sweep does not count it overdue, however old.
+    expect(await own.overdueSlots([k.slot], Date.now() + 60_000)).toEqual([]);
+    // Taken again (the job's retry): it stays as the first drain left it.
+    await own.takeBehind(k.slot);
+    expect(await client.get(k.drainMark)).toBe(`taken.${mark}`);
     // The feed applied left the set; the other waits for the job to apply it.
     expect(await client.smembers(k.behind)).toEqual(["other"]);
     // An apply that is not a drain's first takes nothing.
@@ -482,7 +488,55 @@ describe("what the apply script takes with a drain job's first apply", () => {
     expect(again.status).toBe("ok");
     const plain = await own.apply("asked", 0);
     expect(plain.behind).toBeUndefined();
-    expect(await client.get(k.drainMark)).not.toBeNull();
+    expect(await client.get(k.drainMark)).toMatch(/^\d+\.asked\.2$/);
+  });
+});
+
+describe("the nudge", () => {
+  it("tells the workers of a change that asks for a job where the slot asked for none lately, and of no other", async () => {
+    const own = new FeedStore(client, { keyPrefix: `nudge-${randomUUID().slice(0, 8)}:`, nudgeQuietMs: 60_000 });
+    const k = own.keys.feed("f");
+    expect(await own.createFeed({ id: "f", title: "f" }, new Date())).toBe(true);
+    const heard: string[] = [];
+    const listener = new Redis(redis.url);
+    listener.on("message", (channel: string, feedId: string) => {
+      if (channel === own.keys.nudge()) heard.push(feedId);
+    });
+    await listener.subscribe(own.keys.nudge());
+    let n = 0;
+    /** Accept one change; answers whether it asked for a job and which feeds were heard of since. */
+    const accept = async () => {
+      n++;
+      heard.length = 0;
+      const r = await own.accept("f", publish(`e${n}`, "text"), { entryId: `e${n}`, contentHash: `h${n}` });
+      if (r.status !== "ok") throw new Error(r.status);
+      await listener.ping(); // published before the accept answered: in before this reply
+      return { job: r.drain !== undefined, heard: [...heard] };
+    };
+    try {
+      // The slot never asked for a job: the change asks for one, and the workers hear of its feed.
+      expect(await accept()).toEqual({ job: true, heard: ["f"] });
+      // Its job waits: the next change asks for none, and nobody is told.
+      expect(await accept()).toEqual({ job: false, heard: [] });
+      // A drain took the mark a moment after it was set: jobs come often, the workers are busy with
+      // one, so the next change asks for a job and is not told of.
+      await own.takeBehind(k.slot);
+      expect(await accept()).toEqual({ job: true, heard: [] });
+      // The slot's last job asked for longer ago than nudgeQuietMs (its mark taken since): told again.
+      const longAgo = `taken.${Date.now() - 61_000}.f.1`;
+      await client.set(k.drainMark, longAgo);
+      expect(await accept()).toEqual({ job: true, heard: ["f"] });
+      // A store with the nudge off tells nobody.
+      const off = new FeedStore(client, { keyPrefix: own.keys.prefix, nudgeQuietMs: 0 });
+      await client.set(k.drainMark, longAgo);
+      heard.length = 0;
+      const r = await off.accept("f", publish("off", "text"), { entryId: "off", contentHash: "off" });
+      expect(r.status === "ok" && r.drain !== undefined).toBe(true);
+      await listener.ping();
+      expect(heard).toEqual([]);
+    } finally {
+      listener.disconnect();
+    }
   });
 });
 

@@ -71,6 +71,12 @@ export interface FeedStoreOptions {
    * enqueue (a server that died there) holds its slot this long at most. @default 2000
    */
   jobMarkAgeMs?: number;
+  /**
+   * The nudge: an accept that asks for a drain job when its slot asked for none in this long (ms)
+   * also publishes the feed's id on `keys.nudge()`, for an idle worker to apply at once instead of
+   * waiting for BullMQ to hand out the job (accept.lua). 0: never. @default 20
+   */
+  nudgeQuietMs?: number;
 }
 
 /**
@@ -99,6 +105,7 @@ export class FeedStore {
   private readonly publishCommand: "PUBLISH" | "SPUBLISH";
   private readonly replicaAcks: { replicas: number; timeoutMs: number };
   private readonly jobMarkAgeMs: number;
+  private readonly nudge: { channel: string; quietMs: number } | undefined;
 
   constructor(
     private readonly redis: RedisClient,
@@ -109,6 +116,8 @@ export class FeedStore {
     this.publishCommand = options.publishCommand ?? "PUBLISH";
     this.replicaAcks = options.replicaAcks ?? { replicas: 0, timeoutMs: 0 };
     this.jobMarkAgeMs = options.jobMarkAgeMs ?? 2000;
+    const quietMs = options.nudgeQuietMs ?? 20;
+    this.nudge = quietMs > 0 ? { channel: this.keys.nudge(), quietMs } : undefined;
     for (const { name, numberOfKeys, lua } of scriptSources()) {
       if (!(name in redis)) redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua });
     }
@@ -180,7 +189,15 @@ export class FeedStore {
         drainMark: k.drainMark,
         rate: input.rate?.key ?? k.meta,
       },
-      { change, ...input, feedId, slot: k.slot, now: Date.now(), jobMarkAgeMs: this.jobMarkAgeMs },
+      {
+        change,
+        ...input,
+        feedId,
+        slot: k.slot,
+        now: Date.now(),
+        jobMarkAgeMs: this.jobMarkAgeMs,
+        ...(this.nudge === undefined ? {} : { nudge: this.nudge }),
+      },
     );
     // Also for a duplicate: the first try may have reached the primary only.
     await this.replicated();
@@ -435,7 +452,8 @@ export class FeedStore {
    * The slots among `slots` whose drain mark is older than a drain job takes to start
    * (`jobMarkAgeMs`): the job it asked for was never added (the API lost Redis between the accept
    * and the add) or has not run, and the slot's later changes ask for none until it ages, so the
-   * sweep may re-drive the slot at once. A slot without a mark has its job running.
+   * sweep may re-drive the slot at once. A slot whose mark a drain took (`taken.<mark>`), or
+   * without one, has no job waiting.
    */
   async overdueSlots(slots: Iterable<number>, now = Date.now()): Promise<number[]> {
     const distinct = [...new Set(slots)];

@@ -24,6 +24,11 @@ export interface RedisKeys {
   outputsDueSets(): string[];
   /** The keys about every feed of one cluster slot (on one Redis, slot 0 holds every feed). */
   slot(slot: number): SlotKeys;
+  /**
+   * Pub/sub channel (not sharded: on a cluster it reaches every node's subscribers): the id of each
+   * feed whose accepted change asked for a drain job, for the workers to apply before the job runs.
+   */
+  nudge(): string;
   /** BullMQ's own prefix; braces keep every queue key in one slot on a cluster. */
   queuePrefix(): string;
   /** String (expiring with its window): one rate limit's counter of `key`'s attempts (rate-window.lua). */
@@ -215,6 +220,7 @@ export function redisKeys(prefix = "liveline:", slotted = false): RedisKeys {
       behind: slotKey(prefix, "behind", slotted, slot),
       drainMark: slotKey(prefix, "drain-mark", slotted, slot),
     }),
+    nudge: () => `${prefix}nudge`,
     queuePrefix: () => `{${prefix}bull}`,
     rateLimit: (name, key) => `${prefix}rl:${name}:${key}`,
     embed: (urlHash) => `${prefix}embed:${urlHash}`,

@@ -146,6 +146,11 @@ export interface AcceptCall extends AcceptInput {
   now: number;
   /** A drain job asked for this long ago (ms) and not yet taken is asked for again. */
   jobMarkAgeMs: number;
+  /**
+   * Where the feed's id is published when the accept asks for a drain job and the slot asked for
+   * none in the last `quietMs` (accept.lua, "the nudge"); without it, nowhere.
+   */
+  nudge?: { channel: string; quietMs: number };
 }
 
 /** The keys of one feed in an apply call, in the order the scripts take them (includes/apply-feed.lua). */
@@ -354,6 +359,8 @@ export const SCRIPTS = {
       a.jobMarkAgeMs,
       a.rate?.points ?? 0,
       a.rate?.windowMs ?? 0,
+      a.nudge?.channel ?? "",
+      a.nudge?.quietMs ?? 0,
     ],
     decode: (raw, a: AcceptCall): AcceptResult => {
       const [status, ticket, previous, revision, scheduleVersion, mark] = reply(raw, "accept");

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Worker } from "bullmq";
-import { QUEUE_NAME } from "@liveline/core";
+import { Redis } from "ioredis";
+import { QUEUE_NAME, RedisConnections } from "@liveline/core";
 import { verifyDelivery } from "./fleet.js";
 import { acceptedCount, publishStream, StreamProgress } from "./publisher.js";
 import { expectNothingLost, openScenario, READERS, useCluster } from "./scenario.js";
@@ -39,9 +40,19 @@ describe("no entry lost when processes die or roll", () => {
     main.fleet = s.fleet;
     const fleet = s.fleet;
     // Freeze the real workers, let a stand-in take the next job and die with it (its lock
-    // stays for 30 s, as after a SIGKILL), then thaw: nothing is published after that job.
+    // stays for 30 s, as after a SIGKILL), then thaw: nothing is published after that job. The
+    // frozen workers' nudge connections are cut first (they reconnect once thawed), so none of
+    // them hears the accept's nudge and applies the feed without the job: only the sweep can.
     const workers = [...main.cluster.workers];
     for (const w of workers) process.kill(w.pid, "SIGSTOP");
+    const admin = new Redis(main.cluster.redis.port, "127.0.0.1");
+    const nudges = String(await admin.call("CLIENT", "LIST"))
+      .split("\n")
+      .filter((line) => line.includes(`name=${RedisConnections.clientName("worker-nudges")} `))
+      .map((line) => /id=(\d+)/.exec(line)?.[1] ?? "");
+    expect(nudges).toHaveLength(workers.length);
+    for (const id of nudges) await admin.call("CLIENT", "KILL", "ID", id);
+    admin.disconnect();
     let taken: () => void = () => undefined;
     const took = new Promise<void>((r) => (taken = r));
     const standIn = new Worker(

@@ -3,7 +3,7 @@ import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bu
 import type { FailedChange } from "@liveline/protocol";
 import { CoalescedReads, PublishJob, type ApplyJob, type DrainJob, type ReleaseJob } from "@liveline/core";
 import type { ApplyManyResult, ApplyResult, FeedStore, HeldPosition } from "@liveline/core";
-import type { Logger } from "@liveline/core";
+import type { Logger, RedisClient } from "@liveline/core";
 import { QUEUE_NAME, type PublishQueue } from "@liveline/core";
 
 /** Feeds whose last applied position a worker remembers (about 100 bytes each). */
@@ -45,6 +45,12 @@ export interface PublishWorkerOptions {
   concurrency?: number;
   /** How often to look for accepted-but-unscheduled changes, in ms (0 = never). @default 5000 */
   sweepIntervalMs?: number;
+  /**
+   * A connection for SUBSCRIBE to the store's nudge channel: a feed whose accept asked for a drain
+   * job where jobs come seldom (FeedStoreOptions.nudgeQuietMs) is applied as the accept's message
+   * arrives, without waiting for BullMQ to hand the job out (the job then finds it applied).
+   */
+  nudges?: RedisClient;
 }
 
 /**
@@ -88,6 +94,7 @@ export class PublishWorker {
   /** What the previous sweep saw per feed behind: "<ticket>/<applied>". */
   private lastSeen = new Map<string, string>();
   private sweeping = false;
+  private closing = false;
   /**
    * The epoch and seq this process last applied each feed at (the most recent feeds, bounded).
    * The apply script compares them with the store: a feed behind them in the same epoch lost
@@ -109,6 +116,18 @@ export class PublishWorker {
       options.logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, "apply job failed");
     });
     this.worker.on("error", (err) => options.logger.error({ err: err.message }, "worker error"));
+    if (options.nudges !== undefined) {
+      const channel = options.store.keys.nudge();
+      options.nudges.on("message", (from: string, feedId: string) => {
+        // A paused or closing worker takes no work. A failed apply is the job's to retry (and to
+        // set the change aside on its last attempt).
+        if (from !== channel || this.closing || this.worker.isPaused()) return;
+        this.applyShared(feedId).catch(() => undefined);
+      });
+      void options.nudges.subscribe(channel).catch((err: unknown) => {
+        options.logger.warn({ err: (err as Error).message }, "could not subscribe to the nudges");
+      });
+    }
     const every = options.sweepIntervalMs ?? 5000;
     if (every > 0) {
       this.sweepTimer = setInterval(() => void this.sweep(), every);
@@ -318,6 +337,8 @@ export class PublishWorker {
     let quiet = true;
     let lastSeq: number | undefined;
     let before = -1;
+    // Where this process last left the feed: an apply that finds it there has nothing new to tell.
+    const held = this.held.get(feedId);
     // With `takeDrain`, the first call takes the feed's slot's drain (the feeds behind).
     let behind: string[] | undefined;
     // A long backlog is applied in bounded batches so no single script blocks Redis for long.
@@ -340,7 +361,10 @@ export class PublishWorker {
       const done = result.applied >= ticket && result.applied >= result.ticket;
       if (done || result.applied <= before) {
         const applied = { seq: result.seq, emitted, applied: result.applied, quiet: quiet && lastSeq === result.seq };
-        this.events.emit("applied", { feedId, ...applied });
+        // The outputs heard of this seq from this process's apply that reached it (most often the
+        // nudged apply whose job this is: docs/design-notes.md, "The nudge").
+        const told = emitted === 0 && held?.seq === result.seq && held.epoch === result.epoch;
+        if (!told) this.events.emit("applied", { feedId, ...applied });
         return behind === undefined ? applied : { ...applied, behind };
       }
       before = result.applied;
@@ -427,6 +451,7 @@ export class PublishWorker {
 
   /** Finish the jobs in hand, take no new ones. */
   async close(): Promise<void> {
+    this.closing = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.worker.close();
   }

@@ -94,6 +94,7 @@ export function startWorker(config: WorkerConfig, opts: StartWorkerOptions): Pro
       logger,
       concurrency: config.workerConcurrency,
       sweepIntervalMs: config.sweepIntervalMs,
+      nudges: redis.open("worker-nudges", { maxRetriesPerRequest: null }),
     });
     instrumentWorker(worker, registry);
     // Each feed applied hands the pipeline "feed F is at seq S"; the outputs sweep re-drives it

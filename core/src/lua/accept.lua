@@ -9,7 +9,9 @@
 --       writer's sub, the status the change gives the entry ('' keeps it: draft, scheduled,
 --       published), the schedule version a release is for ('' for any), the feed id, the time
 --       now (ms), how old (ms) a drain mark may grow before another drain job is asked for, the
---       writes the writer's rate-limit window allows (0: not counted here) and the window (ms)
+--       writes the writer's rate-limit window allows (0: not counted here) and the window (ms),
+--       the nudge channel ('' for none) and how long (ms) a slot must have asked for no job
+--       before its next job's feed is published on it
 -- Returns {status, ticket, detail, accepted revision, schedule version, drain mark}: the drain
 -- mark is set (`<ms>.<feed>.<ticket>`) when the caller must add the slot's drain job named by it
 -- ('' when a job is waiting already); a duplicate returns the slot's current mark ('' for none),
@@ -26,6 +28,12 @@
 -- died between accept and enqueue holds its slot that long at most. apply.lua takes the feed out
 -- of `behind` once it caught up; the worker's sweep reads those sets to find feeds whose job was
 -- lost.
+--
+-- The nudge: where a slot's jobs come seldom (the last was asked for longer ago than the given
+-- time, as the mark says, taken or not), the feed of the change that asks for one is published on
+-- the nudge channel too, and an idle worker applies it at once, without waiting for BullMQ to hand
+-- the job out. The job still comes, and finds the feed applied. Where jobs come often, a worker
+-- is busy with one anyway, and each change waits for the next job as before (group commit).
 --
 -- What each operation checks and keeps is in includes/accept-entry.lua (`operation`).
 --- @include "accept-entry"
@@ -82,5 +90,10 @@ local job = ''
 if (not markedAt) or math.abs(now - markedAt) > markAge then
   job = now .. '.' .. feedId .. '.' .. ticket
   redis.call('SET', drainMark, job)
+  local nudge, quiet = ARGV[16], tonumber(ARGV[17])
+  local askedAt = markedAt or (mark and tonumber(string.match(mark, '^taken%.(%d+)')))
+  if nudge ~= '' and ((not askedAt) or math.abs(now - askedAt) > quiet) then
+    redis.call('PUBLISH', nudge, feedId)
+  end
 end
 return {'ok', ticket, '', r, sv, job}
