@@ -74,7 +74,7 @@ export interface FeedStoreOptions {
   /**
    * The nudge: an accept that asks for a drain job when its slot asked for none in this long (ms)
    * also publishes the feed's id on `keys.nudge()`, for an idle worker to apply at once instead of
-   * waiting for BullMQ to hand out the job (accept.lua). 0: never. @default 20
+   * waiting for BullMQ to hand out the job (accept.lua). 0: never. @default 30
    */
   nudgeQuietMs?: number;
 }
@@ -116,7 +116,7 @@ export class FeedStore {
     this.publishCommand = options.publishCommand ?? "PUBLISH";
     this.replicaAcks = options.replicaAcks ?? { replicas: 0, timeoutMs: 0 };
     this.jobMarkAgeMs = options.jobMarkAgeMs ?? 2000;
-    const quietMs = options.nudgeQuietMs ?? 20;
+    const quietMs = options.nudgeQuietMs ?? 30;
     this.nudge = quietMs > 0 ? { channel: this.keys.nudge(), quietMs } : undefined;
     for (const { name, numberOfKeys, lua } of scriptSources()) {
       if (!(name in redis)) redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua });

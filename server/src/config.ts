@@ -81,6 +81,11 @@ const ServerEnv = {
   HEAD_CHECKS_PER_SECOND: Int(500, 1, 1_000_000),
   /** Over how long a stopping server spreads the disconnection of its readers. */
   DRAIN_SPREAD_MS: Int(5000, 0, 120_000),
+  /**
+   * The nudge (FeedStoreOptions.nudgeQuietMs): a change that asks for a drain job where its slot
+   * asked for none in this long is applied by an idle worker at once. 0: off.
+   */
+  NUDGE_QUIET_MS: Int(30, 0, 60_000),
   /** The public base URL: canonical links of the feed pages, media URLs, the SSO callback. */
   PUBLIC_URL: PublicUrl,
   EDITOR_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
@@ -257,6 +262,7 @@ export const ServerSettings = z
       headCheckMs: c.HEAD_CHECK_MS,
       headChecksPerSecond: c.HEAD_CHECKS_PER_SECOND,
       drainSpreadMs: c.DRAIN_SPREAD_MS,
+      nudgeQuietMs: c.NUDGE_QUIET_MS,
       publicUrl: c.PUBLIC_URL,
       jwtSecret: c.EDITOR_JWT_SECRET,
       jwtPublicKey: c.EDITOR_JWT_PUBLIC_KEY,

@@ -263,6 +263,7 @@ async function openRedis(config: Config, opts: StartServerOptions, parts: Parts)
     eventLogLength: config.eventLogLength,
     publishCommand: redis.publishCommand,
     replicaAcks: config.replicaAcks,
+    nudgeQuietMs: config.nudgeQuietMs,
   });
   const queue = new PublishQueue({ connection: queueConnection, prefix: store.keys.queuePrefix() });
   await parts.add(queuePart(queue));

@@ -59,6 +59,8 @@ export function startWorker(config: WorkerConfig, opts: StartWorkerOptions): Pro
       keyPrefix: config.keyPrefix,
       eventLogLength: config.eventLogLength,
       publishCommand: redis.publishCommand,
+      // Its accepts are the scheduled releases it applies itself at once: no worker to nudge.
+      nudgeQuietMs: 0,
     });
     // Its own producer: the sweep re-enqueues jobs for feeds whose changes were never scheduled.
     const queue = new PublishQueue({
