@@ -209,12 +209,12 @@ http {
   };
 }
 
-export async function startBaselineTarget({ cpu }) {
+export async function startBaselineTarget({ cpu, env = {} }) {
   const port = await freePort();
   const proc = spawnPinned("baseline", process.execPath, [join(ROOT, "bench/baseline-server.mjs")], {
     cpu,
     cwd: ROOT,
-    env: { PORT: String(port), HOST: "127.0.0.1" },
+    env: { ...env, PORT: String(port), HOST: "127.0.0.1" },
     ready: logLine("baseline started"),
   });
   await proc.started;
@@ -238,34 +238,25 @@ export async function startBaselineTarget({ cpu }) {
  */
 export async function startQueueFloorTarget({ cpu, concurrency = 8 }) {
   const redis = await startRedisServer(cpu);
-  const port = await freePort();
   const env = { QUEUE_REDIS_URL: redis.url, CONCURRENCY: String(concurrency) };
-  const server = spawnPinned("queue-floor", process.execPath, [join(ROOT, "bench/baseline-server.mjs")], {
-    cpu,
-    cwd: ROOT,
-    env: { ...env, PORT: String(port), HOST: "127.0.0.1" },
-    ready: logLine("baseline started"),
-  });
   const worker = spawnPinned("queue-floor-worker", process.execPath, [join(ROOT, "bench/queue-floor-worker.mjs")], {
     cpu,
     cwd: ROOT,
     env,
     ready: (line) => (line === "ready" ? true : undefined),
   });
+  let server;
   try {
-    await Promise.all([server.started, worker.started]);
+    [server] = await Promise.all([startBaselineTarget({ cpu, env }), worker.started]);
   } catch (err) {
-    await Promise.all([server.stop("SIGKILL"), worker.stop("SIGKILL"), redis.stop()]);
+    await Promise.all([worker.stop("SIGKILL"), redis.stop()]);
     throw err;
   }
   return {
+    ...server,
     kind: "queue-floor",
-    url: `http://127.0.0.1:${port}`,
-    token: TOKEN,
-    protocol: "socketio",
-    gateways: [gatewayOf(port)],
-    pids: { server: server.pid, worker: worker.pid, redis: redis.proc.pid },
-    redisUrl: redis.url,
+    feedSeqs: undefined, // its seqs are in its Redis, not in the server's memory
+    pids: { ...server.pids, worker: worker.pid, redis: redis.proc.pid },
     async stop() {
       await Promise.all([server.stop(), worker.stop()]);
       await redis.stop();
