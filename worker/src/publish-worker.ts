@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
-import type { FailedChange } from "@liveline/protocol";
+import { FeedId, type FailedChange } from "@liveline/protocol";
 import { CoalescedReads, PublishJob, type ApplyJob, type DrainJob, type ReleaseJob } from "@liveline/core";
 import type { ApplyManyResult, ApplyResult, FeedStore, HeldPosition } from "@liveline/core";
 import type { Logger, RedisClient } from "@liveline/core";
@@ -119,9 +119,9 @@ export class PublishWorker {
     if (options.nudges !== undefined) {
       const channel = options.store.keys.nudge();
       options.nudges.on("message", (from: string, feedId: string) => {
-        // A paused or closing worker takes no work. A failed apply is the job's to retry (and to
-        // set the change aside on its last attempt).
-        if (from !== channel || this.closing || this.worker.isPaused()) return;
+        // A paused or closing worker takes no work, and a message that names no feed is nobody's.
+        // A failed apply is the job's to retry (and to set the change aside on its last attempt).
+        if (from !== channel || this.closing || this.worker.isPaused() || !FeedId.safeParse(feedId).success) return;
         this.applyShared(feedId).catch(() => undefined);
       });
       void options.nudges.subscribe(channel).catch((err: unknown) => {
