@@ -55,10 +55,18 @@ async function setUp(nudged: boolean) {
 describe("the nudge", () => {
   it("has a worker apply the feed of an accept that asked for a job, before any job runs", async () => {
     const { store } = await setUp(true);
+    // What every server's relay hears: the feed's channel.
+    const relayed: unknown[] = [];
+    const relay = new Redis(redis.url);
+    closing.push(() => Promise.resolve(relay.disconnect()));
+    relay.on("message", (_channel: string, message: string) => relayed.push(JSON.parse(message)));
+    await relay.subscribe(store.keys.feed("f").channel);
     const accepted = await store.accept("f", publish("e1"), { entryId: "e1", contentHash: "h1" });
     if (accepted.status !== "ok") throw new Error(accepted.status);
     expect(accepted.drain).toBeDefined(); // asked for a job, which this test never adds
-    await waitFor(async () => (await store.getFeed("f"))?.seq === 1, "the change applied", 5000);
+    await waitFor(() => relayed.length === 1, "the event published", 5000);
+    expect(relayed[0]).toMatchObject({ seq: 1, type: "entry.published", entry: { id: "e1", body: "<p>e1</p>" } });
+    expect((await store.getFeed("f"))?.seq).toBe(1);
     expect((await store.getEntry("f", "e1"))?.body).toBe("<p>e1</p>");
     expect(await store.acceptedTicket("f")).toEqual({ ticket: accepted.ticket, applied: accepted.ticket });
   });
