@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LIMITS } from "@liveline/protocol";
-import { FeedStore, type AcceptResult, type Change } from "@liveline/core";
+import { FeedStore, ReplicationTimeoutError, type AcceptResult, type Change } from "@liveline/core";
 import { useRedis } from "./helpers/shared-redis.js";
 
 /**
@@ -532,6 +532,19 @@ describe("the nudge", () => {
       heard.length = 0;
       const r = await off.accept("f", publish("off", "text"), { entryId: "off", contentHash: "off" });
       expect(r.status === "ok" && r.drain !== undefined).toBe(true);
+      await listener.ping();
+      expect(heard).toEqual([]);
+      // Nor does one that waits for replicas (this Redis has none: the accept stays unanswered).
+      const waiting = new FeedStore(client, {
+        keyPrefix: own.keys.prefix,
+        nudgeQuietMs: 60_000,
+        replicaAcks: { replicas: 1, timeoutMs: 10 },
+      });
+      await client.set(k.drainMark, longAgo);
+      heard.length = 0;
+      const unanswered = waiting.accept("f", publish("waits", "text"), { entryId: "waits", contentHash: "waits" });
+      await expect(unanswered).rejects.toThrow(ReplicationTimeoutError);
+      expect(await client.get(k.drainMark)).toMatch(/^\d+\.f\.\d+$/); // it asked for a job
       await listener.ping();
       expect(heard).toEqual([]);
     } finally {

@@ -74,7 +74,8 @@ export interface FeedStoreOptions {
   /**
    * The nudge: an accept that asks for a drain job when its slot asked for none in this long (ms)
    * also publishes the feed's id on `keys.nudge()`, for an idle worker to apply at once instead of
-   * waiting for BullMQ to hand out the job (accept.lua). 0: never. @default 30
+   * waiting for BullMQ to hand out the job (accept.lua). 0: never; nor with `replicaAcks`, where
+   * a change is applied only once its replicas hold it. @default 30
    */
   nudgeQuietMs?: number;
 }
@@ -117,7 +118,10 @@ export class FeedStore {
     this.replicaAcks = options.replicaAcks ?? { replicas: 0, timeoutMs: 0 };
     this.jobMarkAgeMs = options.jobMarkAgeMs ?? 2000;
     const quietMs = options.nudgeQuietMs ?? 30;
-    this.nudge = quietMs > 0 ? { channel: this.keys.nudge(), quietMs } : undefined;
+    // A store that waits for replicas before a write is answered nudges nobody: its changes are
+    // applied, as before, once they are on the replicas and the job is added.
+    const waits = this.replicaAcks.replicas > 0 && !("nodes" in redis);
+    this.nudge = quietMs > 0 && !waits ? { channel: this.keys.nudge(), quietMs } : undefined;
     for (const { name, numberOfKeys, lua } of scriptSources()) {
       if (!(name in redis)) redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua });
     }
