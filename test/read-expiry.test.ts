@@ -76,6 +76,27 @@ describe("a private subscription ends when its token expires", () => {
     s.close();
   });
 
+  it("Socket.IO: a reader of a public feed with a subscribe token keeps it when it turns private, until exp", async () => {
+    expect((await stack.api.createFeed("turns")).status).toBe(201);
+    const s = rawSocket();
+    const notices: { at: number; notice: FeedErrorNotice }[] = [];
+    s.on("feed:error", (notice: FeedErrorNotice) => notices.push({ at: Date.now(), notice }));
+    const token = await mint({ scope: "read", feeds: ["turns"], exp: nowSeconds() + 3 });
+    const expiresAt = (nowSeconds() + 3) * 1000;
+    const ack = (await s.timeout(5000).emitWithAck("subscribe", { feedId: "turns", token })) as SubscribeAck;
+    expect(ack.ok).toBe(true);
+    expect((await stack.api.request("PATCH", "/v1/feeds/turns", { visibility: "private" })).status).toBe(202);
+    await waitFor(async () => (await stack.api.as(null).request("GET", "/v1/feeds/turns")).status === 404, "private");
+    await sleep(300);
+    // Kept: its token reads the private feed; and ended at that token's exp, as a private subscribe is.
+    expect(s.connected).toBe(true);
+    expect(notices).toEqual([]);
+    await waitFor(() => notices.length > 0, "feed:error at exp", 6000);
+    expect(notices[0]?.notice).toMatchObject({ feedId: "turns", error: { code: "token_expired" } });
+    expect(notices[0]?.at).toBeGreaterThanOrEqual(expiresAt - 1000);
+    s.close();
+  });
+
   it("Socket.IO: a refresh before exp keeps the subscription across it; a bad refresh is refused", async () => {
     const s = rawSocket(await shortToken(2));
     const events: FeedEvent[] = [];

@@ -181,9 +181,9 @@ export function startServer(config: Config, opts: StartServerOptions): Promise<S
     });
     const http: HttpServer = createHttpServer(app, config.httpTimeouts, serverLogger, () => parts.isDraining);
     const io = createIo(http, security, slowReaders);
-    attachGateway(io, { readers, security, logger: logger.child({ role: "gateway" }) });
+    const grants = attachGateway(io, { readers, security, logger: logger.child({ role: "gateway" }) });
     // The relay feeds both the Socket.IO rooms and the SSE streams of this node.
-    const fanOut = new NodeFanOut(io, hub, metrics, security);
+    const fanOut = new NodeFanOut(io, hub, metrics, security, grants);
     metrics.bindGauges({
       sockets: () => io.engine.clientsCount,
       sseStreams: () => hub.size(),

@@ -144,6 +144,7 @@ function splitAck(args: unknown[]): { payload: unknown; ack: unknown } {
 /** Off the feed's room and out of the connection's feeds (its relay reference goes with it). */
 function leaveFeed(socket: LivelineSocket, feedId: string): void {
   socket.data.feeds.delete(feedId);
+  socket.data.readAs?.delete(feedId);
   void socket.leave(roomOf(feedId));
 }
 
@@ -173,6 +174,8 @@ export class SocketReader implements ReaderSink {
     if (security === undefined) return;
     const until = security.authorizeRead(feed, this.principal);
     if (feed.visibility === "private") this.grants?.grant(this.holder, feed.id, until);
+    else if (this.principal !== undefined && this.principal !== this.holder.data.principal)
+      (this.holder.data.readAs ??= new Map()).set(feed.id, this.principal);
   }
 
   async join(): Promise<boolean> {
@@ -205,8 +208,11 @@ export class SocketReader implements ReaderSink {
   }
 }
 
-/** The reader-facing Socket.IO protocol: `subscribe`, `unsubscribe`, and `feed:event` / `feed:reset` pushes. */
-export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
+/**
+ * The reader-facing Socket.IO protocol: `subscribe`, `unsubscribe`, and `feed:event` / `feed:reset`
+ * pushes. Answers the connections' grants of private feeds (for a feed that turns private).
+ */
+export function attachGateway(io: LivelineIo, options: GatewayOptions): ReadGrants {
   const { readers, security } = options;
   if (security) io.use(security.middleware);
   const grants = new ReadGrants((socket, feedId) => {
@@ -323,6 +329,7 @@ export function attachGateway(io: LivelineIo, options: GatewayOptions): void {
     socket.on("refresh", onRefresh);
     socket.on("disconnect", onDisconnect);
   });
+  return grants;
 }
 
 /** What detachReader needs to take a socket off a feed, outside a subscribe (unsubscribe, disconnect). */

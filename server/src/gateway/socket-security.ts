@@ -7,6 +7,7 @@ import { LivelineError } from "../errors.js";
 import { originAllowed, type OriginPolicy } from "../http/http-security.js";
 import type { RateLimits } from "../http/rate-limits.js";
 import type { Principal } from "../auth/principal.js";
+import type { ReadGrants } from "./read-grants.js";
 import type { TokenVerifier } from "../auth/token-verifier.js";
 import type { LivelineIo, LivelineSocket } from "./socket-types.js";
 
@@ -97,14 +98,22 @@ export class SocketSecurity {
   /**
    * A feed just turned private: disconnect this node's sockets that follow it without a token
    * for it. They reconnect by themselves (resuming their other feeds) and must then present a
-   * token to follow this one.
+   * token to follow this one. A socket that subscribed with a token of its own that reads the
+   * feed stays, granted the feed until that token's `exp` (`grants`), as if it had subscribed
+   * to it private.
    */
-  async evictUnauthorized(io: LivelineIo, room: string, feedId: string): Promise<number> {
+  async evictUnauthorized(io: LivelineIo, room: string, feedId: string, grants?: ReadGrants): Promise<number> {
     const sockets = await io.local.in(room).fetchSockets();
     const asPrivate = { id: feedId, visibility: "private" } as const;
     let evicted = 0;
     for (const s of sockets) {
       if (s.data.grants?.has(feedId) === true || canRead(s.data.principal, asPrivate)) continue;
+      const readAs = s.data.readAs?.get(feedId);
+      const socket = io.sockets.sockets.get(s.id);
+      if (readAs !== undefined && canRead(readAs, asPrivate) && socket !== undefined) {
+        grants?.grant(socket, feedId, readableUntil(readAs, asPrivate));
+        continue;
+      }
       s.disconnect(true);
       evicted += 1;
     }

@@ -15,6 +15,11 @@ export interface SocketData {
    * granting token's `exp`, Infinity for a token without one). Past it the subscription ends.
    */
   grants?: Map<string, number>;
+  /**
+   * Public feeds this connection subscribed to with a token of the subscribe's own, and that
+   * token: who reads the feed if it turns private (then a grant until the token's `exp`).
+   */
+  readAs?: Map<string, Principal>;
   /** This connection's subscribe attempts in its current rate-limit window (RATE_LIMIT_SUBSCRIBES). */
   subscribes?: { windowStart: number; count: number };
 }

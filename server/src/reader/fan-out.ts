@@ -1,5 +1,6 @@
 import type { FeedEvent, FeedResetNotice } from "@liveline/protocol";
 import { roomOf, type LivelineIo } from "../gateway/gateway.js";
+import type { ReadGrants } from "../gateway/read-grants.js";
 import type { SocketSecurity } from "../gateway/socket-security.js";
 import type { ServerMetrics } from "../ops/metrics.js";
 import type { SseHub } from "../sse/sse-stream.js";
@@ -15,6 +16,8 @@ export class NodeFanOut {
     private readonly hub: SseHub,
     private readonly metrics: ServerMetrics,
     private readonly security: SocketSecurity,
+    /** The gateway's grants of private feeds (attachGateway): a reader a feed turning private keeps. */
+    private readonly grants?: ReadGrants,
   ) {}
 
   deliver(feedId: string, event: FeedEvent): void {
@@ -22,7 +25,7 @@ export class NodeFanOut {
     this.hub.deliver(feedId, event);
     this.metrics.observeEmit(event);
     if (event.type === "feed.updated" && event.feed.visibility === "private") {
-      void this.security.evictUnauthorized(this.io, roomOf(feedId), feedId).catch(() => undefined);
+      void this.security.evictUnauthorized(this.io, roomOf(feedId), feedId, this.grants).catch(() => undefined);
     }
   }
 
