@@ -73,7 +73,7 @@ export interface FeedStoreOptions {
   jobMarkAgeMs?: number;
   /**
    * The nudge: an accept that asks for a drain job when its slot asked for none in this long (ms)
-   * also publishes the feed's id on `keys.nudge()`, for an idle worker to apply at once instead of
+   * also publishes the feed's id on `keys.nudge()`, for a worker to apply at once instead of
    * waiting for BullMQ to hand out the job (accept.lua). 0: never; nor with `replicaAcks`, where
    * a change is applied only once its replicas hold it. @default 30
    */

@@ -83,7 +83,7 @@ const ServerEnv = {
   DRAIN_SPREAD_MS: Int(5000, 0, 120_000),
   /**
    * The nudge (FeedStoreOptions.nudgeQuietMs): a change that asks for a drain job where its slot
-   * asked for none in this long is applied by an idle worker at once. 0: off.
+   * asked for none in this long is applied by a worker at once. 0: off.
    */
   NUDGE_QUIET_MS: Int(30, 0, 60_000),
   /** The public base URL: canonical links of the feed pages, media URLs, the SSO callback. */

@@ -31,7 +31,7 @@
 --
 -- The nudge: where a slot's jobs come seldom (the last was asked for longer ago than the given
 -- time, as the mark says, taken or not), the feed of the change that asks for one is published on
--- the nudge channel too, and an idle worker applies it at once, without waiting for BullMQ to hand
+-- the nudge channel too, and a worker applies it at once, without waiting for BullMQ to hand
 -- the job out. The job still comes, and finds the feed applied. Where jobs come often, a worker
 -- is busy with one anyway, and each change waits for the next job as before (group commit).
 --
