@@ -38,6 +38,7 @@
 -- What each operation checks and keeps is in includes/accept-entry.lua (`operation`).
 --- @include "accept-entry"
 --- @include "rate-window"
+--- @include "drain-mark"
 local meta, pending, ids, idem, accepted, entries, behind, drainMark, rate =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local op, change = ARGV[1], ARGV[2]
@@ -85,13 +86,12 @@ local r, sv = 0, 0
 if a.state then r, sv = a.state.r, a.state.sv end
 if not wasBehind then redis.call('SADD', behind, feedId) end
 local mark = redis.call('GET', drainMark)
-local markedAt = mark and tonumber(string.match(mark, '^%d+'))
+local markedAt = waitingSince(mark)
 local job = ''
 if (not markedAt) or math.abs(now - markedAt) > markAge then
-  job = now .. '.' .. feedId .. '.' .. ticket
-  redis.call('SET', drainMark, job)
+  job = askFor(drainMark, now, feedId, ticket)
   local nudge, quiet = ARGV[16], tonumber(ARGV[17])
-  local askedAt = markedAt or (mark and tonumber(string.match(mark, '^taken%.(%d+)')))
+  local askedAt = askedSince(mark)
   if nudge ~= '' and ((not askedAt) or math.abs(now - askedAt) > quiet) then
     redis.call('PUBLISH', nudge, feedId)
   end

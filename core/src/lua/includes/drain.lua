@@ -5,10 +5,10 @@
 -- was asked for: accept.lua tells the workers of a change at once only where jobs come seldom.
 -- The worker then applies each feed up to its current ticket; apply.lua takes a feed out of the
 -- set once it caught up, so a drain that dies half-way leaves the rest there for the job's retry
--- or the sweep. (drain.lua alone, or apply.lua for the feed
--- that asked for the job, in the same step as its apply.)
+-- or the sweep. (drain.lua alone, or apply.lua for the feed that asked for the job, in the same
+-- step as its apply.)
+--- @include "drain-mark"
 local function takeDrain(drainMark, behind)
-  local mark = redis.call('GET', drainMark)
-  if mark and string.sub(mark, 1, 6) ~= 'taken.' then redis.call('SET', drainMark, 'taken.' .. mark) end
+  takeMark(drainMark)
   return redis.call('SMEMBERS', behind)
 end
