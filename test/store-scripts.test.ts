@@ -570,8 +570,14 @@ describe("the drain job an accept asks for", () => {
     expect(await next(2)).toBeUndefined();
     expect(await next(3)).toBeUndefined();
     expect(await client.get(k.drainMark)).toBe(first?.mark);
-    // A drain took the mark: the next change asks for a job of its own.
+    // A retry of a change while its job waits is answered that job's mark (adding it again is a no-op).
+    const retry = (n: number) => own.accept("f", publish(`e${n}`, "text"), { entryId: `e${n}`, contentHash: `h${n}` });
+    const retried = await retry(2);
+    expect(retried.status === "duplicate_id" && retried.drain?.mark).toBe(first?.mark);
+    // A drain took the mark: a retry asks for no job, and the next change asks for a job of its own.
     await own.apply("f", 0, { takeDrain: true });
+    const late = await retry(2);
+    expect(late.status === "duplicate_id" && late.drain).toBeUndefined();
     const fourth = await next(4);
     expect(fourth?.mark).toMatch(/^\d+\.f\.4$/);
     // A mark older than the age (its job lost between accept and enqueue) is asked for again.

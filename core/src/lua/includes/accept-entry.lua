@@ -18,11 +18,15 @@
 -- (contributorRefusal in scripts.ts).
 --- @include "constants"
 --- @include "accepted-state"
+--- @include "drain-mark"
 
--- The slot's drain mark as it is ('' for none): a duplicate answers it, so that a retry can add
--- again the job its first try may never have added (same id: a no-op).
+-- The slot's drain mark while its job waits ('' for none, or one a drain took): a duplicate
+-- answers it, so that a retry can add again the job its first try may never have added (same id:
+-- a no-op).
 local function markNow(a)
-  return redis.call('GET', a.drainMark) or ''
+  local mark = redis.call('GET', a.drainMark)
+  if waitingSince(mark) then return mark end
+  return ''
 end
 
 -- An entry without a record is a published one at its stored revision (includes/accepted-state.lua).
