@@ -104,7 +104,8 @@ export class FeedStore {
   readonly keys: RedisKeys;
   readonly eventLogLength: number;
   private readonly publishCommand: "PUBLISH" | "SPUBLISH";
-  private readonly replicaAcks: { replicas: number; timeoutMs: number };
+  /** Replicas a write waits for before it is answered (none on a cluster: WAIT is per shard). */
+  private readonly replicaAcks: { replicas: number; timeoutMs: number } | undefined;
   private readonly jobMarkAgeMs: number;
   private readonly nudge: { channel: string; quietMs: number } | undefined;
 
@@ -115,13 +116,13 @@ export class FeedStore {
     this.keys = redisKeys(options.keyPrefix, "nodes" in redis);
     this.eventLogLength = options.eventLogLength ?? 1000;
     this.publishCommand = options.publishCommand ?? "PUBLISH";
-    this.replicaAcks = options.replicaAcks ?? { replicas: 0, timeoutMs: 0 };
+    const acks = options.replicaAcks;
+    this.replicaAcks = acks !== undefined && acks.replicas > 0 && !("nodes" in redis) ? acks : undefined;
     this.jobMarkAgeMs = options.jobMarkAgeMs ?? 2000;
     const quietMs = options.nudgeQuietMs ?? 30;
     // A store that waits for replicas before a write is answered nudges nobody: its changes are
     // applied, as before, once they are on the replicas and the job is added.
-    const waits = this.replicaAcks.replicas > 0 && !("nodes" in redis);
-    this.nudge = quietMs > 0 && !waits ? { channel: this.keys.nudge(), quietMs } : undefined;
+    this.nudge = quietMs > 0 && this.replicaAcks === undefined ? { channel: this.keys.nudge(), quietMs } : undefined;
     for (const { name, numberOfKeys, lua } of scriptSources()) {
       if (!(name in redis)) redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua });
     }
@@ -235,8 +236,8 @@ export class FeedStore {
    * healthy; the timeout when none is), which is the price of a 202 that survives failover.
    */
   private async replicated(): Promise<void> {
+    if (this.replicaAcks === undefined) return;
     const { replicas, timeoutMs } = this.replicaAcks;
-    if (replicas === 0 || "nodes" in this.redis) return;
     const acknowledged = Number(await this.redis.call("WAIT", replicas, timeoutMs));
     if (acknowledged < replicas) throw new ReplicationTimeoutError(replicas, acknowledged);
   }

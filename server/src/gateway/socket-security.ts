@@ -109,8 +109,9 @@ export class SocketSecurity {
     for (const s of sockets) {
       if (s.data.grants?.has(feedId) === true || canRead(s.data.principal, asPrivate)) continue;
       const readAs = s.data.readAs?.get(feedId);
-      const socket = io.sockets.sockets.get(s.id);
-      if (readAs !== undefined && canRead(readAs, asPrivate) && socket !== undefined) {
+      // The connection itself (fetchSockets answers a copy), for its grant's timer.
+      const socket = readAs !== undefined && canRead(readAs, asPrivate) ? io.sockets.sockets.get(s.id) : undefined;
+      if (socket !== undefined && readAs !== undefined) {
         grants?.grant(socket, feedId, readableUntil(readAs, asPrivate));
         continue;
       }
