@@ -8,12 +8,18 @@ import { performance } from "node:perf_hooks";
 import { cpuOf, sleep, spentPer } from "./harness.mjs";
 import { createPublisher } from "./publisher.mjs";
 import { Tally, openReader } from "./reader.mjs";
+import { percentile, sortedFinite } from "./stats.mjs";
 import { createFeeds } from "./targets.mjs";
 
-const quantile = (xs, q) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] * 100) / 100;
-};
+/** The latencies' p50, p90 and p99 in ms, to two places (the bench's one percentile: stats.mjs). */
+function quantiles(latencies) {
+  const sorted = sortedFinite(Float64Array.from(latencies));
+  const at = (p) => {
+    const v = percentile(sorted, p);
+    return v === null ? null : Math.round(v * 100) / 100;
+  };
+  return { p50: at(50), p90: at(90), p99: at(99) };
+}
 
 /**
  * `targets`: name → a started target speaking Liveline's API and Socket.IO protocol. Publishes
@@ -69,9 +75,7 @@ export async function latencyRound(targets, { n, interval, warmUp }) {
         {
           cpuMsPerPublish: spentPer(s.cpu0, cpuOf(s.target.pids), n),
           received: s.latencies.length,
-          p50: quantile(s.latencies, 0.5),
-          p90: quantile(s.latencies, 0.9),
-          p99: quantile(s.latencies, 0.99),
+          ...quantiles(s.latencies),
           lost: total - s.tally.events,
           duplicated: s.tally.duplicated,
           outOfOrder: s.tally.outOfOrder,
