@@ -32,7 +32,8 @@ async function setUp(nudged: boolean) {
     closing.push(() => Promise.resolve(client.disconnect()));
     return client;
   };
-  const store = new FeedStore(open(), { keyPrefix: prefix });
+  const client = open();
+  const store = new FeedStore(client, { keyPrefix: prefix });
   const queue = new PublishQueue({ connection: open(), prefix: store.keys.queuePrefix() });
   closing.push(() => queue.close());
   const worker = new PublishWorker({
@@ -47,8 +48,11 @@ async function setUp(nudged: boolean) {
   closing.push(() => worker.close());
   await worker.worker.waitUntilReady();
   expect(await store.createFeed({ id: "f", title: "f" }, new Date())).toBe(true);
-  // The nudges' SUBSCRIBE is under way once the worker is made: a reply on that connection after it.
-  await sleep(50);
+  // The worker subscribes to the nudges as it is made; Redis counts it once the SUBSCRIBE is in.
+  if (nudged) {
+    const subscribers = async () => Number((await client.pubsub("NUMSUB", store.keys.nudge()))[1]);
+    await waitFor(async () => (await subscribers()) === 1, "the worker subscribed to the nudges");
+  }
   return { store, worker };
 }
 
